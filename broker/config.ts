@@ -1,0 +1,50 @@
+// Sluice's settings, all from the environment, parsed once into a frozen object. This is
+// the only module that reads process.env; everything else receives the object. Each
+// setting is listed, with its default and unit, in README.md ("Configuration").
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './core/errors.ts';
+import { DurationSchema, SizeSchema } from './core/units.ts';
+
+const csv = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
+const paths = z.string().transform((text) => text.split(':').map((part) => part.trim()).filter(Boolean).map((p) => resolve(p)));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const ConfigSchema = z.object({
+  SLUICE_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  SLUICE_QUEUE_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default('sluice'),
+  SLUICE_PIPELINES_DIR: z.string().default('examples/pipelines').transform((p) => resolve(p)),
+  SLUICE_LAKE_URI: z.string().default(pathToFileURL(resolve('.sluice/lake')).href),
+  SLUICE_LANDING_ROOTS: paths.default(resolve('.sluice/landing')),
+  SLUICE_RUNS_DIR: z.string().default('.sluice/runs').transform((p) => resolve(p)),
+  SLUICE_SPARK_SUBMIT: z.string().default('.venv/bin/spark-submit').transform((p) => (p.includes('/') ? resolve(p) : p)),
+  SLUICE_SPARK_APPS_DIR: z.string().default('spark-apps').transform((p) => resolve(p)),
+  SLUICE_SPARK_LOCAL_CORES: int(1, 256).default(2),
+  SLUICE_API_HOST: z.string().default('127.0.0.1'),
+  SLUICE_API_PORT: int(0, 65_535).default(8080),
+  SLUICE_API_KEYS: csv.default([]),
+  SLUICE_BODY_LIMIT: SizeSchema.default(1_000_000),
+  SLUICE_MAX_RUNNING: int(1, 10_000).default(4),
+  SLUICE_WORKER_CONCURRENCY: int(1, 1_000).default(16),
+  SLUICE_AWAIT_POLL: DurationSchema.default(5_000),
+  SLUICE_SHUTDOWN_GRACE: DurationSchema.default(30_000),
+  SLUICE_RETENTION: DurationSchema.default(7 * 86_400_000),
+  SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** For the CLI client commands (submit, status, logs, cancel). */
+  SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),
+  SLUICE_API_KEY: z.string().optional(),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** Parses an environment (process.env by default) into the frozen config, or says which setting is wrong. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
+  const parsed = ConfigSchema.safeParse(known);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid environment setting:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,44 @@
+// The three kinds of error of DESIGN.md: a UserError is the caller's to fix (4xx, never
+// retried), an OperationalError is the platform's (retried with backoff), anything else is
+// a bug. Each carries a stable `code` that the API turns into a problem type.
+
+export type ErrorDetail = { path: string; message: string };
+
+export class UserError extends Error {
+  override readonly name: string = 'UserError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 = 400,
+    readonly details: ErrorDetail[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class NotFoundError extends UserError {
+  override readonly name = 'NotFoundError';
+  constructor(what: string, id: string) {
+    super('not-found', `${what} "${id}" does not exist`, 404);
+  }
+}
+
+export class ConflictError extends UserError {
+  override readonly name = 'ConflictError';
+  constructor(code: string, message: string) {
+    super(code, message, 409);
+  }
+}
+
+export class OperationalError extends Error {
+  override readonly name = 'OperationalError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A configuration file or setting that cannot be used; the message names the file and field. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}

@@ -1,0 +1,86 @@
+// The job record: one run of a pipeline over a set of inputs, with its whole story (state
+// history, attempts, the Spark run it owns, the committed output). Stored as JSON in Redis;
+// the API returns it as it is.
+import { z } from 'zod';
+import { ColumnNameSchema, NameSchema } from './pipeline.ts';
+import { ManifestSummarySchema } from './manifest.ts';
+
+export const JOB_STATES = ['queued', 'launching', 'running', 'loading', 'succeeded', 'failed', 'cancelled'] as const;
+export const JobStateSchema = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof JobStateSchema>;
+
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
+export const isFinal = (state: JobState): boolean => FINAL_STATES.has(state);
+
+export const FailureClassSchema = z.enum(['user', 'data', 'platform', 'timeout', 'cancelled']);
+export type FailureClass = z.infer<typeof FailureClassSchema>;
+
+export const ParameterValueSchema = z.union([z.string().max(4_096), z.number(), z.boolean()]);
+export const LabelsSchema = z
+  .record(z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label names are lowercase, at most 63 characters'), z.string().max(256))
+  .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels');
+
+/** The body of POST /v1/jobs. */
+export const SubmitRequestSchema = z
+  .object({
+    pipeline: NameSchema,
+    parameters: z.record(ColumnNameSchema, ParameterValueSchema).default({}),
+    inputs: z.array(z.string().min(1).max(4_096)).max(10_000).optional(),
+    priority: z.number().int().min(1).max(1_000).optional(),
+    labels: LabelsSchema.default({}),
+  })
+  .strict();
+export type SubmitRequest = z.infer<typeof SubmitRequestSchema>;
+
+export const StateChangeSchema = z.object({
+  state: JobStateSchema,
+  at: z.string(),
+  attempt: z.number().int(),
+  reason: z.string().optional(),
+});
+export type StateChange = z.infer<typeof StateChangeSchema>;
+
+export const FailureSchema = z.object({
+  class: FailureClassSchema,
+  message: z.string(),
+  stage: JobStateSchema,
+  attempt: z.number().int(),
+  /** The end of the Spark driver log, when the failure came from Spark. */
+  logTail: z.string().optional(),
+});
+export type Failure = z.infer<typeof FailureSchema>;
+
+/** What a launcher hands back from launch(): enough to find the run again after a restart. */
+export const RunHandleSchema = z.object({
+  launcher: z.string(),
+  runId: z.string(),
+  attempt: z.number().int(),
+  startedAt: z.string(),
+  uiUrl: z.string().optional(),
+});
+export type RunHandle = z.infer<typeof RunHandleSchema>;
+
+export const JobSchema = z.object({
+  id: z.string(),
+  pipeline: NameSchema,
+  state: JobStateSchema,
+  attempt: z.number().int().min(1),
+  maxAttempts: z.number().int().min(1),
+  priority: z.number().int(),
+  parameters: z.record(z.string(), ParameterValueSchema),
+  inputs: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+  idempotencyKey: z.string().optional(),
+  requestId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  history: z.array(StateChangeSchema),
+  run: RunHandleSchema.optional(),
+  failure: FailureSchema.optional(),
+  output: ManifestSummarySchema.optional(),
+  /** Set by cancel while a step may be running; the next step honours it. */
+  cancelRequested: z.boolean().optional(),
+  /** When the next retry of a failed stage is due (ISO time), while one is scheduled. */
+  retryAt: z.string().optional(),
+});
+export type Job = z.infer<typeof JobSchema>;

@@ -1,0 +1,151 @@
+// The pipeline: a declarative YAML file that says where a job's Parquet comes from, what to
+// check and compute, where the result goes and how hard to try. Validated at load; nothing
+// past this schema re-checks the shape.
+import { z } from 'zod';
+import { DurationSchema, SizeSchema } from './units.ts';
+
+/** Names that end up in paths, Redis keys and Spark column lists: kept to a safe alphabet. */
+export const NameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must start with a lowercase letter and hold only a-z, 0-9, "_" and "-" (at most 63)');
+
+export const ColumnNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a plain column name (letters, digits, "_")');
+
+/** Spark SQL type names that the Spark app checks landings against. */
+export const ColumnTypeSchema = z
+  .string()
+  .regex(
+    /^(string|boolean|int|long|float|double|date|timestamp|binary|decimal\(\d{1,2},\d{1,2}\))$/,
+    'must be one of string, boolean, int, long, float, double, date, timestamp, binary, decimal(p,s)',
+  );
+
+export const MetricFunctionSchema = z.enum(['count', 'sum', 'avg', 'min', 'max', 'count_distinct', 'approx_percentile']);
+
+export const MetricSchema = z
+  .object({
+    name: ColumnNameSchema,
+    fn: MetricFunctionSchema,
+    column: ColumnNameSchema.optional(),
+    percentile: z.number().gt(0).lt(1).optional(),
+  })
+  .strict()
+  .superRefine((metric, ctx) => {
+    if (metric.fn !== 'count' && !metric.column) {
+      ctx.addIssue({ code: 'custom', path: ['column'], message: `${metric.fn} needs a column` });
+    }
+    if (metric.fn === 'approx_percentile' && metric.percentile === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['percentile'], message: 'approx_percentile needs a percentile between 0 and 1' });
+    }
+  });
+
+/** Filter, derived columns, group-by keys and metrics; or one SQL statement over the `landing` view. */
+export const TransformSchema = z.union([
+  z
+    .object({
+      filter: z.string().min(1).optional(),
+      derive: z.record(ColumnNameSchema, z.string().min(1)).default({}),
+      group_by: z.array(ColumnNameSchema).min(1),
+      metrics: z.array(MetricSchema).min(1),
+    })
+    .strict(),
+  z.object({ sql: z.string().min(1) }).strict(),
+]);
+
+export const ParameterSchema = z
+  .object({
+    type: z.enum(['string', 'number', 'boolean']),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const EngineSchema = z
+  .object({
+    launcher: z.enum(['local']).default('local'),
+    app: z.enum(['aggregate']).default('aggregate'),
+    driver_memory: z.string().regex(/^\d+[kmgt]$/i, 'must be a JVM size such as 1g or 512m').default('1g'),
+    executor_memory: z.string().regex(/^\d+[kmgt]$/i, 'must be a JVM size such as 1g or 512m').default('1g'),
+    cores: z.number().int().min(1).max(256).default(2),
+    conf: z.record(z.string().regex(/^spark\.[A-Za-z0-9._-]+$/, 'must be a spark.* setting'), z.string()).default({}),
+  })
+  .strict();
+
+export const BackoffSchema = z
+  .object({
+    initial: DurationSchema.default(5_000),
+    max: DurationSchema.default(300_000),
+    factor: z.number().min(1).max(10).default(2),
+  })
+  .strict();
+
+export const StageTimeoutsSchema = z
+  .object({
+    launching: DurationSchema.default(120_000),
+    running: DurationSchema.default(7_200_000),
+    loading: DurationSchema.default(1_800_000),
+  })
+  .strict();
+
+export const PolicySchema = z
+  .object({
+    max_attempts: z.number().int().min(1).max(20).default(3),
+    backoff: BackoffSchema.default({ initial: 5_000, max: 300_000, factor: 2 }),
+    timeouts: StageTimeoutsSchema.default({ launching: 120_000, running: 7_200_000, loading: 1_800_000 }),
+    concurrency: z.number().int().min(1).max(1_000).default(4),
+    priority: z.number().int().min(1).max(1_000).default(10),
+  })
+  .strict();
+
+export const InputSchema = z
+  .object({
+    format: z.literal('parquet').default('parquet'),
+    /** Expected columns and their types; landings are checked against them before any work. */
+    columns: z.record(ColumnNameSchema, ColumnTypeSchema),
+    /** Default inputs when a request names none: files or folders under a landing root. */
+    paths: z.array(z.string().min(1)).default([]),
+    max_file_size: SizeSchema.optional(),
+  })
+  .strict();
+
+export const OutputsSchema = z
+  .object({
+    lake: z.object({ table: NameSchema }).strict(),
+  })
+  .strict();
+
+export const PipelineSchema = z
+  .object({
+    name: NameSchema,
+    description: z.string().default(''),
+    input: InputSchema,
+    parameters: z.record(ColumnNameSchema, ParameterSchema).default({}),
+    transform: TransformSchema,
+    outputs: OutputsSchema,
+    engine: EngineSchema.default(EngineSchema.parse({})),
+    policy: PolicySchema.default(PolicySchema.parse({})),
+  })
+  .strict()
+  .superRefine((pipeline, ctx) => {
+    const transform = pipeline.transform;
+    if (!('group_by' in transform)) return;
+    const known = new Set([...Object.keys(pipeline.input.columns), ...Object.keys(transform.derive)]);
+    transform.group_by.forEach((key, index) => {
+      if (!known.has(key)) {
+        ctx.addIssue({ code: 'custom', path: ['transform', 'group_by', index], message: `"${key}" is neither an input column nor a derived column` });
+      }
+    });
+    transform.metrics.forEach((metric, index) => {
+      if (metric.column && !known.has(metric.column)) {
+        ctx.addIssue({ code: 'custom', path: ['transform', 'metrics', index, 'column'], message: `"${metric.column}" is neither an input column nor a derived column` });
+      }
+    });
+  });
+
+export type Pipeline = z.infer<typeof PipelineSchema>;
+export type Transform = z.infer<typeof TransformSchema>;
+export type Metric = z.infer<typeof MetricSchema>;
+export type Policy = z.infer<typeof PolicySchema>;
+export type Engine = z.infer<typeof EngineSchema>;
+export type ParameterValue = string | number | boolean;

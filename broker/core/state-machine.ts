@@ -1,0 +1,82 @@
+// The job state machine. Each worker step reads the job, decides one transition with
+// `transition()`, and writes it back with a compare-and-set on the state it read.
+//
+//            submit
+//              │
+//              ▼          retry (platform failure, attempts left, after backoff)
+//   ┌────► queued ◄──────────────────────────────┐
+//   │          │ slot free                        │
+//   │          ▼                                  │
+//   │      launching ── launch() ──► running ─────┤
+//   │          │                      │  run ended│
+//   │          │                      ▼           │
+//   │          │                   loading ───────┘ (skipped until sinks exist)
+//   │          │                      │
+//   │          ▼                      ▼
+//   │   failed | cancelled       succeeded
+//   │      │
+//   └──────┘ POST /retry (a new attempt)
+//
+// Any non-final state may go to `cancelled` or `failed`.
+import { FINAL_STATES, type FailureClass, type Job, type JobState } from './job.ts';
+
+const NEXT: Record<JobState, readonly JobState[]> = {
+  queued: ['launching', 'failed', 'cancelled'],
+  launching: ['running', 'queued', 'failed', 'cancelled'],
+  running: ['loading', 'succeeded', 'queued', 'failed', 'cancelled'],
+  loading: ['succeeded', 'queued', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: ['queued'],
+  cancelled: ['queued'],
+};
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return NEXT[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  override readonly name = 'IllegalTransitionError';
+  constructor(readonly from: JobState, readonly to: JobState) {
+    super(`a job cannot go from ${from} to ${to}`);
+  }
+}
+
+/** Returns the job after one transition, with the change recorded in its history. */
+export function transition(job: Job, to: JobState, at: Date, reason?: string, patch: Partial<Job> = {}): Job {
+  if (!canTransition(job.state, to)) throw new IllegalTransitionError(job.state, to);
+  const iso = at.toISOString();
+  return {
+    ...job,
+    ...patch,
+    state: to,
+    updatedAt: iso,
+    history: [...job.history, { state: to, at: iso, attempt: patch.attempt ?? job.attempt, ...(reason ? { reason } : {}) }],
+  };
+}
+
+/** Classes of failure that a new attempt may cure. */
+const RETRYABLE: ReadonlySet<FailureClass> = new Set(['platform', 'timeout']);
+
+export function isRetryable(failureClass: FailureClass): boolean {
+  return RETRYABLE.has(failureClass);
+}
+
+export function isTerminal(state: JobState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+/** The stage a job is in, as shown by the API: the step the worker runs next. */
+export function currentStage(job: Job): 'queue' | 'launch' | 'await' | 'load' | 'done' {
+  switch (job.state) {
+    case 'queued':
+      return 'queue';
+    case 'launching':
+      return 'launch';
+    case 'running':
+      return 'await';
+    case 'loading':
+      return 'load';
+    default:
+      return 'done';
+  }
+}

@@ -1,0 +1,43 @@
+// Human units in configuration ("500ms", "2s", "5m", "20GB") parsed to plain numbers, so
+// that everything past config load works in milliseconds and bytes.
+import { z } from 'zod';
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const SIZE_UNITS_BYTES: Record<string, number> = {
+  b: 1, kb: 1_000, mb: 1_000_000, gb: 1_000_000_000, tb: 1_000_000_000_000,
+  kib: 1_024, mib: 1_048_576, gib: 1_073_741_824, tib: 1_099_511_627_776,
+};
+
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(text);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2]!.toLowerCase()]!);
+}
+
+export function parseSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*$/i.exec(text);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * SIZE_UNITS_BYTES[match[2]!.toLowerCase()]!);
+}
+
+/** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds). */
+export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 2s, 5m, 2h or 7d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A size written as "512MB", "20GB", "1GiB" (or a number of bytes). */
+export const SizeSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const bytes = parseSize(value);
+  if (bytes === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a size such as 512MB or 20GB` });
+    return z.NEVER;
+  }
+  return bytes;
+});

@@ -1,0 +1,44 @@
+// The launcher seam: how a worker step starts, watches and stops one Spark run, whatever
+// runs it (a local spark-submit, a SparkApplication, a driver pod). Every method may be
+// called again after a crash: launch() creates or adopts, never starts a second run.
+import type { FailureClass, RunHandle } from '../core/job.ts';
+import type { Pipeline } from '../core/pipeline.ts';
+import type { SparkRunSpec } from '../core/run-spec.ts';
+
+export type RunRequest = {
+  jobId: string;
+  attempt: number;
+  pipeline: Pipeline;
+  spec: SparkRunSpec;
+};
+
+export type RunStatus =
+  | { phase: 'pending' | 'running' }
+  | { phase: 'succeeded' }
+  | { phase: 'failed'; failureClass: FailureClass; message: string; logTail: string }
+  /** The run cannot be found or its supervisor died without an exit code. */
+  | { phase: 'lost'; message: string };
+
+export type RunEnded = { jobId: string; attempt: number; runId: string };
+
+export interface LauncherListener {
+  /** A run finished (any way); the worker promotes the job's await step early. */
+  ended(event: RunEnded): void;
+}
+
+export type LogOptions = { tail?: number; follow?: boolean; signal?: AbortSignal };
+
+export interface Launcher {
+  readonly name: string;
+  /** Starts the run named by job id + attempt, or adopts it when it exists already. */
+  launch(request: RunRequest): Promise<RunHandle>;
+  status(handle: RunHandle): Promise<RunStatus>;
+  /** Stops the run; a run that already ended is left as it is. */
+  cancel(handle: RunHandle): Promise<void>;
+  /** The driver's output, from the start or the last `tail` lines, following it while the run lives. */
+  logs(handle: RunHandle, options?: LogOptions): AsyncIterable<string>;
+  /** Optional push of run ends, so awaits need not wait for their next poll. */
+  watch?(listener: LauncherListener): () => void;
+  /** Deletes what the run left on this machine (logs are archived by the caller first). */
+  remove?(handle: RunHandle): Promise<void>;
+}
