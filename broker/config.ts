@@ -16,7 +16,7 @@ export const ConfigSchema = z.object({
   SLUICE_QUEUE_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default('sluice'),
   SLUICE_PIPELINES_DIR: z.string().default('examples/pipelines').transform((p) => resolve(p)),
   SLUICE_LAKE_URI: z.string().default(pathToFileURL(resolve('.sluice/lake')).href),
-  SLUICE_LANDING_ROOTS: paths.default(resolve('.sluice/landing')),
+  SLUICE_LANDING_ROOTS: paths.default([resolve('.sluice/landing')]),
   SLUICE_RUNS_DIR: z.string().default('.sluice/runs').transform((p) => resolve(p)),
   SLUICE_SPARK_SUBMIT: z.string().default('.venv/bin/spark-submit').transform((p) => (p.includes('/') ? resolve(p) : p)),
   SLUICE_SPARK_APPS_DIR: z.string().default('spark-apps').transform((p) => resolve(p)),

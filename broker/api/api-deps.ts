@@ -1,0 +1,34 @@
+// Everything the HTTP API needs, built by the composition root (broker/sluice.ts) and passed
+// in: the API holds no singletons and opens no connections of its own.
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { JobsService } from '../jobs/jobs-service.ts';
+import type { Launcher } from '../launchers/launcher.ts';
+import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
+
+export type QueueView = { name: string; paused: boolean; counts: Record<string, number> };
+
+export interface QueueAdmin {
+  counts(): Promise<QueueView>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+export type ReadinessCheck = () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+
+export type ApiDeps = {
+  jobs: JobsService;
+  pipelines: PipelineRegistry;
+  queues: QueueAdmin;
+  /** Reads Spark driver output for GET /v1/jobs/{id}/logs. */
+  launcher: Launcher;
+  /** Entries "name:scope+scope:sha256-hex" (SLUICE_API_KEYS). */
+  apiKeys: readonly string[];
+  metrics: Registry;
+  ready: ReadinessCheck;
+  bodyLimitBytes: number;
+  logger: Logger;
+  /** The bull-board UI, built by queue/ (the only importer of bullmq), mounted at /admin/queues. */
+  queueBoard?: (basePath: string) => Hono;
+};

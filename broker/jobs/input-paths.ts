@@ -1,0 +1,56 @@
+// Input paths are confined to the configured landing roots: a request may name files and
+// folders under a root, and nothing else on the machine (no "..", no symlink out).
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { UserError, type ErrorDetail } from '../core/errors.ts';
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** Resolves request inputs (relative ones against the first root) and refuses any outside the roots. */
+export function confineInputs(inputs: string[], roots: readonly string[], field = 'inputs'): string[] {
+  const problems: ErrorDetail[] = [];
+  const resolved = inputs.map((input, index) => {
+    const path = input.startsWith('file://') ? new URL(input).pathname : input;
+    const absolute = isAbsolute(path) ? resolve(path) : resolve(roots[0] ?? '/', path);
+    if (!roots.some((root) => isInside(root, absolute))) {
+      problems.push({ path: `${field}.${index}`, message: `"${input}" is outside the landing roots (SLUICE_LANDING_ROOTS)` });
+    }
+    return absolute;
+  });
+  if (problems.length > 0) throw new UserError('input-outside-roots', 'an input is outside the landing roots', 422, problems);
+  return resolved;
+}
+
+/**
+ * The Parquet files a job reads, at launch: folders expand to the *.parquet files below them
+ * (sorted), files stay as named. A path that does not exist is kept, so that the Spark app
+ * fails the job with a `data` reason naming it. A symlink that leads out of the roots is refused.
+ */
+export async function expandInputs(paths: string[], roots: readonly string[]): Promise<string[]> {
+  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
+  const files: string[] = [];
+  for (const path of paths) {
+    const real = await realpath(path).catch(() => undefined);
+    if (real === undefined) {
+      files.push(path);
+      continue;
+    }
+    if (!realRoots.some((root) => isInside(root, real))) {
+      throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
+    }
+    if ((await stat(real)).isDirectory()) files.push(...(await parquetFilesBelow(real)));
+    else files.push(real);
+  }
+  return files;
+}
+
+async function parquetFilesBelow(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.parquet') && !entry.name.startsWith('.') && !entry.name.startsWith('_'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}

@@ -1,0 +1,14 @@
+// What the jobs module needs from the queue, as a port: queue/ implements it with BullMQ,
+// so that this module never imports bullmq.
+import type { Job } from '../core/job.ts';
+
+export interface JobQueue {
+  /** Queues the job's next step; a second call for the same job is a no-op. */
+  enqueue(job: Job, options?: { delayMs?: number }): Promise<void>;
+  /** Runs a job's delayed step now (a run ended, a cancel arrived). No-op if not delayed. */
+  wake(jobId: string): Promise<void>;
+  /** Takes a job out of the queue when no worker holds it; false when one does. */
+  removeIfIdle(jobId: string): Promise<boolean>;
+  /** Whether the queue holds a step for the job in any state. */
+  has(jobId: string): Promise<boolean>;
+}

@@ -1,0 +1,196 @@
+// One worker step of one job. The queue calls `advance()` each time the job's step comes up;
+// it re-reads the job, makes at most one transition, and says when to come back. Every step
+// is short and safe to run twice: launch adopts an existing run, the await step only
+// polls, and each write is a compare-and-set on the record it read.
+//
+//   queued ──slot──► launching ──launch()──► running ──status()──► succeeded
+//     ▲  └─ no slot: wait        └─ timeout       │ ├─ pending/running: wait (poll, or woken by the launcher)
+//     │                                           │ ├─ failed (user, data): failed
+//     └──────────── platform/timeout, attempts left ◄┘ └─ lost / platform / timeout: retry or failed
+import type { Logger } from 'pino';
+import type { Failure, FailureClass, Job } from '../core/job.ts';
+import { isFinal } from '../core/job.ts';
+import { summarizeManifest, runFolderName } from '../core/manifest.ts';
+import type { Pipeline } from '../core/pipeline.ts';
+import { backoffDelay, hasAttemptsLeft } from '../core/retry-policy.ts';
+import { buildRunSpec } from '../core/run-spec.ts';
+import { transition } from '../core/state-machine.ts';
+import { UserError } from '../core/errors.ts';
+import type { Launcher } from '../launchers/launcher.ts';
+import { readCommittedRun } from '../lake/manifests.ts';
+import type { LakeStorage } from '../lake/storage.ts';
+import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
+import { expandInputs } from './input-paths.ts';
+import type { JobStore, StoredJob } from './job-store.ts';
+import type { RunSlots } from './run-slots.ts';
+
+export type StepOutcome = { kind: 'continue' } | { kind: 'wait'; ms: number } | { kind: 'done' };
+
+export type StepDeps = {
+  store: JobStore;
+  slots: RunSlots;
+  launcher: Launcher;
+  lake: LakeStorage;
+  pipelines: PipelineRegistry;
+  landingRoots: readonly string[];
+  logger: Logger;
+  /** How often an await step re-checks a run when no launcher event wakes it. */
+  pollMs: number;
+  /** How soon a job that found no free slot looks again. */
+  slotWaitMs: number;
+  now?: () => Date;
+  random?: () => number;
+};
+
+const CONTINUE: StepOutcome = { kind: 'continue' };
+const DONE: StepOutcome = { kind: 'done' };
+const wait = (ms: number): StepOutcome => ({ kind: 'wait', ms: Math.max(0, Math.round(ms)) });
+
+export class JobSteps {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: StepDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async advance(jobId: string): Promise<StepOutcome> {
+    const stored = await this.deps.store.read(jobId);
+    if (!stored || isFinal(stored.job.state)) return DONE;
+    const { job } = stored;
+    const pipeline = this.deps.pipelines.get(job.pipeline);
+    if (!pipeline) return this.fail(stored, undefined, 'user', `pipeline "${job.pipeline}" is no longer configured`);
+    if (job.cancelRequested) return this.cancel(stored);
+
+    switch (job.state) {
+      case 'queued':
+        return this.takeSlot(stored, pipeline);
+      case 'launching':
+        return this.launch(stored, pipeline);
+      case 'running':
+        return this.awaitRun(stored, pipeline);
+      case 'loading':
+        // No sinks yet: a job that reaches loading has nothing left to do.
+        return this.commit(stored, this.transitionTo(job, 'succeeded', 'nothing to load'));
+      default:
+        return DONE;
+    }
+  }
+
+  private async takeSlot(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
+    const { job } = stored;
+    if (job.retryAt && Date.parse(job.retryAt) > this.now().getTime()) return wait(Date.parse(job.retryAt) - this.now().getTime());
+    if (!(await this.deps.slots.acquire(job.id, job.pipeline, pipeline.policy.concurrency))) return wait(this.deps.slotWaitMs);
+    const { retryAt: _retryAt, ...rest } = job;
+    return this.commit(stored, this.transitionTo(rest as Job, 'launching', `slot taken (attempt ${job.attempt})`));
+  }
+
+  private async launch(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
+    const { job } = stored;
+    if (this.elapsedInState(job) > pipeline.policy.timeouts.launching) {
+      return this.fail(stored, pipeline, 'timeout', `launching took longer than ${pipeline.policy.timeouts.launching} ms`);
+    }
+    let inputs: string[];
+    try {
+      inputs = await expandInputs(job.inputs, this.deps.landingRoots);
+    } catch (error) {
+      if (error instanceof UserError) return this.fail(stored, pipeline, 'user', error.message);
+      throw error;
+    }
+    const runUri = this.deps.lake.uri(`${pipeline.outputs.lake.table}/${runFolderName(job.id, job.attempt)}`);
+    const spec = buildRunSpec({
+      pipeline,
+      jobId: job.id,
+      attempt: job.attempt,
+      inputs,
+      parameters: job.parameters,
+      runUri,
+      ...(job.requestId ? { requestId: job.requestId } : {}),
+    });
+    const handle = await this.deps.launcher.launch({ jobId: job.id, attempt: job.attempt, pipeline, spec });
+    this.deps.logger.info({ jobId: job.id, attempt: job.attempt, runId: handle.runId, inputs: inputs.length }, 'spark run launched');
+    return this.commit(stored, this.transitionTo(job, 'running', `spark run ${handle.runId} started`, { run: handle }));
+  }
+
+  private async awaitRun(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
+    const { job } = stored;
+    const run = job.run;
+    if (!run || run.attempt !== job.attempt) return this.fail(stored, pipeline, 'platform', 'the job is running but records no run for this attempt');
+    const status = await this.deps.launcher.status(run);
+    switch (status.phase) {
+      case 'pending':
+      case 'running': {
+        const left = pipeline.policy.timeouts.running - this.elapsedInState(job);
+        if (left <= 0) {
+          await this.deps.launcher.cancel(run);
+          return this.fail(stored, pipeline, 'timeout', `the Spark run took longer than ${pipeline.policy.timeouts.running} ms and was stopped`);
+        }
+        return wait(Math.min(this.deps.pollMs, left));
+      }
+      case 'succeeded':
+        return this.finishRun(stored, pipeline);
+      case 'failed':
+        return this.fail(stored, pipeline, status.failureClass, status.message, status.logTail);
+      case 'lost':
+        return this.fail(stored, pipeline, 'platform', status.message);
+    }
+  }
+
+  private async finishRun(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
+    const { job } = stored;
+    const manifest = await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt);
+    if (!manifest) return this.fail(stored, pipeline, 'platform', 'the Spark run ended without committing its manifest');
+    await this.deps.slots.release(job.id, job.pipeline);
+    const output = summarizeManifest(manifest);
+    this.deps.logger.info({ jobId: job.id, attempt: job.attempt, rowsIn: output.rowsIn, rowsOut: output.rowsOut }, 'spark run committed');
+    return this.commit(stored, this.transitionTo(job, 'succeeded', `committed ${output.rowsOut} rows to ${output.runUri}`, { output }));
+  }
+
+  private async cancel(stored: StoredJob): Promise<StepOutcome> {
+    const { job } = stored;
+    if (job.run && job.state !== 'queued') await this.deps.launcher.cancel(job.run);
+    await this.deps.slots.release(job.id, job.pipeline);
+    const reason = 'cancelled by request';
+    const failure: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
+    return this.commit(stored, this.transitionTo(job, 'cancelled', reason, { failure }));
+  }
+
+  /** A failed stage: retried after backoff when the class allows and attempts are left, else the job fails. */
+  private async fail(stored: StoredJob, pipeline: Pipeline | undefined, failureClass: FailureClass, message: string, logTail?: string): Promise<StepOutcome> {
+    const { job } = stored;
+    await this.deps.slots.release(job.id, job.pipeline);
+    const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt, ...(logTail ? { logTail } : {}) };
+    const retryable = failureClass === 'platform' || failureClass === 'timeout';
+    if (pipeline && retryable && hasAttemptsLeft({ ...pipeline.policy, max_attempts: job.maxAttempts }, job.attempt)) {
+      const delay = backoffDelay(pipeline.policy.backoff, job.attempt, this.deps.random);
+      const retryAt = new Date(this.now().getTime() + delay).toISOString();
+      const next = this.transitionTo(job, 'queued', `${failureClass} failure, retry ${job.attempt + 1} of ${job.maxAttempts} in ${delay} ms: ${message}`, {
+        attempt: job.attempt + 1,
+        failure,
+        retryAt,
+      });
+      this.deps.logger.warn({ jobId: job.id, attempt: job.attempt, failureClass, delayMs: delay }, 'stage failed, retrying');
+      return this.commit(stored, next);
+    }
+    this.deps.logger.warn({ jobId: job.id, attempt: job.attempt, failureClass }, 'job failed');
+    return this.commit(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+  }
+
+  private transitionTo(job: Job, to: Job['state'], reason: string, patch: Partial<Job> = {}): Job {
+    return transition(job, to, this.now(), reason, patch);
+  }
+
+  /**
+   * Writes the new record and asks to be run again: the next call re-reads and either finds
+   * the job final (done) or takes its next step. When another writer won the compare-and-set,
+   * the same re-read decides again on fresh data.
+   */
+  private async commit(stored: StoredJob, next: Job): Promise<StepOutcome> {
+    await this.deps.store.compareAndSet(stored, next);
+    return CONTINUE;
+  }
+
+  private elapsedInState(job: Job): number {
+    const entered = job.history.at(-1)?.at ?? job.updatedAt;
+    return this.now().getTime() - Date.parse(entered);
+  }
+}

@@ -1,0 +1,198 @@
+// The job records in Redis: one JSON string per job, plus index sets for listing. Every
+// write is a compare-and-set on the exact record that was read (a Lua script), so a cancel
+// racing a worker step, or two workers after a lock was lost, can never both win: the loser
+// re-reads and decides again.
+import type { Redis } from 'ioredis';
+import { isFinal, JobSchema, type Job, type JobState } from '../core/job.ts';
+import type { Keys } from './redis-keys.ts';
+
+// KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none)
+// ARGV: job json, job id, idempotency record json
+// Returns: the idempotency record that existed already, or nil when the job was created.
+const CREATE_SCRIPT = `
+if KEYS[5] ~= '' then
+  local existing = redis.call('GET', KEYS[5])
+  if existing then return existing end
+  redis.call('SET', KEYS[5], ARGV[3])
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
+redis.call('ZADD', KEYS[3], 0, ARGV[2])
+redis.call('ZADD', KEYS[4], 0, ARGV[2])
+return false
+`;
+
+// KEYS: job, old state index, new state index, finished
+// ARGV: expected json, new json, job id, finished-at ms ("" when not final)
+// Returns: 1 when written, 0 when the record changed since it was read.
+const COMPARE_AND_SET_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+if KEYS[2] ~= KEYS[3] then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], 0, ARGV[3])
+end
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[4], ARGV[3]) end
+return 1
+`;
+
+// KEYS: job, all, state index, pipeline index, finished, idempotency (or "")
+// ARGV: job id
+const DELETE_SCRIPT = `
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+if KEYS[6] ~= '' then redis.call('DEL', KEYS[6]) end
+return 1
+`;
+
+export type IdempotencyRecord = { jobId: string; bodyHash: string };
+
+export type StoredJob = { job: Job; raw: string };
+
+export type JobPage = { items: Job[]; nextCursor?: string };
+
+export type JobFilter = { state?: JobState; pipeline?: string; cursor?: string; limit: number };
+
+/** Called after each committed state change (metrics, events). */
+export type TransitionListener = (job: Job, previous: Job) => void;
+
+export class JobStore {
+  private readonly listeners: TransitionListener[] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  onTransition(listener: TransitionListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Creates the job, or returns the idempotency record that already holds its key. */
+  async create(job: Job, idempotency?: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+    const existing = (await this.redis.eval(
+      CREATE_SCRIPT,
+      5,
+      this.keys.job(job.id),
+      this.keys.allJobs,
+      this.keys.byState(job.state),
+      this.keys.byPipeline(job.pipeline),
+      job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
+      JSON.stringify(job),
+      job.id,
+      JSON.stringify(idempotency ?? null),
+    )) as string | null;
+    return existing ? (JSON.parse(existing) as IdempotencyRecord) : undefined;
+  }
+
+  async read(id: string): Promise<StoredJob | undefined> {
+    const raw = await this.redis.get(this.keys.job(id));
+    return raw === null ? undefined : { job: JobSchema.parse(JSON.parse(raw)), raw };
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    return (await this.read(id))?.job;
+  }
+
+  /** Writes `next` only if the record is still `current.raw`; false means someone else wrote first. */
+  async compareAndSet(current: StoredJob, next: Job): Promise<boolean> {
+    const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
+    const written = await this.redis.eval(
+      COMPARE_AND_SET_SCRIPT,
+      4,
+      this.keys.job(next.id),
+      this.keys.byState(current.job.state),
+      this.keys.byState(next.state),
+      this.keys.finished,
+      current.raw,
+      JSON.stringify(next),
+      next.id,
+      finishedAt,
+    );
+    if (written !== 1) return false;
+    if (next.state !== current.job.state) for (const listener of this.listeners) listener(next, current.job);
+    return true;
+  }
+
+  /**
+   * Applies `change` to the freshest record until the write wins. `change` returns undefined
+   * to leave the record as it is. Returns the record as written (or as found).
+   */
+  async update(id: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
+    for (;;) {
+      const current = await this.read(id);
+      if (!current) return undefined;
+      const next = change(current.job);
+      if (!next) return current.job;
+      if (await this.compareAndSet(current, next)) return next;
+    }
+  }
+
+  async readIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    const raw = await this.redis.get(this.keys.idempotency(key));
+    return raw ? (JSON.parse(raw) as IdempotencyRecord) : undefined;
+  }
+
+  /** Newest first; the cursor is the last id of the previous page. */
+  async list(filter: JobFilter): Promise<JobPage> {
+    const index = filter.state ? this.keys.byState(filter.state) : filter.pipeline ? this.keys.byPipeline(filter.pipeline) : this.keys.allJobs;
+    const needsPipelineCheck = Boolean(filter.state && filter.pipeline);
+    const items: Job[] = [];
+    let cursor = filter.cursor;
+    // With both filters, scan the state index in batches and keep the pipeline's jobs; a
+    // bounded number of batches keeps one request cheap, and the cursor carries on from there.
+    for (let batch = 0; batch < 20 && items.length < filter.limit; batch += 1) {
+      const max = cursor ? `(${cursor}` : '+';
+      const want = filter.limit - items.length;
+      const ids = await this.redis.zrevrangebylex(index, max, '-', 'LIMIT', 0, needsPipelineCheck ? Math.max(want, 100) : want);
+      if (ids.length === 0) return { items };
+      const raws = await this.redis.mget(ids.map((id) => this.keys.job(id)));
+      for (let i = 0; i < ids.length; i += 1) {
+        cursor = ids[i]!;
+        const raw = raws[i];
+        if (!raw) continue;
+        const job = JobSchema.parse(JSON.parse(raw));
+        if (needsPipelineCheck && job.pipeline !== filter.pipeline) continue;
+        items.push(job);
+        if (items.length === filter.limit) break;
+      }
+      if (!needsPipelineCheck && ids.length < want) return { items };
+    }
+    return cursor ? { items, nextCursor: cursor } : { items };
+  }
+
+  async countByState(): Promise<Record<JobState, number>> {
+    const states = ['queued', 'launching', 'running', 'loading', 'succeeded', 'failed', 'cancelled'] as const;
+    const counts = await Promise.all(states.map((state) => this.redis.zcard(this.keys.byState(state))));
+    return Object.fromEntries(states.map((state, i) => [state, counts[i]!])) as Record<JobState, number>;
+  }
+
+  /** Ids of jobs in non-final states, for the reconciler. */
+  async activeIds(): Promise<string[]> {
+    const states = ['queued', 'launching', 'running', 'loading'] as const;
+    const lists = await Promise.all(states.map((state) => this.redis.zrange(this.keys.byState(state), 0, -1)));
+    return lists.flat();
+  }
+
+  /** Ids of jobs that finished before `beforeMs`, oldest first. */
+  async finishedBefore(beforeMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.finished, '-inf', beforeMs, 'LIMIT', 0, limit);
+  }
+
+  async delete(job: Job): Promise<void> {
+    await this.redis.eval(
+      DELETE_SCRIPT,
+      6,
+      this.keys.job(job.id),
+      this.keys.allJobs,
+      this.keys.byState(job.state),
+      this.keys.byPipeline(job.pipeline),
+      this.keys.finished,
+      job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
+      job.id,
+    );
+  }
+}

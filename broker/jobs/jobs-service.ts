@@ -1,0 +1,154 @@
+// The jobs module's face: submit() is the single entry point for new work (the API now, the
+// watchers later), plus the queries and the operator actions (cancel, retry).
+import { createHash, randomBytes } from 'node:crypto';
+import { ConflictError, NotFoundError, UserError } from '../core/errors.ts';
+import { newJobId } from '../core/ids.ts';
+import { isFinal, type Job, type SubmitRequest } from '../core/job.ts';
+import { transition } from '../core/state-machine.ts';
+import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { confineInputs } from './input-paths.ts';
+import type { JobQueue } from './job-queue.ts';
+import type { JobFilter, JobPage, JobStore } from './job-store.ts';
+import { resolveParameters } from './resolve-parameters.ts';
+
+export type SubmitContext = { idempotencyKey?: string; requestId?: string };
+export type SubmitResult = { job: Job; created: boolean };
+
+export type JobsDeps = {
+  store: JobStore;
+  queue: JobQueue;
+  pipelines: PipelineRegistry;
+  landingRoots: readonly string[];
+  now?: () => Date;
+};
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:\-]{1,200}$/;
+
+export class JobsService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: JobsDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async submit(request: SubmitRequest, context: SubmitContext = {}): Promise<SubmitResult> {
+    const { store, queue, pipelines } = this.deps;
+    const pipeline = pipelines.get(request.pipeline);
+    if (!pipeline) {
+      throw new UserError('unknown-pipeline', `no pipeline is named "${request.pipeline}"`, 422, [
+        { path: 'pipeline', message: `unknown pipeline; known: ${pipelines.list().map((p) => p.name).join(', ') || 'none'}` },
+      ]);
+    }
+    const key = context.idempotencyKey;
+    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new UserError('invalid-idempotency-key', 'Idempotency-Key must be 1-200 characters of A-Z a-z 0-9 . _ : -', 400, [
+        { path: 'Idempotency-Key', message: 'invalid characters or length' },
+      ]);
+    }
+    const bodyHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+    if (key !== undefined) {
+      const replay = await this.replay(key, bodyHash);
+      if (replay) return replay;
+    }
+    const parameters = resolveParameters(pipeline, request.parameters);
+    const inputs = confineInputs(request.inputs ?? pipeline.input.paths, this.deps.landingRoots);
+    if (inputs.length === 0) {
+      throw new UserError('no-inputs', 'the request names no inputs and the pipeline has no default input paths', 422, [
+        { path: 'inputs', message: 'give at least one file or folder' },
+      ]);
+    }
+    const at = this.now();
+    const iso = at.toISOString();
+    const job: Job = {
+      id: newJobId(at.getTime(), randomBytes(8)),
+      pipeline: pipeline.name,
+      state: 'queued',
+      attempt: 1,
+      maxAttempts: pipeline.policy.max_attempts,
+      priority: request.priority ?? pipeline.policy.priority,
+      parameters,
+      inputs,
+      labels: request.labels,
+      ...(key !== undefined ? { idempotencyKey: key } : {}),
+      ...(context.requestId ? { requestId: context.requestId } : {}),
+      createdAt: iso,
+      updatedAt: iso,
+      history: [{ state: 'queued', at: iso, attempt: 1, reason: 'submitted' }],
+    };
+    const existing = await store.create(job, key !== undefined ? { jobId: job.id, bodyHash } : undefined);
+    if (existing) {
+      const replay = await this.replay(key!, bodyHash);
+      if (replay) return replay;
+    }
+    await queue.enqueue(job);
+    return { job, created: true };
+  }
+
+  /** A repeated submit: the same key and body gives the same job (queued again if need be). */
+  private async replay(key: string, bodyHash: string): Promise<SubmitResult | undefined> {
+    const record = await this.deps.store.readIdempotency(key);
+    if (!record) return undefined;
+    if (record.bodyHash !== bodyHash) {
+      throw new ConflictError('idempotency-key-reused', `Idempotency-Key "${key}" was already used with a different request body`);
+    }
+    const job = await this.deps.store.get(record.jobId);
+    if (!job) throw new ConflictError('idempotency-key-reused', `Idempotency-Key "${key}" belongs to a job that no longer exists`);
+    // The first submit may have died between writing the record and queueing it.
+    if (!isFinal(job.state)) await this.deps.queue.enqueue(job);
+    return { job, created: false };
+  }
+
+  async get(id: string): Promise<Job> {
+    const job = await this.deps.store.get(id);
+    if (!job) throw new NotFoundError('job', id);
+    return job;
+  }
+
+  list(filter: JobFilter): Promise<JobPage> {
+    return this.deps.store.list(filter);
+  }
+
+  /**
+   * Cancels in any state. A queued job no worker holds is cancelled at once; otherwise the
+   * job is marked and its step woken, and the worker stops the Spark run and finishes it.
+   */
+  async cancel(id: string, reason = 'cancelled by request'): Promise<Job> {
+    const { store, queue } = this.deps;
+    const job = await this.get(id);
+    if (isFinal(job.state)) throw new ConflictError('job-finished', `job ${id} is already ${job.state}`);
+    if (job.state === 'queued' && (await queue.removeIfIdle(id))) {
+      const cancelled = await store.update(id, (current) =>
+        current.state === 'queued'
+          ? transition(current, 'cancelled', this.now(), reason, { failure: { class: 'cancelled', message: reason, stage: 'queued', attempt: current.attempt } })
+          : undefined,
+      );
+      if (cancelled?.state === 'cancelled') return cancelled;
+      // A worker took it between the two calls: fall through to the marked cancel.
+      if (cancelled) await queue.enqueue(cancelled);
+    }
+    const marked = await store.update(id, (current) => (isFinal(current.state) || current.cancelRequested ? undefined : { ...current, cancelRequested: true, updatedAt: this.now().toISOString() }));
+    if (!marked) throw new NotFoundError('job', id);
+    await queue.wake(id);
+    return marked;
+  }
+
+  /** Runs a failed or cancelled job again as a new attempt, with a fresh allowance of retries. */
+  async retry(id: string, pipelineAttempts?: number): Promise<Job> {
+    const { store, queue, pipelines } = this.deps;
+    const job = await this.get(id);
+    if (job.state !== 'failed' && job.state !== 'cancelled') {
+      throw new ConflictError('job-not-retryable', `job ${id} is ${job.state}; only failed or cancelled jobs can be retried`);
+    }
+    const allowance = pipelineAttempts ?? pipelines.get(job.pipeline)?.policy.max_attempts ?? 1;
+    const retried = await store.update(id, (current) => {
+      if (current.state !== 'failed' && current.state !== 'cancelled') return undefined;
+      const attempt = current.attempt + 1;
+      const { failure: _failure, cancelRequested: _cancel, retryAt: _retryAt, run: _run, ...rest } = current;
+      return transition(rest as Job, 'queued', this.now(), 'retried by request', { attempt, maxAttempts: attempt + allowance - 1 });
+    });
+    if (!retried || retried.state !== 'queued') throw new ConflictError('job-not-retryable', `job ${id} changed state; try again`);
+    await queue.enqueue(retried);
+    return retried;
+  }
+}

@@ -1,0 +1,18 @@
+// Every Redis key Sluice writes outside BullMQ, in one place, under one prefix.
+export type Keys = ReturnType<typeof redisKeys>;
+
+export function redisKeys(prefix: string) {
+  const p = `${prefix}:`;
+  return {
+    job: (id: string) => `${p}job:${id}`,
+    /** Index sets hold job ids with score 0, so they sort by id, i.e. by creation time. */
+    allJobs: `${p}jobs:all`,
+    byState: (state: string) => `${p}jobs:state:${state}`,
+    byPipeline: (pipeline: string) => `${p}jobs:pipeline:${pipeline}`,
+    /** Finished jobs scored by finish time (ms), for retention. */
+    finished: `${p}jobs:finished`,
+    idempotency: (key: string) => `${p}idem:${key}`,
+    runningGlobal: `${p}slots:all`,
+    runningPipeline: (pipeline: string) => `${p}slots:pipeline:${pipeline}`,
+  };
+}

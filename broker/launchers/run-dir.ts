@@ -1,0 +1,76 @@
+// One local run's directory, `<runsDir>/<runId>/`: the only channel between the broker and
+// the detached supervisor of the run, so that any broker process (the one that launched
+// the run or one started later) reads the same truth. Files:
+//   spec.json   the run spec, written before the supervisor starts
+//   pid         the supervisor's pid (its process group id too), written first by it
+//   exit_code   spark-submit's exit code, written last by the supervisor
+//   driver.log  spark-submit's stdout and stderr
+// Every file is written once and atomically (temp + rename): a reader sees it whole or not at all.
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const RUN_FILES = { spec: 'spec.json', pid: 'pid', exitCode: 'exit_code', log: 'driver.log' } as const;
+
+export class RunDir {
+  constructor(readonly path: string) {}
+
+  file(name: (typeof RUN_FILES)[keyof typeof RUN_FILES]): string {
+    return join(this.path, name);
+  }
+
+  readPid(): Promise<number | undefined> {
+    return this.readInteger(RUN_FILES.pid);
+  }
+
+  readExitCode(): Promise<number | undefined> {
+    return this.readInteger(RUN_FILES.exitCode);
+  }
+
+  async writeSpec(spec: unknown): Promise<void> {
+    const target = this.file(RUN_FILES.spec);
+    await writeFile(`${target}.tmp`, `${JSON.stringify(spec, null, 2)}\n`);
+    await rename(`${target}.tmp`, target);
+  }
+
+  /** When the run started: the time its spec was written (stable, so an adopter sees the same). */
+  async startedAt(): Promise<Date | undefined> {
+    return (await statIfExists(this.file(RUN_FILES.spec)))?.mtime ?? (await statIfExists(this.path))?.mtime;
+  }
+
+  /** The last change to the directory's entries (ms), or undefined when it does not exist. */
+  async changedAt(): Promise<number | undefined> {
+    return (await statIfExists(this.path))?.mtimeMs;
+  }
+
+  private async readInteger(name: string): Promise<number | undefined> {
+    let text: string;
+    try {
+      text = await readFile(join(this.path, name), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const value = Number.parseInt(text.trim(), 10);
+    if (!Number.isInteger(value)) throw new Error(`run file ${join(this.path, name)} holds "${text.trim()}", not an integer`);
+    return value;
+  }
+}
+
+/** Whether a process (or, with a negative id, a process group) exists. EPERM means it exists as another user. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function statIfExists(path: string) {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+// Loads every pipeline YAML from a folder and validates it. An invalid file stops start-up
+// with a message that names the file, the field path and the problem, so the person who
+// wrote it can fix it without reading Sluice's source.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../core/errors.ts';
+import { PipelineSchema, type Pipeline } from '../core/pipeline.ts';
+
+export type PipelineRegistry = {
+  get(name: string): Pipeline | undefined;
+  list(): Pipeline[];
+};
+
+export function pipelineRegistry(pipelines: Pipeline[]): PipelineRegistry {
+  const byName = new Map(pipelines.map((pipeline) => [pipeline.name, pipeline]));
+  return {
+    get: (name) => byName.get(name),
+    list: () => [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+export function parsePipeline(text: string, file: string): Pipeline {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = PipelineSchema.safeParse(document);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new ConfigError(`${file}: invalid pipeline\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export async function loadPipelines(dir: string): Promise<PipelineRegistry> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  } catch (error) {
+    throw new ConfigError(`SLUICE_PIPELINES_DIR: cannot read ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  const pipelines: Pipeline[] = [];
+  const files = new Map<string, string>();
+  for (const name of names) {
+    const file = join(dir, name);
+    const pipeline = parsePipeline(await readFile(file, 'utf8'), file);
+    const other = files.get(pipeline.name);
+    if (other) throw new ConfigError(`${file}: pipeline name "${pipeline.name}" is already used by ${other}`);
+    files.set(pipeline.name, file);
+    pipelines.push(pipeline);
+  }
+  return pipelineRegistry(pipelines);
+}

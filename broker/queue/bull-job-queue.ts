@@ -1,0 +1,79 @@
+// The JobQueue port on BullMQ. One BullMQ job per Sluice job, with the same id: adding it
+// twice is a no-op, and a step that must wait moves the BullMQ job to "delayed" instead of
+// holding a worker (see step-worker.ts).
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { Job } from '../core/job.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+
+export const JOBS_QUEUE = 'jobs';
+
+/** Retries of a step that threw (Redis away, a bug): many, spaced by stepBackoff(). */
+export const STEP_ATTEMPTS = 30;
+export const stepBackoff = (attemptsMade: number): number => Math.min(500 * 2 ** attemptsMade, 30_000);
+
+export type QueueCounts = { name: string; paused: boolean; counts: Record<string, number> };
+
+export class BullJobQueue implements JobQueue {
+  readonly queue: Queue;
+
+  constructor(connection: ConnectionOptions, prefix: string) {
+    this.queue = new Queue(JOBS_QUEUE, { connection, prefix });
+  }
+
+  async enqueue(job: Job, options: { delayMs?: number } = {}): Promise<void> {
+    const opts: JobsOptions = {
+      jobId: job.id,
+      priority: job.priority,
+      attempts: STEP_ATTEMPTS,
+      backoff: { type: 'step' },
+      // The Sluice job record is the history; BullMQ's copy of a finished step is not needed.
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 86_400 },
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
+    };
+    await this.queue.add('step', { jobId: job.id }, opts);
+  }
+
+  async wake(jobId: string): Promise<void> {
+    const job = await this.queue.getJob(jobId);
+    if (!job || !(await job.isDelayed())) return;
+    // Promoting a job that a worker just moved on is harmless: BullMQ refuses and we ignore it.
+    await job.promote().catch(() => undefined);
+  }
+
+  async removeIfIdle(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return true;
+    if (await job.isActive()) return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async has(jobId: string): Promise<boolean> {
+    return (await this.queue.getJob(jobId)) !== undefined;
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const [counts, paused] = await Promise.all([
+      this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'paused'),
+      this.queue.isPaused(),
+    ]);
+    return { name: JOBS_QUEUE, paused, counts };
+  }
+
+  pause(): Promise<void> {
+    return this.queue.pause();
+  }
+
+  resume(): Promise<void> {
+    return this.queue.resume();
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

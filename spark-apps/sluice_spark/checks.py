@@ -1,0 +1,117 @@
+"""Input checks, from Parquet footers only, before Spark does any work.
+
+A landing that is missing, not Parquet, or lacks an expected column (or has it with another
+type) would otherwise fail deep inside a Spark stage, be retried as a platform failure and
+never name the culprit. Here it fails at once as a data failure naming the file and column.
+Reading footers costs a few kilobytes per file, whatever the file's size.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import storage
+from .failures import DataFailure
+
+# Arrow types whose Spark name does not depend on parameters. Unsigned integers are listed
+# with the Spark type Spark reads them as, so that a message names what Spark would see.
+_SIMPLE_TYPES: dict[pa.DataType, str] = {
+    pa.bool_(): "boolean",
+    pa.int8(): "tinyint",
+    pa.int16(): "smallint",
+    pa.int32(): "int",
+    pa.int64(): "long",
+    pa.uint8(): "smallint",
+    pa.uint16(): "int",
+    pa.uint32(): "long",
+    pa.uint64(): "decimal(20,0)",
+    pa.float16(): "float",
+    pa.float32(): "float",
+    pa.float64(): "double",
+    pa.string(): "string",
+    pa.large_string(): "string",
+    pa.string_view(): "string",
+    pa.binary(): "binary",
+    pa.large_binary(): "binary",
+    pa.binary_view(): "binary",
+    pa.date32(): "date",
+    pa.date64(): "date",
+}
+
+
+@dataclass(frozen=True)
+class InputStats:
+    """What the manifest records of one input: the path as the spec gave it, rows and bytes."""
+
+    path: str
+    rows: int
+    bytes: int
+
+
+def spark_type_name(arrow_type: pa.DataType) -> str:
+    """The Spark SQL name of an Arrow type as read from a Parquet footer."""
+    if pa.types.is_dictionary(arrow_type):
+        return spark_type_name(arrow_type.value_type)
+    if pa.types.is_timestamp(arrow_type):
+        # Spark reads every unit and time zone (or none) as a timestamp column when the
+        # read schema says `timestamp`; nanoseconds are refused separately (see below).
+        return "timestamp"
+    if pa.types.is_decimal(arrow_type):
+        return f"decimal({arrow_type.precision},{arrow_type.scale})"
+    return _SIMPLE_TYPES.get(arrow_type, str(arrow_type))
+
+
+def _normalize(type_name: str) -> str:
+    """Compare `decimal(10, 2)` and `Decimal(10,2)` as the same type."""
+    return type_name.replace(" ", "").lower()
+
+
+def check_inputs(inputs: tuple[str, ...], expected_columns: dict[str, str]) -> list[InputStats]:
+    return [check_input(location, expected_columns) for location in inputs]
+
+
+def check_input(location: str, expected_columns: dict[str, str]) -> InputStats:
+    """Check one input against the expected columns and return its row count and size."""
+    path = storage.local_path(location)
+    try:
+        footer = storage.read_parquet_footer(path)
+    except FileNotFoundError:
+        raise DataFailure(f"input {location}: file not found") from None
+    except pa.ArrowInvalid as error:
+        raise DataFailure(f"input {location}: not a readable Parquet file ({error})") from None
+    _check_columns(location, footer, expected_columns)
+    return InputStats(path=location, rows=footer.num_rows, bytes=storage.file_size(path))
+
+
+def _check_columns(location: str, footer: pq.FileMetaData, expected_columns: dict[str, str]) -> None:
+    schema = footer.schema.to_arrow_schema()
+    for name, expected in expected_columns.items():
+        index = schema.get_field_index(name)
+        if index < 0:
+            raise DataFailure(f"input {location}: column {name!r} is missing (expected {expected})")
+        actual = spark_type_name(schema.field(index).type)
+        if _normalize(actual) != _normalize(expected):
+            raise DataFailure(f"input {location}: column {name!r} is {actual}, expected {expected}")
+        if _is_int64_nanos(footer, name):
+            # Spark 4 refuses INT64 TIMESTAMP(NANOS) outright (PARQUET_TYPE_ILLEGAL); the writer
+            # must use microseconds (pyarrow: coerce_timestamps="us").
+            raise DataFailure(
+                f"input {location}: column {name!r} holds nanosecond timestamps, which Spark cannot read"
+            )
+
+
+def _is_int64_nanos(footer: pq.FileMetaData, name: str) -> bool:
+    parquet_schema = footer.schema
+    for index in range(len(parquet_schema)):
+        column = parquet_schema.column(index)
+        if column.path == name:
+            logical = column.logical_type
+            return (
+                column.physical_type == "INT64"
+                and logical.type == "TIMESTAMP"
+                and json.loads(logical.to_json()).get("timeUnit") == "nanoseconds"
+            )
+    return False

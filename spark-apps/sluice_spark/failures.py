@@ -1,0 +1,44 @@
+"""The failures the app understands, and the one line that reports them to the broker.
+
+A failure raised here is deterministic: running the same spec again fails the same way, so
+the broker must not retry it. Anything else is left to raise (a non-zero exit that is neither
+64 nor 65), which the broker reads as a platform failure and retries.
+"""
+
+import json
+import sys
+from typing import ClassVar, TextIO
+
+# Read back by the launchers from the driver log (see FAILURE_LINE_PREFIX in run-spec.ts).
+FAILURE_LINE_PREFIX = "SLUICE_FAILURE "
+
+
+class SluiceFailure(Exception):
+    """A failure with a class the broker knows and an exit code it maps back to that class."""
+
+    failure_class: ClassVar[str]
+    exit_code: ClassVar[int]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UserFailure(SluiceFailure):
+    """The pipeline is wrong: a bad expression, SQL statement or parameter."""
+
+    failure_class = "user"
+    exit_code = 64
+
+
+class DataFailure(SluiceFailure):
+    """An input is wrong: missing, not Parquet, or without the expected columns and types."""
+
+    failure_class = "data"
+    exit_code = 65
+
+
+def report_failure(failure: SluiceFailure, stream: TextIO = sys.stderr) -> None:
+    """Write the single failure line; json.dumps keeps it on one line whatever the message holds."""
+    payload = json.dumps({"class": failure.failure_class, "message": failure.message})
+    print(f"{FAILURE_LINE_PREFIX}{payload}", file=stream, flush=True)

@@ -1,0 +1,70 @@
+"""The run manifest (RunManifestSchema in manifest.ts): the commit marker of a lake run.
+
+It is built from what is on disk after Spark has finished, reading only the part files'
+footers, so it describes exactly the files a reader will find and nothing is collected to
+the driver.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql.types import StructType
+
+from . import storage
+from .checks import InputStats
+from .spec import RunSpec
+
+MANIFEST_FILE = "_manifest.json"
+
+
+@dataclass(frozen=True)
+class PartFile:
+    name: str
+    rows: int
+    bytes: int
+
+
+def describe_part_files(run_folder: Path) -> list[PartFile]:
+    return [
+        PartFile(name=path.name, rows=storage.read_parquet_footer(path).num_rows, bytes=storage.file_size(path))
+        for path in storage.list_part_files(run_folder)
+    ]
+
+
+def build_manifest(
+    spec: RunSpec,
+    inputs: list[InputStats],
+    files: list[PartFile],
+    schema: StructType,
+    spark_seconds: float,
+) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "job_id": spec.job_id,
+        "attempt": spec.attempt,
+        "pipeline": spec.pipeline,
+        "table": spec.table,
+        "run_uri": spec.run_uri,
+        "committed_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "rows_in": sum(stats.rows for stats in inputs),
+        "rows_out": sum(file.rows for file in files),
+        "inputs": [asdict(stats) for stats in inputs],
+        "files": [asdict(file) for file in files],
+        "schema": [
+            {"name": field.name, "type": field.dataType.simpleString(), "nullable": field.nullable}
+            for field in schema.fields
+        ],
+        "spark_seconds": round(spark_seconds, 3),
+    }
+
+
+def commit(run_folder: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest last and atomically: from this moment on the run exists."""
+    storage.write_text_atomically(run_folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
+
+
+def is_committed(run_folder: Path) -> bool:
+    return storage.exists(run_folder / MANIFEST_FILE)

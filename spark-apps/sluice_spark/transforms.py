@@ -1,0 +1,110 @@
+"""Pure transforms: a DataFrame and the pipeline's transform in, a DataFrame out.
+
+Expressions written by the pipeline's author are only ever passed to Spark's SQL parser, and
+parameter values only as named parameters (`:name`) through `spark.sql(..., args=...)`, so a
+parameter value can never change the shape of a statement. Nothing here triggers a job:
+Spark analyses eagerly but computes only when the result is written.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from itertools import count
+
+from pyspark.errors import AnalysisException
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from .failures import UserFailure
+from .spec import AggregateTransform, Metric, ParameterValue, SqlTransform, Transform
+
+# The name the SQL mode's statement reads from (see TransformSchema in pipeline.ts).
+LANDING_VIEW = "landing"
+
+# Distinct view names for the intermediate steps, so that a step never replaces the view
+# another step (or the author's SQL) reads from.
+_step_numbers = count()
+
+
+def apply_transform(landing: DataFrame, transform: Transform, parameters: Mapping[str, ParameterValue]) -> DataFrame:
+    with _user_errors():
+        if isinstance(transform, SqlTransform):
+            return _sql_over(landing, LANDING_VIEW, transform.sql, parameters)
+        return _aggregate(landing, transform, parameters)
+
+
+def apply_filter(frame: DataFrame, condition: str, parameters: Mapping[str, ParameterValue]) -> DataFrame:
+    view = _step_view()
+    return _sql_over(frame, view, f"SELECT * FROM {view} WHERE {condition}", parameters)
+
+
+def apply_derive(frame: DataFrame, derive: Mapping[str, str], parameters: Mapping[str, ParameterValue]) -> DataFrame:
+    """Add derived columns in one SELECT; a later one may refer to an earlier one by name."""
+    if not derive:
+        return frame
+    view = _step_view()
+    columns = ", ".join(f"({expression}) AS {_quote(name)}" for name, expression in derive.items())
+    return _sql_over(frame, view, f"SELECT *, {columns} FROM {view}", parameters)
+
+
+def apply_metrics(frame: DataFrame, group_by: tuple[str, ...], metrics: tuple[Metric, ...]) -> DataFrame:
+    return frame.groupBy(*group_by).agg(*(metric_column(metric).alias(metric.name) for metric in metrics))
+
+
+def metric_column(metric: Metric) -> Column:
+    if metric.fn == "count":
+        # Without a column, count rows; with one, count its non-null values (SQL's COUNT(col)).
+        return F.count(F.lit(1)) if metric.column is None else F.count(F.col(metric.column))
+    column = F.col(_required_column(metric))
+    builders: dict[str, Callable[[Column], Column]] = {
+        "sum": F.sum,
+        "avg": F.avg,
+        "min": F.min,
+        "max": F.max,
+        "count_distinct": F.count_distinct,  # exact, unlike approx_count_distinct
+        "approx_percentile": lambda value: F.percentile_approx(value, _required_percentile(metric)),
+    }
+    return builders[metric.fn](column)
+
+
+def _aggregate(landing: DataFrame, transform: AggregateTransform, parameters: Mapping[str, ParameterValue]) -> DataFrame:
+    frame = landing if transform.filter is None else apply_filter(landing, transform.filter, parameters)
+    frame = apply_derive(frame, transform.derive, parameters)
+    return apply_metrics(frame, transform.group_by, transform.metrics)
+
+
+def _sql_over(frame: DataFrame, view: str, query: str, parameters: Mapping[str, ParameterValue]) -> DataFrame:
+    frame.createOrReplaceTempView(view)
+    return frame.sparkSession.sql(query, args=dict(parameters))
+
+
+def _step_view() -> str:
+    return f"sluice_step_{next(_step_numbers)}"
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _required_column(metric: Metric) -> str:
+    if metric.column is None:
+        raise UserFailure(f"metric {metric.name!r}: {metric.fn} needs a column")
+    return metric.column
+
+
+def _required_percentile(metric: Metric) -> float:
+    if metric.percentile is None:
+        raise UserFailure(f"metric {metric.name!r}: approx_percentile needs a percentile")
+    return metric.percentile
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn Spark's analysis and parse errors (ParseException is an AnalysisException) into user failures."""
+    try:
+        yield
+    except AnalysisException as error:
+        raise UserFailure(f"transform: {_first_line(error)}") from error
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
