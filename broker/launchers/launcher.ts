@@ -39,6 +39,8 @@ export interface Launcher {
   logs(handle: RunHandle, options?: LogOptions): AsyncIterable<string>;
   /** Optional push of run ends, so awaits need not wait for their next poll. */
   watch?(listener: LauncherListener): () => void;
+  /** Every run this launcher holds for a job (all attempts), for archiving and clean-up. */
+  runsOf?(jobId: string): Promise<RunHandle[]>;
   /** Deletes what the run left on this machine (logs are archived by the caller first). */
   remove?(handle: RunHandle): Promise<void>;
 }

@@ -1,0 +1,42 @@
+# The two commands of the README, and the pieces they are made of. Every target runs
+# scripts/setup first, which is idempotent and fast when nothing changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VITEST := npx vitest run --reporter=default
+
+.PHONY: help setup demo test test-static test-unit test-integration test-e2e test-python bench clean
+
+help:
+	@echo "make demo   run Sluice's main job on this machine and print what came out"
+	@echo "make test   install what the tests need and run every tier"
+	@echo "make bench  run the benchmarks (BENCH lines)"
+
+setup:
+	@scripts/setup
+
+demo: setup
+	@node --import tsx scripts/demo.ts
+
+test: setup test-static test-unit test-python test-integration test-e2e
+
+test-static:
+	npx tsc --noEmit
+	npx eslint .
+
+test-unit:
+	$(VITEST) --project unit
+
+test-python:
+	.venv/bin/pytest -q spark-apps/tests
+
+test-integration:
+	$(VITEST) --project integration
+
+test-e2e:
+	$(VITEST) --project e2e
+
+bench: setup
+	@node --import tsx bench/run-all.ts
+
+clean:
+	rm -rf .sluice

@@ -1,0 +1,31 @@
+// Follows a job to its end with one progress line per state change, and a heartbeat line
+// while a long stage runs, so a person at a terminal (or a CI log) sees it is alive.
+import type { Job } from '../core/job.ts';
+import { isFinal } from '../core/job.ts';
+import type { ApiClient } from './api-client.ts';
+
+export type FollowOptions = { pollMs?: number; heartbeatMs?: number; print?: (line: string) => void };
+
+export async function followJob(client: ApiClient, id: string, options: FollowOptions = {}): Promise<Job> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const pollMs = options.pollMs ?? 500;
+  const heartbeatMs = options.heartbeatMs ?? 10_000;
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
+  let seen = 0;
+  let lastLine = Date.now();
+  for (;;) {
+    const job = await client.job(id);
+    for (const change of job.history.slice(seen)) {
+      print(`[${elapsed()}] ${job.id} ${change.state.padEnd(9)} attempt ${change.attempt}${change.reason ? `  ${change.reason}` : ''}`);
+      lastLine = Date.now();
+    }
+    seen = job.history.length;
+    if (isFinal(job.state)) return job;
+    if (Date.now() - lastLine >= heartbeatMs) {
+      print(`[${elapsed()}] ${job.id} ${job.state.padEnd(9)} still ${job.state}…`);
+      lastLine = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

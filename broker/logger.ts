@@ -1,0 +1,17 @@
+// pino with constant messages and variables in fields. Known secret-bearing fields are
+// redacted as a second line of defence; the first is never putting a secret in a field.
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'sluice' },
+      redact: {
+        paths: ['authorization', '*.authorization', 'headers.authorization', 'apiKey', '*.apiKey', 'password', '*.password', 'url', '*.redisUrl'],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

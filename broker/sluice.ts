@@ -1,0 +1,191 @@
+// The composition root: builds Sluice's adapters from the config and wires them together.
+// `sluice serve` runs the API and the worker in one process; `sluice api` and
+// `sluice worker` run one role each, to scale them apart. Tests and benchmarks call
+// startSluice() with their own launcher or pipelines.
+import { serve, type ServerType } from '@hono/node-server';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { createApi } from './api/app.ts';
+import type { Config } from './config.ts';
+import { JobSteps } from './jobs/job-steps.ts';
+import { JobStore } from './jobs/job-store.ts';
+import { JobsService } from './jobs/jobs-service.ts';
+import { expireFinishedJobs, reconcileQueue, type MaintenanceDeps } from './jobs/maintenance.ts';
+import { redisKeys } from './jobs/redis-keys.ts';
+import { RunSlots } from './jobs/run-slots.ts';
+import { createFsStorage } from './lake/fs-storage.ts';
+import type { LakeStorage } from './lake/storage.ts';
+import type { Launcher } from './launchers/launcher.ts';
+import { LocalLauncher } from './launchers/local.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { loadPipelines, type PipelineRegistry } from './pipelines/load-pipelines.ts';
+import { BullJobQueue } from './queue/bull-job-queue.ts';
+import { queueBoard } from './queue/queue-board.ts';
+import { checkRedisDurability } from './queue/redis-durability.ts';
+import { StepWorker } from './queue/step-worker.ts';
+import { transition } from './core/state-machine.ts';
+
+export type Roles = { api: boolean; worker: boolean };
+
+export type Overrides = {
+  launcher?: Launcher;
+  pipelines?: PipelineRegistry;
+  logger?: Logger;
+  /** Step-worker lock settings; tests shorten them to see a killed worker's step sooner. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** How often maintenance runs (reconcile, expiry). */
+  maintenanceEveryMs?: number;
+};
+
+export type RunningSluice = {
+  config: Config;
+  logger: Logger;
+  jobs: JobsService;
+  store: JobStore;
+  queue: BullJobQueue;
+  lake: LakeStorage;
+  launcher: Launcher;
+  pipelines: PipelineRegistry;
+  /** The port the API listens on (useful when SLUICE_API_PORT is 0). */
+  port?: number;
+  close(): Promise<void>;
+};
+
+/** ioredis options from a redis:// URL; BullMQ needs maxRetriesPerRequest null to wait out outages. */
+export function redisOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    db: Number(parsed.pathname.slice(1) || 0),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+export async function startSluice(config: Config, roles: Roles, overrides: Overrides = {}): Promise<RunningSluice> {
+  const logger = overrides.logger ?? createLogger(config.SLUICE_LOG_LEVEL);
+  const pipelines = overrides.pipelines ?? (await loadPipelines(config.SLUICE_PIPELINES_DIR));
+  const connection = redisOptions(config.SLUICE_REDIS_URL);
+  const redis = new Redis(connection);
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  try {
+    await checkRedisDurability(redis);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+
+  const keys = redisKeys(config.SLUICE_QUEUE_PREFIX);
+  const store = new JobStore(redis, keys);
+  const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX);
+  const lake = createFsStorage(config.SLUICE_LAKE_URI);
+  const launcher =
+    overrides.launcher ??
+    new LocalLauncher({
+      runsDir: config.SLUICE_RUNS_DIR,
+      sparkSubmit: config.SLUICE_SPARK_SUBMIT,
+      sparkAppsDir: config.SLUICE_SPARK_APPS_DIR,
+      localCores: config.SLUICE_SPARK_LOCAL_CORES,
+      logger,
+    });
+  const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS });
+  const closers: Array<() => Promise<void> | void> = [];
+
+  if (roles.worker) {
+    const steps = new JobSteps({
+      store,
+      slots: new RunSlots(redis, keys, config.SLUICE_MAX_RUNNING),
+      launcher,
+      lake,
+      pipelines,
+      landingRoots: config.SLUICE_LANDING_ROOTS,
+      logger,
+      pollMs: config.SLUICE_AWAIT_POLL,
+      slotWaitMs: 1_000,
+    });
+    const worker = new StepWorker(steps, {
+      connection,
+      prefix: config.SLUICE_QUEUE_PREFIX,
+      concurrency: config.SLUICE_WORKER_CONCURRENCY,
+      logger,
+      ...(overrides.lockDurationMs ? { lockDurationMs: overrides.lockDurationMs } : {}),
+      ...(overrides.stalledIntervalMs ? { stalledIntervalMs: overrides.stalledIntervalMs } : {}),
+      onStepGaveUp: async (jobId, error) => {
+        await store.update(jobId, (job) =>
+          job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled'
+            ? undefined
+            : transition(job, 'failed', new Date(), 'internal error', {
+                failure: { class: 'platform', message: `internal error: ${error.message}`, stage: job.state, attempt: job.attempt },
+              }),
+        );
+      },
+    });
+    const unwatch = launcher.watch?.({ ended: (event) => void queue.wake(event.jobId).catch(() => undefined) });
+    const maintenance: MaintenanceDeps = { store, queue, launcher, lake, logger, retentionMs: config.SLUICE_RETENTION };
+    const runMaintenance = async (): Promise<void> => {
+      try {
+        await reconcileQueue(maintenance);
+        await expireFinishedJobs(maintenance);
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'maintenance failed; will try again');
+      }
+    };
+    void runMaintenance();
+    const timer = setInterval(() => void runMaintenance(), overrides.maintenanceEveryMs ?? 60_000);
+    timer.unref();
+    closers.push(async () => {
+      clearInterval(timer);
+      unwatch?.();
+      await worker.close();
+    });
+  }
+
+  let server: ServerType | undefined;
+  let port: number | undefined;
+  if (roles.api) {
+    const metrics = createMetrics({ store, queues: queue });
+    const app = createApi({
+      jobs,
+      pipelines,
+      queues: queue,
+      launcher,
+      apiKeys: config.SLUICE_API_KEYS,
+      metrics: metrics.registry,
+      ready: async () => {
+        const redisOk = await redis.ping().then(() => true, () => false);
+        return { ok: redisOk, checks: { redis: redisOk ? 'ok' : 'unreachable' } };
+      },
+      bodyLimitBytes: config.SLUICE_BODY_LIMIT,
+      logger,
+      queueBoard: queueBoard(queue.queue),
+    });
+    port = await new Promise<number>((resolve) => {
+      server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));
+    });
+    logger.info({ host: config.SLUICE_API_HOST, port }, 'api listening');
+    closers.unshift(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+  }
+
+  return {
+    config,
+    logger,
+    jobs,
+    store,
+    queue,
+    lake,
+    launcher,
+    pipelines,
+    ...(port !== undefined ? { port } : {}),
+    async close() {
+      for (const close of closers) await close();
+      (launcher as { close?: () => Promise<void> | void }).close?.();
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
