@@ -155,7 +155,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       queues: queue,
       launcher,
       apiKeys: config.SLUICE_API_KEYS,
-      metrics: metrics.registry,
+      metrics,
       ready: async () => {
         const redisOk = await redis.ping().then(() => true, () => false);
         return { ok: redisOk, checks: { redis: redisOk ? 'ok' : 'unreachable' } };

@@ -65,6 +65,7 @@ export class RedisServer {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined); // refused while the server starts: expected
       try {
         await client.connect();
         await client.ping();

@@ -1,0 +1,87 @@
+// The HTTP API: an OpenAPIHono app built from its dependencies (no singletons, no
+// connections of its own). Each operation lives in routes/<operation>.ts as schema → route →
+// handler; this file wires the cross-cutting parts in order:
+//   request id + access log → body limit → key identification → route (scope check →
+//   validation via the one default hook → handler); errors → problem+json (problem.ts).
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { ApiDeps } from './api-deps.ts';
+import type { ApiEnv } from './api-env.ts';
+import { ApiKeyAuthenticator, authenticate, BEARER_SCHEME, requireAdminForBrowser } from './auth.ts';
+import { mountDocs } from './docs.ts';
+import { errorHandler, notFoundHandler, problem, validationHook } from './problem.ts';
+import { requestContext } from './request-context.ts';
+import { cancelJob, cancelJobRoute } from './routes/cancel-job.ts';
+import { getJob, getJobRoute } from './routes/get-job.ts';
+import { getPipeline, getPipelineRoute } from './routes/get-pipeline.ts';
+import { healthz, healthzRoute } from './routes/healthz.ts';
+import { jobLogs, jobLogsRoute } from './routes/job-logs.ts';
+import { listJobs, listJobsRoute } from './routes/list-jobs.ts';
+import { listPipelines, listPipelinesRoute } from './routes/list-pipelines.ts';
+import { listQueues, listQueuesRoute } from './routes/list-queues.ts';
+import { metrics, metricsRoute } from './routes/metrics.ts';
+import { pauseQueue, pauseQueueRoute } from './routes/pause-queue.ts';
+import { readyz, readyzRoute } from './routes/readyz.ts';
+import { resumeQueue, resumeQueueRoute } from './routes/resume-queue.ts';
+import { retryJob, retryJobRoute } from './routes/retry-job.ts';
+import { submitJob, submitJobRoute } from './routes/submit-job.ts';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  const auth = new ApiKeyAuthenticator(deps.apiKeys);
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+
+  app.use('*', requestContext(deps.logger));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: (c) => problem(c, 413, 'content-too-large', `the request body is larger than ${deps.bodyLimitBytes} bytes`),
+    }),
+  );
+  app.use('*', authenticate(auth));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key. Each route lists the scope it needs (jobs:read, jobs:write or admin; admin implies all).',
+  });
+
+  app.openapi(submitJobRoute, submitJob(deps));
+  app.openapi(listJobsRoute, listJobs(deps));
+  app.openapi(getJobRoute, getJob(deps));
+  app.openapi(cancelJobRoute, cancelJob(deps));
+  app.openapi(retryJobRoute, retryJob(deps));
+  app.openapi(jobLogsRoute, jobLogs(deps));
+  app.openapi(listPipelinesRoute, listPipelines(deps));
+  app.openapi(getPipelineRoute, getPipeline(deps));
+  app.openapi(listQueuesRoute, listQueues(deps));
+  app.openapi(pauseQueueRoute, pauseQueue(deps));
+  app.openapi(resumeQueueRoute, resumeQueue(deps));
+  app.openapi(healthzRoute, healthz());
+  app.openapi(readyzRoute, readyz(deps));
+  app.openapi(metricsRoute, metrics(deps));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Sluice API',
+      version: '1',
+      description: 'Submit and watch Spark jobs. Errors are RFC 9457 problem+json with field paths.',
+    },
+    tags: [{ name: 'jobs' }, { name: 'pipelines' }, { name: 'queues' }, { name: 'health' }],
+  });
+  mountDocs(app);
+
+  if (deps.queueBoard) {
+    const adminOnly = requireAdminForBrowser(auth);
+    app.use(QUEUE_BOARD_PATH, adminOnly);
+    app.use(`${QUEUE_BOARD_PATH}/*`, adminOnly);
+    app.route('/', deps.queueBoard(QUEUE_BOARD_PATH));
+  }
+
+  app.notFound(notFoundHandler);
+  app.onError(errorHandler);
+  return app;
+}

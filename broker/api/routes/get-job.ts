@@ -1,0 +1,30 @@
+// GET /v1/jobs/{id} — the job record with its history, plus the stage it is in.
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import { currentStage } from '../../core/state-machine.ts';
+import type { ApiDeps } from '../api-deps.ts';
+import type { ApiEnv } from '../api-env.ts';
+import { authResponses, protect } from '../auth.ts';
+import { problemResponse } from '../problem.ts';
+import { JobIdParamsSchema, JobWithStageSchema } from '../schemas.ts';
+
+export const getJobRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  operationId: 'getJob',
+  tags: ['jobs'],
+  summary: 'Get a job',
+  ...protect('jobs:read'),
+  request: { params: JobIdParamsSchema },
+  responses: {
+    200: { description: 'The job.', content: { 'application/json': { schema: JobWithStageSchema } } },
+    ...authResponses,
+    404: problemResponse('No such job.'),
+  },
+});
+
+export function getJob(deps: ApiDeps): RouteHandler<typeof getJobRoute, ApiEnv> {
+  return async (c) => {
+    const job = await deps.jobs.get(c.req.valid('param').id);
+    return c.json({ ...job, stage: currentStage(job) }, 200);
+  };
+}

@@ -1,0 +1,31 @@
+// POST /v1/jobs/{id}/retry — runs a failed or cancelled job again as a new attempt.
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import type { ApiDeps } from '../api-deps.ts';
+import type { ApiEnv } from '../api-env.ts';
+import { authResponses, protect } from '../auth.ts';
+import { problemResponse } from '../problem.ts';
+import { JobIdParamsSchema, JobResponseSchema } from '../schemas.ts';
+
+export const retryJobRoute = createRoute({
+  method: 'post',
+  path: '/v1/jobs/{id}/retry',
+  operationId: 'retryJob',
+  tags: ['jobs'],
+  summary: 'Retry a failed or cancelled job',
+  ...protect('jobs:write'),
+  request: { params: JobIdParamsSchema },
+  responses: {
+    202: { description: 'Queued again as a new attempt.', content: { 'application/json': { schema: JobResponseSchema } } },
+    ...authResponses,
+    404: problemResponse('No such job.'),
+    409: problemResponse('The job is neither failed nor cancelled.'),
+  },
+});
+
+export function retryJob(deps: ApiDeps): RouteHandler<typeof retryJobRoute, ApiEnv> {
+  return async (c) => {
+    const job = await deps.jobs.retry(c.req.valid('param').id);
+    c.var.log.info({ jobId: job.id, attempt: job.attempt }, 'job retried');
+    return c.json(job, 202);
+  };
+}

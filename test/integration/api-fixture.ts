@@ -1,0 +1,204 @@
+// Real dependencies for the API tests: a redis-server of their own, the job store, BullMQ
+// queue and jobs service on a fresh key prefix per context, and a pino logger writing to a
+// buffer (so tests can prove no key is ever logged). The app is driven with app.request().
+import { appendFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiEnv } from '../../broker/api/api-env.ts';
+import { createApi } from '../../broker/api/app.ts';
+import { formatApiKeyEntry, newApiKey } from '../../broker/api/auth.ts';
+import type { Job, RunHandle } from '../../broker/core/job.ts';
+import { PipelineSchema } from '../../broker/core/pipeline.ts';
+import { JobStore } from '../../broker/jobs/job-store.ts';
+import { JobsService } from '../../broker/jobs/jobs-service.ts';
+import { redisKeys } from '../../broker/jobs/redis-keys.ts';
+import type { Launcher, LogOptions, RunStatus } from '../../broker/launchers/launcher.ts';
+import { createMetrics } from '../../broker/metrics/metrics.ts';
+import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
+import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
+import { queueBoard } from '../../broker/queue/queue-board.ts';
+import { RedisServer } from '../harness/redis-server.ts';
+
+export const salesPipeline = PipelineSchema.parse({
+  name: 'sales',
+  description: 'Daily sales by store',
+  input: { columns: { store: 'string', amount: 'double', day: 'date' } },
+  parameters: { day: { type: 'string', default: '2024-06-01' } },
+  transform: { group_by: ['store'], metrics: [{ name: 'total', fn: 'sum', column: 'amount' }] },
+  outputs: { lake: { table: 'sales_daily' } },
+});
+
+export const returnsPipeline = PipelineSchema.parse({
+  name: 'returns',
+  input: { columns: { store: 'string', amount: 'double' } },
+  transform: { sql: 'SELECT store, count(*) AS n FROM landing GROUP BY store' },
+  outputs: { lake: { table: 'returns_daily' } },
+});
+
+/**
+ * A stand-in launcher, used only by GET /v1/jobs/{id}/logs: it reads `<dir>/<runId>.log` and,
+ * when following, polls for appended bytes until the caller's signal aborts. The real local
+ * launcher (spark-submit) is tested on its own; here only the API's use of logs() matters.
+ */
+export class TempFileLauncher implements Launcher {
+  readonly name = 'test-file';
+  /** How many follows ended because the signal aborted (the client went away). */
+  followsAborted = 0;
+  /** When set, logs() throws it: an unexpected failure the API must not echo. */
+  failWith: Error | undefined;
+
+  constructor(readonly dir: string) {}
+
+  launch(): Promise<RunHandle> {
+    throw new Error('not used by the API');
+  }
+  status(): Promise<RunStatus> {
+    throw new Error('not used by the API');
+  }
+  cancel(): Promise<void> {
+    throw new Error('not used by the API');
+  }
+
+  async *logs(handle: RunHandle, options: LogOptions = {}): AsyncIterable<string> {
+    if (this.failWith) throw this.failWith;
+    const path = join(this.dir, `${handle.runId}.log`);
+    const text = await readFile(path, 'utf8').catch(() => '');
+    const lines = text.split(/(?<=\n)/).filter(Boolean);
+    yield lines.slice(-(options.tail ?? lines.length)).join('');
+    if (!options.follow) return;
+    let offset = Buffer.byteLength(text);
+    while (!options.signal?.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const now = await readFile(path);
+      if (now.length > offset) {
+        yield now.subarray(offset).toString('utf8');
+        offset = now.length;
+      }
+    }
+    this.followsAborted += 1;
+  }
+
+  writeLog(runId: string, text: string): Promise<void> {
+    return appendFile(join(this.dir, `${runId}.log`), text);
+  }
+}
+
+export type Keys = { admin: string; reader: string; writer: string };
+
+export type ApiContext = {
+  app: OpenAPIHono<ApiEnv>;
+  store: JobStore;
+  queue: BullJobQueue;
+  jobs: JobsService;
+  launcher: TempFileLauncher;
+  landing: string;
+  keys: Keys;
+  /** Everything the app logged, one JSON line each. */
+  logLines: string[];
+  /** Every response body the test read through `call`, for the no-secret check. */
+  bodies: string[];
+  call(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+};
+
+export class ApiTestServer {
+  private constructor(readonly redisServer: RedisServer) {}
+
+  static async start(): Promise<ApiTestServer> {
+    return new ApiTestServer(await RedisServer.start());
+  }
+
+  stop(): Promise<void> {
+    return this.redisServer.stop();
+  }
+
+  /** A fresh app over fresh keys in Redis (its own prefix), so counts start at zero. */
+  async context(
+    options: { bodyLimitBytes?: number; board?: boolean; ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }> } = {},
+  ): Promise<ApiContext> {
+    const prefix = `t${randomBytes(6).toString('hex')}`;
+    const redis = new Redis(this.redisServer.url, { maxRetriesPerRequest: null });
+    const store = new JobStore(redis, redisKeys(prefix));
+    const queue = new BullJobQueue({ host: '127.0.0.1', port: this.redisServer.port, maxRetriesPerRequest: null }, prefix);
+    const landing = await mkdtemp(join(tmpdir(), 'sluice-api-landing-'));
+    await mkdir(join(landing, 'sales'), { recursive: true });
+    await writeFile(join(landing, 'sales', 'part-0.parquet'), 'not really parquet; nothing reads it here');
+    const pipelines = pipelineRegistry([salesPipeline, returnsPipeline]);
+    const jobs = new JobsService({ store, queue, pipelines, landingRoots: [landing] });
+    const launcher = new TempFileLauncher(await mkdtemp(join(tmpdir(), 'sluice-api-logs-')));
+    const keys: Keys = { admin: newApiKey(), reader: newApiKey(), writer: newApiKey() };
+    const logLines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const app = createApi({
+      jobs,
+      pipelines,
+      queues: queue,
+      launcher,
+      apiKeys: [
+        formatApiKeyEntry('ops', ['admin'], keys.admin),
+        formatApiKeyEntry('dashboard', ['jobs:read'], keys.reader),
+        formatApiKeyEntry('airflow', ['jobs:read', 'jobs:write'], keys.writer),
+      ],
+      metrics: createMetrics({ store, queues: queue }),
+      ready: options.ready ?? (async () => ({ ok: true, checks: { redis: 'ok' } })),
+      bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+      logger: pino({ level: 'debug' }, sink),
+      ...(options.board ? { queueBoard: queueBoard(queue.queue) } : {}),
+    });
+    const bodies: string[] = [];
+    const call = async (path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> => {
+      const { key = keys.admin, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (key !== null && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${key}`);
+      const response = await app.request(path, { ...rest, headers });
+      if (response.headers.get('Content-Type')?.includes('event-stream') || path.includes('follow=true')) return response;
+      bodies.push(await response.clone().text());
+      return response;
+    };
+    return {
+      app,
+      store,
+      queue,
+      jobs,
+      launcher,
+      landing,
+      keys,
+      logLines,
+      bodies,
+      call,
+      close: async () => {
+        await queue.close();
+        redis.disconnect();
+      },
+    };
+  }
+}
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+export const PROBLEM = 'application/problem+json';
+
+/** What a queue holds, to prove a refused request changed nothing. */
+export async function snapshot(context: ApiContext): Promise<{ jobs: number; queued: number; waiting: number }> {
+  const counts = await context.store.countByState();
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const view = await context.queue.counts();
+  const waiting = Object.values(view.counts).reduce((a, b) => a + b, 0);
+  return { jobs: total, queued: counts.queued, waiting };
+}
+
+export type JobBody = Job & { stage?: string };
