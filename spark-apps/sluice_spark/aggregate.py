@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the context is up, and without Spark's own (less precise) error.
         inputs = check_inputs(spec.inputs, spec.expected_columns)
         _log(spec, f"checked {len(inputs)} inputs, {sum(stats.rows for stats in inputs)} rows")
-        spark = start_session(spec)
+        spark = start_session()
         try:
             aggregate(spark, spec, inputs)
         finally:

@@ -8,7 +8,6 @@ Reading footers costs a few kilobytes per file, whatever the file's size.
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq

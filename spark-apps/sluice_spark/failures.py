@@ -38,7 +38,8 @@ class DataFailure(SluiceFailure):
     exit_code = 65
 
 
-def report_failure(failure: SluiceFailure, stream: TextIO = sys.stderr) -> None:
-    """Write the single failure line; json.dumps keeps it on one line whatever the message holds."""
-    payload = json.dumps({"class": failure.failure_class, "message": failure.message})
-    print(f"{FAILURE_LINE_PREFIX}{payload}", file=stream, flush=True)
+def report_failure(failure: SluiceFailure, stream: TextIO | None = None) -> None:
+    """Write the single failure line (to stderr unless told otherwise); json.dumps escapes
+    newlines, so the line stays one line whatever the message holds."""
+    payload = json.dumps({"class": failure.failure_class, "message": failure.message}, separators=(",", ":"))
+    print(f"{FAILURE_LINE_PREFIX}{payload}", file=stream or sys.stderr, flush=True)

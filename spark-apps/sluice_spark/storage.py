@@ -59,5 +59,9 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 def spark_location(location: str) -> str:
-    """The URI Spark reads or writes for a location (file:// now; s3a:// when S3 is added)."""
-    return local_path(location).as_uri()
+    """The URI Spark reads or writes for a location (file:// now; s3a:// when S3 is added).
+
+    Not Path.as_uri(): Hadoop takes the path verbatim and would create `run%3Djob-1`
+    for the percent-encoded `run=job-1`.
+    """
+    return f"file://{local_path(location)}"
