@@ -183,7 +183,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     ...(port !== undefined ? { port } : {}),
     async close() {
       for (const close of closers) await close();
-      (launcher as { close?: () => Promise<void> | void }).close?.();
+      launcher.close?.();
       await queue.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -5,11 +5,12 @@
 //   pid         the supervisor's pid (its process group id too), written first by it
 //   exit_code   spark-submit's exit code, written last by the supervisor
 //   driver.log  spark-submit's stdout and stderr
+//   cancelled   written by cancel(): a supervisor that has not started spark-submit yet never will
 // Every file is written once and atomically (temp + rename): a reader sees it whole or not at all.
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const RUN_FILES = { spec: 'spec.json', pid: 'pid', exitCode: 'exit_code', log: 'driver.log' } as const;
+export const RUN_FILES = { spec: 'spec.json', pid: 'pid', exitCode: 'exit_code', log: 'driver.log', cancelled: 'cancelled' } as const;
 
 export class RunDir {
   constructor(readonly path: string) {}
@@ -30,6 +31,17 @@ export class RunDir {
     const target = this.file(RUN_FILES.spec);
     await writeFile(`${target}.tmp`, `${JSON.stringify(spec, null, 2)}\n`);
     await rename(`${target}.tmp`, target);
+  }
+
+  /** Leaves the cancel marker; false when the run directory does not exist. */
+  async markCancelled(): Promise<boolean> {
+    try {
+      await writeFile(this.file(RUN_FILES.cancelled), '');
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
   }
 
   /** When the run started: the time its spec was written (stable, so an adopter sees the same). */

@@ -1,0 +1,69 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunManifest } from '../core/manifest.ts';
+import { createFsStorage } from './fs-storage.ts';
+import { InvalidManifestError, listCommittedRuns, readCommittedRun } from './manifests.ts';
+import type { LakeStorage } from './storage.ts';
+
+let root: string;
+let lake: LakeStorage;
+
+const manifest = (jobId: string, attempt: number): RunManifest => ({
+  version: 1,
+  job_id: jobId,
+  attempt,
+  pipeline: 'daily-orders',
+  table: 'orders',
+  run_uri: `file:///lake/orders/run=${jobId}-${attempt}`,
+  committed_at: '2025-01-01T00:00:00Z',
+  rows_in: 10,
+  rows_out: 2,
+  inputs: [{ path: '/landing/a.parquet', rows: 10, bytes: 100 }],
+  files: [{ name: 'part-0.parquet', rows: 2, bytes: 50 }],
+  schema: [{ name: 'region', type: 'string', nullable: false }],
+});
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sluice-manifests-'));
+  lake = createFsStorage(pathToFileURL(root).href);
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+describe('committed runs', () => {
+  it('reads the manifest of a committed run', async () => {
+    await lake.write('orders/run=j1-1/_manifest.json', JSON.stringify(manifest('j1', 1)));
+    expect(await readCommittedRun(lake, 'orders', 'j1', 1)).toEqual(manifest('j1', 1));
+  });
+
+  it('reads a run without a manifest as not committed, even when its part files exist', async () => {
+    await lake.write('orders/run=j1-1/part-0.parquet', 'data');
+    expect(await readCommittedRun(lake, 'orders', 'j1', 1)).toBeUndefined();
+    expect(await readCommittedRun(lake, 'orders', 'j9', 1)).toBeUndefined();
+  });
+
+  it('rejects a manifest that is not JSON, breaks the schema or names another run', async () => {
+    await lake.write('orders/run=j1-1/_manifest.json', '{"version": 1,');
+    await expect(readCommittedRun(lake, 'orders', 'j1', 1)).rejects.toThrow(/orders\/run=j1-1\/_manifest.json is invalid: not JSON/);
+    await lake.write('orders/run=j1-1/_manifest.json', JSON.stringify({ ...manifest('j1', 1), rows_out: 'two' }));
+    await expect(readCommittedRun(lake, 'orders', 'j1', 1)).rejects.toThrow(/invalid: rows_out:/);
+    await lake.write('orders/run=j1-1/_manifest.json', JSON.stringify(manifest('j2', 1)));
+    await expect(readCommittedRun(lake, 'orders', 'j1', 1)).rejects.toBeInstanceOf(InvalidManifestError);
+  });
+
+  it('lists only committed runs, in order', async () => {
+    await lake.write('orders/run=j2-1/_manifest.json', JSON.stringify(manifest('j2', 1)));
+    await lake.write('orders/run=j1-10/_manifest.json', JSON.stringify(manifest('j1', 10)));
+    await lake.write('orders/run=j1-2/_manifest.json', JSON.stringify(manifest('j1', 2)));
+    await lake.write('orders/run=j1-3/part-0.parquet', 'uncommitted');
+    await lake.write('orders/run=j1-4/sub/_manifest.json', 'not a run manifest');
+    await lake.write('ordersx/run=j1-1/_manifest.json', JSON.stringify(manifest('j1', 1)));
+    expect(await listCommittedRuns(lake, 'orders')).toEqual([
+      { jobId: 'j1', attempt: 2, manifestKey: 'orders/run=j1-2/_manifest.json' },
+      { jobId: 'j1', attempt: 10, manifestKey: 'orders/run=j1-10/_manifest.json' },
+      { jobId: 'j2', attempt: 1, manifestKey: 'orders/run=j2-1/_manifest.json' },
+    ]);
+  });
+});

@@ -1,0 +1,58 @@
+// Reading committed runs. A run is committed when its `_manifest.json` exists: the Spark
+// app writes it after every part file. Everything the broker reads from the lake goes
+// through here, so nothing reads an uncommitted run.
+import { MANIFEST_FILE, RunManifestSchema, runFolderName, type RunManifest } from '../core/manifest.ts';
+import type { LakeStorage } from './storage.ts';
+
+export type CommittedRun = { jobId: string; attempt: number; manifestKey: string };
+
+/** A manifest that exists but cannot be trusted: the run is broken, not merely uncommitted. */
+export class InvalidManifestError extends Error {
+  override readonly name = 'InvalidManifestError';
+  constructor(
+    readonly key: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`run manifest ${key} is invalid: ${reason}`, options);
+  }
+}
+
+export const manifestKey = (table: string, jobId: string, attempt: number): string =>
+  `${table}/${runFolderName(jobId, attempt)}/${MANIFEST_FILE}`;
+
+/** The manifest of a committed run, or undefined when the run is not committed (no manifest yet, or no run). */
+export async function readCommittedRun(storage: LakeStorage, table: string, jobId: string, attempt: number): Promise<RunManifest | undefined> {
+  const key = manifestKey(table, jobId, attempt);
+  const body = await storage.read(key);
+  if (body === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new InvalidManifestError(key, 'not JSON', { cause: error });
+  }
+  const parsed = RunManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidManifestError(key, issues.join('; '));
+  }
+  const manifest = parsed.data;
+  // A manifest copied or written into the wrong folder would commit someone else's files.
+  if (manifest.table !== table || manifest.job_id !== jobId || manifest.attempt !== attempt) {
+    throw new InvalidManifestError(key, `it describes ${manifest.table}/${runFolderName(manifest.job_id, manifest.attempt)}`);
+  }
+  return manifest;
+}
+
+/** The committed runs of a table, oldest first (job ids sort by creation time). */
+export async function listCommittedRuns(storage: LakeStorage, table: string): Promise<CommittedRun[]> {
+  const objects = await storage.list(`${table}/run=`);
+  const runs: CommittedRun[] = [];
+  for (const { key } of objects) {
+    const match = /^run=(.+)-(\d+)\/(.+)$/.exec(key.slice(table.length + 1));
+    if (match?.[3] !== MANIFEST_FILE) continue;
+    runs.push({ jobId: match[1]!, attempt: Number(match[2]), manifestKey: key });
+  }
+  return runs.sort((a, b) => (a.jobId === b.jobId ? a.attempt - b.attempt : a.jobId < b.jobId ? -1 : 1));
+}
