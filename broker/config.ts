@@ -9,7 +9,10 @@ import { DurationSchema, SizeSchema } from './core/units.ts';
 
 const csv = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
 const paths = z.string().transform((text) => text.split(':').map((part) => part.trim()).filter(Boolean).map((p) => resolve(p)));
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Whole numbers written in decimal digits only: z.coerce.number() would read " " as 0 (a random
+// port) and also take "1e3", "0x1f" or "-0".
+const int = (min: number, max: number) =>
+  z.string().regex(/^\s*\d+\s*$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 export const ConfigSchema = z.object({
   SLUICE_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),

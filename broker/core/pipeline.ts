@@ -59,7 +59,13 @@ export const ParameterSchema = z
     default: z.union([z.string(), z.number(), z.boolean()]).optional(),
     description: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((parameter, ctx) => {
+    // Checked here, not at submit: a wrong default would fail every request with a 422 that blames the caller.
+    if (parameter.default !== undefined && typeof parameter.default !== parameter.type) {
+      ctx.addIssue({ code: 'custom', path: ['default'], message: `must be a ${parameter.type}, as the parameter's type says` });
+    }
+  });
 
 export const EngineSchema = z
   .object({
@@ -136,7 +142,12 @@ export const PipelineSchema = z
         ctx.addIssue({ code: 'custom', path: ['transform', 'group_by', index], message: `"${key}" is neither an input column nor a derived column` });
       }
     });
+    const outputNames = new Set<string>(transform.group_by);
     transform.metrics.forEach((metric, index) => {
+      if (outputNames.has(metric.name)) {
+        ctx.addIssue({ code: 'custom', path: ['transform', 'metrics', index, 'name'], message: `"${metric.name}" is already an output column` });
+      }
+      outputNames.add(metric.name);
       if (metric.column && !known.has(metric.column)) {
         ctx.addIssue({ code: 'custom', path: ['transform', 'metrics', index, 'column'], message: `"${metric.column}" is neither an input column nor a derived column` });
       }

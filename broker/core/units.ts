@@ -8,16 +8,18 @@ const SIZE_UNITS_BYTES: Record<string, number> = {
   kib: 1_024, mib: 1_048_576, gib: 1_073_741_824, tib: 1_099_511_627_776,
 };
 
+/** "500ms", "2s", "5m", "2h", "7d", or a bare number of milliseconds ("5000", as environment settings are written). */
 export function parseDuration(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(text);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
   if (!match) return undefined;
-  return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2]!.toLowerCase()]!);
+  return Math.round(Number(match[1]) * DURATION_UNITS_MS[(match[2] ?? 'ms').toLowerCase()]!);
 }
 
+/** "512MB", "20GB", "1GiB", or a bare number of bytes ("1000000"). */
 export function parseSize(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*$/i.exec(text);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$/i.exec(text);
   if (!match) return undefined;
-  return Math.round(Number(match[1]) * SIZE_UNITS_BYTES[match[2]!.toLowerCase()]!);
+  return Math.round(Number(match[1]) * SIZE_UNITS_BYTES[(match[2] ?? 'b').toLowerCase()]!);
 }
 
 /** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds). */

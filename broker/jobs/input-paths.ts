@@ -1,19 +1,30 @@
 // Input paths are confined to the configured landing roots: a request may name files and
 // folders under a root, and nothing else on the machine (no "..", no symlink out).
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError, type ErrorDetail } from '../core/errors.ts';
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  // "..data.parquet" is a file inside the root; only ".." as a whole first segment leads out.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /** Resolves request inputs (relative ones against the first root) and refuses any outside the roots. */
 export function confineInputs(inputs: string[], roots: readonly string[], field = 'inputs'): string[] {
   const problems: ErrorDetail[] = [];
   const resolved = inputs.map((input, index) => {
-    const path = input.startsWith('file://') ? new URL(input).pathname : input;
+    let path = input;
+    if (input.startsWith('file:')) {
+      // fileURLToPath decodes %20 and friends and refuses a remote host or an encoded "/".
+      try {
+        path = fileURLToPath(input);
+      } catch (error) {
+        problems.push({ path: `${field}.${index}`, message: `"${input}" is not a local file URI: ${(error as Error).message}` });
+        return input;
+      }
+    }
     const absolute = isAbsolute(path) ? resolve(path) : resolve(roots[0] ?? '/', path);
     if (!roots.some((root) => isInside(root, absolute))) {
       problems.push({ path: `${field}.${index}`, message: `"${input}" is outside the landing roots (SLUICE_LANDING_ROOTS)` });
@@ -26,8 +37,10 @@ export function confineInputs(inputs: string[], roots: readonly string[], field 
 
 /**
  * The Parquet files a job reads, at launch: folders expand to the *.parquet files below them
- * (sorted), files stay as named. A path that does not exist is kept, so that the Spark app
- * fails the job with a `data` reason naming it. A symlink that leads out of the roots is refused.
+ * (sorted; files in hidden or "_" folders such as Spark's `_temporary` are skipped), files stay
+ * as named. A file named twice (itself and through its folder) is read once. A path that does
+ * not exist is kept, so that the Spark app fails the job with a `data` reason naming it. A
+ * symlink that leads out of the roots is refused.
  */
 export async function expandInputs(paths: string[], roots: readonly string[]): Promise<string[]> {
   const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
@@ -44,13 +57,15 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
     if ((await stat(real)).isDirectory()) files.push(...(await parquetFilesBelow(real)));
     else files.push(real);
   }
-  return files;
+  return [...new Set(files)];
 }
 
 async function parquetFilesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const hidden = (segment: string) => segment.startsWith('.') || segment.startsWith('_');
   return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.parquet') && !entry.name.startsWith('.') && !entry.name.startsWith('_'))
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.parquet'))
     .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => !relative(dir, file).split(sep).some(hidden))
     .sort();
 }

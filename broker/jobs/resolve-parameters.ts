@@ -7,10 +7,11 @@ export function resolveParameters(pipeline: Pipeline, given: Record<string, Para
   const problems: ErrorDetail[] = [];
   const resolved: Record<string, ParameterValue> = {};
   for (const name of Object.keys(given)) {
-    if (!(name in pipeline.parameters)) problems.push({ path: `parameters.${name}`, message: `pipeline "${pipeline.name}" declares no parameter "${name}"` });
+    if (!Object.hasOwn(pipeline.parameters, name)) problems.push({ path: `parameters.${name}`, message: `pipeline "${pipeline.name}" declares no parameter "${name}"` });
   }
   for (const [name, declaration] of Object.entries(pipeline.parameters)) {
-    const value = given[name] ?? declaration.default;
+    // Own properties only: a parameter named "constructor" or "toString" must not find Object.prototype's.
+    const value = (Object.hasOwn(given, name) ? given[name] : undefined) ?? declaration.default;
     if (value === undefined) {
       problems.push({ path: `parameters.${name}`, message: 'is required' });
     } else if (typeof value !== declaration.type) {

@@ -27,11 +27,12 @@ beforeAll(async () => {
   env = await createSluiceEnv({ SLUICE_MAX_RUNNING: '2' });
   const examples = await loadPipelines('examples/pipelines');
   const meterDaily = examples.get('meter-daily')!;
-  // A pipeline whose driver JVM cannot start: a platform failure, retried quickly.
+  // A pipeline whose driver JVM cannot reserve its heap (100,000 GB): a platform failure,
+  // as when a node is short of memory, retried quickly.
   const brokenEngine = PipelineSchema.parse({
     ...meterDaily,
     name: 'broken-engine',
-    engine: { ...meterDaily.engine, conf: { ...meterDaily.engine.conf, 'spark.driver.extraJavaOptions': '-XX:+ThisOptionDoesNotExist' } },
+    engine: { ...meterDaily.engine, driver_memory: '100000g' },
     policy: { ...meterDaily.policy, max_attempts: 2, backoff: { initial: '1s', max: '2s', factor: 2 } },
   });
   sluice = await startSluice(env.config(), { api: true, worker: true }, { pipelines: pipelineRegistry([...examples.list(), brokenEngine]) });
@@ -104,7 +105,7 @@ describe('a platform failure', () => {
     const retry = job.history.find((change) => change.state === 'queued' && change.attempt === 2)!;
     const failedAt = Date.parse(retry.at);
     expect(Date.parse(launches[1]!.at) - failedAt).toBeGreaterThanOrEqual(700);
-    expect(job.failure?.logTail).toMatch(/ThisOptionDoesNotExist/);
+    expect(job.failure?.logTail).toMatch(/Could not reserve enough space/);
   });
 });
 

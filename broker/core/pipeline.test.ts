@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { PipelineSchema } from './pipeline.ts';
+
+// A minimal valid group-by pipeline; each test changes one thing.
+const base = () => ({
+  name: 'daily-orders',
+  input: { columns: { region: 'string', amount: 'double', ts: 'timestamp' } },
+  transform: {
+    derive: { day: 'to_date(ts)' },
+    group_by: ['region', 'day'],
+    metrics: [
+      { name: 'orders', fn: 'count' },
+      { name: 'amount_sum', fn: 'sum', column: 'amount' },
+    ],
+  },
+  outputs: { lake: { table: 'orders_daily' } },
+});
+
+/** The issues of a failed parse as "path: message" lines, so that a test can look for a path. */
+function issues(input: unknown): { path: string; message: string }[] {
+  const result = PipelineSchema.safeParse(input);
+  expect(result.success, 'expected the pipeline to be refused').toBe(false);
+  return result.error!.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+describe('PipelineSchema', () => {
+  it('accepts a minimal pipeline and fills engine and policy defaults', () => {
+    const pipeline = PipelineSchema.parse(base());
+    expect(pipeline.engine).toEqual({ launcher: 'local', app: 'aggregate', driver_memory: '1g', executor_memory: '1g', cores: 2, conf: {} });
+    expect(pipeline.policy.max_attempts).toBe(3);
+    expect(pipeline.policy.backoff).toEqual({ initial: 5_000, max: 300_000, factor: 2 });
+    expect(pipeline.policy.timeouts).toEqual({ launching: 120_000, running: 7_200_000, loading: 1_800_000 });
+    expect(pipeline.policy.concurrency).toBe(4);
+    expect(pipeline.input.format).toBe('parquet');
+    expect(pipeline.input.paths).toEqual([]);
+    expect(pipeline.parameters).toEqual({});
+    expect(pipeline.description).toBe('');
+  });
+
+  it('fills the defaults of a partly written policy and parses its durations', () => {
+    const pipeline = PipelineSchema.parse({ ...base(), policy: { backoff: { initial: '2s' }, timeouts: { running: '1h' } } });
+    expect(pipeline.policy.backoff).toEqual({ initial: 2_000, max: 300_000, factor: 2 });
+    expect(pipeline.policy.timeouts).toEqual({ launching: 120_000, running: 3_600_000, loading: 1_800_000 });
+    expect(pipeline.policy.max_attempts).toBe(3);
+  });
+
+  it('accepts a SQL transform', () => {
+    const pipeline = PipelineSchema.parse({ ...base(), transform: { sql: 'SELECT region FROM landing' } });
+    expect(pipeline.transform).toEqual({ sql: 'SELECT region FROM landing' });
+  });
+
+  it('refuses a group_by key that names no input or derived column, with its index in the path', () => {
+    const found = issues({ ...base(), transform: { ...base().transform, group_by: ['region', 'country'] } });
+    expect(found).toEqual([{ path: 'transform.group_by.1', message: expect.stringContaining('"country"') }]);
+  });
+
+  it('refuses a metric column that names no input or derived column', () => {
+    const transform = { ...base().transform, metrics: [{ name: 'orders', fn: 'count' }, { name: 'x', fn: 'max', column: 'price' }] };
+    expect(issues({ ...base(), transform })).toEqual([{ path: 'transform.metrics.1.column', message: expect.stringContaining('"price"') }]);
+  });
+
+  it('lets a metric use a derived column', () => {
+    const transform = { ...base().transform, metrics: [{ name: 'days', fn: 'count_distinct', column: 'day' }] };
+    expect(PipelineSchema.safeParse({ ...base(), transform }).success).toBe(true);
+  });
+
+  it('refuses approx_percentile without a percentile', () => {
+    const transform = { ...base().transform, metrics: [{ name: 'p95', fn: 'approx_percentile', column: 'amount' }] };
+    expect(issues({ ...base(), transform }).map((issue) => issue.path)).toContain('transform.metrics.0.percentile');
+  });
+
+  it('accepts approx_percentile with a percentile between 0 and 1, and refuses 1', () => {
+    const metric = { name: 'p95', fn: 'approx_percentile', column: 'amount', percentile: 0.95 };
+    expect(PipelineSchema.safeParse({ ...base(), transform: { ...base().transform, metrics: [metric] } }).success).toBe(true);
+    const whole = { ...metric, percentile: 1 };
+    expect(issues({ ...base(), transform: { ...base().transform, metrics: [whole] } }).map((issue) => issue.path)).toContain('transform.metrics.0.percentile');
+  });
+
+  it.each(['sum', 'avg', 'min', 'max', 'count_distinct'])('refuses %s without a column', (fn) => {
+    const transform = { ...base().transform, metrics: [{ name: 'm', fn }] };
+    expect(issues({ ...base(), transform })).toContainEqual({ path: 'transform.metrics.0.column', message: `${fn} needs a column` });
+  });
+
+  it('refuses unknown fields at every level', () => {
+    expect(issues({ ...base(), retries: 3 })).toContainEqual(expect.objectContaining({ path: '' }));
+    expect(issues({ ...base(), engine: { memory: '2g' } }).map((issue) => issue.path)).toContain('engine');
+    expect(issues({ ...base(), policy: { backoff: { intial: '1s' } } }).map((issue) => issue.path)).toContain('policy.backoff');
+    const transform = { ...base().transform, metrics: [{ name: 'orders', fn: 'count', col: 'x' }] };
+    expect(issues({ ...base(), transform }).every((issue) => issue.path.startsWith('transform'))).toBe(true);
+  });
+
+  it('names the unknown key', () => {
+    const found = issues({ ...base(), retries: 3 });
+    expect(found.map((issue) => issue.message).join('\n')).toContain('retries');
+  });
+
+  it.each(['Daily-orders', 'daily orders', '1daily', '', 'a'.repeat(64)])('refuses the pipeline name %j', (name) => {
+    expect(issues({ ...base(), name }).map((issue) => issue.path)).toEqual(['name']);
+  });
+
+  it('refuses a lake table name with uppercase letters', () => {
+    expect(issues({ ...base(), outputs: { lake: { table: 'Orders' } } }).map((issue) => issue.path)).toEqual(['outputs.lake.table']);
+  });
+
+  it('refuses a spark conf key that does not start with spark.', () => {
+    const found = issues({ ...base(), engine: { conf: { 'spark.sql.shuffle.partitions': '8', 'hadoop.fs.s3a.endpoint': 'x' } } });
+    expect(found.map((issue) => issue.path)).toEqual(['engine.conf.hadoop.fs.s3a.endpoint']);
+  });
+
+  it('refuses an unknown column type', () => {
+    const found = issues({ ...base(), input: { columns: { region: 'varchar' } } });
+    expect(found.map((issue) => issue.path)).toContain('input.columns.region');
+  });
+
+  it('refuses a parameter default that does not have the declared type', () => {
+    const found = issues({ ...base(), parameters: { min_amount: { type: 'number', default: '5' } } });
+    expect(found).toEqual([{ path: 'parameters.min_amount.default', message: expect.stringContaining('number') }]);
+    expect(PipelineSchema.safeParse({ ...base(), parameters: { min_amount: { type: 'number', default: 5 } } }).success).toBe(true);
+  });
+
+  it('refuses a policy out of range', () => {
+    expect(issues({ ...base(), policy: { max_attempts: 0 } }).map((issue) => issue.path)).toEqual(['policy.max_attempts']);
+    expect(issues({ ...base(), policy: { backoff: { initial: 'soon' } } }).map((issue) => issue.path)).toEqual(['policy.backoff.initial']);
+  });
+});
+
+describe('output column names', () => {
+  it('rejects a metric named like a group-by key or another metric, with its path', () => {
+    const result = PipelineSchema.safeParse({
+      name: 'dupes',
+      input: { columns: { site: 'string', kwh: 'double' } },
+      transform: { group_by: ['site'], metrics: [{ name: 'total', fn: 'sum', column: 'kwh' }, { name: 'total', fn: 'count' }, { name: 'site', fn: 'count' }] },
+      outputs: { lake: { table: 'dupes' } },
+    });
+    expect(result.success).toBe(false);
+    const paths = result.error!.issues.map((issue) => issue.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['transform.metrics.1.name', 'transform.metrics.2.name']));
+  });
+});

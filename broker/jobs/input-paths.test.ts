@@ -1,0 +1,180 @@
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserError } from '../core/errors.ts';
+import { confineInputs, expandInputs } from './input-paths.ts';
+
+function refusal(run: () => unknown): UserError {
+  let thrown: unknown;
+  try {
+    run();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(UserError);
+  const error = thrown as UserError;
+  expect(error.status).toBe(422);
+  expect(error.code).toBe('input-outside-roots');
+  return error;
+}
+
+describe('confineInputs', () => {
+  const roots = ['/data/landing', '/data/other'];
+
+  it('resolves relative inputs against the first root', () => {
+    expect(confineInputs(['meter-readings', './a/b.parquet', 'a/../c.parquet'], roots)).toEqual([
+      '/data/landing/meter-readings',
+      '/data/landing/a/b.parquet',
+      '/data/landing/c.parquet',
+    ]);
+  });
+
+  it('accepts absolute inputs under any root, and a root itself', () => {
+    expect(confineInputs(['/data/other/x.parquet', '/data/landing', '/data/landing/'], roots)).toEqual([
+      '/data/other/x.parquet',
+      '/data/landing',
+      '/data/landing',
+    ]);
+  });
+
+  it('refuses a ../ escape, with the path inputs.N', () => {
+    const error = refusal(() => confineInputs(['ok.parquet', '../secrets/x.parquet'], roots));
+    expect(error.details).toEqual([{ path: 'inputs.1', message: expect.stringContaining('"../secrets/x.parquet"') }]);
+  });
+
+  it('refuses an absolute path outside the roots, and a sibling that only shares a prefix', () => {
+    const error = refusal(() => confineInputs(['/etc/passwd', '/data/landing-evil/x.parquet', '/data'], roots));
+    expect(error.details.map((detail) => detail.path)).toEqual(['inputs.0', 'inputs.1', 'inputs.2']);
+  });
+
+  it('accepts a name that merely starts with two dots', () => {
+    expect(confineInputs(['..hidden.parquet'], roots)).toEqual(['/data/landing/..hidden.parquet']);
+  });
+
+  it('uses the field name it is given in the paths', () => {
+    const error = refusal(() => confineInputs(['/etc'], roots, 'input.paths'));
+    expect(error.details[0]?.path).toBe('input.paths.0');
+  });
+
+  it('reads file:// URIs as local paths, decoding escapes', () => {
+    expect(confineInputs(['file:///data/landing/a.parquet', 'file:///data/landing/my%20file.parquet'], roots)).toEqual([
+      '/data/landing/a.parquet',
+      '/data/landing/my file.parquet',
+    ]);
+  });
+
+  it('refuses a file:// URI outside the roots or on another host', () => {
+    const error = refusal(() => confineInputs(['file:///etc/passwd', 'file:///data/landing/../../etc/passwd', 'file://evil.example/data/landing/a.parquet'], roots));
+    expect(error.details.map((detail) => detail.path)).toEqual(['inputs.0', 'inputs.1', 'inputs.2']);
+  });
+
+  it('refuses everything when there are no roots', () => {
+    expect(refusal(() => confineInputs(['a.parquet'], [])).details).toHaveLength(1);
+  });
+});
+
+describe('expandInputs', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+
+  const touch = async (path: string) => {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, 'PAR1');
+  };
+
+  beforeEach(async () => {
+    // realpath: on some systems the temporary folder is itself behind a symlink.
+    base = await realpath(await mkdtemp(join(tmpdir(), 'sluice-inputs-')));
+    root = join(base, 'landing');
+    outside = join(base, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+  });
+  afterEach(() => rm(base, { recursive: true, force: true }));
+
+  it('expands a folder to the sorted *.parquet files below it, at any depth', async () => {
+    await touch(join(root, 'readings/day=2/b.parquet'));
+    await touch(join(root, 'readings/day=1/z.parquet'));
+    await touch(join(root, 'readings/a.parquet'));
+    await touch(join(root, 'readings/notes.csv'));
+    expect(await expandInputs([join(root, 'readings')], [root])).toEqual([
+      join(root, 'readings/a.parquet'),
+      join(root, 'readings/day=1/z.parquet'),
+      join(root, 'readings/day=2/b.parquet'),
+    ]);
+  });
+
+  it('skips hidden and underscore files, and files in hidden or underscore folders', async () => {
+    await touch(join(root, 'r/kept.parquet'));
+    await touch(join(root, 'r/.hidden.parquet'));
+    await touch(join(root, 'r/_SUCCESS.parquet'));
+    await touch(join(root, 'r/_temporary/0/part-0.parquet'));
+    await touch(join(root, 'r/.staging/part-1.parquet'));
+    expect(await expandInputs([join(root, 'r')], [root])).toEqual([join(root, 'r/kept.parquet')]);
+  });
+
+  it('expands a folder named explicitly even if its own name starts with "_"', async () => {
+    await touch(join(root, '_batch/a.parquet'));
+    expect(await expandInputs([join(root, '_batch')], [root])).toEqual([join(root, '_batch/a.parquet')]);
+  });
+
+  it('keeps a file as named, in the order given', async () => {
+    await touch(join(root, 'b.parquet'));
+    await touch(join(root, 'a.parquet'));
+    expect(await expandInputs([join(root, 'b.parquet'), join(root, 'a.parquet')], [root])).toEqual([join(root, 'b.parquet'), join(root, 'a.parquet')]);
+  });
+
+  it('reads a file named twice (itself and through its folder) once', async () => {
+    await touch(join(root, 'r/a.parquet'));
+    await touch(join(root, 'r/b.parquet'));
+    expect(await expandInputs([join(root, 'r/a.parquet'), join(root, 'r')], [root])).toEqual([join(root, 'r/a.parquet'), join(root, 'r/b.parquet')]);
+  });
+
+  it('keeps a path that does not exist, for the Spark app to report', async () => {
+    const missing = join(root, 'not-yet.parquet');
+    expect(await expandInputs([missing], [root])).toEqual([missing]);
+  });
+
+  it('expands an empty folder to nothing', async () => {
+    await mkdir(join(root, 'empty'));
+    expect(await expandInputs([join(root, 'empty')], [root])).toEqual([]);
+  });
+
+  it('refuses a symlink that leads outside the roots', async () => {
+    await touch(join(outside, 'secret.parquet'));
+    await symlink(join(outside, 'secret.parquet'), join(root, 'link.parquet'));
+    await symlink(outside, join(root, 'linked-folder'));
+    for (const path of [join(root, 'link.parquet'), join(root, 'linked-folder')]) {
+      const error = await expandInputs([path], [root]).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(UserError);
+      expect(error).toMatchObject({ status: 422, code: 'input-outside-roots' });
+      expect((error as Error).message).toContain(path);
+    }
+  });
+
+  it('follows a symlink that stays inside the roots', async () => {
+    await touch(join(root, 'real/a.parquet'));
+    await symlink(join(root, 'real'), join(root, 'alias'));
+    expect(await expandInputs([join(root, 'alias')], [root])).toEqual([join(root, 'real/a.parquet')]);
+  });
+
+  it('does not follow symlinks found inside an expanded folder', async () => {
+    await touch(join(outside, 'secret.parquet'));
+    await touch(join(root, 'r/a.parquet'));
+    await symlink(join(outside, 'secret.parquet'), join(root, 'r/secret.parquet'));
+    await symlink(outside, join(root, 'r/out'));
+    expect(await expandInputs([join(root, 'r')], [root])).toEqual([join(root, 'r/a.parquet')]);
+  });
+
+  it('accepts roots given through a symlink', async () => {
+    const alias = join(base, 'landing-alias');
+    await symlink(root, alias);
+    await touch(join(root, 'a.parquet'));
+    expect(await expandInputs([join(alias, 'a.parquet')], [alias])).toEqual([join(root, 'a.parquet')]);
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.ts';
+import { loadPipelines, parsePipeline } from './load-pipelines.ts';
+
+const EXAMPLES = resolve(import.meta.dirname, '../../examples/pipelines');
+
+const valid = (name: string) => `
+name: ${name}
+input:
+  columns: { region: string, amount: double }
+transform:
+  group_by: [region]
+  metrics:
+    - { name: amount_sum, fn: sum, column: amount }
+outputs:
+  lake: { table: ${name.replace(/-/g, '_')} }
+`;
+
+/** The ConfigError that `promise` rejects with (fails the test if it resolves or throws something else). */
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-pipelines-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('the example pipelines', () => {
+  it('all load, with their units parsed and defaults filled', async () => {
+    const registry = await loadPipelines(EXAMPLES);
+    expect(registry.list().map((pipeline) => pipeline.name)).toEqual(['meter-by-status', 'meter-daily']);
+    const daily = registry.get('meter-daily')!;
+    expect(daily.policy.backoff).toEqual({ initial: 5_000, max: 300_000, factor: 2 });
+    expect(daily.policy.timeouts).toEqual({ launching: 120_000, running: 7_200_000, loading: 1_800_000 });
+    expect(daily.engine.conf['spark.sql.session.timeZone']).toBe('UTC');
+    const byStatus = registry.get('meter-by-status')!;
+    expect(byStatus.parameters.site?.type).toBe('string');
+    expect(byStatus.policy.max_attempts).toBe(3);
+    expect(byStatus.engine.cores).toBe(2);
+  });
+});
+
+describe('loadPipelines', () => {
+  it('reads .yaml and .yml files and ignores others', async () => {
+    await writeFile(join(dir, 'a.yaml'), valid('alpha'));
+    await writeFile(join(dir, 'b.yml'), valid('beta'));
+    await writeFile(join(dir, 'notes.txt'), 'not a pipeline: [');
+    const registry = await loadPipelines(dir);
+    expect(registry.list().map((pipeline) => pipeline.name)).toEqual(['alpha', 'beta']);
+    expect(registry.get('gamma')).toBeUndefined();
+  });
+
+  it('names the file of a YAML syntax error', async () => {
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'name: broken\ninput: [unclosed\n');
+    const error = await configError(loadPipelines(dir));
+    expect(error.message).toContain(file);
+    expect(error.message).toContain('not valid YAML');
+    expect(error.message).toMatch(/line \d+, column \d+/);
+  });
+
+  it('refuses a key written twice, naming the file and the line', async () => {
+    const file = join(dir, 'twice.yaml');
+    await writeFile(file, `${valid('twice')}name: again\n`);
+    const error = await configError(loadPipelines(dir));
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(/unique.*line \d+/);
+  });
+
+  it('names the file, the field path and the problem of a schema error', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, valid('bad').replace('group_by: [region]', 'group_by: [region, country]'));
+    const error = await configError(loadPipelines(dir));
+    expect(error.message).toContain(file);
+    expect(error.message).toContain('transform.group_by.1');
+    expect(error.message).toContain('"country"');
+  });
+
+  it('names the file of an empty document', async () => {
+    const file = join(dir, 'empty.yaml');
+    await writeFile(file, '');
+    const error = await configError(loadPipelines(dir));
+    expect(error.message).toContain(file);
+  });
+
+  it('refuses two files with the same pipeline name, naming both', async () => {
+    const first = join(dir, 'one.yaml');
+    const second = join(dir, 'two.yaml');
+    await writeFile(first, valid('same'));
+    await writeFile(second, valid('same'));
+    const error = await configError(loadPipelines(dir));
+    expect(error.message).toContain(first);
+    expect(error.message).toContain(second);
+    expect(error.message).toContain('"same"');
+  });
+
+  it('names SLUICE_PIPELINES_DIR when the folder is missing', async () => {
+    const missing = join(dir, 'nowhere');
+    const error = await configError(loadPipelines(missing));
+    expect(error.message).toContain('SLUICE_PIPELINES_DIR');
+    expect(error.message).toContain(missing);
+  });
+
+  it('loads an empty folder as no pipelines', async () => {
+    await mkdir(join(dir, 'sub'));
+    expect((await loadPipelines(dir)).list()).toEqual([]);
+  });
+});
+
+describe('parsePipeline', () => {
+  it('reports every invalid field, one per line', () => {
+    const text = valid('two-problems').replace('amount: double', 'amount: money').replace('fn: sum', 'fn: median');
+    expect(() => parsePipeline(text, 'p.yaml')).toThrow(/p\.yaml: invalid pipeline\n {2}input\.columns\.amount: .*\n {2}transform/);
+  });
+});
