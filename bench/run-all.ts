@@ -1,0 +1,14 @@
+// `make bench`: every benchmark, one after another (they share a 2-core machine), each
+// printing its figures as `BENCH <name> <value> <unit>` lines.
+import { brokerOverhead } from './broker-overhead.ts';
+import { sparkOverhead } from './spark-overhead.ts';
+
+const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead };
+const only = process.argv.slice(2);
+
+for (const [name, run] of Object.entries(benchmarks)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  process.stdout.write(`bench: ${name}\n`);
+  await run();
+}
+process.exit(0);
