@@ -1,23 +1,25 @@
 // Broker overhead: 5,000 jobs through POST /v1/jobs, run by a launcher that finishes at
 // once, against raw BullMQ add + process of the same count on the same Redis, in the same
-// run. Prints the throughput ratio and the p99 submit-to-start latency Sluice adds.
+// run. The HTTP clients run in a process of their own, as real clients do; raw BullMQ adds
+// from its own process, as a producer would. Prints the throughput ratio and the p99 submit-to-start latency Sluice adds.
 //   BENCH api_submit_vs_bullmq <ratio> x       (target ≥ 0.5)
 //   BENCH submit_to_start_p99_added <ms> ms     (target < 5)
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
+import { loadConfig } from '../broker/config.ts';
 import { PipelineSchema } from '../broker/core/pipeline.ts';
-import { createFsStorage } from '../broker/lake/fs-storage.ts';
 import { pipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
 import { redisOptions, startSluice } from '../broker/sluice.ts';
 import { createSluiceEnv } from '../test/harness/sluice-env.ts';
-import { InstantLauncher } from './instant-launcher.ts';
+import { InstantLauncher, MemoryLake } from './instant-launcher.ts';
 import { inParallel, percentile, report } from './stats.ts';
 
 const JOBS = 5_000;
 const CLIENTS = 32;
 const WORKER_CONCURRENCY = 32;
 const PACED_JOBS = 1_000;
-const PACED_PER_SECOND = 200;
+const PACED_PER_SECOND = Number(process.env.BENCH_RATE ?? 200);
 
 type Phase = { throughput: number; p99Ms: number };
 
@@ -68,11 +70,22 @@ async function rawBullmq(redisUrl: string, count: number, paced: boolean, round:
   return { throughput: count / seconds, p99Ms: percentile(latencies, 99) };
 }
 
+/** Runs the load generator in its own process; resolves with each job's submit time. */
+async function loadClient(url: string, apiKey: string, count: number, rate: number): Promise<Record<string, number>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts', url, apiKey, String(count), String(CLIENTS), String(rate)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`load client exited with ${code}`);
+  return JSON.parse(out) as Record<string, number>;
+}
+
 async function throughSluice(settings: Record<string, string>, redisUrl: string, apiKey: string, count: number, paced: boolean, round: number): Promise<Phase> {
-  const env = { ...settings, SLUICE_REDIS_URL: redisUrl, SLUICE_QUEUE_PREFIX: `bench${round}` };
-  const { loadConfig } = await import('../broker/config.ts');
-  const config = loadConfig(env);
-  const launcher = new InstantLauncher(createFsStorage(config.SLUICE_LAKE_URI));
+  const config = loadConfig({ ...settings, SLUICE_REDIS_URL: redisUrl, SLUICE_QUEUE_PREFIX: `bench${round}` });
+  const lake = new MemoryLake();
+  const launcher = new InstantLauncher(lake);
   const pipeline = PipelineSchema.parse({
     name: 'bench',
     input: { columns: { x: 'long' } },
@@ -80,31 +93,22 @@ async function throughSluice(settings: Record<string, string>, redisUrl: string,
     outputs: { lake: { table: 'bench' } },
     policy: { concurrency: 1_000 },
   });
-  const sluice = await startSluice(config, { api: true, worker: true }, { launcher, pipelines: pipelineRegistry([pipeline]) });
-  const url = `http://127.0.0.1:${sluice.port}/v1/jobs`;
-  const sentAt: number[] = [];
+  const sluice = await startSluice(config, { api: true, worker: true }, { launcher, lake, pipelines: pipelineRegistry([pipeline]) });
   const startedAt = new Map<string, number>();
-  const indexOf = new Map<string, number>();
   let done = 0;
   let finish: () => void = () => undefined;
   const allDone = new Promise<void>((resolve) => (finish = resolve));
-  launcher.onLaunch = (jobId) => startedAt.set(jobId, performance.now());
+  launcher.onLaunch = (jobId) => startedAt.set(jobId, performance.timeOrigin + performance.now());
   sluice.store.onTransition((job) => {
     if (job.state !== 'succeeded') return;
     done += 1;
     if (done === count) finish();
   });
-  const body = JSON.stringify({ pipeline: 'bench', inputs: ['bench/input.parquet'] });
   const start = performance.now();
-  await drive(count, paced, async (i) => {
-    sentAt[i] = performance.now();
-    const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body });
-    if (response.status !== 201) throw new Error(`submit failed: ${response.status} ${await response.text()}`);
-    indexOf.set(((await response.json()) as { id: string }).id, i);
-  });
+  const sentAt = await loadClient(`http://127.0.0.1:${sluice.port}`, apiKey, count, paced ? PACED_PER_SECOND : 0);
   await allDone;
   const seconds = (performance.now() - start) / 1_000;
-  const latencies = [...startedAt].map(([id, at]) => at - sentAt[indexOf.get(id)!]!);
+  const latencies = Object.entries(sentAt).map(([id, at]) => startedAt.get(id)! - at);
   await sluice.close();
   return { throughput: count / seconds, p99Ms: percentile(latencies, 99) };
 }

@@ -1,14 +1,15 @@
-// A bench fixture, never a production option: a launcher whose runs finish the moment they
-// start, committing an empty manifest, so that the broker benchmark measures Sluice's own
-// cost (HTTP, Redis, BullMQ, the step machine) and nothing of Spark.
+// Bench fixtures, never production options: a launcher whose runs finish the moment they
+// start, committing an empty manifest to a lake held in memory, so that the broker
+// benchmark measures Sluice's own cost (HTTP, Redis, BullMQ, the step machine) and nothing
+// of Spark or of the disk. (Its await step finds the run ended at the first look, so it
+// needs no watch() events.)
 import { MANIFEST_FILE, runFolderName, type RunManifest } from '../broker/core/manifest.ts';
 import type { RunHandle } from '../broker/core/job.ts';
-import type { LakeStorage } from '../broker/lake/storage.ts';
-import type { Launcher, LauncherListener, RunRequest, RunStatus } from '../broker/launchers/launcher.ts';
+import type { LakeStorage, StoredObject } from '../broker/lake/storage.ts';
+import type { Launcher, RunRequest, RunStatus } from '../broker/launchers/launcher.ts';
 
 export class InstantLauncher implements Launcher {
   readonly name = 'instant';
-  private readonly listeners = new Set<LauncherListener>();
   /** Called at each launch with the job id: the benchmark's "job started" moment. */
   onLaunch: (jobId: string) => void = () => undefined;
 
@@ -32,9 +33,7 @@ export class InstantLauncher implements Launcher {
       schema: [],
     };
     await this.lake.write(`${table}/${runFolderName(request.jobId, request.attempt)}/${MANIFEST_FILE}`, JSON.stringify(manifest));
-    const runId = `${request.jobId}-${request.attempt}`;
-    for (const listener of this.listeners) listener.ended({ jobId: request.jobId, attempt: request.attempt, runId });
-    return { launcher: this.name, runId, attempt: request.attempt, startedAt: new Date().toISOString() };
+    return { launcher: this.name, runId: `${request.jobId}-${request.attempt}`, attempt: request.attempt, startedAt: new Date().toISOString() };
   }
 
   async status(): Promise<RunStatus> {
@@ -44,9 +43,30 @@ export class InstantLauncher implements Launcher {
   async cancel(): Promise<void> {}
 
   async *logs(): AsyncIterable<string> {}
+}
 
-  watch(listener: LauncherListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+/** A lake in memory, for the broker benchmark only. */
+export class MemoryLake implements LakeStorage {
+  readonly rootUri = 'memory://bench';
+  private readonly objects = new Map<string, Buffer>();
+
+  uri(key: string): string {
+    return `${this.rootUri}/${key}`;
+  }
+
+  async read(key: string): Promise<Buffer | undefined> {
+    return this.objects.get(key);
+  }
+
+  async write(key: string, body: Buffer | string): Promise<void> {
+    this.objects.set(key, Buffer.from(body));
+  }
+
+  async list(prefix: string): Promise<StoredObject[]> {
+    return [...this.objects].filter(([key]) => key.startsWith(prefix)).map(([key, body]) => ({ key, size: body.length }));
+  }
+
+  async delete(prefix: string): Promise<void> {
+    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);
   }
 }

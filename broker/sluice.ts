@@ -30,6 +30,7 @@ export type Roles = { api: boolean; worker: boolean };
 
 export type Overrides = {
   launcher?: Launcher;
+  lake?: LakeStorage;
   pipelines?: PipelineRegistry;
   logger?: Logger;
   /** Step-worker lock settings; tests shorten them to see a killed worker's step sooner. */
@@ -83,7 +84,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const keys = redisKeys(config.SLUICE_QUEUE_PREFIX);
   const store = new JobStore(redis, keys);
   const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX);
-  const lake = createFsStorage(config.SLUICE_LAKE_URI);
+  const lake = overrides.lake ?? createFsStorage(config.SLUICE_LAKE_URI);
   const launcher =
     overrides.launcher ??
     new LocalLauncher({

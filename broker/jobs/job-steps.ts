@@ -24,7 +24,11 @@ import { expandInputs } from './input-paths.ts';
 import type { JobStore, StoredJob } from './job-store.ts';
 import type { RunSlots } from './run-slots.ts';
 
-export type StepOutcome = { kind: 'continue' } | { kind: 'wait'; ms: number } | { kind: 'done' };
+/**
+ * What the queue does next: run the next step now (with the record this step wrote, so it
+ * need not be read again; absent when another writer won), come back after `ms`, or stop.
+ */
+export type StepOutcome = { kind: 'continue'; written?: StoredJob } | { kind: 'wait'; ms: number } | { kind: 'done' };
 
 export type StepDeps = {
   store: JobStore;
@@ -42,7 +46,6 @@ export type StepDeps = {
   random?: () => number;
 };
 
-const CONTINUE: StepOutcome = { kind: 'continue' };
 const DONE: StepOutcome = { kind: 'done' };
 const wait = (ms: number): StepOutcome => ({ kind: 'wait', ms: Math.max(0, Math.round(ms)) });
 
@@ -53,8 +56,9 @@ export class JobSteps {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async advance(jobId: string): Promise<StepOutcome> {
-    const stored = await this.deps.store.read(jobId);
+  /** Takes the job's next step; `known` is the record the previous step wrote, if any. */
+  async advance(jobId: string, known?: StoredJob): Promise<StepOutcome> {
+    const stored = known ?? (await this.deps.store.read(jobId));
     if (!stored || isFinal(stored.job.state)) return DONE;
     const { job } = stored;
     const pipeline = this.deps.pipelines.get(job.pipeline);
@@ -180,13 +184,13 @@ export class JobSteps {
   }
 
   /**
-   * Writes the new record and asks to be run again: the next call re-reads and either finds
-   * the job final (done) or takes its next step. When another writer won the compare-and-set,
-   * the same re-read decides again on fresh data.
+   * Writes the new record and asks to be run again: the next call finds the job final (done)
+   * or takes its next step. When another writer won the compare-and-set, the next call
+   * re-reads and decides again on fresh data.
    */
   private async commit(stored: StoredJob, next: Job): Promise<StepOutcome> {
-    await this.deps.store.compareAndSet(stored, next);
-    return CONTINUE;
+    const written = await this.deps.store.compareAndSet(stored, next);
+    return written ? { kind: 'continue', written } : { kind: 'continue' };
   }
 
   private elapsedInState(job: Job): number {

@@ -2,8 +2,10 @@
 // write is a compare-and-set on the exact record that was read (a Lua script), so a cancel
 // racing a worker step, or two workers after a lock was lost, can never both win: the loser
 // re-reads and decides again.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { isFinal, JobSchema, type Job, type JobState } from '../core/job.ts';
+import { isFinal, type Job, type JobState } from '../core/job.ts';
+import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
 // KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none)
@@ -23,10 +25,12 @@ return false
 `;
 
 // KEYS: job, old state index, new state index, finished
-// ARGV: expected json, new json, job id, finished-at ms ("" when not final)
+// ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final)
 // Returns: 1 when written, 0 when the record changed since it was read.
+// (The expected record is sent as its hash, which halves what every step sends.)
 const COMPARE_AND_SET_SCRIPT = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local current = redis.call('GET', KEYS[1])
+if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 if KEYS[2] ~= KEYS[3] then
   redis.call('ZREM', KEYS[2], ARGV[3])
@@ -61,11 +65,18 @@ export type TransitionListener = (job: Job, previous: Job) => void;
 
 export class JobStore {
   private readonly listeners: TransitionListener[] = [];
+  private readonly createScript: LuaScript;
+  private readonly compareAndSetScript: LuaScript;
+  private readonly deleteScript: LuaScript;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.createScript = luaScript(redis, CREATE_SCRIPT);
+    this.compareAndSetScript = luaScript(redis, COMPARE_AND_SET_SCRIPT);
+    this.deleteScript = luaScript(redis, DELETE_SCRIPT);
+  }
 
   onTransition(listener: TransitionListener): void {
     this.listeners.push(listener);
@@ -73,48 +84,44 @@ export class JobStore {
 
   /** Creates the job, or returns the idempotency record that already holds its key. */
   async create(job: Job, idempotency?: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
-    const existing = (await this.redis.eval(
-      CREATE_SCRIPT,
-      5,
-      this.keys.job(job.id),
-      this.keys.allJobs,
-      this.keys.byState(job.state),
-      this.keys.byPipeline(job.pipeline),
-      job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
-      JSON.stringify(job),
-      job.id,
-      JSON.stringify(idempotency ?? null),
+    const existing = (await this.createScript(
+      [
+        this.keys.job(job.id),
+        this.keys.allJobs,
+        this.keys.byState(job.state),
+        this.keys.byPipeline(job.pipeline),
+        job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
+      ],
+      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null)],
     )) as string | null;
     return existing ? (JSON.parse(existing) as IdempotencyRecord) : undefined;
   }
 
   async read(id: string): Promise<StoredJob | undefined> {
     const raw = await this.redis.get(this.keys.job(id));
-    return raw === null ? undefined : { job: JobSchema.parse(JSON.parse(raw)), raw };
+    // Records are written only by this class, from validated jobs: parsing without
+    // re-validating keeps the worker's hot path cheap.
+    return raw === null ? undefined : { job: JSON.parse(raw) as Job, raw };
   }
 
   async get(id: string): Promise<Job | undefined> {
     return (await this.read(id))?.job;
   }
 
-  /** Writes `next` only if the record is still `current.raw`; false means someone else wrote first. */
-  async compareAndSet(current: StoredJob, next: Job): Promise<boolean> {
+  /**
+   * Writes `next` only if the record is still `current.raw`. Returns the record as written,
+   * or undefined when someone else wrote first.
+   */
+  async compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined> {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
-    const written = await this.redis.eval(
-      COMPARE_AND_SET_SCRIPT,
-      4,
-      this.keys.job(next.id),
-      this.keys.byState(current.job.state),
-      this.keys.byState(next.state),
-      this.keys.finished,
-      current.raw,
-      JSON.stringify(next),
-      next.id,
-      finishedAt,
+    const raw = JSON.stringify(next);
+    const written = await this.compareAndSetScript(
+      [this.keys.job(next.id), this.keys.byState(current.job.state), this.keys.byState(next.state), this.keys.finished],
+      [createHash('sha1').update(current.raw).digest('hex'), raw, next.id, finishedAt],
     );
-    if (written !== 1) return false;
+    if (written !== 1) return undefined;
     if (next.state !== current.job.state) for (const listener of this.listeners) listener(next, current.job);
-    return true;
+    return { job: next, raw };
   }
 
   /**
@@ -154,7 +161,7 @@ export class JobStore {
         cursor = ids[i]!;
         const raw = raws[i];
         if (!raw) continue;
-        const job = JobSchema.parse(JSON.parse(raw));
+        const job = JSON.parse(raw) as Job;
         if (needsPipelineCheck && job.pipeline !== filter.pipeline) continue;
         items.push(job);
         if (items.length === filter.limit) break;
@@ -183,16 +190,16 @@ export class JobStore {
   }
 
   async delete(job: Job): Promise<void> {
-    await this.redis.eval(
-      DELETE_SCRIPT,
-      6,
-      this.keys.job(job.id),
-      this.keys.allJobs,
-      this.keys.byState(job.state),
-      this.keys.byPipeline(job.pipeline),
-      this.keys.finished,
-      job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
-      job.id,
+    await this.deleteScript(
+      [
+        this.keys.job(job.id),
+        this.keys.allJobs,
+        this.keys.byState(job.state),
+        this.keys.byPipeline(job.pipeline),
+        this.keys.finished,
+        job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
+      ],
+      [job.id],
     );
   }
 }

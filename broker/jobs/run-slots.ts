@@ -4,6 +4,7 @@
 // holds succeeds, so a re-delivered step never counts twice. Caps count Spark runs, not
 // BullMQ workers: a job awaiting its run holds a slot but no worker.
 import type { Redis } from 'ioredis';
+import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
 // KEYS: global set, pipeline set   ARGV: job id, global cap, pipeline cap
@@ -18,14 +19,18 @@ return 1
 `;
 
 export class RunSlots {
+  private readonly acquireScript: LuaScript;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly globalCap: number,
-  ) {}
+  ) {
+    this.acquireScript = luaScript(redis, ACQUIRE_SCRIPT);
+  }
 
   async acquire(jobId: string, pipeline: string, pipelineCap: number): Promise<boolean> {
-    const result = await this.redis.eval(ACQUIRE_SCRIPT, 2, this.keys.runningGlobal, this.keys.runningPipeline(pipeline), jobId, this.globalCap, pipelineCap);
+    const result = await this.acquireScript([this.keys.runningGlobal, this.keys.runningPipeline(pipeline)], [jobId, this.globalCap, pipelineCap]);
     return result === 1;
   }
 

@@ -5,6 +5,7 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobSteps } from '../jobs/job-steps.ts';
+import type { StoredJob } from '../jobs/job-store.ts';
 import { JOBS_QUEUE, STEP_ATTEMPTS, stepBackoff } from './bull-job-queue.ts';
 
 /** Transitions one delivery may make before handing back, so one job cannot hog a worker. */
@@ -48,9 +49,11 @@ export class StepWorker {
 
   private async process(job: BullJob, token?: string): Promise<void> {
     const jobId = job.id!;
+    let written: StoredJob | undefined;
     for (let i = 0; i < MAX_TRANSITIONS_PER_DELIVERY; i += 1) {
-      const outcome = await this.steps.advance(jobId);
+      const outcome = await this.steps.advance(jobId, written);
       if (outcome.kind === 'done') return;
+      if (outcome.kind === 'continue') written = outcome.written;
       if (outcome.kind === 'wait') {
         await job.moveToDelayed(Date.now() + outcome.ms, token);
         throw new DelayedError();
