@@ -20,9 +20,8 @@ import { listJobs, listJobsRoute } from './routes/list-jobs.ts';
 import { listPipelines, listPipelinesRoute } from './routes/list-pipelines.ts';
 import { listQueues, listQueuesRoute } from './routes/list-queues.ts';
 import { metrics, metricsRoute } from './routes/metrics.ts';
-import { pauseQueue, pauseQueueRoute } from './routes/pause-queue.ts';
+import { queueControl, queueControlRoute } from './routes/queue-control.ts';
 import { readyz, readyzRoute } from './routes/readyz.ts';
-import { resumeQueue, resumeQueueRoute } from './routes/resume-queue.ts';
 import { retryJob, retryJobRoute } from './routes/retry-job.ts';
 import { submitJob, submitJobRoute } from './routes/submit-job.ts';
 
@@ -57,8 +56,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.openapi(listPipelinesRoute, listPipelines(deps));
   app.openapi(getPipelineRoute, getPipeline(deps));
   app.openapi(listQueuesRoute, listQueues(deps));
-  app.openapi(pauseQueueRoute, pauseQueue(deps));
-  app.openapi(resumeQueueRoute, resumeQueue(deps));
+  app.openapi(queueControlRoute('pause'), queueControl(deps, 'pause'));
+  app.openapi(queueControlRoute('resume'), queueControl(deps, 'resume'));
   app.openapi(healthzRoute, healthz());
   app.openapi(readyzRoute, readyz(deps));
   app.openapi(metricsRoute, metrics(deps));
