@@ -23,7 +23,7 @@ export type JobsDeps = {
   now?: () => Date;
 };
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:\-]{1,200}$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
 export class JobsService {
   private readonly now: () => Date;
