@@ -98,16 +98,18 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const closers: Array<() => Promise<void> | void> = [];
 
   if (roles.worker) {
+    const slots = new RunSlots(redis, keys, config.SLUICE_MAX_RUNNING);
     const steps = new JobSteps({
       store,
-      slots: new RunSlots(redis, keys, config.SLUICE_MAX_RUNNING),
+      slots,
       launcher,
       lake,
       pipelines,
       landingRoots: config.SLUICE_LANDING_ROOTS,
       logger,
       pollMs: config.SLUICE_AWAIT_POLL,
-      slotWaitMs: 1_000,
+      slotWaitMs: 2_000,
+      wake: (jobId) => queue.wake(jobId),
     });
     const worker = new StepWorker(steps, {
       connection,
@@ -127,7 +129,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       },
     });
     const unwatch = launcher.watch?.({ ended: (event) => void queue.wake(event.jobId).catch(() => undefined) });
-    const maintenance: MaintenanceDeps = { store, queue, launcher, lake, logger, retentionMs: config.SLUICE_RETENTION };
+    const maintenance: MaintenanceDeps = { store, queue, slots, launcher, lake, logger, retentionMs: config.SLUICE_RETENTION };
     const runMaintenance = async (): Promise<void> => {
       try {
         await reconcileQueue(maintenance);

@@ -40,8 +40,10 @@ export type StepDeps = {
   logger: Logger;
   /** How often an await step re-checks a run when no launcher event wakes it. */
   pollMs: number;
-  /** How soon a job that found no free slot looks again. */
+  /** How soon a job that found no free slot looks again (unless a freed slot wakes it first). */
   slotWaitMs: number;
+  /** Runs a job's delayed step now (the queue's wake). */
+  wake: (jobId: string) => Promise<void>;
   now?: () => Date;
   random?: () => number;
 };
@@ -83,7 +85,7 @@ export class JobSteps {
   private async takeSlot(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
     const { job } = stored;
     if (job.retryAt && Date.parse(job.retryAt) > this.now().getTime()) return wait(Date.parse(job.retryAt) - this.now().getTime());
-    if (!(await this.deps.slots.acquire(job.id, job.pipeline, pipeline.policy.concurrency))) return wait(this.deps.slotWaitMs);
+    if (!(await this.deps.slots.acquire(job, pipeline.policy.concurrency))) return wait(this.deps.slotWaitMs);
     const { retryAt: _retryAt, ...rest } = job;
     return this.commit(stored, this.transitionTo(rest as Job, 'launching', `slot taken (attempt ${job.attempt})`));
   }
@@ -143,7 +145,7 @@ export class JobSteps {
     const { job } = stored;
     const manifest = await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt);
     if (!manifest) return this.fail(stored, pipeline, 'platform', 'the Spark run ended without committing its manifest');
-    await this.deps.slots.release(job.id, job.pipeline);
+    await this.releaseSlot(job);
     const output = summarizeManifest(manifest);
     this.deps.logger.info({ jobId: job.id, attempt: job.attempt, rowsIn: output.rowsIn, rowsOut: output.rowsOut }, 'spark run committed');
     return this.commit(stored, this.transitionTo(job, 'succeeded', `committed ${output.rowsOut} rows to ${output.runUri}`, { output }));
@@ -152,7 +154,7 @@ export class JobSteps {
   private async cancel(stored: StoredJob): Promise<StepOutcome> {
     const { job } = stored;
     if (job.run && job.state !== 'queued') await this.deps.launcher.cancel(job.run);
-    await this.deps.slots.release(job.id, job.pipeline);
+    await this.releaseSlot(job);
     const reason = 'cancelled by request';
     const failure: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
     return this.commit(stored, this.transitionTo(job, 'cancelled', reason, { failure }));
@@ -161,7 +163,7 @@ export class JobSteps {
   /** A failed stage: retried after backoff when the class allows and attempts are left, else the job fails. */
   private async fail(stored: StoredJob, pipeline: Pipeline | undefined, failureClass: FailureClass, message: string, logTail?: string): Promise<StepOutcome> {
     const { job } = stored;
-    await this.deps.slots.release(job.id, job.pipeline);
+    await this.releaseSlot(job);
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt, ...(logTail ? { logTail } : {}) };
     const retryable = failureClass === 'platform' || failureClass === 'timeout';
     if (pipeline && retryable && hasAttemptsLeft({ ...pipeline.policy, max_attempts: job.maxAttempts }, job.attempt)) {
@@ -177,6 +179,12 @@ export class JobSteps {
     }
     this.deps.logger.warn({ jobId: job.id, attempt: job.attempt, failureClass }, 'job failed');
     return this.commit(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+  }
+
+  /** Gives back the job's slot and wakes the most urgent jobs waiting for one. */
+  private async releaseSlot(job: Job): Promise<void> {
+    const waiters = await this.deps.slots.release(job.id, job.pipeline);
+    await Promise.all(waiters.map((id) => this.deps.wake(id)));
   }
 
   private transitionTo(job: Job, to: Job['state'], reason: string, patch: Partial<Job> = {}): Job {

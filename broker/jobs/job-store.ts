@@ -177,6 +177,10 @@ export class JobStore {
     return Object.fromEntries(states.map((state, i) => [state, counts[i]!])) as Record<JobState, number>;
   }
 
+  async idsInState(state: JobState): Promise<string[]> {
+    return this.redis.zrange(this.keys.byState(state), 0, -1);
+  }
+
   /** Ids of jobs in non-final states, for the reconciler. */
   async activeIds(): Promise<string[]> {
     const states = ['queued', 'launching', 'running', 'loading'] as const;

@@ -1,6 +1,7 @@
 // Housekeeping that keeps the promises over time, run by every worker process on a timer:
 // - reconcile: a job that is not finished must have a step in the queue (a crash between
-//   writing the record and queueing it, or a step that BullMQ gave up on, would strand it);
+//   writing the record and queueing it, or a step that BullMQ gave up on, would strand it),
+//   and a job waiting for a run slot must still be queued;
 // - expire: finished jobs older than the retention are removed, their driver logs first
 //   archived into the lake under _logs/.
 import type { Logger } from 'pino';
@@ -8,10 +9,12 @@ import type { Launcher } from '../launchers/launcher.ts';
 import type { LakeStorage } from '../lake/storage.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobStore } from './job-store.ts';
+import type { RunSlots } from './run-slots.ts';
 
 export type MaintenanceDeps = {
   store: JobStore;
   queue: JobQueue;
+  slots: RunSlots;
   launcher: Launcher;
   lake: LakeStorage;
   logger: Logger;
@@ -29,6 +32,7 @@ export async function reconcileQueue(deps: MaintenanceDeps): Promise<number> {
     requeued += 1;
     deps.logger.warn({ jobId: id, state: job.state }, 'job had no queued step; queued it again');
   }
+  await deps.slots.pruneWaiters(new Set(await deps.store.idsInState('queued')));
   return requeued;
 }
 

@@ -14,5 +14,7 @@ export function redisKeys(prefix: string) {
     idempotency: (key: string) => `${p}idem:${key}`,
     runningGlobal: `${p}slots:all`,
     runningPipeline: (pipeline: string) => `${p}slots:pipeline:${pipeline}`,
+    /** Jobs waiting for a slot, scored by priority then creation time. */
+    slotWaiters: `${p}slots:waiters`,
   };
 }

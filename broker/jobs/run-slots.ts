@@ -3,23 +3,43 @@
 // when the run ends; both sets move together in one script, and taking a slot a job already
 // holds succeeds, so a re-delivered step never counts twice. Caps count Spark runs, not
 // BullMQ workers: a job awaiting its run holds a slot but no worker.
+//
+// A job that finds no slot joins the waiters, ordered by priority then age; when a slot is
+// given back, release() names the most urgent waiters so that the caller wakes them at once
+// (they then meet in BullMQ's priority order) rather than on their next timed look.
 import type { Redis } from 'ioredis';
 import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
-// KEYS: global set, pipeline set   ARGV: job id, global cap, pipeline cap
-// Returns 1 when the job holds a slot in both, 0 when a cap is reached.
+// KEYS: global set, pipeline set, waiters   ARGV: job id, global cap, pipeline cap, waiter score
+// Returns 1 when the job holds a slot in both sets, 0 when a cap is reached (it then waits).
 const ACQUIRE_SCRIPT = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 1 end
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) or redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+  return 0
+end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 `;
 
+// KEYS: global set, pipeline set, waiters   ARGV: job id, how many waiters to name
+// Returns the ids of the most urgent waiters when a slot was given back, else nothing.
+const RELEASE_SCRIPT = `
+redis.call('ZREM', KEYS[3], ARGV[1])
+local freed = redis.call('SREM', KEYS[1], ARGV[1]) + redis.call('SREM', KEYS[2], ARGV[1])
+if freed == 0 then return {} end
+return redis.call('ZRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+`;
+
+/** Waiters named per freed slot: a few, since the most urgent may be held by its own pipeline's cap. */
+const WAITERS_TO_WAKE = 4;
+
 export class RunSlots {
   private readonly acquireScript: LuaScript;
+  private readonly releaseScript: LuaScript;
 
   constructor(
     private readonly redis: Redis,
@@ -27,18 +47,29 @@ export class RunSlots {
     private readonly globalCap: number,
   ) {
     this.acquireScript = luaScript(redis, ACQUIRE_SCRIPT);
+    this.releaseScript = luaScript(redis, RELEASE_SCRIPT);
   }
 
-  async acquire(jobId: string, pipeline: string, pipelineCap: number): Promise<boolean> {
-    const result = await this.acquireScript([this.keys.runningGlobal, this.keys.runningPipeline(pipeline)], [jobId, this.globalCap, pipelineCap]);
-    return result === 1;
+  /** Takes a slot for the job, or records it as waiting (priority first, then creation time). */
+  async acquire(job: { id: string; pipeline: string; priority: number; createdAt: string }, pipelineCap: number): Promise<boolean> {
+    const waiterScore = job.priority * 1e13 + Date.parse(job.createdAt);
+    const keys = [this.keys.runningGlobal, this.keys.runningPipeline(job.pipeline), this.keys.slotWaiters];
+    return (await this.acquireScript(keys, [job.id, this.globalCap, pipelineCap, waiterScore])) === 1;
   }
 
-  async release(jobId: string, pipeline: string): Promise<void> {
-    await this.redis.multi().srem(this.keys.runningGlobal, jobId).srem(this.keys.runningPipeline(pipeline), jobId).exec();
+  /** Gives the job's slot back (or stops its waiting); returns the waiters to wake now. */
+  async release(jobId: string, pipeline: string): Promise<string[]> {
+    const keys = [this.keys.runningGlobal, this.keys.runningPipeline(pipeline), this.keys.slotWaiters];
+    return (await this.releaseScript(keys, [jobId, WAITERS_TO_WAKE])) as string[];
   }
 
   async holders(): Promise<string[]> {
     return this.redis.smembers(this.keys.runningGlobal);
+  }
+
+  /** Drops waiters that are no longer queued (cancelled before a worker saw them, expired). */
+  async pruneWaiters(queuedIds: ReadonlySet<string>): Promise<number> {
+    const stale = (await this.redis.zrange(this.keys.slotWaiters, 0, -1)).filter((id) => !queuedIds.has(id));
+    return stale.length > 0 ? this.redis.zrem(this.keys.slotWaiters, ...stale) : 0;
   }
 }

@@ -39,7 +39,8 @@ export async function createSluiceEnv(settings: Record<string, string> = {}): Pr
     SLUICE_API_PORT: '0',
     SLUICE_API_KEYS: formatApiKeyEntry('test', ['admin'], apiKey),
     SLUICE_AWAIT_POLL: '1s',
-    SLUICE_LOG_LEVEL: 'warn',
+    // Quiet by default so test output stays readable; SLUICE_TEST_LOG_LEVEL=debug to see it all.
+    SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? 'silent',
     ...settings,
   };
   return {

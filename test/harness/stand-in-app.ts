@@ -1,0 +1,69 @@
+// A stand-in for spark-apps/run_aggregate.py, run by the real local launcher through the
+// real spark-submit, for broker tests where Spark's own work is beside the point (caps,
+// priorities, shutdown, retention, the CLI). It starts no SparkSession, so a run takes a few
+// seconds; it obeys the run spec's parameters: sleep `seconds`, then exit with `exit`
+// (after a failure line), or commit an empty run with its manifest, as the real app does.
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PipelineSchema, type Pipeline } from '../../broker/core/pipeline.ts';
+
+const ENTRY = `
+import datetime, json, os, sys, time
+spec = json.load(open(sys.argv[sys.argv.index("--spec") + 1]))
+p = spec["parameters"]
+print(f"stand-in run job={spec['job_id']} attempt={spec['attempt']}", flush=True)
+time.sleep(float(p.get("seconds", 0)))
+code = int(p.get("exit", 0))
+if code:
+    print("SLUICE_FAILURE " + json.dumps({"class": "data", "message": "stand-in failure"}), file=sys.stderr, flush=True)
+    sys.exit(code)
+run = spec["output"]["run_uri"].removeprefix("file://")
+os.makedirs(run, exist_ok=True)
+manifest = {"version": 1, "job_id": spec["job_id"], "attempt": spec["attempt"], "pipeline": spec["pipeline"],
+            "table": spec["output"]["table"], "run_uri": spec["output"]["run_uri"],
+            "committed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "rows_in": 0, "rows_out": 0,
+            "inputs": [], "files": [], "schema": []}
+with open(os.path.join(run, "_manifest.json.tmp"), "w") as f:
+    json.dump(manifest, f)
+os.replace(os.path.join(run, "_manifest.json.tmp"), os.path.join(run, "_manifest.json"))
+print("stand-in run committed", flush=True)
+`;
+
+/** A folder holding the stand-in as run_aggregate.py: pass it as SLUICE_SPARK_APPS_DIR. */
+export async function standInAppsDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-stand-in-'));
+  await writeFile(join(dir, 'run_aggregate.py'), ENTRY);
+  return dir;
+}
+
+export function standInPipeline(name: string, policy: Record<string, unknown> = {}): Pipeline {
+  return PipelineSchema.parse({
+    name,
+    input: { columns: { x: 'long' } },
+    parameters: { seconds: { type: 'number', default: 0 }, exit: { type: 'number', default: 0 } },
+    transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
+    outputs: { lake: { table: name.replace(/-/g, '_') } },
+    engine: { cores: 1, driver_memory: '256m' },
+    policy: { backoff: { initial: '500ms', max: '1s', factor: 2 }, ...policy },
+  });
+}
+
+/** The same pipeline as YAML in a folder of its own, for a `sluice` child process. */
+export async function standInPipelinesDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-pipelines-'));
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, `${name}.yaml`),
+    [
+      `name: ${name}`,
+      'input: { columns: { x: long } }',
+      'parameters: { seconds: { type: number, default: 0 }, exit: { type: number, default: 0 } }',
+      'transform: { group_by: [x], metrics: [{ name: n, fn: count }] }',
+      `outputs: { lake: { table: ${name.replace(/-/g, '_')} } }`,
+      "engine: { cores: 1, driver_memory: 256m }",
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
