@@ -40,6 +40,17 @@ async function waitForHealth(url: string, child: { exitCode: number | null }): P
   throw new Error('sluice serve did not answer /healthz within 60 s');
 }
 
+/** One aggregate row as `name=value` pairs: dates as days, numbers rounded for reading. */
+function formatRow(row: Record<string, unknown>): string {
+  const show = (value: unknown): string => {
+    if (value instanceof Date) return value.toISOString().slice(0, 10);
+    if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(3);
+    return String(value);
+  };
+  return Object.entries(row).map(([name, value]) => `${name}=${show(value)}`).join('  ');
+}
+
 async function main(): Promise<number> {
   await mkdir(landing, { recursive: true });
   const readings = join(landing, 'meter-readings');
@@ -94,7 +105,7 @@ async function main(): Promise<number> {
     if (!manifest) throw new Error('the job succeeded but its run has no manifest');
     const rows = await readRunRows(lake, manifest, 5);
     process.stdout.write('first aggregate rows:\n');
-    for (const row of rows) process.stdout.write(`  ${JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
+    for (const row of rows) process.stdout.write(`  ${formatRow(row)}\n`);
     return 0;
   } finally {
     sluice.kill('SIGTERM');
