@@ -51,3 +51,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return Object.freeze(parsed.data);
 }
+
+/**
+ * The environment for child processes such as spark-submit: the machine's own (PATH,
+ * JAVA_HOME, HOME, …) without Sluice's settings, so that the Redis URL (with its password)
+ * and the API key hashes never reach Spark or the user code it runs.
+ */
+export function childProcessEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !entry[0].startsWith('SLUICE_') && entry[1] !== undefined));
+}

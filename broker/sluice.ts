@@ -6,7 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApi } from './api/app.ts';
-import type { Config } from './config.ts';
+import { childProcessEnv, type Config } from './config.ts';
 import { JobSteps } from './jobs/job-steps.ts';
 import { JobStore } from './jobs/job-store.ts';
 import { JobsService } from './jobs/jobs-service.ts';
@@ -24,7 +24,6 @@ import { BullJobQueue } from './queue/bull-job-queue.ts';
 import { queueBoard } from './queue/queue-board.ts';
 import { checkRedisDurability } from './queue/redis-durability.ts';
 import { StepWorker } from './queue/step-worker.ts';
-import { transition } from './core/state-machine.ts';
 
 export type Roles = { api: boolean; worker: boolean };
 
@@ -92,6 +91,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       sparkSubmit: config.SLUICE_SPARK_SUBMIT,
       sparkAppsDir: config.SLUICE_SPARK_APPS_DIR,
       localCores: config.SLUICE_SPARK_LOCAL_CORES,
+      baseEnv: childProcessEnv(),
       logger,
     });
   const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS });
@@ -118,15 +118,6 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       logger,
       ...(overrides.lockDurationMs ? { lockDurationMs: overrides.lockDurationMs } : {}),
       ...(overrides.stalledIntervalMs ? { stalledIntervalMs: overrides.stalledIntervalMs } : {}),
-      onStepGaveUp: async (jobId, error) => {
-        await store.update(jobId, (job) =>
-          job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled'
-            ? undefined
-            : transition(job, 'failed', new Date(), 'internal error', {
-                failure: { class: 'platform', message: `internal error: ${error.message}`, stage: job.state, attempt: job.attempt },
-              }),
-        );
-      },
     });
     const unwatch = launcher.watch?.({ ended: (event) => void queue.wake(event.jobId).catch(() => undefined) });
     const maintenance: MaintenanceDeps = { store, queue, slots, launcher, lake, logger, retentionMs: config.SLUICE_RETENTION };

@@ -71,6 +71,8 @@ export const JobSchema = z.object({
   inputs: z.array(z.string()),
   labels: z.record(z.string(), z.string()),
   idempotencyKey: z.string().optional(),
+  /** Whose key it is (the API key's name): keys of different callers never meet. */
+  idempotencyScope: z.string().optional(),
   requestId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -84,3 +86,8 @@ export const JobSchema = z.object({
   retryAt: z.string().optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
+
+/** Where a job's idempotency key is recorded: the caller's scope and the key itself. */
+export function scopedIdempotencyKey(key: string, scope: string | undefined): string {
+  return scope ? `${scope}/${key}` : key;
+}

@@ -137,3 +137,12 @@ describe('output column names', () => {
     expect(paths).toEqual(expect.arrayContaining(['transform.metrics.1.name', 'transform.metrics.2.name']));
   });
 });
+
+describe('engine.conf', () => {
+  it('refuses a setting that looks like a secret, naming its path', () => {
+    const result = PipelineSchema.safeParse({ ...base(), engine: { conf: { 'spark.hadoop.fs.s3a.secret.key': 'x' } } });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path.join('.')).toBe('engine.conf.spark.hadoop.fs.s3a.secret.key');
+    expect(result.error!.issues[0]!.message).toMatch(/secrets come from the environment/);
+  });
+});

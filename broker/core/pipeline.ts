@@ -67,6 +67,8 @@ export const ParameterSchema = z
     }
   });
 
+const SECRET_SETTING = /(secret|password|token|credential|access\.key|session\.key)/i;
+
 export const EngineSchema = z
   .object({
     launcher: z.enum(['local']).default('local'),
@@ -74,7 +76,16 @@ export const EngineSchema = z
     driver_memory: z.string().regex(/^\d+[kmgt]$/i, 'must be a JVM size such as 1g or 512m').default('1g'),
     executor_memory: z.string().regex(/^\d+[kmgt]$/i, 'must be a JVM size such as 1g or 512m').default('1g'),
     cores: z.number().int().min(1).max(256).default(2),
-    conf: z.record(z.string().regex(/^spark\.[A-Za-z0-9._-]+$/, 'must be a spark.* setting'), z.string()).default({}),
+    conf: z
+      .record(z.string(), z.string())
+      .superRefine((conf, ctx) => {
+        for (const key of Object.keys(conf)) {
+          if (!/^spark\.[A-Za-z0-9._-]+$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a spark.* setting' });
+          // Pipelines are shown by the API and copied into run specs: no secret may live in one.
+          else if (SECRET_SETTING.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'looks like a secret; secrets come from the environment, never from a pipeline file' });
+        }
+      })
+      .default({}),
   })
   .strict();
 

@@ -178,3 +178,16 @@ describe('expandInputs', () => {
     expect(await expandInputs([join(alias, 'a.parquet')], [alias])).toEqual([join(root, 'a.parquet')]);
   });
 });
+
+describe('a missing input below a symlinked folder', () => {
+  it('is refused when the folder leads outside the roots', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'sluice-ancestor-'));
+    const root = join(base, 'root');
+    const outside = join(base, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+    await symlink(outside, join(root, 'escape'));
+    await expect(expandInputs([join(root, 'escape', 'later.parquet')], [root])).rejects.toThrow(/outside the landing roots/);
+    await expect(expandInputs([join(root, 'inside', 'later.parquet')], [root])).resolves.toEqual([join(root, 'inside', 'later.parquet')]);
+  });
+});

@@ -1,7 +1,7 @@
 // Input paths are confined to the configured landing roots: a request may name files and
 // folders under a root, and nothing else on the machine (no "..", no symlink out).
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, type ErrorDetail } from '../core/errors.ts';
 
@@ -48,6 +48,12 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
   for (const path of paths) {
     const real = await realpath(path).catch(() => undefined);
     if (real === undefined) {
+      // Not there (yet): its deepest existing folder must still lie inside the roots, or a
+      // symlinked parent could lead the Spark read outside them once the file appears.
+      const ancestor = await deepestExistingAncestor(path);
+      if (!realRoots.some((root) => isInside(root, ancestor))) {
+        throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
+      }
       files.push(path);
       continue;
     }
@@ -58,6 +64,13 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
     else files.push(real);
   }
   return [...new Set(files)];
+}
+
+async function deepestExistingAncestor(path: string): Promise<string> {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const real = await realpath(dir).catch(() => undefined);
+    if (real !== undefined || dir === dirname(dir)) return real ?? dir;
+  }
 }
 
 async function parquetFilesBelow(dir: string): Promise<string[]> {

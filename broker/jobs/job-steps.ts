@@ -60,12 +60,14 @@ export class JobSteps {
 
   /** Takes the job's next step; `known` is the record the previous step wrote, if any. */
   async advance(jobId: string, known?: StoredJob): Promise<StepOutcome> {
-    const stored = known ?? (await this.deps.store.read(jobId));
+    // A record this delivery wrote itself is trusted, except to end on: a retry may have
+    // re-queued the job since, and only a fresh read tells.
+    const stored = known && !isFinal(known.job.state) ? known : await this.deps.store.read(jobId);
     if (!stored || isFinal(stored.job.state)) return DONE;
     const { job } = stored;
+    if (job.cancelRequested) return this.cancel(stored);
     const pipeline = this.deps.pipelines.get(job.pipeline);
     if (!pipeline) return this.fail(stored, undefined, 'user', `pipeline "${job.pipeline}" is no longer configured`);
-    if (job.cancelRequested) return this.cancel(stored);
 
     switch (job.state) {
       case 'queued':
@@ -153,7 +155,7 @@ export class JobSteps {
 
   private async cancel(stored: StoredJob): Promise<StepOutcome> {
     const { job } = stored;
-    if (job.run && job.state !== 'queued') await this.deps.launcher.cancel(job.run);
+    await this.stopRunOfAttempt(job);
     await this.releaseSlot(job);
     const reason = 'cancelled by request';
     const failure: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
@@ -163,6 +165,9 @@ export class JobSteps {
   /** A failed stage: retried after backoff when the class allows and attempts are left, else the job fails. */
   private async fail(stored: StoredJob, pipeline: Pipeline | undefined, failureClass: FailureClass, message: string, logTail?: string): Promise<StepOutcome> {
     const { job } = stored;
+    // Leaving `launching` without a recorded run: a run may have started all the same (the
+    // write that records it lost a race, or Redis was away); it must not outlive the attempt.
+    if (job.state === 'launching') await this.stopRunOfAttempt(job);
     await this.releaseSlot(job);
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt, ...(logTail ? { logTail } : {}) };
     const retryable = failureClass === 'platform' || failureClass === 'timeout';
@@ -179,6 +184,29 @@ export class JobSteps {
     }
     this.deps.logger.warn({ jobId: job.id, attempt: job.attempt, failureClass }, 'job failed');
     return this.commit(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+  }
+
+  /**
+   * Fails a job whose steps kept throwing (a bug, or Redis away for long): its run is
+   * stopped and its slot given back. The message stays generic; the worker log has the error.
+   */
+  async giveUp(jobId: string): Promise<void> {
+    const stored = await this.deps.store.read(jobId);
+    if (!stored || isFinal(stored.job.state)) return;
+    await this.stopRunOfAttempt(stored.job);
+    await this.releaseSlot(stored.job);
+    const { job } = stored;
+    const message = 'internal error: the job step failed repeatedly; see the worker log for this job id';
+    const failure: Failure = { class: 'platform', message, stage: job.state, attempt: job.attempt };
+    await this.deps.store.compareAndSet(stored, this.transitionTo(job, 'failed', message, { failure }));
+  }
+
+  /** Stops the Spark run of the job's current attempt, recorded or not (launchers name runs by job and attempt). */
+  private async stopRunOfAttempt(job: Job): Promise<void> {
+    if (job.state === 'queued') return;
+    const recorded = job.run?.attempt === job.attempt ? job.run : undefined;
+    const handle = recorded ?? (await this.deps.launcher.runsOf?.(job.id))?.find((run) => run.attempt === job.attempt);
+    if (handle) await this.deps.launcher.cancel(handle);
   }
 
   /** Gives back the job's slot and wakes the most urgent jobs waiting for one. */

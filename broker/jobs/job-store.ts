@@ -4,7 +4,7 @@
 // re-reads and decides again.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { isFinal, type Job, type JobState } from '../core/job.ts';
+import { isFinal, scopedIdempotencyKey, type Job, type JobState } from '../core/job.ts';
 import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
@@ -41,8 +41,11 @@ return 1
 `;
 
 // KEYS: job, all, state index, pipeline index, finished, idempotency (or "")
-// ARGV: job id
+// ARGV: job id, SHA-1 of the record as read
+// Deletes only the record that was read (a retry may have re-queued it since). Returns 1 or 0.
 const DELETE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if not current or redis.sha1hex(current) ~= ARGV[2] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -51,6 +54,8 @@ redis.call('ZREM', KEYS[5], ARGV[1])
 if KEYS[6] ~= '' then redis.call('DEL', KEYS[6]) end
 return 1
 `;
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
 export type IdempotencyRecord = { jobId: string; bodyHash: string };
 
@@ -90,7 +95,7 @@ export class JobStore {
         this.keys.allJobs,
         this.keys.byState(job.state),
         this.keys.byPipeline(job.pipeline),
-        job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
+        job.idempotencyKey ? this.keys.idempotency(scopedIdempotencyKey(job.idempotencyKey, job.idempotencyScope)) : '',
       ],
       [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null)],
     )) as string | null;
@@ -117,7 +122,7 @@ export class JobStore {
     const raw = JSON.stringify(next);
     const written = await this.compareAndSetScript(
       [this.keys.job(next.id), this.keys.byState(current.job.state), this.keys.byState(next.state), this.keys.finished],
-      [createHash('sha1').update(current.raw).digest('hex'), raw, next.id, finishedAt],
+      [sha1(current.raw), raw, next.id, finishedAt],
     );
     if (written !== 1) return undefined;
     if (next.state !== current.job.state) for (const listener of this.listeners) listener(next, current.job);
@@ -138,8 +143,8 @@ export class JobStore {
     }
   }
 
-  async readIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
-    const raw = await this.redis.get(this.keys.idempotency(key));
+  async readIdempotency(key: string, scope: string | undefined): Promise<IdempotencyRecord | undefined> {
+    const raw = await this.redis.get(this.keys.idempotency(scopedIdempotencyKey(key, scope)));
     return raw ? (JSON.parse(raw) as IdempotencyRecord) : undefined;
   }
 
@@ -147,28 +152,27 @@ export class JobStore {
   async list(filter: JobFilter): Promise<JobPage> {
     const index = filter.state ? this.keys.byState(filter.state) : filter.pipeline ? this.keys.byPipeline(filter.pipeline) : this.keys.allJobs;
     const needsPipelineCheck = Boolean(filter.state && filter.pipeline);
+    // One id past the page tells whether a next page exists, so the last page has no cursor.
+    const batchSize = needsPipelineCheck ? Math.max(filter.limit + 1, 100) : filter.limit + 1;
     const items: Job[] = [];
     let cursor = filter.cursor;
     // With both filters, scan the state index in batches and keep the pipeline's jobs; a
     // bounded number of batches keeps one request cheap, and the cursor carries on from there.
-    for (let batch = 0; batch < 20 && items.length < filter.limit; batch += 1) {
-      const max = cursor ? `(${cursor}` : '+';
-      const want = filter.limit - items.length;
-      const ids = await this.redis.zrevrangebylex(index, max, '-', 'LIMIT', 0, needsPipelineCheck ? Math.max(want, 100) : want);
-      if (ids.length === 0) return { items };
-      const raws = await this.redis.mget(ids.map((id) => this.keys.job(id)));
+    for (let batch = 0; batch < 20; batch += 1) {
+      const ids = await this.redis.zrevrangebylex(index, cursor ? `(${cursor}` : '+', '-', 'LIMIT', 0, batchSize);
+      const raws = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.keys.job(id))) : [];
       for (let i = 0; i < ids.length; i += 1) {
+        if (items.length === filter.limit) return { items, nextCursor: items.at(-1)!.id };
         cursor = ids[i]!;
         const raw = raws[i];
         if (!raw) continue;
         const job = JSON.parse(raw) as Job;
         if (needsPipelineCheck && job.pipeline !== filter.pipeline) continue;
         items.push(job);
-        if (items.length === filter.limit) break;
       }
-      if (!needsPipelineCheck && ids.length < want) return { items };
+      if (ids.length < batchSize) return { items };
     }
-    return cursor ? { items, nextCursor: cursor } : { items };
+    return { items, nextCursor: cursor! };
   }
 
   async countByState(): Promise<Record<JobState, number>> {
@@ -193,17 +197,20 @@ export class JobStore {
     return this.redis.zrangebyscore(this.keys.finished, '-inf', beforeMs, 'LIMIT', 0, limit);
   }
 
-  async delete(job: Job): Promise<void> {
-    await this.deleteScript(
+  /** Deletes the job as it was read; false when it changed since (then it stays). */
+  async delete(stored: StoredJob): Promise<boolean> {
+    const { job } = stored;
+    const deleted = await this.deleteScript(
       [
         this.keys.job(job.id),
         this.keys.allJobs,
         this.keys.byState(job.state),
         this.keys.byPipeline(job.pipeline),
         this.keys.finished,
-        job.idempotencyKey ? this.keys.idempotency(job.idempotencyKey) : '',
+        job.idempotencyKey ? this.keys.idempotency(scopedIdempotencyKey(job.idempotencyKey, job.idempotencyScope)) : '',
       ],
-      [job.id],
+      [job.id, sha1(stored.raw)],
     );
+    return deleted === 1;
   }
 }

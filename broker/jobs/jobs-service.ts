@@ -12,7 +12,11 @@ import type { JobQueue } from './job-queue.ts';
 import type { JobFilter, JobPage, JobStore } from './job-store.ts';
 import { resolveParameters } from './resolve-parameters.ts';
 
-export type SubmitContext = { idempotencyKey?: string; requestId?: string };
+/**
+ * `scope` keeps idempotency keys apart between callers (the API passes the API key's name),
+ * so one client's key can neither replay nor block another's job.
+ */
+export type SubmitContext = { idempotencyKey?: string; requestId?: string; scope?: string };
 export type SubmitResult = { job: Job; created: boolean };
 
 export type JobsDeps = {
@@ -46,9 +50,10 @@ export class JobsService {
         { path: 'Idempotency-Key', message: 'invalid characters or length' },
       ]);
     }
+    const scope = context.scope;
     const bodyHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
     if (key !== undefined) {
-      const replay = await this.replay(key, bodyHash);
+      const replay = await this.replay(key, scope, bodyHash);
       if (replay) return replay;
     }
     const parameters = resolveParameters(pipeline, request.parameters);
@@ -70,7 +75,7 @@ export class JobsService {
       parameters,
       inputs,
       labels: request.labels,
-      ...(key !== undefined ? { idempotencyKey: key } : {}),
+      ...(key !== undefined ? { idempotencyKey: key, ...(scope ? { idempotencyScope: scope } : {}) } : {}),
       ...(context.requestId ? { requestId: context.requestId } : {}),
       createdAt: iso,
       updatedAt: iso,
@@ -78,7 +83,7 @@ export class JobsService {
     };
     const existing = await store.create(job, key !== undefined ? { jobId: job.id, bodyHash } : undefined);
     if (existing) {
-      const replay = await this.replay(key!, bodyHash);
+      const replay = await this.replay(key!, scope, bodyHash);
       if (replay) return replay;
     }
     await queue.enqueue(job);
@@ -86,14 +91,14 @@ export class JobsService {
   }
 
   /** A repeated submit: the same key and body gives the same job (queued again if need be). */
-  private async replay(key: string, bodyHash: string): Promise<SubmitResult | undefined> {
-    const record = await this.deps.store.readIdempotency(key);
+  private async replay(key: string, scope: string | undefined, bodyHash: string): Promise<SubmitResult | undefined> {
+    const record = await this.deps.store.readIdempotency(key, scope);
     if (!record) return undefined;
     if (record.bodyHash !== bodyHash) {
-      throw new ConflictError('idempotency-key-reused', `Idempotency-Key "${key}" was already used with a different request body`);
+      throw new ConflictError('idempotency-key-reused', `this Idempotency-Key was already used with a different request body`);
     }
     const job = await this.deps.store.get(record.jobId);
-    if (!job) throw new ConflictError('idempotency-key-reused', `Idempotency-Key "${key}" belongs to a job that no longer exists`);
+    if (!job) throw new ConflictError('idempotency-key-reused', `this Idempotency-Key belongs to a job that no longer exists`);
     // The first submit may have died between writing the record and queueing it.
     if (!isFinal(job.state)) await this.deps.queue.enqueue(job);
     return { job, created: false };
@@ -129,6 +134,8 @@ export class JobsService {
     }
     const marked = await store.update(id, (current) => (isFinal(current.state) || current.cancelRequested ? undefined : { ...current, cancelRequested: true, updatedAt: this.now().toISOString() }));
     if (!marked) throw new NotFoundError('job', id);
+    // The job may have finished while the cancel was on its way.
+    if (isFinal(marked.state)) throw new ConflictError('job-finished', `job ${id} is already ${marked.state}`);
     await queue.wake(id);
     return marked;
   }
@@ -148,7 +155,7 @@ export class JobsService {
       return transition(rest as Job, 'queued', this.now(), 'retried by request', { attempt, maxAttempts: attempt + allowance - 1 });
     });
     if (!retried || retried.state !== 'queued') throw new ConflictError('job-not-retryable', `job ${id} changed state; try again`);
-    await queue.enqueue(retried);
+    await queue.requeue(retried);
     return retried;
   }
 }

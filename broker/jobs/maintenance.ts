@@ -11,6 +11,8 @@ import type { JobQueue } from './job-queue.ts';
 import type { JobStore } from './job-store.ts';
 import type { RunSlots } from './run-slots.ts';
 
+const LEAKED_SLOT_AFTER_MS = 60_000;
+
 export type MaintenanceDeps = {
   store: JobStore;
   queue: JobQueue;
@@ -28,29 +30,55 @@ export async function reconcileQueue(deps: MaintenanceDeps): Promise<number> {
     if (await deps.queue.has(id)) continue;
     const job = await deps.store.get(id);
     if (!job) continue;
-    await deps.queue.enqueue(job);
+    await deps.queue.requeue(job);
     requeued += 1;
     deps.logger.warn({ jobId: id, state: job.state }, 'job had no queued step; queued it again');
   }
   await deps.slots.pruneWaiters(new Set(await deps.store.idsInState('queued')));
+  const now = (deps.now ?? (() => new Date()))().getTime();
+  const freed = await deps.slots.pruneHolders(async (id) => {
+    const job = await deps.store.get(id);
+    if (!job) return ''; // the record is gone: only the global set still names the job
+    if (job.state === 'launching' || job.state === 'running' || job.state === 'loading') return undefined;
+    // A queued job holds its slot for the few milliseconds between taking it and recording
+    // `launching`; one still queued a minute later lost its worker in between.
+    if (job.state === 'queued' && now - Date.parse(job.updatedAt) < LEAKED_SLOT_AFTER_MS) return undefined;
+    return job.pipeline;
+  });
+  if (freed.length > 0) deps.logger.warn({ jobIds: freed }, 'gave back run slots held by jobs no longer running');
   return requeued;
 }
 
+/** Driver log lines archived per run: the end of a log is what explains a run, and a bound keeps expiry's memory flat. */
+const ARCHIVED_LOG_LINES = 20_000;
+
 export async function expireFinishedJobs(deps: MaintenanceDeps, batch = 100): Promise<number> {
   const now = (deps.now ?? (() => new Date()))().getTime();
-  const ids = await deps.store.finishedBefore(now - deps.retentionMs, batch);
-  for (const id of ids) {
-    const job = await deps.store.get(id);
-    if (!job) continue;
-    const handles = deps.launcher.runsOf ? await deps.launcher.runsOf(id) : job.run ? [job.run] : [];
-    for (const handle of handles) {
-      let log = '';
-      for await (const chunk of deps.launcher.logs(handle)) log += chunk;
-      await deps.lake.write(`_logs/${job.pipeline}/${job.id}/attempt-${handle.attempt}/driver.log`, log);
-      await deps.launcher.remove?.(handle);
+  let expired = 0;
+  for (const id of await deps.store.finishedBefore(now - deps.retentionMs, batch)) {
+    try {
+      if (await expireJob(deps, id)) expired += 1;
+    } catch (error) {
+      // One job that cannot be expired must not hold back the others.
+      deps.logger.warn({ jobId: id, err: (error as Error).message }, 'could not expire job; will try again');
     }
-    await deps.store.delete(job);
-    deps.logger.info({ jobId: id, runs: handles.length }, 'expired finished job; logs archived');
   }
-  return ids.length;
+  return expired;
+}
+
+async function expireJob(deps: MaintenanceDeps, id: string): Promise<boolean> {
+  const stored = await deps.store.read(id);
+  if (!stored) return false;
+  const { job } = stored;
+  const handles = deps.launcher.runsOf ? await deps.launcher.runsOf(id) : job.run ? [job.run] : [];
+  for (const handle of handles) {
+    let log = '';
+    for await (const chunk of deps.launcher.logs(handle, { tail: ARCHIVED_LOG_LINES })) log += chunk;
+    await deps.lake.write(`_logs/${job.pipeline}/${job.id}/attempt-${handle.attempt}/driver.log`, log);
+  }
+  // A retry since the read keeps the job (and its runs) for another round.
+  if (!(await deps.store.delete(stored))) return false;
+  for (const handle of handles) await deps.launcher.remove?.(handle);
+  deps.logger.info({ jobId: id, runs: handles.length }, 'expired finished job; logs archived');
+  return true;
 }

@@ -67,6 +67,22 @@ export class RunSlots {
     return this.redis.smembers(this.keys.runningGlobal);
   }
 
+  /**
+   * Gives back slots held by jobs that no longer run (a worker died between taking a slot and
+   * recording it, or a job was cancelled while it held one); without this a leak would lower
+   * the cap for good. `leakedBy(id)` names the holder's pipeline when its slot is leaked.
+   */
+  async pruneHolders(leakedBy: (jobId: string) => Promise<string | undefined>): Promise<string[]> {
+    const freed: string[] = [];
+    for (const id of await this.redis.smembers(this.keys.runningGlobal)) {
+      const pipeline = await leakedBy(id);
+      if (pipeline === undefined) continue;
+      await this.release(id, pipeline);
+      freed.push(id);
+    }
+    return freed;
+  }
+
   /** Drops waiters that are no longer queued (cancelled before a worker saw them, expired). */
   async pruneWaiters(queuedIds: ReadonlySet<string>): Promise<number> {
     const stale = (await this.redis.zrange(this.keys.slotWaiters, 0, -1)).filter((id) => !queuedIds.has(id));

@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, UserError } from '../core/errors.ts';
+import { keySegments } from './lake-key.ts';
 import type { LakeStorage, StoredObject } from './storage.ts';
 
 /** Marks a write in progress; such files are never listed (and Spark skips names starting with "."). */
@@ -73,18 +74,6 @@ export function createFsStorage(rootUri: string): LakeStorage {
       });
     },
   };
-}
-
-/** The segments of a key (or of a prefix, whose last segment may be empty or partial), refusing any that would leave the root. */
-function keySegments(key: string, isPrefix: boolean): string[] {
-  const segments = key.split('/');
-  const checked = isPrefix ? segments.slice(0, -1) : segments;
-  const bad = key.startsWith('/') || key.includes('\\') || key.includes('\0') || checked.some((s) => s === '' || s === '.' || s === '..');
-  const lastIsDots = isPrefix && (segments.at(-1) === '.' || segments.at(-1) === '..');
-  if (bad || lastIsDots || (!isPrefix && key === '')) {
-    throw new UserError('invalid-lake-key', `lake key "${key}" is not a relative path inside the lake (no "..", ".", empty or absolute parts)`);
-  }
-  return segments;
 }
 
 /** The folder key to start a prefix search from: the prefix up to its last "/". */

@@ -39,8 +39,13 @@ export type LocalLauncherOptions = {
   sparkAppsDir: string;
   /** Cores this machine gives one run; a pipeline asking for fewer gets fewer. */
   localCores: number;
-  /** Variables set for spark-submit on top of the environment it inherits from the broker. */
+  /** Variables set for spark-submit on top of its base environment. */
   env?: Record<string, string>;
+  /**
+   * The environment spark-submit starts from; the broker's own when absent. `sluice serve`
+   * passes the broker's environment without its SLUICE_* settings (config.childProcessEnv).
+   */
+  baseEnv?: Record<string, string>;
   logger?: Logger;
   /** Milliseconds since the epoch; injectable for tests of the start grace. */
   clock?: () => number;
@@ -237,6 +242,7 @@ export class LocalLauncher implements Launcher {
       // signal to the broker's group reaches it; unref: the broker may exit while it runs.
       const child = spawn('sh', ['-c', SUPERVISOR_SCRIPT, 'sluice-supervisor', ...args], {
         cwd: dir.path,
+        ...(this.options.baseEnv ? { env: this.options.baseEnv } : {}),
         detached: true,
         stdio: ['ignore', log.fd, log.fd],
       });

@@ -7,8 +7,12 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 
 export const JOBS_QUEUE = 'jobs';
 
-/** Retries of a step that threw (Redis away, a bug): many, spaced by stepBackoff(). */
-export const STEP_ATTEMPTS = 30;
+/**
+ * BullMQ's own retries, for a step that could not even be rescheduled (Redis away): many,
+ * spaced by stepBackoff(). A step that throws is handled by the step worker, not by these.
+ */
+export const STEP_ATTEMPTS = 1_000;
+/** Delay before the next try of a step that failed `failures` times in a row: 1 s doubling, at most 30 s. */
 export const stepBackoff = (attemptsMade: number): number => Math.min(500 * 2 ** attemptsMade, 30_000);
 
 export type QueueCounts = { name: string; paused: boolean; counts: Record<string, number> };
@@ -53,8 +57,21 @@ export class BullJobQueue implements JobQueue {
     }
   }
 
+  /**
+   * Queues the job's step again after it ended (a retry of a failed job, the reconciler): a
+   * step left in BullMQ's completed or failed set would make add() a no-op.
+   */
+  async requeue(job: Job): Promise<void> {
+    const existing = await this.queue.getJob(job.id);
+    if (existing && ['completed', 'failed'].includes(await existing.getState())) await existing.remove().catch(() => undefined);
+    await this.enqueue(job);
+  }
+
+  /** Whether a step of the job is still to run (waiting, delayed or running). */
   async has(jobId: string): Promise<boolean> {
-    return (await this.queue.getJob(jobId)) !== undefined;
+    const job = await this.queue.getJob(jobId);
+    if (!job) return false;
+    return !['completed', 'failed', 'unknown'].includes(await job.getState());
   }
 
   async counts(): Promise<QueueCounts> {

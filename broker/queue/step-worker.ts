@@ -6,21 +6,24 @@ import { DelayedError, Worker, type ConnectionOptions, type Job as BullJob } fro
 import type { Logger } from 'pino';
 import type { JobSteps } from '../jobs/job-steps.ts';
 import type { StoredJob } from '../jobs/job-store.ts';
-import { JOBS_QUEUE, STEP_ATTEMPTS, stepBackoff } from './bull-job-queue.ts';
+import { JOBS_QUEUE, stepBackoff } from './bull-job-queue.ts';
 
 /** Transitions one delivery may make before handing back, so one job cannot hog a worker. */
 const MAX_TRANSITIONS_PER_DELIVERY = 12;
+
+/** Consecutive failed steps after which a job is failed for good (a bug, or Redis away for long). */
+export const MAX_STEP_ERRORS = 12;
 
 export type StepWorkerOptions = {
   connection: ConnectionOptions;
   prefix: string;
   concurrency: number;
   logger: Logger;
-  /** Called when a step failed for good after all BullMQ retries (a bug or a long outage). */
-  onStepGaveUp: (jobId: string, error: Error) => Promise<void>;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
 };
+
+type StepData = { jobId: string; stepErrors?: number };
 
 export class StepWorker {
   readonly worker: Worker;
@@ -39,19 +42,22 @@ export class StepWorker {
       maxStalledCount: 1_000,
       settings: { backoffStrategy: (attemptsMade: number) => stepBackoff(attemptsMade) },
     });
-    this.worker.on('failed', (job, error) => {
-      if (!job) return;
-      options.logger.error({ jobId: job.id, err: error, attemptsMade: job.attemptsMade }, 'job step threw');
-      if (job.attemptsMade >= STEP_ATTEMPTS) void options.onStepGaveUp(job.id!, error);
-    });
+    // Reached only when even moving the step to delayed failed (Redis away): BullMQ retries it.
+    this.worker.on('failed', (job, error) => options.logger.error({ jobId: job?.id, err: error }, 'job step could not be rescheduled'));
     this.worker.on('error', (error) => options.logger.error({ err: error }, 'step worker error'));
   }
 
-  private async process(job: BullJob, token?: string): Promise<void> {
+  private async process(job: BullJob<StepData>, token?: string): Promise<void> {
     const jobId = job.id!;
     let written: StoredJob | undefined;
     for (let i = 0; i < MAX_TRANSITIONS_PER_DELIVERY; i += 1) {
-      const outcome = await this.steps.advance(jobId, written);
+      let outcome;
+      try {
+        outcome = await this.steps.advance(jobId, written);
+      } catch (error) {
+        return this.stepFailed(job, token, error as Error);
+      }
+      if (job.data.stepErrors) await job.updateData({ jobId, stepErrors: 0 });
       if (outcome.kind === 'done') return;
       if (outcome.kind === 'continue') written = outcome.written;
       if (outcome.kind === 'wait') {
@@ -60,6 +66,23 @@ export class StepWorker {
       }
     }
     await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+
+  /**
+   * A step threw. It is tried again after a growing delay; the count is of consecutive
+   * failures, so a long run that meets an occasional transient error is never failed for it.
+   */
+  private async stepFailed(job: BullJob<StepData>, token: string | undefined, error: Error): Promise<void> {
+    const jobId = job.id!;
+    const stepErrors = (job.data.stepErrors ?? 0) + 1;
+    this.options.logger.error({ jobId, err: error, stepErrors }, 'job step failed');
+    if (stepErrors >= MAX_STEP_ERRORS) {
+      await this.steps.giveUp(jobId);
+      return;
+    }
+    await job.updateData({ jobId, stepErrors });
+    await job.moveToDelayed(Date.now() + stepBackoff(stepErrors), token);
     throw new DelayedError();
   }
 

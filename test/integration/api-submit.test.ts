@@ -121,6 +121,15 @@ describe('POST /v1/jobs accepts a job', () => {
     expect(page.items.filter((job) => job.idempotencyKey === 'sales-2024-06-01')).toHaveLength(1);
   });
 
+  it('keeps Idempotency-Keys of different API keys apart', async () => {
+    const body = { pipeline: 'sales', inputs: ['sales'] };
+    const mine = await ctx.call('/v1/jobs', { ...json(body, { 'Idempotency-Key': 'shared-key' }), key: ctx.keys.writer });
+    const theirs = await ctx.call('/v1/jobs', { ...json({ ...body, priority: 3 }, { 'Idempotency-Key': 'shared-key' }), key: ctx.keys.admin });
+    expect(mine.status).toBe(201);
+    expect(theirs.status).toBe(201);
+    expect(((await theirs.json()) as JobBody).id).not.toBe(((await mine.json()) as JobBody).id);
+  });
+
   it('answers 404 problem for an unknown job and 422 for a malformed id', async () => {
     const missing = await ctx.call('/v1/jobs/j0000000000000000');
     expect(missing.status).toBe(404);
@@ -164,9 +173,15 @@ describe('GET /v1/jobs', () => {
       cursor = page.nextCursor;
       pages += 1;
     } while (cursor && pages < 10);
-    expect(pages).toBeGreaterThanOrEqual(3);
+    expect(pages).toBe(3);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toEqual(created.map((job) => job.id).reverse());
+  });
+
+  it('gives no cursor with the last page, even when it is full', async () => {
+    const page = (await (await listing.call('/v1/jobs?limit=7', { key: listing.keys.reader })).json()) as { items: JobBody[]; nextCursor?: string };
+    expect(page.items).toHaveLength(7);
+    expect(page.nextCursor).toBeUndefined();
   });
 
   it('filters by pipeline, by state, and by both', async () => {

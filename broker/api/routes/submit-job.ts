@@ -54,7 +54,11 @@ export function submitJob(deps: ApiDeps): RouteHandler<typeof submitJobRoute, Ap
   return async (c) => {
     const request = c.req.valid('json');
     const idempotencyKey = c.req.valid('header')['idempotency-key'];
-    const { job, created } = await deps.jobs.submit(request, { idempotencyKey, requestId: c.var.requestId });
+    const { job, created } = await deps.jobs.submit(request, {
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      requestId: c.var.requestId,
+      ...(c.var.principal ? { scope: c.var.principal.name } : {}),
+    });
     recordSubmission(deps.metrics, job.pipeline, created ? 'created' : 'replayed');
     c.var.log.info({ jobId: job.id, pipeline: job.pipeline, created, keyName: c.var.principal?.name }, 'job submitted');
     c.header('Location', `/v1/jobs/${encodeURIComponent(job.id)}`);

@@ -1,0 +1,169 @@
+// Starts a real MinIO server on a free port in its own folder, with a random root user and
+// password, offline (no console, no update check, no call-home). The binary is the one
+// scripts/setup builds from the Go module proxy at the version pinned in
+// scripts/versions.env, found in the same cache folder. Used by the integration tests,
+// the benchmarks and `make demo`; never a shared instance.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Settings } from '../../broker/lake/s3-storage.ts';
+import { freePort } from './free-port.ts';
+
+export type MinioOptions = {
+  /** Folder for the data (`data/`) and the log (`minio.log`); a new temporary folder when absent. */
+  dir?: string;
+  port?: number;
+};
+
+/** The MinIO version pinned in scripts/versions.env (the one place it is written). */
+export function minioVersion(): string {
+  const file = fileURLToPath(new URL('../../scripts/versions.env', import.meta.url));
+  const match = /^MINIO_VERSION=(\S+)\s*$/m.exec(readFileSync(file, 'utf8'));
+  if (!match) throw new Error(`${file} has no MINIO_VERSION= line`);
+  return match[1]!;
+}
+
+/** Where scripts/setup puts the MinIO binary: $CACHE/minio-<version>/minio, CACHE as in scripts/setup. */
+export function minioBinary(): string {
+  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sluice');
+  return join(cache, `minio-${minioVersion()}`, 'minio');
+}
+
+export class MinioServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly consolePort: number,
+    readonly accessKeyId: string,
+    private readonly secret: string,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** What createS3Storage / openLake need to reach this server. */
+  get settings(): S3Settings {
+    return { endpoint: this.endpoint, region: 'us-east-1', accessKeyId: this.accessKeyId, secretAccessKey: this.secret, forcePathStyle: true };
+  }
+
+  get logFile(): string {
+    return join(this.dir, 'minio.log');
+  }
+
+  static async start(options: MinioOptions = {}): Promise<MinioServer> {
+    const binary = minioBinary();
+    if (!existsSync(binary)) throw new Error(`MinIO is not built at ${binary}: run scripts/setup (it builds the version pinned in scripts/versions.env)`);
+    const ownsDir = options.dir === undefined;
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'sluice-minio-')));
+    await mkdir(join(dir, 'data'), { recursive: true });
+    const port = options.port ?? (await freePort());
+    let consolePort = await freePort();
+    while (consolePort === port) consolePort = await freePort();
+    const server = new MinioServer(dir, port, consolePort, `sluice-${randomBytes(6).toString('hex')}`, randomBytes(24).toString('hex'), ownsDir);
+    await server.spawn();
+    return server;
+  }
+
+  private async spawn(): Promise<void> {
+    const log = await open(this.logFile, 'a');
+    const args = ['server', '--address', `127.0.0.1:${this.port}`, '--console-address', `127.0.0.1:${this.consolePort}`, join(this.dir, 'data')];
+    let child: ChildProcess;
+    try {
+      child = spawn(minioBinary(), args, {
+        stdio: ['ignore', log.fd, log.fd],
+        env: {
+          PATH: process.env.PATH,
+          HOME: this.dir,
+          MINIO_ROOT_USER: this.accessKeyId,
+          MINIO_ROOT_PASSWORD: this.secret,
+          MINIO_BROWSER: 'off', // no web console
+          MINIO_UPDATE: 'off', // no update check against dl.min.io
+          MINIO_CALLHOME_ENABLE: 'off',
+          // Test mode: no root-drive refusal for a folder on the system disk, a small buffer pool.
+          MINIO_CI_CD: 'on',
+        },
+      });
+    } finally {
+      await log.close(); // the child holds its own copy of the descriptor
+    }
+    this.process = child;
+    const failed = new Promise<never>((_, reject) => {
+      child.once('error', (error) => reject(new Error(`minio did not start: ${error.message}`)));
+      child.once('exit', (code, signal) => reject(new Error(`minio exited with ${signal ?? `code ${code}`}; see ${this.logFile}`)));
+    });
+    try {
+      await Promise.race([this.waitForLive(), failed]);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    child.removeAllListeners('exit');
+  }
+
+  /** Live and initialized: /minio/health/live answers 200 before the object layer is up, flagging that with x-minio-server-status: offline. */
+  private async waitForLive(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      try {
+        const response = await fetch(`${this.endpoint}/minio/health/live`, { signal: AbortSignal.timeout(1_000) });
+        await response.body?.cancel();
+        if (response.ok && response.headers.get('x-minio-server-status') !== 'offline') return;
+      } catch {
+        // refused while the server starts: expected
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`minio on port ${this.port} was not live within 30 s; see ${this.logFile}`);
+  }
+
+  async createBucket(name: string): Promise<void> {
+    const client = new S3Client({
+      endpoint: this.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: this.accessKeyId, secretAccessKey: this.secret },
+    });
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it; the data stays. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  /** Stops, stays down for `downForMs`, and starts again on the same port, folder and credentials. */
+  async restart(downForMs = 0): Promise<void> {
+    await this.stop();
+    if (downForMs > 0) await new Promise((resolve) => setTimeout(resolve, downForMs));
+    await this.spawn();
+  }
+
+  /** Stops the server and removes its folder when start() created it. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
+  }
+}

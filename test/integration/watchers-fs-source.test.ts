@@ -1,0 +1,223 @@
+// The fs source on real folders and a real redis-server: slow writes are emitted once, after
+// the last write; files present before start are caught up; rewrites are new landings,
+// touches are not; marker and rename rules; symlinks out of the root are refused. The
+// polling variant stands in for an SMB/NFS mount.
+import { appendFile, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FsSource, type ReadyLanding } from '../../watchers/fs-source.ts';
+import { LandingLedger } from '../../watchers/landing-ledger.ts';
+import { FsSourceSchema } from '../../watchers/source-schema.ts';
+import { RedisServer } from '../harness/redis-server.ts';
+import { waitFor } from '../harness/wait-for.ts';
+
+/** The issue's case is 10 s; 4 s keeps the suite short and still spans several quiet periods. */
+const SLOW_WRITE_MS = 4_000;
+const QUIET_MS = 1_000;
+
+let server: RedisServer;
+let redis: Redis;
+let ledger: LandingLedger;
+let dir: string;
+let root: string;
+const sources: FsSource[] = [];
+const log = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  redis = new Redis(server.url);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+beforeEach(async () => {
+  await redis.flushall();
+  ledger = new LandingLedger(redis, 'sluice');
+  dir = await mkdtemp(join(tmpdir(), 'sluice-fs-source-'));
+  root = join(dir, 'landing');
+  await mkdir(root);
+});
+
+afterEach(async () => {
+  await Promise.all(sources.splice(0).map((source) => source.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Seen = { landing: ReadyLanding; at: number };
+
+async function startSource(config: Record<string, unknown> = {}): Promise<{ source: FsSource; ready: Seen[]; refused: string[]; touched: string[] }> {
+  const parsed = FsSourceSchema.parse({ kind: 'fs', id: 'harp', path: root, interval: '200ms', ready: { quiet: QUIET_MS }, ...config });
+  const source = new FsSource({ config: parsed, ledger, log });
+  const ready: Seen[] = [];
+  const refused: string[] = [];
+  const touched: string[] = [];
+  source.on('ready', (landing) => ready.push({ landing, at: Date.now() }));
+  source.on('refused', (path) => refused.push(path));
+  source.on('touched', (path) => touched.push(path));
+  sources.push(source);
+  await source.start();
+  return { source, ready, refused, touched };
+}
+
+const waitForCount = (what: string, list: unknown[], count: number, timeoutMs = 15_000) =>
+  waitFor(what, async () => (list.length >= count ? true : undefined), timeoutMs, 50);
+
+describe.each([
+  { mode: 'native events', polling: false },
+  { mode: 'polling (network mount)', polling: true },
+])('stable rule, $mode', ({ polling }) => {
+  it('emits a file written slowly in chunks once, after the last write', async () => {
+    const { ready } = await startSource({ polling });
+    const file = join(root, 'slow.parquet');
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    const chunks = 10;
+    let lastWriteAt = 0;
+    for (let i = 0; i < chunks; i += 1) {
+      await appendFile(file, chunk);
+      lastWriteAt = Date.now();
+      expect(ready, `emitted after chunk ${i}`).toEqual([]);
+      await sleep(SLOW_WRITE_MS / chunks);
+    }
+    await waitForCount('the slow file', ready, 1);
+    expect(ready[0]!.at).toBeGreaterThanOrEqual(lastWriteAt + QUIET_MS);
+    expect(ready[0]!.landing).toMatchObject({ path: 'slow.parquet', size: chunks * chunk.length, source: 'harp' });
+    await sleep(QUIET_MS * 2.5);
+    expect(ready).toHaveLength(1);
+    expect((await ledger.get(ready[0]!.landing.fingerprint))?.state).toBe('ready');
+    expect(await ledger.countByState('harp')).toMatchObject({ seen: 0, ready: 1 });
+  });
+});
+
+describe('catch-up and restarts', () => {
+  it('emits files present before start, and nothing again after a restart once they were batched', async () => {
+    await mkdir(join(root, '2025', '01'), { recursive: true });
+    const names = ['a.parquet', 'b.parquet', '2025/01/c.parquet', '2025/01/notes.txt', '_temporary/d.parquet', '.hidden.parquet'];
+    for (const name of names) {
+      await mkdir(join(root, name, '..'), { recursive: true });
+      await writeFile(join(root, name), `content of ${name}`);
+    }
+    const first = await startSource();
+    await waitForCount('the catch-up files', first.ready, 3);
+    await sleep(QUIET_MS * 1.5);
+    expect(first.ready.map((seen) => seen.landing.path).sort()).toEqual(['2025/01/c.parquet', 'a.parquet', 'b.parquet']);
+    await first.source.close();
+
+    // Restarted before the batcher took them: ready landings are handed over again.
+    const second = await startSource();
+    expect(second.ready.map((seen) => seen.landing.path).sort()).toEqual(['2025/01/c.parquet', 'a.parquet', 'b.parquet']);
+    await ledger.claimForBatch(second.ready.map((seen) => seen.landing.fingerprint), 'batch-1');
+    await second.source.close();
+
+    const third = await startSource();
+    await sleep(QUIET_MS * 2.5);
+    expect(third.ready).toEqual([]);
+    expect(third.source.pending).toBe(0);
+  });
+
+  it('picks up on a rescan what the events missed, and forgets vanished paths', async () => {
+    const { source, ready } = await startSource({ rescan: '1h' });
+    await writeFile(join(root, 'a.parquet'), 'a');
+    await waitForCount('a.parquet', ready, 1);
+    expect((await ledger.knownPaths('harp')).has('a.parquet')).toBe(true);
+    await source.close();
+    // Deleted while no watcher ran: the next listing forgets the path.
+    await rm(join(root, 'a.parquet'));
+    const restarted = await startSource({ rescan: '1h' });
+    await restarted.source.rescan();
+    await waitFor('the path to be forgotten', async () => ((await ledger.knownPaths('harp')).has('a.parquet') ? undefined : true), 5_000, 50);
+  });
+});
+
+describe('rewrites and touches', () => {
+  it('emits a path rewritten with new content again, with a new fingerprint', async () => {
+    const { ready } = await startSource();
+    const file = join(root, 'daily.parquet');
+    await writeFile(file, 'PAR1 version one PAR1');
+    await waitForCount('the first version', ready, 1);
+    // Same size, different bytes, written in place (same inode).
+    await writeFile(file, 'PAR1 version two PAR1');
+    await waitForCount('the second version', ready, 2);
+    expect(ready[1]!.landing.fingerprint).not.toBe(ready[0]!.landing.fingerprint);
+    expect(ready[1]!.landing.size).toBe(ready[0]!.landing.size);
+  });
+
+  it('does not emit a file touched only (same content), by default', async () => {
+    const { ready, touched } = await startSource();
+    const file = join(root, 'daily.parquet');
+    await writeFile(file, 'PAR1 the content PAR1');
+    await waitForCount('the file', ready, 1);
+    const later = new Date(Date.now() + 60_000);
+    await utimes(file, later, later);
+    await waitForCount('the touch to be checked', touched, 1);
+    await sleep(QUIET_MS * 1.5);
+    expect(ready).toHaveLength(1);
+    expect(touched).toEqual(['daily.parquet']);
+  });
+
+  it('emits a touched file again with touch_is_new: true', async () => {
+    const { ready, touched } = await startSource({ touch_is_new: true });
+    const file = join(root, 'daily.parquet');
+    await writeFile(file, 'PAR1 the content PAR1');
+    await waitForCount('the file', ready, 1);
+    const later = new Date(Date.now() + 60_000);
+    await utimes(file, later, later);
+    await waitForCount('the touched file', ready, 2);
+    expect(touched).toEqual([]);
+  });
+});
+
+describe('marker and rename rules', () => {
+  it('marker: waits for _SUCCESS in the folder', async () => {
+    const { ready } = await startSource({ ready: { rule: 'marker' } });
+    await mkdir(join(root, 'run-1'));
+    await writeFile(join(root, 'run-1', 'part-0.parquet'), 'zero');
+    await writeFile(join(root, 'run-1', 'part-1.parquet'), 'one');
+    await sleep(QUIET_MS * 2);
+    expect(ready).toEqual([]);
+    await writeFile(join(root, 'run-1', '_SUCCESS'), '');
+    await waitForCount('both parts', ready, 2, 5_000);
+    expect(ready.map((seen) => seen.landing.path).sort()).toEqual(['run-1/part-0.parquet', 'run-1/part-1.parquet']);
+  });
+
+  it('rename: ignores the temporary name and takes the final name on sight', async () => {
+    const { ready } = await startSource({ ready: { rule: 'rename' } });
+    const temp = join(root, 'a.parquet.tmp');
+    await writeFile(temp, 'first half');
+    await sleep(QUIET_MS * 1.5);
+    await appendFile(temp, ' second half');
+    await sleep(QUIET_MS * 1.5);
+    expect(ready).toEqual([]);
+    const renamedAt = Date.now();
+    await rename(temp, join(root, 'a.parquet'));
+    await waitForCount('the renamed file', ready, 1, 5_000);
+    expect(ready[0]!.landing.path).toBe('a.parquet');
+    // On sight: well under the quiet period of the stable rule.
+    expect(ready[0]!.at - renamedAt).toBeLessThan(QUIET_MS);
+  });
+});
+
+describe('confinement', () => {
+  it('refuses a symlink that leads outside the root, and takes one that stays inside', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'secret.parquet'), 'not yours');
+    await writeFile(join(root, 'real.parquet'), 'yours');
+    await symlink(join(outside, 'secret.parquet'), join(root, 'escape.parquet'));
+    await symlink(join(root, 'real.parquet'), join(root, 'alias.parquet'));
+    const { ready, refused } = await startSource();
+    await waitForCount('the refusal', refused, 1);
+    await waitForCount('the files inside', ready, 2);
+    await sleep(QUIET_MS);
+    expect(refused).toEqual(['escape.parquet']);
+    expect(ready.map((seen) => seen.landing.path).sort()).toEqual(['alias.parquet', 'real.parquet']);
+    expect(ready.some((seen) => seen.landing.uri.includes('outside'))).toBe(false);
+    expect((await ledger.list({ limit: 10 })).items.map((record) => record.path).sort()).toEqual(['alias.parquet', 'real.parquet']);
+  });
+});
