@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './core/errors.ts';
 import { DurationSchema, SizeSchema } from './core/units.ts';
+import type { S3Settings } from './lake/s3-storage.ts';
 
 const csv = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
 const paths = z.string().transform((text) => text.split(':').map((part) => part.trim()).filter(Boolean).map((p) => resolve(p)));
@@ -33,6 +34,12 @@ export const ConfigSchema = z.object({
   SLUICE_AWAIT_POLL: DurationSchema.default(5_000),
   SLUICE_SHUTDOWN_GRACE: DurationSchema.default(30_000),
   SLUICE_RETENTION: DurationSchema.default(7 * 86_400_000),
+  /** S3 (or MinIO) for s3:// lakes and landings; without keys the AWS SDK's default chain applies. */
+  SLUICE_S3_ENDPOINT: z.string().url().optional(),
+  SLUICE_S3_REGION: z.string().default('us-east-1'),
+  SLUICE_S3_ACCESS_KEY_ID: z.string().optional(),
+  SLUICE_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  SLUICE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** For the CLI client commands (submit, status, logs, cancel). */
   SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),
@@ -49,7 +56,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid environment setting:\n${lines.join('\n')}`);
   }
+  if (Boolean(parsed.data.SLUICE_S3_ACCESS_KEY_ID) !== Boolean(parsed.data.SLUICE_S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('invalid environment setting:\n  SLUICE_S3_ACCESS_KEY_ID and SLUICE_S3_SECRET_ACCESS_KEY go together: set both or neither');
+  }
   return Object.freeze(parsed.data);
+}
+
+/** The S3 client settings (MinIO needs path-style addressing, the default with an endpoint). */
+export function s3Settings(config: Config): S3Settings {
+  return {
+    ...(config.SLUICE_S3_ENDPOINT ? { endpoint: config.SLUICE_S3_ENDPOINT } : {}),
+    region: config.SLUICE_S3_REGION,
+    ...(config.SLUICE_S3_ACCESS_KEY_ID ? { accessKeyId: config.SLUICE_S3_ACCESS_KEY_ID } : {}),
+    ...(config.SLUICE_S3_SECRET_ACCESS_KEY ? { secretAccessKey: config.SLUICE_S3_SECRET_ACCESS_KEY } : {}),
+    forcePathStyle: config.SLUICE_S3_FORCE_PATH_STYLE ? config.SLUICE_S3_FORCE_PATH_STYLE === 'true' : Boolean(config.SLUICE_S3_ENDPOINT),
+  };
 }
 
 /**

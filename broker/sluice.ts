@@ -6,14 +6,14 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApi } from './api/app.ts';
-import { childProcessEnv, type Config } from './config.ts';
+import { childProcessEnv, s3Settings, type Config } from './config.ts';
 import { JobSteps } from './jobs/job-steps.ts';
 import { JobStore } from './jobs/job-store.ts';
 import { JobsService } from './jobs/jobs-service.ts';
 import { expireFinishedJobs, reconcileQueue, type MaintenanceDeps } from './jobs/maintenance.ts';
 import { redisKeys } from './jobs/redis-keys.ts';
 import { RunSlots } from './jobs/run-slots.ts';
-import { createFsStorage } from './lake/fs-storage.ts';
+import { openLake } from './lake/open-lake.ts';
 import type { LakeStorage } from './lake/storage.ts';
 import type { Launcher } from './launchers/launcher.ts';
 import { LocalLauncher } from './launchers/local.ts';
@@ -24,6 +24,7 @@ import { BullJobQueue } from './queue/bull-job-queue.ts';
 import { queueBoard } from './queue/queue-board.ts';
 import { checkRedisDurability } from './queue/redis-durability.ts';
 import { StepWorker } from './queue/step-worker.ts';
+import { s3aJarPaths } from './tool-cache.ts';
 
 export type Roles = { api: boolean; worker: boolean };
 
@@ -83,7 +84,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const keys = redisKeys(config.SLUICE_QUEUE_PREFIX);
   const store = new JobStore(redis, keys);
   const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX);
-  const lake = overrides.lake ?? createFsStorage(config.SLUICE_LAKE_URI);
+  const lake = overrides.lake ?? openLake(config.SLUICE_LAKE_URI, s3Settings(config));
   const launcher =
     overrides.launcher ??
     new LocalLauncher({
@@ -92,6 +93,8 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       sparkAppsDir: config.SLUICE_SPARK_APPS_DIR,
       localCores: config.SLUICE_SPARK_LOCAL_CORES,
       baseEnv: childProcessEnv(),
+      s3: s3Settings(config),
+      s3aJars: s3aJarPaths(childProcessEnv()),
       logger,
     });
   const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS });
@@ -178,6 +181,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     async close() {
       for (const close of closers) await close();
       launcher.close?.();
+      lake.close?.();
       await queue.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -11,4 +11,6 @@ export interface LakeStorage {
   write(key: string, body: Buffer | string): Promise<void>;
   list(prefix: string): Promise<StoredObject[]>;
   delete(prefix: string): Promise<void>;
+  /** Releases clients and sockets (S3); a no-op for folders. */
+  close?(): void;
 }

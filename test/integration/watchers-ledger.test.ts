@@ -142,6 +142,8 @@ describe('release and re-claim', () => {
     await b.assignJob('batch-1', 'job-9');
     expect(await b.openBatches(0)).toEqual([]);
     expect((await a.get('fp-harp-2'))?.jobId).toBe('job-9');
+    expect((await a.jobLandings('job-9')).map((r) => r.fingerprint)).toEqual(['fp-harp-1', 'fp-harp-2']);
+    expect(await a.jobLandings('job-unknown')).toEqual([]);
   });
 });
 

@@ -1,0 +1,185 @@
+// Groups one pipeline's ready landings into jobs. A batch opens with its first file and
+// closes when it holds max_files, when the next file would pass max_bytes (or one file alone
+// reaches it), or max_wait after its first file. Closing:
+//
+//   claim in the ledger (only still-ready files move; another process may have won some)
+//     ──► submit(files, idempotency key from the sorted fingerprints) ──► job id on the batch
+//
+// The key depends only on which files were claimed, so submitting the same batch again
+// (after a crash between claim and job id, or a failed submit) returns the same job. Such
+// batches stay "open" in the ledger and recover() submits them again; it is safe to run in
+// every process. Clock and submit are injected; tick() is driven by the caller's timer.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { LandingLedger } from './landing-ledger.ts';
+import type { Batch } from './source-schema.ts';
+
+export type BatchFile = { fingerprint: string; source: string; uri: string; size: number };
+
+export type CloseReason = 'max_files' | 'max_bytes' | 'max_wait' | 'flush' | 'recovered';
+
+export type ClosedBatch = {
+  pipeline: string;
+  batchId: string;
+  /** Sorted by uri, so that a repeated submit sends the same request body. */
+  files: BatchFile[];
+  idempotencyKey: string;
+  reason: CloseReason;
+};
+
+/** Hands the batch to jobs.submit(); returns the job's id (the existing job on a replay). */
+export type SubmitBatch = (batch: ClosedBatch) => Promise<{ jobId: string }>;
+
+export type BatcherLedger = Pick<LandingLedger, 'claimForBatch' | 'assignJob' | 'openBatches' | 'batchLandings' | 'dropBatch'>;
+
+export type BatcherOptions = {
+  pipeline: string;
+  limits: Batch;
+  ledger: BatcherLedger;
+  submit: SubmitBatch;
+  log: Logger;
+  now?: () => number;
+  newBatchId?: () => string;
+};
+
+/** "landing:<pipeline>:<hash of the sorted fingerprints>", within jobs-service's key alphabet. */
+export function batchIdempotencyKey(pipeline: string, fingerprints: readonly string[]): string {
+  const digest = createHash('sha256').update([...fingerprints].sort().join('\n')).digest('hex');
+  return `landing:${pipeline}:${digest.slice(0, 48)}`;
+}
+
+export class Batcher {
+  private open = new Map<string, BatchFile>();
+  private openBytes = 0;
+  private openedAt = 0;
+  /** Closes run one at a time, in order: add() and tick() wait for the close before them. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly now: () => number;
+  private readonly newBatchId: () => string;
+
+  constructor(private readonly options: BatcherOptions) {
+    this.now = options.now ?? Date.now;
+    this.newBatchId = options.newBatchId ?? (() => randomBytes(12).toString('hex'));
+  }
+
+  /** Files in the open batch (not yet claimed). */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** When the open batch closes by max_wait, or undefined when none is open. */
+  nextDeadline(): number | undefined {
+    return this.open.size > 0 ? this.openedAt + this.options.limits.max_wait : undefined;
+  }
+
+  /** Adds a ready landing; resolves with the batches this closed (none, one, or two). */
+  add(file: BatchFile): Promise<ClosedBatch[]> {
+    return this.serial(async () => {
+      if (this.open.has(file.fingerprint)) return [];
+      const { max_files: maxFiles, max_bytes: maxBytes } = this.options.limits;
+      const closed: ClosedBatch[] = [];
+      if (this.open.size > 0 && this.openBytes + file.size > maxBytes) await this.pushClosed(closed, 'max_bytes');
+      if (this.open.size === 0) this.openedAt = this.now();
+      this.open.set(file.fingerprint, file);
+      this.openBytes += file.size;
+      if (this.open.size >= maxFiles) await this.pushClosed(closed, 'max_files');
+      else if (this.openBytes >= maxBytes) await this.pushClosed(closed, 'max_bytes');
+      return closed;
+    });
+  }
+
+  /** Closes the open batch when max_wait has passed since its first file. */
+  tick(): Promise<ClosedBatch[]> {
+    return this.serial(async () => {
+      const deadline = this.nextDeadline();
+      if (deadline === undefined || this.now() < deadline) return [];
+      const closed: ClosedBatch[] = [];
+      await this.pushClosed(closed, 'max_wait');
+      return closed;
+    });
+  }
+
+  /** Closes the open batch now (shutdown, tests). */
+  flush(): Promise<ClosedBatch[]> {
+    return this.serial(async () => {
+      const closed: ClosedBatch[] = [];
+      if (this.open.size > 0) await this.pushClosed(closed, 'flush');
+      return closed;
+    });
+  }
+
+  /**
+   * Submits again the batches claimed at least `olderThanMs` ago that hold no job (their
+   * claimer died, or submit failed). The same files give the same key, so a claimer that is
+   * merely slow ends up with the same job, not a second one.
+   */
+  recover(olderThanMs: number): Promise<ClosedBatch[]> {
+    return this.serial(async () => {
+      const recovered: ClosedBatch[] = [];
+      for (const open of await this.options.ledger.openBatches(olderThanMs)) {
+        if (open.pipeline !== this.options.pipeline) continue;
+        const landings = await this.options.ledger.batchLandings(open);
+        if (landings.length === 0) {
+          await this.options.ledger.dropBatch(open.batchId);
+          continue;
+        }
+        const files = landings.map(({ fingerprint, source, uri, size }) => ({ fingerprint, source, uri, size }));
+        const batch = this.batchOf(open.batchId, files, 'recovered');
+        if (await this.submitAndAssign(batch)) recovered.push(batch);
+      }
+      return recovered;
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pushClosed(closed: ClosedBatch[], reason: CloseReason): Promise<void> {
+    const batch = await this.close(reason);
+    if (batch) closed.push(batch);
+  }
+
+  private batchOf(batchId: string, files: BatchFile[], reason: CloseReason): ClosedBatch {
+    const sorted = [...files].sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+    return {
+      pipeline: this.options.pipeline,
+      batchId,
+      files: sorted,
+      idempotencyKey: batchIdempotencyKey(this.options.pipeline, sorted.map((file) => file.fingerprint)),
+      reason,
+    };
+  }
+
+  private async close(reason: CloseReason): Promise<ClosedBatch | undefined> {
+    const { ledger, log, pipeline } = this.options;
+    const files = [...this.open.values()];
+    this.open = new Map();
+    this.openBytes = 0;
+    const batchId = this.newBatchId();
+    const claimed = new Set(await ledger.claimForBatch(files.map((file) => file.fingerprint), batchId, { pipeline }));
+    if (claimed.size === 0) {
+      log.debug({ pipeline, files: files.length, reason }, 'batch closed with nothing to claim');
+      return undefined;
+    }
+    const batch = this.batchOf(batchId, files.filter((file) => claimed.has(file.fingerprint)), reason);
+    log.info({ pipeline, batchId, files: batch.files.length, lost: files.length - claimed.size, reason }, 'batch closed');
+    return (await this.submitAndAssign(batch)) ? batch : undefined;
+  }
+
+  /** Submits; on failure the batch stays claimed and open in the ledger, for recover(). */
+  private async submitAndAssign(batch: ClosedBatch): Promise<boolean> {
+    const { ledger, log, submit } = this.options;
+    try {
+      const { jobId } = await submit(batch);
+      await ledger.assignJob(batch.batchId, jobId);
+      log.info({ pipeline: batch.pipeline, batchId: batch.batchId, jobId, files: batch.files.length }, 'batch submitted');
+      return true;
+    } catch (error) {
+      log.warn({ pipeline: batch.pipeline, batchId: batch.batchId, err: error }, 'batch submit failed; recover() retries it');
+      return false;
+    }
+  }
+}

@@ -1,0 +1,433 @@
+// A folder source: notices files under one root (chokidar's native events on a local disk,
+// polling on an SMB/NFS mount), decides by the pipeline's rule when each is complete,
+// records it in the ledger and emits it as ready. Nothing partial is ever emitted.
+//
+// How a file travels:
+//   event / listing ──► consider(): known version? ──► candidates (due time) ──► tick:
+//   check(): re-stat, rule decision ──► confinement ──► touch rule ──► sample, stat again
+//   (unchanged?) ──► ledger.markReady ──► emit `ready` if the ledger says it is ready.
+//
+// Start-up catch-up is chokidar's initial listing (ignoreInitial: false) compared with the
+// ledger's known paths; a periodic full rescan does the same for events lost since (network
+// mounts drop them). Scale: candidates sit in one insertion-ordered map that one scheduler
+// tick walks from its front until the first entry not yet due, so 100,000 idle files cost
+// a map entry each and no timer; checks run a few at a time.
+import { EventEmitter } from 'node:events';
+import type { Stats } from 'node:fs';
+import { opendir, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import { classifyChange, contentSample, fsFingerprint, type FileStat, type PathRecord } from './fingerprint.ts';
+import { globMatcher, type GlobMatcher } from './glob.ts';
+import type { LandingInput, LandingLedger } from './landing-ledger.ts';
+import { markerDecision, renameDecision, stableDecision, temporaryNameMatcher, type Observation } from './readiness.ts';
+import { sourceId, type FsSource as FsSourceConfig } from './source-schema.ts';
+
+export type ReadyLanding = Required<Pick<LandingInput, 'fingerprint' | 'source' | 'path' | 'uri' | 'size' | 'mtimeMs'>>;
+
+export interface FsSourceEvents {
+  /** A complete file, recorded as ready in the ledger (by this process or another). */
+  ready: [landing: ReadyLanding];
+  /** A file outside the root (symlink escape, ".."): logged and never emitted. */
+  refused: [path: string, reason: string];
+  /** A known file whose mtime moved but whose content did not: not a new landing (touch_is_new: false). */
+  touched: [path: string];
+  error: [error: Error];
+}
+
+export type FsSourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'updatePath' | 'forgetPath' | 'pathRecord' | 'list'>;
+
+export type FsSourceOptions = {
+  config: FsSourceConfig;
+  ledger: FsSourceLedger;
+  log: Logger;
+  now?: () => number;
+  /** How often the scheduler looks at due candidates; defaults from the quiet period. */
+  tickMs?: number;
+  /** Stat calls in flight at once. */
+  concurrency?: number;
+};
+
+/** `checked`: confined and recorded as seen in the ledger (done at its first check, not per event). */
+type Candidate = { obs: Observation; due: number; checked: boolean };
+
+/** Folders that never hold landings: hidden ones and Spark/Hadoop's "_temporary" and friends. */
+const isHiddenSegment = (segment: string): boolean => segment.startsWith('.') || segment.startsWith('_');
+
+const toFileStat = (stats: Stats): FileStat => ({ size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), ino: stats.ino });
+
+export class FsSource extends EventEmitter<FsSourceEvents> {
+  readonly id: string;
+  private readonly root: string;
+  private realRoot = '';
+  private readonly include: GlobMatcher;
+  private readonly isTemporary: GlobMatcher;
+  private readonly now: () => number;
+  private readonly tickMs: number;
+  private readonly concurrency: number;
+  /** Last version of each path the ledger knows (recorded ready, or touched). */
+  private known = new Map<string, PathRecord>();
+  /** Files waiting for their rule, in due order (re-inserted at the end when re-queued). */
+  private readonly candidates = new Map<string, Candidate>();
+  /** Candidates to look at on the next tick regardless of order (a marker appeared). */
+  private readonly urgent = new Set<string>();
+  private readonly checking = new Set<string>();
+  private readonly refusedPaths = new Set<string>();
+  private watcher: FSWatcher | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private rescanner: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private rescanning: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: FsSourceOptions) {
+    super();
+    const { config } = options;
+    this.id = sourceId(config);
+    this.root = config.path.replace(/\/+$/, '') || '/';
+    this.include = globMatcher(config.include);
+    this.isTemporary = temporaryNameMatcher(config.ready.temp);
+    this.now = options.now ?? Date.now;
+    this.tickMs = options.tickMs ?? Math.min(250, Math.max(20, Math.floor(config.ready.quiet / 4)));
+    this.concurrency = options.concurrency ?? 16;
+  }
+
+  /** Resolves once the start-up listing has been taken in (its files are then candidates). */
+  async start(): Promise<void> {
+    const { config, ledger, log } = this.options;
+    this.realRoot = await realpath(this.root);
+    this.known = await ledger.knownPaths(this.id);
+    // Ready landings not yet batched (this process stopped before closing the batch) go
+    // to the batcher again; the claim in the ledger keeps them from being batched twice.
+    await this.reemitReady();
+    const watcher = watch(this.root, {
+      persistent: true,
+      ignoreInitial: false,
+      usePolling: config.polling,
+      interval: config.interval,
+      binaryInterval: config.interval,
+      alwaysStat: true,
+      followSymlinks: true,
+      ignorePermissionErrors: true,
+      ignored: (path, stats) => this.ignored(path, stats),
+    });
+    this.watcher = watcher;
+    watcher.on('add', (path, stats) => this.onFileEvent(path, stats));
+    watcher.on('change', (path, stats) => this.onFileEvent(path, stats));
+    watcher.on('unlink', (path) => this.onUnlink(path));
+    watcher.on('error', (error) => this.failed('watcher error', '', error));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.ticker = setInterval(() => void this.tick(), this.tickMs);
+    this.rescanner = setInterval(() => void this.rescan(), config.rescan);
+    log.info({ source: this.id, root: this.root, polling: config.polling, rule: config.ready.rule, known: this.known.size, candidates: this.candidates.size }, 'fs source started');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.ticker);
+    clearInterval(this.rescanner);
+    await this.watcher?.close();
+    await this.rescanning;
+  }
+
+  /** How many files wait for their rule (for metrics and tests). */
+  get pending(): number {
+    return this.candidates.size;
+  }
+
+  private relativePath(absolute: string): string | undefined {
+    const rel = relative(this.root, absolute);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+    return rel.split(sep).join('/');
+  }
+
+  private ignored(path: string, stats?: Stats): boolean {
+    const rel = this.relativePath(path);
+    if (rel === undefined) return path !== this.root;
+    const segments = rel.split('/');
+    const name = segments.at(-1)!;
+    if (segments.slice(0, -1).some(isHiddenSegment)) return true;
+    if (this.isMarker(name)) return false;
+    if (isHiddenSegment(name)) return true;
+    if (stats?.isFile()) return !this.include(rel) || (this.options.config.ready.rule === 'rename' && this.isTemporary(name));
+    return false;
+  }
+
+  private isMarker(name: string): boolean {
+    return this.options.config.ready.rule === 'marker' && name === this.options.config.ready.marker;
+  }
+
+  private onFileEvent(path: string, stats: Stats | undefined): void {
+    const rel = this.relativePath(path);
+    if (rel === undefined || this.closed) return;
+    if (!stats) {
+      // chokidar gives stats with alwaysStat; a missing one means the file went away meanwhile.
+      return;
+    }
+    this.consider(rel, toFileStat(stats));
+  }
+
+  private onUnlink(path: string): void {
+    const rel = this.relativePath(path);
+    if (rel === undefined) return;
+    this.candidates.delete(rel);
+    this.urgent.delete(rel);
+    this.forget(rel);
+  }
+
+  private forget(rel: string): void {
+    const record = this.known.get(rel);
+    if (!record) return;
+    this.known.delete(rel);
+    this.options.ledger.forgetPath(this.id, rel, record.fingerprint).catch((error: unknown) => this.failed('forget path failed', rel, error));
+  }
+
+  /** A file was listed or changed: queue it for its rule unless this version is known. */
+  private consider(rel: string, current: FileStat): void {
+    const { rule, quiet } = this.options.config.ready;
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    if (this.isMarker(name)) {
+      this.wakeFolder(dirname(rel));
+      return;
+    }
+    if (!this.include(rel)) return;
+    if (rule === 'rename' && renameDecision(name, this.isTemporary) === 'ignore') return;
+    if (classifyChange(this.known.get(rel), current, this.options.config.touch_is_new) === 'same') {
+      this.candidates.delete(rel);
+      return;
+    }
+    const at = this.now();
+    const existing = this.candidates.get(rel);
+    if (existing && existing.obs.size === current.size && existing.obs.mtimeMs === current.mtimeMs) return;
+    const delay = rule === 'stable' ? quiet : rule === 'marker' ? this.options.config.interval : 0;
+    this.candidates.delete(rel);
+    this.candidates.set(rel, { obs: { size: current.size, mtimeMs: current.mtimeMs, at }, due: at + delay, checked: existing?.checked ?? false });
+  }
+
+  private wakeFolder(folder: string): void {
+    for (const rel of this.candidates.keys()) if (dirname(rel) === folder) this.urgent.add(rel);
+  }
+
+  /** One scheduler pass: checks the urgent candidates, then the due ones from the front. */
+  private async tick(): Promise<void> {
+    if (this.ticking || this.closed) return;
+    this.ticking = true;
+    try {
+      const now = this.now();
+      const due: string[] = [...this.urgent].filter((rel) => this.candidates.has(rel) && !this.checking.has(rel));
+      this.urgent.clear();
+      for (const [rel, candidate] of this.candidates) {
+        if (candidate.due > now || due.length >= this.concurrency * 16) break;
+        if (!this.checking.has(rel) && !due.includes(rel)) due.push(rel);
+      }
+      await this.runLimited(due, (rel) => this.check(rel));
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async runLimited(items: string[], work: (item: string) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length && !this.closed) await work(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
+  }
+
+  private requeue(rel: string, obs: Observation, due: number, checked: boolean): void {
+    this.candidates.delete(rel);
+    this.candidates.set(rel, { obs, due, checked });
+  }
+
+  private async check(rel: string): Promise<void> {
+    const candidate = this.candidates.get(rel);
+    if (!candidate) return;
+    this.checking.add(rel);
+    try {
+      await this.checkCandidate(rel, candidate);
+    } catch (error) {
+      this.failed('landing check failed', rel, error);
+      // Try again later rather than drop the file: a ledger or mount hiccup must not lose it.
+      this.requeue(rel, candidate.obs, this.now() + Math.max(this.options.config.ready.quiet, 1_000), candidate.checked);
+    } finally {
+      this.checking.delete(rel);
+    }
+  }
+
+  private async checkCandidate(rel: string, candidate: Candidate): Promise<void> {
+    const { config, ledger, log } = this.options;
+    const absolute = join(this.root, rel);
+    const first = await this.statOrGone(absolute);
+    if (!first) {
+      this.candidates.delete(rel);
+      return;
+    }
+    if (!candidate.checked) {
+      // Confinement first: a refused file leaves no trace in the ledger.
+      const refusal = await this.confinement(absolute);
+      if (refusal) {
+        this.refuse(rel, refusal);
+        return;
+      }
+    }
+    const at = this.now();
+    const obs: Observation = { size: first.size, mtimeMs: first.mtimeMs, at };
+    const decision =
+      config.ready.rule === 'stable'
+        ? stableDecision(candidate.obs, obs, config.ready.quiet)
+        : config.ready.rule === 'marker'
+          ? markerDecision(obs, await this.markerObservation(rel), config.interval)
+          : ({ ready: true } as const);
+    if (!decision.ready) {
+      // Recorded as seen once, so GET /v1/landings shows what is waiting for its rule.
+      if (!candidate.checked) await ledger.markSeen(this.landingInput(rel, first));
+      const changed = obs.size !== candidate.obs.size || obs.mtimeMs !== candidate.obs.mtimeMs;
+      this.requeue(rel, changed ? obs : candidate.obs, decision.recheckAt, true);
+      return;
+    }
+    // Checked again when ready: a symlink may have been re-pointed while the file waited.
+    const refusal = await this.confinement(absolute);
+    if (refusal) {
+      this.refuse(rel, refusal);
+      return;
+    }
+    const change = classifyChange(this.known.get(rel) ?? (await ledger.pathRecord(this.id, rel)), first, config.touch_is_new);
+    if (change === 'same') {
+      this.candidates.delete(rel);
+      return;
+    }
+    const sample = await contentSample(absolute, first.size);
+    if (change === 'maybe-touch') {
+      const previous = (await ledger.pathRecord(this.id, rel)) ?? this.known.get(rel)!;
+      if (previous.sample === sample) {
+        const touched: PathRecord = { ...previous, mtimeMs: first.mtimeMs };
+        await ledger.updatePath(this.id, rel, touched);
+        this.known.set(rel, touched);
+        this.candidates.delete(rel);
+        log.info({ source: this.id, path: rel }, 'landing touched, content unchanged');
+        this.emit('touched', rel);
+        return;
+      }
+    }
+    // The sample read took time: a file that moved meanwhile is still being written.
+    const second = await this.statOrGone(absolute);
+    if (!second || second.size !== first.size || second.mtimeMs !== first.mtimeMs || second.ino !== first.ino) {
+      if (second) this.requeue(rel, { size: second.size, mtimeMs: second.mtimeMs, at: this.now() }, this.now() + config.ready.quiet, true);
+      else this.candidates.delete(rel);
+      return;
+    }
+    const landing = { ...this.landingInput(rel, first), sample };
+    const { state } = await ledger.markReady(landing);
+    this.candidates.delete(rel);
+    this.known.set(rel, { fingerprint: landing.fingerprint, size: first.size, mtimeMs: first.mtimeMs, ino: first.ino, sample });
+    if (state !== 'ready') {
+      log.debug({ source: this.id, path: rel, fingerprint: landing.fingerprint, state }, 'landing already processed');
+      return;
+    }
+    log.debug({ source: this.id, path: rel, fingerprint: landing.fingerprint, size: first.size }, 'landing ready');
+    this.emit('ready', this.readyLanding(landing));
+  }
+
+  private refuse(rel: string, reason: string): void {
+    this.candidates.delete(rel);
+    // Logged once per path, not on every rescan.
+    if (this.refusedPaths.has(rel)) return;
+    this.refusedPaths.add(rel);
+    this.options.log.warn({ source: this.id, path: rel, reason }, 'landing refused');
+    this.emit('refused', rel, reason);
+  }
+
+  private landingInput(rel: string, file: FileStat): LandingInput {
+    return {
+      fingerprint: fsFingerprint(this.id, rel, file.size, file.mtimeMs),
+      source: this.id,
+      path: rel,
+      // Under the configured root (not its realpath): jobs-service confines inputs to the
+      // landing roots as configured, and resolves symlinks itself when it expands them.
+      uri: join(this.root, rel),
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ino: file.ino,
+    };
+  }
+
+  private readyLanding(landing: LandingInput): ReadyLanding {
+    return { fingerprint: landing.fingerprint, source: landing.source, path: landing.path, uri: landing.uri, size: landing.size, mtimeMs: landing.mtimeMs ?? 0 };
+  }
+
+  private async statOrGone(absolute: string): Promise<FileStat | undefined> {
+    try {
+      const stats = await stat(absolute);
+      return stats.isFile() ? toFileStat(stats) : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  private async markerObservation(rel: string): Promise<Observation | undefined> {
+    const marker = await this.statOrGone(join(this.root, dirname(rel), this.options.config.ready.marker));
+    return marker ? { size: marker.size, mtimeMs: marker.mtimeMs, at: this.now() } : undefined;
+  }
+
+  /** Why the file may not be read (outside the root once symlinks are resolved), or undefined. */
+  private async confinement(absolute: string): Promise<string | undefined> {
+    if (this.relativePath(absolute) === undefined) return 'path is outside the source root';
+    const real = await realpath(absolute);
+    const rel = relative(this.realRoot, real);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return 'symlink leads outside the source root';
+    return undefined;
+  }
+
+  private async reemitReady(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.ledger.list({ source: this.id, state: 'ready', limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const record of page.items) this.emit('ready', this.readyLanding(record));
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /** Full listing: files whose events were lost become candidates; vanished paths are forgotten. */
+  rescan(): Promise<void> {
+    if (this.rescanning || this.closed) return this.rescanning ?? Promise.resolve();
+    this.rescanning = this.walkAndReconcile()
+      .catch((error: unknown) => this.failed('rescan failed', '', error))
+      .finally(() => {
+        this.rescanning = undefined;
+      });
+    return this.rescanning;
+  }
+
+  private async walkAndReconcile(): Promise<void> {
+    const started = this.now();
+    const listed = new Set<string>();
+    const walk = async (dir: string): Promise<void> => {
+      for await (const entry of await opendir(dir)) {
+        if (this.closed) return;
+        const absolute = join(dir, entry.name);
+        const rel = this.relativePath(absolute);
+        if (rel === undefined || this.ignored(absolute)) continue;
+        if (entry.isDirectory()) {
+          await walk(absolute);
+        } else if (entry.isFile() || entry.isSymbolicLink()) {
+          const stats = await stat(absolute).catch(() => undefined);
+          if (!stats?.isFile() || this.ignored(absolute, stats)) continue;
+          listed.add(rel);
+          this.consider(rel, toFileStat(stats));
+        }
+      }
+    };
+    await walk(this.root);
+    if (this.closed) return;
+    for (const rel of [...this.known.keys()]) if (!listed.has(rel)) this.forget(rel);
+    this.options.log.debug({ source: this.id, listed: listed.size, candidates: this.candidates.size, ms: this.now() - started }, 'fs source rescanned');
+  }
+
+  private failed(message: string, path: string, error: unknown): void {
+    this.options.log.warn({ source: this.id, path, err: error }, message);
+    // An 'error' event without a listener would throw; the log line is enough then.
+    if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+  }
+}

@@ -1,0 +1,30 @@
+// The landing ledger's Redis keys, in one place. The Lua scripts build the same names from
+// the prefix (see landing-ledger.ts), so a change here must be made there too; the ledger's
+// integration test reads keys through this module to keep the two honest.
+export type LandingKeys = ReturnType<typeof landingKeys>;
+
+export const LANDING_STATES = ['seen', 'ready', 'batched', 'done', 'quarantined'] as const;
+export type LandingState = (typeof LANDING_STATES)[number];
+
+export function landingKeys(prefix: string) {
+  const p = `${prefix}:`;
+  return {
+    /** What the scripts prepend; ends with ":". */
+    base: p,
+    landing: (fingerprint: string) => `${p}landing:${fingerprint}`,
+    /** Index sets hold "<seenAt ms, 13 digits>:<fingerprint>" with score 0: they sort newest last, by lex. */
+    all: `${p}landings:all`,
+    byState: (state: LandingState) => `${p}landings:by-state:${state}`,
+    bySource: (source: string) => `${p}landings:by-source:${source}`,
+    bySourceState: (source: string, state: LandingState) => `${p}landings:by-source-state:${state}:${source}`,
+    /** Hash: path relative to the source root → JSON PathRecord of the path's last version. */
+    paths: (source: string) => `${p}landings:paths:${source}`,
+    /** Hash: path → fingerprint of a version seen but not yet ready (superseded by a newer one). */
+    seenPaths: (source: string) => `${p}landings:seen-paths:${source}`,
+    batch: (batchId: string) => `${p}landing-batch:${batchId}`,
+    /** Job id → the batch it was submitted for. */
+    jobBatch: (jobId: string) => `${p}landing-job:${jobId}`,
+    /** Batches claimed but not yet holding a job id, scored by claim time (ms). */
+    openBatches: `${p}landing-batches:open`,
+  };
+}

@@ -1,0 +1,406 @@
+// The landing ledger: one Redis hash per fingerprint, moving
+//
+//   seen ──► ready ──► batched (batch id, then job id) ──► done
+//    │         │  ▲       │
+//    │         │  └───────┘ release (the rest of a batch whose job failed on a corrupt file)
+//    └─────────┴──────────┴──► quarantined (reason)
+//
+// Every transition is one Lua script that checks the current state first, so several Sluice
+// processes watching the same source agree without a leader: recording a landing twice is a
+// no-op, and of two processes claiming the same ready files for a batch, only the first gets
+// them. The index sets (all, by state, by source, by source and state) and the per-source
+// path index move inside the same scripts.
+//
+// The scripts build key names from the prefix (as BullMQ's scripts do) because one batch may
+// hold files of several sources; Sluice runs one Redis, not a cluster.
+import type { Redis } from 'ioredis';
+import { luaScript, type LuaScript } from '../broker/jobs/lua-script.ts';
+import type { PathRecord } from './fingerprint.ts';
+import { LANDING_STATES, landingKeys, type LandingKeys, type LandingState } from './landing-keys.ts';
+
+const PRELUDE = `
+local P = ARGV[1]
+local NOW = ARGV[2]
+local function landingKey(fp) return P .. 'landing:' .. fp end
+local function indexAdd(source, state, member)
+  redis.call('ZADD', P .. 'landings:by-state:' .. state, 0, member)
+  redis.call('ZADD', P .. 'landings:by-source-state:' .. state .. ':' .. source, 0, member)
+end
+local function indexRemove(source, state, member)
+  redis.call('ZREM', P .. 'landings:by-state:' .. state, member)
+  redis.call('ZREM', P .. 'landings:by-source-state:' .. state .. ':' .. source, member)
+end
+local function move(fp, from, to)
+  local key = landingKey(fp)
+  local f = redis.call('HMGET', key, 'source', 'member')
+  indexRemove(f[1], from, f[2])
+  indexAdd(f[1], to, f[2])
+  redis.call('HSET', key, 'state', to, to .. 'At', NOW, 'updatedAt', NOW)
+end
+local function remove(fp)
+  local key = landingKey(fp)
+  local f = redis.call('HMGET', key, 'source', 'member', 'state')
+  if not f[1] then return end
+  indexRemove(f[1], f[3], f[2])
+  redis.call('ZREM', P .. 'landings:all', f[2])
+  redis.call('ZREM', P .. 'landings:by-source:' .. f[1], f[2])
+  redis.call('DEL', key)
+end
+`;
+
+// ARGV: prefix, now, target state (seen|ready), fingerprint, index member, source, path,
+//       path record json, then field/value pairs of the landing
+// Returns {state after the call, 1 when this call changed it else 0}.
+// A landing that exists already keeps its state unless it moves seen → ready: recording is
+// idempotent. The path index points at the path's last *ready* version (what the touch rule
+// compares with); a "seen" version (a partial file seen mid-write) is tracked apart and is
+// superseded, its record deleted, when a newer version of the path is recorded.
+const RECORD_SCRIPT = `${PRELUDE}
+local target, fp, member, source, path, pathJson = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local key = landingKey(fp)
+local pathsKey = P .. 'landings:paths:' .. source
+local seenKey = P .. 'landings:seen-paths:' .. source
+local fields = {}
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+local pending = redis.call('HGET', seenKey, path)
+if pending and pending ~= fp then
+  if redis.call('HGET', landingKey(pending), 'state') == 'seen' then remove(pending) end
+  redis.call('HDEL', seenKey, path)
+end
+local state = redis.call('HGET', key, 'state')
+if not state then
+  redis.call('HSET', key, 'state', target, 'member', member, 'seenAt', NOW, 'updatedAt', NOW, unpack(fields))
+  if target ~= 'seen' then redis.call('HSET', key, target .. 'At', NOW) end
+  redis.call('ZADD', P .. 'landings:all', 0, member)
+  redis.call('ZADD', P .. 'landings:by-source:' .. source, 0, member)
+  indexAdd(source, target, member)
+  if target == 'seen' then redis.call('HSET', seenKey, path, fp) else redis.call('HSET', pathsKey, path, pathJson) end
+  return {target, 1}
+end
+if state == 'seen' and target == 'ready' then
+  if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
+  move(fp, 'seen', 'ready')
+  redis.call('HDEL', seenKey, path)
+  redis.call('HSET', pathsKey, path, pathJson)
+  return {'ready', 1}
+end
+if target == 'ready' then redis.call('HSETNX', pathsKey, path, pathJson) end
+return {state, 0}
+`;
+
+// ARGV: prefix, now, batch id, pipeline, fingerprints...
+// Returns the fingerprints this call moved ready → batched; the others were not ready (for
+// instance claimed a moment ago by another process). The batch record lists what was claimed.
+const CLAIM_SCRIPT = `${PRELUDE}
+local batchId, pipeline = ARGV[3], ARGV[4]
+local claimed = {}
+for i = 5, #ARGV do
+  local fp = ARGV[i]
+  if redis.call('HGET', landingKey(fp), 'state') == 'ready' then
+    move(fp, 'ready', 'batched')
+    redis.call('HSET', landingKey(fp), 'batchId', batchId)
+    redis.call('HDEL', landingKey(fp), 'jobId')
+    claimed[#claimed + 1] = fp
+  end
+end
+if #claimed > 0 then
+  redis.call('HSET', P .. 'landing-batch:' .. batchId, 'pipeline', pipeline, 'createdAt', NOW, 'fingerprints', table.concat(claimed, ' '))
+  redis.call('ZADD', P .. 'landing-batches:open', NOW, batchId)
+end
+return claimed
+`;
+
+// ARGV: prefix, now, batch id, job id
+// Returns how many landings of the batch now carry the job id (those still batched under it).
+const ASSIGN_JOB_SCRIPT = `${PRELUDE}
+local batchId, jobId = ARGV[3], ARGV[4]
+local batchKey = P .. 'landing-batch:' .. batchId
+local fps = redis.call('HGET', batchKey, 'fingerprints')
+if not fps then return 0 end
+redis.call('HSET', batchKey, 'jobId', jobId)
+redis.call('SET', P .. 'landing-job:' .. jobId, batchId)
+redis.call('ZREM', P .. 'landing-batches:open', batchId)
+local n = 0
+for fp in string.gmatch(fps, '%S+') do
+  local f = redis.call('HMGET', landingKey(fp), 'state', 'batchId')
+  if f[1] == 'batched' and f[2] == batchId then
+    redis.call('HSET', landingKey(fp), 'jobId', jobId, 'updatedAt', NOW)
+    n = n + 1
+  end
+end
+return n
+`;
+
+// ARGV: prefix, now, target state, reason ("" for none), allowed from-states (space separated), fingerprints...
+// Returns the fingerprints moved. Used for done (from batched), release (batched → ready,
+// forgetting the batch) and quarantine (from seen, ready or batched, with a reason).
+const MOVE_SCRIPT = `${PRELUDE}
+local target, reason, allowed = ARGV[3], ARGV[4], ' ' .. ARGV[5] .. ' '
+local moved = {}
+for i = 6, #ARGV do
+  local fp = ARGV[i]
+  local state = redis.call('HGET', landingKey(fp), 'state')
+  if state and string.find(allowed, ' ' .. state .. ' ', 1, true) then
+    move(fp, state, target)
+    if target == 'ready' then redis.call('HDEL', landingKey(fp), 'batchId', 'jobId', 'batchedAt') end
+    if reason ~= '' then redis.call('HSET', landingKey(fp), 'reason', reason) end
+    moved[#moved + 1] = fp
+  end
+end
+return moved
+`;
+
+// ARGV: prefix, now (unused), source, path, expected fingerprint, new path record json ("" to forget the path)
+// Returns 1 when the path still belonged to the expected landing and was changed.
+const SET_PATH_SCRIPT = `${PRELUDE}
+local pathsKey = P .. 'landings:paths:' .. ARGV[3]
+local current = redis.call('HGET', pathsKey, ARGV[4])
+if not current or cjson.decode(current).fingerprint ~= ARGV[5] then return 0 end
+if ARGV[6] == '' then redis.call('HDEL', pathsKey, ARGV[4]) else redis.call('HSET', pathsKey, ARGV[4], ARGV[6]) end
+return 1
+`;
+
+/** What a source knows of one landed file when it records it. */
+export type LandingInput = {
+  fingerprint: string;
+  source: string;
+  /** Relative to the source root (fs) or the key (s3), with "/" separators. */
+  path: string;
+  /** What the job reads: an absolute path or an s3:// URI. */
+  uri: string;
+  size: number;
+  mtimeMs?: number;
+  etag?: string;
+  ino?: number;
+  /** The content sample of the touch rule (fs), once known. */
+  sample?: string;
+};
+
+export type LandingRecord = LandingInput & {
+  state: LandingState;
+  seenAt: string;
+  readyAt?: string;
+  batchedAt?: string;
+  doneAt?: string;
+  quarantinedAt?: string;
+  updatedAt: string;
+  batchId?: string;
+  jobId?: string;
+  reason?: string;
+};
+
+export type LandingFilter = { source?: string; state?: LandingState; cursor?: string; limit: number };
+export type LandingPage = { items: LandingRecord[]; nextCursor?: string };
+export type RecordResult = { state: LandingState; changed: boolean };
+export type OpenBatch = { batchId: string; pipeline: string; createdAt: string; fingerprints: string[] };
+
+const iso = (ms: string | undefined): string | undefined => (ms === undefined ? undefined : new Date(Number(ms)).toISOString());
+
+function parseRecord(hash: Record<string, string>): LandingRecord | undefined {
+  if (!hash.state) return undefined;
+  const record: LandingRecord = {
+    fingerprint: hash.fingerprint!,
+    source: hash.source!,
+    path: hash.path!,
+    uri: hash.uri!,
+    size: Number(hash.size),
+    state: hash.state as LandingState,
+    seenAt: iso(hash.seenAt)!,
+    updatedAt: iso(hash.updatedAt)!,
+  };
+  if (hash.mtimeMs !== undefined) record.mtimeMs = Number(hash.mtimeMs);
+  if (hash.ino !== undefined) record.ino = Number(hash.ino);
+  for (const field of ['etag', 'sample', 'batchId', 'jobId', 'reason'] as const) if (hash[field] !== undefined) record[field] = hash[field];
+  for (const field of ['readyAt', 'batchedAt', 'doneAt', 'quarantinedAt'] as const) if (hash[field] !== undefined) record[field] = iso(hash[field]);
+  return record;
+}
+
+function landingFields(landing: LandingInput): string[] {
+  const fields: string[] = [];
+  for (const [name, value] of Object.entries(landing)) if (value !== undefined) fields.push(name, String(value));
+  return fields;
+}
+
+export function pathRecordOf(landing: LandingInput): PathRecord {
+  return {
+    fingerprint: landing.fingerprint,
+    size: landing.size,
+    mtimeMs: landing.mtimeMs ?? 0,
+    ino: landing.ino ?? 0,
+    ...(landing.sample !== undefined ? { sample: landing.sample } : {}),
+  };
+}
+
+export class LandingLedger {
+  readonly keys: LandingKeys;
+  private readonly recordScript: LuaScript;
+  private readonly claimScript: LuaScript;
+  private readonly assignJobScript: LuaScript;
+  private readonly moveScript: LuaScript;
+  private readonly setPathScript: LuaScript;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.keys = landingKeys(prefix);
+    this.recordScript = luaScript(redis, RECORD_SCRIPT);
+    this.claimScript = luaScript(redis, CLAIM_SCRIPT);
+    this.assignJobScript = luaScript(redis, ASSIGN_JOB_SCRIPT);
+    this.moveScript = luaScript(redis, MOVE_SCRIPT);
+    this.setPathScript = luaScript(redis, SET_PATH_SCRIPT);
+  }
+
+  /** Records the landing as seen (first noticed, not yet known complete). Idempotent. */
+  markSeen(landing: LandingInput): Promise<RecordResult> {
+    return this.record(landing, 'seen');
+  }
+
+  /**
+   * Records the landing as ready. Idempotent: a landing already ready, batched, done or
+   * quarantined keeps its state, and the result says which, so the caller emits only `ready`.
+   */
+  markReady(landing: LandingInput): Promise<RecordResult> {
+    return this.record(landing, 'ready');
+  }
+
+  private async record(landing: LandingInput, target: 'seen' | 'ready'): Promise<RecordResult> {
+    const now = this.now();
+    const member = `${String(now).padStart(13, '0')}:${landing.fingerprint}`;
+    const [state, changed] = (await this.recordScript(
+      [],
+      [this.keys.base, now, target, landing.fingerprint, member, landing.source, landing.path, JSON.stringify(pathRecordOf(landing)), ...landingFields(landing)],
+    )) as [LandingState, number];
+    return { state, changed: changed === 1 };
+  }
+
+  /** Moves the still-ready landings among `fingerprints` to batched; returns those it moved. */
+  async claimForBatch(fingerprints: readonly string[], batchId: string, options: { pipeline?: string } = {}): Promise<string[]> {
+    if (fingerprints.length === 0) return [];
+    return (await this.claimScript([], [this.keys.base, this.now(), batchId, options.pipeline ?? '', ...fingerprints])) as string[];
+  }
+
+  /** Writes the job id on the batch and its landings; the batch is then no longer open. */
+  async assignJob(batchId: string, jobId: string): Promise<number> {
+    return (await this.assignJobScript([], [this.keys.base, this.now(), batchId, jobId])) as number;
+  }
+
+  /** The fingerprints a job was submitted for (finalize: done, archive, quarantine, release). */
+  async jobLandings(jobId: string): Promise<LandingRecord[]> {
+    const batchId = await this.redis.get(this.keys.jobBatch(jobId));
+    if (!batchId) return [];
+    const fingerprints = await this.redis.hget(this.keys.batch(batchId), 'fingerprints');
+    return fingerprints ? (await this.getMany(fingerprints.split(' '))).filter((record) => record.jobId === jobId) : [];
+  }
+
+  /** batched → done (after the job succeeded and the files were archived, deleted or kept). */
+  markDone(fingerprints: readonly string[]): Promise<string[]> {
+    return this.move(fingerprints, 'done', '', ['batched']);
+  }
+
+  /** → quarantined with a reason (a corrupt or schema-mismatched file); never from done. */
+  quarantine(fingerprints: readonly string[], reason: string): Promise<string[]> {
+    return this.move(fingerprints, 'quarantined', reason, ['seen', 'ready', 'batched']);
+  }
+
+  /** batched → ready, so the good files of a failed batch are batched again without the bad one. */
+  release(fingerprints: readonly string[]): Promise<string[]> {
+    return this.move(fingerprints, 'ready', '', ['batched']);
+  }
+
+  private async move(fingerprints: readonly string[], target: LandingState, reason: string, from: LandingState[]): Promise<string[]> {
+    if (fingerprints.length === 0) return [];
+    return (await this.moveScript([], [this.keys.base, this.now(), target, reason, from.join(' '), ...fingerprints])) as string[];
+  }
+
+  async get(fingerprint: string): Promise<LandingRecord | undefined> {
+    return parseRecord(await this.redis.hgetall(this.keys.landing(fingerprint)));
+  }
+
+  private async getMany(fingerprints: readonly string[]): Promise<LandingRecord[]> {
+    if (fingerprints.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const fingerprint of fingerprints) pipeline.hgetall(this.keys.landing(fingerprint));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([, hash]) => parseRecord(hash as Record<string, string>)).filter((record): record is LandingRecord => record !== undefined);
+  }
+
+  /** For GET /v1/landings: newest first; the cursor is opaque (the last index member of the page). */
+  async list(filter: LandingFilter): Promise<LandingPage> {
+    const index =
+      filter.source && filter.state
+        ? this.keys.bySourceState(filter.source, filter.state)
+        : filter.source
+          ? this.keys.bySource(filter.source)
+          : filter.state
+            ? this.keys.byState(filter.state)
+            : this.keys.all;
+    const members = await this.redis.zrevrangebylex(index, filter.cursor ? `(${filter.cursor}` : '+', '-', 'LIMIT', 0, filter.limit);
+    const items = await this.getMany(members.map((member) => member.slice(member.indexOf(':') + 1)));
+    const last = members.at(-1);
+    return members.length === filter.limit && last ? { items, nextCursor: last } : { items };
+  }
+
+  async countByState(source?: string): Promise<Record<LandingState, number>> {
+    const counts = await Promise.all(
+      LANDING_STATES.map((state) => this.redis.zcard(source ? this.keys.bySourceState(source, state) : this.keys.byState(state))),
+    );
+    return Object.fromEntries(LANDING_STATES.map((state, i) => [state, counts[i]!])) as Record<LandingState, number>;
+  }
+
+  /** Every path the ledger knows for the source, with its last version, for reconciling a full listing. */
+  async knownPaths(source: string): Promise<Map<string, PathRecord>> {
+    const known = new Map<string, PathRecord>();
+    let cursor = '0';
+    do {
+      const [next, entries] = await this.redis.hscan(this.keys.paths(source), cursor, 'COUNT', 1_000);
+      for (let i = 0; i + 1 < entries.length; i += 2) known.set(entries[i]!, JSON.parse(entries[i + 1]!) as PathRecord);
+      cursor = next;
+    } while (cursor !== '0');
+    return known;
+  }
+
+  async pathRecord(source: string, path: string): Promise<PathRecord | undefined> {
+    const raw = await this.redis.hget(this.keys.paths(source), path);
+    return raw === null ? undefined : (JSON.parse(raw) as PathRecord);
+  }
+
+  /** A touch: the path's last version gets the new mtime, still belonging to the same landing. */
+  async updatePath(source: string, path: string, record: PathRecord): Promise<boolean> {
+    return (await this.setPathScript([], [this.keys.base, this.now(), source, path, record.fingerprint, JSON.stringify(record)])) === 1;
+  }
+
+  /**
+   * The path is gone from the source (deleted, archived): a file that appears there later
+   * is compared with nothing. The landing records stay, for the listing.
+   */
+  async forgetPath(source: string, path: string, fingerprint: string): Promise<boolean> {
+    return (await this.setPathScript([], [this.keys.base, this.now(), source, path, fingerprint, ''])) === 1;
+  }
+
+  /** Batches claimed at least `olderThanMs` ago that hold no job yet (the claimer died, or submit failed). */
+  async openBatches(olderThanMs: number, limit = 100): Promise<OpenBatch[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.openBatches, '-inf', this.now() - olderThanMs, 'LIMIT', 0, limit);
+    const batches: OpenBatch[] = [];
+    for (const batchId of ids) {
+      const hash = await this.redis.hgetall(this.keys.batch(batchId));
+      if (!hash.fingerprints) {
+        await this.redis.zrem(this.keys.openBatches, batchId);
+        continue;
+      }
+      batches.push({ batchId, pipeline: hash.pipeline ?? '', createdAt: iso(hash.createdAt)!, fingerprints: hash.fingerprints.split(' ') });
+    }
+    return batches;
+  }
+
+  /** The landings still batched under the batch (a released or quarantined one has left it). */
+  async batchLandings(batch: OpenBatch): Promise<LandingRecord[]> {
+    return (await this.getMany(batch.fingerprints)).filter((record) => record.state === 'batched' && record.batchId === batch.batchId);
+  }
+
+  /** Drops an open batch whose landings have all left it. */
+  async dropBatch(batchId: string): Promise<void> {
+    await this.redis.multi().zrem(this.keys.openBatches, batchId).del(this.keys.batch(batchId)).exec();
+  }
+}
