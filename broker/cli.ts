@@ -14,9 +14,10 @@ import { startSluice, type Roles } from './sluice.ts';
 const USAGE = `usage: sluice <command> [options]
 
 server roles
-  serve                      API and worker in one process (the local default)
+  serve                      API, worker and watchers in one process (the local default)
   api                        the HTTP API only
   worker                     the step worker only
+  watch                      the landing watchers only (several may watch the same folders)
 
 client commands (SLUICE_URL, SLUICE_API_KEY)
   submit <pipeline> [--input PATH]... [--param NAME=VALUE]... [--label NAME=VALUE]...
@@ -160,13 +161,16 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve':
-      await runServer(config, { api: true, worker: true });
+      await runServer(config, { api: true, worker: true, watch: true });
       return -1;
     case 'api':
       await runServer(config, { api: true, worker: false });
       return -1;
     case 'worker':
       await runServer(config, { api: false, worker: true });
+      return -1;
+    case 'watch':
+      await runServer(config, { api: false, worker: false, watch: true });
       return -1;
     case 'submit':
       return submit(config, rest);

@@ -24,9 +24,12 @@ import { BullJobQueue } from './queue/bull-job-queue.ts';
 import { queueBoard } from './queue/queue-board.ts';
 import { checkRedisDurability } from './queue/redis-durability.ts';
 import { StepWorker } from './queue/step-worker.ts';
+import { LandingLedger } from '../watchers/landing-ledger.ts';
+import { startWatchService } from '../watchers/watch-service.ts';
 import { s3aJarPaths } from './tool-cache.ts';
 
-export type Roles = { api: boolean; worker: boolean };
+/** api: the HTTP API; worker: job steps; watch: the landing watchers (sources and batchers). */
+export type Roles = { api: boolean; worker: boolean; watch?: boolean };
 
 export type Overrides = {
   launcher?: Launcher;
@@ -98,7 +101,13 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       logger,
     });
   const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS });
+  const ledger = new LandingLedger(redis, `${config.SLUICE_QUEUE_PREFIX}:landings`);
   const closers: Array<() => Promise<void> | void> = [];
+
+  if (roles.watch) {
+    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger });
+    closers.push(() => watchers.close());
+  }
 
   if (roles.worker) {
     const slots = new RunSlots(redis, keys, config.SLUICE_MAX_RUNNING);
@@ -160,6 +169,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       bodyLimitBytes: config.SLUICE_BODY_LIMIT,
       logger,
       queueBoard: queueBoard(queue.queue),
+      landings: ledger,
     });
     port = await new Promise<number>((resolve) => {
       server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));

@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LandingLedger } from './landing-ledger.ts';
-import type { Batch } from './source-schema.ts';
+import type { Batch } from '../broker/core/landing-config.ts';
 
 export type BatchFile = { fingerprint: string; source: string; uri: string; size: number };
 

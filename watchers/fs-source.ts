@@ -22,7 +22,7 @@ import { classifyChange, contentSample, fsFingerprint, type FileStat, type PathR
 import { globMatcher, type GlobMatcher } from './glob.ts';
 import type { LandingInput, LandingLedger } from './landing-ledger.ts';
 import { markerDecision, renameDecision, stableDecision, temporaryNameMatcher, type Observation } from './readiness.ts';
-import { sourceId, type FsSource as FsSourceConfig } from './source-schema.ts';
+import { sourceId, type FsSource as FsSourceConfig } from '../broker/core/landing-config.ts';
 
 export type ReadyLanding = Required<Pick<LandingInput, 'fingerprint' | 'source' | 'path' | 'uri' | 'size' | 'mtimeMs'>>;
 

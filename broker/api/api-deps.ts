@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { JobsService } from '../jobs/jobs-service.ts';
 import type { Launcher } from '../launchers/launcher.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
+import type { LandingLedger } from '../../watchers/landing-ledger.ts';
 
 export type QueueView = { name: string; paused: boolean; counts: Record<string, number> };
 
@@ -29,6 +30,8 @@ export type ApiDeps = {
   ready: ReadinessCheck;
   bodyLimitBytes: number;
   logger: Logger;
+  /** The landing ledger, for GET /v1/landings. */
+  landings: Pick<LandingLedger, 'list'>;
   /** The bull-board UI, built by queue/ (the only importer of bullmq), mounted at /admin/queues. */
   queueBoard?: (basePath: string) => Hono;
 };

@@ -21,6 +21,7 @@ import { listPipelines, listPipelinesRoute } from './routes/list-pipelines.ts';
 import { listQueues, listQueuesRoute } from './routes/list-queues.ts';
 import { metrics, metricsRoute } from './routes/metrics.ts';
 import { queueControl, queueControlRoute } from './routes/queue-control.ts';
+import { listLandings, listLandingsRoute } from './routes/list-landings.ts';
 import { readyz, readyzRoute } from './routes/readyz.ts';
 import { retryJob, retryJobRoute } from './routes/retry-job.ts';
 import { submitJob, submitJobRoute } from './routes/submit-job.ts';
@@ -56,6 +57,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.openapi(listPipelinesRoute, listPipelines(deps));
   app.openapi(getPipelineRoute, getPipeline(deps));
   app.openapi(listQueuesRoute, listQueues(deps));
+  app.openapi(listLandingsRoute, listLandings(deps));
   app.openapi(queueControlRoute('pause'), queueControl(deps, 'pause'));
   app.openapi(queueControlRoute('resume'), queueControl(deps, 'resume'));
   app.openapi(healthzRoute, healthz());

@@ -2,6 +2,7 @@
 // check and compute, where the result goes and how hard to try. Validated at load; nothing
 // past this schema re-checks the shape.
 import { z } from 'zod';
+import { AfterSchema, BatchSchema, SourcesSchema } from './landing-config.ts';
 import { DurationSchema, SizeSchema } from './units.ts';
 
 /** Names that end up in paths, Redis keys and Spark column lists: kept to a safe alphabet. */
@@ -140,6 +141,10 @@ export const PipelineSchema = z
     parameters: z.record(ColumnNameSchema, ParameterSchema).default({}),
     transform: TransformSchema,
     outputs: OutputsSchema,
+    /** Where files land for this pipeline; with none, jobs come only from the API. */
+    sources: SourcesSchema,
+    batch: BatchSchema.default(BatchSchema.parse({})),
+    after: AfterSchema.default({ on_success: 'keep' }),
     engine: EngineSchema.default(EngineSchema.parse({})),
     policy: PolicySchema.default(PolicySchema.parse({})),
   })

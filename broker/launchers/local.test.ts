@@ -56,6 +56,26 @@ describe('local launcher', () => {
     ]);
   });
 
+  it('gives an S3 run the S3A jars and settings, with the keys kept out of argv', () => {
+    const s3 = { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', accessKeyId: 'AKID', secretAccessKey: 'SECRET', forcePathStyle: true };
+    const options = { runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, s3, s3aJars: ['/jars/hadoop-aws.jar', '/jars/bundle.jar'] };
+    const s3Spec = { ...spec, inputs: ['s3://landing/a.parquet'], output: { table: 'orders', run_uri: 's3a://lake/orders/run=j1-2' } };
+    const args = sparkSubmitArgs(options, { jobId: 'j1', attempt: 2, pipeline, spec: s3Spec }, 'j1-2', '/runs/j1-2/spec.json');
+    expect(args.slice(args.indexOf('--jars'), args.indexOf('--jars') + 2)).toEqual(['--jars', '/jars/hadoop-aws.jar,/jars/bundle.jar']);
+    expect(args).toEqual(expect.arrayContaining([
+      'AWS_REGION=eu-west-1', 'AWS_ENDPOINT_URL=http://127.0.0.1:9000', 'SLUICE_S3_PATH_STYLE=true',
+      'spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:9000', 'spark.hadoop.fs.s3a.endpoint.region=eu-west-1',
+      'spark.hadoop.fs.s3a.path.style.access=true', 'spark.hadoop.fs.s3a.connection.ssl.enabled=false',
+      'spark.hadoop.fs.s3a.aws.credentials.provider=software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider',
+    ]));
+    expect(args.join(' ')).not.toMatch(/AKID|SECRET/);
+    // A run on local files gets neither the jars nor the settings.
+    const local = sparkSubmitArgs(options, { jobId: 'j1', attempt: 2, pipeline, spec }, 'j1-2', '/runs/j1-2/spec.json');
+    expect(local.join(' ')).not.toMatch(/--jars|s3a|AWS_/);
+    // An S3 run on a launcher without S3 settings is refused rather than started to fail.
+    expect(() => sparkSubmitArgs({ ...options, s3aJars: [] }, { jobId: 'j1', attempt: 2, pipeline, spec: s3Spec }, 'j1-2', '/x')).toThrow(/S3A jars/);
+  });
+
   it('reads the last failure line of the log', () => {
     const log = [
       'SLUICE_FAILURE {"class":"data","message":"first"}',

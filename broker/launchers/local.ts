@@ -8,7 +8,7 @@
 //                                      └─ EEXIST ──► adopt (never a second run)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +16,8 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { OperationalError } from '../core/errors.ts';
 import type { FailureClass, RunHandle } from '../core/job.ts';
-import { FAILURE_LINE_PREFIX, SPARK_EXIT } from '../core/run-spec.ts';
+import { FAILURE_LINE_PREFIX, SPARK_EXIT, type SparkRunSpec } from '../core/run-spec.ts';
+import type { S3Settings } from '../lake/s3-storage.ts';
 import type { Launcher, LauncherListener, LogOptions, RunEnded, RunRequest, RunStatus } from './launcher.ts';
 import { lastLines, readFrom, readTailLines } from './log-tail.ts';
 import { isAlive, RUN_FILES, RunDir } from './run-dir.ts';
@@ -46,6 +47,14 @@ export type LocalLauncherOptions = {
    * passes the broker's environment without its SLUICE_* settings (config.childProcessEnv).
    */
   baseEnv?: Record<string, string>;
+  /**
+   * How runs reach S3 (the SLUICE_S3_* settings), for runs whose inputs or output are
+   * s3:// or s3a:// (see s3Submit). Keys, when set, reach spark-submit only through its
+   * environment (which therefore needs baseEnv), never its argv, the spec or the log.
+   */
+  s3?: S3Settings;
+  /** hadoop-aws and the AWS SDK bundle, passed as `--jars` to S3 runs (tool-cache.ts s3aJarPaths: what scripts/setup fetches). */
+  s3aJars?: readonly string[];
   logger?: Logger;
   /** Milliseconds since the epoch; injectable for tests of the start grace. */
   clock?: () => number;
@@ -78,6 +87,9 @@ const SUPERVISOR_SCRIPT = [
  */
 const DEFAULT_CONF: Record<string, string> = { 'spark.ui.enabled': 'false' };
 
+/** S3A's provider for AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (hadoop-aws 3.4 takes SDK v2 providers by class name). */
+export const S3A_ENV_CREDENTIALS_PROVIDER = 'software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider';
+
 /** Spark's shutdown hooks log after the app's last words, so the failure line is looked for a little higher up. */
 const FAILURE_SEARCH_LINES = 200;
 const LOG_TAIL_LINES = 40;
@@ -99,6 +111,10 @@ export class LocalLauncher implements Launcher {
   private closed = false;
 
   constructor(private readonly options: LocalLauncherOptions) {
+    if (options.s3?.accessKeyId && !options.baseEnv) {
+      // Keys travel only in the child's environment, which is built on baseEnv.
+      throw new Error('LocalLauncher: S3 keys need baseEnv, the environment spark-submit starts from');
+    }
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.clock = options.clock ?? Date.now;
   }
@@ -236,13 +252,27 @@ export class LocalLauncher implements Launcher {
 
   private async startSupervisor(request: RunRequest, runId: string, dir: RunDir): Promise<number | undefined> {
     const args = sparkSubmitArgs(this.options, request, runId, dir.file(RUN_FILES.spec));
+    const s3 = s3Submit(this.options, request.spec);
+    for (const jar of s3?.jars ?? []) {
+      await access(jar).catch((error: unknown) => {
+        throw new Error(`the S3A jar ${jar} is missing: run scripts/setup (it fetches the versions pinned in scripts/versions.env)`, { cause: error });
+      });
+    }
+    // The keys go in the spawned environment, not in the `env NAME=value` arguments: argv is
+    // visible to every user of the machine (ps), the environment only to the run's own user.
+    let env = this.options.baseEnv;
+    if (env && s3 && Object.keys(s3.secretEnv).length > 0) {
+      // A session token of other credentials in the broker's environment would not match these keys.
+      const { AWS_SESSION_TOKEN: _token, ...rest } = env;
+      env = { ...rest, ...s3.secretEnv };
+    }
     const log = await open(dir.file(RUN_FILES.log), 'a');
     try {
       // detached: its own session and process group, so neither the broker's death nor a
       // signal to the broker's group reaches it; unref: the broker may exit while it runs.
       const child = spawn('sh', ['-c', SUPERVISOR_SCRIPT, 'sluice-supervisor', ...args], {
         cwd: dir.path,
-        ...(this.options.baseEnv ? { env: this.options.baseEnv } : {}),
+        ...(env ? { env } : {}),
         detached: true,
         stdio: ['ignore', log.fd, log.fd],
       });
@@ -319,14 +349,17 @@ export function createLocalLauncher(options: LocalLauncherOptions): LocalLaunche
 /** The supervisor's command: `env` sets the child's extra variables without the broker touching its own environment. */
 export function sparkSubmitArgs(options: LocalLauncherOptions, request: RunRequest, runId: string, specPath: string): string[] {
   const engine = request.pipeline.engine;
+  const s3 = s3Submit(options, request.spec);
   const env: Record<string, string> = {
     // spark-submit finds its Spark home and runs the driver with this Python: the one it was installed with.
     ...(options.sparkSubmit.includes('/') ? { PYSPARK_PYTHON: join(dirname(options.sparkSubmit), 'python') } : {}),
     // A local run needs no other address; it also spares Spark guessing one from the hostname.
     SPARK_LOCAL_IP: '127.0.0.1',
+    ...s3?.env,
     ...options.env,
   };
-  const conf = { ...DEFAULT_CONF, ...engine.conf };
+  // The pipeline's own settings win, as over the defaults.
+  const conf = { ...DEFAULT_CONF, ...s3?.conf, ...engine.conf };
   return [
     'env',
     ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
@@ -335,10 +368,62 @@ export function sparkSubmitArgs(options: LocalLauncherOptions, request: RunReque
     '--name', `sluice-${runId}`,
     // In local mode the executors live in the driver's JVM: driver memory is the run's memory.
     '--driver-memory', engine.driver_memory,
+    ...(s3 ? ['--jars', s3.jars.join(',')] : []),
     ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]),
     join(options.sparkAppsDir, 'run_aggregate.py'),
     '--spec', specPath,
   ];
+}
+
+/** What an S3 run adds to spark-submit: jars and settings in argv, keys apart for the environment. */
+export type S3Submit = {
+  jars: readonly string[];
+  /** spark.hadoop.fs.s3a.* settings for Spark's reads and writes. */
+  conf: Record<string, string>;
+  /**
+   * Variables the app's own S3 client (pyarrow, for footer checks, part-file listing and the
+   * manifest, all before or outside Spark) reads; see spark-apps/sluice_spark/storage.py.
+   */
+  env: Record<string, string>;
+  /** The keys: only ever set in the child's environment. */
+  secretEnv: Record<string, string>;
+};
+
+/** Whether a run touches S3: an input or its output is an s3:// or s3a:// URI. */
+export function usesS3(spec: SparkRunSpec): boolean {
+  return [...spec.inputs, spec.output.run_uri].some((uri) => /^s3a?:\/\//.test(uri));
+}
+
+/**
+ * The S3 additions for a run that uses S3, undefined for one that does not (it neither
+ * needs the 560 MB of jars on its classpath nor S3 settings). Throws when the run uses S3
+ * but the launcher was given no S3 settings or jars: a misconfigured broker, not bad data.
+ */
+export function s3Submit(options: LocalLauncherOptions, spec: SparkRunSpec): S3Submit | undefined {
+  if (!usesS3(spec)) return undefined;
+  const { s3, s3aJars } = options;
+  if (!s3 || !s3aJars || s3aJars.length === 0) {
+    throw new Error('this run reads or writes S3, but the local launcher has no S3 settings or S3A jars');
+  }
+  const conf: Record<string, string> = {
+    'spark.hadoop.fs.s3a.endpoint.region': s3.region,
+    'spark.hadoop.fs.s3a.path.style.access': String(s3.forcePathStyle),
+  };
+  const env: Record<string, string> = { AWS_REGION: s3.region, SLUICE_S3_PATH_STYLE: String(s3.forcePathStyle) };
+  if (s3.endpoint) {
+    conf['spark.hadoop.fs.s3a.endpoint'] = s3.endpoint;
+    conf['spark.hadoop.fs.s3a.connection.ssl.enabled'] = String(new URL(s3.endpoint).protocol === 'https:');
+    // Read by pyarrow's S3FileSystem (Arrow 15+) as by the AWS CLI and SDKs.
+    env.AWS_ENDPOINT_URL = s3.endpoint;
+  }
+  const secretEnv: Record<string, string> = {};
+  if (s3.accessKeyId && s3.secretAccessKey) {
+    conf['spark.hadoop.fs.s3a.aws.credentials.provider'] = S3A_ENV_CREDENTIALS_PROVIDER;
+    secretEnv.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+    secretEnv.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+  }
+  // Without keys: S3A's and pyarrow's default chains (environment, web identity, instance role).
+  return { jars: s3aJars, conf, env, secretEnv };
 }
 
 async function endedStatus(dir: RunDir, exitCode: number): Promise<RunStatus> {

@@ -26,7 +26,7 @@ from .transforms import apply_transform
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     spec = load_spec(args.spec)
-    run_folder = storage.local_path(spec.run_uri)
+    run_folder = storage.locate(spec.run_uri)
     _log(spec, f"starting pipeline={spec.pipeline} request={spec.request_id or '-'} inputs={len(spec.inputs)}")
     if is_committed(run_folder):
         # A relaunch after the commit (the broker lost the exit code) must not rewrite an
@@ -54,11 +54,11 @@ def aggregate(spark: SparkSession, spec: RunSpec, inputs: list[InputStats]) -> d
     """Read the checked inputs, transform, write the part files, then commit the manifest."""
     started = time.monotonic()
     result = apply_transform(read_landing(spark, spec), spec.transform, spec.parameters)
-    run_folder = storage.local_path(spec.run_uri)
+    run_folder = storage.locate(spec.run_uri)
     # Overwrite, not errorifexists: the folder is named by job and attempt and only this run
     # writes it, so anything already there is the debris of a killed launch of this same
     # attempt, never committed (committed runs return early in main) and safe to replace.
-    result.write.mode("overwrite").parquet(storage.spark_location(spec.run_uri))
+    result.write.mode("overwrite").parquet(run_folder.spark_uri())
     files = describe_part_files(run_folder)
     manifest = build_manifest(spec, inputs, files, result.schema, time.monotonic() - started)
     commit(run_folder, manifest)

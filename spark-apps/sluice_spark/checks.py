@@ -74,15 +74,15 @@ def check_inputs(inputs: tuple[str, ...], expected_columns: dict[str, str]) -> l
 
 def check_input(location: str, expected_columns: dict[str, str]) -> InputStats:
     """Check one input against the expected columns and return its row count and size."""
-    path = storage.local_path(location)
+    where = storage.locate(location)
     try:
-        footer = storage.read_parquet_footer(path)
+        footer = storage.read_parquet_footer(where)
     except FileNotFoundError:
         raise DataFailure(f"input {location}: file not found") from None
     except pa.ArrowInvalid as error:
         raise DataFailure(f"input {location}: not a readable Parquet file ({error})") from None
     _check_columns(location, footer, expected_columns)
-    return InputStats(path=location, rows=footer.num_rows, bytes=storage.file_size(path))
+    return InputStats(path=location, rows=footer.num_rows, bytes=storage.file_size(where))
 
 
 def _check_columns(location: str, footer: pq.FileMetaData, expected_columns: dict[str, str]) -> None:

@@ -8,7 +8,6 @@ the driver.
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pyspark.sql.types import StructType
@@ -27,10 +26,10 @@ class PartFile:
     bytes: int
 
 
-def describe_part_files(run_folder: Path) -> list[PartFile]:
+def describe_part_files(run_folder: storage.Location) -> list[PartFile]:
     return [
-        PartFile(name=path.name, rows=storage.read_parquet_footer(path).num_rows, bytes=storage.file_size(path))
-        for path in storage.list_part_files(run_folder)
+        PartFile(name=part.name, rows=storage.read_parquet_footer(part).num_rows, bytes=storage.file_size(part))
+        for part in storage.list_part_files(run_folder)
     ]
 
 
@@ -61,10 +60,10 @@ def build_manifest(
     }
 
 
-def commit(run_folder: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest last and atomically: from this moment on the run exists."""
-    storage.write_text_atomically(run_folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
+def commit(run_folder: storage.Location, manifest: dict[str, Any]) -> None:
+    """Write the manifest last and atomically (in S3: one object written after all parts): from this moment on the run exists."""
+    storage.write_text_atomically(run_folder.child(MANIFEST_FILE), json.dumps(manifest, indent=2) + "\n")
 
 
-def is_committed(run_folder: Path) -> bool:
-    return storage.exists(run_folder / MANIFEST_FILE)
+def is_committed(run_folder: storage.Location) -> bool:
+    return storage.exists(run_folder.child(MANIFEST_FILE))

@@ -5,13 +5,13 @@
 // the benchmarks and `make demo`; never a shared instance.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../../broker/lake/s3-storage.ts';
+import { minioBinaryPath, pinnedVersion } from '../../broker/tool-cache.ts';
 import { freePort } from './free-port.ts';
 
 export type MinioOptions = {
@@ -22,16 +22,12 @@ export type MinioOptions = {
 
 /** The MinIO version pinned in scripts/versions.env (the one place it is written). */
 export function minioVersion(): string {
-  const file = fileURLToPath(new URL('../../scripts/versions.env', import.meta.url));
-  const match = /^MINIO_VERSION=(\S+)\s*$/m.exec(readFileSync(file, 'utf8'));
-  if (!match) throw new Error(`${file} has no MINIO_VERSION= line`);
-  return match[1]!;
+  return pinnedVersion('MINIO_VERSION');
 }
 
 /** Where scripts/setup puts the MinIO binary: $CACHE/minio-<version>/minio, CACHE as in scripts/setup. */
 export function minioBinary(): string {
-  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sluice');
-  return join(cache, `minio-${minioVersion()}`, 'minio');
+  return minioBinaryPath(process.env);
 }
 
 export class MinioServer {

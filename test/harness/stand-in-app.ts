@@ -37,8 +37,9 @@ export async function standInAppsDir(): Promise<string> {
   return dir;
 }
 
-export function standInPipeline(name: string, policy: Record<string, unknown> = {}): Pipeline {
+export function standInPipeline(name: string, policy: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Pipeline {
   return PipelineSchema.parse({
+    ...extra,
     name,
     input: { columns: { x: 'long' } },
     parameters: { seconds: { type: 'number', default: 0 }, exit: { type: 'number', default: 0 } },

@@ -22,6 +22,7 @@ import { createMetrics } from '../../broker/metrics/metrics.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
 import { queueBoard } from '../../broker/queue/queue-board.ts';
+import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { RedisServer } from '../harness/redis-server.ts';
 
 export const salesPipeline = PipelineSchema.parse({
@@ -154,6 +155,7 @@ export class ApiTestServer {
       bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
       logger: pino({ level: 'debug' }, sink),
       ...(options.board ? { queueBoard: queueBoard(queue.queue) } : {}),
+      landings: new LandingLedger(redis, `${prefix}:landings`),
     });
     const bodies: string[] = [];
     const call = async (path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> => {

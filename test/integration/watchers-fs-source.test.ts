@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsSource, type ReadyLanding } from '../../watchers/fs-source.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
-import { FsSourceSchema } from '../../watchers/source-schema.ts';
+import { FsSourceSchema } from '../../broker/core/landing-config.ts';
 import { RedisServer } from '../harness/redis-server.ts';
 import { waitFor } from '../harness/wait-for.ts';
 

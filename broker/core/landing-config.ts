@@ -2,7 +2,7 @@
 // jobs (`batch`) and what happens to them afterwards (`after`). Validated at pipeline load
 // like the rest of the pipeline; nothing in watchers/ re-checks the shape.
 import { z } from 'zod';
-import { DurationSchema, SizeSchema } from '../broker/core/units.ts';
+import { DurationSchema, SizeSchema } from './units.ts';
 
 /** A source's stable name in ledger keys and fingerprints; defaults to one derived from its location. */
 export const SourceIdSchema = z

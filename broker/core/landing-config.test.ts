@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AfterSchema, BatchSchema, LandingConfigSchema, SourceSchema, SourcesSchema, sourceId } from './source-schema.ts';
+import { AfterSchema, BatchSchema, LandingConfigSchema, SourceSchema, SourcesSchema, sourceId } from './landing-config.ts';
 
 describe('SourceSchema', () => {
   it('fills the fs defaults of the issue', () => {

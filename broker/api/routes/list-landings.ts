@@ -1,0 +1,66 @@
+// GET /v1/landings — the landing ledger: each landed file with its state (seen, ready,
+// batched with the job id, done, quarantined with the reason), newest first, paged.
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import type { LandingRecord } from '../../../watchers/landing-ledger.ts';
+import { LANDING_STATES } from '../../../watchers/landing-keys.ts';
+import type { ApiDeps } from '../api-deps.ts';
+import type { ApiEnv } from '../api-env.ts';
+import { authResponses, protect } from '../auth.ts';
+import { problemResponse } from '../problem.ts';
+
+const QuerySchema = z.object({
+  source: z.string().min(1).max(300).optional(),
+  state: z.enum(LANDING_STATES).optional(),
+  cursor: z.string().regex(/^[\x21-\x7e]{1,300}$/, 'must be a nextCursor from a previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const LandingSchema = z
+  .object({
+    fingerprint: z.string(),
+    source: z.string(),
+    path: z.string(),
+    uri: z.string(),
+    size: z.number().int(),
+    state: z.enum(LANDING_STATES),
+    seenAt: z.string(),
+    readyAt: z.string().optional(),
+    batchedAt: z.string().optional(),
+    doneAt: z.string().optional(),
+    quarantinedAt: z.string().optional(),
+    jobId: z.string().optional(),
+    reason: z.string().optional(),
+  })
+  .openapi('Landing');
+
+const LandingPageSchema = z.object({ items: z.array(LandingSchema), nextCursor: z.string().optional() }).openapi('LandingPage');
+
+export const listLandingsRoute = createRoute({
+  method: 'get',
+  path: '/v1/landings',
+  operationId: 'listLandings',
+  tags: ['landings'],
+  summary: 'List landed files and their state',
+  ...protect('jobs:read'),
+  request: { query: QuerySchema },
+  responses: {
+    200: { description: 'A page of landings, newest first.', content: { 'application/json': { schema: LandingPageSchema } } },
+    ...authResponses,
+    422: problemResponse('An invalid filter or limit.'),
+  },
+});
+
+/** What a caller sees of a landing: its story, not the watcher's bookkeeping (inode, content sample). */
+function view(record: LandingRecord): z.infer<typeof LandingSchema> {
+  const { fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason } = record;
+  return Object.fromEntries(
+    Object.entries({ fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason }).filter(([, value]) => value !== undefined),
+  ) as z.infer<typeof LandingSchema>;
+}
+
+export function listLandings(deps: ApiDeps): RouteHandler<typeof listLandingsRoute, ApiEnv> {
+  return async (c) => {
+    const page = await deps.landings.list(c.req.valid('query'));
+    return c.json({ items: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
+  };
+}
