@@ -4,9 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isFinal, type Job } from '../../broker/core/job.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
-import { http, type Http } from '../harness/http.ts';
+import { http } from '../harness/http.ts';
 import { generateReadings } from '../harness/sample-data.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { waitFor } from '../harness/wait-for.ts';
@@ -21,12 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-const finished = (api: Http, id: string): Promise<Job> =>
-  waitFor(`job ${id} to finish`, async () => {
-    const job = await api.job(id);
-    return isFinal(job.state) ? job : undefined;
-  }, 240_000, 500);
 
 const runDirsOf = async (jobId: string) => (await readdir(env.runsDir)).filter((name) => name.startsWith(jobId));
 
@@ -60,7 +53,7 @@ describe('a worker killed with SIGKILL during await', () => {
     await new Promise((resolve) => first.once('exit', resolve));
     startWorker();
 
-    const job = await finished(client, submitted.id);
+    const job = await client.finished(submitted.id);
     expect(job.state, JSON.stringify(job.failure)).toBe('succeeded');
     expect(job.attempt).toBe(1);
     expect(job.history.filter((change) => change.state === 'launching')).toHaveLength(1);
@@ -85,7 +78,7 @@ describe('Redis restarted with jobs waiting and running', () => {
       await env.redis.restart(2_000);
 
       for (const id of ids) {
-        const job = await finished(client, id);
+        const job = await client.finished(id);
         expect(job.state, JSON.stringify(job.failure)).toBe('succeeded');
         expect(job.history.filter((change) => change.state === 'launching')).toHaveLength(1);
         expect(await runDirsOf(id)).toEqual([`${id}-1`]);

@@ -3,7 +3,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFinal, type Job } from '../../broker/core/job.ts';
 import { PipelineSchema } from '../../broker/core/pipeline.ts';
 import { loadPipelines, pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
@@ -16,12 +15,6 @@ import { waitFor } from '../harness/wait-for.ts';
 let env: SluiceEnv;
 let sluice: RunningSluice;
 let api: Http;
-
-const finished = (id: string, timeoutMs = 240_000): Promise<Job> =>
-  waitFor(`job ${id} to finish`, async () => {
-    const job = await api.job(id);
-    return isFinal(job.state) ? job : undefined;
-  }, timeoutMs, 500);
 
 beforeAll(async () => {
   env = await createSluiceEnv({ SLUICE_MAX_RUNNING: '2' });
@@ -49,7 +42,7 @@ describe('a meter-daily job over HTTP', () => {
   it('runs on local Spark, commits a manifest, and writes the aggregates DuckDB computes', async () => {
     const submitted = await api.submit({ pipeline: 'meter-daily', inputs: ['meter-readings'] });
     expect(submitted.state).toBe('queued');
-    const job = await finished(submitted.id);
+    const job = await api.finished(submitted.id);
     expect(job.state, JSON.stringify(job.failure)).toBe('succeeded');
     expect(job.history.map((change) => change.state)).toEqual(['queued', 'launching', 'running', 'succeeded']);
     expect(job.output?.rowsIn).toBe(60_000);
@@ -84,7 +77,7 @@ describe('bad landings fail the job with class data, naming the file, without re
   ])('%s', async (_name, make, named) => {
     const path = await make(env.landing);
     const submitted = await api.submit({ pipeline: 'meter-daily', inputs: [join('meter-readings', 'readings-000.parquet'), path] });
-    const job = await finished(submitted.id);
+    const job = await api.finished(submitted.id);
     expect(job.state).toBe('failed');
     expect(job.failure?.class).toBe('data');
     expect(job.failure?.message).toContain(named);
@@ -96,7 +89,7 @@ describe('bad landings fail the job with class data, naming the file, without re
 describe('a platform failure', () => {
   it('is retried with backoff up to the policy, then fails with the driver log tail', async () => {
     const submitted = await api.submit({ pipeline: 'broken-engine', inputs: ['meter-readings'] });
-    const job = await finished(submitted.id);
+    const job = await api.finished(submitted.id);
     expect(job.state).toBe('failed');
     expect(job.failure?.class).toBe('platform');
     expect(job.attempt).toBe(2);
@@ -118,7 +111,7 @@ describe('cancel', () => {
     });
     const response = await api.post(`/v1/jobs/${running.id}/cancel`);
     expect(response.status).toBe(202);
-    const job = await finished(running.id, 60_000);
+    const job = await api.finished(running.id, 60_000);
     expect(job.state).toBe('cancelled');
     expect(job.failure?.class).toBe('cancelled');
     const status = await sluice.launcher.status(job.run!);

@@ -9,7 +9,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFinal, type Job } from '../../broker/core/job.ts';
 import { buildRunSpec } from '../../broker/core/run-spec.ts';
 import { createS3Storage, type S3LakeStorage } from '../../broker/lake/s3-storage.ts';
 import { loadPipelines } from '../../broker/pipelines/load-pipelines.ts';
@@ -89,12 +88,6 @@ async function allCommandLines(): Promise<string[]> {
   return lines;
 }
 
-const finished = (id: string, timeoutMs = 240_000): Promise<Job> =>
-  waitFor(`job ${id} to finish`, async () => {
-    const job = await api.job(id);
-    return isFinal(job.state) ? job : undefined;
-  }, timeoutMs, 500);
-
 beforeAll(async () => {
   minio = await MinioServer.start();
   await minio.createBucket('lake');
@@ -142,7 +135,7 @@ describe('an S3 lake on MinIO', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
-    const job = await finished(submitted.id).finally(() => {
+    const job = await api.finished(submitted.id).finally(() => {
       watching = false;
     });
     await watcher;
