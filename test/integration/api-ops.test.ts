@@ -183,7 +183,7 @@ describe('OpenAPI and docs', () => {
     expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
-        '/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/retry',
+        '/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/retry', '/v1/landings',
         '/v1/pipelines', '/v1/pipelines/{name}', '/v1/queues', '/v1/queues/{name}/pause', '/v1/queues/{name}/resume',
       ].sort(),
     );
