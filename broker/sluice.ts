@@ -26,6 +26,7 @@ import { checkRedisDurability } from './queue/redis-durability.ts';
 import { StepWorker } from './queue/step-worker.ts';
 import { LandingLedger } from '../watchers/landing-ledger.ts';
 import { startWatchService } from '../watchers/watch-service.ts';
+import { LandingFinalizer } from '../watchers/landing-finalizer.ts';
 import { s3aJarPaths } from './tool-cache.ts';
 
 /** api: the HTTP API; worker: job steps; watch: the landing watchers (sources and batchers). */
@@ -122,6 +123,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       pollMs: config.SLUICE_AWAIT_POLL,
       slotWaitMs: 2_000,
       wake: (jobId) => queue.wake(jobId),
+      finalizer: new LandingFinalizer(ledger, pipelines, logger),
     });
     const worker = new StepWorker(steps, {
       connection,

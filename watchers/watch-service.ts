@@ -7,6 +7,7 @@ import type { Pipeline } from '../broker/core/pipeline.ts';
 import type { JobsService } from '../broker/jobs/jobs-service.ts';
 import { Batcher, type ClosedBatch } from './batcher.ts';
 import { FsSource } from './fs-source.ts';
+import { LANDING_TRIGGER } from './landing-finalizer.ts';
 import type { LandingLedger } from './landing-ledger.ts';
 
 /** Idempotency scope of watcher submits: apart from every API key's. */
@@ -71,7 +72,7 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
 
 async function submitBatch(jobs: JobsService, batch: ClosedBatch): Promise<{ jobId: string }> {
   const { job } = await jobs.submit(
-    { pipeline: batch.pipeline, inputs: batch.files.map((file) => file.uri), parameters: {}, labels: { trigger: 'landing' } },
+    { pipeline: batch.pipeline, inputs: batch.files.map((file) => file.uri), parameters: {}, labels: { trigger: LANDING_TRIGGER } },
     { idempotencyKey: batch.idempotencyKey, scope: WATCHER_SCOPE },
   );
   return { jobId: job.id };

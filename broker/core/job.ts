@@ -82,6 +82,8 @@ export const JobSchema = z.object({
   output: ManifestSummarySchema.optional(),
   /** Set by cancel while a step may be running; the next step honours it. */
   cancelRequested: z.boolean().optional(),
+  /** Set once the finish work (landing files archived or quarantined) is done for the final state. */
+  finalized: z.boolean().optional(),
   /** When the next retry of a failed stage is due (ISO time), while one is scheduled. */
   retryAt: z.string().optional(),
 });

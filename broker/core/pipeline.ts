@@ -150,6 +150,13 @@ export const PipelineSchema = z
   })
   .strict()
   .superRefine((pipeline, ctx) => {
+    // A file archived or quarantined inside a watched folder would land again, for ever.
+    for (const field of ['archive', 'quarantine'] as const) {
+      const location = pipeline.after[field];
+      if (!location) continue;
+      const inside = pipeline.sources.some((source) => source.kind === 'fs' && `${location}/`.startsWith(`${source.path.replace(/\/+$/, '')}/`));
+      if (inside) ctx.addIssue({ code: 'custom', path: ['after', field], message: 'must lie outside every watched folder' });
+    }
     const transform = pipeline.transform;
     if (!('group_by' in transform)) return;
     const known = new Set([...Object.keys(pipeline.input.columns), ...Object.keys(transform.derive)]);

@@ -21,6 +21,7 @@ import { readCommittedRun } from '../lake/manifests.ts';
 import type { LakeStorage } from '../lake/storage.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import { expandInputs } from './input-paths.ts';
+import type { JobFinalizer } from './job-finalizer.ts';
 import type { JobStore, StoredJob } from './job-store.ts';
 import type { RunSlots } from './run-slots.ts';
 
@@ -44,6 +45,8 @@ export type StepDeps = {
   slotWaitMs: number;
   /** Runs a job's delayed step now (the queue's wake). */
   wake: (jobId: string) => Promise<void>;
+  /** The finish work of final jobs (landing files), when there is any. */
+  finalizer?: JobFinalizer;
   now?: () => Date;
   random?: () => number;
 };
@@ -63,7 +66,8 @@ export class JobSteps {
     // A record this delivery wrote itself is trusted, except to end on: a retry may have
     // re-queued the job since, and only a fresh read tells.
     const stored = known && !isFinal(known.job.state) ? known : await this.deps.store.read(jobId);
-    if (!stored || isFinal(stored.job.state)) return DONE;
+    if (!stored) return DONE;
+    if (isFinal(stored.job.state)) return this.finalize(stored);
     const { job } = stored;
     if (job.cancelRequested) return this.cancel(stored);
     const pipeline = this.deps.pipelines.get(job.pipeline);
@@ -207,6 +211,16 @@ export class JobSteps {
     const recorded = job.run?.attempt === job.attempt ? job.run : undefined;
     const handle = recorded ?? (await this.deps.launcher.runsOf?.(job.id))?.find((run) => run.attempt === job.attempt);
     if (handle) await this.deps.launcher.cancel(handle);
+  }
+
+  /** The finish work of a final job, once: run, then recorded (a crash in between runs it again). */
+  private async finalize(stored: StoredJob): Promise<StepOutcome> {
+    const { job } = stored;
+    if (job.finalized || !this.deps.finalizer?.appliesTo(job)) return DONE;
+    await this.deps.finalizer.finalize(job);
+    // Losing this write means the job changed (a retry re-queued it): the next step decides.
+    const written = await this.deps.store.compareAndSet(stored, { ...job, finalized: true });
+    return written ? DONE : { kind: 'continue' };
   }
 
   /** Gives back the job's slot and wakes the most urgent jobs waiting for one. */

@@ -151,7 +151,7 @@ export class JobsService {
     const retried = await store.update(id, (current) => {
       if (current.state !== 'failed' && current.state !== 'cancelled') return undefined;
       const attempt = current.attempt + 1;
-      const { failure: _failure, cancelRequested: _cancel, retryAt: _retryAt, run: _run, ...rest } = current;
+      const { failure: _failure, cancelRequested: _cancel, retryAt: _retryAt, run: _run, finalized: _finalized, ...rest } = current;
       return transition(rest as Job, 'queued', this.now(), 'retried by request', { attempt, maxAttempts: attempt + allowance - 1 });
     });
     if (!retried || retried.state !== 'queued') throw new ConflictError('job-not-retryable', `job ${id} changed state; try again`);

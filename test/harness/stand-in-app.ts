@@ -3,6 +3,7 @@
 // priorities, shutdown, retention, the CLI). It starts no SparkSession, so a run takes a few
 // seconds; it obeys the run spec's parameters: sleep `seconds`, then exit with `exit`
 // (after a failure line), or commit an empty run with its manifest, as the real app does.
+// An input whose name holds "corrupt" fails the run with class data, naming that input.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,10 @@ spec = json.load(open(sys.argv[sys.argv.index("--spec") + 1]))
 p = spec["parameters"]
 print(f"stand-in run job={spec['job_id']} attempt={spec['attempt']}", flush=True)
 time.sleep(float(p.get("seconds", 0)))
+corrupt = [i for i in spec["inputs"] if "corrupt" in os.path.basename(i)]
+if corrupt:
+    print("SLUICE_FAILURE " + json.dumps({"class": "data", "message": f"input {corrupt[0]}: not a Parquet file"}), file=sys.stderr, flush=True)
+    sys.exit(65)
 code = int(p.get("exit", 0))
 if code:
     print("SLUICE_FAILURE " + json.dumps({"class": "data", "message": "stand-in failure"}), file=sys.stderr, flush=True)

@@ -1,7 +1,7 @@
 // Landings start jobs by themselves: files written into a watched folder become one job per
 // batch, once, whatever restarts or how many watchers there are. Real Redis, real folders,
 // the real local launcher with the stand-in app.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFinal, type Job } from '../../broker/core/job.ts';
@@ -13,17 +13,27 @@ import { waitFor } from '../harness/wait-for.ts';
 
 let env: SluiceEnv;
 let drop: string;
+let curated: string;
+let archive: string;
+let quarantine: string;
 let pipelines: PipelineRegistry;
 const running: RunningSluice[] = [];
 
 beforeAll(async () => {
   env = await createSluiceEnv({ SLUICE_SPARK_APPS_DIR: await standInAppsDir(), SLUICE_AWAIT_POLL: '500ms' });
   drop = join(env.landing, 'drop');
+  curated = join(env.landing, 'curated');
+  archive = join(env.dir, 'archive');
+  quarantine = join(env.dir, 'quarantine');
   await mkdir(drop, { recursive: true });
+  await mkdir(curated, { recursive: true });
+  const watched = (path: string) => ({ kind: 'fs', path, ready: { rule: 'stable', quiet: '400ms' }, rescan: '2s' });
   pipelines = pipelineRegistry([
-    standInPipeline('landed', {}, {
-      sources: [{ kind: 'fs', path: drop, ready: { rule: 'stable', quiet: '400ms' }, rescan: '2s' }],
+    standInPipeline('landed', {}, { sources: [watched(drop)], batch: { max_files: 3, max_wait: '1500ms' } }),
+    standInPipeline('curated', {}, {
+      sources: [watched(curated)],
       batch: { max_files: 3, max_wait: '1500ms' },
+      after: { on_success: 'archive', archive, quarantine },
     }),
   ]);
 });
@@ -43,12 +53,14 @@ async function start(roles: Roles): Promise<RunningSluice> {
 }
 
 /** Lands a file as a producer would: written under a temporary name, then renamed. */
-async function land(name: string, content: string): Promise<void> {
-  await writeFile(join(drop, `${name}.tmp`), content);
-  await rename(join(drop, `${name}.tmp`), join(drop, name));
+async function land(name: string, content: string, folder = drop): Promise<void> {
+  await writeFile(join(folder, `${name}.tmp`), content);
+  await rename(join(folder, `${name}.tmp`), join(folder, name));
 }
 
-const allJobs = async (sluice: RunningSluice): Promise<Job[]> => (await sluice.jobs.list({ pipeline: 'landed', limit: 200 })).items;
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+const allJobs = async (sluice: RunningSluice, pipeline = 'landed'): Promise<Job[]> => (await sluice.jobs.list({ pipeline, limit: 200 })).items;
 
 describe('a watched folder', () => {
   it('turns landed files into one job per batch, lists them as landings, and never starts a second job for them', async () => {
@@ -68,9 +80,9 @@ describe('a watched folder', () => {
     const listed = await fetch(`http://127.0.0.1:${sluice.port}/v1/landings?limit=10`, { headers: { authorization: `Bearer ${env.apiKey}` } });
     const landings = ((await listed.json()) as { items: Array<{ path: string; state: string; jobId?: string }> }).items;
     expect(landings.map((landing) => [landing.path, landing.state, landing.jobId]).sort()).toEqual([
-      ['a.parquet', 'batched', job!.id],
-      ['b.parquet', 'batched', job!.id],
-      ['c.parquet', 'batched', job!.id],
+      ['a.parquet', 'done', job!.id],
+      ['b.parquet', 'done', job!.id],
+      ['c.parquet', 'done', job!.id],
     ]);
 
     // Restarted over the same folder: the ledger knows every file, so no new job.
@@ -104,5 +116,30 @@ describe('a watched folder', () => {
     expect(inputs.length).toBe(new Set(inputs).size);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect((await allJobs(first)).length - before).toBe(jobs.length);
+  });
+
+  it('quarantines the file a data failure names, batches the others again, and archives them when their job succeeds', async () => {
+    const sluice = await start({ api: false, worker: true, watch: true });
+    await land('good-1.parquet', 'good one', curated);
+    await land('good-2.parquet', 'good two', curated);
+    await land('corrupt.parquet', 'not parquet at all', curated);
+    const jobs = await waitFor('a failed job and a succeeded one', async () => {
+      const current = await allJobs(sluice, 'curated');
+      return current.some((job) => job.state === 'failed') && current.some((job) => job.state === 'succeeded') ? current : undefined;
+    }, 60_000);
+    const failed = jobs.find((job) => job.state === 'failed')!;
+    const succeeded = jobs.find((job) => job.state === 'succeeded')!;
+    expect(failed.failure?.class).toBe('data');
+    expect(failed.inputs).toHaveLength(3);
+    expect(succeeded.inputs.sort()).toEqual([join(curated, 'good-1.parquet'), join(curated, 'good-2.parquet')]);
+
+    const quarantined = join(quarantine, 'corrupt.parquet');
+    await waitFor('the files to move', async () => ((await exists(join(archive, 'good-2.parquet'))) && (await exists(quarantined)) ? true : undefined), 30_000);
+    expect(await readFile(quarantined, 'utf8')).toBe('not parquet at all');
+    expect(await readFile(`${quarantined}.reason.txt`, 'utf8')).toContain(`${join(curated, 'corrupt.parquet')}: not a Parquet file`);
+    expect(await readFile(join(archive, 'good-1.parquet'), 'utf8')).toBe('good one');
+    expect(await readdir(curated)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await allJobs(sluice, 'curated')).toHaveLength(2);
   });
 });

@@ -1,0 +1,91 @@
+// The finish work of a job that came from landings (labels.trigger = landing), run by the
+// worker once the job is final:
+// - succeeded: each file is archived, deleted or kept (pipeline `after.on_success`), and
+//   its landing becomes done;
+// - failed with class `data`: the file the failure names is moved to the quarantine folder
+//   with a reason file beside it and its landing is quarantined; the batch's other files go
+//   back to ready, and the watchers batch them again without it;
+// - anything else (a platform failure after its retries, a cancel): the files stay batched
+//   to that job, for an operator to retry it.
+// Every step is safe to repeat: a file already moved is skipped, ledger moves are from-state checked.
+import { access, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Job } from '../broker/core/job.ts';
+import type { After } from '../broker/core/landing-config.ts';
+import type { JobFinalizer } from '../broker/jobs/job-finalizer.ts';
+import type { PipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
+import type { LandingLedger, LandingRecord } from './landing-ledger.ts';
+
+export const LANDING_TRIGGER = 'landing';
+
+export class LandingFinalizer implements JobFinalizer {
+  constructor(
+    private readonly ledger: Pick<LandingLedger, 'jobLandings' | 'markDone' | 'quarantine' | 'release'>,
+    private readonly pipelines: PipelineRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  appliesTo(job: Job): boolean {
+    return job.labels.trigger === LANDING_TRIGGER;
+  }
+
+  async finalize(job: Job): Promise<void> {
+    const landings = (await this.ledger.jobLandings(job.id)).filter((landing) => landing.state === 'batched');
+    const after = this.pipelines.get(job.pipeline)?.after;
+    if (landings.length === 0 || !after) return;
+    const log = this.logger.child({ jobId: job.id, pipeline: job.pipeline });
+    if (job.state === 'succeeded') {
+      for (const landing of landings) await this.afterSuccess(after, landing, log);
+      await this.ledger.markDone(landings.map((landing) => landing.fingerprint));
+      log.info({ files: landings.length, action: after.on_success }, 'landings done');
+    } else if (job.state === 'failed' && job.failure?.class === 'data') {
+      // The failure names the bad file; when it names none of the batch's, all are suspect
+      // rather than any silently passed over.
+      const named = landings.filter((landing) => job.failure!.message.includes(landing.uri));
+      const bad = named.length > 0 ? named : landings;
+      const reason = job.failure.message;
+      for (const landing of bad) await this.quarantineFile(after, landing, reason, job, log);
+      await this.ledger.quarantine(bad.map((landing) => landing.fingerprint), reason);
+      const good = landings.filter((landing) => !bad.includes(landing));
+      await this.ledger.release(good.map((landing) => landing.fingerprint));
+      log.warn({ quarantined: bad.length, released: good.length }, 'landings quarantined after a data failure');
+    }
+  }
+
+  private async afterSuccess(after: After, landing: LandingRecord, log: Logger): Promise<void> {
+    if (after.on_success === 'delete') {
+      await rm(landing.uri, { force: true });
+    } else if (after.on_success === 'archive' && after.archive) {
+      if (!this.onDisk(after.archive, log)) return;
+      await moveFile(landing.uri, join(after.archive, landing.path));
+    }
+  }
+
+  private async quarantineFile(after: After, landing: LandingRecord, reason: string, job: Job, log: Logger): Promise<void> {
+    if (!after.quarantine || !this.onDisk(after.quarantine, log)) return;
+    const target = join(after.quarantine, landing.path);
+    await moveFile(landing.uri, target);
+    await writeFile(`${target}.reason.txt`, `job ${job.id} (attempt ${job.attempt}) failed with class data:\n${reason}\n`);
+  }
+
+  /** Folders only for now; s3:// archive and quarantine locations come with the S3 source. */
+  private onDisk(location: string, log: Logger): boolean {
+    if (location.startsWith('/')) return true;
+    log.warn({ location }, 'archive and quarantine on S3 are not supported yet; file kept in place');
+    return false;
+  }
+}
+
+/** Moves a file (rename, or copy and delete across file systems); a file already moved is left alone. */
+async function moveFile(from: string, to: string): Promise<void> {
+  if (!(await access(from).then(() => true, () => false))) return;
+  await mkdir(dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to);
+    await rm(from);
+  }
+}
