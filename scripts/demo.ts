@@ -1,27 +1,50 @@
 // `make demo`: Sluice's main job on its embedded defaults, on this machine alone. It starts
-// Redis (AOF on) in .sluice/demo, generates 2 million meter readings as Parquet (once),
-// starts `sluice serve`, submits the meter-daily pipeline over HTTP, follows it with
-// progress lines, and prints what came out. Exits 0 when the job succeeded.
+// Redis (AOF on) and MinIO (the S3 lake) in .sluice/demo, generates 2 million meter
+// readings as Parquet (once), starts `sluice serve` watching a landing folder, lands the
+// files there as a producer would, follows the job they start with progress lines, and
+// prints what came out. Exits 0 when the job succeeded.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { formatApiKeyEntry, newApiKey } from '../broker/api/auth.ts';
 import { ApiClient } from '../broker/cli/api-client.ts';
 import { followJob } from '../broker/cli/follow-job.ts';
-import { createFsStorage } from '../broker/lake/fs-storage.ts';
+import type { Job } from '../broker/core/job.ts';
 import { readCommittedRun } from '../broker/lake/manifests.ts';
+import { openLake } from '../broker/lake/open-lake.ts';
 import { readRunRows } from '../broker/lake/run-rows.ts';
 import { freePort } from '../test/harness/free-port.ts';
+import { MinioServer } from '../test/harness/minio-server.ts';
 import { RedisServer } from '../test/harness/redis-server.ts';
 
 const ROWS = 2_000_000;
 const FILES = 4;
 const root = resolve('.sluice/demo');
-const landing = join(root, 'landing');
-const lakeUri = pathToFileURL(join(root, 'lake')).href;
+const samples = join(root, 'samples');
+const landingRoot = join(root, 'landing');
+const watched = join(landingRoot, 'meter-readings');
+const pipelinesDir = join(root, 'pipelines');
+const LAKE_URI = 's3://lake/';
 const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
+
+/** The example pipeline, watching the demo's landing folder and archiving what it read. */
+async function writeDemoPipeline(): Promise<void> {
+  const pipeline = parseYaml(await readFile('examples/pipelines/meter-daily.yaml', 'utf8')) as Record<string, unknown>;
+  pipeline.sources = [{ kind: 'fs', path: watched, ready: { rule: 'stable', quiet: '1s' } }];
+  pipeline.batch = { max_files: FILES, max_wait: '10s' };
+  pipeline.after = { on_success: 'archive', archive: join(root, 'archive'), quarantine: join(root, 'quarantine') };
+  await mkdir(pipelinesDir, { recursive: true });
+  await writeFile(join(pipelinesDir, 'meter-daily.yaml'), toYaml(pipeline));
+}
+
+/** Lands a file the way a producer should: written under a temporary name, then renamed. */
+async function land(file: string): Promise<void> {
+  const name = file.split('/').at(-1)!;
+  await copyFile(file, join(watched, `${name}.tmp`));
+  await rename(join(watched, `${name}.tmp`), join(watched, name));
+}
 
 async function run(command: string, args: string[]): Promise<void> {
   const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -52,22 +75,27 @@ function formatRow(row: Record<string, unknown>): string {
 }
 
 async function main(): Promise<number> {
-  await mkdir(landing, { recursive: true });
-  const readings = join(landing, 'meter-readings');
-  if (!existsSync(join(readings, `readings-${String(FILES - 1).padStart(3, '0')}.parquet`))) {
+  if (!existsSync(join(samples, `readings-${String(FILES - 1).padStart(3, '0')}.parquet`))) {
     say(`generating ${ROWS.toLocaleString('en')} meter readings in ${FILES} Parquet files`);
-    await run('.venv/bin/python', ['examples/generate_meter_readings.py', '--out', readings, '--rows', String(ROWS), '--files', String(FILES)]);
+    await run('.venv/bin/python', ['examples/generate_meter_readings.py', '--out', samples, '--rows', String(ROWS), '--files', String(FILES)]);
   } else {
-    say(`sample data already in ${readings}`);
+    say(`sample data already in ${samples}`);
   }
+  // Each demo starts from an empty landing folder, archive and S3 lake.
+  for (const dir of [landingRoot, join(root, 'archive'), join(root, 'quarantine'), join(root, 'minio'), join(root, 'redis')]) await rm(dir, { recursive: true, force: true });
+  await mkdir(watched, { recursive: true });
+  await writeDemoPipeline();
 
-  say('starting redis-server (AOF on, noeviction)');
+  say('starting redis-server (AOF on, noeviction) and MinIO (the S3 lake)');
   const redis = await RedisServer.start({ dir: join(root, 'redis') });
+  const minio = await MinioServer.start({ dir: join(root, 'minio') });
+  await minio.createBucket('lake');
   const apiKey = newApiKey();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = openSync(join(root, 'sluice.log'), 'a');
-  say(`starting sluice serve on ${url} (log: ${join(root, 'sluice.log')})`);
+  say(`starting sluice serve on ${url}, watching ${watched} (log: ${join(root, 'sluice.log')})`);
+  const s3 = minio.settings;
   const sluice = spawn(process.execPath, ['broker/bin/sluice.js', 'serve'], {
     stdio: ['ignore', log, log],
     env: {
@@ -75,8 +103,12 @@ async function main(): Promise<number> {
       SLUICE_REDIS_URL: redis.url,
       SLUICE_API_PORT: String(port),
       SLUICE_API_KEYS: formatApiKeyEntry('demo', ['admin'], apiKey),
-      SLUICE_LAKE_URI: lakeUri,
-      SLUICE_LANDING_ROOTS: landing,
+      SLUICE_PIPELINES_DIR: pipelinesDir,
+      SLUICE_LAKE_URI: LAKE_URI,
+      SLUICE_S3_ENDPOINT: s3.endpoint!,
+      SLUICE_S3_ACCESS_KEY_ID: s3.accessKeyId!,
+      SLUICE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey!,
+      SLUICE_LANDING_ROOTS: landingRoot,
       SLUICE_RUNS_DIR: join(root, 'runs'),
       SLUICE_AWAIT_POLL: '2s',
     },
@@ -84,13 +116,15 @@ async function main(): Promise<number> {
   try {
     await waitForHealth(url, sluice);
     const client = new ApiClient(url, apiKey);
-    const started = Date.now();
-    const submitted = await client.submit({ pipeline: 'meter-daily', inputs: ['meter-readings'], parameters: {}, labels: { source: 'demo' } });
-    say(`submitted job ${submitted.id} (POST /v1/jobs); following it`);
-    const job = await followJob(client, submitted.id, { print: (line) => process.stdout.write(`  ${line}\n`) });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const landedAt = Date.now();
+    for (const file of (await readdir(samples)).filter((name) => name.endsWith('.parquet')).sort()) await land(join(samples, file));
+    say(`landed ${FILES} files in ${watched}; waiting for the watcher to start a job`);
+    const queued = await waitForJob(url, apiKey);
+    say(`job ${queued.id} queued ${Date.now() - landedAt} ms after the last file landed; following it`);
+    const job = await followJob(client, queued.id, { print: (line) => process.stdout.write(`  ${line}\n`) });
+    const seconds = ((Date.now() - landedAt) / 1000).toFixed(1);
 
-    process.stdout.write(`\njob ${job.id}: ${job.state} in ${seconds} s (attempt ${job.attempt})\n`);
+    process.stdout.write(`\njob ${job.id}: ${job.state} in ${seconds} s from landing (attempt ${job.attempt})\n`);
     process.stdout.write('state history:\n');
     for (const change of job.history) process.stdout.write(`  ${change.at}  ${change.state.padEnd(9)} ${change.reason ?? ''}\n`);
     if (job.state !== 'succeeded' || !job.output) {
@@ -99,18 +133,53 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`rows read:    ${job.output.rowsIn.toLocaleString('en')}\n`);
     process.stdout.write(`rows written: ${job.output.rowsOut.toLocaleString('en')}\n`);
-    process.stdout.write(`lake run:     ${job.output.runUri} (${job.output.files} files, ${job.output.bytes} bytes)\n`);
-    const lake = createFsStorage(lakeUri);
-    const manifest = await readCommittedRun(lake, job.output.table, job.id, job.attempt);
-    if (!manifest) throw new Error('the job succeeded but its run has no manifest');
-    const rows = await readRunRows(lake, manifest, 5);
-    process.stdout.write('first aggregate rows:\n');
-    for (const row of rows) process.stdout.write(`  ${formatRow(row)}\n`);
+    process.stdout.write(`lake run:     ${job.output.runUri} (${job.output.files} files, ${job.output.bytes} bytes, on MinIO)\n`);
+    const lake = openLake(LAKE_URI, s3);
+    try {
+      const manifest = await readCommittedRun(lake, job.output.table, job.id, job.attempt);
+      if (!manifest) throw new Error('the job succeeded but its run has no manifest');
+      const rows = await readRunRows(lake, manifest, 5);
+      process.stdout.write('first aggregate rows:\n');
+      for (const row of rows) process.stdout.write(`  ${formatRow(row)}\n`);
+    } finally {
+      lake.close?.();
+    }
+    const landings = await waitForLandingsDone(url, apiKey, job.id);
+    process.stdout.write(`landings:     ${landings.map((landing) => `${landing.path} ${landing.state}`).join(', ')} (archived to ${join(root, 'archive')})\n`);
     return 0;
   } finally {
     sluice.kill('SIGTERM');
     await new Promise((done) => (sluice.exitCode !== null ? done(null) : sluice.once('exit', done)));
+    await minio.stop();
     await redis.stop();
+  }
+}
+
+type Landing = { path: string; state: string; jobId?: string };
+
+async function getJson<T>(url: string, apiKey: string): Promise<T> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function waitForJob(url: string, apiKey: string): Promise<Job> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const page = await getJson<{ items: Job[] }>(`${url}/v1/jobs?pipeline=meter-daily&limit=1`, apiKey);
+    if (page.items[0]) return page.items[0];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no job started within 120 s of the landing');
+}
+
+/** The landings of the job once their finish work is done (archived, marked done). */
+async function waitForLandingsDone(url: string, apiKey: string, jobId: string): Promise<Landing[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const landings = (await getJson<{ items: Landing[] }>(`${url}/v1/landings?limit=50`, apiKey)).items.filter((landing) => landing.jobId === jobId);
+    if ((landings.length > 0 && landings.every((landing) => landing.state === 'done')) || Date.now() > deadline) return landings;
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
