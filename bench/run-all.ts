@@ -1,9 +1,10 @@
 // `make bench`: every benchmark, one after another (they share a 2-core machine), each
 // printing its figures as `BENCH <name> <value> <unit>` lines.
 import { brokerOverhead } from './broker-overhead.ts';
+import { landingWatch } from './landing-watch.ts';
 import { sparkOverhead } from './spark-overhead.ts';
 
-const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead };
+const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch };
 const only = process.argv.slice(2);
 
 for (const [name, run] of Object.entries(benchmarks)) {

@@ -77,9 +77,21 @@ describe('loadConfig', () => {
     ['SLUICE_REDIS_URL', 'not a url'],
     ['SLUICE_QUEUE_PREFIX', 'Sluice'],
     ['SLUICE_URL', 'localhost'],
+    ['SLUICE_S3_LANDING_ROOTS', 's3://Bad_Bucket/x'],
+    ['SLUICE_S3_LANDING_ROOTS', 's3://landing/a/../b'],
+    ['SLUICE_S3_LANDING_ROOTS', '/data/landing'],
   ])('refuses %s=%j, naming the variable', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toMatch(new RegExp(`^ {2}${name}: `, 'm'));
+  });
+
+  it('parses S3 landing roots as folders', () => {
+    expect(loadConfig({}).SLUICE_S3_LANDING_ROOTS).toEqual([]);
+    expect(loadConfig({ SLUICE_S3_LANDING_ROOTS: 's3://landing/harp, s3://inbox/, s3://drop/a/b/' }).SLUICE_S3_LANDING_ROOTS).toEqual([
+      { bucket: 'landing', prefix: 'harp/' },
+      { bucket: 'inbox', prefix: '' },
+      { bucket: 'drop', prefix: 'a/b/' },
+    ]);
   });
 
   it('names every wrong setting at once', () => {

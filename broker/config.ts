@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './core/errors.ts';
 import { DurationSchema, SizeSchema } from './core/units.ts';
+import { parseS3Root, type S3Root } from './jobs/input-paths.ts';
 import type { S3Settings } from './lake/s3-storage.ts';
 
 const csv = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
@@ -40,6 +41,21 @@ export const ConfigSchema = z.object({
   SLUICE_S3_ACCESS_KEY_ID: z.string().optional(),
   SLUICE_S3_SECRET_ACCESS_KEY: z.string().optional(),
   SLUICE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  /** ","-separated s3://bucket/prefix roots that s3:// job inputs may name, besides the pipelines' s3 sources. */
+  SLUICE_S3_LANDING_ROOTS: z
+    .string()
+    .transform((text, ctx): S3Root[] => {
+      const roots: S3Root[] = [];
+      for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+        try {
+          roots.push(parseS3Root(part));
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }
+      return roots;
+    })
+    .default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** For the CLI client commands (submit, status, logs, cancel). */
   SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),

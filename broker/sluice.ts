@@ -53,6 +53,7 @@ export type RunningSluice = {
   lake: LakeStorage;
   launcher: Launcher;
   pipelines: PipelineRegistry;
+  landings: LandingLedger;
   /** The port the API listens on (useful when SLUICE_API_PORT is 0). */
   port?: number;
   close(): Promise<void>;
@@ -101,12 +102,12 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       s3aJars: s3aJarPaths(childProcessEnv()),
       logger,
     });
-  const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS });
-  const ledger = new LandingLedger(redis, `${config.SLUICE_QUEUE_PREFIX}:landings`);
+  const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS });
+  const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX);
   const closers: Array<() => Promise<void> | void> = [];
 
   if (roles.watch) {
-    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger });
+    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger, s3: { settings: s3Settings(config), redis } });
     closers.push(() => watchers.close());
   }
 
@@ -189,6 +190,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     lake,
     launcher,
     pipelines,
+    landings: ledger,
     ...(port !== undefined ? { port } : {}),
     async close() {
       for (const close of closers) await close();

@@ -89,7 +89,9 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     this.include = globMatcher(config.include);
     this.isTemporary = temporaryNameMatcher(config.ready.temp);
     this.now = options.now ?? Date.now;
-    this.tickMs = options.tickMs ?? Math.min(250, Math.max(20, Math.floor(config.ready.quiet / 4)));
+    // A tenth of the quiet period: a ready file waits at most that past its quiet time. Cheap,
+    // since a tick stops at the first candidate not yet due.
+    this.tickMs = options.tickMs ?? Math.min(250, Math.max(20, Math.floor(config.ready.quiet / 10)));
     this.concurrency = options.concurrency ?? 16;
   }
 

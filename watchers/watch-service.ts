@@ -2,13 +2,18 @@
 // batcher per pipeline, feeding jobs.submit() — the same entry point as the API — with an
 // idempotency key derived from the batch's fingerprints. Several Sluice processes may run
 // it over the same folders: the ledger's claims make them agree without a leader.
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ConfigError } from '../broker/core/errors.ts';
 import type { Pipeline } from '../broker/core/pipeline.ts';
 import type { JobsService } from '../broker/jobs/jobs-service.ts';
+import { createS3Client, type S3Settings } from '../broker/lake/s3-storage.ts';
 import { Batcher, type ClosedBatch } from './batcher.ts';
 import { FsSource } from './fs-source.ts';
 import { LANDING_TRIGGER } from './landing-finalizer.ts';
 import type { LandingLedger } from './landing-ledger.ts';
+import { redisCursorStore, S3Source } from './s3-source.ts';
 
 /** Idempotency scope of watcher submits: apart from every API key's. */
 const WATCHER_SCOPE = 'watcher';
@@ -21,14 +26,17 @@ export type WatchServiceOptions = {
   pipelines: readonly Pipeline[];
   jobs: JobsService;
   logger: Logger;
+  /** Needed when a pipeline has s3 sources: how to reach S3, and the Redis for their listing cursors. */
+  s3?: { settings: S3Settings; redis: Redis };
 };
 
 export type WatchService = { close(): Promise<void> };
 
 export async function startWatchService(options: WatchServiceOptions): Promise<WatchService> {
   const { ledger } = options;
-  const sources: FsSource[] = [];
+  const sources: Array<FsSource | S3Source> = [];
   const batchers: Batcher[] = [];
+  let s3Client: S3Client | undefined;
   for (const pipeline of options.pipelines) {
     if (pipeline.sources.length === 0) continue;
     const log = options.logger.child({ pipeline: pipeline.name });
@@ -41,11 +49,14 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
     });
     batchers.push(batcher);
     for (const config of pipeline.sources) {
-      if (config.kind !== 'fs') {
-        log.warn({ bucket: config.bucket }, 's3 sources are not watched yet; skipping');
-        continue;
+      let source: FsSource | S3Source;
+      if (config.kind === 's3') {
+        if (!options.s3) throw new ConfigError(`pipeline "${pipeline.name}" watches s3://${config.bucket}/${config.prefix} but the watch service was given no S3 settings`);
+        s3Client ??= createS3Client(options.s3.settings);
+        source = new S3Source({ config, client: s3Client, ledger, cursor: redisCursorStore(options.s3.redis, ledger.keys.base), log });
+      } else {
+        source = new FsSource({ config, ledger, log });
       }
-      const source = new FsSource({ config, ledger, log });
       source.on('ready', (landing) => void batcher.add(landing).catch((error: Error) => log.error({ err: error.message }, 'batching failed')));
       source.on('error', (error) => log.error({ err: error.message }, 'watcher error'));
       await source.start();
@@ -66,6 +77,7 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
       clearInterval(tick);
       clearInterval(recover);
       await Promise.all(sources.map((source) => source.close()));
+      s3Client?.destroy();
     },
   };
 }

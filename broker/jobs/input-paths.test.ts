@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors.ts';
-import { confineInputs, expandInputs } from './input-paths.ts';
+import { confineInputs, expandInputs, s3LandingRoots } from './input-paths.ts';
 
 function refusal(run: () => unknown): UserError {
   let thrown: unknown;
@@ -74,6 +74,44 @@ describe('confineInputs', () => {
   });
 });
 
+describe('confineInputs with s3:// inputs', () => {
+  const roots = ['/data/landing'];
+  const s3Roots = s3LandingRoots([{ sources: [{ kind: 'fs' }, { kind: 's3', bucket: 'landing', prefix: 'harp/' }] }], [{ bucket: 'inbox', prefix: 'in/' }]);
+
+  it('keeps objects under the pipelines\' s3 sources and the configured S3 roots as given, beside local inputs', () => {
+    expect(confineInputs(['s3://landing/harp/2024/a.parquet', 'a.parquet', 's3://inbox/in/b.parquet'], roots, 'inputs', s3Roots)).toEqual([
+      's3://landing/harp/2024/a.parquet',
+      '/data/landing/a.parquet',
+      's3://inbox/in/b.parquet',
+    ]);
+  });
+
+  it('refuses objects outside the S3 roots, with a field path per input', () => {
+    const error = refusal(() =>
+      confineInputs(['s3://landing/harp/ok.parquet', 's3://landing/other/x.parquet', 's3://elsewhere/harp/x.parquet', 's3://inbox/in-evil/x.parquet'], roots, 'inputs', s3Roots),
+    );
+    expect(error.details.map((detail) => detail.path)).toEqual(['inputs.1', 'inputs.2', 'inputs.3']);
+    expect(error.details[0]!.message).toContain('outside the S3 landing roots');
+  });
+
+  it('refuses S3 folders, dot segments, s3a:// and bad buckets, saying why', () => {
+    const error = refusal(() =>
+      confineInputs(['s3://landing/harp/', 's3://landing', 's3://landing/harp/../secret.parquet', 's3a://landing/harp/a.parquet', 's3://Bad_Bucket/harp/a.parquet'], roots, 'inputs', s3Roots),
+    );
+    expect(error.details.map((detail) => detail.message)).toEqual([
+      expect.stringContaining('names an S3 folder'),
+      expect.stringContaining('names an S3 folder'),
+      expect.stringContaining('".." part'),
+      expect.stringContaining('write S3 inputs as s3://bucket/key'),
+      expect.stringContaining('not an s3://bucket/key URI'),
+    ]);
+  });
+
+  it('refuses every s3:// input when no S3 root is configured', () => {
+    expect(refusal(() => confineInputs(['s3://landing/harp/a.parquet'], roots)).details).toHaveLength(1);
+  });
+});
+
 describe('expandInputs', () => {
   let base: string;
   let root: string;
@@ -130,6 +168,14 @@ describe('expandInputs', () => {
     await touch(join(root, 'r/a.parquet'));
     await touch(join(root, 'r/b.parquet'));
     expect(await expandInputs([join(root, 'r/a.parquet'), join(root, 'r')], [root])).toEqual([join(root, 'r/a.parquet'), join(root, 'r/b.parquet')]);
+  });
+
+  it('keeps s3:// objects as they are, among local files', async () => {
+    await touch(join(root, 'a.parquet'));
+    expect(await expandInputs(['s3://landing/harp/x.parquet', join(root, 'a.parquet'), 's3://landing/harp/x.parquet'], [root])).toEqual([
+      's3://landing/harp/x.parquet',
+      join(root, 'a.parquet'),
+    ]);
   });
 
   it('keeps a path that does not exist, for the Spark app to report', async () => {

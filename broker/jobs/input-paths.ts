@@ -1,9 +1,60 @@
 // Input paths are confined to the configured landing roots: a request may name files and
 // folders under a root, and nothing else on the machine (no "..", no symlink out).
+//
+// S3 inputs (`s3://bucket/key`) are confined the same way to the S3 landing roots: the
+// pipelines' s3 sources (bucket + prefix, as they list it) and SLUICE_S3_LANDING_ROOTS. An
+// S3 input names one object; an S3 "folder" (a key ending in '/', or a bare bucket) is
+// refused, since expanding it would take a listing at launch (name the objects instead).
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, type ErrorDetail } from '../core/errors.ts';
+
+/** An S3 landing root: objects of `bucket` whose key starts with `prefix` ('' for the whole bucket). */
+export type S3Root = { bucket: string; prefix: string };
+
+const S3_INPUT = /^s3:\/\/([^/]*)(?:\/(.*))?$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * Parses `s3://bucket/prefix` for SLUICE_S3_LANDING_ROOTS. A non-empty prefix is a folder:
+ * "s3://landing/harp" and "s3://landing/harp/" both allow keys under "harp/" only.
+ */
+export function parseS3Root(uri: string): S3Root {
+  const match = S3_INPUT.exec(uri.trim());
+  if (!match || !BUCKET.test(match[1]!) || match[1]!.includes('..')) throw new Error(`"${uri}" is not an s3://bucket/prefix URI`);
+  const prefix = (match[2] ?? '').replace(/\/+$/, '');
+  if (prefix !== '' && prefix.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new Error(`"${uri}": the prefix has empty, "." or ".." parts`);
+  }
+  return { bucket: match[1]!, prefix: prefix === '' ? '' : `${prefix}/` };
+}
+
+/** The S3 roots of the pipelines' s3 sources (prefixes exactly as the sources list them) followed by `extra`. */
+export function s3LandingRoots(pipelines: ReadonlyArray<{ sources: ReadonlyArray<{ kind: string; bucket?: string; prefix?: string }> }>, extra: readonly S3Root[] = []): S3Root[] {
+  const fromSources = pipelines.flatMap((pipeline) =>
+    pipeline.sources.flatMap((source) => (source.kind === 's3' && source.bucket !== undefined ? [{ bucket: source.bucket, prefix: source.prefix ?? '' }] : [])),
+  );
+  return [...fromSources, ...extra];
+}
+
+/** Why an s3:// input is refused, or undefined when it names one object under an S3 root. */
+function s3Refusal(input: string, roots: readonly S3Root[]): string | undefined {
+  const match = S3_INPUT.exec(input);
+  const bucket = match?.[1] ?? '';
+  const key = match?.[2] ?? '';
+  if (!match || !BUCKET.test(bucket)) return `"${input}" is not an s3://bucket/key URI`;
+  if (key === '' || key.endsWith('/')) return `"${input}" names an S3 folder; S3 inputs must name objects (s3://bucket/key), not prefixes`;
+  if (key.startsWith('/') || key.includes('\0') || key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return `"${input}" has an empty, "." or ".." part in its key`;
+  }
+  if (!roots.some((root) => root.bucket === bucket && key.startsWith(root.prefix))) {
+    return `"${input}" is outside the S3 landing roots (the pipelines' s3 sources and SLUICE_S3_LANDING_ROOTS)`;
+  }
+  return undefined;
+}
+
+const isS3 = (input: string): boolean => /^s3a?:\/\//i.test(input);
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
@@ -11,10 +62,18 @@ function isInside(root: string, path: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
-/** Resolves request inputs (relative ones against the first root) and refuses any outside the roots. */
-export function confineInputs(inputs: string[], roots: readonly string[], field = 'inputs'): string[] {
+/**
+ * Resolves request inputs (relative ones against the first root) and refuses any outside the
+ * roots; s3:// inputs are kept as given once inside an S3 root.
+ */
+export function confineInputs(inputs: string[], roots: readonly string[], field = 'inputs', s3Roots: readonly S3Root[] = []): string[] {
   const problems: ErrorDetail[] = [];
   const resolved = inputs.map((input, index) => {
+    if (isS3(input)) {
+      const refusal = input.startsWith('s3://') ? s3Refusal(input, s3Roots) : `"${input}": write S3 inputs as s3://bucket/key`;
+      if (refusal) problems.push({ path: `${field}.${index}`, message: refusal });
+      return input;
+    }
     let path = input;
     if (input.startsWith('file:')) {
       // fileURLToPath decodes %20 and friends and refuses a remote host or an encoded "/".
@@ -40,12 +99,17 @@ export function confineInputs(inputs: string[], roots: readonly string[], field 
  * (sorted; files in hidden or "_" folders such as Spark's `_temporary` are skipped), files stay
  * as named. A file named twice (itself and through its folder) is read once. A path that does
  * not exist is kept, so that the Spark app fails the job with a `data` reason naming it. A
- * symlink that leads out of the roots is refused.
+ * symlink that leads out of the roots is refused. s3:// inputs (objects, confined at submit)
+ * are kept as they are.
  */
 export async function expandInputs(paths: string[], roots: readonly string[]): Promise<string[]> {
   const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
   const files: string[] = [];
   for (const path of paths) {
+    if (isS3(path)) {
+      files.push(path);
+      continue;
+    }
     const real = await realpath(path).catch(() => undefined);
     if (real === undefined) {
       // Not there (yet): its deepest existing folder must still lie inside the roots, or a

@@ -7,7 +7,7 @@ import { isFinal, type Job, type SubmitRequest } from '../core/job.ts';
 import { transition } from '../core/state-machine.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { confineInputs } from './input-paths.ts';
+import { confineInputs, s3LandingRoots, type S3Root } from './input-paths.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobFilter, JobPage, JobStore } from './job-store.ts';
 import { resolveParameters } from './resolve-parameters.ts';
@@ -24,6 +24,8 @@ export type JobsDeps = {
   queue: JobQueue;
   pipelines: PipelineRegistry;
   landingRoots: readonly string[];
+  /** S3 roots s3:// inputs may name besides the pipelines' s3 sources (SLUICE_S3_LANDING_ROOTS). */
+  s3Roots?: readonly S3Root[];
   now?: () => Date;
 };
 
@@ -57,7 +59,7 @@ export class JobsService {
       if (replay) return replay;
     }
     const parameters = resolveParameters(pipeline, request.parameters);
-    const inputs = confineInputs(request.inputs ?? pipeline.input.paths, this.deps.landingRoots);
+    const inputs = confineInputs(request.inputs ?? pipeline.input.paths, this.deps.landingRoots, 'inputs', s3LandingRoots(pipelines.list(), this.deps.s3Roots));
     if (inputs.length === 0) {
       throw new UserError('no-inputs', 'the request names no inputs and the pipeline has no default input paths', 422, [
         { path: 'inputs', message: 'give at least one file or folder' },

@@ -122,9 +122,18 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket, prefix };
 }
 
+/**
+ * An S3 client with Sluice's settings: credentials (or the default chain), path-style
+ * addressing, the backoff retry strategy and the connect/request timeouts. Shared by the
+ * lake and the S3 landing sources; the caller destroys it.
+ */
+export function createS3Client(settings: S3Settings, retry: RetryPolicy = DEFAULT_RETRY): S3Client {
+  return new S3Client(clientConfig(settings, retry));
+}
+
 export function createS3Storage(uri: string, settings: S3Settings, options: S3StorageOptions = {}): S3LakeStorage {
   const { bucket, prefix } = parseS3Uri(uri);
-  const client = new S3Client(clientConfig(settings, options.retry ?? DEFAULT_RETRY));
+  const client = createS3Client(settings, options.retry ?? DEFAULT_RETRY);
   const secrets = [settings.accessKeyId, settings.secretAccessKey].filter((s): s is string => !!s);
 
   const objectKey = (key: string): string => {

@@ -155,7 +155,7 @@ export class ApiTestServer {
       bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
       logger: pino({ level: 'debug' }, sink),
       ...(options.board ? { queueBoard: queueBoard(queue.queue) } : {}),
-      landings: new LandingLedger(redis, `${prefix}:landings`),
+      landings: new LandingLedger(redis, prefix),
     });
     const bodies: string[] = [];
     const call = async (path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> => {

@@ -77,8 +77,12 @@ describe('a watched folder', () => {
       return isFinal(current.state) ? current : undefined;
     }, 60_000);
     expect(done.state).toBe('succeeded');
-    const listed = await fetch(`http://127.0.0.1:${sluice.port}/v1/landings?limit=10`, { headers: { authorization: `Bearer ${env.apiKey}` } });
-    const landings = ((await listed.json()) as { items: Array<{ path: string; state: string; jobId?: string }> }).items;
+    // The finish work (landings done) follows the job's final state by a step.
+    const landings = await waitFor('the landings to be done', async () => {
+      const listed = await fetch(`http://127.0.0.1:${sluice.port}/v1/landings?limit=10`, { headers: { authorization: `Bearer ${env.apiKey}` } });
+      const items = ((await listed.json()) as { items: Array<{ path: string; state: string; jobId?: string }> }).items;
+      return items.length === 3 && items.every((landing) => landing.state === 'done') ? items : undefined;
+    }, 30_000);
     expect(landings.map((landing) => [landing.path, landing.state, landing.jobId]).sort()).toEqual([
       ['a.parquet', 'done', job!.id],
       ['b.parquet', 'done', job!.id],

@@ -1,0 +1,275 @@
+// Objects landing under an S3 prefix start jobs by themselves, once: a real MinIO, a real
+// Redis, and the real local launcher running the stand-in app (so a run takes seconds).
+// The first block drives the S3Source alone (cursor, full listing, marker, outage); the
+// second runs whole Sluices with the watch role.
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isFinal, type Job } from '../../broker/core/job.ts';
+import { S3SourceSchema } from '../../broker/core/landing-config.ts';
+import { createS3Client } from '../../broker/lake/s3-storage.ts';
+import { pipelineRegistry, type PipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
+import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice.ts';
+import type { ReadyLanding } from '../../watchers/fs-source.ts';
+import { LandingLedger } from '../../watchers/landing-ledger.ts';
+import { redisCursorStore, S3Source } from '../../watchers/s3-source.ts';
+import { MinioServer } from '../harness/minio-server.ts';
+import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
+import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
+import { waitFor } from '../harness/wait-for.ts';
+
+const BUCKET = 'landing';
+/**
+ * How long MinIO stays down in the outage tests. The issue asks for 30 s; 10 s keeps the
+ * suite short and still outlasts what a single listing call rides out with a one-attempt
+ * client (the S3Source block), while the Sluice block's default client sees both its own
+ * retries and the source's backoff at work.
+ */
+const OUTAGE_MS = 10_000;
+
+let minio: MinioServer;
+let env: SluiceEnv;
+let redis: Redis;
+let client: S3Client;
+let pipelines: PipelineRegistry;
+const running: RunningSluice[] = [];
+const sources: S3Source[] = [];
+const log = pino({ level: process.env.SLUICE_TEST_LOG_LEVEL ?? 'silent' });
+
+beforeAll(async () => {
+  minio = await MinioServer.start();
+  await minio.createBucket(BUCKET);
+  env = await createSluiceEnv({
+    SLUICE_SPARK_APPS_DIR: await standInAppsDir(),
+    SLUICE_AWAIT_POLL: '500ms',
+    SLUICE_S3_ENDPOINT: minio.endpoint,
+    SLUICE_S3_ACCESS_KEY_ID: minio.settings.accessKeyId!,
+    SLUICE_S3_SECRET_ACCESS_KEY: minio.settings.secretAccessKey!,
+  });
+  redis = new Redis(env.redis.url, { maxRetriesPerRequest: null });
+  client = createS3Client(minio.settings);
+  const watched = (prefix: string, ready: Record<string, unknown> = {}) => ({ kind: 's3', bucket: BUCKET, prefix, interval: '500ms', ready });
+  const batch = { max_files: 3, max_wait: '1500ms' };
+  pipelines = pipelineRegistry([
+    standInPipeline('s3-landed', {}, { sources: [watched('drop/')], batch }),
+    standInPipeline('s3-marked', {}, { sources: [watched('marked/', { rule: 'marker' })], batch }),
+    standInPipeline('s3-outage', {}, { sources: [watched('outage/')], batch }),
+  ]);
+}, 120_000);
+
+afterEach(async () => {
+  for (const source of sources.splice(0)) await source.close();
+  for (const sluice of running.splice(0)) await sluice.close();
+});
+
+afterAll(async () => {
+  client?.destroy();
+  redis?.disconnect();
+  await env?.close();
+  await minio?.destroy();
+});
+
+async function put(key: string, body: string): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('S3Source', () => {
+  let run = 0;
+
+  /** A source over a prefix of its own, with a ledger of its own, collecting what it emits. */
+  function sourceOver(prefix: string, ledgerPrefix: string, extra: { rule?: 'stable' | 'marker'; fullListingEvery?: number; client?: S3Client } = {}) {
+    const ledger = new LandingLedger(redis, ledgerPrefix);
+    const source = new S3Source({
+      config: S3SourceSchema.parse({ kind: 's3', bucket: BUCKET, prefix, interval: '1h', ready: { rule: extra.rule ?? 'stable' } }),
+      client: extra.client ?? client,
+      ledger,
+      cursor: redisCursorStore(redis, ledger.keys.base),
+      log,
+      fullListingEvery: extra.fullListingEvery ?? 3,
+    });
+    const emitted: ReadyLanding[] = [];
+    const errors: Error[] = [];
+    source.on('ready', (landing) => emitted.push(landing));
+    source.on('error', (error) => errors.push(error));
+    sources.push(source);
+    return { source, ledger, emitted, errors };
+  }
+
+  it('emits each object once, carries on from its cursor after a restart, and finds a rewritten key below the cursor by the full listing', async () => {
+    const prefix = `unit${++run}/`;
+    const ledgerPrefix = `unit${run}:landings`;
+    await put(`${prefix}a.parquet`, 'a');
+    await put(`${prefix}c.parquet`, 'c');
+    await put(`${prefix}b-notes.txt`, 'not included');
+    await put(`${prefix}_temporary/x.parquet`, 'hidden folder');
+    const first = sourceOver(prefix, ledgerPrefix);
+    await first.source.start();
+    expect(first.emitted.map((landing) => landing.uri).sort()).toEqual([`s3://${BUCKET}/${prefix}a.parquet`, `s3://${BUCKET}/${prefix}c.parquet`]);
+    expect(first.emitted[0]!.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+    await first.source.poll();
+    expect(first.emitted).toHaveLength(2);
+    expect(await redis.get(`${ledgerPrefix}:landings:s3-cursor:s3:${BUCKET}/${prefix}`)).toBe(`${prefix}c.parquet`);
+    await first.source.close();
+
+    // Restarted: the ledger's ready landings go to the batcher again (its claim drops
+    // those already batched), and the listing starts after the cursor.
+    const second = sourceOver(prefix, ledgerPrefix);
+    await put(`${prefix}d.parquet`, 'd');
+    await put(`${prefix}a.parquet`, 'a, rewritten');
+    await second.source.start(); // tick 1: incremental
+    // Landings the ledger still holds as ready are emitted again on full listings (for the
+    // batcher, whose claim makes that harmless): count each fingerprint once.
+    const fresh = () => [...new Map(second.emitted.map((landing) => [landing.fingerprint, landing])).values()].filter((landing) => !first.emitted.some((old) => old.fingerprint === landing.fingerprint));
+    expect(fresh().map((landing) => landing.path)).toEqual([`${prefix}d.parquet`]);
+    await second.source.poll(); // tick 2: incremental, still below the cursor
+    expect(fresh().map((landing) => landing.path)).toEqual([`${prefix}d.parquet`]);
+    await second.source.poll(); // tick 3: full listing
+    expect(fresh().map((landing) => landing.path).sort()).toEqual([`${prefix}a.parquet`, `${prefix}d.parquet`]);
+    const records = (await second.ledger.list({ limit: 10 })).items;
+    expect(records.map((record) => [record.path, record.state]).sort()).toEqual([
+      [`${prefix}a.parquet`, 'ready'],
+      [`${prefix}a.parquet`, 'ready'],
+      [`${prefix}c.parquet`, 'ready'],
+      [`${prefix}d.parquet`, 'ready'],
+    ]);
+    expect(second.errors).toEqual([]);
+  });
+
+  it('marker rule: objects wait, recorded as seen, until a _SUCCESS at least as new is in their folder', async () => {
+    const prefix = `unit${++run}/`;
+    const { source, ledger, emitted } = sourceOver(prefix, `unit${run}:landings`, { rule: 'marker' });
+    await put(`${prefix}old/_SUCCESS`, '');
+    await sleep(1_100); // S3 keeps times to the millisecond at best; one second apart for AWS-like servers
+    await put(`${prefix}d1/a.parquet`, 'a');
+    await put(`${prefix}d1/b.parquet`, 'b');
+    await put(`${prefix}old/late.parquet`, 'written after the old marker');
+    await source.start();
+    await source.poll();
+    expect(emitted).toEqual([]);
+    expect(source.waiting).toBe(3);
+    expect((await ledger.list({ state: 'seen', limit: 10 })).items).toHaveLength(3);
+    await put(`${prefix}d1/_SUCCESS`, '');
+    await source.poll();
+    expect(emitted.map((landing) => landing.path).sort()).toEqual([`${prefix}d1/a.parquet`, `${prefix}d1/b.parquet`]);
+    expect(source.waiting).toBe(1);
+    await put(`${prefix}old/_SUCCESS`, '');
+    await source.poll();
+    expect(emitted.map((landing) => landing.path)).toContain(`${prefix}old/late.parquet`);
+    expect(emitted).toHaveLength(3);
+  });
+
+  it('survives MinIO going away: the failed listings are reported and backed off, and afterwards every object is emitted exactly once', async () => {
+    const prefix = `unit${++run}/`;
+    // One attempt per call, so the outage reaches the source rather than the client's retries.
+    const impatient = createS3Client(minio.settings, { maxAttempts: 1, baseDelayMs: 100, maxDelayMs: 100 });
+    try {
+      const { source, ledger, emitted, errors } = sourceOver(prefix, `unit${run}:landings`, { client: impatient });
+      // As the batcher does: a landing goes into a batch by a claim, which a re-emit cannot win again.
+      const claimed: string[] = [];
+      source.on('ready', (landing) => void ledger.claimForBatch([landing.fingerprint], `b-${landing.fingerprint}`).then((won) => claimed.push(...won.map(() => landing.path))));
+      await put(`${prefix}before.parquet`, 'before');
+      await source.start();
+      expect(emitted.map((landing) => landing.path)).toEqual([`${prefix}before.parquet`]);
+      const outage = minio.restart(OUTAGE_MS);
+      await sleep(1_000);
+      await source.poll();
+      await source.poll();
+      await source.poll(); // a full listing that fails, so the next one is full again
+      expect(errors.length).toBeGreaterThanOrEqual(3);
+      await outage;
+      await put(`${prefix}after.parquet`, 'after');
+      await source.poll();
+      await source.poll();
+      await source.poll();
+      expect(new Set(emitted.map((landing) => landing.path))).toEqual(new Set([`${prefix}after.parquet`, `${prefix}before.parquet`]));
+      expect(claimed.sort()).toEqual([`${prefix}after.parquet`, `${prefix}before.parquet`]);
+    } finally {
+      impatient.destroy();
+    }
+  }, 60_000);
+});
+
+describe('a watched S3 prefix', () => {
+  async function start(roles: Roles): Promise<RunningSluice> {
+    const sluice = await startSluice(env.config(), roles, { pipelines });
+    running.push(sluice);
+    return sluice;
+  }
+
+  const allJobs = async (sluice: RunningSluice, pipeline: string): Promise<Job[]> => (await sluice.jobs.list({ pipeline, limit: 200 })).items;
+  const finished = (sluice: RunningSluice, id: string) =>
+    waitFor('the job to finish', async () => {
+      const job = await sluice.jobs.get(id);
+      return isFinal(job.state) ? job : undefined;
+    }, 60_000);
+
+  it('turns uploaded objects into one job with their s3:// uris, starts none after a restart, and a new one for a rewritten key', async () => {
+    let sluice = await start({ api: false, worker: true, watch: true });
+    await Promise.all(['a', 'b', 'c'].map((name) => put(`drop/${name}.parquet`, `first ${name}`)));
+    const [job] = await waitFor('a job from the objects', async () => {
+      const jobs = await allJobs(sluice, 's3-landed');
+      return jobs.length > 0 ? jobs : undefined;
+    }, 30_000);
+    expect([...job!.inputs].sort()).toEqual(['a', 'b', 'c'].map((name) => `s3://${BUCKET}/drop/${name}.parquet`));
+    expect(job!.labels).toEqual({ trigger: 'landing' });
+    expect((await finished(sluice, job!.id)).state).toBe('succeeded');
+
+    // Restarted: the cursor and the ledger know every object; wait past a full listing (10 × 500 ms).
+    await sluice.close();
+    running.splice(running.indexOf(sluice), 1);
+    sluice = await start({ api: false, worker: true, watch: true });
+    await sleep(7_000);
+    expect(await allJobs(sluice, 's3-landed')).toHaveLength(1);
+
+    // The same key with new content has a new ETag: a new landing, a new job.
+    await put('drop/b.parquet', 'second b');
+    const second = await waitFor('a job for the rewritten object', async () => {
+      const jobs = await allJobs(sluice, 's3-landed');
+      return jobs.length === 2 ? jobs[0] : undefined;
+    }, 30_000);
+    expect(second!.inputs).toEqual([`s3://${BUCKET}/drop/b.parquet`]);
+    expect((await finished(sluice, second!.id)).state).toBe('succeeded');
+  });
+
+  it('marker rule: waits for _SUCCESS, then starts one job for the folder', async () => {
+    const sluice = await start({ api: false, worker: true, watch: true });
+    await put('marked/2024-06-01/part-0.parquet', 'zero');
+    await put('marked/2024-06-01/part-1.parquet', 'one');
+    await sleep(3_000);
+    expect(await allJobs(sluice, 's3-marked')).toHaveLength(0);
+    await put('marked/2024-06-01/_SUCCESS', '');
+    const [job] = await waitFor('a job once the marker is there', async () => {
+      const jobs = await allJobs(sluice, 's3-marked');
+      return jobs.length > 0 ? jobs : undefined;
+    }, 30_000);
+    expect([...job!.inputs].sort()).toEqual([`s3://${BUCKET}/marked/2024-06-01/part-0.parquet`, `s3://${BUCKET}/marked/2024-06-01/part-1.parquet`]);
+    await sleep(2_000);
+    expect(await allJobs(sluice, 's3-marked')).toHaveLength(1);
+  });
+
+  it(`MinIO stopped for ${OUTAGE_MS / 1000} s during listing: afterwards a new object is picked up, one job per object set, no duplicate`, async () => {
+    const sluice = await start({ api: false, worker: true, watch: true });
+    await put('outage/one.parquet', 'one');
+    const [first] = await waitFor('a job before the outage', async () => {
+      const jobs = await allJobs(sluice, 's3-outage');
+      return jobs.length > 0 ? jobs : undefined;
+    }, 30_000);
+    expect((await finished(sluice, first!.id)).state).toBe('succeeded');
+    await minio.restart(OUTAGE_MS);
+    await put('outage/two.parquet', 'two');
+    const jobs = await waitFor('a job for the object landed after the outage', async () => {
+      const current = await allJobs(sluice, 's3-outage');
+      return current.length >= 2 ? current : undefined;
+    }, 60_000);
+    // Past a full listing (and the source's backoff): still one job per object set.
+    await sleep(8_000);
+    const all = await allJobs(sluice, 's3-outage');
+    expect(all).toHaveLength(2);
+    expect(all.map((job) => job.inputs)).toEqual([[`s3://${BUCKET}/outage/two.parquet`], [`s3://${BUCKET}/outage/one.parquet`]]);
+    expect(jobs[0]!.id).toBe(all[0]!.id);
+    expect((await finished(sluice, all[0]!.id)).state).toBe('succeeded');
+  }, 120_000);
+});

@@ -1,0 +1,360 @@
+// An S3 source: lists `bucket/prefix` every `interval`, records each complete object in the
+// ledger and emits it as ready, with the uri `s3://bucket/key`. There are no events to
+// listen to (S3 event notifications need a queue per bucket), so listing is the watch.
+//
+// Each tick:
+//   incremental: ListObjectsV2(StartAfter = cursor) ──► new keys ──► rule ──► ledger ──► `ready`
+//   every FULL_LISTING_EVERY ticks (or after a failed full one): the whole prefix, which
+//   also finds what an incremental listing cannot — a key that sorts before the cursor (a
+//   rewritten key, a multipart upload that completed after later keys), and keys gone.
+//
+// The cursor is the greatest key taken in so far, persisted in Redis under the ledger's
+// prefix after each page's objects are recorded, so a restart carries on from it rather
+// than listing the prefix from scratch; the first full listing comes FULL_LISTING_EVERY
+// ticks later. Keys that landed meanwhile below the cursor wait for that full listing.
+//
+// Identity: s3Fingerprint(source, key, size, ETag). A key re-uploaded with other content
+// has a new ETag and is a new landing; the same bytes uploaded again (same ETag) are not.
+//
+// Rules: `stable` — S3 lists an object only once it is whole (a multipart upload appears
+// when completed), so a listed object is ready on sight. `marker` — an object is ready once
+// a marker object (`_SUCCESS`) exists in its "folder" (the key up to its last '/'), last
+// modified no earlier than the object; waiting objects are recorded as seen, and their
+// folders' markers looked up each tick (a marker usually sorts before the cursor: "_" <
+// "p"), so the incremental listing need not see the marker itself.
+//
+// Failures: the client rides out short outages itself (s3-storage's retry strategy); a
+// listing that still fails is logged and the next tick comes after a backoff (interval
+// doubling per failure, at most MAX_BACKOFF_MS). Nothing is lost — the cursor only moves
+// past recorded objects — and nothing is emitted twice to a job: markReady is idempotent
+// and the batcher's claim ignores fingerprints already batched.
+import { EventEmitter } from 'node:events';
+import { ListObjectsV2Command, type _Object, type S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { sourceId, type S3Source as S3SourceConfig } from '../broker/core/landing-config.ts';
+import { s3Fingerprint } from './fingerprint.ts';
+import type { ReadyLanding } from './fs-source.ts';
+import { globMatcher, type GlobMatcher } from './glob.ts';
+import type { LandingInput, LandingLedger } from './landing-ledger.ts';
+import { markerDecision } from './readiness.ts';
+
+/** A full listing every this many ticks (the ticks between are incremental). */
+export const FULL_LISTING_EVERY = 10;
+/** The longest wait between ticks while listings fail. */
+export const MAX_BACKOFF_MS = 60_000;
+/** Ledger calls in flight at once while taking in a page. */
+const CONCURRENCY = 16;
+
+export interface S3SourceEvents {
+  /** A complete object, recorded as ready in the ledger (by this process or another). */
+  ready: [landing: ReadyLanding];
+  /** A listing or a ledger call failed; the next tick tries again. */
+  error: [error: Error];
+}
+
+export type S3SourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'forgetPath' | 'list'>;
+
+/** Where a source's listing cursor is kept between runs. */
+export type CursorStore = {
+  get(source: string): Promise<string | undefined>;
+  set(source: string, key: string): Promise<void>;
+};
+
+/** The cursor as a Redis string "<ledger base>landings:s3-cursor:<source id>" (`base` is ledger.keys.base, ending with ':'). */
+export function redisCursorStore(redis: Redis, base: string): CursorStore {
+  const key = (source: string) => `${base}landings:s3-cursor:${source}`;
+  return {
+    get: async (source) => (await redis.get(key(source))) ?? undefined,
+    set: async (source, value) => {
+      await redis.set(key(source), value);
+    },
+  };
+}
+
+export type S3SourceOptions = {
+  config: S3SourceConfig;
+  client: S3Client;
+  ledger: S3SourceLedger;
+  cursor: CursorStore;
+  log: Logger;
+  now?: () => number;
+  fullListingEvery?: number;
+  maxBackoffMs?: number;
+  /** Keys per listing page (S3's maximum, 1,000, by default). */
+  pageSize?: number;
+};
+
+type Listed = { key: string; size: number; etag: string; lastModifiedMs: number };
+
+/** S3 orders keys by their UTF-8 bytes. */
+const keyOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+const folderOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
+
+/** Folders that never hold landings: hidden ones and Spark/Hadoop's "_temporary" and friends (as for fs). */
+const isHiddenSegment = (segment: string): boolean => segment.startsWith('.') || segment.startsWith('_');
+
+export class S3Source extends EventEmitter<S3SourceEvents> {
+  readonly id: string;
+  private readonly include: GlobMatcher;
+  private readonly fullEvery: number;
+  private readonly maxBackoffMs: number;
+  /** Each key's last version recorded ready (its fingerprint). */
+  private readonly known = new Map<string, string>();
+  /** marker rule: objects recorded as seen, waiting for their folder's marker. */
+  private readonly pending = new Map<string, LandingInput>();
+  private cursorKey: string | undefined;
+  private ticks = 0;
+  private failures = 0;
+  private fullDue = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+
+  constructor(private readonly options: S3SourceOptions) {
+    super();
+    this.id = sourceId(options.config);
+    this.include = globMatcher(options.config.include);
+    this.fullEvery = Math.max(1, options.fullListingEvery ?? FULL_LISTING_EVERY);
+    this.maxBackoffMs = options.maxBackoffMs ?? MAX_BACKOFF_MS;
+  }
+
+  /** Loads what the ledger knows, takes in a first listing (or logs why it could not), and starts the ticks. */
+  async start(): Promise<void> {
+    const { config, ledger, log, cursor } = this.options;
+    for (const [key, record] of await ledger.knownPaths(this.id)) this.known.set(key, record.fingerprint);
+    this.cursorKey = await cursor.get(this.id);
+    if (config.ready.rule === 'marker') await this.loadPending();
+    // The first tick also hands the ledger's ready landings to the batcher again.
+    await this.poll();
+    this.schedule();
+    log.info({ source: this.id, bucket: config.bucket, prefix: config.prefix, rule: config.ready.rule, known: this.known.size, cursor: this.cursorKey ?? null }, 's3 source started');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  /** Objects waiting for their marker (for metrics and tests). */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  /** One tick now (tests); a tick already under way is awaited instead. */
+  poll(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.polling ??= this.tick().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    const { interval } = this.options.config;
+    const delay = this.failures === 0 ? interval : Math.min(this.maxBackoffMs, interval * 2 ** this.failures);
+    this.timer = setTimeout(() => void this.poll().finally(() => this.schedule()), delay);
+  }
+
+  private async tick(): Promise<void> {
+    this.ticks += 1;
+    const full = this.fullDue || this.cursorKey === undefined || this.ticks % this.fullEvery === 0;
+    const started = this.now();
+    try {
+      const markers = new Map<string, number>();
+      if (full) await this.fullListing(markers);
+      else await this.listFrom(this.cursorKey, markers);
+      if (this.options.config.ready.rule === 'marker') await this.checkPending(markers);
+      // Landings put back to ready (the good files of a batch that met a corrupt one), or
+      // left ready by a process that stopped before batching them, reach the batcher again;
+      // those this tick made ready were emitted already.
+      if (full || this.ticks === 1) await this.reemitReady(started);
+      if (full) this.fullDue = false;
+      if (this.failures > 0) this.options.log.info({ source: this.id, failures: this.failures }, 's3 listing works again');
+      this.failures = 0;
+      this.options.log.debug({ source: this.id, full, known: this.known.size, waiting: this.pending.size, ms: this.now() - started }, 's3 source listed');
+    } catch (error) {
+      if (full) this.fullDue = true;
+      this.failures += 1;
+      this.failed('s3 listing failed; retrying with backoff', error, { full, failures: this.failures });
+    }
+  }
+
+  /** Lists keys after `startAfter` (all when undefined), adding each to `listed` when given. */
+  private async listFrom(startAfter: string | undefined, markers: Map<string, number>, listed?: Set<string>): Promise<void> {
+    const { client, config, pageSize } = this.options;
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: config.bucket,
+          ...(config.prefix ? { Prefix: config.prefix } : {}),
+          ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
+          ...(pageSize ? { MaxKeys: pageSize } : {}),
+        }),
+      );
+      const objects = (page.Contents ?? []).map(toListed).filter((object): object is Listed => object !== undefined);
+      await this.takeIn(objects, markers, listed);
+      if (this.closed) return;
+      const last = objects.at(-1)?.key;
+      if (last !== undefined && (this.cursorKey === undefined || keyOrder(last, this.cursorKey) > 0)) {
+        // Only past objects already recorded: a crash here re-lists them, harmlessly.
+        await this.options.cursor.set(this.id, last);
+        this.cursorKey = last;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** The whole prefix: everything the incremental listings missed, and keys gone since. */
+  private async fullListing(markers: Map<string, number>): Promise<void> {
+    const listed = new Set<string>();
+    await this.listFrom(undefined, markers, listed);
+    if (this.closed) return;
+    for (const [key, fingerprint] of [...this.known]) {
+      if (listed.has(key)) continue;
+      this.known.delete(key);
+      await this.options.ledger.forgetPath(this.id, key, fingerprint);
+    }
+    for (const key of [...this.pending.keys()]) if (!listed.has(key)) this.pending.delete(key);
+  }
+
+  private async takeIn(objects: Listed[], markers: Map<string, number>, listed?: Set<string>): Promise<void> {
+    const { rule, marker } = this.options.config.ready;
+    const work: Array<() => Promise<void>> = [];
+    for (const object of objects) {
+      listed?.add(object.key);
+      const rel = this.relativeKey(object.key);
+      if (rel === undefined) continue;
+      const segments = rel.split('/');
+      const name = segments.at(-1)!;
+      if (segments.slice(0, -1).some(isHiddenSegment)) continue;
+      if (rule === 'marker' && name === marker) {
+        markers.set(folderOf(object.key), object.lastModifiedMs);
+        continue;
+      }
+      if (isHiddenSegment(name) || !this.include(rel)) continue;
+      const fingerprint = s3Fingerprint(this.id, object.key, object.size, object.etag);
+      if (this.known.get(object.key) === fingerprint) continue;
+      const landing = this.landingInput(object, fingerprint);
+      if (rule === 'stable') {
+        work.push(() => this.ready(landing));
+      } else if (this.pending.get(object.key)?.fingerprint !== fingerprint) {
+        this.pending.set(object.key, landing);
+        // Recorded as seen, so GET /v1/landings shows what waits for its marker.
+        work.push(async () => void (await this.options.ledger.markSeen(landing)));
+      }
+    }
+    await runLimited(work, CONCURRENCY);
+  }
+
+  /** The key below the prefix ('' never: the prefix itself is no landing), or undefined for a folder placeholder. */
+  private relativeKey(key: string): string | undefined {
+    if (key.endsWith('/')) return undefined;
+    const rel = key.slice(this.options.config.prefix.length).replace(/^\/+/, '');
+    return rel === '' ? undefined : rel;
+  }
+
+  /** marker rule: each folder with waiting objects is ready once its marker is at least as new as them. */
+  private async checkPending(markers: Map<string, number>): Promise<void> {
+    const { interval } = this.options.config;
+    const folders = new Map<string, LandingInput[]>();
+    for (const landing of this.pending.values()) {
+      const folder = folderOf(landing.path);
+      folders.set(folder, [...(folders.get(folder) ?? []), landing]);
+    }
+    const now = this.now();
+    for (const [folder, landings] of folders) {
+      if (this.closed) return;
+      const markerMs = markers.has(folder) ? markers.get(folder) : await this.markerModified(folder);
+      const markerObs = markerMs === undefined ? undefined : { size: 0, mtimeMs: markerMs, at: now };
+      const ready = landings.filter((landing) => markerDecision({ size: landing.size, mtimeMs: landing.mtimeMs ?? 0, at: now }, markerObs, interval).ready);
+      await runLimited(ready.map((landing) => () => this.ready(landing)), CONCURRENCY);
+    }
+  }
+
+  /** The marker's last-modified time (from a listing, as precise as the object's), or undefined when absent. */
+  private async markerModified(folder: string): Promise<number | undefined> {
+    const { client, config } = this.options;
+    const key = `${folder}${config.ready.marker}`;
+    const page = await client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: key, MaxKeys: 1 }));
+    const found = page.Contents?.[0];
+    return found?.Key === key ? (found.LastModified?.getTime() ?? 0) : undefined;
+  }
+
+  private async ready(landing: LandingInput): Promise<void> {
+    const { state } = await this.options.ledger.markReady(landing);
+    this.known.set(landing.path, landing.fingerprint);
+    if (this.pending.get(landing.path)?.fingerprint === landing.fingerprint) this.pending.delete(landing.path);
+    if (state !== 'ready') {
+      this.options.log.debug({ source: this.id, path: landing.path, fingerprint: landing.fingerprint, state }, 'landing already processed');
+      return;
+    }
+    this.options.log.debug({ source: this.id, path: landing.path, fingerprint: landing.fingerprint, size: landing.size }, 'landing ready');
+    this.emit('ready', readyLanding(landing));
+  }
+
+  private landingInput(object: Listed, fingerprint: string): LandingInput {
+    return {
+      fingerprint,
+      source: this.id,
+      path: object.key,
+      uri: `s3://${this.options.config.bucket}/${object.key}`,
+      size: object.size,
+      mtimeMs: object.lastModifiedMs,
+      etag: object.etag,
+    };
+  }
+
+  private async loadPending(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.ledger.list({ source: this.id, state: 'seen', limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const record of page.items) {
+        const { fingerprint, source, path, uri, size, mtimeMs, etag } = record;
+        this.pending.set(path, { fingerprint, source, path, uri, size, ...(mtimeMs !== undefined ? { mtimeMs } : {}), ...(etag !== undefined ? { etag } : {}) });
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /** Emits the source's landings the ledger holds as ready since before `before` (ms). */
+  private async reemitReady(before: number): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.ledger.list({ source: this.id, state: 'ready', limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const record of page.items) if (record.readyAt === undefined || Date.parse(record.readyAt) < before) this.emit('ready', readyLanding(record));
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private failed(message: string, error: unknown, fields: Record<string, unknown> = {}): void {
+    this.options.log.warn({ source: this.id, ...fields, err: error }, message);
+    // An 'error' event without a listener would throw; the log line is enough then.
+    if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function toListed(object: _Object): Listed | undefined {
+  if (object.Key === undefined) return undefined;
+  return { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '', lastModifiedMs: object.LastModified?.getTime() ?? 0 };
+}
+
+function readyLanding(landing: LandingInput): ReadyLanding {
+  return { fingerprint: landing.fingerprint, source: landing.source, path: landing.path, uri: landing.uri, size: landing.size, mtimeMs: landing.mtimeMs ?? 0 };
+}
+
+async function runLimited(work: Array<() => Promise<void>>, concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) await work[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+}
