@@ -54,6 +54,7 @@ export class LandingFinalizer implements JobFinalizer {
   }
 
   private async afterSuccess(after: After, landing: LandingRecord, log: Logger): Promise<void> {
+    if (after.on_success === 'keep' || !this.onDisk(landing.uri, log)) return;
     if (after.on_success === 'delete') {
       await rm(landing.uri, { force: true });
     } else if (after.on_success === 'archive' && after.archive) {
@@ -63,13 +64,13 @@ export class LandingFinalizer implements JobFinalizer {
   }
 
   private async quarantineFile(after: After, landing: LandingRecord, reason: string, job: Job, log: Logger): Promise<void> {
-    if (!after.quarantine || !this.onDisk(after.quarantine, log)) return;
+    if (!after.quarantine || !this.onDisk(after.quarantine, log) || !this.onDisk(landing.uri, log)) return;
     const target = join(after.quarantine, landing.path);
     await moveFile(landing.uri, target);
     await writeFile(`${target}.reason.txt`, `job ${job.id} (attempt ${job.attempt}) failed with class data:\n${reason}\n`);
   }
 
-  /** Folders only for now; s3:// archive and quarantine locations come with the S3 source. */
+  /** Files and folders on disk only for now; moving S3 landings (archive, delete, quarantine) is still to come. */
   private onDisk(location: string, log: Logger): boolean {
     if (location.startsWith('/')) return true;
     log.warn({ location }, 'archive and quarantine on S3 are not supported yet; file kept in place');
