@@ -1,7 +1,7 @@
 // Landings start jobs by themselves: files written into a watched folder become one job per
 // batch, once, whatever restarts or how many watchers there are. Real Redis, real folders,
 // the real local launcher with the stand-in app.
-import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFinal, type Job } from '../../broker/core/job.ts';
@@ -16,6 +16,8 @@ let drop: string;
 let curated: string;
 let archive: string;
 let quarantine: string;
+let slow: string;
+let backlog: string;
 let pipelines: PipelineRegistry;
 const running: RunningSluice[] = [];
 
@@ -28,8 +30,14 @@ beforeAll(async () => {
   await mkdir(drop, { recursive: true });
   await mkdir(curated, { recursive: true });
   const watched = (path: string) => ({ kind: 'fs', path, ready: { rule: 'stable', quiet: '400ms' }, rescan: '2s' });
+  slow = join(env.landing, 'slow');
+  backlog = join(env.landing, 'backlog');
+  await mkdir(slow, { recursive: true });
+  await mkdir(backlog, { recursive: true });
   pipelines = pipelineRegistry([
     standInPipeline('landed', {}, { sources: [watched(drop)], batch: { max_files: 3, max_wait: '1500ms' } }),
+    standInPipeline('slow', {}, { sources: [{ ...watched(slow), ready: { rule: 'stable', quiet: '2s' } }], batch: { max_files: 1 } }),
+    standInPipeline('backlog', {}, { sources: [watched(backlog)], batch: { max_files: 200, max_wait: '1s' } }),
     standInPipeline('curated', {}, {
       sources: [watched(curated)],
       batch: { max_files: 3, max_wait: '1500ms' },
@@ -145,5 +153,40 @@ describe('a watched folder', () => {
     expect(await readdir(curated)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await allJobs(sluice, 'curated')).toHaveLength(2);
+  });
+
+  it('batches a file written slowly in chunks over 10 s once, after its last write, never before', async () => {
+    const sluice = await start({ api: false, worker: false, watch: true });
+    const path = join(slow, 'slow.parquet');
+    let lastWriteAt = 0;
+    for (let chunk = 0; chunk <= 10; chunk += 1) {
+      await appendFile(path, `chunk ${chunk}\n`.repeat(1_000));
+      lastWriteAt = Date.now();
+      expect(await allJobs(sluice, 'slow')).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const [job] = await waitFor('the job for the slow file', async () => {
+      const jobs = await allJobs(sluice, 'slow');
+      return jobs.length > 0 ? jobs : undefined;
+    }, 20_000);
+    expect(Date.parse(job!.createdAt)).toBeGreaterThanOrEqual(lastWriteAt);
+    expect(job!.inputs).toEqual([path]);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await allJobs(sluice, 'slow')).toHaveLength(1);
+  });
+
+  it('takes in 500 files that landed while Sluice was stopped, each exactly once', async () => {
+    const names = Array.from({ length: 500 }, (_, i) => `b-${String(i).padStart(3, '0')}.parquet`);
+    for (const name of names) await land(name, `backlog ${name}`, backlog);
+    const sluice = await start({ api: false, worker: false, watch: true });
+    const inputs = await waitFor('every file in a job', async () => {
+      const all = (await allJobs(sluice, 'backlog')).flatMap((job) => job.inputs);
+      return all.length >= names.length ? all : undefined;
+    }, 60_000, 500);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const settled = (await allJobs(sluice, 'backlog')).flatMap((job) => job.inputs);
+    expect(settled.length).toBe(inputs.length);
+    expect(new Set(settled).size).toBe(settled.length);
+    expect(settled.sort()).toEqual(names.map((name) => join(backlog, name)));
   });
 });
