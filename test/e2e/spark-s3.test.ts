@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRunSpec } from '../../broker/core/run-spec.ts';
 import { createS3Storage, type S3LakeStorage } from '../../broker/lake/s3-storage.ts';
-import { loadPipelines } from '../../broker/pipelines/load-pipelines.ts';
+import { PipelineSchema } from '../../broker/core/pipeline.ts';
+import { loadPipelines, pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { http, type Http } from '../harness/http.ts';
 import { MinioServer } from '../harness/minio-server.ts';
@@ -175,6 +176,28 @@ describe('an S3 lake on MinIO', () => {
     expect(JSON.stringify(job)).not.toContain(secret);
     const logs = await api.get(`/v1/jobs/${job.id}/logs`);
     expect(await logs.text()).not.toContain(secret);
+  });
+
+  it('rides out MinIO stopped for 30 s during a run: the job succeeds, once, with its run committed', async () => {
+    // Its own prefix and a patient retry policy: the Spark write may fail while MinIO is away
+    // (a platform failure), and the next attempt must find it back.
+    const meterDaily = (await loadPipelines('examples/pipelines')).get('meter-daily')!;
+    const patient = PipelineSchema.parse({ ...meterDaily, policy: { ...meterDaily.policy, max_attempts: 6, backoff: { initial: '5s', max: '20s', factor: 2 } } });
+    const outage = await startSluice(env.config({ SLUICE_QUEUE_PREFIX: 'outage' }), { api: true, worker: true }, { pipelines: pipelineRegistry([patient]) });
+    try {
+      const client = http(`http://127.0.0.1:${outage.port}`, env.apiKey);
+      const submitted = await client.submit({ pipeline: 'meter-daily', inputs: ['meter-readings'] });
+      await waitFor('the run to start', async () => ((await client.job(submitted.id)).state === 'running' ? true : undefined), 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      await minio.restart(30_000);
+      const job = await client.finished(submitted.id, 420_000);
+      expect(job.state, JSON.stringify(job.failure)).toBe('succeeded');
+      expect((await outage.jobs.list({ limit: 10 })).items).toHaveLength(1);
+      const committed = await lake.read(`meter_daily/run=${job.id}-${job.attempt}/_manifest.json`);
+      expect(JSON.parse(committed!.toString('utf8')).rows_in).toBe(ROWS);
+    } finally {
+      await outage.close();
+    }
   });
 
   it('reads landings from S3 (s3:// inputs) in a run started through the local launcher', async () => {

@@ -21,12 +21,10 @@ import { waitFor } from '../harness/wait-for.ts';
 
 const BUCKET = 'landing';
 /**
- * How long MinIO stays down in the outage tests. The issue asks for 30 s; 10 s keeps the
- * suite short and still outlasts what a single listing call rides out with a one-attempt
- * client (the S3Source block), while the Sluice block's default client sees both its own
- * retries and the source's backoff at work.
+ * How long MinIO stays down in the outage tests: 30 s, longer than what one listing call
+ * rides out with its own retries, so the source's backoff and the next listings are at work.
  */
-const OUTAGE_MS = 10_000;
+const OUTAGE_MS = 30_000;
 
 let minio: MinioServer;
 let env: SluiceEnv;
@@ -189,7 +187,7 @@ describe('S3Source', () => {
     } finally {
       impatient.destroy();
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('a watched S3 prefix', () => {
@@ -263,7 +261,7 @@ describe('a watched S3 prefix', () => {
     const jobs = await waitFor('a job for the object landed after the outage', async () => {
       const current = await allJobs(sluice, 's3-outage');
       return current.length >= 2 ? current : undefined;
-    }, 60_000);
+    }, 120_000);
     // Past a full listing (and the source's backoff): still one job per object set.
     await sleep(8_000);
     const all = await allJobs(sluice, 's3-outage');
@@ -271,5 +269,5 @@ describe('a watched S3 prefix', () => {
     expect(all.map((job) => job.inputs)).toEqual([[`s3://${BUCKET}/outage/two.parquet`], [`s3://${BUCKET}/outage/one.parquet`]]);
     expect(jobs[0]!.id).toBe(all[0]!.id);
     expect((await finished(sluice, all[0]!.id)).state).toBe('succeeded');
-  }, 120_000);
+  }, 240_000);
 });
