@@ -27,6 +27,8 @@ import { StepWorker } from './queue/step-worker.ts';
 import { LandingLedger } from '../watchers/landing-ledger.ts';
 import { startWatchService } from '../watchers/watch-service.ts';
 import { LandingFinalizer } from '../watchers/landing-finalizer.ts';
+import { LandingFiles } from '../watchers/landing-files.ts';
+import { createS3Client } from './lake/s3-storage.ts';
 import { s3aJarPaths } from './tool-cache.ts';
 
 /** api: the HTTP API; worker: job steps; watch: the landing watchers (sources and batchers). */
@@ -111,6 +113,9 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     closers.push(() => watchers.close());
   }
 
+  // For moving landed files to and from S3 (archive, quarantine); idle unless a pipeline uses S3.
+  const filesS3 = createS3Client(s3Settings(config));
+
   if (roles.worker) {
     const slots = new RunSlots(redis, keys, config.SLUICE_MAX_RUNNING);
     const steps = new JobSteps({
@@ -124,7 +129,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       pollMs: config.SLUICE_AWAIT_POLL,
       slotWaitMs: 2_000,
       wake: (jobId) => queue.wake(jobId),
-      finalizer: new LandingFinalizer(ledger, pipelines, logger),
+      finalizer: new LandingFinalizer(ledger, pipelines, logger, new LandingFiles(filesS3)),
     });
     const worker = new StepWorker(steps, {
       connection,
@@ -196,6 +201,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       for (const close of closers) await close();
       launcher.close?.();
       lake.close?.();
+      filesS3.destroy();
       await queue.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -8,13 +8,12 @@
 // - anything else (a platform failure after its retries, a cancel): the files stay batched
 //   to that job, for an operator to retry it.
 // Every step is safe to repeat: a file already moved is skipped, ledger moves are from-state checked.
-import { access, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Job } from '../broker/core/job.ts';
 import type { After } from '../broker/core/landing-config.ts';
 import type { JobFinalizer } from '../broker/jobs/job-finalizer.ts';
 import type { PipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
+import { LandingFiles, joinLocation } from './landing-files.ts';
 import type { LandingLedger, LandingRecord } from './landing-ledger.ts';
 
 export const LANDING_TRIGGER = 'landing';
@@ -24,6 +23,7 @@ export class LandingFinalizer implements JobFinalizer {
     private readonly ledger: Pick<LandingLedger, 'jobLandings' | 'markDone' | 'quarantine' | 'release'>,
     private readonly pipelines: PipelineRegistry,
     private readonly logger: Logger,
+    private readonly files: LandingFiles = new LandingFiles(),
   ) {}
 
   appliesTo(job: Job): boolean {
@@ -36,7 +36,7 @@ export class LandingFinalizer implements JobFinalizer {
     if (landings.length === 0 || !after) return;
     const log = this.logger.child({ jobId: job.id, pipeline: job.pipeline });
     if (job.state === 'succeeded') {
-      for (const landing of landings) await this.afterSuccess(after, landing, log);
+      for (const landing of landings) await this.afterSuccess(after, landing);
       await this.ledger.markDone(landings.map((landing) => landing.fingerprint));
       log.info({ files: landings.length, action: after.on_success }, 'landings done');
     } else if (job.state === 'failed' && job.failure?.class === 'data') {
@@ -45,7 +45,7 @@ export class LandingFinalizer implements JobFinalizer {
       const named = landings.filter((landing) => job.failure!.message.includes(landing.uri));
       const bad = named.length > 0 ? named : landings;
       const reason = job.failure.message;
-      for (const landing of bad) await this.quarantineFile(after, landing, reason, job, log);
+      for (const landing of bad) await this.quarantineFile(after, landing, reason, job);
       await this.ledger.quarantine(bad.map((landing) => landing.fingerprint), reason);
       const good = landings.filter((landing) => !bad.includes(landing));
       await this.ledger.release(good.map((landing) => landing.fingerprint));
@@ -53,40 +53,15 @@ export class LandingFinalizer implements JobFinalizer {
     }
   }
 
-  private async afterSuccess(after: After, landing: LandingRecord, log: Logger): Promise<void> {
-    if (after.on_success === 'keep' || !this.onDisk(landing.uri, log)) return;
-    if (after.on_success === 'delete') {
-      await rm(landing.uri, { force: true });
-    } else if (after.on_success === 'archive' && after.archive) {
-      if (!this.onDisk(after.archive, log)) return;
-      await moveFile(landing.uri, join(after.archive, landing.path));
-    }
+  private async afterSuccess(after: After, landing: LandingRecord): Promise<void> {
+    if (after.on_success === 'delete') await this.files.remove(landing.uri);
+    else if (after.on_success === 'archive' && after.archive) await this.files.move(landing.uri, joinLocation(after.archive, landing.path));
   }
 
-  private async quarantineFile(after: After, landing: LandingRecord, reason: string, job: Job, log: Logger): Promise<void> {
-    if (!after.quarantine || !this.onDisk(after.quarantine, log) || !this.onDisk(landing.uri, log)) return;
-    const target = join(after.quarantine, landing.path);
-    await moveFile(landing.uri, target);
-    await writeFile(`${target}.reason.txt`, `job ${job.id} (attempt ${job.attempt}) failed with class data:\n${reason}\n`);
-  }
-
-  /** Files and folders on disk only for now; moving S3 landings (archive, delete, quarantine) is still to come. */
-  private onDisk(location: string, log: Logger): boolean {
-    if (location.startsWith('/')) return true;
-    log.warn({ location }, 'archive and quarantine on S3 are not supported yet; file kept in place');
-    return false;
-  }
-}
-
-/** Moves a file (rename, or copy and delete across file systems); a file already moved is left alone. */
-async function moveFile(from: string, to: string): Promise<void> {
-  if (!(await access(from).then(() => true, () => false))) return;
-  await mkdir(dirname(to), { recursive: true });
-  try {
-    await rename(from, to);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await copyFile(from, to);
-    await rm(from);
+  private async quarantineFile(after: After, landing: LandingRecord, reason: string, job: Job): Promise<void> {
+    if (!after.quarantine) return;
+    const target = joinLocation(after.quarantine, landing.path);
+    await this.files.move(landing.uri, target);
+    await this.files.writeText(`${target}.reason.txt`, `job ${job.id} (attempt ${job.attempt}) failed with class data:\n${reason}\n`);
   }
 }

@@ -154,7 +154,9 @@ export const PipelineSchema = z
     for (const field of ['archive', 'quarantine'] as const) {
       const location = pipeline.after[field];
       if (!location) continue;
-      const inside = pipeline.sources.some((source) => source.kind === 'fs' && `${location}/`.startsWith(`${source.path.replace(/\/+$/, '')}/`));
+      const watchedAt = (source: (typeof pipeline.sources)[number]) =>
+        source.kind === 'fs' ? `${source.path.replace(/\/+$/, '')}/` : `s3://${source.bucket}/${source.prefix}`;
+      const inside = pipeline.sources.some((source) => `${location.replace(/\/+$/, '')}/`.startsWith(watchedAt(source)));
       if (inside) ctx.addIssue({ code: 'custom', path: ['after', field], message: 'must lie outside every watched folder' });
     }
     const transform = pipeline.transform;

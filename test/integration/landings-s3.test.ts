@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFinal, type Job } from '../../broker/core/job.ts';
 import { S3SourceSchema } from '../../broker/core/landing-config.ts';
-import { createS3Client } from '../../broker/lake/s3-storage.ts';
+import { createS3Client, createS3Storage } from '../../broker/lake/s3-storage.ts';
 import { pipelineRegistry, type PipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice.ts';
 import type { ReadyLanding } from '../../watchers/fs-source.ts';
@@ -53,6 +53,11 @@ beforeAll(async () => {
     standInPipeline('s3-landed', {}, { sources: [watched('drop/')], batch }),
     standInPipeline('s3-marked', {}, { sources: [watched('marked/', { rule: 'marker' })], batch }),
     standInPipeline('s3-outage', {}, { sources: [watched('outage/')], batch }),
+    standInPipeline('s3-curated', {}, {
+      sources: [watched('curated/')],
+      batch,
+      after: { on_success: 'archive', archive: `s3://${BUCKET}/archive/`, quarantine: `s3://${BUCKET}/quarantine/` },
+    }),
   ]);
 }, 120_000);
 
@@ -270,4 +275,30 @@ describe('a watched S3 prefix', () => {
     expect(jobs[0]!.id).toBe(all[0]!.id);
     expect((await finished(sluice, all[0]!.id)).state).toBe('succeeded');
   }, 240_000);
+
+  it('quarantines the object a data failure names (with a reason object), re-batches the others, and archives them on S3', async () => {
+    const sluice = await start({ api: false, worker: true, watch: true });
+    await put('curated/good-1.parquet', 'good one');
+    await put('curated/good-2.parquet', 'good two');
+    await put('curated/corrupt.parquet', 'not parquet');
+    const jobs = await waitFor('a failed job and a succeeded one', async () => {
+      const current = await allJobs(sluice, 's3-curated');
+      return current.some((job) => job.state === 'failed') && current.some((job) => isFinal(job.state) && job.state === 'succeeded') ? current : undefined;
+    }, 90_000);
+    expect(jobs.find((job) => job.state === 'failed')!.failure?.class).toBe('data');
+    expect(jobs.find((job) => job.state === 'succeeded')!.inputs.sort()).toEqual([`s3://${BUCKET}/curated/good-1.parquet`, `s3://${BUCKET}/curated/good-2.parquet`]);
+    const bucket = createS3Storage(`s3://${BUCKET}`, minio.settings);
+    try {
+      const keys = await waitFor('the objects to move', async () => {
+        const listed = (await bucket.list('')).map((object) => object.key).filter((key) => !key.startsWith('drop/') && !key.startsWith('marked/') && !key.startsWith('outage/'));
+        return listed.includes('archive/curated/good-2.parquet') && listed.includes('quarantine/curated/corrupt.parquet.reason.txt') ? listed.sort() : undefined;
+      }, 30_000);
+      // An S3 landing keeps its key below the archive or quarantine prefix; the watched prefix is left empty.
+      expect(keys).toEqual(['archive/curated/good-1.parquet', 'archive/curated/good-2.parquet', 'quarantine/curated/corrupt.parquet', 'quarantine/curated/corrupt.parquet.reason.txt']);
+      expect((await bucket.read('quarantine/curated/corrupt.parquet.reason.txt'))!.toString()).toContain(`s3://${BUCKET}/curated/corrupt.parquet: not a Parquet file`);
+      expect((await bucket.read('archive/curated/good-1.parquet'))!.toString()).toBe('good one');
+    } finally {
+      bucket.close();
+    }
+  }, 180_000);
 });
