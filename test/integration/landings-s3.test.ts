@@ -290,13 +290,14 @@ describe('a watched S3 prefix', () => {
     const bucket = createS3Storage(`s3://${BUCKET}`, minio.settings);
     try {
       const keys = await waitFor('the objects to move', async () => {
-        const listed = (await bucket.list('')).map((object) => object.key).filter((key) => !key.startsWith('drop/') && !key.startsWith('marked/') && !key.startsWith('outage/'));
+        const listed = [...(await bucket.list('archive/')), ...(await bucket.list('quarantine/'))].map((object) => object.key);
         return listed.includes('archive/curated/good-2.parquet') && listed.includes('quarantine/curated/corrupt.parquet.reason.txt') ? listed.sort() : undefined;
       }, 30_000);
       // An S3 landing keeps its key below the archive or quarantine prefix; the watched prefix is left empty.
       expect(keys).toEqual(['archive/curated/good-1.parquet', 'archive/curated/good-2.parquet', 'quarantine/curated/corrupt.parquet', 'quarantine/curated/corrupt.parquet.reason.txt']);
       expect((await bucket.read('quarantine/curated/corrupt.parquet.reason.txt'))!.toString()).toContain(`s3://${BUCKET}/curated/corrupt.parquet: not a Parquet file`);
       expect((await bucket.read('archive/curated/good-1.parquet'))!.toString()).toBe('good one');
+      expect(await bucket.list('curated/')).toEqual([]);
     } finally {
       bucket.close();
     }
