@@ -7,24 +7,12 @@ import type { RunManifest } from '../core/manifest.ts';
 import { createFsStorage } from './fs-storage.ts';
 import { InvalidManifestError, listCommittedRuns, readCommittedRun } from './manifests.ts';
 import type { LakeStorage } from './storage.ts';
+import { sampleManifest } from '../../test/harness/sample-manifest.ts';
 
 let root: string;
 let lake: LakeStorage;
 
-const manifest = (jobId: string, attempt: number): RunManifest => ({
-  version: 1,
-  job_id: jobId,
-  attempt,
-  pipeline: 'daily-orders',
-  table: 'orders',
-  run_uri: `file:///lake/orders/run=${jobId}-${attempt}`,
-  committed_at: '2025-01-01T00:00:00Z',
-  rows_in: 10,
-  rows_out: 2,
-  inputs: [{ path: '/landing/a.parquet', rows: 10, bytes: 100 }],
-  files: [{ name: 'part-0.parquet', rows: 2, bytes: 50 }],
-  schema: [{ name: 'region', type: 'string', nullable: false }],
-});
+const manifest = (jobId: string, attempt: number): RunManifest => sampleManifest(jobId, attempt, 'file:///lake');
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'sluice-manifests-'));

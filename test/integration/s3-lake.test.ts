@@ -11,6 +11,7 @@ import { listCommittedRuns, readCommittedRun } from '../../broker/lake/manifests
 import { openLake } from '../../broker/lake/open-lake.ts';
 import { createS3Storage, type S3LakeStorage, type S3Settings } from '../../broker/lake/s3-storage.ts';
 import { MinioServer } from '../harness/minio-server.ts';
+import { sampleManifest } from '../harness/sample-manifest.ts';
 
 const BUCKET = 'lake';
 const MiB = 1024 * 1024;
@@ -35,20 +36,7 @@ afterAll(async () => {
   await minio?.destroy();
 });
 
-const manifest = (jobId: string, attempt: number): RunManifest => ({
-  version: 1,
-  job_id: jobId,
-  attempt,
-  pipeline: 'daily-orders',
-  table: 'orders',
-  run_uri: `s3a://${BUCKET}/runs/orders/run=${jobId}-${attempt}`,
-  committed_at: '2025-01-01T00:00:00Z',
-  rows_in: 10,
-  rows_out: 2,
-  inputs: [{ path: 's3a://landing/a.parquet', rows: 10, bytes: 100 }],
-  files: [{ name: 'part-0.parquet', rows: 2, bytes: 50 }],
-  schema: [{ name: 'region', type: 'string', nullable: false }],
-});
+const manifest = (jobId: string, attempt: number): RunManifest => sampleManifest(jobId, attempt, `s3a://${BUCKET}/runs`);
 
 /** `size` bytes of a repeatable pattern, as a stream of 1 MiB chunks (never all in memory). */
 function generated(size: number): { stream: Readable; sha256: string } {
