@@ -8,6 +8,7 @@ export function backoffDelay(policy: Policy['backoff'], failedAttempt: number, r
   return Math.round(capped * (1 - 0.2 * random()));
 }
 
-export function hasAttemptsLeft(policy: Policy, attempt: number): boolean {
-  return attempt < policy.max_attempts;
+/** Whether a job on `attempt` may try again: `maxAttempts` is the job's own (a manual retry grants a fresh allowance). */
+export function hasAttemptsLeft(attempt: number, maxAttempts: number): boolean {
+  return attempt < maxAttempts;
 }

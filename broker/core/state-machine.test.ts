@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_STATES, type Job, type JobState } from './job.ts';
-import { IllegalTransitionError, canTransition, currentStage, isRetryable, isTerminal, transition } from './state-machine.ts';
+import { JOB_STATES, isFinal, type Job, type JobState } from './job.ts';
+import { IllegalTransitionError, canTransition, currentStage, isRetryable, transition } from './state-machine.ts';
 
 const T0 = new Date('2025-01-01T00:00:00.000Z');
 const T1 = new Date('2025-01-01T00:01:00.000Z');
@@ -114,7 +114,7 @@ describe('classes and stages', () => {
   });
 
   it('treats succeeded, failed and cancelled as terminal', () => {
-    expect(JOB_STATES.filter(isTerminal)).toEqual(['succeeded', 'failed', 'cancelled']);
+    expect(JOB_STATES.filter(isFinal)).toEqual(['succeeded', 'failed', 'cancelled']);
   });
 
   it.each([

@@ -18,7 +18,7 @@
 //   └──────┘ POST /retry (a new attempt)
 //
 // Any non-final state may go to `cancelled` or `failed`.
-import { FINAL_STATES, type FailureClass, type Job, type JobState } from './job.ts';
+import { type FailureClass, type Job, type JobState } from './job.ts';
 
 const NEXT: Record<JobState, readonly JobState[]> = {
   queued: ['launching', 'failed', 'cancelled'],
@@ -59,10 +59,6 @@ const RETRYABLE: ReadonlySet<FailureClass> = new Set(['platform', 'timeout']);
 
 export function isRetryable(failureClass: FailureClass): boolean {
   return RETRYABLE.has(failureClass);
-}
-
-export function isTerminal(state: JobState): boolean {
-  return FINAL_STATES.has(state);
 }
 
 /** The stage a job is in, as shown by the API: the step the worker runs next. */

@@ -14,7 +14,7 @@ import { summarizeManifest, runFolderName } from '../core/manifest.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 import { backoffDelay, hasAttemptsLeft } from '../core/retry-policy.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
-import { transition } from '../core/state-machine.ts';
+import { isRetryable, transition } from '../core/state-machine.ts';
 import { UserError } from '../core/errors.ts';
 import type { Launcher } from '../launchers/launcher.ts';
 import { readCommittedRun } from '../lake/manifests.ts';
@@ -174,8 +174,7 @@ export class JobSteps {
     if (job.state === 'launching') await this.stopRunOfAttempt(job);
     await this.releaseSlot(job);
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt, ...(logTail ? { logTail } : {}) };
-    const retryable = failureClass === 'platform' || failureClass === 'timeout';
-    if (pipeline && retryable && hasAttemptsLeft({ ...pipeline.policy, max_attempts: job.maxAttempts }, job.attempt)) {
+    if (pipeline && isRetryable(failureClass) && hasAttemptsLeft(job.attempt, job.maxAttempts)) {
       const delay = backoffDelay(pipeline.policy.backoff, job.attempt, this.deps.random);
       const retryAt = new Date(this.now().getTime() + delay).toISOString();
       const next = this.transitionTo(job, 'queued', `${failureClass} failure, retry ${job.attempt + 1} of ${job.maxAttempts} in ${delay} ms: ${message}`, {

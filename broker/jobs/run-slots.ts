@@ -63,10 +63,6 @@ export class RunSlots {
     return (await this.releaseScript(keys, [jobId, WAITERS_TO_WAKE])) as string[];
   }
 
-  async holders(): Promise<string[]> {
-    return this.redis.smembers(this.keys.runningGlobal);
-  }
-
   /**
    * Gives back slots held by jobs that no longer run (a worker died between taking a slot and
    * recording it, or a job was cancelled while it held one); without this a leak would lower
