@@ -58,6 +58,10 @@ export class MemoryLake implements LakeStorage {
     return this.objects.get(key);
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    return (this.objects.get(key) ?? Buffer.alloc(0)).subarray(start, end);
+  }
+
   async write(key: string, body: Buffer | string): Promise<void> {
     this.objects.set(key, Buffer.from(body));
   }

@@ -3,8 +3,9 @@
 import { brokerOverhead } from './broker-overhead.ts';
 import { landingWatch } from './landing-watch.ts';
 import { sparkOverhead } from './spark-overhead.ts';
+import { sqlLoad } from './sql-load.ts';
 
-const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch };
+const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch, sql: sqlLoad };
 const only = process.argv.slice(2);
 
 for (const [name, run] of Object.entries(benchmarks)) {

@@ -127,3 +127,19 @@ describe('loadConfig', () => {
     expect(config).not.toHaveProperty('SLUICE_SOMETHING');
   });
 });
+
+describe('SQL connection settings', () => {
+  it('collects SLUICE_SQL_<NAME>_URL settings by name', () => {
+    const config = loadConfig({ SLUICE_SQL_REPORTING_URL: 'postgres://u:p@db/reporting', SLUICE_SQL_OPS_DB_URL: 'mssql://u:p@sql/ops' });
+    expect(config.sqlUrls).toEqual({ SLUICE_SQL_REPORTING_URL: 'postgres://u:p@db/reporting', SLUICE_SQL_OPS_DB_URL: 'mssql://u:p@sql/ops' });
+  });
+
+  it('refuses a URL of an unknown kind, naming the setting but not echoing its value (it holds a password)', () => {
+    expect(() => loadConfig({ SLUICE_SQL_REPORTING_URL: 'mysql://u:secret@db/x' })).toThrow(/SLUICE_SQL_REPORTING_URL: must start with postgres:\/\//);
+    try {
+      loadConfig({ SLUICE_SQL_REPORTING_URL: 'mysql://u:secret@db/x' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secret');
+    }
+  });
+});

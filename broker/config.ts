@@ -56,13 +56,25 @@ export const ConfigSchema = z.object({
       return roots;
     })
     .default([]),
+  /** Most connections each SQL connection's pool opens, per process. */
+  SLUICE_SQL_POOL_MAX: int(1, 100).default(4),
+  SLUICE_SQL_CONNECT_TIMEOUT: DurationSchema.default(15_000),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** For the CLI client commands (submit, status, logs, cancel). */
   SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),
   SLUICE_API_KEY: z.string().optional(),
 });
 
-export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+/** SLUICE_SQL_<NAME>_URL: the URL of the SQL connection that pipelines call <name>. */
+const SQL_URL_SETTING = /^SLUICE_SQL_[A-Z][A-Z0-9_]*_URL$/;
+const SQL_SCHEMES = /^(postgres|postgresql|mssql|sqlserver):\/\//i;
+
+export type Config = Readonly<
+  z.infer<typeof ConfigSchema> & {
+    /** Setting name (SLUICE_SQL_REPORTING_URL) → URL. The URLs hold passwords: never log them. */
+    sqlUrls: Readonly<Record<string, string>>;
+  }
+>;
 
 /** Parses an environment (process.env by default) into the frozen config, or says which setting is wrong. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -75,7 +87,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(parsed.data.SLUICE_S3_ACCESS_KEY_ID) !== Boolean(parsed.data.SLUICE_S3_SECRET_ACCESS_KEY)) {
     throw new ConfigError('invalid environment setting:\n  SLUICE_S3_ACCESS_KEY_ID and SLUICE_S3_SECRET_ACCESS_KEY go together: set both or neither');
   }
-  return Object.freeze(parsed.data);
+  const sqlUrls: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!SQL_URL_SETTING.test(name) || !value) continue;
+    // The value is not echoed: it holds a password.
+    if (!SQL_SCHEMES.test(value)) throw new ConfigError(`invalid environment setting:\n  ${name}: must start with postgres://, postgresql://, mssql:// or sqlserver://`);
+    sqlUrls[name] = value;
+  }
+  return Object.freeze({ ...parsed.data, sqlUrls: Object.freeze(sqlUrls) });
 }
 
 /** The S3 client settings (MinIO needs path-style addressing, the default with an endpoint). */

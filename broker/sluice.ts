@@ -30,6 +30,8 @@ import { LandingFinalizer } from '../watchers/landing-finalizer.ts';
 import { LandingFiles } from '../watchers/landing-files.ts';
 import { createS3Client } from './lake/s3-storage.ts';
 import { s3aJarPaths } from './tool-cache.ts';
+import { connectionSetting, openSinks } from '../sql-sinks/open-sinks.ts';
+import { sqlOutputs } from './core/pipeline.ts';
 
 /** api: the HTTP API; worker: job steps; watch: the landing watchers (sources and batchers). */
 export type Roles = { api: boolean; worker: boolean; watch?: boolean };
@@ -117,6 +119,14 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const filesS3 = createS3Client(s3Settings(config));
 
   if (roles.worker) {
+    const sinks = openSinks({ urls: config.sqlUrls, poolMax: config.SLUICE_SQL_POOL_MAX, connectTimeoutMs: config.SLUICE_SQL_CONNECT_TIMEOUT });
+    // Said at start-up rather than at 3 a.m. when the first load fails the same way.
+    for (const pipeline of pipelines.list()) {
+      for (const output of sqlOutputs(pipeline)) {
+        const setting = connectionSetting(output.connection);
+        if (!config.sqlUrls[setting]) logger.warn({ pipeline: pipeline.name, connection: output.connection, setting }, 'sql connection not configured; loads of this pipeline will fail');
+      }
+    }
     const slots = new RunSlots(redis, keys, config.SLUICE_MAX_RUNNING);
     const steps = new JobSteps({
       store,
@@ -130,6 +140,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       slotWaitMs: 2_000,
       wake: (jobId) => queue.wake(jobId),
       finalizer: new LandingFinalizer(ledger, pipelines, logger, new LandingFiles(filesS3)),
+      sinks,
     });
     const worker = new StepWorker(steps, {
       connection,
@@ -156,6 +167,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       clearInterval(timer);
       unwatch?.();
       await worker.close();
+      await sinks.close();
     });
   }
 

@@ -1,8 +1,8 @@
 // `make demo`: Sluice's main job on its embedded defaults, on this machine alone. It starts
-// Redis (AOF on) and MinIO (the S3 lake) in .sluice/demo, generates 2 million meter
-// readings as Parquet (once), starts `sluice serve` watching a landing folder, lands the
+// Redis (AOF on), MinIO (the S3 lake) and PostgreSQL (the reporting database) in
+// .sluice/demo, generates 2 million meter readings as Parquet (once), starts `sluice serve` watching a landing folder, lands the
 // files there as a producer would, follows the job they start with progress lines, and
-// prints what came out. Exits 0 when the job succeeded.
+// prints what came out, down to the rows read back from SQL. Exits 0 when the job succeeded.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { openLake } from '../broker/lake/open-lake.ts';
 import { readRunRows } from '../broker/lake/run-rows.ts';
 import { freePort } from '../test/harness/free-port.ts';
 import { MinioServer } from '../test/harness/minio-server.ts';
+import { PostgresServer } from '../test/harness/postgres-server.ts';
 import { RedisServer } from '../test/harness/redis-server.ts';
 
 const ROWS = 2_000_000;
@@ -27,6 +28,7 @@ const landingRoot = join(root, 'landing');
 const watched = join(landingRoot, 'meter-readings');
 const pipelinesDir = join(root, 'pipelines');
 const LAKE_URI = 's3://lake/';
+const SQL_TABLE = 'reporting.meter_daily';
 const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
 
 /** The example pipeline, watching the demo's landing folder and archiving what it read. */
@@ -35,6 +37,9 @@ async function writeDemoPipeline(): Promise<void> {
   pipeline.sources = [{ kind: 'fs', path: watched, ready: { rule: 'stable', quiet: '1s' } }];
   pipeline.batch = { max_files: FILES, max_wait: '10s' };
   pipeline.after = { on_success: 'archive', archive: join(root, 'archive'), quarantine: join(root, 'quarantine') };
+  // And into the reporting database, merged on the group-by keys (the connection's URL is
+  // SLUICE_SQL_REPORTING_URL, set below).
+  (pipeline.outputs as Record<string, unknown>).sql = { connection: 'reporting', table: SQL_TABLE, keys: ['site', 'day'], mode: 'merge' };
   await mkdir(pipelinesDir, { recursive: true });
   await writeFile(join(pipelinesDir, 'meter-daily.yaml'), toYaml(pipeline));
 }
@@ -82,13 +87,14 @@ async function main(): Promise<number> {
     say(`sample data already in ${samples}`);
   }
   // Each demo starts from an empty landing folder, archive and S3 lake.
-  for (const dir of [landingRoot, join(root, 'archive'), join(root, 'quarantine'), join(root, 'minio'), join(root, 'redis')]) await rm(dir, { recursive: true, force: true });
+  for (const dir of [landingRoot, join(root, 'archive'), join(root, 'quarantine'), join(root, 'minio'), join(root, 'redis'), join(root, 'postgres')]) await rm(dir, { recursive: true, force: true });
   await mkdir(watched, { recursive: true });
   await writeDemoPipeline();
 
-  say('starting redis-server (AOF on, noeviction) and MinIO (the S3 lake)');
+  say('starting redis-server (AOF on, noeviction), MinIO (the S3 lake) and PostgreSQL (the reporting database)');
   const redis = await RedisServer.start({ dir: join(root, 'redis') });
   const minio = await MinioServer.start({ dir: join(root, 'minio') });
+  const postgres = await PostgresServer.start({ dir: join(root, 'postgres') });
   await minio.createBucket('lake');
   const apiKey = newApiKey();
   const port = await freePort();
@@ -111,6 +117,7 @@ async function main(): Promise<number> {
       SLUICE_LANDING_ROOTS: landingRoot,
       SLUICE_RUNS_DIR: join(root, 'runs'),
       SLUICE_AWAIT_POLL: '2s',
+      SLUICE_SQL_REPORTING_URL: postgres.url(),
     },
   });
   try {
@@ -136,7 +143,7 @@ async function main(): Promise<number> {
     process.stdout.write(`lake run:     ${job.output.runUri} (${job.output.files} files, ${job.output.bytes} bytes, on MinIO)\n`);
     const lake = openLake(LAKE_URI, s3);
     try {
-      const manifest = await readCommittedRun(lake, job.output.table, job.id, job.attempt);
+      const manifest = await readCommittedRun(lake, job.output.table, job.id, job.run?.attempt ?? job.attempt);
       if (!manifest) throw new Error('the job succeeded but its run has no manifest');
       const rows = await readRunRows(lake, manifest, 5);
       process.stdout.write('first aggregate rows:\n');
@@ -144,12 +151,21 @@ async function main(): Promise<number> {
     } finally {
       lake.close?.();
     }
+    for (const load of job.loads ?? []) {
+      process.stdout.write(
+        `sql load:     ${load.table} (${load.dialect}, ${load.mode}): ${load.rowsStaged.toLocaleString('en')} rows staged, ${load.inserted} inserted, ${load.updated} updated, ${load.deleted} deleted in ${load.durationMs} ms\n`,
+      );
+    }
+    const [{ count }] = (await postgres.query(`SELECT count(*)::int AS count FROM ${SQL_TABLE}`)) as [{ count: number }];
+    process.stdout.write(`sql rows:     ${count.toLocaleString('en')} in ${SQL_TABLE} on PostgreSQL, read back:\n`);
+    for (const row of await postgres.query(`SELECT * FROM ${SQL_TABLE} ORDER BY site, day LIMIT 5`)) process.stdout.write(`  ${formatRow(row)}\n`);
     const landings = await waitForLandingsDone(url, apiKey, job.id);
     process.stdout.write(`landings:     ${landings.map((landing) => `${landing.path} ${landing.state}`).join(', ')} (archived to ${join(root, 'archive')})\n`);
     return 0;
   } finally {
     sluice.kill('SIGTERM');
     await new Promise((done) => (sluice.exitCode !== null ? done(null) : sluice.once('exit', done)));
+    await postgres.stop();
     await minio.stop();
     await redis.stop();
   }

@@ -60,6 +60,27 @@ export const RunHandleSchema = z.object({
 });
 export type RunHandle = z.infer<typeof RunHandleSchema>;
 
+/** What one SQL sink did with a committed run: shown by GET /v1/jobs/{id}. */
+export const LoadOutcomeSchema = z.object({
+  sink: z.string(),
+  dialect: z.enum(['postgres', 'sqlserver']),
+  table: z.string(),
+  mode: z.enum(['merge', 'replace-partitions', 'append']),
+  /** The attempt whose committed run was loaded (a load retried on its own keeps the run). */
+  runAttempt: z.number().int(),
+  rowsStaged: z.number().int(),
+  inserted: z.number().int(),
+  updated: z.number().int(),
+  deleted: z.number().int(),
+  durationMs: z.number().int(),
+  loadedAt: z.string(),
+  /** True when the ledger showed this run already loaded, so nothing was written again. */
+  alreadyLoaded: z.boolean(),
+  /** sha256 of the committed run's manifest (files, sizes, rows, schema), as the ledger records it. */
+  checksum: z.string(),
+});
+export type LoadOutcome = z.infer<typeof LoadOutcomeSchema>;
+
 export const JobSchema = z.object({
   id: z.string(),
   pipeline: NameSchema,
@@ -80,6 +101,8 @@ export const JobSchema = z.object({
   run: RunHandleSchema.optional(),
   failure: FailureSchema.optional(),
   output: ManifestSummarySchema.optional(),
+  /** One entry per SQL sink loaded so far, in the pipeline's order. */
+  loads: z.array(LoadOutcomeSchema).optional(),
   /** Set by cancel while a step may be running; the next step honours it. */
   cancelRequested: z.boolean().optional(),
   /** Set once the finish work (landing files archived or quarantined) is done for the final state. */

@@ -146,3 +146,29 @@ describe('engine.conf', () => {
     expect(result.error!.issues[0]!.message).toMatch(/secrets come from the environment/);
   });
 });
+
+describe('outputs.sql', () => {
+  const withSql = (sql: unknown) => ({ ...base(), outputs: { ...base().outputs, sql } });
+  const issues = (sql: unknown) => {
+    const result = PipelineSchema.safeParse(withSql(sql));
+    return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  };
+
+  it('accepts one table or several, defaulting to merge', () => {
+    const parsed = PipelineSchema.parse(withSql({ connection: 'reporting', table: 'dbo.MeterDaily', keys: ['region'] }));
+    expect(parsed.outputs.sql).toMatchObject({ mode: 'merge', partition_by: [] });
+    expect(issues([{ connection: 'a', table: 't1', keys: ['region'] }, { connection: 'a', table: 't2', mode: 'append' }])).toEqual([]);
+  });
+
+  it('refuses a table name that could smuggle SQL, and a column named like a]b, at load', () => {
+    expect(issues({ connection: 'r', table: 'dbo.T; DROP TABLE x', keys: ['region'] })).toEqual([expect.stringMatching(/^outputs\.sql\.table: must be "table" or "schema\.table"/)]);
+    expect(issues({ connection: 'r', table: 't', keys: ['a]b'] })[0]).toMatch(/^outputs\.sql\.keys\.0: must be a plain column name/);
+  });
+
+  it('needs keys to merge and partition columns to replace partitions, all of them output columns', () => {
+    expect(issues({ connection: 'r', table: 't' })).toEqual(['outputs.sql.keys: merge needs the key columns it merges on']);
+    expect(issues({ connection: 'r', table: 't', mode: 'replace-partitions' })).toEqual(['outputs.sql.partition_by: replace-partitions needs the columns that name a partition']);
+    expect(issues({ connection: 'r', table: 't', keys: ['meter'] })).toEqual(['outputs.sql.keys.0: "meter" is not an output column of the transform']);
+    expect(issues([{ connection: 'r', table: 't', keys: ['region'] }, { connection: 'r', table: 't', mode: 'append' }])).toEqual(['outputs.sql.1.table: "r:t" is loaded twice']);
+  });
+});

@@ -127,9 +127,36 @@ export const InputSchema = z
   })
   .strict();
 
+/** `table` or `schema.table`, each part a plain identifier: nothing else ever reaches SQL text. */
+export const SqlTableNameSchema = z
+  .string()
+  .regex(/^([A-Za-z_][A-Za-z0-9_]{0,127}\.)?[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be "table" or "schema.table", each a plain identifier (letters, digits, "_")');
+
+export const SqlLoadModeSchema = z.enum(['merge', 'replace-partitions', 'append']);
+
+/** One SQL table that a committed run is loaded into. The connection's URL comes from the environment. */
+export const SqlOutputSchema = z
+  .object({
+    connection: NameSchema,
+    table: SqlTableNameSchema,
+    keys: z.array(ColumnNameSchema).default([]),
+    mode: SqlLoadModeSchema.default('merge'),
+    /** The columns whose values name the partitions that replace-partitions replaces. */
+    partition_by: z.array(ColumnNameSchema).default([]),
+  })
+  .strict()
+  .superRefine((output, ctx) => {
+    if (output.mode === 'merge' && output.keys.length === 0) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'merge needs the key columns it merges on' });
+    if (output.mode === 'replace-partitions' && output.partition_by.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['partition_by'], message: 'replace-partitions needs the columns that name a partition' });
+    }
+  });
+
 export const OutputsSchema = z
   .object({
     lake: z.object({ table: NameSchema }).strict(),
+    /** One table, or several; each is loaded exactly once per committed run. */
+    sql: z.union([SqlOutputSchema, z.array(SqlOutputSchema).min(1)]).optional(),
   })
   .strict();
 
@@ -159,6 +186,13 @@ export const PipelineSchema = z
       const inside = pipeline.sources.some((source) => `${location.replace(/\/+$/, '')}/`.startsWith(watchedAt(source)));
       if (inside) ctx.addIssue({ code: 'custom', path: ['after', field], message: 'must lie outside every watched folder' });
     }
+    const sinks = sqlOutputs(pipeline);
+    const sinkNames = new Set<string>();
+    sinks.forEach((sink, index) => {
+      const name = sqlSinkName(sink);
+      if (sinkNames.has(name)) ctx.addIssue({ code: 'custom', path: ['outputs', 'sql', index, 'table'], message: `"${name}" is loaded twice` });
+      sinkNames.add(name);
+    });
     const transform = pipeline.transform;
     if (!('group_by' in transform)) return;
     const known = new Set([...Object.keys(pipeline.input.columns), ...Object.keys(transform.derive)]);
@@ -177,7 +211,28 @@ export const PipelineSchema = z
         ctx.addIssue({ code: 'custom', path: ['transform', 'metrics', index, 'column'], message: `"${metric.column}" is neither an input column nor a derived column` });
       }
     });
+    // With a declarative transform the output columns are known now; a SQL transform's are
+    // checked when its run is loaded.
+    sinks.forEach((sink, index) => {
+      const path = Array.isArray(pipeline.outputs.sql) ? ['outputs', 'sql', index] : ['outputs', 'sql'];
+      for (const field of ['keys', 'partition_by'] as const) {
+        sink[field].forEach((column, at) => {
+          if (!outputNames.has(column)) ctx.addIssue({ code: 'custom', path: [...path, field, at], message: `"${column}" is not an output column of the transform` });
+        });
+      }
+    });
   });
+
+export type SqlOutput = z.infer<typeof SqlOutputSchema>;
+
+/** The pipeline's SQL outputs as a list (the YAML may give one or several). */
+export function sqlOutputs(pipeline: { outputs: { sql?: SqlOutput | SqlOutput[] } }): SqlOutput[] {
+  const sql = pipeline.outputs.sql;
+  return sql === undefined ? [] : Array.isArray(sql) ? sql : [sql];
+}
+
+/** How a load names its sink in the ledger and the job record: connection and table. */
+export const sqlSinkName = (output: SqlOutput): string => `${output.connection}:${output.table}`;
 
 export type Pipeline = z.infer<typeof PipelineSchema>;
 export type Transform = z.infer<typeof TransformSchema>;

@@ -10,12 +10,12 @@
 //   │      launching ── launch() ──► running ─────┤
 //   │          │                      │  run ended│
 //   │          │                      ▼           │
-//   │          │                   loading ───────┘ (skipped until sinks exist)
-//   │          │                      │
+//   │          │                   loading ───────┘ (only with SQL outputs; a failed load
+//   │          │                      │              retries itself: loading → loading)
 //   │          ▼                      ▼
 //   │   failed | cancelled       succeeded
 //   │      │
-//   └──────┘ POST /retry (a new attempt)
+//   └──────┘ POST /retry (a new attempt; back to loading when only the load failed)
 //
 // Any non-final state may go to `cancelled` or `failed`.
 import { type FailureClass, type Job, type JobState } from './job.ts';
@@ -24,9 +24,9 @@ const NEXT: Record<JobState, readonly JobState[]> = {
   queued: ['launching', 'failed', 'cancelled'],
   launching: ['running', 'queued', 'failed', 'cancelled'],
   running: ['loading', 'succeeded', 'queued', 'failed', 'cancelled'],
-  loading: ['succeeded', 'queued', 'failed', 'cancelled'],
+  loading: ['loading', 'succeeded', 'queued', 'failed', 'cancelled'],
   succeeded: [],
-  failed: ['queued'],
+  failed: ['queued', 'loading'],
   cancelled: ['queued'],
 };
 

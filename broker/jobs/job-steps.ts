@@ -3,21 +3,29 @@
 // is short and safe to run twice: launch adopts an existing run, the await step only
 // polls, and each write is a compare-and-set on the record it read.
 //
-//   queued ──slot──► launching ──launch()──► running ──status()──► succeeded
+//   queued ──slot──► launching ──launch()──► running ──status()──► loading ──sinks──► succeeded
 //     ▲  └─ no slot: wait        └─ timeout       │ ├─ pending/running: wait (poll, or woken by the launcher)
+//     │                                           │ ├─ committed, no SQL outputs: succeeded
 //     │                                           │ ├─ failed (user, data): failed
 //     └──────────── platform/timeout, attempts left ◄┘ └─ lost / platform / timeout: retry or failed
+//
+// A load that fails with attempts left stays in `loading` and retries after backoff with the
+// same committed run: a SQL outage never re-runs Spark.
 import type { Logger } from 'pino';
 import type { Failure, FailureClass, Job } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
 import { summarizeManifest, runFolderName } from '../core/manifest.ts';
-import type { Pipeline } from '../core/pipeline.ts';
+import { sqlOutputs, sqlSinkName, type Pipeline, type SqlOutput } from '../core/pipeline.ts';
 import { backoffDelay, hasAttemptsLeft } from '../core/retry-policy.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
 import { isRetryable, transition } from '../core/state-machine.ts';
 import { UserError } from '../core/errors.ts';
 import type { Launcher } from '../launchers/launcher.ts';
-import { readCommittedRun } from '../lake/manifests.ts';
+import { manifestChecksum, readCommittedRun } from '../lake/manifests.ts';
+import { readRunBatches } from '../lake/run-batches.ts';
+import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
+import { SinkError } from '../../sql-sinks/sink-error.ts';
+import type { LoadProgress } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from '../lake/storage.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import { expandInputs } from './input-paths.ts';
@@ -47,6 +55,8 @@ export type StepDeps = {
   wake: (jobId: string) => Promise<void>;
   /** The finish work of final jobs (landing files), when there is any. */
   finalizer?: JobFinalizer;
+  /** The SQL sinks of named connections; needed by pipelines with SQL outputs. */
+  sinks?: SinkRegistry;
   now?: () => Date;
   random?: () => number;
 };
@@ -81,8 +91,7 @@ export class JobSteps {
       case 'running':
         return this.awaitRun(stored, pipeline);
       case 'loading':
-        // No sinks yet: a job that reaches loading has nothing left to do.
-        return this.commit(stored, this.transitionTo(job, 'succeeded', 'nothing to load'));
+        return this.load(stored, pipeline);
       default:
         return DONE;
     }
@@ -154,7 +163,61 @@ export class JobSteps {
     await this.releaseSlot(job);
     const output = summarizeManifest(manifest);
     this.deps.logger.info({ jobId: job.id, attempt: job.attempt, rowsIn: output.rowsIn, rowsOut: output.rowsOut }, 'spark run committed');
-    return this.commit(stored, this.transitionTo(job, 'succeeded', `committed ${output.rowsOut} rows to ${output.runUri}`, { output }));
+    const next = sqlOutputs(pipeline).length > 0 ? 'loading' : 'succeeded';
+    return this.commit(stored, this.transitionTo(job, next, `committed ${output.rowsOut} rows to ${output.runUri}`, { output }));
+  }
+
+  /**
+   * Loads the committed run into the next SQL output not yet loaded, and records the outcome;
+   * the job succeeds once every output is loaded. A re-delivered step finds the sink's ledger
+   * row and records "already loaded" instead of writing again.
+   */
+  private async load(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
+    const { job } = stored;
+    if (job.retryAt && Date.parse(job.retryAt) > this.now().getTime()) return wait(Date.parse(job.retryAt) - this.now().getTime());
+    const left = pipeline.policy.timeouts.loading - this.elapsedInState(job);
+    if (left <= 0) return this.fail(stored, pipeline, 'timeout', `loading took longer than ${pipeline.policy.timeouts.loading} ms`);
+    const run = job.run;
+    const manifest = run && (await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, run.attempt));
+    if (!run || !manifest) return this.fail(stored, pipeline, 'platform', 'the job is loading but its committed run cannot be found in the lake');
+
+    const loaded = new Set((job.loads ?? []).filter((outcome) => outcome.runAttempt === run.attempt).map((outcome) => outcome.sink));
+    const output = sqlOutputs(pipeline).find((candidate) => !loaded.has(sqlSinkName(candidate)));
+    if (!output) {
+      const { retryAt: _retryAt, ...rest } = job;
+      return this.commit(stored, this.transitionTo(rest as Job, 'succeeded', `loaded into ${loaded.size} SQL table(s)`));
+    }
+    const sinkName = sqlSinkName(output);
+    try {
+      if (!this.deps.sinks) throw new SinkError('user', 'this worker has no SQL connections configured');
+      const sink = this.deps.sinks.get(output.connection);
+      const outcome = await sink.load({
+        jobId: job.id,
+        runAttempt: run.attempt,
+        output,
+        columns: manifest.schema,
+        rows: () => readRunBatches(this.deps.lake, manifest),
+        checksum: manifestChecksum(manifest),
+        timeoutMs: left,
+        onProgress: this.loadProgressLogger(job, output, manifest.rows_out),
+      });
+      this.deps.logger.info({ jobId: job.id, ...outcome }, outcome.alreadyLoaded ? 'sql load found in ledger' : 'sql load committed');
+      const loads = [...(job.loads ?? []).filter((previous) => previous.sink !== sinkName), outcome];
+      return this.commit(stored, { ...job, loads, updatedAt: this.now().toISOString() });
+    } catch (error) {
+      if (!(error instanceof SinkError)) throw error;
+      return this.fail(stored, pipeline, error.failureClass, `${sinkName}: ${error.message}`);
+    }
+  }
+
+  /** Progress lines for a long load: each phase, and every 10% of the rows staged. */
+  private loadProgressLogger(job: Job, output: SqlOutput, rows: number): (progress: LoadProgress) => void {
+    let nextStep = 0;
+    return ({ phase, rowsStaged }) => {
+      if (phase === 'staging' && rowsStaged < nextStep) return;
+      nextStep = rowsStaged + Math.max(1, Math.ceil(rows / 10));
+      this.deps.logger.info({ jobId: job.id, sink: sqlSinkName(output), phase, rowsStaged, rows }, 'sql load progress');
+    };
   }
 
   private async cancel(stored: StoredJob): Promise<StepOutcome> {
@@ -177,7 +240,10 @@ export class JobSteps {
     if (pipeline && isRetryable(failureClass) && hasAttemptsLeft(job.attempt, job.maxAttempts)) {
       const delay = backoffDelay(pipeline.policy.backoff, job.attempt, this.deps.random);
       const retryAt = new Date(this.now().getTime() + delay).toISOString();
-      const next = this.transitionTo(job, 'queued', `${failureClass} failure, retry ${job.attempt + 1} of ${job.maxAttempts} in ${delay} ms: ${message}`, {
+      // A failed load keeps its committed run and retries only the load.
+      const stage = job.state === 'loading' ? 'loading' : 'queued';
+      const what = stage === 'loading' ? 'load retry' : 'retry';
+      const next = this.transitionTo(job, stage, `${failureClass} failure, ${what} ${job.attempt + 1} of ${job.maxAttempts} in ${delay} ms: ${message}`, {
         attempt: job.attempt + 1,
         failure,
         retryAt,

@@ -150,13 +150,17 @@ export class JobsService {
       throw new ConflictError('job-not-retryable', `job ${id} is ${job.state}; only failed or cancelled jobs can be retried`);
     }
     const allowance = pipelineAttempts ?? pipelines.get(job.pipeline)?.policy.max_attempts ?? 1;
+    // A job whose Spark run committed and only its load failed retries the load alone.
+    const reload = (candidate: Job) => candidate.failure?.stage === 'loading' && candidate.run !== undefined && candidate.output !== undefined;
     const retried = await store.update(id, (current) => {
       if (current.state !== 'failed' && current.state !== 'cancelled') return undefined;
       const attempt = current.attempt + 1;
-      const { failure: _failure, cancelRequested: _cancel, retryAt: _retryAt, run: _run, finalized: _finalized, ...rest } = current;
-      return transition(rest as Job, 'queued', this.now(), 'retried by request', { attempt, maxAttempts: attempt + allowance - 1 });
+      const { failure: _failure, cancelRequested: _cancel, retryAt: _retryAt, run, finalized: _finalized, ...rest } = current;
+      const patch = { attempt, maxAttempts: attempt + allowance - 1 };
+      if (reload(current)) return transition({ ...rest, run } as Job, 'loading', this.now(), 'load retried by request', patch);
+      return transition(rest as Job, 'queued', this.now(), 'retried by request', patch);
     });
-    if (!retried || retried.state !== 'queued') throw new ConflictError('job-not-retryable', `job ${id} changed state; try again`);
+    if (!retried || (retried.state !== 'queued' && retried.state !== 'loading')) throw new ConflictError('job-not-retryable', `job ${id} changed state; try again`);
     await queue.requeue(retried);
     return retried;
   }

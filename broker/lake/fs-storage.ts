@@ -3,7 +3,7 @@
 // match the way S3 prefixes do (plain string prefixes of keys), so that code written
 // against this storage behaves the same on the S3 one.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, UserError } from '../core/errors.ts';
@@ -30,6 +30,17 @@ export function createFsStorage(rootUri: string): LakeStorage {
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw error;
+      }
+    },
+
+    async readRange(key, start, end) {
+      const file = await open(pathOf(key), 'r');
+      try {
+        const buffer = Buffer.alloc(Math.max(0, end - start));
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, start);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await file.close();
       }
     },
 

@@ -1,6 +1,8 @@
 // Reading committed runs. A run is committed when its `_manifest.json` exists: the Spark
 // app writes it after every part file. Everything the broker reads from the lake goes
 // through here, so nothing reads an uncommitted run.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../jobs/canonical-json.ts';
 import { MANIFEST_FILE, RunManifestSchema, runFolderName, type RunManifest } from '../core/manifest.ts';
 import type { LakeStorage } from './storage.ts';
 
@@ -55,4 +57,10 @@ export async function listCommittedRuns(storage: LakeStorage, table: string): Pr
     runs.push({ jobId: match[1]!, attempt: Number(match[2]), manifestKey: key });
   }
   return runs.sort((a, b) => (a.jobId === b.jobId ? a.attempt - b.attempt : a.jobId < b.jobId ? -1 : 1));
+}
+
+/** Identifies a committed run's content (files, sizes, rows, schema): the checksum a load ledger records. */
+export function manifestChecksum(manifest: RunManifest): string {
+  const { job_id, attempt, table, rows_out, files, schema } = manifest;
+  return createHash('sha256').update(canonicalJson({ job_id, attempt, table, rows_out, files, schema })).digest('hex');
 }

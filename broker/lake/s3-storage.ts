@@ -187,6 +187,17 @@ export function createS3Storage(uri: string, settings: S3Settings, options: S3St
       }
     },
 
+    async readRange(key, start, end) {
+      const full = objectKey(key);
+      if (end <= start) return Buffer.alloc(0);
+      try {
+        const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: full, Range: `bytes=${start}-${end - 1}` }));
+        return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
+      } catch (error) {
+        throw failed('read', full, error);
+      }
+    },
+
     async write(key, body) {
       const full = objectKey(key);
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;

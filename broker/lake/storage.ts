@@ -8,6 +8,8 @@ export interface LakeStorage {
   /** URI of `key` below the root, as Spark should see it. */
   uri(key: string): string;
   read(key: string): Promise<Buffer | undefined>;
+  /** Bytes [start, end) of an object that exists (a Parquet reader fetches footers and row groups this way). */
+  readRange(key: string, start: number, end: number): Promise<Buffer>;
   write(key: string, body: Buffer | string): Promise<void>;
   list(prefix: string): Promise<StoredObject[]>;
   delete(prefix: string): Promise<void>;

@@ -50,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+ROW_GROUP_BYTES = 2 * 1024 * 1024
+
+
 def aggregate(spark: SparkSession, spec: RunSpec, inputs: list[InputStats]) -> dict[str, Any]:
     """Read the checked inputs, transform, write the part files, then commit the manifest."""
     started = time.monotonic()
@@ -58,7 +61,10 @@ def aggregate(spark: SparkSession, spec: RunSpec, inputs: list[InputStats]) -> d
     # Overwrite, not errorifexists: the folder is named by job and attempt and only this run
     # writes it, so anything already there is the debris of a killed launch of this same
     # attempt, never committed (committed runs return early in main) and safe to replace.
-    result.write.mode("overwrite").parquet(run_folder.spark_uri())
+    # Small row groups: the SQL sinks stream a run one row group at a time, so the group
+    # size bounds their memory (docs/adr/0009-sql-sinks.md). Aggregates are loaded by row,
+    # not scanned by column, so the usual 128 MB groups would buy nothing here.
+    result.write.mode("overwrite").option("parquet.block.size", ROW_GROUP_BYTES).parquet(run_folder.spark_uri())
     files = describe_part_files(run_folder)
     manifest = build_manifest(spec, inputs, files, result.schema, time.monotonic() - started)
     commit(run_folder, manifest)

@@ -2,7 +2,8 @@
 // real spark-submit, for broker tests where Spark's own work is beside the point (caps,
 // priorities, shutdown, retention, the CLI). It starts no SparkSession, so a run takes a few
 // seconds; it obeys the run spec's parameters: sleep `seconds`, then exit with `exit`
-// (after a failure line), or commit an empty run with its manifest, as the real app does.
+// (after a failure line), or commit a run with its manifest, as the real app does: empty, or
+// with `rows` rows (x, n = x * scale) in one part file.
 // An input whose name holds "corrupt" fails the run with class data, naming that input.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,10 +26,19 @@ if code:
     sys.exit(code)
 run = spec["output"]["run_uri"].removeprefix("file://")
 os.makedirs(run, exist_ok=True)
+# rows > 0: one part file of rows x = 0..rows-1, n = x * scale (the sink tests load it).
+rows, scale = int(p.get("rows", 0)), int(p.get("scale", 1))
+files, schema = [], []
+if rows:
+    import pyarrow as pa, pyarrow.parquet as pq
+    part = os.path.join(run, "part-00000.parquet")
+    pq.write_table(pa.table({"x": pa.array(range(rows), pa.int64()), "n": pa.array([i * scale for i in range(rows)], pa.int64())}), part)
+    files = [{"name": "part-00000.parquet", "rows": rows, "bytes": os.path.getsize(part)}]
+    schema = [{"name": "x", "type": "bigint", "nullable": True}, {"name": "n", "type": "bigint", "nullable": False}]
 manifest = {"version": 1, "job_id": spec["job_id"], "attempt": spec["attempt"], "pipeline": spec["pipeline"],
             "table": spec["output"]["table"], "run_uri": spec["output"]["run_uri"],
-            "committed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "rows_in": 0, "rows_out": 0,
-            "inputs": [], "files": [], "schema": []}
+            "committed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "rows_in": rows, "rows_out": rows,
+            "inputs": [], "files": files, "schema": schema}
 with open(os.path.join(run, "_manifest.json.tmp"), "w") as f:
     json.dump(manifest, f)
 os.replace(os.path.join(run, "_manifest.json.tmp"), os.path.join(run, "_manifest.json"))
@@ -47,9 +57,14 @@ export function standInPipeline(name: string, policy: Record<string, unknown> = 
     ...extra,
     name,
     input: { columns: { x: 'long' } },
-    parameters: { seconds: { type: 'number', default: 0 }, exit: { type: 'number', default: 0 } },
+    parameters: {
+      seconds: { type: 'number', default: 0 },
+      exit: { type: 'number', default: 0 },
+      rows: { type: 'number', default: 0 },
+      scale: { type: 'number', default: 1 },
+    },
     transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
-    outputs: { lake: { table: name.replace(/-/g, '_') } },
+    outputs: { lake: { table: name.replace(/-/g, '_') }, ...(extra.outputs as object | undefined) },
     engine: { cores: 1, driver_memory: '256m' },
     policy: { backoff: { initial: '500ms', max: '1s', factor: 2 }, ...policy },
   });

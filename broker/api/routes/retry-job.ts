@@ -15,7 +15,7 @@ export const retryJobRoute = createRoute({
   ...protect('jobs:write'),
   request: { params: JobIdParamsSchema },
   responses: {
-    202: { description: 'Queued again as a new attempt.', content: { 'application/json': { schema: JobResponseSchema } } },
+    202: { description: 'Queued again as a new attempt (back to loading alone when only the load failed).', content: { 'application/json': { schema: JobResponseSchema } } },
     ...authResponses,
     404: problemResponse('No such job.'),
     409: problemResponse('The job is neither failed nor cancelled.'),

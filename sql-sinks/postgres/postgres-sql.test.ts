@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parseTableName } from '../identifiers.ts';
+import { readPostgresError } from './postgres-errors.ts';
+import { applyStatements } from './postgres-driver.ts';
+import { parsePostgresType, postgresColumnType } from './postgres-types.ts';
+import { runSqlColumns } from '../schema-plan.ts';
+import { SinkError } from '../sink-error.ts';
+
+const columns = runSqlColumns([
+  { name: 'site_id', type: 'bigint', nullable: false },
+  { name: 'Day', type: 'date', nullable: false },
+  { name: 'kwh', type: 'double', nullable: true },
+]);
+
+describe('PostgreSQL apply statements', () => {
+  it('merges with every identifier quoted, updating only the non-key columns', () => {
+    const { count, write } = applyStatements({ table: parseTableName('dbo.MeterDaily'), columns, output: { connection: 'r', table: 'dbo.MeterDaily', keys: ['site_id', 'Day'], mode: 'merge', partition_by: [] } });
+    expect(write).toBe(
+      'MERGE INTO "dbo"."MeterDaily" t USING pg_temp.sluice_staging s ON t."site_id" = s."site_id" AND t."Day" = s."Day" WHEN MATCHED THEN UPDATE SET "kwh" = s."kwh" WHEN NOT MATCHED THEN INSERT ("site_id", "Day", "kwh") VALUES (s."site_id", s."Day", s."kwh")',
+    );
+    expect(count).toContain('WHERE EXISTS (SELECT 1 FROM "dbo"."MeterDaily" t WHERE t."site_id" = s."site_id" AND t."Day" = s."Day")');
+  });
+
+  it('merges rows made only of keys by inserting the missing ones', () => {
+    const keysOnly = columns.slice(0, 2);
+    const { write } = applyStatements({ table: parseTableName('t'), columns: keysOnly, output: { connection: 'r', table: 't', keys: ['site_id', 'Day'], mode: 'merge', partition_by: [] } });
+    expect(write).not.toContain('WHEN MATCHED');
+  });
+
+  it('replaces the partitions the run holds, then inserts', () => {
+    const statements = applyStatements({ table: parseTableName('t'), columns, output: { connection: 'r', table: 't', keys: [], mode: 'replace-partitions', partition_by: ['Day'] } });
+    expect(statements.delete).toBe('DELETE FROM "t" WHERE ("Day") IN (SELECT DISTINCT "Day" FROM pg_temp.sluice_staging)');
+    expect(statements.write).toBe('INSERT INTO "t" ("site_id", "Day", "kwh") SELECT "site_id", "Day", "kwh" FROM pg_temp.sluice_staging');
+  });
+
+  it('refuses a table name that is not two plain identifiers', () => {
+    expect(() => parseTableName('dbo.T; DROP TABLE x')).toThrow(SinkError);
+    expect(() => parseTableName('a.b.c')).toThrow(/"table" or "schema.table"/);
+  });
+});
+
+describe('PostgreSQL types', () => {
+  it('maps each SQL type to DDL and reads the catalog back to the same type', () => {
+    for (const type of ['smallint', 'int', 'bigint', 'float', 'double', 'decimal(38,9)', 'string', 'boolean', 'date', 'timestamp', 'timestamp_ntz', 'binary']) {
+      const sql = runSqlColumns([{ name: 'c', type, nullable: true }])[0]!.type;
+      const ddl = postgresColumnType(sql);
+      const catalog = { timestamptz: 'timestamp with time zone', timestamp: 'timestamp without time zone', 'numeric(38,9)': 'numeric(38,9)' }[ddl] ?? ddl;
+      expect(parsePostgresType(catalog)).toEqual(sql);
+    }
+    expect(parsePostgresType('character varying(40)')).toEqual({ kind: 'string', length: 40 });
+    expect(parsePostgresType('jsonb')).toBeUndefined();
+  });
+});
+
+describe('PostgreSQL error reading', () => {
+  const server = (code: string, message = 'boom') => Object.assign(new Error(message), { code, severity: 'ERROR' });
+  it('retries deadlocks, serialization failures and dropped sessions within the stage', () => {
+    for (const code of ['40P01', '40001', '57P01', '08006']) expect(readPostgresError(server(code))).toMatchObject({ failureClass: 'platform', transient: true });
+    expect(readPostgresError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toMatchObject({ transient: true });
+  });
+  it('fails logins, missing databases and refused connections as platform, without a quick retry', () => {
+    for (const code of ['28P01', '3D000']) expect(readPostgresError(server(code))).toMatchObject({ failureClass: 'platform', transient: false });
+    expect(readPostgresError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toMatchObject({ failureClass: 'platform', transient: false });
+  });
+  it('reads a statement timeout as timeout, bad values as data, and other server errors as the pipeline\'s', () => {
+    expect(readPostgresError(server('57014'))?.failureClass).toBe('timeout');
+    expect(readPostgresError(server('22003'))?.failureClass).toBe('data');
+    expect(readPostgresError(server('42703', 'column "x" does not exist'))).toMatchObject({ failureClass: 'user', message: 'PostgreSQL 42703: column "x" does not exist' });
+    expect(readPostgresError(new TypeError('a bug'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,35 @@
+// How a load fails. The dialect's driver reads its server's error (SQLSTATE, error number,
+// socket code) into a class the job understands: `user` (fix the pipeline or the table,
+// never retried), `data`, `platform` (retried by a new attempt), `timeout`; `transient`
+// errors (deadlock victim, connection reset, failover) are also retried within the stage.
+import type { FailureClass } from '../broker/core/job.ts';
+
+export type SinkFailureClass = Extract<FailureClass, 'user' | 'data' | 'platform' | 'timeout'>;
+
+export class SinkError extends Error {
+  override readonly name = 'SinkError';
+  constructor(
+    readonly failureClass: SinkFailureClass,
+    message: string,
+    readonly transient = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** What a driver makes of an error: its class, whether a quick retry may cure it, and the server's words. */
+export type ErrorReading = { failureClass: SinkFailureClass; transient: boolean; message: string };
+
+/**
+ * Removes secrets from a message before it goes anywhere (job record, log, API). Drivers
+ * do not put passwords in their errors, but a URL echoed back by a resolver might.
+ */
+export function redact(message: string, secrets: readonly string[]): string {
+  let clean = message;
+  for (const secret of secrets) {
+    if (secret.length >= 3) clean = clean.split(secret).join('***');
+  }
+  // Any URL with credentials, whoever put it there.
+  return clean.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi, '$1***@');
+}

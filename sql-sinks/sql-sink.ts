@@ -1,0 +1,112 @@
+// The load protocol, the same for every dialect:
+//
+//   ledger has (job, attempt, sink)? ──yes──► already loaded: nothing is written
+//        │ no
+//   shape the table (create it, or add the run's new nullable columns; refuse narrowing)
+//        │
+//   BEGIN ─► stage all rows (session staging table) ─► lock the target ─► ledger again?
+//        │                                                    (a racing twin committed: roll back)
+//        ▼
+//   apply to the target ─► insert the ledger row ─► COMMIT
+//
+// A process killed anywhere before COMMIT leaves the target untouched (the server rolls
+// the transaction back when the connection drops); one killed after it finds the ledger
+// row when the load runs again. Transient errors (deadlock victim, connection reset,
+// failover) retry the whole protocol a few times here; others leave as a SinkError.
+import type { LoadOutcome } from '../broker/core/job.ts';
+import { sqlSinkName } from '../broker/core/pipeline.ts';
+import { parseTableName } from './identifiers.ts';
+import { planSchema, runSqlColumns } from './schema-plan.ts';
+import type { LedgerEntry, SinkDriver } from './sink-driver.ts';
+import { redact, SinkError } from './sink-error.ts';
+import type { Dialect, LoadPhase, LoadRequest, Sink } from './sink.ts';
+
+export type SqlSinkOptions = {
+  /** How many times a transient error may retry the load within the stage. */
+  transientRetries?: number;
+  /** The first pause between such retries; it doubles each time. */
+  retryDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/** `driver` may still be loading (SQL Server's library is imported on first use). */
+export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Promise<SinkDriver>, options: SqlSinkOptions = {}): Sink {
+  const ready = Promise.resolve(driverOrLoading);
+  ready.catch(() => undefined); // reported by the first load, not as an unhandled rejection
+  const retries = options.transientRetries ?? 4;
+  const firstDelay = options.retryDelayMs ?? 250;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  /** Any error as a SinkError with a clean message; errors no driver recognizes (bugs) pass unchanged. */
+  function asSinkError(driver: SinkDriver, error: unknown): unknown {
+    if (error instanceof SinkError) return new SinkError(error.failureClass, redact(error.message, driver.secrets), error.transient);
+    const reading = driver.read(error);
+    if (!reading) return error;
+    return new SinkError(reading.failureClass, redact(reading.message, driver.secrets), reading.transient);
+  }
+
+  async function loadOnce(driver: SinkDriver, request: LoadRequest, started: number): Promise<LoadOutcome> {
+    const { output } = request;
+    const table = parseTableName(output.table);
+    const key = { jobId: request.jobId, attempt: request.runAttempt, sink: sqlSinkName(output) };
+    const progress = async (phase: LoadPhase, rowsStaged: number) => request.onProgress?.({ phase, rowsStaged });
+    const outcome = (entry: LedgerEntry, alreadyLoaded: boolean): LoadOutcome => ({
+      sink: key.sink,
+      dialect: driver.dialect,
+      table: output.table,
+      mode: output.mode,
+      runAttempt: request.runAttempt,
+      rowsStaged: entry.rows,
+      inserted: entry.inserted,
+      updated: entry.updated,
+      deleted: entry.deleted,
+      durationMs: Date.now() - started,
+      loadedAt: entry.loadedAt,
+      alreadyLoaded,
+      checksum: entry.checksum,
+    });
+
+    const columns = runSqlColumns(request.columns);
+    await driver.ensureLedger();
+    const loaded = await driver.ledgerEntry(key);
+    if (loaded) return outcome(loaded, true);
+    await driver.shapeTable(table, (shape) => planSchema(output.table, columns, shape, output, driver.planOptions));
+
+    const transaction = await driver.begin(request.timeoutMs);
+    try {
+      await progress('staging', 0);
+      const rows = await transaction.stage(columns, request.rows(), (staged) => progress('staging', staged));
+      await progress('staged', rows);
+      await transaction.lockTarget(table);
+      const raced = await transaction.ledgerEntry(key);
+      if (raced) return outcome(raced, true);
+      await progress('applying', rows);
+      const counts = await transaction.apply({ table, columns, output });
+      const entry: LedgerEntry = { ...key, ...counts, table: output.table, rows, checksum: request.checksum, loadedAt: new Date().toISOString() };
+      await transaction.record(entry);
+      await transaction.commit();
+      await progress('committed', rows);
+      return outcome(entry, false);
+    } finally {
+      await transaction.release();
+    }
+  }
+
+  return {
+    dialect,
+    async load(request) {
+      const started = Date.now();
+      const driver = await ready;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await loadOnce(driver, request, started);
+        } catch (error) {
+          const failure = asSinkError(driver, error);
+          if (!(failure instanceof SinkError) || !failure.transient || attempt >= retries) throw failure;
+          await sleep(firstDelay * 2 ** attempt);
+        }
+      }
+    },
+    close: async () => (await ready).close(),
+  };
+}
