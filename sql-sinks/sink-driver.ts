@@ -49,3 +49,32 @@ export interface SinkDriver {
   read(error: unknown): ErrorReading | undefined;
   close(): Promise<void>;
 }
+
+/** A ledger row as both dialects return it (bigint counts may come back as strings). */
+export type LedgerRow = {
+  job_id: string;
+  attempt: number;
+  sink: string;
+  target_table: string;
+  rows: number | string;
+  inserted: number | string;
+  updated: number | string;
+  deleted: number | string;
+  checksum: string;
+  loaded_at: Date | string;
+};
+
+export function ledgerEntryOf(row: LedgerRow): LedgerEntry {
+  return {
+    jobId: row.job_id,
+    attempt: row.attempt,
+    sink: row.sink,
+    table: row.target_table,
+    rows: Number(row.rows),
+    inserted: Number(row.inserted),
+    updated: Number(row.updated),
+    deleted: Number(row.deleted),
+    checksum: row.checksum,
+    loadedAt: new Date(row.loaded_at).toISOString(),
+  };
+}

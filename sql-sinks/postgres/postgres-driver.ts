@@ -8,7 +8,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { quoteWith, type TableName } from '../identifiers.ts';
 import type { TableShape } from '../schema-plan.ts';
-import { LEDGER_TABLE, type ApplyCounts, type ApplyPlan, type LedgerEntry, type LedgerKey, type LoadTransaction, type SinkDriver } from '../sink-driver.ts';
+import { LEDGER_TABLE, ledgerEntryOf, type LedgerRow, type ApplyCounts, type ApplyPlan, type LedgerEntry, type LedgerKey, type LoadTransaction, type SinkDriver } from '../sink-driver.ts';
 import type { RowBatch } from '../sink.ts';
 import type { SqlColumn } from '../sql-types.ts';
 import { copyEncoder, encodeCopyBatch } from './copy-text.ts';
@@ -86,20 +86,8 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
   const ledgerColumns = 'job_id, attempt, sink, target_table, rows, inserted, updated, deleted, checksum, loaded_at';
   const readLedger = async (client: pg.Pool | pg.PoolClient, key: LedgerKey): Promise<LedgerEntry | undefined> => {
     const result = await client.query(`SELECT ${ledgerColumns} FROM ${quote(LEDGER_TABLE)} WHERE job_id = $1 AND attempt = $2 AND sink = $3`, [key.jobId, key.attempt, key.sink]);
-    const row = result.rows[0];
-    if (!row) return undefined;
-    return {
-      jobId: row.job_id,
-      attempt: row.attempt,
-      sink: row.sink,
-      table: row.target_table,
-      rows: Number(row.rows),
-      inserted: Number(row.inserted),
-      updated: Number(row.updated),
-      deleted: Number(row.deleted),
-      checksum: row.checksum,
-      loadedAt: new Date(row.loaded_at).toISOString(),
-    };
+    const row = result.rows[0] as LedgerRow | undefined;
+    return row && ledgerEntryOf(row);
   };
 
   /** Runs `work` in a transaction on one connection; a connection that failed is destroyed, not reused. */

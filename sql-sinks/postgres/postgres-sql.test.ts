@@ -29,7 +29,8 @@ describe('PostgreSQL apply statements', () => {
 
   it('replaces the partitions the run holds, then inserts', () => {
     const statements = applyStatements({ table: parseTableName('t'), columns, output: { connection: 'r', table: 't', keys: [], mode: 'replace-partitions', partition_by: ['Day'] } });
-    expect(statements.delete).toBe('DELETE FROM "t" WHERE ("Day") IN (SELECT DISTINCT "Day" FROM pg_temp.sluice_staging)');
+    // NULL-safe: a run's NULL partition replaces the table's.
+    expect(statements.delete).toBe('DELETE FROM "t" t WHERE EXISTS (SELECT 1 FROM (SELECT DISTINCT "Day" FROM pg_temp.sluice_staging) s WHERE t."Day" IS NOT DISTINCT FROM s."Day")');
     expect(statements.write).toBe('INSERT INTO "t" ("site_id", "Day", "kwh") SELECT "site_id", "Day", "kwh" FROM pg_temp.sluice_staging');
   });
 

@@ -14,7 +14,7 @@ import sql from 'mssql';
 import type { TableName } from '../identifiers.ts';
 import type { TableColumn, TableShape } from '../schema-plan.ts';
 import { SinkError } from '../sink-error.ts';
-import type { ApplyCounts, LedgerEntry, LedgerKey, LoadTransaction, SinkDriver } from '../sink-driver.ts';
+import { ledgerEntryOf, type ApplyCounts, type LedgerEntry, type LedgerKey, type LedgerRow, type LoadTransaction, type SinkDriver } from '../sink-driver.ts';
 import type { RowBatch } from '../sink.ts';
 import { DUPLICATE_KEY_NUMBERS, DUPLICATE_KEYS_HINT, readSqlServerError, serverError } from './sqlserver-errors.ts';
 import {
@@ -167,35 +167,8 @@ function withParameters(request: sql.Request, parameters: Parameters): sql.Reque
 const tableParameters = (table: TableName): Parameters => ({ schema: [sql.NVarChar(128), table.schema ?? null], table: [sql.NVarChar(128), table.table] });
 const ledgerKeyParameters = (key: LedgerKey): Parameters => ({ job_id: [sql.NVarChar, key.jobId], attempt: [sql.Int, key.attempt], sink: [sql.NVarChar, key.sink] });
 
-type LedgerRow = {
-  job_id: string;
-  attempt: number;
-  sink: string;
-  target_table: string;
-  rows: string | number;
-  inserted: string | number;
-  updated: string | number;
-  deleted: string | number;
-  checksum: string;
-  loaded_at: Date;
-};
-
-function ledgerEntryOf(row: LedgerRow | undefined): LedgerEntry | undefined {
-  if (!row) return undefined;
-  // bigint columns come back as strings (tedious keeps all 64 bits that way).
-  return {
-    jobId: row.job_id,
-    attempt: row.attempt,
-    sink: row.sink,
-    table: row.target_table,
-    rows: Number(row.rows),
-    inserted: Number(row.inserted),
-    updated: Number(row.updated),
-    deleted: Number(row.deleted),
-    checksum: row.checksum,
-    loadedAt: new Date(row.loaded_at).toISOString(),
-  };
-}
+/** bigint columns come back as strings (tedious keeps all 64 bits that way); ledgerEntryOf reads either. */
+const ledgerEntryOrNone = (row: LedgerRow | undefined): LedgerEntry | undefined => row && ledgerEntryOf(row);
 
 type ColumnRow = {
   name: string;
@@ -349,7 +322,7 @@ export function createSqlServerDriver(settings: SqlServerSinkSettings): SinkDriv
 
   async function readLedger(query: Query, key: LedgerKey): Promise<LedgerEntry | undefined> {
     const result = await query<LedgerRow>(readLedgerSql, ledgerKeyParameters(key));
-    return ledgerEntryOf(result.recordset[0]);
+    return ledgerEntryOrNone(result.recordset[0]);
   }
 
   function loadTransaction(session: Session): LoadTransaction {

@@ -1,12 +1,7 @@
 // The SQL sink on a real PostgreSQL (Debian's, started by test/harness): the shared suite,
-// then what is PostgreSQL's own (exact values through COPY, merge's unique-key need, timeouts).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+// then what is PostgreSQL's own (exact values through COPY, tables a DBA made, timeouts).
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunManifest } from '../../broker/core/manifest.ts';
-import { createFsStorage } from '../../broker/lake/fs-storage.ts';
 import { manifestChecksum } from '../../broker/lake/manifests.ts';
 import { readRunBatches } from '../../broker/lake/run-batches.ts';
 import { openSinks, type SinkRegistry } from '../../sql-sinks/open-sinks.ts';
@@ -14,7 +9,7 @@ import { SinkError } from '../../sql-sinks/sink-error.ts';
 import type { RowBatch } from '../../sql-sinks/sink.ts';
 import { freePort } from '../harness/free-port.ts';
 import { PostgresServer } from '../harness/postgres-server.ts';
-import { python } from '../harness/python.ts';
+import { writeTypedRun } from '../harness/typed-run.ts';
 import { numberedRows, NUMBERED_COLUMNS } from '../harness/sink-rows.ts';
 import { sinkSuite } from './sql-sink-suite.ts';
 
@@ -61,58 +56,8 @@ describe('PostgreSQL sink', () => {
   afterAll(async () => sinks?.close());
 
   it('carries every value type exactly from a Parquet run to the table (decimals, microseconds, escapes, unicode, nulls, bytes)', async () => {
-    const lakeDir = await mkdtemp(join(tmpdir(), 'sluice-lake-'));
-    try {
-      const runDir = join(lakeDir, 'typed', 'run=typed-1');
-      await python([
-        '-c',
-        `
-import datetime, decimal, os, sys, pyarrow as pa, pyarrow.parquet as pq
-os.makedirs(sys.argv[1], exist_ok=True)
-utc = datetime.timezone.utc
-t = pa.table({
-  "id": pa.array([1, 2, 3], pa.int32()),
-  "big": pa.array([9007199254740993, -5, None], pa.int64()),
-  "amount": pa.array([decimal.Decimal("12345678901234567.891"), decimal.Decimal("-0.005"), None], pa.decimal128(20, 3)),
-  "ratio": pa.array([0.1, float("inf"), None], pa.float64()),
-  "name": pa.array(["tab\\there", "line\\nbreak \\\\ back", "Zürich ✓"], pa.string()),
-  "ok": pa.array([True, False, None], pa.bool_()),
-  "day": pa.array([datetime.date(2025, 3, 1), datetime.date(1969, 12, 31), None], pa.date32()),
-  "at": pa.array([datetime.datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=utc), datetime.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=utc), None], pa.timestamp("us", tz="UTC")),
-  "raw": pa.array([b"\\x00\\x01\\xff", b"", None], pa.binary()),
-})
-pq.write_table(t, os.path.join(sys.argv[1], "part-0.parquet"), row_group_size=2)
-print(os.path.getsize(os.path.join(sys.argv[1], "part-0.parquet")))
-`,
-        runDir,
-      ]);
-      const { stat } = await import('node:fs/promises');
-      const bytes = (await stat(join(runDir, 'part-0.parquet'))).size;
-      const manifest: RunManifest = {
-        version: 1,
-        job_id: 'typed',
-        attempt: 1,
-        pipeline: 'typed',
-        table: 'typed',
-        run_uri: pathToFileURL(runDir).href,
-        committed_at: new Date().toISOString(),
-        rows_in: 3,
-        rows_out: 3,
-        inputs: [],
-        files: [{ name: 'part-0.parquet', rows: 3, bytes }],
-        schema: [
-          { name: 'id', type: 'int', nullable: false },
-          { name: 'big', type: 'bigint', nullable: true },
-          { name: 'amount', type: 'decimal(20,3)', nullable: true },
-          { name: 'ratio', type: 'double', nullable: true },
-          { name: 'name', type: 'string', nullable: true },
-          { name: 'ok', type: 'boolean', nullable: true },
-          { name: 'day', type: 'date', nullable: true },
-          { name: 'at', type: 'timestamp', nullable: true },
-          { name: 'raw', type: 'binary', nullable: true },
-        ],
-      };
-      const lake = createFsStorage(pathToFileURL(lakeDir).href);
+    const { lakeDir, lake, manifest } = await writeTypedRun({ ratio: 'inf', name: 'line\nbreak \\ back' });
+try {
       await sinks.get('pg').load({
         jobId: 'typed',
         runAttempt: 1,
