@@ -130,12 +130,12 @@ describe('loadConfig', () => {
 
 describe('SQL connection settings', () => {
   it('collects SLUICE_SQL_<NAME>_URL settings by name', () => {
-    const config = loadConfig({ SLUICE_SQL_REPORTING_URL: 'postgres://u:p@db/reporting', SLUICE_SQL_OPS_DB_URL: 'mssql://u:p@sql/ops' });
-    expect(config.sqlUrls).toEqual({ SLUICE_SQL_REPORTING_URL: 'postgres://u:p@db/reporting', SLUICE_SQL_OPS_DB_URL: 'mssql://u:p@sql/ops' });
+    const urls = { SLUICE_SQL_REPORTING_URL: 'postgres://u:p@db/reporting', SLUICE_SQL_OPS_DB_URL: 'mssql://u:p@sql/ops', SLUICE_SQL_DW_URL: 'Server=dw;Database=sales;User Id=u;Password=p' };
+    expect(loadConfig(urls).sqlUrls).toEqual(urls);
   });
 
   it('refuses a URL of an unknown kind, naming the setting but not echoing its value (it holds a password)', () => {
-    expect(() => loadConfig({ SLUICE_SQL_REPORTING_URL: 'mysql://u:secret@db/x' })).toThrow(/SLUICE_SQL_REPORTING_URL: must start with postgres:\/\//);
+    expect(() => loadConfig({ SLUICE_SQL_REPORTING_URL: 'mysql://u:secret@db/x' })).toThrow(/SLUICE_SQL_REPORTING_URL: must start with postgres:\/\/.*or be an ADO string/);
     try {
       loadConfig({ SLUICE_SQL_REPORTING_URL: 'mysql://u:secret@db/x' });
     } catch (error) {

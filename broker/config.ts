@@ -8,6 +8,7 @@ import { ConfigError } from './core/errors.ts';
 import { DurationSchema, SizeSchema } from './core/units.ts';
 import { parseS3Root, type S3Root } from './jobs/input-paths.ts';
 import type { S3Settings } from './lake/s3-storage.ts';
+import { DIALECT_HINT, dialectOf } from '../sql-sinks/dialect-of.ts';
 
 const csv = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
 const paths = z.string().transform((text) => text.split(':').map((part) => part.trim()).filter(Boolean).map((p) => resolve(p)));
@@ -67,7 +68,6 @@ export const ConfigSchema = z.object({
 
 /** SLUICE_SQL_<NAME>_URL: the URL of the SQL connection that pipelines call <name>. */
 const SQL_URL_SETTING = /^SLUICE_SQL_[A-Z][A-Z0-9_]*_URL$/;
-const SQL_SCHEMES = /^(postgres|postgresql|mssql|sqlserver):\/\//i;
 
 export type Config = Readonly<
   z.infer<typeof ConfigSchema> & {
@@ -91,7 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const [name, value] of Object.entries(env)) {
     if (!SQL_URL_SETTING.test(name) || !value) continue;
     // The value is not echoed: it holds a password.
-    if (!SQL_SCHEMES.test(value)) throw new ConfigError(`invalid environment setting:\n  ${name}: must start with postgres://, postgresql://, mssql:// or sqlserver://`);
+    if (!dialectOf(value)) throw new ConfigError(`invalid environment setting:\n  ${name}: ${DIALECT_HINT}`);
     sqlUrls[name] = value;
   }
   return Object.freeze({ ...parsed.data, sqlUrls: Object.freeze(sqlUrls) });

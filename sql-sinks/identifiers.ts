@@ -25,3 +25,8 @@ export function checkColumnName(name: string): string {
 export function quoteWith(open: string, close: string): (name: string) => string {
   return (name) => `${open}${name.split(close).join(close + close)}${close}`;
 }
+
+/** `schema.table` (or `table`), each part quoted by the dialect's `quote`. */
+export function qualifiedWith(quote: (name: string) => string): (table: TableName) => string {
+  return (table) => (table.schema ? `${quote(table.schema)}.${quote(table.table)}` : quote(table.table));
+}

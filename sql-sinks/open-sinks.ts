@@ -3,6 +3,7 @@
 // The URL's scheme picks the dialect. Sinks are opened on first use and closed together.
 import { createPostgresDriver } from './postgres/postgres-driver.ts';
 import { createSqlSink } from './sql-sink.ts';
+import { DIALECT_HINT, dialectOf } from './dialect-of.ts';
 import { SinkError } from './sink-error.ts';
 import type { Sink } from './sink.ts';
 
@@ -22,12 +23,6 @@ export interface SinkRegistry {
 /** The environment variable that holds a connection's URL. */
 export const connectionSetting = (connection: string): string => `SLUICE_SQL_${connection.toUpperCase().replace(/-/g, '_')}_URL`;
 
-export function dialectOf(url: string): 'postgres' | 'sqlserver' | undefined {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
-  if (scheme === 'mssql' || scheme === 'sqlserver') return 'sqlserver';
-  return undefined;
-}
 
 export function openSinks(settings: SinkSettings): SinkRegistry {
   const open = new Map<string, Sink>();
@@ -39,7 +34,7 @@ export function openSinks(settings: SinkSettings): SinkRegistry {
       if (!url) throw new SinkError('user', `SQL connection "${connection}" is not configured: set ${connectionSetting(connection)}`);
       const common = { url, poolMax: settings.poolMax, connectTimeoutMs: settings.connectTimeoutMs };
       const dialect = dialectOf(url);
-      if (!dialect) throw new SinkError('user', `${connectionSetting(connection)} must start with postgres://, postgresql://, mssql:// or sqlserver://`);
+      if (!dialect) throw new SinkError('user', `${connectionSetting(connection)} ${DIALECT_HINT}`);
       // SQL Server's library (mssql, tedious) is loaded only by a process that uses it.
       const driver =
         dialect === 'postgres' ? createPostgresDriver(common) : import('./sqlserver/sqlserver-driver.ts').then((module) => module.createSqlServerDriver(common));

@@ -6,6 +6,9 @@ import type { FailureClass } from '../broker/core/job.ts';
 
 export type SinkFailureClass = Extract<FailureClass, 'user' | 'data' | 'platform' | 'timeout'>;
 
+/** Added to a duplicate-key error: in a load, the usual cause is a run with a key twice. */
+export const DUPLICATE_KEYS_HINT = 'the run may hold more than one row for the same key';
+
 export class SinkError extends Error {
   override readonly name = 'SinkError';
   constructor(

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { quoteWith, type TableName } from '../identifiers.ts';
+import { qualifiedWith, quoteWith, type TableName } from '../identifiers.ts';
 import type { TableShape } from '../schema-plan.ts';
 import { LEDGER_TABLE, ledgerEntryOf, type LedgerRow, type ApplyCounts, type ApplyPlan, type LedgerEntry, type LedgerKey, type LoadTransaction, type SinkDriver } from '../sink-driver.ts';
 import type { RowBatch } from '../sink.ts';
@@ -25,7 +25,7 @@ export type PostgresSinkSettings = {
 const quote = quoteWith('"', '"');
 const STAGING = 'pg_temp.sluice_staging';
 
-export const qualified = (table: TableName): string => (table.schema ? `${quote(table.schema)}.${quote(table.table)}` : quote(table.table));
+export const qualified = qualifiedWith(quote);
 const columnList = (columns: readonly { name: string }[]): string => columns.map((column) => quote(column.name)).join(', ');
 const columnDefinitions = (columns: readonly SqlColumn[]): string =>
   columns.map((column) => `${quote(column.name)} ${postgresColumnType(column.type)}${column.nullable ? '' : ' NOT NULL'}`).join(', ');

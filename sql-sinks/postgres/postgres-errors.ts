@@ -1,6 +1,6 @@
 // Reads PostgreSQL and socket errors into failure classes, by SQLSTATE
 // (https://www.postgresql.org/docs/current/errcodes-appendix.html).
-import type { ErrorReading } from '../sink-error.ts';
+import { DUPLICATE_KEYS_HINT, type ErrorReading } from '../sink-error.ts';
 
 /** Errors a fresh try of the same load may cure at once: retried within the stage. */
 const TRANSIENT_STATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300', '55P03']);
@@ -24,7 +24,7 @@ export function readPostgresError(error: unknown): ErrorReading | undefined {
     // Login refused, database missing, resources out, server-side faults.
     if (/^(28|3D|53|54|57|58|XX)/.test(code)) return { failureClass: 'platform', transient: false, message };
     // MERGE touching a row twice, or two new rows with one key.
-    if (code === '21000' || code === '23505') return { failureClass: 'user', transient: false, message: `${message}; does the run hold more than one row for the same key?` };
+    if (code === '21000' || code === '23505') return { failureClass: 'user', transient: false, message: `${message}; ${DUPLICATE_KEYS_HINT}` };
     if (code.startsWith('22')) return { failureClass: 'data', transient: false, message };
     return { failureClass: 'user', transient: false, message };
   }

@@ -16,7 +16,7 @@ import type { TableColumn, TableShape } from '../schema-plan.ts';
 import { SinkError } from '../sink-error.ts';
 import { ledgerEntryOf, type ApplyCounts, type LedgerEntry, type LedgerKey, type LedgerRow, type LoadTransaction, type SinkDriver } from '../sink-driver.ts';
 import type { RowBatch } from '../sink.ts';
-import { DUPLICATE_KEY_NUMBERS, DUPLICATE_KEYS_HINT, readSqlServerError, serverError } from './sqlserver-errors.ts';
+import { readSqlServerError } from './sqlserver-errors.ts';
 import {
   addColumnsSql,
   applySql,
@@ -346,19 +346,9 @@ export function createSqlServerDriver(settings: SqlServerSinkSettings): SinkDriv
       },
       ledgerEntry: (key) => readLedger((text, parameters) => session.query(text, parameters), key),
       async apply(plan): Promise<ApplyCounts> {
-        try {
-          const result = await session.query<{ inserted: string | number; updated: string | number; deleted: string | number }>(applySql(plan));
-          const row = result.recordset[0]!;
-          return { inserted: Number(row.inserted), updated: Number(row.updated), deleted: Number(row.deleted) };
-        } catch (error) {
-          // A merge inserts only keys the target lacks, so a duplicate key there means the
-          // run itself holds a key twice (MERGE reports a key matched twice as 8672).
-          const server = serverError(error);
-          if (plan.output.mode === 'merge' && server && DUPLICATE_KEY_NUMBERS.has(server.number)) {
-            throw new SinkError('user', `SQL Server ${server.number}: ${server.message}; ${DUPLICATE_KEYS_HINT}`, false, { cause: error });
-          }
-          throw error;
-        }
+        const result = await session.query<{ inserted: string | number; updated: string | number; deleted: string | number }>(applySql(plan));
+        const row = result.recordset[0]!;
+        return { inserted: Number(row.inserted), updated: Number(row.updated), deleted: Number(row.deleted) };
       },
       async record(entry) {
         await session.query(recordLedgerSql, {

@@ -8,7 +8,7 @@
 // `cause` is the socket's (ECONNREFUSED, ENOTFOUND, ...); a TransactionError (EABORT) whose
 // `originalError` is the request error that made the server roll back. The reader walks
 // that chain (and an AggregateError's `errors`).
-import type { ErrorReading } from '../sink-error.ts';
+import { DUPLICATE_KEYS_HINT, type ErrorReading } from '../sink-error.ts';
 import { APPLOCK_DEADLOCK, APPLOCK_NOT_GRANTED } from './sqlserver-sql.ts';
 
 /**
@@ -23,11 +23,8 @@ const PLATFORM_NUMBERS = new Set([18456, 4060, 18452, 18486, 18487, 18488]);
  * (8115, 220, 232), string or binary data truncated (8152, 2628), NULL into a NOT NULL column (515).
  */
 const DATA_NUMBERS = new Set([245, 8114, 8115, 8152, 2628, 220, 232, 515]);
-/** MERGE matched one target row with two source rows. */
-const MERGE_TOUCHED_TWICE = 8672;
-/** A duplicate key: in a merge, two rows of the run with one new key. */
-export const DUPLICATE_KEY_NUMBERS = new Set([2627, 2601]);
-export const DUPLICATE_KEYS_HINT = 'the run holds more than one row for the same key';
+/** MERGE matched one target row with two source rows (8672), or two new rows share a key (2627, 2601). */
+const DUPLICATE_KEY_NUMBERS = new Set([8672, 2627, 2601]);
 
 /** Severity 20 and above ends the session (a KILL, a failover); 17 to 19 are the server's own resources or faults. */
 const SESSION_ENDED = 20;
@@ -78,7 +75,7 @@ const asServerError = (error: unknown): ServerError | undefined => {
  * The first error the server sent for the failed request: mssql returns the last one and puts
  * the earlier ones in `precedingErrors`; the first is the cause, later ones its consequences.
  */
-export function serverError(error: unknown): ServerError | undefined {
+function serverError(error: unknown): ServerError | undefined {
   for (const candidate of chain(error)) {
     const earlier = Array.isArray(candidate.precedingErrors) ? candidate.precedingErrors : [];
     for (const each of [...earlier, candidate]) {
@@ -120,7 +117,7 @@ function readServerError({ number, message: text, severity }: ServerError): Erro
   const message = `SQL Server ${number}: ${text}`;
   if (TRANSIENT_NUMBERS.has(number)) return { failureClass: 'platform', transient: true, message };
   if (PLATFORM_NUMBERS.has(number)) return { failureClass: 'platform', transient: false, message };
-  if (number === MERGE_TOUCHED_TWICE) return { failureClass: 'user', transient: false, message: `${message}; ${DUPLICATE_KEYS_HINT}` };
+  if (DUPLICATE_KEY_NUMBERS.has(number)) return { failureClass: 'user', transient: false, message: `${message}; ${DUPLICATE_KEYS_HINT}` };
   if (DATA_NUMBERS.has(number)) return { failureClass: 'data', transient: false, message };
   if (severity !== undefined && severity >= SESSION_ENDED) return { failureClass: 'platform', transient: true, message };
   if (severity !== undefined && severity >= SERVER_FAULT) return { failureClass: 'platform', transient: false, message };

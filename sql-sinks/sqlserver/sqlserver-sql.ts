@@ -1,7 +1,7 @@
 // The T-SQL the SQL Server dialect sends, built by pure functions so that tests can read it.
 // Identifiers are checked (identifiers.ts) before they get here and are always written
 // bracket-quoted; values never appear in the text: they are parameters (@name) or bulk rows.
-import { quoteWith, type TableName } from '../identifiers.ts';
+import { qualifiedWith, quoteWith, type TableName } from '../identifiers.ts';
 import { LEDGER_TABLE, type ApplyPlan } from '../sink-driver.ts';
 import type { SqlColumn } from '../sql-types.ts';
 import { sqlServerColumnType, stagedValue, stagingColumnType } from './sqlserver-types.ts';
@@ -19,7 +19,7 @@ export const LEDGER = `${quote(LEDGER_SCHEMA)}.${quote(LEDGER_TABLE)}`;
 export const APPLOCK_DEADLOCK = 51205;
 export const APPLOCK_NOT_GRANTED = 51222;
 
-export const qualified = (table: TableName): string => (table.schema ? `${quote(table.schema)}.${quote(table.table)}` : quote(table.table));
+export const qualified = qualifiedWith(quote);
 const columnList = (names: readonly string[]): string => names.map(quote).join(', ');
 
 /** Text that is part of the statement (never a value), as an N'' literal. */

@@ -13,6 +13,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../../broker/lake/s3-storage.ts';
 import { minioBinaryPath, pinnedVersion } from '../../broker/tool-cache.ts';
 import { freePort } from './free-port.ts';
+import { stopProcess } from './stop-process.ts';
 
 export type MinioOptions = {
   /** Folder for the data (`data/`) and the log (`minio.log`); a new temporary folder when absent. */
@@ -139,16 +140,9 @@ export class MinioServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    await stopProcess(child, 'SIGTERM');
   }
+
 
   /** Stops, stays down for `downForMs`, and starts again on the same port, folder and credentials. */
   async restart(downForMs = 0): Promise<void> {

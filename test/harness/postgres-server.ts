@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
+import { stopProcess } from './stop-process.ts';
 
 export type PostgresOptions = {
   /** Folder for the cluster and its log; a new temporary folder when absent. */
@@ -150,10 +151,7 @@ export class PostgresServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGINT');
-    });
+    await stopProcess(child, 'SIGINT');
   }
+
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.ts';
+import { stopProcess } from './stop-process.ts';
 
 export type RedisOptions = {
   /** Folder for redis.conf, the AOF and the log; a new temporary folder when absent. */
@@ -86,12 +87,9 @@ export class RedisServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    await stopProcess(child, 'SIGTERM');
   }
+
 
   /** Stops and starts again on the same port and folder, so the AOF is replayed. */
   async restart(downForMs = 0): Promise<void> {

@@ -2,13 +2,16 @@
 // into a folder lake, for the tests that check values reach SQL exactly. Row 1 is ordinary,
 // row 2 carries the edge values the caller picks (a float, a string with quoting hazards),
 // row 3 is all NULL but its key and name.
-import { mkdir, mkdtemp, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunManifest } from '../../broker/core/manifest.ts';
 import { createFsStorage } from '../../broker/lake/fs-storage.ts';
 import type { LakeStorage } from '../../broker/lake/storage.ts';
+import { manifestChecksum } from '../../broker/lake/manifests.ts';
+import { readRunBatches } from '../../broker/lake/run-batches.ts';
+import type { Sink } from '../../sql-sinks/sink.ts';
 import { python } from './python.ts';
 
 const WRITE = `
@@ -29,7 +32,7 @@ t = pa.table({
 pq.write_table(t, os.path.join(sys.argv[1], "part-0.parquet"), row_group_size=2)
 `;
 
-export async function writeTypedRun(edge: { ratio: string; name: string }): Promise<{ lakeDir: string; lake: LakeStorage; manifest: RunManifest }> {
+async function writeTypedRun(edge: { ratio: string; name: string }): Promise<{ lakeDir: string; lake: LakeStorage; manifest: RunManifest }> {
   const lakeDir = await mkdtemp(join(tmpdir(), 'sluice-lake-'));
   const runDir = join(lakeDir, 'typed', 'run=typed-1');
   await mkdir(runDir, { recursive: true });
@@ -59,4 +62,22 @@ export async function writeTypedRun(edge: { ratio: string; name: string }): Prom
     ],
   };
   return { lakeDir, lake: createFsStorage(pathToFileURL(lakeDir).href), manifest };
+}
+
+/** Loads the typed run through `sink` into `table` (merged on id), the way a job's load step does. */
+export async function loadTypedRun(sink: Sink, connection: string, table: string, edge: { ratio: string; name: string }): Promise<void> {
+  const { lakeDir, lake, manifest } = await writeTypedRun(edge);
+  try {
+    await sink.load({
+      jobId: 'typed',
+      runAttempt: 1,
+      output: { connection, table, keys: ['id'], mode: 'merge', partition_by: [] },
+      columns: manifest.schema,
+      rows: () => readRunBatches(lake, manifest, 2),
+      checksum: manifestChecksum(manifest),
+      timeoutMs: 30_000,
+    });
+  } finally {
+    await rm(lakeDir, { recursive: true, force: true });
+  }
 }

@@ -23,6 +23,8 @@ export type SinkDatabase = {
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** Ends every session that Sluice opened (application name "sluice"), as a failover would. */
   killSluiceSessions(): Promise<void>;
+  /** Locks `table` from another session until the returned function is called. */
+  holdTable(table: string): Promise<() => Promise<void>>;
   /** Column type names of the dialect, for tables the tests create by hand. */
   types: { int: string; bigint: string; text: string };
   close(): Promise<void>;
@@ -79,6 +81,7 @@ export function sinkSuite(dialect: string, openDatabase: () => Promise<SinkDatab
 
     beforeAll(async () => {
       db = await openDatabase();
+      await db.query('CREATE SCHEMA sluice_test');
       sinks = openSinks({ urls: { SLUICE_SQL_TARGET_URL: db.url }, poolMax: 4, connectTimeoutMs: 5_000 });
     });
     afterAll(async () => {
@@ -202,6 +205,49 @@ export function sinkSuite(dialect: string, openDatabase: () => Promise<SinkDatab
           await broken.close();
         }
       }
+    });
+
+    it('merges into a table a DBA made without a primary key, leaving the columns Sluice does not write alone', async () => {
+      const table = 'sluice_test.dba_made';
+      await db.query(`CREATE TABLE ${table} (x ${db.types.bigint} NOT NULL, n numeric(30,0), label varchar(20), note varchar(20) DEFAULT 'kept')`);
+      await db.query(`INSERT INTO ${table} (x, n, note) VALUES (1, 0, 'by hand')`);
+      const outcome = await sink().load(request(merge(table), () => numberedRows(3, 4)));
+      expect(outcome).toMatchObject({ inserted: 2, updated: 1 });
+      const rows = (await db.query(`SELECT x, n, label, note FROM ${table} ORDER BY x`)).map((row) => ({ ...row, x: Number(row.x), n: Number(row.n) }));
+      expect(rows).toEqual([
+        { x: 0, n: 0, label: 'row 0', note: 'kept' },
+        { x: 1, n: 4, label: 'row 1', note: 'by hand' },
+        { x: 2, n: 8, label: 'row 2', note: 'kept' },
+      ]);
+    });
+
+    it('fails a run with two rows for one key as the pipeline\'s fault, loading nothing', async () => {
+      const table = 'sluice_test.dupes';
+      async function* twice() {
+        const batch: RowBatch = [
+          [1n, 1n, 'a'],
+          [1n, 2n, 'b'],
+        ];
+        yield batch;
+      }
+      const error = await failure(sink().load(request(merge(table), twice)));
+      expect(error.failureClass).toBe('user');
+      expect(error.message).toMatch(/more than one row for the same key/);
+      expect(await count(table)).toBe(0);
+    });
+
+    it('stops a load that outlives its time with class timeout, writing nothing', async () => {
+      const table = 'sluice_test.locked';
+      await db.query(`CREATE TABLE ${table} (x ${db.types.bigint} NOT NULL PRIMARY KEY, n ${db.types.bigint}, label ${db.types.text})`);
+      // Another session holds the table; the load's apply waits on it until its time is up.
+      const release = await db.holdTable(table);
+      try {
+        const error = await failure(sink().load(request(merge(table), () => numberedRows(5, 1), { timeoutMs: 1_500 })));
+        expect(error.failureClass).toBe('timeout');
+      } finally {
+        await release();
+      }
+      expect(await count(table)).toBe(0);
     });
 
     for (const [phase, afterRows] of [
