@@ -3,7 +3,8 @@
 // benchmark measures Sluice's own cost (HTTP, Redis, BullMQ, the step machine) and nothing
 // of Spark or of the disk. (Its await step finds the run ended at the first look, so it
 // needs no watch() events.)
-import { MANIFEST_FILE, runFolderName, type RunManifest } from '../broker/core/manifest.ts';
+import type { RunManifest } from '../broker/core/manifest.ts';
+import { manifestKey } from '../broker/lake/manifests.ts';
 import type { RunHandle } from '../broker/core/job.ts';
 import type { LakeStorage, StoredObject } from '../broker/lake/storage.ts';
 import type { Launcher, RunRequest, RunStatus } from '../broker/launchers/launcher.ts';
@@ -32,7 +33,7 @@ export class InstantLauncher implements Launcher {
       files: [],
       schema: [],
     };
-    await this.lake.write(`${table}/${runFolderName(request.jobId, request.attempt)}/${MANIFEST_FILE}`, JSON.stringify(manifest));
+    await this.lake.write(manifestKey(table, request.jobId, request.attempt), JSON.stringify(manifest));
     return { launcher: this.name, runId: `${request.jobId}-${request.attempt}`, attempt: request.attempt, startedAt: new Date().toISOString() };
   }
 

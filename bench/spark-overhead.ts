@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runFolderName } from '../broker/core/manifest.ts';
+import { runKey } from '../broker/core/manifest.ts';
 import { buildRunSpec } from '../broker/core/run-spec.ts';
 import { expandInputs } from '../broker/jobs/input-paths.ts';
 import { sparkSubmitArgs } from '../broker/launchers/local.ts';
@@ -39,7 +39,7 @@ export async function sparkOverhead(): Promise<void> {
           attempt: 1,
           inputs: await expandInputs([inputDir], config.SLUICE_LANDING_ROOTS),
           parameters: {},
-          runUri: sluice.lake.uri(`meter_daily/${runFolderName(runId, 1)}`),
+          runUri: sluice.lake.uri(runKey('meter_daily', runId, 1)),
         });
         await mkdir(env.dir, { recursive: true });
         await writeFile(specPath, JSON.stringify(spec));

@@ -43,11 +43,10 @@ export const ConfigSchema = z.object({
   SLUICE_S3_SECRET_ACCESS_KEY: z.string().optional(),
   SLUICE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   /** ","-separated s3://bucket/prefix roots that s3:// job inputs may name, besides the pipelines' s3 sources. */
-  SLUICE_S3_LANDING_ROOTS: z
-    .string()
-    .transform((text, ctx): S3Root[] => {
+  SLUICE_S3_LANDING_ROOTS: csv
+    .transform((parts, ctx): S3Root[] => {
       const roots: S3Root[] = [];
-      for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const part of parts) {
         try {
           roots.push(parseS3Root(part));
         } catch (error) {

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** scripts/versions.env of this checkout. */
-export const VERSIONS_FILE = fileURLToPath(new URL('../scripts/versions.env', import.meta.url));
+const VERSIONS_FILE = fileURLToPath(new URL('../scripts/versions.env', import.meta.url));
 
 /** The variables of a versions file: plain KEY=VALUE lines, `#` comments and blank lines skipped. */
-export function pinnedVersions(file = VERSIONS_FILE): Record<string, string> {
+function pinnedVersions(file = VERSIONS_FILE): Record<string, string> {
   const versions: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^([A-Z][A-Z0-9_]*)=(\S+)\s*$/.exec(line);
@@ -35,7 +35,7 @@ export function pinnedVersion(name: string, file = VERSIONS_FILE): string {
 export type CacheEnv = { XDG_CACHE_HOME?: string | undefined; HOME?: string | undefined };
 
 /** `${XDG_CACHE_HOME:-$HOME/.cache}/sluice`, as scripts/setup computes CACHE (an empty XDG_CACHE_HOME counts as unset). */
-export function toolCacheDir(env: CacheEnv): string {
+function toolCacheDir(env: CacheEnv): string {
   return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'sluice');
 }
 

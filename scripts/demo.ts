@@ -14,7 +14,7 @@ import { followJob } from '../broker/cli/follow-job.ts';
 import type { Job } from '../broker/core/job.ts';
 import { readCommittedRun } from '../broker/lake/manifests.ts';
 import { openLake } from '../broker/lake/open-lake.ts';
-import { readRunRows } from '../broker/lake/run-rows.ts';
+import { readRunRows } from '../broker/lake/run-batches.ts';
 import { freePort } from '../test/harness/free-port.ts';
 import { MinioServer } from '../test/harness/minio-server.ts';
 import { PostgresServer } from '../test/harness/postgres-server.ts';

@@ -18,6 +18,7 @@ import { opendir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import { isMissingFile } from '../broker/core/errors.ts';
 import { classifyChange, contentSample, fsFingerprint, type FileStat, type PathRecord } from './fingerprint.ts';
 import { globMatcher, type GlobMatcher } from './glob.ts';
 import type { LandingInput, LandingLedger } from './landing-ledger.ts';
@@ -363,7 +364,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
       const stats = await stat(absolute);
       return stats.isFile() ? toFileStat(stats) : undefined;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isMissingFile(error)) return undefined;
       throw error;
     }
   }

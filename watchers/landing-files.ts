@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ConfigError } from '../broker/core/errors.ts';
-import { parseS3Uri } from '../broker/lake/s3-storage.ts';
+import { parseS3Uri } from '../broker/lake/s3-uri.ts';
 
 type Place = { kind: 'fs'; path: string } | { kind: 's3'; bucket: string; key: string };
 

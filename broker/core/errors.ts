@@ -42,3 +42,8 @@ export class OperationalError extends Error {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/** Whether a file-system error says the file or folder is not there (often expected, not a fault). */
+export function isMissingFile(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ENOENT';
+}

@@ -9,7 +9,7 @@ export const JOB_STATES = ['queued', 'launching', 'running', 'loading', 'succeed
 export const JobStateSchema = z.enum(JOB_STATES);
 export type JobState = z.infer<typeof JobStateSchema>;
 
-export const FINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
+const FINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
 export const isFinal = (state: JobState): boolean => FINAL_STATES.has(state);
 
 export const FailureClassSchema = z.enum(['user', 'data', 'platform', 'timeout', 'cancelled']);
@@ -38,7 +38,6 @@ export const StateChangeSchema = z.object({
   attempt: z.number().int(),
   reason: z.string().optional(),
 });
-export type StateChange = z.infer<typeof StateChangeSchema>;
 
 export const FailureSchema = z.object({
   class: FailureClassSchema,

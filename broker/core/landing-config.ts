@@ -50,11 +50,14 @@ export const S3ReadySchema = z
   })
   .strict();
 
+/** S3's bucket naming rule (and no ".."), so that a typo fails at start-up rather than on the first request. */
+export const S3_BUCKET = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 export const S3SourceSchema = z
   .object({
     kind: z.literal('s3'),
     id: SourceIdSchema.optional(),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    bucket: z.string().regex(S3_BUCKET, 'must be an S3 bucket name'),
     prefix: z.string().default(''),
     include: GlobListSchema.default(['**/*.parquet']),
     interval: DurationSchema.default(5_000),
@@ -110,7 +113,7 @@ export const AfterSchema = z
     return { ...after, on_success: onSuccess };
   });
 
-/** The three landing fields, to be spread into the pipeline schema by whoever wires it. */
+/** The three landing fields of a pipeline (spread into PipelineSchema). */
 export const LandingConfigSchema = z
   .object({
     sources: SourcesSchema,
@@ -119,14 +122,10 @@ export const LandingConfigSchema = z
   })
   .strict();
 
-export type FsReady = z.infer<typeof FsReadySchema>;
 export type FsSource = z.infer<typeof FsSourceSchema>;
-export type S3Ready = z.infer<typeof S3ReadySchema>;
 export type S3Source = z.infer<typeof S3SourceSchema>;
-export type Source = z.infer<typeof SourceSchema>;
 export type Batch = z.infer<typeof BatchSchema>;
 export type After = z.infer<typeof AfterSchema>;
-export type LandingConfig = z.infer<typeof LandingConfigSchema>;
 
 /**
  * The id written into fingerprints and ledger keys. Derived from the location, not the

@@ -52,5 +52,8 @@ export function summarizeManifest(manifest: RunManifest): ManifestSummary {
   };
 }
 
-/** `<table>/run=<job>-<attempt>`: a run's folder name, the same in every lake. */
+/** `run=<job>-<attempt>`: a run's folder name, the same in every lake. */
 export const runFolderName = (jobId: string, attempt: number): string => `run=${jobId}-${attempt}`;
+
+/** `<table>/run=<job>-<attempt>`: a run's key below the lake root. */
+export const runKey = (table: string, jobId: string, attempt: number): string => `${table}/${runFolderName(jobId, attempt)}`;

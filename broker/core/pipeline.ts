@@ -2,7 +2,7 @@
 // check and compute, where the result goes and how hard to try. Validated at load; nothing
 // past this schema re-checks the shape.
 import { z } from 'zod';
-import { AfterSchema, BatchSchema, SourcesSchema } from './landing-config.ts';
+import { LandingConfigSchema } from './landing-config.ts';
 import { DurationSchema, SizeSchema } from './units.ts';
 
 /** Names that end up in paths, Redis keys and Spark column lists: kept to a safe alphabet. */
@@ -168,10 +168,8 @@ export const PipelineSchema = z
     parameters: z.record(ColumnNameSchema, ParameterSchema).default({}),
     transform: TransformSchema,
     outputs: OutputsSchema,
-    /** Where files land for this pipeline; with none, jobs come only from the API. */
-    sources: SourcesSchema,
-    batch: BatchSchema.default(BatchSchema.parse({})),
-    after: AfterSchema.default({ on_success: 'keep' }),
+    /** Where files land for this pipeline (with none, jobs come only from the API), batching, and after-work. */
+    ...LandingConfigSchema.shape,
     engine: EngineSchema.default(EngineSchema.parse({})),
     policy: PolicySchema.default(PolicySchema.parse({})),
   })
@@ -235,8 +233,5 @@ export function sqlOutputs(pipeline: { outputs: { sql?: SqlOutput | SqlOutput[] 
 export const sqlSinkName = (output: SqlOutput): string => `${output.connection}:${output.table}`;
 
 export type Pipeline = z.infer<typeof PipelineSchema>;
-export type Transform = z.infer<typeof TransformSchema>;
-export type Metric = z.infer<typeof MetricSchema>;
 export type Policy = z.infer<typeof PolicySchema>;
-export type Engine = z.infer<typeof EngineSchema>;
 export type ParameterValue = string | number | boolean;

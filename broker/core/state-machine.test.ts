@@ -97,6 +97,13 @@ describe('transitions', () => {
     expect(before).toEqual(copy);
   });
 
+  it('ends a scheduled retry with the state that set it, unless the patch schedules another', () => {
+    const waiting = { ...job('queued'), retryAt: '2030-01-01T00:00:00.000Z' };
+    expect(transition(waiting, 'cancelled', T1).retryAt).toBeUndefined();
+    expect(transition(waiting, 'launching', T1).retryAt).toBeUndefined();
+    expect(transition({ ...waiting, state: 'loading' }, 'loading', T1, 'retry', { retryAt: '2031-01-01T00:00:00.000Z' }).retryAt).toBe('2031-01-01T00:00:00.000Z');
+  });
+
   it('does not let a patch override the state or the history', () => {
     const after = transition(job('queued'), 'launching', T1, undefined, { state: 'succeeded', history: [] });
     expect(after.state).toBe('launching');

@@ -41,12 +41,17 @@ export class IllegalTransitionError extends Error {
   }
 }
 
-/** Returns the job after one transition, with the change recorded in its history. */
+/**
+ * Returns the job after one transition, with the change recorded in its history. A
+ * scheduled retry (`retryAt`) belongs to the state that set it: every transition ends it,
+ * unless the patch schedules a new one.
+ */
 export function transition(job: Job, to: JobState, at: Date, reason?: string, patch: Partial<Job> = {}): Job {
   if (!canTransition(job.state, to)) throw new IllegalTransitionError(job.state, to);
   const iso = at.toISOString();
+  const { retryAt: _ended, ...rest } = job;
   return {
-    ...job,
+    ...rest,
     ...patch,
     state: to,
     updatedAt: iso,

@@ -9,25 +9,22 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, type ErrorDetail } from '../core/errors.ts';
+import { S3_BUCKET } from '../core/landing-config.ts';
+import { keySegments } from '../lake/lake-key.ts';
+import { parseS3Uri } from '../lake/s3-uri.ts';
 
 /** An S3 landing root: objects of `bucket` whose key starts with `prefix` ('' for the whole bucket). */
 export type S3Root = { bucket: string; prefix: string };
 
 const S3_INPUT = /^s3:\/\/([^/]*)(?:\/(.*))?$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
  * Parses `s3://bucket/prefix` for SLUICE_S3_LANDING_ROOTS. A non-empty prefix is a folder:
  * "s3://landing/harp" and "s3://landing/harp/" both allow keys under "harp/" only.
  */
 export function parseS3Root(uri: string): S3Root {
-  const match = S3_INPUT.exec(uri.trim());
-  if (!match || !BUCKET.test(match[1]!) || match[1]!.includes('..')) throw new Error(`"${uri}" is not an s3://bucket/prefix URI`);
-  const prefix = (match[2] ?? '').replace(/\/+$/, '');
-  if (prefix !== '' && prefix.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    throw new Error(`"${uri}": the prefix has empty, "." or ".." parts`);
-  }
-  return { bucket: match[1]!, prefix: prefix === '' ? '' : `${prefix}/` };
+  const { bucket, prefix } = parseS3Uri(uri, 'S3 landing root');
+  return { bucket, prefix: prefix === '' ? '' : `${prefix}/` };
 }
 
 /** The S3 roots of the pipelines' s3 sources (prefixes exactly as the sources list them) followed by `extra`. */
@@ -43,9 +40,11 @@ function s3Refusal(input: string, roots: readonly S3Root[]): string | undefined 
   const match = S3_INPUT.exec(input);
   const bucket = match?.[1] ?? '';
   const key = match?.[2] ?? '';
-  if (!match || !BUCKET.test(bucket)) return `"${input}" is not an s3://bucket/key URI`;
+  if (!match || !S3_BUCKET.test(bucket)) return `"${input}" is not an s3://bucket/key URI`;
   if (key === '' || key.endsWith('/')) return `"${input}" names an S3 folder; S3 inputs must name objects (s3://bucket/key), not prefixes`;
-  if (key.startsWith('/') || key.includes('\0') || key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+  try {
+    keySegments(key, false);
+  } catch {
     return `"${input}" has an empty, "." or ".." part in its key`;
   }
   if (!roots.some((root) => root.bucket === bucket && key.startsWith(root.prefix))) {

@@ -4,7 +4,7 @@ import type { Job } from '../core/job.ts';
 
 export interface JobQueue {
   /** Queues the job's next step; a second call for the same job is a no-op. */
-  enqueue(job: Job, options?: { delayMs?: number }): Promise<void>;
+  enqueue(job: Job): Promise<void>;
   /** Queues the step again even if an ended one of the same job is still held. */
   requeue(job: Job): Promise<void>;
   /** Runs a job's delayed step now (a run ended, a cancel arrived). No-op if not delayed. */

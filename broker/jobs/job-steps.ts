@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import type { Failure, FailureClass, Job } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
-import { summarizeManifest, runFolderName } from '../core/manifest.ts';
+import { summarizeManifest, runKey } from '../core/manifest.ts';
 import { sqlOutputs, sqlSinkName, type Pipeline, type SqlOutput } from '../core/pipeline.ts';
 import { backoffDelay, hasAttemptsLeft } from '../core/retry-policy.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
@@ -99,10 +99,10 @@ export class JobSteps {
 
   private async takeSlot(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
     const { job } = stored;
-    if (job.retryAt && Date.parse(job.retryAt) > this.now().getTime()) return wait(Date.parse(job.retryAt) - this.now().getTime());
+    const backingOff = this.untilRetry(job);
+    if (backingOff) return backingOff;
     if (!(await this.deps.slots.acquire(job, pipeline.policy.concurrency))) return wait(this.deps.slotWaitMs);
-    const { retryAt: _retryAt, ...rest } = job;
-    return this.commit(stored, this.transitionTo(rest as Job, 'launching', `slot taken (attempt ${job.attempt})`));
+    return this.commit(stored, this.transitionTo(job, 'launching', `slot taken (attempt ${job.attempt})`));
   }
 
   private async launch(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
@@ -117,7 +117,7 @@ export class JobSteps {
       if (error instanceof UserError) return this.fail(stored, pipeline, 'user', error.message);
       throw error;
     }
-    const runUri = this.deps.lake.uri(`${pipeline.outputs.lake.table}/${runFolderName(job.id, job.attempt)}`);
+    const runUri = this.deps.lake.uri(runKey(pipeline.outputs.lake.table, job.id, job.attempt));
     const spec = buildRunSpec({
       pipeline,
       jobId: job.id,
@@ -174,7 +174,8 @@ export class JobSteps {
    */
   private async load(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
     const { job } = stored;
-    if (job.retryAt && Date.parse(job.retryAt) > this.now().getTime()) return wait(Date.parse(job.retryAt) - this.now().getTime());
+    const backingOff = this.untilRetry(job);
+    if (backingOff) return backingOff;
     const left = pipeline.policy.timeouts.loading - this.elapsedInState(job);
     if (left <= 0) return this.fail(stored, pipeline, 'timeout', `loading took longer than ${pipeline.policy.timeouts.loading} ms`);
     const run = job.run;
@@ -184,8 +185,7 @@ export class JobSteps {
     const loaded = new Set((job.loads ?? []).filter((outcome) => outcome.runAttempt === run.attempt).map((outcome) => outcome.sink));
     const output = sqlOutputs(pipeline).find((candidate) => !loaded.has(sqlSinkName(candidate)));
     if (!output) {
-      const { retryAt: _retryAt, ...rest } = job;
-      return this.commit(stored, this.transitionTo(rest as Job, 'succeeded', `loaded into ${loaded.size} SQL table(s)`));
+      return this.commit(stored, this.transitionTo(job, 'succeeded', `loaded into ${loaded.size} SQL table(s)`));
     }
     const sinkName = sqlSinkName(output);
     try {
@@ -306,6 +306,12 @@ export class JobSteps {
   private async commit(stored: StoredJob, next: Job): Promise<StepOutcome> {
     const written = await this.deps.store.compareAndSet(stored, next);
     return written ? { kind: 'continue', written } : { kind: 'continue' };
+  }
+
+  /** The wait left before a scheduled retry, while one is due later. */
+  private untilRetry(job: Job): StepOutcome | undefined {
+    const left = job.retryAt ? Date.parse(job.retryAt) - this.now().getTime() : 0;
+    return left > 0 ? wait(left) : undefined;
   }
 
   private elapsedInState(job: Job): number {

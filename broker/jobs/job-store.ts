@@ -4,7 +4,9 @@
 // re-reads and decides again.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { isFinal, scopedIdempotencyKey, type Job, type JobState } from '../core/job.ts';
+import { isFinal, JOB_STATES, scopedIdempotencyKey, type Job, type JobState } from '../core/job.ts';
+
+const ACTIVE_STATES = JOB_STATES.filter((state) => !isFinal(state));
 import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
@@ -176,9 +178,8 @@ export class JobStore {
   }
 
   async countByState(): Promise<Record<JobState, number>> {
-    const states = ['queued', 'launching', 'running', 'loading', 'succeeded', 'failed', 'cancelled'] as const;
-    const counts = await Promise.all(states.map((state) => this.redis.zcard(this.keys.byState(state))));
-    return Object.fromEntries(states.map((state, i) => [state, counts[i]!])) as Record<JobState, number>;
+    const counts = await Promise.all(JOB_STATES.map((state) => this.redis.zcard(this.keys.byState(state))));
+    return Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i]!])) as Record<JobState, number>;
   }
 
   async idsInState(state: JobState): Promise<string[]> {
@@ -187,8 +188,7 @@ export class JobStore {
 
   /** Ids of jobs in non-final states, for the reconciler. */
   async activeIds(): Promise<string[]> {
-    const states = ['queued', 'launching', 'running', 'loading'] as const;
-    const lists = await Promise.all(states.map((state) => this.redis.zrange(this.keys.byState(state), 0, -1)));
+    const lists = await Promise.all(ACTIVE_STATES.map((state) => this.redis.zrange(this.keys.byState(state), 0, -1)));
     return lists.flat();
   }
 

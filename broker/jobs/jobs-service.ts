@@ -29,7 +29,7 @@ export type JobsDeps = {
   now?: () => Date;
 };
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
 export class JobsService {
   private readonly now: () => Date;
@@ -143,19 +143,19 @@ export class JobsService {
   }
 
   /** Runs a failed or cancelled job again as a new attempt, with a fresh allowance of retries. */
-  async retry(id: string, pipelineAttempts?: number): Promise<Job> {
+  async retry(id: string): Promise<Job> {
     const { store, queue, pipelines } = this.deps;
     const job = await this.get(id);
     if (job.state !== 'failed' && job.state !== 'cancelled') {
       throw new ConflictError('job-not-retryable', `job ${id} is ${job.state}; only failed or cancelled jobs can be retried`);
     }
-    const allowance = pipelineAttempts ?? pipelines.get(job.pipeline)?.policy.max_attempts ?? 1;
+    const allowance = pipelines.get(job.pipeline)?.policy.max_attempts ?? 1;
     // A job whose Spark run committed and only its load failed retries the load alone.
     const reload = (candidate: Job) => candidate.failure?.stage === 'loading' && candidate.run !== undefined && candidate.output !== undefined;
     const retried = await store.update(id, (current) => {
       if (current.state !== 'failed' && current.state !== 'cancelled') return undefined;
       const attempt = current.attempt + 1;
-      const { failure: _failure, cancelRequested: _cancel, retryAt: _retryAt, run, finalized: _finalized, ...rest } = current;
+      const { failure: _failure, cancelRequested: _cancel, run, finalized: _finalized, ...rest } = current;
       const patch = { attempt, maxAttempts: attempt + allowance - 1 };
       if (reload(current)) return transition({ ...rest, run } as Job, 'loading', this.now(), 'load retried by request', patch);
       return transition(rest as Job, 'queued', this.now(), 'retried by request', patch);

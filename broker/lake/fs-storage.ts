@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConfigError, UserError } from '../core/errors.ts';
+import { ConfigError, isMissingFile, UserError } from '../core/errors.ts';
 import { keySegments } from './lake-key.ts';
 import type { LakeStorage, StoredObject } from './storage.ts';
 
@@ -28,7 +28,7 @@ export function createFsStorage(rootUri: string): LakeStorage {
       try {
         return await readFile(pathOf(key));
       } catch (error) {
-        if (isMissing(error)) return undefined;
+        if (isMissingFile(error)) return undefined;
         throw error;
       }
     },
@@ -107,7 +107,7 @@ async function walk(root: string, key: string, prefix: string, visitor: Visitor)
   try {
     entries = await readdir(path, { withFileTypes: true });
   } catch (error) {
-    if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+    if (isMissingFile(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
     throw error;
   }
   for (const entry of entries) {
@@ -124,6 +124,3 @@ async function walk(root: string, key: string, prefix: string, visitor: Visitor)
   }
 }
 
-function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT';
-}

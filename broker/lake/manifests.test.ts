@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunManifest } from '../core/manifest.ts';
 import { createFsStorage } from './fs-storage.ts';
-import { InvalidManifestError, listCommittedRuns, readCommittedRun } from './manifests.ts';
+import { InvalidManifestError, readCommittedRun } from './manifests.ts';
 import type { LakeStorage } from './storage.ts';
 import { sampleManifest } from '../../test/harness/sample-manifest.ts';
 
@@ -39,19 +39,5 @@ describe('committed runs', () => {
     await expect(readCommittedRun(lake, 'orders', 'j1', 1)).rejects.toThrow(/invalid: rows_out:/);
     await lake.write('orders/run=j1-1/_manifest.json', JSON.stringify(manifest('j2', 1)));
     await expect(readCommittedRun(lake, 'orders', 'j1', 1)).rejects.toBeInstanceOf(InvalidManifestError);
-  });
-
-  it('lists only committed runs, in order', async () => {
-    await lake.write('orders/run=j2-1/_manifest.json', JSON.stringify(manifest('j2', 1)));
-    await lake.write('orders/run=j1-10/_manifest.json', JSON.stringify(manifest('j1', 10)));
-    await lake.write('orders/run=j1-2/_manifest.json', JSON.stringify(manifest('j1', 2)));
-    await lake.write('orders/run=j1-3/part-0.parquet', 'uncommitted');
-    await lake.write('orders/run=j1-4/sub/_manifest.json', 'not a run manifest');
-    await lake.write('ordersx/run=j1-1/_manifest.json', JSON.stringify(manifest('j1', 1)));
-    expect(await listCommittedRuns(lake, 'orders')).toEqual([
-      { jobId: 'j1', attempt: 2, manifestKey: 'orders/run=j1-2/_manifest.json' },
-      { jobId: 'j1', attempt: 10, manifestKey: 'orders/run=j1-10/_manifest.json' },
-      { jobId: 'j2', attempt: 1, manifestKey: 'orders/run=j2-1/_manifest.json' },
-    ]);
   });
 });

@@ -3,10 +3,8 @@
 // through here, so nothing reads an uncommitted run.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../jobs/canonical-json.ts';
-import { MANIFEST_FILE, RunManifestSchema, runFolderName, type RunManifest } from '../core/manifest.ts';
+import { MANIFEST_FILE, RunManifestSchema, runKey, type RunManifest } from '../core/manifest.ts';
 import type { LakeStorage } from './storage.ts';
-
-export type CommittedRun = { jobId: string; attempt: number; manifestKey: string };
 
 /** A manifest that exists but cannot be trusted: the run is broken, not merely uncommitted. */
 export class InvalidManifestError extends Error {
@@ -21,7 +19,7 @@ export class InvalidManifestError extends Error {
 }
 
 export const manifestKey = (table: string, jobId: string, attempt: number): string =>
-  `${table}/${runFolderName(jobId, attempt)}/${MANIFEST_FILE}`;
+  `${runKey(table, jobId, attempt)}/${MANIFEST_FILE}`;
 
 /** The manifest of a committed run, or undefined when the run is not committed (no manifest yet, or no run). */
 export async function readCommittedRun(storage: LakeStorage, table: string, jobId: string, attempt: number): Promise<RunManifest | undefined> {
@@ -42,21 +40,9 @@ export async function readCommittedRun(storage: LakeStorage, table: string, jobI
   const manifest = parsed.data;
   // A manifest copied or written into the wrong folder would commit someone else's files.
   if (manifest.table !== table || manifest.job_id !== jobId || manifest.attempt !== attempt) {
-    throw new InvalidManifestError(key, `it describes ${manifest.table}/${runFolderName(manifest.job_id, manifest.attempt)}`);
+    throw new InvalidManifestError(key, `it describes ${runKey(manifest.table, manifest.job_id, manifest.attempt)}`);
   }
   return manifest;
-}
-
-/** The committed runs of a table, oldest first (job ids sort by creation time). */
-export async function listCommittedRuns(storage: LakeStorage, table: string): Promise<CommittedRun[]> {
-  const objects = await storage.list(`${table}/run=`);
-  const runs: CommittedRun[] = [];
-  for (const { key } of objects) {
-    const match = /^run=(.+)-(\d+)\/(.+)$/.exec(key.slice(table.length + 1));
-    if (match?.[3] !== MANIFEST_FILE) continue;
-    runs.push({ jobId: match[1]!, attempt: Number(match[2]), manifestKey: key });
-  }
-  return runs.sort((a, b) => (a.jobId === b.jobId ? a.attempt - b.attempt : a.jobId < b.jobId ? -1 : 1));
 }
 
 /** Identifies a committed run's content (files, sizes, rows, schema): the checksum a load ledger records. */

@@ -8,10 +8,10 @@
 // - timestamps as bigint microseconds and dates as day numbers, through custom parsers,
 //   since a JS Date would drop the microseconds.
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
-import { runFolderName, type RunManifest } from '../core/manifest.ts';
+import { runKey, type RunManifest } from '../core/manifest.ts';
 import type { RowBatch, RowValue } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from './storage.ts';
-import { scaledText } from '../../sql-sinks/row-text.ts';
+import { dateText, scaledText, timestampText } from '../../sql-sinks/row-text.ts';
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -58,7 +58,7 @@ function unscaled(raw: unknown): bigint | number {
   return negative ? value - (1n << BigInt(bytes.length * 8)) : value;
 }
 
-export const decimalText = (raw: unknown, scale: number): string => scaledText(unscaled(raw), scale);
+const decimalText = (raw: unknown, scale: number): string => scaledText(unscaled(raw), scale);
 
 /** The metadata with decimal annotations removed, and each decimal column's scale by top-level name. */
 function withRawDecimals(metadata: FileMetaData): { metadata: FileMetaData; scales: Map<string, number> } {
@@ -75,7 +75,7 @@ function withRawDecimals(metadata: FileMetaData): { metadata: FileMetaData; scal
 
 /** Yields the run's rows, `batchRows` at a time, each row in the manifest's column order. */
 export async function* readRunBatches(storage: LakeStorage, manifest: RunManifest, batchRows = 10_000): AsyncGenerator<RowBatch> {
-  const folder = `${manifest.table}/${runFolderName(manifest.job_id, manifest.attempt)}`;
+  const folder = runKey(manifest.table, manifest.job_id, manifest.attempt);
   const names = manifest.schema.map((column) => column.name);
   for (const part of manifest.files) {
     const file = rangeSource(storage, `${folder}/${part.name}`, part.bytes);
@@ -116,4 +116,24 @@ export async function* readRunBatches(storage: LakeStorage, manifest: RunManifes
       groupStart += groupRows;
     }
   }
+}
+
+/**
+ * The first `limit` rows of a committed run as objects, for people to read (the demo): dates
+ * and timestamps as text, other values as readRunBatches gives them.
+ */
+export async function readRunRows(storage: LakeStorage, manifest: RunManifest, limit: number): Promise<Record<string, unknown>[]> {
+  const shown = manifest.schema.map((column): ((value: RowValue) => unknown) => {
+    if (column.type === 'date') return (value) => dateText(Number(value));
+    if (column.type.startsWith('timestamp')) return (value) => timestampText(value as number | bigint);
+    return (value) => value;
+  });
+  const rows: Record<string, unknown>[] = [];
+  for await (const batch of readRunBatches(storage, manifest, limit)) {
+    for (const row of batch) {
+      if (rows.length >= limit) return rows;
+      rows.push(Object.fromEntries(manifest.schema.map((column, c) => [column.name, row[c] === null ? null : shown[c]!(row[c]!)])));
+    }
+  }
+  return rows;
 }

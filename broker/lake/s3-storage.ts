@@ -27,6 +27,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { ConfigError, OperationalError, UserError } from '../core/errors.ts';
 import { keySegments } from './lake-key.ts';
+import { parseS3Uri } from './s3-uri.ts';
 import type { LakeStorage, StoredObject } from './storage.ts';
 
 /** How to reach S3; from the SLUICE_S3_* settings. Without keys, the SDK's default chain (env, web identity, instance role) is used. */
@@ -57,7 +58,7 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, ma
 
 const MiB = 1024 * 1024;
 /** S3's limits: parts of 5 MiB at least (but the last), 10,000 parts at most, objects of 5 TiB at most. */
-export const MIN_PART_SIZE = 5 * MiB;
+const MIN_PART_SIZE = 5 * MiB;
 export const MAX_PARTS = 10_000;
 /** Part size for uploads of unknown size: objects up to 16 MiB × 10,000 = 156 GiB. */
 export const DEFAULT_PART_SIZE = 16 * MiB;
@@ -102,26 +103,6 @@ export type S3StorageOptions = {
   retry?: RetryPolicy;
 };
 
-/** Splits `s3://bucket/prefix` into the bucket and the prefix (no leading or trailing '/'). */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri);
-  if (!match) throw new ConfigError(`lake URI "${uri}" is not an s3:// URI (s3://bucket/prefix)`);
-  const bucket = match[1]!;
-  // S3's bucket naming rules, so that a typo fails at start-up rather than on the first write.
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
-    throw new ConfigError(`lake URI "${uri}": "${bucket}" is not a valid S3 bucket name`);
-  }
-  const prefix = (match[2] ?? '').replace(/\/+$/, '');
-  if (prefix !== '') {
-    try {
-      keySegments(prefix, false);
-    } catch {
-      throw new ConfigError(`lake URI "${uri}": the prefix "${prefix}" has empty, "." or ".." parts`);
-    }
-  }
-  return { bucket, prefix };
-}
-
 /**
  * An S3 client with Sluice's settings: credentials (or the default chain), path-style
  * addressing, the backoff retry strategy and the connect/request timeouts. Shared by the
@@ -132,7 +113,7 @@ export function createS3Client(settings: S3Settings, retry: RetryPolicy = DEFAUL
 }
 
 export function createS3Storage(uri: string, settings: S3Settings, options: S3StorageOptions = {}): S3LakeStorage {
-  const { bucket, prefix } = parseS3Uri(uri);
+  const { bucket, prefix } = parseS3Uri(uri, 'lake URI');
   const client = createS3Client(settings, options.retry ?? DEFAULT_RETRY);
   const secrets = [settings.accessKeyId, settings.secretAccessKey].filter((s): s is string => !!s);
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunHandle } from '../core/job.ts';
 import { PipelineSchema } from '../core/pipeline.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
-import { createLocalLauncher, failureMessage, sparkSubmitArgs, type LocalLauncher } from './local.ts';
+import { failureMessage, LocalLauncher, sparkSubmitArgs } from './local.ts';
 
 const pipeline = PipelineSchema.parse({
   name: 'daily-orders',
@@ -26,7 +26,7 @@ let launcher: LocalLauncher;
 beforeEach(async () => {
   runsDir = await mkdtemp(join(tmpdir(), 'sluice-runs-'));
   now = Date.now();
-  launcher = createLocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, clock: () => now });
+  launcher = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, clock: () => now });
 });
 afterEach(async () => {
   launcher.close();

@@ -14,7 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { OperationalError } from '../core/errors.ts';
+import { isMissingFile, OperationalError } from '../core/errors.ts';
 import type { FailureClass, RunHandle } from '../core/job.ts';
 import { FAILURE_LINE_PREFIX, SPARK_EXIT, type SparkRunSpec } from '../core/run-spec.ts';
 import type { S3Settings } from '../lake/s3-storage.ts';
@@ -88,7 +88,7 @@ const SUPERVISOR_SCRIPT = [
 const DEFAULT_CONF: Record<string, string> = { 'spark.ui.enabled': 'false' };
 
 /** S3A's provider for AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (hadoop-aws 3.4 takes SDK v2 providers by class name). */
-export const S3A_ENV_CREDENTIALS_PROVIDER = 'software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider';
+const S3A_ENV_CREDENTIALS_PROVIDER = 'software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider';
 
 /** Spark's shutdown hooks log after the app's last words, so the failure line is looked for a little higher up. */
 const FAILURE_SEARCH_LINES = 200;
@@ -225,7 +225,7 @@ export class LocalLauncher implements Launcher {
     try {
       names = await readdir(this.options.runsDir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (isMissingFile(error)) return [];
       throw error;
     }
     const handles: RunHandle[] = [];
@@ -342,10 +342,6 @@ export class LocalLauncher implements Launcher {
   }
 }
 
-export function createLocalLauncher(options: LocalLauncherOptions): LocalLauncher {
-  return new LocalLauncher(options);
-}
-
 /** The supervisor's command: `env` sets the child's extra variables without the broker touching its own environment. */
 export function sparkSubmitArgs(options: LocalLauncherOptions, request: RunRequest, runId: string, specPath: string): string[] {
   const engine = request.pipeline.engine;
@@ -390,7 +386,7 @@ export type S3Submit = {
 };
 
 /** Whether a run touches S3: an input or its output is an s3:// or s3a:// URI. */
-export function usesS3(spec: SparkRunSpec): boolean {
+function usesS3(spec: SparkRunSpec): boolean {
   return [...spec.inputs, spec.output.run_uri].some((uri) => /^s3a?:\/\//.test(uri));
 }
 
@@ -399,7 +395,7 @@ export function usesS3(spec: SparkRunSpec): boolean {
  * needs the 560 MB of jars on its classpath nor S3 settings). Throws when the run uses S3
  * but the launcher was given no S3 settings or jars: a misconfigured broker, not bad data.
  */
-export function s3Submit(options: LocalLauncherOptions, spec: SparkRunSpec): S3Submit | undefined {
+function s3Submit(options: LocalLauncherOptions, spec: SparkRunSpec): S3Submit | undefined {
   if (!usesS3(spec)) return undefined;
   const { s3, s3aJars } = options;
   if (!s3 || !s3aJars || s3aJars.length === 0) {

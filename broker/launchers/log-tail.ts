@@ -2,6 +2,7 @@
 // from the end in chunks, never the whole file) and the bytes appended since an offset
 // (streamed in chunks). A missing log reads as empty: the run may not have started yet.
 import { open } from 'node:fs/promises';
+import { isMissingFile } from '../core/errors.ts';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -79,7 +80,7 @@ async function openIfExists(path: string) {
   try {
     return await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isMissingFile(error)) return undefined;
     throw error;
   }
 }

@@ -9,6 +9,7 @@
 // Every file is written once and atomically (temp + rename): a reader sees it whole or not at all.
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMissingFile } from '../core/errors.ts';
 
 export const RUN_FILES = { spec: 'spec.json', pid: 'pid', exitCode: 'exit_code', log: 'driver.log', cancelled: 'cancelled' } as const;
 
@@ -39,7 +40,7 @@ export class RunDir {
       await writeFile(this.file(RUN_FILES.cancelled), '');
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if (isMissingFile(error)) return false;
       throw error;
     }
   }
@@ -59,7 +60,7 @@ export class RunDir {
     try {
       text = await readFile(join(this.path, name), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isMissingFile(error)) return undefined;
       throw error;
     }
     const value = Number.parseInt(text.trim(), 10);
@@ -82,7 +83,7 @@ async function statIfExists(path: string) {
   try {
     return await stat(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isMissingFile(error)) return undefined;
     throw error;
   }
 }

@@ -11,7 +11,7 @@ export const JOBS_QUEUE = 'jobs';
  * BullMQ's own retries, for a step that could not even be rescheduled (Redis away): many,
  * spaced by stepBackoff(). A step that throws is handled by the step worker, not by these.
  */
-export const STEP_ATTEMPTS = 1_000;
+const STEP_ATTEMPTS = 1_000;
 /** Delay before the next try of a step that failed `failures` times in a row: 1 s doubling, at most 30 s. */
 export const stepBackoff = (attemptsMade: number): number => Math.min(500 * 2 ** attemptsMade, 30_000);
 
@@ -24,7 +24,7 @@ export class BullJobQueue implements JobQueue {
     this.queue = new Queue(JOBS_QUEUE, { connection, prefix });
   }
 
-  async enqueue(job: Job, options: { delayMs?: number } = {}): Promise<void> {
+  async enqueue(job: Job): Promise<void> {
     const opts: JobsOptions = {
       jobId: job.id,
       priority: job.priority,
@@ -33,7 +33,6 @@ export class BullJobQueue implements JobQueue {
       // The Sluice job record is the history; BullMQ's copy of a finished step is not needed.
       removeOnComplete: true,
       removeOnFail: { age: 7 * 86_400 },
-      ...(options.delayMs ? { delay: options.delayMs } : {}),
     };
     await this.queue.add('step', { jobId: job.id }, opts);
   }

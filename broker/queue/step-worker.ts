@@ -12,7 +12,7 @@ import { JOBS_QUEUE, stepBackoff } from './bull-job-queue.ts';
 const MAX_TRANSITIONS_PER_DELIVERY = 12;
 
 /** Consecutive failed steps after which a job is failed for good (a bug, or Redis away for long). */
-export const MAX_STEP_ERRORS = 12;
+const MAX_STEP_ERRORS = 12;
 
 export type StepWorkerOptions = {
   connection: ConnectionOptions;

@@ -8,12 +8,13 @@ import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor as pollUntil } from '../harness/wait-for.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunHandle } from '../../broker/core/job.ts';
 import { PipelineSchema, type ParameterValue } from '../../broker/core/pipeline.ts';
 import { buildRunSpec } from '../../broker/core/run-spec.ts';
 import type { RunEnded, RunRequest, RunStatus } from '../../broker/launchers/launcher.ts';
-import { createLocalLauncher, type LocalLauncher, type LocalLauncherOptions } from '../../broker/launchers/local.ts';
+import { LocalLauncher, type LocalLauncherOptions } from '../../broker/launchers/local.ts';
 import { lastLines } from '../../broker/launchers/log-tail.ts';
 import { isAlive } from '../../broker/launchers/run-dir.ts';
 
@@ -68,7 +69,7 @@ afterEach(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function newLauncher(): LocalLauncher {
-  const launcher = createLocalLauncher(options);
+  const launcher = new LocalLauncher(options);
   launchers.push(launcher);
   return launcher;
 }
@@ -87,15 +88,8 @@ async function launch(launcher: LocalLauncher, run: RunRequest): Promise<RunHand
   return handle;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** The harness's poll, at this file's pace: launcher events come within a few seconds. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> => pollUntil(what, probe, timeoutMs, 100);
 
 const isLive = (status: RunStatus) => status.phase === 'pending' || status.phase === 'running';
 
@@ -202,9 +196,9 @@ describe('local launcher with spark-submit', () => {
     await writeFile(
       script,
       [
-        `import { createLocalLauncher } from ${JSON.stringify(join(REPO, 'broker/launchers/local.ts'))};`,
+        `import { LocalLauncher } from ${JSON.stringify(join(REPO, 'broker/launchers/local.ts'))};`,
         'const [options, run] = JSON.parse(process.argv[2]);',
-        'const handle = await createLocalLauncher(options).launch(run);',
+        'const handle = await new LocalLauncher(options).launch(run);',
         'process.stdout.write(JSON.stringify(handle) + "\\n");',
         'setInterval(() => {}, 1_000);',
       ].join('\n'),
