@@ -8,6 +8,7 @@
 // - anything else (a platform failure after its retries, a cancel): the files stay batched
 //   to that job, for an operator to retry it.
 // Every step is safe to repeat: a file already moved is skipped, ledger moves are from-state checked.
+import { realpath } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Job } from '../broker/core/job.ts';
 import type { After } from '../broker/core/landing-config.ts';
@@ -17,6 +18,20 @@ import { LandingFiles, joinLocation } from './landing-files.ts';
 import type { LandingLedger, LandingRecord } from './landing-ledger.ts';
 
 export const LANDING_TRIGGER = 'landing';
+
+/**
+ * The landings that are `input` as a run spec names it: S3 objects by URI, files by their real
+ * path (the spec holds paths with symlinks resolved; a landing keeps its path under the root).
+ */
+async function landingsAt(landings: LandingRecord[], input: string | undefined): Promise<LandingRecord[]> {
+  if (!input) return [];
+  const found: LandingRecord[] = [];
+  for (const landing of landings) {
+    const location = landing.uri.startsWith('s3://') ? landing.uri : await realpath(landing.uri).catch(() => landing.uri);
+    if (location === input || landing.uri === input) found.push(landing);
+  }
+  return found;
+}
 
 export class LandingFinalizer implements JobFinalizer {
   constructor(
@@ -40,9 +55,9 @@ export class LandingFinalizer implements JobFinalizer {
       await this.ledger.markDone(landings.map((landing) => landing.fingerprint));
       log.info({ files: landings.length, action: after.on_success }, 'landings done');
     } else if (job.state === 'failed' && job.failure?.class === 'data') {
-      // The failure names the bad file; when it names none of the batch's, all are suspect
-      // rather than any silently passed over.
-      const named = landings.filter((landing) => job.failure!.message.includes(landing.uri));
+      // The failure names the bad input; when it names none of the batch's files, all are
+      // suspect rather than any silently passed over.
+      const named = await landingsAt(landings, job.failure.input);
       const bad = named.length > 0 ? named : landings;
       const reason = job.failure.message;
       for (const landing of bad) await this.quarantineFile(after, landing, reason, job);

@@ -46,6 +46,8 @@ export const FailureSchema = z.object({
   attempt: z.number().int(),
   /** The end of the Spark driver log, when the failure came from Spark. */
   logTail: z.string().optional(),
+  /** The input a data failure concerns, as the run spec named it: the file to quarantine. */
+  input: z.string().optional(),
 });
 export type Failure = z.infer<typeof FailureSchema>;
 

@@ -1,6 +1,7 @@
 // The run spec: the JSON document a launcher hands to the Spark app (spark-apps/). It holds
 // everything the app needs and nothing secret. Field names are snake_case because the
 // reader is Python.
+import { z } from 'zod';
 import type { Pipeline, ParameterValue } from './pipeline.ts';
 
 export type SparkRunSpec = {
@@ -50,7 +51,11 @@ export function buildRunSpec(args: {
 
 /**
  * The Spark app's last words on a failure it understood: one stderr line
- * `SLUICE_FAILURE {"class":"data","message":"…"}`, read back by the launcher from the
- * driver log so that every launcher (local, Kubernetes) reports the reason the same way.
+ * `SLUICE_FAILURE {"class":"data","message":"…","input":"…"}`, read back by the launcher from
+ * the driver log so that every launcher (local, Kubernetes) reports the reason the same way.
+ * `input` is the spec input a data failure concerns, exactly as the spec names it.
  */
 export const FAILURE_LINE_PREFIX = 'SLUICE_FAILURE ';
+
+export const FailureLineSchema = z.object({ message: z.string().min(1), input: z.string().min(1).optional() });
+export type FailureLine = z.infer<typeof FailureLineSchema>;

@@ -150,7 +150,7 @@ export class JobSteps {
       case 'succeeded':
         return this.finishRun(stored, pipeline);
       case 'failed':
-        return this.fail(stored, pipeline, status.failureClass, status.message, status.logTail);
+        return this.fail(stored, pipeline, status.failureClass, status.message, { logTail: status.logTail, ...(status.input ? { input: status.input } : {}) });
       case 'lost':
         return this.fail(stored, pipeline, 'platform', status.message);
     }
@@ -229,14 +229,17 @@ export class JobSteps {
     return this.commit(stored, this.transitionTo(job, 'cancelled', reason, { failure }));
   }
 
-  /** A failed stage: retried after backoff when the class allows and attempts are left, else the job fails. */
-  private async fail(stored: StoredJob, pipeline: Pipeline | undefined, failureClass: FailureClass, message: string, logTail?: string): Promise<StepOutcome> {
+  /**
+   * A failed stage: retried after backoff when the class allows and attempts are left, else
+   * the job fails. `detail` is what Spark said beyond the message (log tail, the input at fault).
+   */
+  private async fail(stored: StoredJob, pipeline: Pipeline | undefined, failureClass: FailureClass, message: string, detail: Pick<Failure, 'logTail' | 'input'> = {}): Promise<StepOutcome> {
     const { job } = stored;
     // Leaving `launching` without a recorded run: a run may have started all the same (the
     // write that records it lost a race, or Redis was away); it must not outlive the attempt.
     if (job.state === 'launching') await this.stopRunOfAttempt(job);
     await this.releaseSlot(job);
-    const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt, ...(logTail ? { logTail } : {}) };
+    const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt, ...detail };
     if (pipeline && isRetryable(failureClass) && hasAttemptsLeft(job.attempt, job.maxAttempts)) {
       const delay = backoffDelay(pipeline.policy.backoff, job.attempt, this.deps.random);
       const retryAt = new Date(this.now().getTime() + delay).toISOString();

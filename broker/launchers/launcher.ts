@@ -15,7 +15,8 @@ export type RunRequest = {
 export type RunStatus =
   | { phase: 'pending' | 'running' }
   | { phase: 'succeeded' }
-  | { phase: 'failed'; failureClass: FailureClass; message: string; logTail: string }
+  /** `input`: the input the failure concerns, as the run spec named it (a data failure's bad file). */
+  | { phase: 'failed'; failureClass: FailureClass; message: string; logTail: string; input?: string }
   /** The run cannot be found or its supervisor died without an exit code. */
   | { phase: 'lost'; message: string };
 

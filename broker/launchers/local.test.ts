@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunHandle } from '../core/job.ts';
 import { PipelineSchema } from '../core/pipeline.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
-import { failureMessage, LocalLauncher, sparkSubmitArgs } from './local.ts';
+import { failureLine, LocalLauncher, sparkSubmitArgs } from './local.ts';
 
 const pipeline = PipelineSchema.parse({
   name: 'daily-orders',
@@ -83,8 +83,8 @@ describe('local launcher', () => {
       'SLUICE_FAILURE not json',
       'INFO ShutdownHookManager: Shutdown hook called',
     ].join('\n');
-    expect(failureMessage(log)).toBe('bad file x');
-    expect(failureMessage('nothing here')).toBeUndefined();
+    expect(failureLine(log)?.message).toBe('bad file x');
+    expect(failureLine('nothing here')).toBeUndefined();
   });
 
   it('maps exit codes to outcomes', async () => {

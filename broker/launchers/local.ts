@@ -13,10 +13,9 @@ import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { isMissingFile, OperationalError } from '../core/errors.ts';
 import type { FailureClass, RunHandle } from '../core/job.ts';
-import { FAILURE_LINE_PREFIX, SPARK_EXIT, type SparkRunSpec } from '../core/run-spec.ts';
+import { FAILURE_LINE_PREFIX, FailureLineSchema, SPARK_EXIT, type FailureLine, type SparkRunSpec } from '../core/run-spec.ts';
 import type { S3Settings } from '../lake/s3-storage.ts';
 import type { Launcher, LauncherListener, LogOptions, RunEnded, RunRequest, RunStatus } from './launcher.ts';
 import { lastLines, readFrom, readTailLines } from './log-tail.ts';
@@ -94,7 +93,6 @@ const S3A_ENV_CREDENTIALS_PROVIDER = 'software.amazon.awssdk.auth.credentials.En
 const FAILURE_SEARCH_LINES = 200;
 const LOG_TAIL_LINES = 40;
 const FAILURE_CLASS_BY_EXIT: Partial<Record<number, FailureClass>> = { [SPARK_EXIT.user]: 'user', [SPARK_EXIT.data]: 'data' };
-const FailureLineSchema = z.object({ message: z.string().min(1) });
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 type ActiveRun = { event: RunEnded; /** Started by this process: its exit event reports the end. */ supervised: boolean };
@@ -425,23 +423,25 @@ function s3Submit(options: LocalLauncherOptions, spec: SparkRunSpec): S3Submit |
 async function endedStatus(dir: RunDir, exitCode: number): Promise<RunStatus> {
   if (exitCode === SPARK_EXIT.ok) return { phase: 'succeeded' };
   const { text } = await readTailLines(dir.file(RUN_FILES.log), FAILURE_SEARCH_LINES);
+  const line = failureLine(text);
   return {
     phase: 'failed',
     failureClass: FAILURE_CLASS_BY_EXIT[exitCode] ?? 'platform',
-    message: failureMessage(text) ?? exitDescription(exitCode),
+    message: line?.message ?? exitDescription(exitCode),
     logTail: lastLines(text, LOG_TAIL_LINES),
+    ...(line?.input ? { input: line.input } : {}),
   };
 }
 
-/** The message of the last `SLUICE_FAILURE {json}` line, the app's own account of its failure. */
-export function failureMessage(log: string): string | undefined {
+/** The last `SLUICE_FAILURE {json}` line, the app's own account of its failure. */
+export function failureLine(log: string): FailureLine | undefined {
   const lines = log.split('\n');
   for (let index = lines.length - 1; index >= 0; index -= 1) {
     const line = lines[index]!;
     if (!line.startsWith(FAILURE_LINE_PREFIX)) continue;
     try {
       const parsed = FailureLineSchema.safeParse(JSON.parse(line.slice(FAILURE_LINE_PREFIX.length)));
-      if (parsed.success) return parsed.data.message;
+      if (parsed.success) return parsed.data;
     } catch {
       // A garbled failure line says nothing usable; an earlier one or the exit code will.
     }

@@ -78,9 +78,9 @@ def check_input(location: str, expected_columns: dict[str, str]) -> InputStats:
     try:
         footer = storage.read_parquet_footer(where)
     except FileNotFoundError:
-        raise DataFailure(f"input {location}: file not found") from None
+        raise DataFailure(f"input {location}: file not found", input=location) from None
     except pa.ArrowInvalid as error:
-        raise DataFailure(f"input {location}: not a readable Parquet file ({error})") from None
+        raise DataFailure(f"input {location}: not a readable Parquet file ({error})", input=location) from None
     _check_columns(location, footer, expected_columns)
     return InputStats(path=location, rows=footer.num_rows, bytes=storage.file_size(where))
 
@@ -90,15 +90,16 @@ def _check_columns(location: str, footer: pq.FileMetaData, expected_columns: dic
     for name, expected in expected_columns.items():
         index = schema.get_field_index(name)
         if index < 0:
-            raise DataFailure(f"input {location}: column {name!r} is missing (expected {expected})")
+            raise DataFailure(f"input {location}: column {name!r} is missing (expected {expected})", input=location)
         actual = spark_type_name(schema.field(index).type)
         if _normalize(actual) != _normalize(expected):
-            raise DataFailure(f"input {location}: column {name!r} is {actual}, expected {expected}")
+            raise DataFailure(f"input {location}: column {name!r} is {actual}, expected {expected}", input=location)
         if _is_int64_nanos(footer, name):
             # Spark 4 refuses INT64 TIMESTAMP(NANOS) outright (PARQUET_TYPE_ILLEGAL); the writer
             # must use microseconds (pyarrow: coerce_timestamps="us").
             raise DataFailure(
-                f"input {location}: column {name!r} holds nanosecond timestamps, which Spark cannot read"
+                f"input {location}: column {name!r} holds nanosecond timestamps, which Spark cannot read",
+                input=location,
             )
 
 

@@ -19,9 +19,11 @@ class SluiceFailure(Exception):
     failure_class: ClassVar[str]
     exit_code: ClassVar[int]
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, input: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # The spec input at fault, exactly as the spec names it: the broker quarantines that file.
+        self.input = input
 
 
 class UserFailure(SluiceFailure):
@@ -41,5 +43,8 @@ class DataFailure(SluiceFailure):
 def report_failure(failure: SluiceFailure, stream: TextIO | None = None) -> None:
     """Write the single failure line (to stderr unless told otherwise); json.dumps escapes
     newlines, so the line stays one line whatever the message holds."""
-    payload = json.dumps({"class": failure.failure_class, "message": failure.message}, separators=(",", ":"))
+    fields = {"class": failure.failure_class, "message": failure.message}
+    if failure.input is not None:
+        fields["input"] = failure.input
+    payload = json.dumps(fields, separators=(",", ":"))
     print(f"{FAILURE_LINE_PREFIX}{payload}", file=stream or sys.stderr, flush=True)

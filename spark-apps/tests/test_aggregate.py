@@ -122,4 +122,6 @@ def test_main_reports_a_data_failure_before_starting_spark(
     payload = json.loads(failure_lines[0].removeprefix("SLUICE_FAILURE "))
     assert payload["class"] == "data"
     assert str(corrupt) in payload["message"]
+    # The bad file, exactly as the spec named it: what the broker quarantines.
+    assert payload["input"] == str(corrupt)
     assert not (tmp_path / "run=job-4-1").exists()

@@ -38,8 +38,9 @@ def test_extra_columns_are_fine(tmp_path: Path) -> None:
 
 def test_a_missing_file_is_a_data_failure(tmp_path: Path) -> None:
     location = str(tmp_path / "gone.parquet")
-    with pytest.raises(DataFailure, match="gone.parquet: file not found"):
+    with pytest.raises(DataFailure, match="gone.parquet: file not found") as failure:
         check_input(location, READING_COLUMNS)
+    assert failure.value.input == location
 
 
 @pytest.mark.parametrize("content", [b"", b"not parquet at all, just text", b"PAR1" + b"\0" * 64])

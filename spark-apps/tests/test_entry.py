@@ -54,6 +54,7 @@ def test_a_corrupt_input_exits_65_with_one_failure_line(landing: Landing, tmp_pa
         "class": "data",
         "message": f"input {corrupt}: not a readable Parquet file "
         "(Parquet magic bytes not found in footer. Either the file is corrupted or this is not a parquet file.)",
+        "input": str(corrupt),
     }
     assert not run_folder.exists()
 

@@ -18,7 +18,7 @@ print(f"stand-in run job={spec['job_id']} attempt={spec['attempt']}", flush=True
 time.sleep(float(p.get("seconds", 0)))
 corrupt = [i for i in spec["inputs"] if "corrupt" in os.path.basename(i)]
 if corrupt:
-    print("SLUICE_FAILURE " + json.dumps({"class": "data", "message": f"input {corrupt[0]}: not a Parquet file"}), file=sys.stderr, flush=True)
+    print("SLUICE_FAILURE " + json.dumps({"class": "data", "message": f"input {corrupt[0]}: not a Parquet file", "input": corrupt[0]}), file=sys.stderr, flush=True)
     sys.exit(65)
 code = int(p.get("exit", 0))
 if code:

@@ -142,6 +142,7 @@ describe('a watched folder', () => {
     const failed = jobs.find((job) => job.state === 'failed')!;
     const succeeded = jobs.find((job) => job.state === 'succeeded')!;
     expect(failed.failure?.class).toBe('data');
+    expect(failed.failure?.input).toBe(join(curated, 'corrupt.parquet'));
     expect(failed.inputs).toHaveLength(3);
     expect(succeeded.inputs.sort()).toEqual([join(curated, 'good-1.parquet'), join(curated, 'good-2.parquet')]);
 
