@@ -13,7 +13,8 @@ import { pipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
 import { redisOptions, startSluice } from '../broker/sluice.ts';
 import { createSluiceEnv } from '../test/harness/sluice-env.ts';
 import { InstantLauncher, MemoryLake } from './instant-launcher.ts';
-import { inParallel, percentile, report } from './stats.ts';
+import { inParallel } from '../broker/in-parallel.ts';
+import { percentile, report } from './stats.ts';
 
 const JOBS = 5_000;
 const CLIENTS = 32;

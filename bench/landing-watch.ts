@@ -19,6 +19,7 @@ import { startSluice } from '../broker/sluice.ts';
 import { createSluiceEnv, type SluiceEnv } from '../test/harness/sluice-env.ts';
 import { waitFor } from '../test/harness/wait-for.ts';
 import { percentile, report } from './stats.ts';
+import { landingKeys } from '../watchers/landing-keys.ts';
 
 const LATENCY_FILES = 1_000;
 const FILES_PER_SECOND = 50;
@@ -107,7 +108,7 @@ async function idleWatch(env: SluiceEnv): Promise<void> {
     const started = Date.now();
     // Every file landed and batched: the watcher has nothing left to do.
     await waitFor('all 100,000 files batched', async () => {
-      const batched = await redis.zcard('idle:landings:by-state:batched');
+      const batched = await redis.zcard(landingKeys('idle').byState('batched'));
       return batched >= IDLE_FILES ? true : undefined;
     }, 600_000, 2_000);
     process.stdout.write(`idle: ${IDLE_FILES} files taken in by the watcher in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

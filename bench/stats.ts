@@ -13,15 +13,3 @@ export function median(values: number[]): number {
 export function report(name: string, value: number, unit: string, digits = 2): void {
   process.stdout.write(`BENCH ${name} ${value.toFixed(digits)} ${unit}\n`);
 }
-
-/** Runs `task` over `items` with at most `limit` in flight. */
-export async function inParallel<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      await task(items[index]!, index);
-    }
-  });
-  await Promise.all(lanes);
-}

@@ -110,13 +110,13 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX);
   const closers: Array<() => Promise<void> | void> = [];
 
+  // For S3 landings: listing them, and moving them (archive, quarantine). Idle unless a pipeline uses S3.
+  const landingsS3 = createS3Client(s3Settings(config));
+
   if (roles.watch) {
-    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger, s3: { settings: s3Settings(config), redis } });
+    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger, s3: { client: landingsS3, redis } });
     closers.push(() => watchers.close());
   }
-
-  // For moving landed files to and from S3 (archive, quarantine); idle unless a pipeline uses S3.
-  const filesS3 = createS3Client(s3Settings(config));
 
   if (roles.worker) {
     const sinks = openSinks({ urls: config.sqlUrls, poolMax: config.SLUICE_SQL_POOL_MAX, connectTimeoutMs: config.SLUICE_SQL_CONNECT_TIMEOUT });
@@ -139,7 +139,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       pollMs: config.SLUICE_AWAIT_POLL,
       slotWaitMs: 2_000,
       wake: (jobId) => queue.wake(jobId),
-      finalizer: new LandingFinalizer(ledger, pipelines, logger, new LandingFiles(filesS3)),
+      finalizer: new LandingFinalizer(ledger, pipelines, logger, new LandingFiles(landingsS3)),
       sinks,
     });
     const worker = new StepWorker(steps, {
@@ -213,7 +213,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       for (const close of closers) await close();
       launcher.close?.();
       lake.close?.();
-      filesS3.destroy();
+      landingsS3.destroy();
       await queue.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -25,7 +25,7 @@ function pinnedVersions(file = VERSIONS_FILE): Record<string, string> {
 }
 
 /** One pinned version; throws naming the file when it is not there. */
-export function pinnedVersion(name: string, file = VERSIONS_FILE): string {
+function pinnedVersion(name: string, file = VERSIONS_FILE): string {
   const version = pinnedVersions(file)[name];
   if (version === undefined) throw new Error(`${file} has no ${name}= line`);
   return version;

@@ -16,7 +16,7 @@ import type { Batch } from '../broker/core/landing-config.ts';
 
 export type BatchFile = { fingerprint: string; source: string; uri: string; size: number };
 
-export type CloseReason = 'max_files' | 'max_bytes' | 'max_wait' | 'flush' | 'recovered';
+export type CloseReason = 'max_files' | 'max_bytes' | 'max_wait' | 'recovered';
 
 export type ClosedBatch = {
   pipeline: string;
@@ -98,17 +98,6 @@ export class Batcher {
         if (deadline === undefined || this.now() < deadline) return [];
         const claimed: ClosedBatch[] = [];
         await this.pushClaimed(claimed, 'max_wait');
-        return claimed;
-      }),
-    );
-  }
-
-  /** Closes the open batch now (shutdown, tests). */
-  flush(): Promise<ClosedBatch[]> {
-    return this.submitClaimed(
-      this.serial(async () => {
-        const claimed: ClosedBatch[] = [];
-        if (this.open.size > 0) await this.pushClaimed(claimed, 'flush');
         return claimed;
       }),
     );

@@ -15,17 +15,17 @@
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { isMissingFile } from '../broker/core/errors.ts';
+import { inParallel } from '../broker/in-parallel.ts';
+import { isHiddenSegment, isInside } from '../broker/jobs/input-paths.ts';
 import { classifyChange, contentSample, fsFingerprint, type FileStat, type PathRecord } from './fingerprint.ts';
 import { globMatcher, type GlobMatcher } from './glob.ts';
-import type { LandingInput, LandingLedger } from './landing-ledger.ts';
+import { readyLanding, type LandingInput, type LandingLedger, type ReadyLanding } from './landing-ledger.ts';
 import { markerDecision, renameDecision, stableDecision, temporaryNameMatcher, type Observation } from './readiness.ts';
 import { sourceId, type FsSource as FsSourceConfig } from '../broker/core/landing-config.ts';
-
-export type ReadyLanding = Required<Pick<LandingInput, 'fingerprint' | 'source' | 'path' | 'uri' | 'size' | 'mtimeMs'>>;
 
 export interface FsSourceEvents {
   /** A complete file, recorded as ready in the ledger (by this process or another). */
@@ -37,7 +37,7 @@ export interface FsSourceEvents {
   error: [error: Error];
 }
 
-export type FsSourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'updatePath' | 'forgetPath' | 'pathRecord' | 'list'>;
+export type FsSourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'updatePath' | 'forgetPath' | 'pathRecord' | 'each'>;
 
 export type FsSourceOptions = {
   config: FsSourceConfig;
@@ -52,9 +52,6 @@ export type FsSourceOptions = {
 
 /** `checked`: confined and recorded as seen in the ledger (done at its first check, not per event). */
 type Candidate = { obs: Observation; due: number; checked: boolean };
-
-/** Folders that never hold landings: hidden ones and Spark/Hadoop's "_temporary" and friends. */
-const isHiddenSegment = (segment: string): boolean => segment.startsWith('.') || segment.startsWith('_');
 
 const toFileStat = (stats: Stats): FileStat => ({ size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), ino: stats.ino });
 
@@ -141,7 +138,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
 
   private relativePath(absolute: string): string | undefined {
     const rel = relative(this.root, absolute);
-    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+    if (rel === '' || !isInside(this.root, absolute)) return undefined;
     return rel.split(sep).join('/');
   }
 
@@ -224,18 +221,10 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
         if (candidate.due > now || due.length >= this.concurrency * 16) break;
         if (!this.checking.has(rel) && !due.includes(rel)) due.push(rel);
       }
-      await this.runLimited(due, (rel) => this.check(rel));
+      await inParallel(due, this.concurrency, (rel) => this.check(rel), () => this.closed);
     } finally {
       this.ticking = false;
     }
-  }
-
-  private async runLimited(items: string[], work: (item: string) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length && !this.closed) await work(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
   }
 
   private requeue(rel: string, obs: Observation, due: number, checked: boolean): void {
@@ -329,7 +318,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
       return;
     }
     log.debug({ source: this.id, path: rel, fingerprint: landing.fingerprint, size: first.size }, 'landing ready');
-    this.emit('ready', this.readyLanding(landing));
+    this.emit('ready', readyLanding(landing));
   }
 
   private refuse(rel: string, reason: string): void {
@@ -355,10 +344,6 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     };
   }
 
-  private readyLanding(landing: LandingInput): ReadyLanding {
-    return { fingerprint: landing.fingerprint, source: landing.source, path: landing.path, uri: landing.uri, size: landing.size, mtimeMs: landing.mtimeMs ?? 0 };
-  }
-
   private async statOrGone(absolute: string): Promise<FileStat | undefined> {
     try {
       const stats = await stat(absolute);
@@ -378,18 +363,12 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   private async confinement(absolute: string): Promise<string | undefined> {
     if (this.relativePath(absolute) === undefined) return 'path is outside the source root';
     const real = await realpath(absolute);
-    const rel = relative(this.realRoot, real);
-    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return 'symlink leads outside the source root';
+    if (real === this.realRoot || !isInside(this.realRoot, real)) return 'symlink leads outside the source root';
     return undefined;
   }
 
   private async reemitReady(): Promise<void> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.options.ledger.list({ source: this.id, state: 'ready', limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const record of page.items) this.emit('ready', this.readyLanding(record));
-      cursor = page.nextCursor;
-    } while (cursor);
+    for await (const record of this.options.ledger.each({ source: this.id, state: 'ready' })) this.emit('ready', readyLanding(record));
   }
 
   /** Full listing: files whose events were lost become candidates; vanished paths are forgotten. */

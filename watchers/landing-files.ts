@@ -29,18 +29,13 @@ export function joinLocation(location: string, relative: string): string {
 }
 
 export class LandingFiles {
-  /** `s3` is needed only when a landing or a location is on S3. */
-  constructor(private readonly s3?: S3Client) {}
-
-  private client(uri: string): S3Client {
-    if (!this.s3) throw new ConfigError(`"${uri}" is on S3, but no S3 settings are configured (SLUICE_S3_*)`);
-    return this.s3;
-  }
+  /** `s3` is used only when a landing or a location is on S3. */
+  constructor(private readonly s3: S3Client) {}
 
   async exists(uri: string): Promise<boolean> {
     const place = placeOf(uri);
     if (place.kind === 'fs') return access(place.path).then(() => true, () => false);
-    return this.client(uri)
+    return this.s3
       .send(new HeadObjectCommand({ Bucket: place.bucket, Key: place.key }))
       .then(() => true, (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
         if (error.name === 'NotFound' || error.$metadata?.httpStatusCode === 404) return false;
@@ -59,12 +54,12 @@ export class LandingFiles {
         await copyFile(source.path, target.path);
       });
     } else if (source.kind === 's3' && target.kind === 's3') {
-      await this.client(from).send(new CopyObjectCommand({ Bucket: target.bucket, Key: target.key, CopySource: `${source.bucket}/${encodeURIComponent(source.key).replace(/%2F/g, '/')}` }));
+      await this.s3.send(new CopyObjectCommand({ Bucket: target.bucket, Key: target.key, CopySource: `${source.bucket}/${encodeURIComponent(source.key).replace(/%2F/g, '/')}` }));
     } else if (source.kind === 'fs' && target.kind === 's3') {
       // Streamed in parts: a landing of 50 GB passes through bounded memory.
-      await new Upload({ client: this.client(to), params: { Bucket: target.bucket, Key: target.key, Body: createReadStream(source.path) }, partSize: 64 * 1024 * 1024, queueSize: 2 }).done();
+      await new Upload({ client: this.s3, params: { Bucket: target.bucket, Key: target.key, Body: createReadStream(source.path) }, partSize: 64 * 1024 * 1024, queueSize: 2 }).done();
     } else if (source.kind === 's3' && target.kind === 'fs') {
-      const object = await this.client(from).send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key }));
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key }));
       await mkdir(dirname(target.path), { recursive: true });
       await pipeline(object.Body as Readable, createWriteStream(target.path));
     }
@@ -74,7 +69,7 @@ export class LandingFiles {
   async remove(uri: string): Promise<void> {
     const place = placeOf(uri);
     if (place.kind === 'fs') await rm(place.path, { force: true });
-    else await this.client(uri).send(new DeleteObjectCommand({ Bucket: place.bucket, Key: place.key }));
+    else await this.s3.send(new DeleteObjectCommand({ Bucket: place.bucket, Key: place.key }));
   }
 
   async writeText(uri: string, text: string): Promise<void> {
@@ -83,7 +78,7 @@ export class LandingFiles {
       await mkdir(dirname(place.path), { recursive: true });
       await writeFile(place.path, text);
     } else {
-      await this.client(uri).send(new PutObjectCommand({ Bucket: place.bucket, Key: place.key, Body: text, ContentType: 'text/plain; charset=utf-8' }));
+      await this.s3.send(new PutObjectCommand({ Bucket: place.bucket, Key: place.key, Body: text, ContentType: 'text/plain; charset=utf-8' }));
     }
   }
 }

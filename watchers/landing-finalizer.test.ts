@@ -6,7 +6,9 @@ import type { Job } from '../broker/core/job.ts';
 import { PipelineSchema } from '../broker/core/pipeline.ts';
 import { createLogger } from '../broker/logger.ts';
 import { pipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
+import { createS3Client } from '../broker/lake/s3-storage.ts';
 import { LANDING_TRIGGER, LandingFinalizer } from './landing-finalizer.ts';
+import { LandingFiles } from './landing-files.ts';
 import type { LandingRecord } from './landing-ledger.ts';
 
 let dir: string;
@@ -55,7 +57,9 @@ function finalizer(calls: { quarantined: string[]; released: string[] }) {
       return fingerprints;
     },
   };
-  return new LandingFinalizer(ledger, pipelineRegistry([pipeline]), createLogger('silent'));
+  // An S3 client that is never used: these landings are files.
+  const files = new LandingFiles(createS3Client({ region: 'us-east-1', forcePathStyle: false }));
+  return new LandingFinalizer(ledger, pipelineRegistry([pipeline]), createLogger('silent'), files);
 }
 
 const failedJob = (input: string | undefined): Job => ({

@@ -14,7 +14,7 @@ import type { Job } from '../broker/core/job.ts';
 import type { After } from '../broker/core/landing-config.ts';
 import type { JobFinalizer } from '../broker/jobs/job-finalizer.ts';
 import type { PipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
-import { LandingFiles, joinLocation } from './landing-files.ts';
+import { joinLocation, type LandingFiles } from './landing-files.ts';
 import type { LandingLedger, LandingRecord } from './landing-ledger.ts';
 
 export const LANDING_TRIGGER = 'landing';
@@ -38,7 +38,7 @@ export class LandingFinalizer implements JobFinalizer {
     private readonly ledger: Pick<LandingLedger, 'jobLandings' | 'markDone' | 'quarantine' | 'release'>,
     private readonly pipelines: PipelineRegistry,
     private readonly logger: Logger,
-    private readonly files: LandingFiles = new LandingFiles(),
+    private readonly files: LandingFiles,
   ) {}
 
   appliesTo(job: Job): boolean {

@@ -1,6 +1,6 @@
 // The landing ledger's Redis keys, in one place. The Lua scripts build the same names from
 // the prefix (see landing-ledger.ts), so a change here must be made there too; the ledger's
-// integration test reads keys through this module to keep the two honest.
+// integration test checks that every key the scripts write is one of these.
 export type LandingKeys = ReturnType<typeof landingKeys>;
 
 export const LANDING_STATES = ['seen', 'ready', 'batched', 'done', 'quarantined'] as const;
@@ -26,5 +26,7 @@ export function landingKeys(prefix: string) {
     jobBatch: (jobId: string) => `${p}landing-job:${jobId}`,
     /** Batches claimed but not yet holding a job id, scored by claim time (ms). */
     openBatches: `${p}landing-batches:open`,
+    /** String: an S3 source's listing cursor, the greatest key taken in so far. */
+    s3Cursor: (source: string) => `${p}landings:s3-cursor:${source}`,
   };
 }

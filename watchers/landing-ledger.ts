@@ -189,6 +189,13 @@ export type LandingRecord = LandingInput & {
   reason?: string;
 };
 
+/** What a source hands the batcher: a complete file, recorded as ready. */
+export type ReadyLanding = Required<Pick<LandingInput, 'fingerprint' | 'source' | 'path' | 'uri' | 'size' | 'mtimeMs'>>;
+
+export function readyLanding(landing: LandingInput): ReadyLanding {
+  return { fingerprint: landing.fingerprint, source: landing.source, path: landing.path, uri: landing.uri, size: landing.size, mtimeMs: landing.mtimeMs ?? 0 };
+}
+
 export type LandingFilter = { source?: string; state?: LandingState; cursor?: string; limit: number };
 export type LandingPage = { items: LandingRecord[]; nextCursor?: string };
 export type RecordResult = { state: LandingState; changed: boolean };
@@ -327,6 +334,16 @@ export class LandingLedger {
   }
 
   /** For GET /v1/landings: newest first; the cursor is opaque (the last index member of the page). */
+  /** Every landing that `filter` selects, page after page. */
+  async *each(filter: Omit<LandingFilter, 'cursor' | 'limit'>): AsyncGenerator<LandingRecord> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ ...filter, limit: 500, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
   async list(filter: LandingFilter): Promise<LandingPage> {
     const index =
       filter.source && filter.state

@@ -34,10 +34,12 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { sourceId, type S3Source as S3SourceConfig } from '../broker/core/landing-config.ts';
 import { s3Fingerprint } from './fingerprint.ts';
-import type { ReadyLanding } from './fs-source.ts';
 import { globMatcher, type GlobMatcher } from './glob.ts';
-import type { LandingInput, LandingLedger } from './landing-ledger.ts';
+import type { LandingKeys } from './landing-keys.ts';
+import { readyLanding, type LandingInput, type LandingLedger, type ReadyLanding } from './landing-ledger.ts';
 import { markerDecision } from './readiness.ts';
+import { isHiddenSegment } from '../broker/jobs/input-paths.ts';
+import { inParallel } from '../broker/in-parallel.ts';
 
 /** A full listing every this many ticks (the ticks between are incremental). */
 export const FULL_LISTING_EVERY = 10;
@@ -53,7 +55,7 @@ export interface S3SourceEvents {
   error: [error: Error];
 }
 
-export type S3SourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'forgetPath' | 'list'>;
+export type S3SourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'forgetPath' | 'each'>;
 
 /** Where a source's listing cursor is kept between runs. */
 export type CursorStore = {
@@ -61,9 +63,9 @@ export type CursorStore = {
   set(source: string, key: string): Promise<void>;
 };
 
-/** The cursor as a Redis string "<ledger base>landings:s3-cursor:<source id>" (`base` is ledger.keys.base, ending with ':'). */
-export function redisCursorStore(redis: Redis, base: string): CursorStore {
-  const key = (source: string) => `${base}landings:s3-cursor:${source}`;
+/** The cursor as a Redis string under the ledger's keys (landingKeys().s3Cursor). */
+export function redisCursorStore(redis: Redis, keys: Pick<LandingKeys, 's3Cursor'>): CursorStore {
+  const key = keys.s3Cursor;
   return {
     get: async (source) => (await redis.get(key(source))) ?? undefined,
     set: async (source, value) => {
@@ -91,9 +93,6 @@ type Listed = { key: string; size: number; etag: string; lastModifiedMs: number 
 const keyOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 const folderOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
-
-/** Folders that never hold landings: hidden ones and Spark/Hadoop's "_temporary" and friends (as for fs). */
-const isHiddenSegment = (segment: string): boolean => segment.startsWith('.') || segment.startsWith('_');
 
 export class S3Source extends EventEmitter<S3SourceEvents> {
   readonly id: string;
@@ -248,7 +247,7 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
         work.push(async () => void (await this.options.ledger.markSeen(landing)));
       }
     }
-    await runLimited(work, CONCURRENCY);
+    await inParallel(work, CONCURRENCY, (task) => task());
   }
 
   /** The key below the prefix ('' never: the prefix itself is no landing), or undefined for a folder placeholder. */
@@ -272,7 +271,7 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       const markerMs = markers.has(folder) ? markers.get(folder) : await this.markerModified(folder);
       const markerObs = markerMs === undefined ? undefined : { size: 0, mtimeMs: markerMs, at: now };
       const ready = landings.filter((landing) => markerDecision({ size: landing.size, mtimeMs: landing.mtimeMs ?? 0, at: now }, markerObs, interval).ready);
-      await runLimited(ready.map((landing) => () => this.ready(landing)), CONCURRENCY);
+      await inParallel(ready, CONCURRENCY, (landing) => this.ready(landing));
     }
   }
 
@@ -310,25 +309,17 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
   }
 
   private async loadPending(): Promise<void> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.options.ledger.list({ source: this.id, state: 'seen', limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const record of page.items) {
-        const { fingerprint, source, path, uri, size, mtimeMs, etag } = record;
-        this.pending.set(path, { fingerprint, source, path, uri, size, ...(mtimeMs !== undefined ? { mtimeMs } : {}), ...(etag !== undefined ? { etag } : {}) });
-      }
-      cursor = page.nextCursor;
-    } while (cursor);
+    for await (const record of this.options.ledger.each({ source: this.id, state: 'seen' })) {
+      const { fingerprint, source, path, uri, size, mtimeMs, etag } = record;
+      this.pending.set(path, { fingerprint, source, path, uri, size, ...(mtimeMs !== undefined ? { mtimeMs } : {}), ...(etag !== undefined ? { etag } : {}) });
+    }
   }
 
   /** Emits the source's landings the ledger holds as ready since before `before` (ms). */
   private async reemitReady(before: number): Promise<void> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.options.ledger.list({ source: this.id, state: 'ready', limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const record of page.items) if (record.readyAt === undefined || Date.parse(record.readyAt) < before) this.emit('ready', readyLanding(record));
-      cursor = page.nextCursor;
-    } while (cursor);
+    for await (const record of this.options.ledger.each({ source: this.id, state: 'ready' })) {
+      if (record.readyAt === undefined || Date.parse(record.readyAt) < before) this.emit('ready', readyLanding(record));
+    }
   }
 
   private now(): number {
@@ -345,16 +336,4 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
 function toListed(object: _Object): Listed | undefined {
   if (object.Key === undefined) return undefined;
   return { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '', lastModifiedMs: object.LastModified?.getTime() ?? 0 };
-}
-
-function readyLanding(landing: LandingInput): ReadyLanding {
-  return { fingerprint: landing.fingerprint, source: landing.source, path: landing.path, uri: landing.uri, size: landing.size, mtimeMs: landing.mtimeMs ?? 0 };
-}
-
-async function runLimited(work: Array<() => Promise<void>>, concurrency: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) await work[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
 }

@@ -5,10 +5,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ConfigError } from '../broker/core/errors.ts';
 import type { Pipeline } from '../broker/core/pipeline.ts';
 import type { JobsService } from '../broker/jobs/jobs-service.ts';
-import { createS3Client, type S3Settings } from '../broker/lake/s3-storage.ts';
 import { Batcher, type ClosedBatch } from './batcher.ts';
 import { FsSource } from './fs-source.ts';
 import { LANDING_TRIGGER } from './landing-finalizer.ts';
@@ -26,8 +24,8 @@ export type WatchServiceOptions = {
   pipelines: readonly Pipeline[];
   jobs: JobsService;
   logger: Logger;
-  /** Needed when a pipeline has s3 sources: how to reach S3, and the Redis for their listing cursors. */
-  s3?: { settings: S3Settings; redis: Redis };
+  /** For s3 sources: the S3 client (the process's one; the caller closes it), and the Redis for their listing cursors. */
+  s3: { client: S3Client; redis: Redis };
 };
 
 export type WatchService = { close(): Promise<void> };
@@ -36,7 +34,6 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
   const { ledger } = options;
   const sources: Array<FsSource | S3Source> = [];
   const batchers: Batcher[] = [];
-  let s3Client: S3Client | undefined;
   for (const pipeline of options.pipelines) {
     if (pipeline.sources.length === 0) continue;
     const log = options.logger.child({ pipeline: pipeline.name });
@@ -51,9 +48,7 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
     for (const config of pipeline.sources) {
       let source: FsSource | S3Source;
       if (config.kind === 's3') {
-        if (!options.s3) throw new ConfigError(`pipeline "${pipeline.name}" watches s3://${config.bucket}/${config.prefix} but the watch service was given no S3 settings`);
-        s3Client ??= createS3Client(options.s3.settings);
-        source = new S3Source({ config, client: s3Client, ledger, cursor: redisCursorStore(options.s3.redis, ledger.keys.base), log });
+        source = new S3Source({ config, client: options.s3.client, ledger, cursor: redisCursorStore(options.s3.redis, ledger.keys), log });
       } else {
         source = new FsSource({ config, ledger, log });
       }
@@ -77,7 +72,6 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
       clearInterval(tick);
       clearInterval(recover);
       await Promise.all(sources.map((source) => source.close()));
-      s3Client?.destroy();
     },
   };
 }

@@ -5,14 +5,12 @@
 import { z } from '@hono/zod-openapi';
 import { JobSchema, JobStateSchema, SubmitRequestSchema } from '../core/job.ts';
 import { NameSchema, PipelineSchema } from '../core/pipeline.ts';
-import type { currentStage } from '../core/state-machine.ts';
+import { STAGES } from '../core/state-machine.ts';
 import type { QueueView } from './api-deps.ts';
 
 export const JobResponseSchema = JobSchema.meta({ id: 'Job' });
 
 export const SubmitRequestBodySchema = SubmitRequestSchema.meta({ id: 'SubmitRequest' });
-
-const STAGES = ['queue', 'launch', 'await', 'load', 'done'] as const satisfies readonly ReturnType<typeof currentStage>[];
 
 export const JobWithStageSchema = JobSchema.extend({
   stage: z.enum(STAGES).openapi({ description: 'The step the worker runs next (`done` once final).' }),

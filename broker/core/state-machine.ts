@@ -66,8 +66,12 @@ export function isRetryable(failureClass: FailureClass): boolean {
   return RETRYABLE.has(failureClass);
 }
 
-/** The stage a job is in, as shown by the API: the step the worker runs next. */
-export function currentStage(job: Job): 'queue' | 'launch' | 'await' | 'load' | 'done' {
+/** The stages the API shows: the step the worker runs next (`done` once final). */
+export const STAGES = ['queue', 'launch', 'await', 'load', 'done'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** The stage a job is in, as shown by the API. */
+export function currentStage(job: Job): Stage {
   switch (job.state) {
     case 'queued':
       return 'queue';

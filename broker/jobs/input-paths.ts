@@ -53,9 +53,13 @@ function s3Refusal(input: string, roots: readonly S3Root[]): string | undefined 
   return undefined;
 }
 
+/** Folders that never hold landings or inputs: hidden ones and Spark/Hadoop's "_temporary" and friends. */
+export const isHiddenSegment = (segment: string): boolean => segment.startsWith('.') || segment.startsWith('_');
+
 const isS3 = (input: string): boolean => /^s3a?:\/\//i.test(input);
 
-function isInside(root: string, path: string): boolean {
+/** Whether `path` is `root` or lies below it (both absolute, symlinks already resolved when that matters). */
+export function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   // "..data.parquet" is a file inside the root; only ".." as a whole first segment leads out.
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
@@ -138,10 +142,9 @@ async function deepestExistingAncestor(path: string): Promise<string> {
 
 async function parquetFilesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const hidden = (segment: string) => segment.startsWith('.') || segment.startsWith('_');
   return entries
     .filter((entry) => entry.isFile() && entry.name.endsWith('.parquet'))
     .map((entry) => join(entry.parentPath, entry.name))
-    .filter((file) => !relative(dir, file).split(sep).some(hidden))
+    .filter((file) => !relative(dir, file).split(sep).some(isHiddenSegment))
     .sort();
 }

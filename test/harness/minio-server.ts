@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { S3Settings } from '../../broker/lake/s3-storage.ts';
-import { minioBinaryPath, pinnedVersion } from '../../broker/tool-cache.ts';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createS3Client, type S3Settings } from '../../broker/lake/s3-storage.ts';
+import { minioBinaryPath } from '../../broker/tool-cache.ts';
 import { freePort } from './free-port.ts';
 import { stopProcess } from './stop-process.ts';
 
@@ -20,11 +20,6 @@ export type MinioOptions = {
   dir?: string;
   port?: number;
 };
-
-/** The MinIO version pinned in scripts/versions.env (the one place it is written). */
-export function minioVersion(): string {
-  return pinnedVersion('MINIO_VERSION');
-}
 
 /** Where scripts/setup puts the MinIO binary: $CACHE/minio-<version>/minio, CACHE as in scripts/setup. */
 export function minioBinary(): string {
@@ -123,12 +118,7 @@ export class MinioServer {
   }
 
   async createBucket(name: string): Promise<void> {
-    const client = new S3Client({
-      endpoint: this.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: this.accessKeyId, secretAccessKey: this.secret },
-    });
+    const client = createS3Client(this.settings);
     try {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     } finally {

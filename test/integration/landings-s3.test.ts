@@ -11,7 +11,7 @@ import { S3SourceSchema } from '../../broker/core/landing-config.ts';
 import { createS3Client, createS3Storage } from '../../broker/lake/s3-storage.ts';
 import { pipelineRegistry, type PipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice.ts';
-import type { ReadyLanding } from '../../watchers/fs-source.ts';
+import type { ReadyLanding } from '../../watchers/landing-ledger.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { redisCursorStore, S3Source } from '../../watchers/s3-source.ts';
 import { MinioServer } from '../harness/minio-server.ts';
@@ -89,7 +89,7 @@ describe('S3Source', () => {
       config: S3SourceSchema.parse({ kind: 's3', bucket: BUCKET, prefix, interval: '1h', ready: { rule: extra.rule ?? 'stable' } }),
       client: extra.client ?? client,
       ledger,
-      cursor: redisCursorStore(redis, ledger.keys.base),
+      cursor: redisCursorStore(redis, ledger.keys),
       log,
       fullListingEvery: extra.fullListingEvery ?? 3,
     });

@@ -3,13 +3,13 @@
 // MinIO restart, and errors that never show a credential.
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OperationalError } from '../../broker/core/errors.ts';
 import type { RunManifest } from '../../broker/core/manifest.ts';
 import { readCommittedRun } from '../../broker/lake/manifests.ts';
 import { openLake } from '../../broker/lake/open-lake.ts';
-import { createS3Storage, type S3LakeStorage, type S3Settings } from '../../broker/lake/s3-storage.ts';
+import { createS3Client, createS3Storage, type S3LakeStorage, type S3Settings } from '../../broker/lake/s3-storage.ts';
 import { MinioServer } from '../harness/minio-server.ts';
 import { sampleManifest } from '../harness/sample-manifest.ts';
 
@@ -108,8 +108,7 @@ describe('s3 lake on MinIO', () => {
     const { stream, sha256 } = generated(size);
     await lake.upload('big/part-0.parquet', stream, { partSize: 5 * MiB, size });
     expect(await lake.list('big/')).toEqual([{ key: 'big/part-0.parquet', size }]);
-    const { endpoint, region, forcePathStyle, accessKeyId, secretAccessKey } = minio.settings;
-    const client = new S3Client({ endpoint, region, forcePathStyle, credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! } });
+    const client = createS3Client(minio.settings);
     try {
       const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `${lake.prefix}/big/part-0.parquet` }));
       expect(head.ETag).toMatch(/-9"$/); // a multipart ETag ends in its part count: 8 full 5 MiB parts and the rest

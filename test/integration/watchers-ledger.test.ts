@@ -2,6 +2,7 @@
 // processes (two clients, two ledgers, one Redis), release and re-claim, listing.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LANDING_STATES, landingKeys } from '../../watchers/landing-keys.ts';
 import { LandingLedger, type LandingInput } from '../../watchers/landing-ledger.ts';
 import { RedisServer } from '../harness/redis-server.ts';
 
@@ -41,6 +42,38 @@ const landing = (n: number, source = 'harp', extra: Partial<LandingInput> = {}):
   ino: n,
   sample: `sample-${n}`,
   ...extra,
+});
+
+describe('keys', () => {
+  it('writes only keys that landing-keys.ts names, so the Lua scripts and the TypeScript agree', async () => {
+    await a.markSeen(landing(1, 'harp', { sample: undefined }));
+    await a.markSeen(landing(2));
+    clock += 1_000;
+    await a.markSeen(landing(2, 'harp', { fingerprint: 'fp-harp-2b', size: 999 })); // a newer version seen mid-write
+    await a.markReady(landing(1));
+    await a.claimForBatch(['fp-harp-1'], 'batch-1', { pipeline: 'harp' });
+    await a.claimForBatch([], 'batch-2', { pipeline: 'harp' });
+    await a.assignJob('batch-1', 'job-1');
+    await a.quarantine(['fp-harp-2'], 'bad');
+    const keys = landingKeys('sluice');
+    const named = [
+      keys.landing('fp-harp-1'),
+      keys.landing('fp-harp-2'),
+      keys.landing('fp-harp-2b'),
+      keys.all,
+      ...LANDING_STATES.flatMap((state) => [keys.byState(state), keys.bySourceState('harp', state)]),
+      keys.bySource('harp'),
+      keys.paths('harp'),
+      keys.seenPaths('harp'),
+      keys.batch('batch-1'),
+      keys.batch('batch-2'),
+      keys.jobBatch('job-1'),
+      keys.openBatches,
+    ];
+    const written = await clientA.keys('sluice:*');
+    expect(written.length).toBeGreaterThan(8);
+    expect(written.filter((key) => !named.includes(key))).toEqual([]);
+  });
 });
 
 describe('transitions', () => {
