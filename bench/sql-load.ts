@@ -7,7 +7,7 @@
 // parquet.block.size gives for these 8 columns (4 MB gave 158,936 rows a group). The sink merges on (site_id, day) into an empty table with that primary key, and
 // \copy loads a table with the same primary key.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,7 +51,6 @@ export async function sqlLoad(): Promise<void> {
   const server = await PostgresServer.start();
   try {
     const runDir = join(dir, 'lake', 'bench', 'run=bench-1');
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(runDir, { recursive: true });
     const part = join(runDir, 'part-00000.parquet');
     const csvPath = join(dir, 'rows.csv');

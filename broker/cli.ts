@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { formatApiKeyEntry, newApiKey, type Scope } from './api/auth.ts';
 import { ApiClient, ApiError } from './cli/api-client.ts';
 import { followJob } from './cli/follow-job.ts';
+import { typedParameters } from './cli/typed-parameters.ts';
 import { loadConfig, type Config } from './config.ts';
 import { ConfigError } from './core/errors.ts';
 import type { SubmitRequest } from './core/job.ts';
@@ -61,13 +62,6 @@ function pairs(values: string[] | undefined, option: string): Record<string, str
   return result;
 }
 
-/** --param values arrive as text; numbers and booleans are sent as such. */
-function typedValue(text: string): string | number | boolean {
-  if (text === 'true' || text === 'false') return text === 'true';
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  return text;
-}
-
 async function submit(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -83,14 +77,17 @@ async function submit(config: Config, args: string[]): Promise<number> {
   });
   const pipeline = positionals[0];
   if (!pipeline) throw new ConfigError('submit: name the pipeline, e.g. `sluice submit meter-daily --input landing/`');
+  const client = new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY);
+  const texts = pairs(values.param, 'param');
+  // Only a submit with parameters needs the declaration (and a key that may read pipelines).
+  const declared = Object.keys(texts).length > 0 ? (await client.pipeline(pipeline)).parameters : {};
   const request: SubmitRequest = {
     pipeline,
-    parameters: Object.fromEntries(Object.entries(pairs(values.param, 'param')).map(([k, v]) => [k, typedValue(v)])),
+    parameters: typedParameters(texts, declared),
     labels: pairs(values.label, 'label'),
     ...(values.input ? { inputs: values.input } : {}),
     ...(values.priority ? { priority: Number(values.priority) } : {}),
   };
-  const client = new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY);
   const job = await client.submit(request, values['idempotency-key']);
   process.stdout.write(`${job.id}\n`);
   if (!values.follow) return 0;

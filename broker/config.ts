@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { ConfigError } from './core/errors.ts';
+import { ConfigError, zodErrorLines } from './core/errors.ts';
 import { DurationSchema, SizeSchema } from './core/units.ts';
 import { parseS3Root, type S3Root } from './jobs/input-paths.ts';
 import type { S3Settings } from './lake/s3-storage.ts';
@@ -80,8 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
   const parsed = ConfigSchema.safeParse(known);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid environment setting:\n${lines.join('\n')}`);
+    throw new ConfigError(`invalid environment setting:\n${zodErrorLines(parsed.error).map((line) => `  ${line}`).join('\n')}`);
   }
   if (Boolean(parsed.data.SLUICE_S3_ACCESS_KEY_ID) !== Boolean(parsed.data.SLUICE_S3_SECRET_ACCESS_KEY)) {
     throw new ConfigError('invalid environment setting:\n  SLUICE_S3_ACCESS_KEY_ID and SLUICE_S3_SECRET_ACCESS_KEY go together: set both or neither');

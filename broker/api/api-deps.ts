@@ -2,7 +2,7 @@
 // in: the API holds no singletons and opens no connections of its own.
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import type { SluiceMetrics } from '../metrics/metrics.ts';
 import type { JobsService } from '../jobs/jobs-service.ts';
 import type { Launcher } from '../launchers/launcher.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
@@ -26,7 +26,7 @@ export type ApiDeps = {
   launcher: Launcher;
   /** Entries "name:scope+scope:sha256-hex" (SLUICE_API_KEYS). */
   apiKeys: readonly string[];
-  metrics: Registry;
+  metrics: SluiceMetrics;
   ready: ReadinessCheck;
   bodyLimitBytes: number;
   logger: Logger;

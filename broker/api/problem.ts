@@ -6,8 +6,7 @@ import { z, type Hook } from '@hono/zod-openapi';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ZodError } from 'zod';
-import { UserError, type ErrorDetail } from '../core/errors.ts';
+import { UserError, zodErrorDetails, type ErrorDetail } from '../core/errors.ts';
 import type { ApiEnv } from './api-env.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -75,20 +74,6 @@ export function problem(
   });
 }
 
-/** Zod issues as field paths ("parameters.day"); an unknown key is reported at its own path. */
-export function zodErrorDetails(error: ZodError): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  for (const issue of error.issues) {
-    const base = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) details.push({ path: [...base, key].join('.'), message: 'is not a known field' });
-    } else {
-      details.push({ path: base.join('.'), message: issue.message });
-    }
-  }
-  return details;
-}
-
 const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', param: 'path', header: 'headers', cookie: 'cookies', form: 'body' };
 
 /** The one validation hook of the app (OpenAPIHono defaultHook): zod failures become 422 problems. */
@@ -106,8 +91,6 @@ export const errorHandler: ErrorHandler<ApiEnv> = (error, c) => {
       case 400:
         if (/json/i.test(error.message)) return problem(c, 400, 'malformed-json', 'the request body is not valid JSON');
         return problem(c, 400, 'bad-request', 'the request cannot be read');
-      case 413:
-        return problem(c, 413, 'content-too-large', 'the request body is larger than the limit');
       case 415:
         return problem(c, 415, 'unsupported-media-type', 'send the request body as application/json');
       default:

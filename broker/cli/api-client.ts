@@ -1,6 +1,7 @@
 // A small HTTP client for the CLI commands: bearer key, JSON in and out, and problem+json
 // errors turned into one readable message with their field paths.
 import type { Job, SubmitRequest } from '../core/job.ts';
+import type { Pipeline } from '../core/pipeline.ts';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -52,6 +53,10 @@ export class ApiClient {
   async submit(request: SubmitRequest, idempotencyKey?: string): Promise<Job> {
     const response = await this.call('POST', '/v1/jobs', request, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
     return (await response.json()) as Job;
+  }
+
+  async pipeline(name: string): Promise<Pipeline> {
+    return (await (await this.call('GET', `/v1/pipelines/${encodeURIComponent(name)}`)).json()) as Pipeline;
   }
 
   async job(id: string): Promise<Job & { stage?: string }> {

@@ -1,6 +1,7 @@
 // The three kinds of error of DESIGN.md: a UserError is the caller's to fix (4xx, never
 // retried), an OperationalError is the platform's (retried with backoff), anything else is
 // a bug. Each carries a stable `code` that the API turns into a problem type.
+import type { ZodError } from 'zod';
 
 export type ErrorDetail = { path: string; message: string };
 
@@ -46,4 +47,23 @@ export class ConfigError extends Error {
 /** Whether a file-system error says the file or folder is not there (often expected, not a fault). */
 export function isMissingFile(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ENOENT';
+}
+
+/** Zod issues as field paths ("parameters.day"); an unknown key is reported at its own path. */
+export function zodErrorDetails(error: ZodError): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) details.push({ path: [...base, key].join('.'), message: 'is not a known field' });
+    } else {
+      details.push({ path: base.join('.'), message: issue.message });
+    }
+  }
+  return details;
+}
+
+/** Zod issues as "path: message" lines, for messages that name a file or a setting; `root` stands for an empty path. */
+export function zodErrorLines(error: ZodError, root = '(top level)'): string[] {
+  return zodErrorDetails(error).map((detail) => `${detail.path || root}: ${detail.message}`);
 }

@@ -3,6 +3,7 @@
 // through here, so nothing reads an uncommitted run.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../jobs/canonical-json.ts';
+import { zodErrorLines } from '../core/errors.ts';
 import { MANIFEST_FILE, RunManifestSchema, runKey, type RunManifest } from '../core/manifest.ts';
 import type { LakeStorage } from './storage.ts';
 
@@ -34,8 +35,7 @@ export async function readCommittedRun(storage: LakeStorage, table: string, jobI
   }
   const parsed = RunManifestSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new InvalidManifestError(key, issues.join('; '));
+    throw new InvalidManifestError(key, zodErrorLines(parsed.error).join('; '));
   }
   const manifest = parsed.data;
   // A manifest copied or written into the wrong folder would commit someone else's files.

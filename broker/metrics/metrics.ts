@@ -13,12 +13,16 @@ export type MetricsSources = {
   queues: { counts(): Promise<{ counts: Record<string, number> }> };
 };
 
-export const SUBMITTED_TOTAL = 'sluice_jobs_submitted_total';
-
 /** Seconds spent in a state, from stage entry to exit: short launches up to long Spark runs. */
 const STAGE_BUCKETS = [0.05, 0.25, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600];
 
-export function createMetrics(sources: MetricsSources): Registry {
+export type SluiceMetrics = {
+  registry: Registry;
+  /** Counts one accepted submit. */
+  recordSubmission(pipeline: string, result: 'created' | 'replayed'): void;
+};
+
+export function createMetrics(sources: MetricsSources): SluiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -56,14 +60,14 @@ export function createMetrics(sources: MetricsSources): Registry {
     if (seconds !== undefined) stageDuration.observe({ stage: previous.state, pipeline: job.pipeline }, seconds);
   });
 
-  new Counter({
-    name: SUBMITTED_TOTAL,
+  const submitted = new Counter({
+    name: 'sluice_jobs_submitted_total',
     help: 'Accepted submits by pipeline; result is created (a new job) or replayed (an idempotent repeat).',
     labelNames: ['pipeline', 'result'] as const,
     registers: [registry],
   });
 
-  return registry;
+  return { registry, recordSubmission: (pipeline, result) => submitted.inc({ pipeline, result }) };
 }
 
 /** Seconds between entering the previous state (its last history entry) and the new entry. */
@@ -73,10 +77,4 @@ export function stageSeconds(job: Job, previous: Job): number | undefined {
   if (!entered || !left) return undefined;
   const ms = Date.parse(left.at) - Date.parse(entered.at);
   return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : undefined;
-}
-
-/** Counts one accepted submit; a registry without Sluice's metrics is left alone. */
-export function recordSubmission(registry: Registry, pipeline: string, result: 'created' | 'replayed'): void {
-  const counter = registry.getSingleMetric(SUBMITTED_TOTAL);
-  if (counter instanceof Counter) counter.inc({ pipeline, result });
 }

@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, zodErrorLines } from '../core/errors.ts';
 import { PipelineSchema, type Pipeline } from '../core/pipeline.ts';
 
 export type PipelineRegistry = {
@@ -29,8 +29,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
   }
   const parsed = PipelineSchema.safeParse(document);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-    throw new ConfigError(`${file}: invalid pipeline\n${lines.join('\n')}`);
+    throw new ConfigError(`${file}: invalid pipeline\n${zodErrorLines(parsed.error).map((line) => `  ${line}`).join('\n')}`);
   }
   return parsed.data;
 }

@@ -8,13 +8,11 @@ failure instead of blaming the pipeline's author.
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 ParameterValue = str | int | float | bool
 MetricFunction = Literal["count", "sum", "avg", "min", "max", "count_distinct", "approx_percentile"]
-METRIC_FUNCTIONS: frozenset[str] = frozenset(
-    ["count", "sum", "avg", "min", "max", "count_distinct", "approx_percentile"]
-)
+METRIC_FUNCTIONS: frozenset[str] = frozenset(get_args(MetricFunction))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 // Cancel, retry and logs through the API, against real Redis and BullMQ.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transition } from '../../broker/core/state-machine.ts';
-import { ApiTestServer, json, PROBLEM, type ApiContext, type JobBody } from './api-fixture.ts';
+import { type ApiContext, ApiTestServer, expectNoApiKeyLeaked, type JobBody, json, PROBLEM } from './api-fixture.ts';
 
 let server: ApiTestServer;
 let ctx: ApiContext;
@@ -162,6 +162,6 @@ describe('GET /v1/jobs/{id}/logs', () => {
 
 describe('secrets', () => {
   it('never puts an API key in a response or a log line', () => {
-    for (const text of [...ctx.bodies, ...ctx.logLines]) for (const key of Object.values(ctx.keys)) expect(text).not.toContain(key);
+    expectNoApiKeyLeaked(ctx, { bodies: 10, logLines: 10 });
   });
 });

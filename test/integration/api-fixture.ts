@@ -24,6 +24,7 @@ import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
 import { queueBoard } from '../../broker/queue/queue-board.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { RedisServer } from '../harness/redis-server.ts';
+import { expect } from 'vitest';
 
 export const salesPipeline = PipelineSchema.parse({
   name: 'sales',
@@ -195,6 +196,16 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
 export const PROBLEM = 'application/problem+json';
 
 /** What a queue holds, to prove a refused request changed nothing. */
+/**
+ * No API key in any response body or log line the file's tests produced; the minimums make
+ * sure there was something to look at (a test run on its own would have seen nothing).
+ */
+export function expectNoApiKeyLeaked(context: ApiContext, minimum: { bodies?: number; logLines?: number }): void {
+  expect(context.bodies.length).toBeGreaterThan(minimum.bodies ?? 0);
+  expect(context.logLines.length).toBeGreaterThan(minimum.logLines ?? 0);
+  for (const text of [...context.bodies, ...context.logLines]) for (const key of Object.values(context.keys)) expect(text).not.toContain(key);
+}
+
 export async function snapshot(context: ApiContext): Promise<{ jobs: number; queued: number; waiting: number }> {
   const counts = await context.store.countByState();
   const total = Object.values(counts).reduce((a, b) => a + b, 0);

@@ -53,9 +53,7 @@ export const listLandingsRoute = createRoute({
 /** What a caller sees of a landing: its story, not the watcher's bookkeeping (inode, content sample). */
 function view(record: LandingRecord): z.infer<typeof LandingSchema> {
   const { fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason } = record;
-  return Object.fromEntries(
-    Object.entries({ fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason }).filter(([, value]) => value !== undefined),
-  ) as z.infer<typeof LandingSchema>;
+  return { fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason };
 }
 
 export function listLandings(deps: ApiDeps): RouteHandler<typeof listLandingsRoute, ApiEnv> {

@@ -23,8 +23,8 @@ export const metricsRoute = createRoute({
 
 export function metrics(deps: ApiDeps): RouteHandler<typeof metricsRoute, ApiEnv> {
   return async (c) => {
-    const body = await deps.metrics.metrics();
-    c.header('Content-Type', deps.metrics.contentType);
+    const body = await deps.metrics.registry.metrics();
+    c.header('Content-Type', deps.metrics.registry.contentType);
     return c.body(body, 200) as unknown as ReturnType<typeof c.text<string, 200>>;
   };
 }

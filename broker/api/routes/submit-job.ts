@@ -1,7 +1,6 @@
 // POST /v1/jobs — submits a job. With an Idempotency-Key, the same key and body give the
 // same job back (200), and the same key with another body is a 409.
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
-import { recordSubmission } from '../../metrics/metrics.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
@@ -59,7 +58,7 @@ export function submitJob(deps: ApiDeps): RouteHandler<typeof submitJobRoute, Ap
       requestId: c.var.requestId,
       ...(c.var.principal ? { scope: c.var.principal.name } : {}),
     });
-    recordSubmission(deps.metrics, job.pipeline, created ? 'created' : 'replayed');
+    deps.metrics.recordSubmission(job.pipeline, created ? 'created' : 'replayed');
     c.var.log.info({ jobId: job.id, pipeline: job.pipeline, created, keyName: c.var.principal?.name }, 'job submitted');
     c.header('Location', `/v1/jobs/${encodeURIComponent(job.id)}`);
     return created ? c.json(job, 201) : c.json(job, 200);
