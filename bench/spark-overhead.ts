@@ -15,6 +15,7 @@ import { startSluice } from '../broker/sluice.ts';
 import { generateReadings } from '../test/harness/sample-data.ts';
 import { createSluiceEnv } from '../test/harness/sluice-env.ts';
 import { median, report } from './stats.ts';
+import { isFinal } from '../broker/core/job.ts';
 
 const ROUNDS = 3;
 
@@ -65,7 +66,7 @@ export async function sparkOverhead(): Promise<void> {
         const { id } = (await response.json()) as { id: string };
         const done = await new Promise<string>((resolve) =>
           sluice.store.onTransition((job) => {
-            if (job.id === id && ['succeeded', 'failed', 'cancelled'].includes(job.state)) resolve(job.state);
+            if (job.id === id && isFinal(job.state)) resolve(job.state);
           }),
         );
         if (done !== 'succeeded') throw new Error(`the Sluice job ended ${done}`);

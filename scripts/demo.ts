@@ -9,7 +9,7 @@ import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { formatApiKeyEntry, newApiKey } from '../broker/api/auth.ts';
-import { ApiClient } from '../broker/cli/api-client.ts';
+import { ApiClient, type Landing } from '../broker/cli/api-client.ts';
 import { followJob } from '../broker/cli/follow-job.ts';
 import type { Job } from '../broker/core/job.ts';
 import { readCommittedRun } from '../broker/lake/manifests.ts';
@@ -19,6 +19,7 @@ import { freePort } from '../test/harness/free-port.ts';
 import { MinioServer } from '../test/harness/minio-server.ts';
 import { PostgresServer } from '../test/harness/postgres-server.ts';
 import { RedisServer } from '../test/harness/redis-server.ts';
+import { waitFor } from '../test/harness/wait-for.ts';
 
 const ROWS = 2_000_000;
 const FILES = 4;
@@ -126,7 +127,7 @@ async function main(): Promise<number> {
     const landedAt = Date.now();
     for (const file of (await readdir(samples)).filter((name) => name.endsWith('.parquet')).sort()) await land(join(samples, file));
     say(`landed ${FILES} files in ${watched}; waiting for the watcher to start a job`);
-    const queued = await waitForJob(url, apiKey);
+    const queued = await waitForJob(client);
     say(`job ${queued.id} queued ${Date.now() - landedAt} ms after the last file landed; following it`);
     const job = await followJob(client, queued.id, { print: (line) => process.stdout.write(`  ${line}\n`) });
     const seconds = ((Date.now() - landedAt) / 1000).toFixed(1);
@@ -159,7 +160,7 @@ async function main(): Promise<number> {
     const [{ count }] = (await postgres.query(`SELECT count(*)::int AS count FROM ${SQL_TABLE}`)) as [{ count: number }];
     process.stdout.write(`sql rows:     ${count.toLocaleString('en')} in ${SQL_TABLE} on PostgreSQL, read back:\n`);
     for (const row of await postgres.query(`SELECT * FROM ${SQL_TABLE} ORDER BY site, day LIMIT 5`)) process.stdout.write(`  ${formatRow(row)}\n`);
-    const landings = await waitForLandingsDone(url, apiKey, job.id);
+    const landings = await waitForLandingsDone(client, job.id);
     process.stdout.write(`landings:     ${landings.map((landing) => `${landing.path} ${landing.state}`).join(', ')} (archived to ${join(root, 'archive')})\n`);
     return 0;
   } finally {
@@ -171,32 +172,19 @@ async function main(): Promise<number> {
   }
 }
 
-type Landing = { path: string; state: string; jobId?: string };
-
-async function getJson<T>(url: string, apiKey: string): Promise<T> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+/** The first job the landings started. */
+async function waitForJob(client: ApiClient): Promise<Job> {
+  return waitFor('a job started by the landings', async () => (await client.jobs({ pipeline: 'meter-daily', limit: 1 })).items[0], 120_000, 100);
 }
 
-async function waitForJob(url: string, apiKey: string): Promise<Job> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const page = await getJson<{ items: Job[] }>(`${url}/v1/jobs?pipeline=meter-daily&limit=1`, apiKey);
-    if (page.items[0]) return page.items[0];
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no job started within 120 s of the landing');
-}
-
-/** The landings of the job once their finish work is done (archived, marked done). */
-async function waitForLandingsDone(url: string, apiKey: string, jobId: string): Promise<Landing[]> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const landings = (await getJson<{ items: Landing[] }>(`${url}/v1/landings?limit=50`, apiKey)).items.filter((landing) => landing.jobId === jobId);
-    if ((landings.length > 0 && landings.every((landing) => landing.state === 'done')) || Date.now() > deadline) return landings;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The landings of the job once their finish work is done (archived, marked done), or as they are after 30 s. */
+async function waitForLandingsDone(client: ApiClient, jobId: string): Promise<Landing[]> {
+  const ofJob = async () => (await client.landings({ limit: 50 })).items.filter((landing) => landing.jobId === jobId);
+  const done = await waitFor('the landings to be done', async () => {
+    const landings = await ofJob();
+    return landings.length > 0 && landings.every((landing) => landing.state === 'done') ? landings : undefined;
+  }, 30_000, 200).catch(() => undefined);
+  return done ?? ofJob();
 }
 
 main().then(

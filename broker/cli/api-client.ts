@@ -1,6 +1,6 @@
 // A small HTTP client for the CLI commands: bearer key, JSON in and out, and problem+json
 // errors turned into one readable message with their field paths.
-import type { Job, SubmitRequest } from '../core/job.ts';
+import type { Job, JobState, SubmitRequestBody } from '../core/job.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 
 export class ApiError extends Error {
@@ -14,6 +14,13 @@ export class ApiError extends Error {
 }
 
 type Problem = { title?: string; detail?: string; errors?: Array<{ path: string; message: string }> };
+
+export type Page<T> = { items: T[]; nextCursor?: string };
+/** A landing as GET /v1/landings shows it (the fields a client reads). */
+export type Landing = { fingerprint: string; source: string; path: string; uri: string; state: string; jobId?: string; reason?: string };
+
+const searchOf = (query: Record<string, string | number | undefined>): string =>
+  new URLSearchParams(Object.entries(query).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : [[name, String(value)]]))).toString();
 
 export class ApiClient {
   constructor(
@@ -50,9 +57,19 @@ export class ApiClient {
     throw new ApiError(response.status, message);
   }
 
-  async submit(request: SubmitRequest, idempotencyKey?: string): Promise<Job> {
+  async submit(request: SubmitRequestBody, idempotencyKey?: string): Promise<Job> {
     const response = await this.call('POST', '/v1/jobs', request, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
     return (await response.json()) as Job;
+  }
+
+  /** One page of jobs, newest first. */
+  async jobs(query: { pipeline?: string; state?: JobState; limit?: number; cursor?: string } = {}): Promise<Page<Job>> {
+    return (await (await this.call('GET', `/v1/jobs?${searchOf(query)}`)).json()) as Page<Job>;
+  }
+
+  /** One page of the landing ledger, newest first. */
+  async landings(query: { source?: string; state?: string; limit?: number; cursor?: string } = {}): Promise<Page<Landing>> {
+    return (await (await this.call('GET', `/v1/landings?${searchOf(query)}`)).json()) as Page<Landing>;
   }
 
   async pipeline(name: string): Promise<Pipeline> {

@@ -31,6 +31,8 @@ export const SubmitRequestSchema = z
   })
   .strict();
 export type SubmitRequest = z.infer<typeof SubmitRequestSchema>;
+/** A submit as a client writes it (defaults still to apply). */
+export type SubmitRequestBody = z.input<typeof SubmitRequestSchema>;
 
 export const StateChangeSchema = z.object({
   state: JobStateSchema,
