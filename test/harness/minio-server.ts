@@ -13,7 +13,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client, type S3Settings } from '../../broker/lake/s3-storage.ts';
 import { minioBinaryPath } from '../../broker/tool-cache.ts';
 import { freePort } from './free-port.ts';
-import { stopProcess } from './stop-process.ts';
+import { ChildServer } from './child-server.ts';
 
 export type MinioOptions = {
   /** Folder for the data (`data/`) and the log (`minio.log`); a new temporary folder when absent. */
@@ -26,8 +26,8 @@ export function minioBinary(): string {
   return minioBinaryPath(process.env);
 }
 
-export class MinioServer {
-  private process: ChildProcess | undefined;
+export class MinioServer extends ChildServer {
+  protected readonly stopSignal = 'SIGTERM';
 
   private constructor(
     readonly dir: string,
@@ -36,7 +36,9 @@ export class MinioServer {
     readonly accessKeyId: string,
     private readonly secret: string,
     private readonly ownsDir: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -65,7 +67,7 @@ export class MinioServer {
     return server;
   }
 
-  private async spawn(): Promise<void> {
+  protected async spawn(): Promise<void> {
     const log = await open(this.logFile, 'a');
     const args = ['server', '--address', `127.0.0.1:${this.port}`, '--console-address', `127.0.0.1:${this.consolePort}`, join(this.dir, 'data')];
     let child: ChildProcess;
@@ -124,21 +126,6 @@ export class MinioServer {
     } finally {
       client.destroy();
     }
-  }
-
-  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it; the data stays. */
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    await stopProcess(child, 'SIGTERM');
-  }
-
-
-  /** Stops, stays down for `downForMs`, and starts again on the same port, folder and credentials. */
-  async restart(downForMs = 0): Promise<void> {
-    await this.stop();
-    if (downForMs > 0) await new Promise((resolve) => setTimeout(resolve, downForMs));
-    await this.spawn();
   }
 
   /** Stops the server and removes its folder when start() created it. */

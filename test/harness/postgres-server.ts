@@ -2,7 +2,7 @@
 // free port, with a password login, for the sink tests, the benchmark and `make demo`.
 // PostgreSQL refuses to run as root: when the tests run as root, the server runs as the
 // `postgres` user that Debian's package creates, in a folder given to it.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, readdirSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
-import { stopProcess } from './stop-process.ts';
+import { ChildServer } from './child-server.ts';
 
 export type PostgresOptions = {
   /** Folder for the cluster and its log; a new temporary folder when absent. */
@@ -45,8 +45,8 @@ function serverUser(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
-export class PostgresServer {
-  private process: ChildProcess | undefined;
+export class PostgresServer extends ChildServer {
+  protected readonly stopSignal = 'SIGINT';
 
   private constructor(
     readonly dir: string,
@@ -54,7 +54,9 @@ export class PostgresServer {
     readonly password: string,
     private readonly args: string[],
     private readonly user: { uid: number; gid: number } | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   /** A URL for `database` (default: the server's own "sluice" database). */
   url(database = DATABASE, password = this.password): string {
@@ -102,7 +104,7 @@ export class PostgresServer {
     return server;
   }
 
-  private async spawn(): Promise<void> {
+  protected async spawn(): Promise<void> {
     const log = openSync(join(this.dir, 'postgres.log'), 'a');
     if (this.user) execFileSync('chown', [`${this.user.uid}:${this.user.gid}`, join(this.dir, 'postgres.log')]);
     const [command, ...args] = this.args;
@@ -145,13 +147,6 @@ export class PostgresServer {
   async createDatabase(name: string): Promise<string> {
     await this.query(`CREATE DATABASE ${name}`, 'postgres');
     return this.url(name);
-  }
-
-  /** Fast shutdown (SIGINT: open transactions are rolled back), waiting for the exit. */
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    await stopProcess(child, 'SIGINT');
   }
 
 }

@@ -1,13 +1,13 @@
 // Starts a real redis-server (Debian's) on a free port in its own folder, with AOF on and
 // noeviction, as Sluice requires. Used by the integration tests, the benchmarks and
 // `make demo`; never a shared instance.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.ts';
-import { stopProcess } from './stop-process.ts';
+import { ChildServer } from './child-server.ts';
 
 export type RedisOptions = {
   /** Folder for redis.conf, the AOF and the log; a new temporary folder when absent. */
@@ -17,13 +17,15 @@ export type RedisOptions = {
   settings?: Record<string, string>;
 };
 
-export class RedisServer {
-  private process: ChildProcess | undefined;
+export class RedisServer extends ChildServer {
+  protected readonly stopSignal = 'SIGTERM';
 
   private constructor(
     readonly dir: string,
     readonly port: number,
-  ) {}
+  ) {
+    super();
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -54,7 +56,7 @@ export class RedisServer {
     return server;
   }
 
-  private async spawn(): Promise<void> {
+  protected async spawn(): Promise<void> {
     const child = spawn('redis-server', [join(this.dir, 'redis.conf')], { stdio: 'ignore' });
     this.process = child;
     const failed = new Promise<never>((_, reject) => {
@@ -83,18 +85,4 @@ export class RedisServer {
     throw new Error(`redis-server on port ${this.port} did not answer within 15 s`);
   }
 
-  /** Stops the server the way an operator would (SIGTERM: AOF flushed), and waits for it. */
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    await stopProcess(child, 'SIGTERM');
-  }
-
-
-  /** Stops and starts again on the same port and folder, so the AOF is replayed. */
-  async restart(downForMs = 0): Promise<void> {
-    await this.stop();
-    if (downForMs > 0) await new Promise((resolve) => setTimeout(resolve, downForMs));
-    await this.spawn();
-  }
 }

@@ -1,0 +1,38 @@
+// What the harness's servers (Redis, MinIO, PostgreSQL) share: one child process, stopped
+// with the server's own clean-shutdown signal (SIGKILL after a grace period, so a hung server
+// cannot hang the tests), and restarted on the same port and folder.
+import type { ChildProcess } from 'node:child_process';
+
+const STOP_GRACE_MS = 10_000;
+
+export abstract class ChildServer {
+  protected process: ChildProcess | undefined;
+
+  /** SIGTERM for Redis (AOF flushed) and MinIO; SIGINT for PostgreSQL (fast shutdown). */
+  protected abstract readonly stopSignal: NodeJS.Signals;
+
+  /** Starts the process and resolves once the server answers. */
+  protected abstract spawn(): Promise<void>;
+
+  /** Stops the server and waits for it to exit; its data stays. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill(this.stopSignal);
+    });
+  }
+
+  /** Stops, stays down for `downForMs`, and starts again on the same port and folder. */
+  async restart(downForMs = 0): Promise<void> {
+    await this.stop();
+    if (downForMs > 0) await new Promise((resolve) => setTimeout(resolve, downForMs));
+    await this.spawn();
+  }
+}
