@@ -7,14 +7,14 @@
 // parquet.block.size gives for these 8 columns (4 MB gave 158,936 rows a group). The sink merges on (site_id, day) into an empty table with that primary key, and
 // \copy loads a table with the same primary key.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { RunManifest } from '../broker/core/manifest.ts';
 import { PostgresServer } from '../test/harness/postgres-server.ts';
 import { python } from '../test/harness/python.ts';
+import { oneFileRunManifest } from '../test/harness/sample-manifest.ts';
 import { report } from './stats.ts';
 
 const ROWS = 1_000_000;
@@ -55,29 +55,16 @@ export async function sqlLoad(): Promise<void> {
     const part = join(runDir, 'part-00000.parquet');
     const csvPath = join(dir, 'rows.csv');
     await python(['-c', GENERATE, part, csvPath, String(ROWS)]);
-    const manifest: RunManifest = {
-      version: 1,
-      job_id: 'bench',
-      attempt: 1,
-      pipeline: 'bench',
-      table: 'bench',
-      run_uri: pathToFileURL(runDir).href,
-      committed_at: new Date().toISOString(),
-      rows_in: ROWS,
-      rows_out: ROWS,
-      inputs: [],
-      files: [{ name: 'part-00000.parquet', rows: ROWS, bytes: (await stat(part)).size }],
-      schema: [
-        { name: 'site_id', type: 'bigint', nullable: false },
-        { name: 'day', type: 'date', nullable: false },
-        { name: 'readings', type: 'bigint', nullable: true },
-        { name: 'kwh_sum', type: 'decimal(18,3)', nullable: true },
-        { name: 'kwh_avg', type: 'double', nullable: true },
-        { name: 'kwh_max', type: 'double', nullable: true },
-        { name: 'status', type: 'string', nullable: true },
-        { name: 'last_reading_at', type: 'timestamp', nullable: true },
-      ],
-    };
+    const manifest = await oneFileRunManifest('bench', runDir, 'part-00000.parquet', ROWS, [
+      { name: 'site_id', type: 'bigint', nullable: false },
+      { name: 'day', type: 'date', nullable: false },
+      { name: 'readings', type: 'bigint', nullable: true },
+      { name: 'kwh_sum', type: 'decimal(18,3)', nullable: true },
+      { name: 'kwh_avg', type: 'double', nullable: true },
+      { name: 'kwh_max', type: 'double', nullable: true },
+      { name: 'status', type: 'string', nullable: true },
+      { name: 'last_reading_at', type: 'timestamp', nullable: true },
+    ]);
     const manifestPath = join(dir, 'manifest.json');
     await writeFile(manifestPath, JSON.stringify(manifest));
     const lakeUri = pathToFileURL(join(dir, 'lake')).href;

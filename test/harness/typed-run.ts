@@ -2,7 +2,7 @@
 // into a folder lake, for the tests that check values reach SQL exactly. Row 1 is ordinary,
 // row 2 carries the edge values the caller picks (a float, a string with quoting hazards),
 // row 3 is all NULL but its key and name.
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,7 @@ import { manifestChecksum } from '../../broker/lake/manifests.ts';
 import { readRunBatches } from '../../broker/lake/run-batches.ts';
 import type { Sink } from '../../sql-sinks/sink.ts';
 import { python } from './python.ts';
+import { oneFileRunManifest } from './sample-manifest.ts';
 
 const WRITE = `
 import datetime, decimal, json, os, sys, pyarrow as pa, pyarrow.parquet as pq
@@ -37,30 +38,17 @@ async function writeTypedRun(edge: { ratio: string; name: string }): Promise<{ l
   const runDir = join(lakeDir, 'typed', 'run=typed-1');
   await mkdir(runDir, { recursive: true });
   await python(['-c', WRITE, runDir, JSON.stringify(edge)]);
-  const manifest: RunManifest = {
-    version: 1,
-    job_id: 'typed',
-    attempt: 1,
-    pipeline: 'typed',
-    table: 'typed',
-    run_uri: pathToFileURL(runDir).href,
-    committed_at: new Date().toISOString(),
-    rows_in: 3,
-    rows_out: 3,
-    inputs: [],
-    files: [{ name: 'part-0.parquet', rows: 3, bytes: (await stat(join(runDir, 'part-0.parquet'))).size }],
-    schema: [
-      { name: 'id', type: 'int', nullable: false },
-      { name: 'big', type: 'bigint', nullable: true },
-      { name: 'amount', type: 'decimal(20,3)', nullable: true },
-      { name: 'ratio', type: 'double', nullable: true },
-      { name: 'name', type: 'string', nullable: true },
-      { name: 'ok', type: 'boolean', nullable: true },
-      { name: 'day', type: 'date', nullable: true },
-      { name: 'at', type: 'timestamp', nullable: true },
-      { name: 'raw', type: 'binary', nullable: true },
-    ],
-  };
+  const manifest = await oneFileRunManifest('typed', runDir, 'part-0.parquet', 3, [
+    { name: 'id', type: 'int', nullable: false },
+    { name: 'big', type: 'bigint', nullable: true },
+    { name: 'amount', type: 'decimal(20,3)', nullable: true },
+    { name: 'ratio', type: 'double', nullable: true },
+    { name: 'name', type: 'string', nullable: true },
+    { name: 'ok', type: 'boolean', nullable: true },
+    { name: 'day', type: 'date', nullable: true },
+    { name: 'at', type: 'timestamp', nullable: true },
+    { name: 'raw', type: 'binary', nullable: true },
+  ]);
   return { lakeDir, lake: createFsStorage(pathToFileURL(lakeDir).href), manifest };
 }
 
