@@ -3,8 +3,9 @@
 // as CSV into the same table shape, on the same server, in the same run.
 //   BENCH sql_load_vs_copy <ratio> x     (\copy seconds / sink seconds; target >= 0.5)
 //   BENCH sql_load_peak_rss <MB> MB      (peak RSS of the Sluice process; target < 300)
-// The run is one part file in row groups of 80,000 rows: what the Spark app's 2 MB
-// parquet.block.size gives for these 8 columns (4 MB gave 158,936 rows a group). The sink merges on (site_id, day) into an empty table with that primary key, and
+// The run is one part file in row groups of 80,000 rows, what the Spark app's 2 MB
+// parquet.block.size gives for these 8 columns (4 MB gave 158,936 rows a group), with
+// decimals of up to 18 digits stored as integers, as Spark stores them. The sink merges on (site_id, day) into an empty table with that primary key, and
 // \copy loads a table with the same primary key.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +30,7 @@ t = duckdb.sql(f"""
          CASE WHEN i % 3 = 0 THEN 'ok' ELSE 'estimated' END AS status,
          TIMESTAMPTZ '2025-01-01 00:00:00+00' + to_microseconds(i * 1000003) AS last_reading_at
   FROM range({int(sys.argv[3])}) r(i)""").fetch_arrow_table()
-pq.write_table(t, sys.argv[1], row_group_size=80000)
+pq.write_table(t, sys.argv[1], row_group_size=80000, store_decimal_as_integer=True)
 csv.write_csv(t, sys.argv[2], csv.WriteOptions(include_header=False))
 print(t.schema)
 `;
