@@ -1,6 +1,8 @@
 // Spark path overhead: the same small job through Sluice (HTTP submit → queue → local
 // launcher → committed manifest → succeeded) against plain spark-submit of the same app with
-// the same arguments, alternating, in the same run. Prints the median time Sluice adds.
+// the same arguments, alternating, in the same run. Prints the median of the paired
+// differences: a local Spark run of ~16 s varies by a second or two from one run to the next
+// on two cores, so rounds are paired and several, and their spread is printed beside it.
 //   BENCH spark_job_overhead <seconds> s        (target < 1)
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,7 +19,7 @@ import { createSluiceEnv } from '../test/harness/sluice-env.ts';
 import { median, report } from './stats.ts';
 import { isFinal } from '../broker/core/job.ts';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 export async function sparkOverhead(): Promise<void> {
   const env = await createSluiceEnv({ SLUICE_LOG_LEVEL: 'warn', SLUICE_AWAIT_POLL: '5s' });
@@ -76,7 +78,9 @@ export async function sparkOverhead(): Promise<void> {
     } finally {
       await sluice.close();
     }
-    report('spark_job_overhead', median(sluiceTimes) - median(plainTimes), 's');
+    const added = sluiceTimes.map((time, round) => time - plainTimes[round]!);
+    process.stdout.write(`spark: added per round ${added.map((seconds) => seconds.toFixed(2)).join(', ')} s\n`);
+    report('spark_job_overhead', median(added), 's');
   } finally {
     await env.close();
   }
