@@ -16,6 +16,7 @@ import { RunSlots } from './jobs/run-slots.ts';
 import { openLake } from './lake/open-lake.ts';
 import type { LakeStorage } from './lake/storage.ts';
 import type { Launcher } from './launchers/launcher.ts';
+import { LauncherRegistry } from './launchers/launcher-registry.ts';
 import { LocalLauncher } from './launchers/local.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -55,7 +56,7 @@ export type RunningSluice = {
   store: JobStore;
   queue: BullJobQueue;
   lake: LakeStorage;
-  launcher: Launcher;
+  launchers: LauncherRegistry;
   pipelines: PipelineRegistry;
   landings: LandingLedger;
   /** The port the API listens on (useful when SLUICE_API_PORT is 0). */
@@ -94,7 +95,8 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const store = new JobStore(redis, keys);
   const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX);
   const lake = overrides.lake ?? openLake(config.SLUICE_LAKE_URI, s3Settings(config));
-  const launcher =
+  // A test's launcher stands in for `local`, the one launcher pipelines can name today.
+  const local =
     overrides.launcher ??
     new LocalLauncher({
       runsDir: config.SLUICE_RUNS_DIR,
@@ -106,6 +108,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       s3aJars: s3aJarPaths(childProcessEnv()),
       logger,
     });
+  const launchers = new LauncherRegistry({ local });
   const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS });
   const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX);
   const closers: Array<() => Promise<void> | void> = [];
@@ -131,7 +134,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     const steps = new JobSteps({
       store,
       slots,
-      launcher,
+      launchers,
       lake,
       pipelines,
       landingRoots: config.SLUICE_LANDING_ROOTS,
@@ -150,8 +153,8 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       ...(overrides.lockDurationMs ? { lockDurationMs: overrides.lockDurationMs } : {}),
       ...(overrides.stalledIntervalMs ? { stalledIntervalMs: overrides.stalledIntervalMs } : {}),
     });
-    const unwatch = launcher.watch?.({ ended: (event) => void queue.wake(event.jobId).catch(() => undefined) });
-    const maintenance: MaintenanceDeps = { store, queue, slots, launcher, lake, logger, retentionMs: config.SLUICE_RETENTION };
+    const unwatch = launchers.watch({ ended: (event) => void queue.wake(event.jobId).catch(() => undefined) });
+    const maintenance: MaintenanceDeps = { store, queue, slots, launchers, lake, logger, retentionMs: config.SLUICE_RETENTION };
     const runMaintenance = async (): Promise<void> => {
       try {
         await reconcileQueue(maintenance);
@@ -165,7 +168,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     timer.unref();
     closers.push(async () => {
       clearInterval(timer);
-      unwatch?.();
+      unwatch();
       await worker.close();
       await sinks.close();
     });
@@ -179,7 +182,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       jobs,
       pipelines,
       queues: queue,
-      launcher,
+      launchers,
       apiKeys: config.SLUICE_API_KEYS,
       metrics,
       ready: async () => {
@@ -205,13 +208,13 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     store,
     queue,
     lake,
-    launcher,
+    launchers,
     pipelines,
     landings: ledger,
     ...(port !== undefined ? { port } : {}),
     async close() {
       for (const close of closers) await close();
-      launcher.close?.();
+      await launchers.close();
       lake.close?.();
       landingsS3.destroy();
       await queue.close();

@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { SluiceMetrics } from '../metrics/metrics.ts';
 import type { JobsService } from '../jobs/jobs-service.ts';
-import type { Launcher } from '../launchers/launcher.ts';
+import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { LandingLedger } from '../../watchers/landing-ledger.ts';
 
@@ -23,7 +23,7 @@ export type ApiDeps = {
   pipelines: PipelineRegistry;
   queues: QueueAdmin;
   /** Reads Spark driver output for GET /v1/jobs/{id}/logs. */
-  launcher: Launcher;
+  launchers: Pick<LauncherRegistry, 'forHandle'>;
   /** Entries "name:scope+scope:sha256-hex" (SLUICE_API_KEYS). */
   apiKeys: readonly string[];
   metrics: SluiceMetrics;

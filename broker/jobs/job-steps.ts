@@ -20,7 +20,7 @@ import { backoffDelay, hasAttemptsLeft } from '../core/retry-policy.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
 import { isRetryable, transition } from '../core/state-machine.ts';
 import { UserError } from '../core/errors.ts';
-import type { Launcher } from '../launchers/launcher.ts';
+import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
 import { manifestChecksum, readCommittedRun } from '../lake/manifests.ts';
 import { readRunBatches } from '../lake/run-batches.ts';
 import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
@@ -42,7 +42,7 @@ export type StepOutcome = { kind: 'continue'; written?: StoredJob } | { kind: 'w
 export type StepDeps = {
   store: JobStore;
   slots: RunSlots;
-  launcher: Launcher;
+  launchers: LauncherRegistry;
   lake: LakeStorage;
   pipelines: PipelineRegistry;
   landingRoots: readonly string[];
@@ -127,7 +127,7 @@ export class JobSteps {
       runUri,
       ...(job.requestId ? { requestId: job.requestId } : {}),
     });
-    const handle = await this.deps.launcher.launch({ jobId: job.id, attempt: job.attempt, pipeline, spec });
+    const handle = await this.deps.launchers.forPipeline(pipeline).launch({ jobId: job.id, attempt: job.attempt, pipeline, spec });
     this.deps.logger.info({ jobId: job.id, attempt: job.attempt, runId: handle.runId, inputs: inputs.length }, 'spark run launched');
     return this.commit(stored, this.transitionTo(job, 'running', `spark run ${handle.runId} started`, { run: handle }));
   }
@@ -136,13 +136,14 @@ export class JobSteps {
     const { job } = stored;
     const run = job.run;
     if (!run || run.attempt !== job.attempt) return this.fail(stored, pipeline, 'platform', 'the job is running but records no run for this attempt');
-    const status = await this.deps.launcher.status(run);
+    const launcher = this.deps.launchers.forHandle(run);
+    const status = await launcher.status(run);
     switch (status.phase) {
       case 'pending':
       case 'running': {
         const left = pipeline.policy.timeouts.running - this.elapsedInState(job);
         if (left <= 0) {
-          await this.deps.launcher.cancel(run);
+          await launcher.cancel(run);
           return this.fail(stored, pipeline, 'timeout', `the Spark run took longer than ${pipeline.policy.timeouts.running} ms and was stopped`);
         }
         return wait(Math.min(this.deps.pollMs, left));
@@ -277,8 +278,8 @@ export class JobSteps {
   private async stopRunOfAttempt(job: Job): Promise<void> {
     if (job.state === 'queued') return;
     const recorded = job.run?.attempt === job.attempt ? job.run : undefined;
-    const handle = recorded ?? (await this.deps.launcher.runsOf?.(job.id))?.find((run) => run.attempt === job.attempt);
-    if (handle) await this.deps.launcher.cancel(handle);
+    const handle = recorded ?? (await this.deps.launchers.runsOf(job.id)).find((run) => run.attempt === job.attempt);
+    if (handle) await this.deps.launchers.forHandle(handle).cancel(handle);
   }
 
   /** The finish work of a final job, once: run, then recorded (a crash in between runs it again). */

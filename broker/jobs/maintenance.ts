@@ -5,7 +5,7 @@
 // - expire: finished jobs older than the retention are removed, their driver logs first
 //   archived into the lake under _logs/.
 import type { Logger } from 'pino';
-import type { Launcher } from '../launchers/launcher.ts';
+import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
 import type { LakeStorage } from '../lake/storage.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobStore } from './job-store.ts';
@@ -17,7 +17,7 @@ export type MaintenanceDeps = {
   store: JobStore;
   queue: JobQueue;
   slots: RunSlots;
-  launcher: Launcher;
+  launchers: LauncherRegistry;
   lake: LakeStorage;
   logger: Logger;
   retentionMs: number;
@@ -70,15 +70,16 @@ async function expireJob(deps: MaintenanceDeps, id: string): Promise<boolean> {
   const stored = await deps.store.read(id);
   if (!stored) return false;
   const { job } = stored;
-  const handles = deps.launcher.runsOf ? await deps.launcher.runsOf(id) : job.run ? [job.run] : [];
+  const runs = await deps.launchers.runsOf(id);
+  const handles = runs.length > 0 ? runs : job.run ? [job.run] : [];
   for (const handle of handles) {
     let log = '';
-    for await (const chunk of deps.launcher.logs(handle, { tail: ARCHIVED_LOG_LINES })) log += chunk;
+    for await (const chunk of deps.launchers.forHandle(handle).logs(handle, { tail: ARCHIVED_LOG_LINES })) log += chunk;
     await deps.lake.write(`_logs/${job.pipeline}/${job.id}/attempt-${handle.attempt}/driver.log`, log);
   }
   // A retry since the read keeps the job (and its runs) for another round.
   if (!(await deps.store.delete(stored))) return false;
-  for (const handle of handles) await deps.launcher.remove?.(handle);
+  for (const handle of handles) await deps.launchers.forHandle(handle).remove?.(handle);
   deps.logger.info({ jobId: id, runs: handles.length }, 'expired finished job; logs archived');
   return true;
 }

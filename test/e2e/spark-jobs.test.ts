@@ -114,7 +114,7 @@ describe('cancel', () => {
     const job = await api.finished(running.id, 60_000);
     expect(job.state).toBe('cancelled');
     expect(job.failure?.class).toBe('cancelled');
-    const status = await sluice.launcher.status(job.run!);
+    const status = await sluice.launchers.forHandle(job.run!).status(job.run!);
     expect(status.phase).not.toBe('running');
   });
 });

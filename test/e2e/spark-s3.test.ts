@@ -215,9 +215,10 @@ describe('an S3 lake on MinIO', () => {
         parameters: {},
         runUri: lake.uri(`meter_daily/run=${jobId}-1`),
       });
-      const handle = await sluice.launcher.launch({ jobId, attempt: 1, pipeline, spec });
+      const launcher = sluice.launchers.forPipeline(pipeline);
+      const handle = await launcher.launch({ jobId, attempt: 1, pipeline, spec });
       const status = await waitFor('the S3 run to end', async () => {
-        const current = await sluice.launcher.status(handle);
+        const current = await launcher.status(handle);
         return current.phase === 'pending' || current.phase === 'running' ? undefined : current;
       }, 240_000, 500);
       expect(status, JSON.stringify(status)).toEqual({ phase: 'succeeded' });

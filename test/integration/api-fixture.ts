@@ -18,6 +18,7 @@ import { JobStore } from '../../broker/jobs/job-store.ts';
 import { JobsService } from '../../broker/jobs/jobs-service.ts';
 import { redisKeys } from '../../broker/jobs/redis-keys.ts';
 import type { Launcher, LogOptions, RunStatus } from '../../broker/launchers/launcher.ts';
+import { LauncherRegistry } from '../../broker/launchers/launcher-registry.ts';
 import { createMetrics } from '../../broker/metrics/metrics.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
@@ -145,7 +146,7 @@ export class ApiTestServer {
       jobs,
       pipelines,
       queues: queue,
-      launcher,
+      launchers: new LauncherRegistry({ local: launcher }),
       apiKeys: [
         formatApiKeyEntry('ops', ['admin'], keys.admin),
         formatApiKeyEntry('dashboard', ['jobs:read'], keys.reader),

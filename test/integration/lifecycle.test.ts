@@ -82,7 +82,7 @@ describe('retention', () => {
       store: sluice.store,
       queue: sluice.queue,
       slots: new RunSlots(new Redis(env.redis.url), redisKeys('sluice'), 1),
-      launcher: sluice.launcher,
+      launchers: sluice.launchers,
       lake: sluice.lake,
       logger: createLogger('silent'),
       retentionMs: 60_000,

@@ -41,7 +41,7 @@ export function jobLogs(deps: ApiDeps): RouteHandler<typeof jobLogsRoute, ApiEnv
     }
     if (!follow) {
       let text = '';
-      for await (const chunk of deps.launcher.logs(run, { tail })) text += chunk;
+      for await (const chunk of deps.launchers.forHandle(run).logs(run, { tail })) text += chunk;
       return c.text(text, 200);
     }
     const log = c.var.log;
@@ -54,7 +54,7 @@ export function jobLogs(deps: ApiDeps): RouteHandler<typeof jobLogsRoute, ApiEnv
       stream.onAbort(() => stop.abort());
       log.debug({ jobId: job.id }, 'log follow started');
       try {
-        for await (const chunk of deps.launcher.logs(run, { tail, follow: true, signal: stop.signal })) {
+        for await (const chunk of deps.launchers.forHandle(run).logs(run, { tail, follow: true, signal: stop.signal })) {
           if (stop.signal.aborted) break;
           await stream.write(chunk);
         }

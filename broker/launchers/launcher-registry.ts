@@ -1,0 +1,57 @@
+// The launchers a worker can use, built once in the composition root (broker/sluice.ts). A
+// launch is resolved from the pipeline's `engine.launcher`; everything after it (status,
+// cancel, logs, clean-up) from the handle's `launcher`, so that a run started by one
+// launcher is always followed by the same one, even after the pipeline changed.
+import { ConfigError } from '../core/errors.ts';
+import type { RunHandle } from '../core/job.ts';
+import type { Launcher, LauncherListener } from './launcher.ts';
+
+export class LauncherRegistry {
+  private readonly byKey: ReadonlyMap<string, Launcher>;
+
+  /** `launchers`: the name pipelines use in `engine.launcher` → the launcher that serves it. */
+  constructor(launchers: Readonly<Record<string, Launcher>>) {
+    this.byKey = new Map(Object.entries(launchers));
+  }
+
+  /** The launcher a pipeline's `engine.launcher` names; a name this worker was not given is a configuration error. */
+  forPipeline(pipeline: { name: string; engine: { launcher: string } }): Launcher {
+    const launcher = this.byKey.get(pipeline.engine.launcher);
+    if (!launcher) {
+      throw new ConfigError(
+        `pipeline "${pipeline.name}" asks for launcher "${pipeline.engine.launcher}" (engine.launcher), which this worker does not have; it has: ${[...this.byKey.keys()].join(', ') || 'none'}`,
+      );
+    }
+    return launcher;
+  }
+
+  /** The launcher that started a run: by the name the handle records (a launcher's own name, or its key here). */
+  forHandle(handle: Pick<RunHandle, 'launcher' | 'runId'>): Launcher {
+    const launcher = this.byKey.get(handle.launcher) ?? this.list().find((candidate) => candidate.name === handle.launcher);
+    if (!launcher) throw new ConfigError(`run ${handle.runId} was started by launcher "${handle.launcher}", which this worker does not have`);
+    return launcher;
+  }
+
+  /** Each launcher once (one may serve several names). */
+  list(): Launcher[] {
+    return [...new Set(this.byKey.values())];
+  }
+
+  /** Every run any launcher holds for the job, all attempts, oldest first. */
+  async runsOf(jobId: string): Promise<RunHandle[]> {
+    const runs = await Promise.all(this.list().map(async (launcher) => (launcher.runsOf ? launcher.runsOf(jobId) : [])));
+    return runs.flat().sort((a, b) => a.attempt - b.attempt);
+  }
+
+  /** Listens to every launcher that pushes run ends; returns the function that stops listening. */
+  watch(listener: LauncherListener): () => void {
+    const stops = this.list().flatMap((launcher) => (launcher.watch ? [launcher.watch(listener)] : []));
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.list().map(async (launcher) => launcher.close?.()));
+  }
+}
