@@ -98,6 +98,12 @@ export const JobSchema = z.object({
   /** Whose key it is (the API key's name): keys of different callers never meet. */
   idempotencyScope: z.string().optional(),
   requestId: z.string().optional(),
+  /**
+   * Follows the job from its request (HTTP request id or `traceparent`, or a new one for
+   * landings and schedules) through every log line, Spark's driver log, the manifest and the
+   * SQL load ledger.
+   */
+  traceId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   history: z.array(StateChangeSchema),

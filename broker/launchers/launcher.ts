@@ -29,13 +29,21 @@ export interface LauncherListener {
 
 export type LogOptions = { tail?: number; follow?: boolean; signal?: AbortSignal };
 
+/**
+ * Per-call options. The caller (a job step) runs each call under a deadline and aborts the
+ * signal when it passes; a launcher that waits on something slow (an API server, a process)
+ * should stop waiting then. The step fails after the deadline whether or not it does.
+ */
+export type CallOptions = { signal?: AbortSignal };
+
 export interface Launcher {
   readonly name: string;
   /** Starts the run named by job id + attempt, or adopts it when it exists already. */
-  launch(request: RunRequest): Promise<RunHandle>;
-  status(handle: RunHandle): Promise<RunStatus>;
+  launch(request: RunRequest, options?: CallOptions): Promise<RunHandle>;
+  /** What the run is doing now; reads only, never changes what the launcher tracks. */
+  status(handle: RunHandle, options?: CallOptions): Promise<RunStatus>;
   /** Stops the run; a run that already ended is left as it is. */
-  cancel(handle: RunHandle): Promise<void>;
+  cancel(handle: RunHandle, options?: CallOptions): Promise<void>;
   /** The driver's output, from the start or the last `tail` lines, following it while the run lives. */
   logs(handle: RunHandle, options?: LogOptions): AsyncIterable<string>;
   /** Optional push of run ends, so awaits need not wait for their next poll. */
