@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { PipelineSchema } from '../broker/core/pipeline.ts';
 import { pipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
 import { startSluice } from '../broker/sluice.ts';
+import { parquetBytes } from '../test/harness/parquet-bytes.ts';
 import { createSluiceEnv, type SluiceEnv } from '../test/harness/sluice-env.ts';
 import { waitFor } from '../test/harness/wait-for.ts';
 import { percentile, report } from './stats.ts';
@@ -45,13 +46,15 @@ async function landingLatency(env: SluiceEnv): Promise<void> {
   const closedAt = new Map<string, number>();
   const queuedAt = new Map<string, number>();
   const readyAt = new Map<string, number>();
+  // Real Parquet: the watchers read each landing's footer before batching it.
+  const [content] = await parquetBytes({ rows: 10 });
   try {
     const start = Date.now();
     for (let i = 0; i < LATENCY_FILES; i += 1) {
       const wait = start + (i * 1_000) / FILES_PER_SECOND - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const path = join(folder, `f-${String(i).padStart(5, '0')}.parquet`);
-      await writeFile(`${path}.tmp`, `landing ${i}`);
+      await writeFile(`${path}.tmp`, content!);
       await rename(`${path}.tmp`, path);
       closedAt.set(path, Date.now());
     }
@@ -90,11 +93,12 @@ async function processUsage(pid: number): Promise<{ cpuSeconds: number; rssMb: n
 
 async function idleWatch(env: SluiceEnv): Promise<void> {
   const folder = join(env.landing, 'idle');
+  const [content] = await parquetBytes({ rows: 10 });
   for (let d = 0; d < IDLE_FOLDERS; d += 1) {
     const dir = join(folder, `d-${String(d).padStart(3, '0')}`);
     await mkdir(dir, { recursive: true });
     const perFolder = IDLE_FILES / IDLE_FOLDERS;
-    await Promise.all(Array.from({ length: perFolder }, (_, i) => writeFile(join(dir, `f-${i}.parquet`), `idle ${d}/${i}`)));
+    await Promise.all(Array.from({ length: perFolder }, (_, i) => writeFile(join(dir, `f-${i}.parquet`), content!)));
   }
   const pipelinesDir = join(env.dir, 'idle-pipelines');
   await mkdir(pipelinesDir, { recursive: true });

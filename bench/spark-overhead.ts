@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { runKey } from '../broker/core/manifest.ts';
 import { buildRunSpec } from '../broker/core/run-spec.ts';
 import { expandInputs } from '../broker/jobs/input-paths.ts';
-import { sparkSubmitArgs } from '../broker/launchers/local.ts';
+import { sparkSubmitArgs } from '../broker/launchers/local-submit-args.ts';
 import { loadPipelines } from '../broker/pipelines/load-pipelines.ts';
 import { startSluice } from '../broker/sluice.ts';
 import { generateReadings } from '../test/harness/sample-data.ts';
@@ -47,7 +47,7 @@ export async function sparkOverhead(): Promise<void> {
         await mkdir(env.dir, { recursive: true });
         await writeFile(specPath, JSON.stringify(spec));
         const [command, ...args] = sparkSubmitArgs(
-          { runsDir: config.SLUICE_RUNS_DIR, sparkSubmit: config.SLUICE_SPARK_SUBMIT, sparkAppsDir: config.SLUICE_SPARK_APPS_DIR, localCores: config.SLUICE_SPARK_LOCAL_CORES },
+          { sparkSubmit: config.SLUICE_SPARK_SUBMIT, sparkAppsDir: config.SLUICE_SPARK_APPS_DIR, localCores: config.SLUICE_SPARK_LOCAL_CORES },
           { jobId: runId, attempt: 1, pipeline, spec },
           runId,
           specPath,

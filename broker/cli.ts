@@ -1,14 +1,15 @@
 // `sluice`: the one command line. Server roles (serve, api, worker) build the adapters
-// through startSluice(); client commands (submit, status, logs, cancel) talk to a running
-// Sluice over HTTP with SLUICE_URL and SLUICE_API_KEY.
-import { parseArgs } from 'node:util';
+// through startSluice(); client commands (submit, status, logs, cancel, retry, jobs,
+// landings) talk to a running Sluice over HTTP with SLUICE_URL and SLUICE_API_KEY. A command
+// line it cannot read (an unknown option, a missing value) prints the usage and exits 2.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatApiKeyEntry, newApiKey, type Scope } from './api/auth.ts';
 import { ApiClient, ApiError } from './cli/api-client.ts';
 import { followJob } from './cli/follow-job.ts';
 import { typedParameters } from './cli/typed-parameters.ts';
 import { loadConfig, type Config } from './config.ts';
 import { ConfigError } from './core/errors.ts';
-import type { SubmitRequest } from './core/job.ts';
+import { JOB_STATES, type JobState, type SubmitRequest } from './core/job.ts';
 import { RedisDurabilityError } from './queue/redis-durability.ts';
 import { startSluice, type Roles } from './sluice.ts';
 
@@ -26,11 +27,48 @@ client commands (SLUICE_URL, SLUICE_API_KEY)
   status <job-id> [--json]
   logs <job-id> [--tail N] [--follow]
   cancel <job-id>
+  retry <job-id>             runs a failed or cancelled job again as a new attempt
+  jobs [--state S] [--pipeline P] [--limit N] [--cursor C] [--json]
+                             lists jobs, newest first
+  landings [--state S] [--source S] [--limit N] [--cursor C] [--json]
+                             lists landed files and what became of them
 
 admin
   key create --name NAME --scopes jobs:read,jobs:write,admin
                              prints a new API key and its SLUICE_API_KEYS entry
 `;
+
+/** A command line that cannot be read: the message, then the usage; exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs, strict: an unknown option or a missing value is a UsageError, not a stack trace. */
+function parse<O extends Options>(command: string, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
+    // Node's own wording suggests "--" tricks; the option's name is what the person needs.
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+    throw new UsageError(unknown ? `${command}: unknown option ${unknown[1]}` : `${command}: ${(error as Error).message}`);
+  }
+}
+
+/** The one job id a command takes. */
+function jobIdOf(command: string, positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError(`${command}: give one job id, e.g. \`sluice ${command} j0hzk3m4pqrstvwxyz\``);
+  return positionals[0]!;
+}
+
+function limitOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 200) throw new UsageError(`--limit "${text}": give a whole number from 1 to 200`);
+  return Number(text);
+}
 
 async function runServer(config: Config, roles: Roles): Promise<void> {
   const sluice = await startSluice(config, roles);
@@ -63,20 +101,16 @@ function pairs(values: string[] | undefined, option: string): Record<string, str
 }
 
 async function submit(config: Config, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      input: { type: 'string', multiple: true },
-      param: { type: 'string', multiple: true },
-      label: { type: 'string', multiple: true },
-      priority: { type: 'string' },
-      'idempotency-key': { type: 'string' },
-      follow: { type: 'boolean', default: false },
-    },
+  const { values, positionals } = parse('submit', args, {
+    input: { type: 'string', multiple: true },
+    param: { type: 'string', multiple: true },
+    label: { type: 'string', multiple: true },
+    priority: { type: 'string' },
+    'idempotency-key': { type: 'string' },
+    follow: { type: 'boolean', default: false },
   });
   const pipeline = positionals[0];
-  if (!pipeline) throw new ConfigError('submit: name the pipeline, e.g. `sluice submit meter-daily --input landing/`');
+  if (!pipeline || positionals.length > 1) throw new UsageError('submit: name one pipeline, e.g. `sluice submit meter-daily --input landing/`');
   const client = new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY);
   const texts = pairs(values.param, 'param');
   // Only a submit with parameters needs the declaration (and a key that may read pipelines).
@@ -110,9 +144,8 @@ function printSummary(job: Awaited<ReturnType<ApiClient['job']>>): void {
 }
 
 async function status(config: Config, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-  if (!positionals[0]) throw new ConfigError('status: give a job id');
-  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).job(positionals[0]);
+  const { values, positionals } = parse('status', args, { json: { type: 'boolean', default: false } });
+  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).job(jobIdOf('status', positionals));
   if (values.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
   else {
     printSummary(job);
@@ -122,13 +155,10 @@ async function status(config: Config, args: string[]): Promise<number> {
 }
 
 async function logs(config: Config, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { tail: { type: 'string' }, follow: { type: 'boolean', default: false } },
-  });
-  if (!positionals[0]) throw new ConfigError('logs: give a job id');
-  const stream = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).logs(positionals[0], {
+  const { values, positionals } = parse('logs', args, { tail: { type: 'string' }, follow: { type: 'boolean', default: false } });
+  const id = jobIdOf('logs', positionals);
+  if (values.tail !== undefined && !/^\d+$/.test(values.tail)) throw new UsageError(`--tail "${values.tail}": give a whole number of lines`);
+  const stream = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).logs(id, {
     ...(values.tail ? { tail: Number(values.tail) } : {}),
     follow: values.follow,
   });
@@ -137,15 +167,91 @@ async function logs(config: Config, args: string[]): Promise<number> {
 }
 
 async function cancel(config: Config, args: string[]): Promise<number> {
-  if (!args[0]) throw new ConfigError('cancel: give a job id');
-  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).cancel(args[0]);
+  const { positionals } = parse('cancel', args, {});
+  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).cancel(jobIdOf('cancel', positionals));
   process.stdout.write(`${job.id}: ${job.state}${job.cancelRequested ? ' (cancel requested)' : ''}\n`);
   return 0;
 }
 
+async function retry(config: Config, args: string[]): Promise<number> {
+  const { positionals } = parse('retry', args, {});
+  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).retry(jobIdOf('retry', positionals));
+  process.stdout.write(`${job.id}: ${job.state} (attempt ${job.attempt} of ${job.maxAttempts})\n`);
+  return 0;
+}
+
+/** Rows as aligned columns under a header; the last column is not padded. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** The command line that fetches the next page, when there is one. */
+function nextPage(command: string, args: string[], cursor: string | undefined): string {
+  if (!cursor) return '';
+  const kept: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    if (args[index] === '--cursor') index += 1;
+    else if (!args[index]!.startsWith('--cursor=')) kept.push(args[index]!);
+  }
+  return `next page: sluice ${command} ${[...kept, '--cursor', cursor].join(' ')}\n`;
+}
+
+async function listJobs(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parse('jobs', args, {
+    state: { type: 'string' },
+    pipeline: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (positionals.length > 0) throw new UsageError(`jobs: unexpected argument "${positionals[0]}" (filter with --state and --pipeline)`);
+  if (values.state !== undefined && !(JOB_STATES as readonly string[]).includes(values.state)) throw new UsageError(`--state "${values.state}": one of ${JOB_STATES.join(', ')}`);
+  const limit = limitOf(values.limit);
+  const page = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).jobs({
+    ...(values.state !== undefined ? { state: values.state as JobState } : {}),
+    ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(values.cursor !== undefined ? { cursor: values.cursor } : {}),
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+    return 0;
+  }
+  const rows = page.items.map((job) => [job.id, job.state, job.pipeline, String(job.attempt), job.createdAt, job.failure ? `${job.failure.class}: ${job.failure.message.split('\n')[0]!.slice(0, 80)}` : '']);
+  process.stdout.write(table(['ID', 'STATE', 'PIPELINE', 'ATTEMPT', 'CREATED', 'FAILURE'], rows) + nextPage('jobs', args, page.nextCursor));
+  return 0;
+}
+
+async function listLandings(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parse('landings', args, {
+    state: { type: 'string' },
+    source: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (positionals.length > 0) throw new UsageError(`landings: unexpected argument "${positionals[0]}" (filter with --state and --source)`);
+  const limit = limitOf(values.limit);
+  const page = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).landings({
+    ...(values.state !== undefined ? { state: values.state } : {}),
+    ...(values.source !== undefined ? { source: values.source } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(values.cursor !== undefined ? { cursor: values.cursor } : {}),
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+    return 0;
+  }
+  const rows = page.items.map((landing) => [landing.state, landing.source, landing.uri, landing.jobId ?? '', landing.reason?.split('\n')[0] ?? '']);
+  process.stdout.write(table(['STATE', 'SOURCE', 'FILE', 'JOB', 'REASON'], rows) + nextPage('landings', args, page.nextCursor));
+  return 0;
+}
+
 function key(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, scopes: { type: 'string' } } });
-  if (positionals[0] !== 'create' || !values.name || !values.scopes) throw new ConfigError('key: usage: sluice key create --name NAME --scopes jobs:read,jobs:write');
+  const { values, positionals } = parse('key', args, { name: { type: 'string' }, scopes: { type: 'string' } });
+  if (positionals[0] !== 'create' || positionals.length > 1 || !values.name || !values.scopes) throw new UsageError('key: sluice key create --name NAME --scopes jobs:read,jobs:write');
   const secret = newApiKey();
   // formatApiKeyEntry checks each scope and names an unknown one.
   const entry = formatApiKeyEntry(values.name, values.scopes.split(',') as Scope[], secret);
@@ -153,8 +259,22 @@ function key(args: string[]): number {
   return 0;
 }
 
+/** Server roles take no arguments: settings come from the environment. */
+function noArguments(command: string, args: string[]): void {
+  const { positionals } = parse(command, args, {});
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}" (server roles read their settings from SLUICE_* variables)`);
+}
+
+const SERVER_ROLES: Record<string, Roles> = {
+  serve: { api: true, worker: true, watch: true },
+  api: { api: true, worker: false },
+  worker: { api: false, worker: true },
+  watch: { api: false, worker: false, watch: true },
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && Object.hasOwn(SERVER_ROLES, command)) noArguments(command, rest);
   const config = loadConfig();
   switch (command) {
     case 'serve':
@@ -177,6 +297,12 @@ export async function main(argv: string[]): Promise<number> {
       return logs(config, rest);
     case 'cancel':
       return cancel(config, rest);
+    case 'retry':
+      return retry(config, rest);
+    case 'jobs':
+      return listJobs(config, rest);
+    case 'landings':
+      return listLandings(config, rest);
     case 'key':
       return key(rest);
     default:
@@ -190,6 +316,11 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`sluice: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
     const known = error instanceof ConfigError || error instanceof ApiError || error instanceof RedisDurabilityError;
     process.stderr.write(`sluice: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
     process.exitCode = known && !(error instanceof ApiError && error.status >= 500) ? 2 : 1;

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       SLUICE_SPARK_SUBMIT: resolve('.venv/bin/spark-submit'),
       SLUICE_API_HOST: '127.0.0.1',
       SLUICE_API_PORT: 8080,
+      SLUICE_METRICS_HOST: '127.0.0.1',
+      SLUICE_METRICS_PORT: 9464,
       SLUICE_API_KEYS: [],
       SLUICE_BODY_LIMIT: 1_000_000,
       SLUICE_MAX_RUNNING: 4,
@@ -68,6 +70,8 @@ describe('loadConfig', () => {
     ['SLUICE_API_PORT', '80.5'],
     ['SLUICE_API_PORT', ' '],
     ['SLUICE_API_PORT', '0x50'],
+    ['SLUICE_METRICS_PORT', 'none'],
+    ['SLUICE_METRICS_PORT', '65536'],
     ['SLUICE_MAX_RUNNING', '0'],
     ['SLUICE_WORKER_CONCURRENCY', '-1'],
     ['SLUICE_AWAIT_POLL', 'soon'],
@@ -83,6 +87,12 @@ describe('loadConfig', () => {
   ])('refuses %s=%j, naming the variable', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toMatch(new RegExp(`^ {2}${name}: `, 'm'));
+  });
+
+  it('reads the metrics port: a number, 0 for any free port, or off for none', () => {
+    expect(loadConfig({ SLUICE_METRICS_PORT: '9100' }).SLUICE_METRICS_PORT).toBe(9100);
+    expect(loadConfig({ SLUICE_METRICS_PORT: '0' }).SLUICE_METRICS_PORT).toBe(0);
+    expect(loadConfig({ SLUICE_METRICS_PORT: 'off' }).SLUICE_METRICS_PORT).toBeNull();
   });
 
   it('parses S3 landing roots as folders', () => {

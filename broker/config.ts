@@ -30,6 +30,14 @@ export const ConfigSchema = z.object({
   SLUICE_API_HOST: z.string().default('127.0.0.1'),
   SLUICE_API_PORT: int(0, 65_535).default(8080),
   SLUICE_API_KEYS: csv.default([]),
+  /**
+   * Where a worker or watcher process serves GET /metrics without a key (the API serves its
+   * own behind the admin scope): port 0 is any free port, `off` serves none.
+   */
+  SLUICE_METRICS_HOST: z.string().default('127.0.0.1'),
+  SLUICE_METRICS_PORT: z
+    .union([z.literal('off').transform((): null => null), int(0, 65_535)])
+    .default(9464),
   SLUICE_BODY_LIMIT: SizeSchema.default(1_000_000),
   SLUICE_MAX_RUNNING: int(1, 10_000).default(4),
   SLUICE_WORKER_CONCURRENCY: int(1, 1_000).default(16),

@@ -6,6 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApi } from './api/app.ts';
+import { requestPathRedisOptions } from './api/request-path-redis.ts';
 import { childProcessEnv, s3Settings, type Config } from './config.ts';
 import { JobSteps } from './jobs/job-steps.ts';
 import { JobStore } from './jobs/job-store.ts';
@@ -18,8 +19,10 @@ import type { LakeStorage } from './lake/storage.ts';
 import type { Launcher } from './launchers/launcher.ts';
 import { LauncherRegistry } from './launchers/launcher-registry.ts';
 import { LocalLauncher } from './launchers/local.ts';
+import { RunsDirLease } from './launchers/runs-dir-lease.ts';
 import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics/metrics.ts';
+import { createMetrics, type SluiceMetrics } from './metrics/metrics.ts';
+import { serveMetrics } from './metrics/metrics-server.ts';
 import { loadPipelines, type PipelineRegistry } from './pipelines/load-pipelines.ts';
 import { BullJobQueue } from './queue/bull-job-queue.ts';
 import { queueBoard } from './queue/queue-board.ts';
@@ -27,11 +30,13 @@ import { checkRedisDurability } from './queue/redis-durability.ts';
 import { StepWorker } from './queue/step-worker.ts';
 import { LandingLedger } from '../watchers/landing-ledger.ts';
 import { startWatchService } from '../watchers/watch-service.ts';
+import { checkSourcesInsideRoots } from '../watchers/source-roots.ts';
 import { LandingFinalizer } from '../watchers/landing-finalizer.ts';
 import { LandingFiles } from '../watchers/landing-files.ts';
 import { createS3Client } from './lake/s3-storage.ts';
 import { s3aJarPaths } from './tool-cache.ts';
 import { connectionSetting, openSinks } from '../sql-sinks/open-sinks.ts';
+import { observeLoads } from '../sql-sinks/observed-sinks.ts';
 import { sqlOutputs } from './core/pipeline.ts';
 
 /** api: the HTTP API; worker: job steps; watch: the landing watchers (sources and batchers). */
@@ -61,6 +66,10 @@ export type RunningSluice = {
   landings: LandingLedger;
   /** The port the API listens on (useful when SLUICE_API_PORT is 0). */
   port?: number;
+  /** This process's metrics (each process counts what it does itself). */
+  metrics: SluiceMetrics;
+  /** The port a worker or watcher serves /metrics on (useful when SLUICE_METRICS_PORT is 0). */
+  metricsPort?: number;
   close(): Promise<void>;
 };
 
@@ -81,11 +90,18 @@ export function redisOptions(url: string): RedisOptions {
 export async function startSluice(config: Config, roles: Roles, overrides: Overrides = {}): Promise<RunningSluice> {
   const logger = overrides.logger ?? createLogger(config.SLUICE_LOG_LEVEL);
   const pipelines = overrides.pipelines ?? (await loadPipelines(config.SLUICE_PIPELINES_DIR));
+  // Before any connection opens: a refused start leaves nothing running behind it.
+  if (roles.watch) await checkSourcesInsideRoots(pipelines.list(), config.SLUICE_LANDING_ROOTS);
   const connection = redisOptions(config.SLUICE_REDIS_URL);
   const redis = new Redis(connection);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  // A worker's local runs directory must be the one every worker uses (docs/adr/0010-local-run-ownership.md).
+  let runsLease: RunsDirLease | undefined;
   try {
     await checkRedisDurability(redis);
+    if (roles.worker && !overrides.launcher) {
+      runsLease = await RunsDirLease.acquire({ redis, key: redisKeys(config.SLUICE_QUEUE_PREFIX).localRunsLease, runsDir: config.SLUICE_RUNS_DIR, logger });
+    }
   } catch (error) {
     redis.disconnect();
     throw error;
@@ -106,23 +122,55 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       baseEnv: childProcessEnv(),
       s3: s3Settings(config),
       s3aJars: s3aJarPaths(childProcessEnv()),
+      ...(runsLease ? { ownership: runsLease } : {}),
       logger,
     });
   const launchers = new LauncherRegistry({ local });
-  const jobs = new JobsService({ store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS });
+  const jobsDeps = { store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS };
+  const jobs = new JobsService(jobsDeps);
   const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX);
   const closers: Array<() => Promise<void> | void> = [];
+  // One registry per process, created before any role so that every transition this process
+  // writes is observed here (docs/adr/0013-metrics-per-process-and-trace-ids.md).
+  const metrics = createMetrics({
+    store,
+    queues: queue,
+    landings: ledger,
+    roles: (['api', 'worker', 'watch'] as const).filter((role) => roles[role]),
+  });
+  ledger.onMoved((fingerprints, to) => {
+    if (to === 'quarantined') metrics.recordQuarantine(fingerprints.length);
+  });
+  // Workers and watchers have no API to hang /metrics on: they serve it on a port of their
+  // own, opened before any work starts so that a port in use stops start-up cleanly.
+  let metricsPort: number | undefined;
+  if ((roles.worker || roles.watch) && config.SLUICE_METRICS_PORT !== null) {
+    try {
+      const metricsServer = await serveMetrics(metrics.registry, { host: config.SLUICE_METRICS_HOST, port: config.SLUICE_METRICS_PORT, logger });
+      metricsPort = metricsServer.port;
+      closers.push(() => metricsServer.close());
+    } catch (error) {
+      await launchers.close();
+      await runsLease?.close();
+      lake.close?.();
+      await queue.close();
+      redis.disconnect();
+      throw error;
+    }
+  }
 
   // For S3 landings: listing them, and moving them (archive, quarantine). Idle unless a pipeline uses S3.
   const landingsS3 = createS3Client(s3Settings(config));
 
   if (roles.watch) {
-    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger, s3: { client: landingsS3, redis } });
+    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger, redis, s3: landingsS3, landingRoots: config.SLUICE_LANDING_ROOTS });
     closers.push(() => watchers.close());
   }
 
   if (roles.worker) {
-    const sinks = openSinks({ urls: config.sqlUrls, poolMax: config.SLUICE_SQL_POOL_MAX, connectTimeoutMs: config.SLUICE_SQL_CONNECT_TIMEOUT });
+    const sinks = observeLoads(openSinks({ urls: config.sqlUrls, poolMax: config.SLUICE_SQL_POOL_MAX, connectTimeoutMs: config.SLUICE_SQL_CONNECT_TIMEOUT }), (load) =>
+      metrics.recordLoad(load),
+    );
     // Said at start-up rather than at 3 a.m. when the first load fails the same way.
     for (const pipeline of pipelines.list()) {
       for (const output of sqlOutputs(pipeline)) {
@@ -177,28 +225,39 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   let server: ServerType | undefined;
   let port: number | undefined;
   if (roles.api) {
-    const metrics = createMetrics({ store, queues: queue });
+    // Requests use a connection of their own that fails fast while Redis is away (store and
+    // queue share it, so a submit sees one state); the worker's keeps waiting outages out.
+    const apiRedis = new Redis(requestPathRedisOptions(connection));
+    apiRedis.on('error', (error) => logger.debug({ err: error.message }, 'api redis connection error'));
+    await apiRedis.connect();
+    const apiQueue = new BullJobQueue(apiRedis, config.SLUICE_QUEUE_PREFIX);
     const app = createApi({
-      jobs,
+      jobs: new JobsService({ ...jobsDeps, store: store.overConnection(apiRedis), queue: apiQueue }),
       pipelines,
-      queues: queue,
+      queues: apiQueue,
       launchers,
       apiKeys: config.SLUICE_API_KEYS,
       metrics,
       ready: async () => {
-        const redisOk = await redis.ping().then(() => true, () => false);
+        const redisOk = await apiRedis.ping().then(() => true, () => false);
         return { ok: redisOk, checks: { redis: redisOk ? 'ok' : 'unreachable' } };
       },
       bodyLimitBytes: config.SLUICE_BODY_LIMIT,
       logger,
-      queueBoard: queueBoard(queue.queue),
-      landings: ledger,
+      queueBoard: queueBoard(apiQueue.queue),
+      landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX),
     });
     port = await new Promise<number>((resolve) => {
       server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));
     });
     logger.info({ host: config.SLUICE_API_HOST, port }, 'api listening');
-    closers.unshift(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+    closers.unshift(
+      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+      async () => {
+        await apiQueue.close();
+        await apiRedis.quit().catch(() => apiRedis.disconnect());
+      },
+    );
   }
 
   return {
@@ -212,9 +271,12 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     pipelines,
     landings: ledger,
     ...(port !== undefined ? { port } : {}),
+    metrics,
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
     async close() {
       for (const close of closers) await close();
       await launchers.close();
+      await runsLease?.close();
       lake.close?.();
       landingsS3.destroy();
       await queue.close();

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from './core/errors.ts';
 
 /** scripts/versions.env of this checkout. */
 const VERSIONS_FILE = fileURLToPath(new URL('../scripts/versions.env', import.meta.url));
@@ -24,10 +25,10 @@ function pinnedVersions(file = VERSIONS_FILE): Record<string, string> {
   return versions;
 }
 
-/** One pinned version; throws naming the file when it is not there. */
+/** One pinned version; a ConfigError naming the file when it is not there. */
 function pinnedVersion(name: string, file = VERSIONS_FILE): string {
   const version = pinnedVersions(file)[name];
-  if (version === undefined) throw new Error(`${file} has no ${name}= line`);
+  if (version === undefined) throw new ConfigError(`${file} has no ${name}= line`);
   return version;
 }
 

@@ -109,6 +109,7 @@ async function main(): Promise<number> {
       ...process.env,
       SLUICE_REDIS_URL: redis.url,
       SLUICE_API_PORT: String(port),
+      SLUICE_METRICS_PORT: '0',
       SLUICE_API_KEYS: formatApiKeyEntry('demo', ['admin'], apiKey),
       SLUICE_PIPELINES_DIR: pipelinesDir,
       SLUICE_LAKE_URI: LAKE_URI,

@@ -11,7 +11,8 @@ import type { SqlColumn } from './sql-types.ts';
 /** The ledger's unique key: one committed run (job, attempt) into one sink. */
 export type LedgerKey = { jobId: string; attempt: number; sink: string };
 export type ApplyCounts = { inserted: number; updated: number; deleted: number };
-export type LedgerEntry = LedgerKey & ApplyCounts & { table: string; rows: number; checksum: string; loadedAt: string };
+/** `traceId`: the loading job's trace id (absent in rows written before the column existed). */
+export type LedgerEntry = LedgerKey & ApplyCounts & { table: string; rows: number; checksum: string; loadedAt: string; traceId?: string };
 
 /** The ledger table: in the login's default schema on PostgreSQL (search_path), in dbo on SQL Server. */
 export const LEDGER_TABLE = 'sluice_load_ledger';
@@ -62,6 +63,7 @@ export type LedgerRow = {
   deleted: number | string;
   checksum: string;
   loaded_at: Date | string;
+  trace_id?: string | null;
 };
 
 export function ledgerEntryOf(row: LedgerRow): LedgerEntry {
@@ -76,5 +78,6 @@ export function ledgerEntryOf(row: LedgerRow): LedgerEntry {
     deleted: Number(row.deleted),
     checksum: row.checksum,
     loadedAt: new Date(row.loaded_at).toISOString(),
+    ...(row.trace_id ? { traceId: row.trace_id } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // socket code) into a class the job understands: `user` (fix the pipeline or the table,
 // never retried), `data`, `platform` (retried by a new attempt), `timeout`; `transient`
 // errors (deadlock victim, connection reset, failover) are also retried within the stage.
+import { ClassifiedError, withoutUrlCredentials } from '../broker/core/errors.ts';
 import type { FailureClass } from '../broker/core/job.ts';
 
 export type SinkFailureClass = Extract<FailureClass, 'user' | 'data' | 'platform' | 'timeout'>;
@@ -9,15 +10,17 @@ export type SinkFailureClass = Extract<FailureClass, 'user' | 'data' | 'platform
 /** Added to a duplicate-key error: in a load, the usual cause is a run with a key twice. */
 export const DUPLICATE_KEYS_HINT = 'the run may hold more than one row for the same key';
 
-export class SinkError extends Error {
+/** A load's failure as the job sees it; `cause` keeps the driver's own error (never shown: it may hold what redact() took out). */
+export class SinkError extends ClassifiedError {
   override readonly name = 'SinkError';
+  declare readonly failureClass: SinkFailureClass;
   constructor(
-    readonly failureClass: SinkFailureClass,
+    failureClass: SinkFailureClass,
     message: string,
     readonly transient = false,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(failureClass, message, options);
   }
 }
 
@@ -34,5 +37,5 @@ export function redact(message: string, secrets: readonly string[]): string {
     if (secret.length >= 3) clean = clean.split(secret).join('***');
   }
   // Any URL with credentials, whoever put it there.
-  return clean.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi, '$1***@');
+  return withoutUrlCredentials(clean);
 }

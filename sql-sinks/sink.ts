@@ -27,6 +27,10 @@ export type LoadRequest = {
   jobId: string;
   /** The attempt whose committed run this is: with the job and sink, the ledger key. */
   runAttempt: number;
+  /** The job's pipeline (metrics label). */
+  pipeline?: string;
+  /** The job's trace id, written in the ledger row beside the key. */
+  traceId?: string;
   output: SqlOutput;
   columns: RunColumn[];
   /** The run's rows, in batches. Called again from the start when a transient error retries the load. */
@@ -35,6 +39,11 @@ export type LoadRequest = {
   checksum: string;
   /** How long the load may take; statements past it are cancelled. */
   timeoutMs: number;
+  /**
+   * Aborted when the caller stopped waiting (the job step's deadline passed): the load must
+   * not commit after that, or a failed job would have loaded all the same.
+   */
+  signal?: AbortSignal;
   /** Told of each phase; a returned promise is awaited (tests use it to stop a load at a chosen point). */
   onProgress?: (progress: LoadProgress) => void | Promise<void>;
 };

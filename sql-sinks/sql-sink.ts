@@ -39,10 +39,10 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
 
   /** Any error as a SinkError with a clean message; errors no driver recognizes (bugs) pass unchanged. */
   function asSinkError(driver: SinkDriver, error: unknown): unknown {
-    if (error instanceof SinkError) return new SinkError(error.failureClass, redact(error.message, driver.secrets), error.transient);
+    if (error instanceof SinkError) return new SinkError(error.failureClass, redact(error.message, driver.secrets), error.transient, { cause: error });
     const reading = driver.read(error);
     if (!reading) return error;
-    return new SinkError(reading.failureClass, redact(reading.message, driver.secrets), reading.transient);
+    return new SinkError(reading.failureClass, redact(reading.message, driver.secrets), reading.transient, { cause: error });
   }
 
   async function loadOnce(driver: SinkDriver, request: LoadRequest, started: number): Promise<LoadOutcome> {
@@ -82,8 +82,18 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
       if (raced) return outcome(raced, true);
       await progress('applying', rows);
       const counts = await transaction.apply({ table, columns, output });
-      const entry: LedgerEntry = { ...key, ...counts, table: output.table, rows, checksum: request.checksum, loadedAt: new Date().toISOString() };
+      const entry: LedgerEntry = {
+        ...key,
+        ...counts,
+        table: output.table,
+        rows,
+        checksum: request.checksum,
+        loadedAt: new Date().toISOString(),
+        ...(request.traceId ? { traceId: request.traceId } : {}),
+      };
       await transaction.record(entry);
+      // Checked last, before the one write that counts: a load its caller gave up on rolls back.
+      if (request.signal?.aborted) throw new SinkError('timeout', 'the load was given up by its caller (its deadline passed) and rolled back');
       await transaction.commit();
       await progress('committed', rows);
       return outcome(entry, false);

@@ -404,8 +404,8 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     await walk(this.root);
     if (this.closed) return;
     for (const rel of [...this.known.keys()]) if (!listed.has(rel)) this.forget(rel);
-    // Landings put back to ready (the good files of a batch whose job met a corrupt one)
-    // reach the batcher again here, whichever process released them.
+    // Ready landings not batched yet go to the batcher again: those a release announcement
+    // did not reach (the watch service hears releases at once), or a stopped process left.
     await this.reemitReady();
     this.options.log.debug({ source: this.id, listed: listed.size, candidates: this.candidates.size, ms: this.now() - started }, 'fs source rescanned');
   }

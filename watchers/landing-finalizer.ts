@@ -4,7 +4,8 @@
 //   its landing becomes done;
 // - failed with class `data`: the file the failure names is moved to the quarantine folder
 //   with a reason file beside it and its landing is quarantined; the batch's other files go
-//   back to ready, and the watchers batch them again without it;
+//   back to ready, and the watchers batch them again without it, at once (the release is
+//   published in Redis; the watch role hears it in whichever process it runs);
 // - anything else (a platform failure after its retries, a cancel): the files stay batched
 //   to that job, for an operator to retry it.
 // Every step is safe to repeat: a file already moved is skipped, ledger moves are from-state checked.
@@ -16,6 +17,7 @@ import type { JobFinalizer } from '../broker/jobs/job-finalizer.ts';
 import type { PipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
 import { joinLocation, type LandingFiles } from './landing-files.ts';
 import type { LandingLedger, LandingRecord } from './landing-ledger.ts';
+import { quarantineLandings } from './quarantine.ts';
 
 export const LANDING_TRIGGER = 'landing';
 
@@ -59,9 +61,9 @@ export class LandingFinalizer implements JobFinalizer {
       // suspect rather than any silently passed over.
       const named = await landingsAt(landings, job.failure.input);
       const bad = named.length > 0 ? named : landings;
-      const reason = job.failure.message;
-      for (const landing of bad) await this.quarantineFile(after, landing, reason, job);
-      await this.ledger.quarantine(bad.map((landing) => landing.fingerprint), reason);
+      const context = `job ${job.id} (attempt ${job.attempt}) failed with class data`;
+      await quarantineLandings({ ledger: this.ledger, files: this.files }, after, bad, job.failure.message, context);
+      // The release is announced in Redis: the watch role, in whichever process, batches these again at once.
       const good = landings.filter((landing) => !bad.includes(landing));
       await this.ledger.release(good.map((landing) => landing.fingerprint));
       log.warn({ quarantined: bad.length, released: good.length }, 'landings quarantined after a data failure');
@@ -71,12 +73,5 @@ export class LandingFinalizer implements JobFinalizer {
   private async afterSuccess(after: After, landing: LandingRecord): Promise<void> {
     if (after.on_success === 'delete') await this.files.remove(landing.uri);
     else if (after.on_success === 'archive' && after.archive) await this.files.move(landing.uri, joinLocation(after.archive, landing.path));
-  }
-
-  private async quarantineFile(after: After, landing: LandingRecord, reason: string, job: Job): Promise<void> {
-    if (!after.quarantine) return;
-    const target = joinLocation(after.quarantine, landing.path);
-    await this.files.move(landing.uri, target);
-    await this.files.writeText(`${target}.reason.txt`, `job ${job.id} (attempt ${job.attempt}) failed with class data:\n${reason}\n`);
   }
 }

@@ -26,6 +26,11 @@ export function landingKeys(prefix: string) {
     jobBatch: (jobId: string) => `${p}landing-job:${jobId}`,
     /** Batches claimed but not yet holding a job id, scored by claim time (ms). */
     openBatches: `${p}landing-batches:open`,
+    /**
+     * Pub/sub channel (not a key): fingerprints put back to ready by a release, as a JSON
+     * array, for the watch role to batch them again at once in whichever process it runs.
+     */
+    released: `${p}landings:released`,
     /** String: an S3 source's listing cursor, the greatest key taken in so far. */
     s3Cursor: (source: string) => `${p}landings:s3-cursor:${source}`,
   };

@@ -134,6 +134,9 @@ return n
 // ARGV: prefix, now, target state, reason ("" for none), allowed from-states (space separated), fingerprints...
 // Returns the fingerprints moved. Used for done (from batched), release (batched → ready,
 // forgetting the batch) and quarantine (from seen, ready or batched, with a reason).
+// A release PUBLISHes the moved fingerprints (JSON array) on `<prefix>landings:released`, in
+// the same script, so no release is made without its announcement; a watcher that was
+// not subscribed then finds the landings ready when it starts.
 const MOVE_SCRIPT = `${PRELUDE}
 local target, reason, allowed = ARGV[3], ARGV[4], ' ' .. ARGV[5] .. ' '
 local moved = {}
@@ -147,6 +150,7 @@ for i = 6, #ARGV do
     moved[#moved + 1] = fp
   end
 end
+if target == 'ready' and #moved > 0 then redis.call('PUBLISH', P .. 'landings:released', cjson.encode(moved)) end
 return moved
 `;
 
@@ -200,6 +204,8 @@ export type LandingFilter = { source?: string; state?: LandingState; cursor?: st
 export type LandingPage = { items: LandingRecord[]; nextCursor?: string };
 export type RecordResult = { state: LandingState; changed: boolean };
 export type OpenBatch = { batchId: string; pipeline: string; createdAt: string; fingerprints: string[] };
+/** Told of the landings a call of this ledger object moved (not of moves made by other processes). */
+export type MovedListener = (fingerprints: string[], to: LandingState, source?: string) => void;
 
 const iso = (ms: string | undefined): string | undefined => (ms === undefined ? undefined : new Date(Number(ms)).toISOString());
 
@@ -245,6 +251,7 @@ export class LandingLedger {
   private readonly assignJobScript: LuaScript;
   private readonly moveScript: LuaScript;
   private readonly setPathScript: LuaScript;
+  private readonly movedListeners: MovedListener[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -257,6 +264,16 @@ export class LandingLedger {
     this.assignJobScript = luaScript(redis, ASSIGN_JOB_SCRIPT);
     this.moveScript = luaScript(redis, MOVE_SCRIPT);
     this.setPathScript = luaScript(redis, SET_PATH_SCRIPT);
+  }
+
+  /** `listener` hears every state change made through this object, after it is made (metrics count them). */
+  onMoved(listener: MovedListener): void {
+    this.movedListeners.push(listener);
+  }
+
+  private moved(fingerprints: string[], to: LandingState, source?: string): void {
+    if (fingerprints.length === 0) return;
+    for (const listener of this.movedListeners) listener(fingerprints, to, source);
   }
 
   /** Records the landing as seen (first noticed, not yet known complete). Idempotent. */
@@ -279,13 +296,16 @@ export class LandingLedger {
       [],
       [this.keys.base, now, target, landing.fingerprint, member, landing.source, landing.path, JSON.stringify(pathRecordOf(landing)), ...landingFields(landing)],
     )) as [LandingState, number];
+    if (changed === 1) this.moved([landing.fingerprint], state, landing.source);
     return { state, changed: changed === 1 };
   }
 
   /** Moves the still-ready landings among `fingerprints` to batched; returns those it moved. */
   async claimForBatch(fingerprints: readonly string[], batchId: string, options: { pipeline?: string } = {}): Promise<string[]> {
     if (fingerprints.length === 0) return [];
-    return (await this.claimScript([], [this.keys.base, this.now(), batchId, options.pipeline ?? '', ...fingerprints])) as string[];
+    const claimed = (await this.claimScript([], [this.keys.base, this.now(), batchId, options.pipeline ?? '', ...fingerprints])) as string[];
+    this.moved(claimed, 'batched');
+    return claimed;
   }
 
   /** Writes the job id on the batch and its landings; the batch is then no longer open. */
@@ -311,21 +331,27 @@ export class LandingLedger {
     return this.move(fingerprints, 'quarantined', reason, ['seen', 'ready', 'batched']);
   }
 
-  /** batched → ready, so the good files of a failed batch are batched again without the bad one. */
+  /**
+   * batched → ready, so the good files of a failed batch are batched again without the bad
+   * one; announced on the `released` channel, which the watch role hears in any process.
+   */
   release(fingerprints: readonly string[]): Promise<string[]> {
     return this.move(fingerprints, 'ready', '', ['batched']);
   }
 
   private async move(fingerprints: readonly string[], target: LandingState, reason: string, from: LandingState[]): Promise<string[]> {
     if (fingerprints.length === 0) return [];
-    return (await this.moveScript([], [this.keys.base, this.now(), target, reason, from.join(' '), ...fingerprints])) as string[];
+    const moved = (await this.moveScript([], [this.keys.base, this.now(), target, reason, from.join(' '), ...fingerprints])) as string[];
+    this.moved(moved, target);
+    return moved;
   }
 
   async get(fingerprint: string): Promise<LandingRecord | undefined> {
     return parseRecord(await this.redis.hgetall(this.keys.landing(fingerprint)));
   }
 
-  private async getMany(fingerprints: readonly string[]): Promise<LandingRecord[]> {
+  /** The records of the fingerprints that exist, in the order given. */
+  async getMany(fingerprints: readonly string[]): Promise<LandingRecord[]> {
     if (fingerprints.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const fingerprint of fingerprints) pipeline.hgetall(this.keys.landing(fingerprint));

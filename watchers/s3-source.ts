@@ -167,9 +167,9 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       if (full) await this.fullListing(markers);
       else await this.listFrom(this.cursorKey, markers);
       if (this.options.config.ready.rule === 'marker') await this.checkPending(markers);
-      // Landings put back to ready (the good files of a batch that met a corrupt one), or
-      // left ready by a process that stopped before batching them, reach the batcher again;
-      // those this tick made ready were emitted already.
+      // Landings left ready by a process that stopped before batching them, or released
+      // while no watcher heard the announcement, reach the batcher again; those this tick
+      // made ready were emitted already.
       if (full || this.ticks === 1) await this.reemitReady(started);
       if (full) this.fullDue = false;
       if (this.failures > 0) this.options.log.info({ source: this.id, failures: this.failures }, 's3 listing works again');

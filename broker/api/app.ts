@@ -4,6 +4,7 @@
 //   request id + access log → body limit → key identification → route (scope check →
 //   validation via the one default hook → handler); errors → problem+json (problem.ts).
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApiDeps } from './api-deps.ts';
 import type { ApiEnv } from './api-env.ts';
@@ -77,8 +78,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
 
   if (deps.queueBoard) {
     const adminOnly = requireAdminForBrowser(auth);
-    app.use(QUEUE_BOARD_PATH, adminOnly);
-    app.use(`${QUEUE_BOARD_PATH}/*`, adminOnly);
+    // Read-only: with no state-changing route left, a browser that holds the admin key's
+    // Basic credentials cannot be made to change anything by a foreign page's form (CSRF).
+    const readOnly: MiddlewareHandler<ApiEnv> = async (c, next) => {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+      return problem(c, 405, 'read-only', 'the queue board is read-only; use the API to cancel, retry, pause or resume', [], { Allow: 'GET, HEAD' });
+    };
+    for (const path of [QUEUE_BOARD_PATH, `${QUEUE_BOARD_PATH}/*`]) app.use(path, readOnly, adminOnly);
     app.route('/', deps.queueBoard(QUEUE_BOARD_PATH));
   }
 

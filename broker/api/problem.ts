@@ -1,13 +1,15 @@
 // RFC 9457 problem details (application/problem+json) for every error the API answers:
 // validation failures from the one default hook, UserErrors thrown by the jobs module,
-// hono's HTTPExceptions (malformed JSON, wrong media type), unknown routes, and bugs
-// (500, generic detail, logged with the request id, never echoed).
+// hono's HTTPExceptions (malformed JSON, wrong media type), an unreachable Redis (503 with
+// Retry-After, request-path-redis.ts), unknown routes, and bugs (500, generic detail, logged
+// with the request id, never echoed).
 import { z, type Hook } from '@hono/zod-openapi';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { UserError, zodErrorDetails, type ErrorDetail } from '../core/errors.ts';
 import type { ApiEnv } from './api-env.ts';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './request-path-redis.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -31,6 +33,11 @@ export const problemResponse = (description: string) => ({
   description,
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
 });
+
+/** For routes that read or write Redis: what they answer while it is away (see errorHandler). */
+export const unavailableResponse = {
+  503: problemResponse('Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds.'),
+} as const;
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -83,9 +90,20 @@ export const validationHook: Hook<unknown, ApiEnv, string, Response | undefined>
   return problem(c, 422, 'validation-failed', `the request ${where} has invalid fields`, zodErrorDetails(result.error));
 };
 
-/** app.onError: UserErrors keep their status and details; anything else is a logged 500. */
+/** app.onError: UserErrors keep their status and details; Redis away is a 503; anything else is a logged 500. */
 export const errorHandler: ErrorHandler<ApiEnv> = (error, c) => {
   if (error instanceof UserError) return problem(c, error.status, error.code, error.message, error.details);
+  if (isRedisUnavailable(error)) {
+    c.get('log')?.warn({ dependency: 'redis', err: (error as Error).message }, 'dependency unavailable');
+    return problem(
+      c,
+      503,
+      'redis-unavailable',
+      'Redis, where Sluice keeps jobs, did not answer in time; the request was not carried out. Try again (with the same Idempotency-Key, if you sent one).',
+      [],
+      { 'Retry-After': String(REDIS_RETRY_AFTER_SECONDS) },
+    );
+  }
   if (error instanceof HTTPException) {
     switch (error.status) {
       case 400:

@@ -17,7 +17,7 @@ type Problem = { title?: string; detail?: string; errors?: Array<{ path: string;
 
 export type Page<T> = { items: T[]; nextCursor?: string };
 /** A landing as GET /v1/landings shows it (the fields a client reads). */
-export type Landing = { fingerprint: string; source: string; path: string; uri: string; state: string; jobId?: string; reason?: string };
+export type Landing = { fingerprint: string; source: string; path: string; uri: string; state: string; seenAt?: string; jobId?: string; reason?: string };
 
 const searchOf = (query: Record<string, string | number | undefined>): string =>
   new URLSearchParams(Object.entries(query).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : [[name, String(value)]]))).toString();
@@ -82,6 +82,10 @@ export class ApiClient {
 
   async cancel(id: string): Promise<Job> {
     return (await (await this.call('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`)).json()) as Job;
+  }
+
+  async retry(id: string): Promise<Job> {
+    return (await (await this.call('POST', `/v1/jobs/${encodeURIComponent(id)}/retry`)).json()) as Job;
   }
 
   async logs(id: string, options: { tail?: number; follow?: boolean }): Promise<ReadableStream<Uint8Array>> {

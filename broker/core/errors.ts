@@ -2,6 +2,7 @@
 // retried), an OperationalError is the platform's (retried with backoff), anything else is
 // a bug. Each carries a stable `code` that the API turns into a problem type.
 import type { ZodError } from 'zod';
+import type { FailureClass } from './job.ts';
 
 export type ErrorDetail = { path: string; message: string };
 
@@ -42,6 +43,38 @@ export class OperationalError extends Error {
 /** A configuration file or setting that cannot be used; the message names the file and field. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+/**
+ * An error that knows how the job it stops should fail (a sink's reading of its server's
+ * error, a call that missed its deadline): failureOf() takes its class as it is.
+ */
+export class ClassifiedError extends Error {
+  override readonly name: string = 'ClassifiedError';
+  constructor(
+    readonly failureClass: FailureClass,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A call (a launcher's, a sink's) that did not return by its deadline; the caller aborted it. */
+export class DeadlineError extends ClassifiedError {
+  override readonly name = 'DeadlineError';
+  constructor(
+    /** What was called, e.g. "launcher local: launch()". */
+    readonly call: string,
+    readonly ms: number,
+  ) {
+    super('timeout', `${call} did not return within ${ms} ms`);
+  }
+}
+
+/** Credentials in any URL of a message (user:password@) replaced by ***: messages go to job records, logs and the API. */
+export function withoutUrlCredentials(message: string): string {
+  return message.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi, '$1***@');
 }
 
 /** Whether a file-system error says the file or folder is not there (often expected, not a fault). */

@@ -16,16 +16,78 @@ export const FailureClassSchema = z.enum(['user', 'data', 'platform', 'timeout',
 export type FailureClass = z.infer<typeof FailureClassSchema>;
 
 export const ParameterValueSchema = z.union([z.string().max(4_096), z.number(), z.boolean()]);
-export const LabelsSchema = z
-  .record(z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label names are lowercase, at most 63 characters'), z.string().max(256))
-  .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels');
+
+/** C0 controls, DEL and C1 controls: never part of a file name or label a person typed; NUL cuts C strings short. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const hasControlCharacters = (text: string): boolean => CONTROL_CHARACTERS.test(text);
+
+/**
+ * Keys that name JavaScript's object machinery. JSON.parse keeps "__proto__" as an own key
+ * and zod's records then drop it without a word, so a caller would never learn that their
+ * parameter or label was ignored; and any of the three could reach code that indexes a plain
+ * object. They are refused, with their field path, before the record is parsed.
+ */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+function withoutReservedKeys<T extends z.ZodType>(record: T): z.ZodType<z.output<T>, z.input<T>> {
+  return z.preprocess((value, ctx) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const key of Object.keys(value)) {
+        if (RESERVED_KEYS.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is a reserved name`, input: value });
+      }
+    }
+    return value;
+  }, record);
+}
+
+export const LabelsSchema = withoutReservedKeys(
+  z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label names are lowercase, at most 63 characters'),
+      z.string().max(256).refine((value) => !hasControlCharacters(value), 'label values may not hold control characters (NUL, newline, tab, …)'),
+    )
+    .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels'),
+);
+
+/** Inputs one job may name: beyond this, name their folder (it is expanded at launch). */
+export const MAX_INPUTS = 10_000;
+
+/**
+ * The characters Hadoop's glob (under every Spark read) interprets: {a,b} [abc] * ? and the
+ * backslash escape. A file inside a root literally named "{x,../outside/y}.parquet" would be read as
+ * two paths, one outside the roots, so a request may not name them (a file:// URI is checked
+ * decoded: %7B is "{"). Files found by folder expansion or by the watchers are not requests;
+ * the Spark app reads every path literally (sluice_spark.storage.literal_path).
+ */
+const GLOB_CHARACTERS = /[{}[\]*?\\]/;
+
+function hasGlobCharacters(input: string): boolean {
+  if (GLOB_CHARACTERS.test(input)) return true;
+  if (!/^file:/i.test(input)) return false;
+  try {
+    return GLOB_CHARACTERS.test(decodeURIComponent(input));
+  } catch {
+    return false; // not decodable: confinement refuses it with its own reason
+  }
+}
+
+const InputPathSchema = z
+  .string()
+  .min(1)
+  .max(4_096)
+  .refine((path) => !hasControlCharacters(path), 'paths may not hold control characters (NUL, newline, tab, …)')
+  .refine((path) => !hasGlobCharacters(path), 'paths may not hold { } [ ] * ? or \\ (Spark would read them as a pattern); name the file or its folder without them');
 
 /** The body of POST /v1/jobs. */
 export const SubmitRequestSchema = z
   .object({
     pipeline: NameSchema,
-    parameters: z.record(ColumnNameSchema, ParameterValueSchema).default({}),
-    inputs: z.array(z.string().min(1).max(4_096)).max(10_000).optional(),
+    parameters: withoutReservedKeys(z.record(ColumnNameSchema, ParameterValueSchema)).default({}),
+    inputs: z
+      .array(InputPathSchema)
+      .max(MAX_INPUTS, `at most ${MAX_INPUTS} inputs per job; name their folder instead`)
+      .optional(),
     priority: z.number().int().min(1).max(1_000).optional(),
     labels: LabelsSchema.default({}),
   })

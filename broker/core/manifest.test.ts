@@ -48,7 +48,12 @@ describe('the manifest schema', () => {
     expect(RunManifestSchema.parse(manifest)).toEqual(manifest);
   });
 
-  it('refuses another version', () => {
+  it('keeps the trace id the app writes, and still reads a manifest written before there was one', () => {
+    expect(RunManifestSchema.parse({ ...manifest, trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' }).trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(RunManifestSchema.parse(manifest).trace_id).toBeUndefined();
+  });
+
+    it('refuses another version', () => {
     expect(RunManifestSchema.safeParse({ ...manifest, version: 2 }).success).toBe(false);
   });
 });

@@ -23,6 +23,8 @@ export const RunManifestSchema = z.object({
   files: z.array(ManifestFileSchema),
   schema: z.array(ManifestColumnSchema),
   spark_seconds: z.number().optional(),
+  /** The job's trace id, from the run spec (absent in manifests written before it existed). */
+  trace_id: z.string().optional(),
 });
 export type RunManifest = z.infer<typeof RunManifestSchema>;
 

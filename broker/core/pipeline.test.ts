@@ -29,7 +29,7 @@ describe('PipelineSchema', () => {
     expect(pipeline.engine).toEqual({ launcher: 'local', app: 'aggregate', driver_memory: '1g', executor_memory: '1g', cores: 2, conf: {} });
     expect(pipeline.policy.max_attempts).toBe(3);
     expect(pipeline.policy.backoff).toEqual({ initial: 5_000, max: 300_000, factor: 2 });
-    expect(pipeline.policy.timeouts).toEqual({ launching: 120_000, running: 7_200_000, loading: 1_800_000 });
+    expect(pipeline.policy.timeouts).toEqual({ queued: 86_400_000, launching: 120_000, running: 7_200_000, loading: 1_800_000 });
     expect(pipeline.policy.concurrency).toBe(4);
     expect(pipeline.input.format).toBe('parquet');
     expect(pipeline.input.paths).toEqual([]);
@@ -40,8 +40,17 @@ describe('PipelineSchema', () => {
   it('fills the defaults of a partly written policy and parses its durations', () => {
     const pipeline = PipelineSchema.parse({ ...base(), policy: { backoff: { initial: '2s' }, timeouts: { running: '1h' } } });
     expect(pipeline.policy.backoff).toEqual({ initial: 2_000, max: 300_000, factor: 2 });
-    expect(pipeline.policy.timeouts).toEqual({ launching: 120_000, running: 3_600_000, loading: 1_800_000 });
+    expect(pipeline.policy.timeouts).toEqual({ queued: 86_400_000, launching: 120_000, running: 3_600_000, loading: 1_800_000 });
     expect(pipeline.policy.max_attempts).toBe(3);
+  });
+
+  it('takes "none" as no queued timeout, and refuses it for the stages that hold a run', () => {
+    expect(PipelineSchema.parse({ ...base(), policy: { timeouts: { queued: 'none' } } }).policy.timeouts.queued).toBeNull();
+    expect(PipelineSchema.parse({ ...base(), policy: { timeouts: { queued: '30m' } } }).policy.timeouts.queued).toBe(1_800_000);
+    for (const stage of ['launching', 'running', 'loading']) {
+      expect(PipelineSchema.safeParse({ ...base(), policy: { timeouts: { [stage]: 'none' } } }).success).toBe(false);
+    }
+    expect(PipelineSchema.safeParse({ ...base(), policy: { timeouts: { queued: 'never' } } }).success).toBe(false);
   });
 
   it('accepts a SQL transform', () => {

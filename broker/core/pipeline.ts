@@ -98,11 +98,22 @@ export const BackoffSchema = z
   })
   .strict();
 
+/**
+ * A duration, or `none` for no limit (null once parsed). Only the queued stage may have none:
+ * a queued job holds nothing, and an operator may pause a queue for longer than any bound;
+ * a job that launches, runs or loads always has a limit (see ADR 0011).
+ */
+export const DurationOrNoneSchema = z.union([z.literal('none').transform(() => null), DurationSchema]);
+
+export const STAGE_TIMEOUT_DEFAULTS = { queued: 86_400_000, launching: 120_000, running: 7_200_000, loading: 1_800_000 } as const;
+
 export const StageTimeoutsSchema = z
   .object({
-    launching: DurationSchema.default(120_000),
-    running: DurationSchema.default(7_200_000),
-    loading: DurationSchema.default(1_800_000),
+    /** From entering `queued` (submit, or a retry) to taking a run slot; `none` waits for ever. */
+    queued: DurationOrNoneSchema.default(STAGE_TIMEOUT_DEFAULTS.queued),
+    launching: DurationSchema.default(STAGE_TIMEOUT_DEFAULTS.launching),
+    running: DurationSchema.default(STAGE_TIMEOUT_DEFAULTS.running),
+    loading: DurationSchema.default(STAGE_TIMEOUT_DEFAULTS.loading),
   })
   .strict();
 
@@ -110,7 +121,7 @@ export const PolicySchema = z
   .object({
     max_attempts: z.number().int().min(1).max(20).default(3),
     backoff: BackoffSchema.default({ initial: 5_000, max: 300_000, factor: 2 }),
-    timeouts: StageTimeoutsSchema.default({ launching: 120_000, running: 7_200_000, loading: 1_800_000 }),
+    timeouts: StageTimeoutsSchema.default({ ...STAGE_TIMEOUT_DEFAULTS }),
     concurrency: z.number().int().min(1).max(1_000).default(4),
     priority: z.number().int().min(1).max(1_000).default(10),
   })
@@ -123,9 +134,21 @@ export const InputSchema = z
     columns: z.record(ColumnNameSchema, ColumnTypeSchema),
     /** Default inputs when a request names none: files or folders under a landing root. */
     paths: z.array(z.string().min(1)).default([]),
+    /** A landed file larger than this is quarantined when it lands, before any job reads it. */
     max_file_size: SizeSchema.optional(),
+    /**
+     * Columns that must hold no nulls. Checked on landings at the door, from the footer: the
+     * column is REQUIRED, or every row group's statistics count no nulls (a footer without
+     * null counts cannot show it, and passes).
+     */
+    not_null: z.array(ColumnNameSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((input, ctx) => {
+    input.not_null.forEach((name, index) => {
+      if (!(name in input.columns)) ctx.addIssue({ code: 'custom', path: ['not_null', index], message: `"${name}" is not one of input.columns` });
+    });
+  });
 
 /** `table` or `schema.table`, each part a plain identifier: nothing else ever reaches SQL text. */
 export const SqlTableNameSchema = z

@@ -42,8 +42,13 @@ describe('buildRunSpec', () => {
     expect(buildRunSpec({ ...args, requestId: 'req-42' }).request_id).toBe('req-42');
   });
 
-  it('holds only plain JSON, so that it reaches the Python app unchanged', () => {
-    const spec = buildRunSpec({ ...args, requestId: 'req-42' });
+  it('carries the trace id when there is one, and no trace_id key otherwise', () => {
+    expect(buildRunSpec({ ...args, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }).trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(Object.keys(buildRunSpec(args))).not.toContain('trace_id');
+  });
+
+    it('holds only plain JSON, so that it reaches the Python app unchanged', () => {
+    const spec = buildRunSpec({ ...args, requestId: 'req-42', traceId: 't-1' });
     // toStrictEqual: an undefined field, a Date or a class instance would not survive JSON.
     expect(JSON.parse(JSON.stringify(spec))).toStrictEqual(spec);
   });

@@ -10,6 +10,8 @@ export type SparkRunSpec = {
   attempt: number;
   pipeline: string;
   request_id?: string;
+  /** The job's trace id: the app logs it on every line and writes it in the manifest. */
+  trace_id?: string;
   /** Absolute local paths (file URIs later) of the Parquet files to read. */
   inputs: string[];
   /** Column name → Spark SQL type name, checked per input file before any work. */
@@ -34,6 +36,7 @@ export function buildRunSpec(args: {
   parameters: Record<string, ParameterValue>;
   runUri: string;
   requestId?: string;
+  traceId?: string;
 }): SparkRunSpec {
   return {
     version: 1,
@@ -41,6 +44,7 @@ export function buildRunSpec(args: {
     attempt: args.attempt,
     pipeline: args.pipeline.name,
     ...(args.requestId ? { request_id: args.requestId } : {}),
+    ...(args.traceId ? { trace_id: args.traceId } : {}),
     inputs: args.inputs,
     expected_columns: args.pipeline.input.columns,
     transform: args.pipeline.transform,
@@ -53,7 +57,8 @@ export function buildRunSpec(args: {
  * The Spark app's last words on a failure it understood: one stderr line
  * `SLUICE_FAILURE {"class":"data","message":"…","input":"…"}`, read back by the launcher from
  * the driver log so that every launcher (local, Kubernetes) reports the reason the same way.
- * `input` is the spec input a data failure concerns, exactly as the spec names it.
+ * `input` is the spec input a data failure concerns, exactly as the spec names it; `trace_id`
+ * (the job's, for whoever reads the log) may follow and is not read here.
  */
 export const FAILURE_LINE_PREFIX = 'SLUICE_FAILURE ';
 

@@ -59,6 +59,16 @@ export function transition(job: Job, to: JobState, at: Date, reason?: string, pa
   };
 }
 
+/**
+ * When the job's current stage began, in ms, for its stage timeout: when it entered the
+ * state, or when its scheduled retry was due if that is later. A retry's backoff is not the
+ * retried stage's time: a load retried after 10 s of backoff still gets its whole timeout.
+ */
+export function stageStartedAt(job: Job): number {
+  const entered = Date.parse(job.history.at(-1)?.at ?? job.updatedAt);
+  return job.retryAt ? Math.max(entered, Date.parse(job.retryAt)) : entered;
+}
+
 /** Classes of failure that a new attempt may cure. */
 const RETRYABLE: ReadonlySet<FailureClass> = new Set(['platform', 'timeout']);
 

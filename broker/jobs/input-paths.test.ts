@@ -31,11 +31,15 @@ describe('confineInputs', () => {
   });
 
   it('accepts absolute inputs under any root, and a root itself', () => {
-    expect(confineInputs(['/data/other/x.parquet', '/data/landing', '/data/landing/'], roots)).toEqual([
-      '/data/other/x.parquet',
-      '/data/landing',
-      '/data/landing',
-    ]);
+    expect(confineInputs(['/data/other/x.parquet', '/data/landing'], roots)).toEqual(['/data/other/x.parquet', '/data/landing']);
+  });
+
+  it('folds an input named twice, in any spelling, into one at its first place', () => {
+    expect(
+      confineInputs(['b.parquet', '/data/landing/a.parquet', './b.parquet', 'file:///data/landing/a.parquet', '/data/landing/', '/data/landing', 's3://landing/k.parquet', 's3://landing/k.parquet'], roots, 'inputs', [
+        { bucket: 'landing', prefix: '' },
+      ]),
+    ).toEqual(['/data/landing/b.parquet', '/data/landing/a.parquet', '/data/landing', 's3://landing/k.parquet']);
   });
 
   it('refuses a ../ escape, with the path inputs.N', () => {

@@ -5,6 +5,13 @@
 // pipelines' s3 sources (bucket + prefix, as they list it) and SLUICE_S3_LANDING_ROOTS. An
 // S3 input names one object; an S3 "folder" (a key ending in '/', or a bare bucket) is
 // refused, since expanding it would take a listing at launch (name the objects instead).
+//
+// Spark hands every path to Hadoop's glob, which expands {a,b}, [ab], *, ? and \ escapes: a
+// file inside a root literally named "{a,../outside/x}.parquet" would be read as two paths,
+// one outside the roots. The API refuses such characters in request inputs (the submit
+// schema, core/job.ts); files found by folder expansion or by the watchers may still hold
+// them, so the Spark app escapes every path before reading it (sluice_spark.storage
+// literal_path) and the check here stays about places, not names.
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,14 +74,16 @@ export function isInside(root: string, path: string): boolean {
 
 /**
  * Resolves request inputs (relative ones against the first root) and refuses any outside the
- * roots; s3:// inputs are kept as given once inside an S3 root.
+ * roots; s3:// inputs are kept as given once inside an S3 root. An input named twice (after
+ * resolution: "a.parquet", "./a.parquet") is kept once, at its first place.
  */
 export function confineInputs(inputs: string[], roots: readonly string[], field = 'inputs', s3Roots: readonly S3Root[] = []): string[] {
   const problems: ErrorDetail[] = [];
   const resolved = inputs.map((input, index) => {
+    const where = `${field}.${index}`;
     if (isS3(input)) {
       const refusal = input.startsWith('s3://') ? s3Refusal(input, s3Roots) : `"${input}": write S3 inputs as s3://bucket/key`;
-      if (refusal) problems.push({ path: `${field}.${index}`, message: refusal });
+      if (refusal) problems.push({ path: where, message: refusal });
       return input;
     }
     let path = input;
@@ -83,18 +92,18 @@ export function confineInputs(inputs: string[], roots: readonly string[], field 
       try {
         path = fileURLToPath(input);
       } catch (error) {
-        problems.push({ path: `${field}.${index}`, message: `"${input}" is not a local file URI: ${(error as Error).message}` });
+        problems.push({ path: where, message: `"${input}" is not a local file URI: ${(error as Error).message}` });
         return input;
       }
     }
     const absolute = isAbsolute(path) ? resolve(path) : resolve(roots[0] ?? '/', path);
     if (!roots.some((root) => isInside(root, absolute))) {
-      problems.push({ path: `${field}.${index}`, message: `"${input}" is outside the landing roots (SLUICE_LANDING_ROOTS)` });
+      problems.push({ path: where, message: `"${input}" is outside the landing roots (SLUICE_LANDING_ROOTS)` });
     }
     return absolute;
   });
   if (problems.length > 0) throw new UserError('input-outside-roots', 'an input is outside the landing roots', 422, problems);
-  return resolved;
+  return [...new Set(resolved)];
 }
 
 /**

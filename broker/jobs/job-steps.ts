@@ -4,23 +4,32 @@
 // polls, and each write is a compare-and-set on the record it read.
 //
 //   queued ──slot──► launching ──launch()──► running ──status()──► loading ──sinks──► succeeded
-//     ▲  └─ no slot: wait        └─ timeout       │ ├─ pending/running: wait (poll, or woken by the launcher)
-//     │                                           │ ├─ committed, no SQL outputs: succeeded
-//     │                                           │ ├─ failed (user, data): failed
+//     │  └─ no slot: wait  └─ timeout            │ ├─ pending/running: wait (poll, or woken by the launcher)
+//     └─ queued timeout: failed                  │ ├─ committed, no SQL outputs: succeeded
+//     ▲                                          │ ├─ lost, but its manifest is committed: as committed
+//     │                                          │ ├─ failed (user, data): failed
 //     └──────────── platform/timeout, attempts left ◄┘ └─ lost / platform / timeout: retry or failed
+//
+// Every stage is bounded (policy.timeouts), and so is every call out of the worker: a launcher
+// or sink call runs under min(time left in the stage, CALL_CAP_MS) with an AbortSignal, so a
+// hung call can hold neither the step nor the job (ADR 0011). Errors are read by failureOf():
+// one that no retry can cure (a configuration error) fails the job at once with its message.
 //
 // A load that fails with attempts left stays in `loading` and retries after backoff with the
 // same committed run: a SQL outage never re-runs Spark.
 import type { Logger } from 'pino';
+import { DeadlineError } from '../core/errors.ts';
+import { failureOf } from '../core/failure-of.ts';
 import type { Failure, FailureClass, Job } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
-import { summarizeManifest, runKey } from '../core/manifest.ts';
+import { summarizeManifest, runKey, type RunManifest } from '../core/manifest.ts';
 import { sqlOutputs, sqlSinkName, type Pipeline, type SqlOutput } from '../core/pipeline.ts';
 import { backoffDelay, hasAttemptsLeft } from '../core/retry-policy.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
-import { isRetryable, transition } from '../core/state-machine.ts';
+import { isRetryable, stageStartedAt, transition } from '../core/state-machine.ts';
 import { UserError } from '../core/errors.ts';
 import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
+import type { Launcher } from '../launchers/launcher.ts';
 import { manifestChecksum, readCommittedRun } from '../lake/manifests.ts';
 import { readRunBatches } from '../lake/run-batches.ts';
 import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
@@ -28,10 +37,11 @@ import { SinkError } from '../../sql-sinks/sink-error.ts';
 import type { LoadProgress } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from '../lake/storage.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
+import { CALL_CAP_MS, withDeadline } from './call-deadline.ts';
 import { expandInputs } from './input-paths.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
-import type { JobStore, StoredJob } from './job-store.ts';
-import type { RunSlots } from './run-slots.ts';
+import type { JobRecords, StoredJob } from './job-store.ts';
+import type { SlotPort } from './run-slots.ts';
 
 /**
  * What the queue does next: run the next step now (with the record this step wrote, so it
@@ -40,8 +50,8 @@ import type { RunSlots } from './run-slots.ts';
 export type StepOutcome = { kind: 'continue'; written?: StoredJob } | { kind: 'wait'; ms: number } | { kind: 'done' };
 
 export type StepDeps = {
-  store: JobStore;
-  slots: RunSlots;
+  store: JobRecords;
+  slots: SlotPort;
   launchers: LauncherRegistry;
   lake: LakeStorage;
   pipelines: PipelineRegistry;
@@ -57,18 +67,34 @@ export type StepDeps = {
   finalizer?: JobFinalizer;
   /** The SQL sinks of named connections; needed by pipelines with SQL outputs. */
   sinks?: SinkRegistry;
+  /** The longest one launcher call may take, whatever time its stage has left (CALL_CAP_MS). */
+  callCapMs?: number;
   now?: () => Date;
   random?: () => number;
 };
 
+/**
+ * The least time a call is given even when its stage has (almost) no time left: enough to
+ * see that a run ended right at its deadline rather than stop and fail a finished run.
+ */
+const MIN_CALL_MS = 1_000;
+
+/** Overdue queued jobs expired per pipeline per sweep; the next sweep (a second later) takes the rest. */
+const EXPIRE_BATCH = 100;
+
 const DONE: StepOutcome = { kind: 'done' };
 const wait = (ms: number): StepOutcome => ({ kind: 'wait', ms: Math.max(0, Math.round(ms)) });
 
+/** The job and its pipeline as one step sees them, with the step's logger (jobId, traceId, pipeline on every line). */
+type Step = { stored: StoredJob; job: Job; pipeline: Pipeline; log: Logger };
+
 export class JobSteps {
   private readonly now: () => Date;
+  private readonly callCapMs: number;
 
   constructor(private readonly deps: StepDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.callCapMs = deps.callCapMs ?? CALL_CAP_MS;
   }
 
   /** Takes the job's next step; `known` is the record the previous step wrote, if any. */
@@ -79,42 +105,57 @@ export class JobSteps {
     if (!stored) return DONE;
     if (isFinal(stored.job.state)) return this.finalize(stored);
     const { job } = stored;
-    if (job.cancelRequested) return this.cancel(stored);
+    const log = this.loggerFor(job);
+    if (job.cancelRequested) return this.cancel(stored, log);
     const pipeline = this.deps.pipelines.get(job.pipeline);
-    if (!pipeline) return this.fail(stored, undefined, 'user', `pipeline "${job.pipeline}" is no longer configured`);
-
-    switch (job.state) {
-      case 'queued':
-        return this.takeSlot(stored, pipeline);
-      case 'launching':
-        return this.launch(stored, pipeline);
-      case 'running':
-        return this.awaitRun(stored, pipeline);
-      case 'loading':
-        return this.load(stored, pipeline);
-      default:
-        return DONE;
+    if (!pipeline) return this.fail(stored, undefined, log, 'user', `pipeline "${job.pipeline}" is no longer configured`);
+    const step: Step = { stored, job, pipeline, log };
+    try {
+      return await this.takeStep(step);
+    } catch (error) {
+      // A misconfiguration (an unknown launcher, a missing S3A jar) will not cure itself: the
+      // job fails now, saying what to fix. Anything else is the step worker's to retry.
+      const reading = failureOf(error);
+      if (reading.retry) throw error;
+      return this.fail(stored, pipeline, log, reading.class, reading.message);
     }
   }
 
-  private async takeSlot(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
-    const { job } = stored;
+  private takeStep(step: Step): Promise<StepOutcome> {
+    switch (step.job.state) {
+      case 'queued':
+        return this.takeSlot(step);
+      case 'launching':
+        return this.launch(step);
+      case 'running':
+        return this.awaitRun(step);
+      case 'loading':
+        return this.load(step);
+      default:
+        return Promise.resolve(DONE);
+    }
+  }
+
+  private async takeSlot(step: Step): Promise<StepOutcome> {
+    const { stored, job, pipeline } = step;
+    const queuedLimit = pipeline.policy.timeouts.queued;
+    const queuedLeft = queuedLimit === null ? Infinity : queuedLimit - this.elapsedInState(job);
+    if (queuedLeft <= 0) return this.expireQueuedJob(stored, step.log, queuedLimit!);
     const backingOff = this.untilRetry(job);
     if (backingOff) return backingOff;
-    if (!(await this.deps.slots.acquire(job, pipeline.policy.concurrency))) return wait(this.deps.slotWaitMs);
+    if (!(await this.deps.slots.acquire(job, pipeline.policy.concurrency))) return wait(Math.min(this.deps.slotWaitMs, queuedLeft));
     return this.commit(stored, this.transitionTo(job, 'launching', `slot taken (attempt ${job.attempt})`));
   }
 
-  private async launch(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
-    const { job } = stored;
-    if (this.elapsedInState(job) > pipeline.policy.timeouts.launching) {
-      return this.fail(stored, pipeline, 'timeout', `launching took longer than ${pipeline.policy.timeouts.launching} ms`);
-    }
+  private async launch(step: Step): Promise<StepOutcome> {
+    const { stored, job, pipeline, log } = step;
+    const limit = pipeline.policy.timeouts.launching;
+    if (this.stageLeft(job, limit) <= 0) return this.fail(stored, pipeline, log, 'timeout', `launching took longer than ${limit} ms`);
     let inputs: string[];
     try {
       inputs = await expandInputs(job.inputs, this.deps.landingRoots);
     } catch (error) {
-      if (error instanceof UserError) return this.fail(stored, pipeline, 'user', error.message);
+      if (error instanceof UserError) return this.fail(stored, pipeline, log, 'user', error.message);
       throw error;
     }
     const runUri = this.deps.lake.uri(runKey(pipeline.outputs.lake.table, job.id, job.attempt));
@@ -126,44 +167,70 @@ export class JobSteps {
       parameters: job.parameters,
       runUri,
       ...(job.requestId ? { requestId: job.requestId } : {}),
+      ...(job.traceId ? { traceId: job.traceId } : {}),
     });
-    const handle = await this.deps.launchers.forPipeline(pipeline).launch({ jobId: job.id, attempt: job.attempt, pipeline, spec });
-    this.deps.logger.info({ jobId: job.id, attempt: job.attempt, runId: handle.runId, inputs: inputs.length }, 'spark run launched');
+    const launcher = this.deps.launchers.forPipeline(pipeline);
+    let handle;
+    try {
+      handle = await this.stageCall(job, limit, `launcher ${launcher.name}: launch()`, (signal) =>
+        launcher.launch({ jobId: job.id, attempt: job.attempt, pipeline, spec }, { signal }),
+      );
+    } catch (error) {
+      if (this.stageOver(error, job, limit)) return this.fail(stored, pipeline, log, 'timeout', `launching took longer than ${limit} ms: ${(error as Error).message}`);
+      throw error;
+    }
+    log.info({ attempt: job.attempt, runId: handle.runId, inputs: inputs.length }, 'spark run launched');
     return this.commit(stored, this.transitionTo(job, 'running', `spark run ${handle.runId} started`, { run: handle }));
   }
 
-  private async awaitRun(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
-    const { job } = stored;
+  private async awaitRun(step: Step): Promise<StepOutcome> {
+    const { stored, job, pipeline, log } = step;
     const run = job.run;
-    if (!run || run.attempt !== job.attempt) return this.fail(stored, pipeline, 'platform', 'the job is running but records no run for this attempt');
+    if (!run || run.attempt !== job.attempt) return this.fail(stored, pipeline, log, 'platform', 'the job is running but records no run for this attempt');
     const launcher = this.deps.launchers.forHandle(run);
-    const status = await launcher.status(run);
+    const limit = pipeline.policy.timeouts.running;
+    let status;
+    try {
+      status = await this.stageCall(job, limit, `launcher ${launcher.name}: status()`, (signal) => launcher.status(run, { signal }));
+    } catch (error) {
+      if (!this.stageOver(error, job, limit)) throw error;
+      await this.stopRun(launcher, job);
+      return this.fail(stored, pipeline, log, 'timeout', `the Spark run took longer than ${limit} ms and was stopped (${(error as Error).message})`);
+    }
     switch (status.phase) {
       case 'pending':
       case 'running': {
-        const left = pipeline.policy.timeouts.running - this.elapsedInState(job);
+        const left = this.stageLeft(job, limit);
         if (left <= 0) {
-          await launcher.cancel(run);
-          return this.fail(stored, pipeline, 'timeout', `the Spark run took longer than ${pipeline.policy.timeouts.running} ms and was stopped`);
+          await this.stopRun(launcher, job);
+          return this.fail(stored, pipeline, log, 'timeout', `the Spark run took longer than ${limit} ms and was stopped`);
         }
         return wait(Math.min(this.deps.pollMs, left));
       }
       case 'succeeded':
-        return this.finishRun(stored, pipeline);
+        return this.finishRun(step);
       case 'failed':
-        return this.fail(stored, pipeline, status.failureClass, status.message, { logTail: status.logTail, ...(status.input ? { input: status.input } : {}) });
-      case 'lost':
-        return this.fail(stored, pipeline, 'platform', status.message);
+        return this.fail(stored, pipeline, log, status.failureClass, status.message, { logTail: status.logTail, ...(status.input ? { input: status.input } : {}) });
+      case 'lost': {
+        // The supervisor may have died after the run committed (killed with its group, the
+        // machine rebooted): the manifest is the commit, whatever the launcher lost track of.
+        const manifest = await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt);
+        if (manifest) {
+          log.warn({ attempt: job.attempt, runId: run.runId, reason: status.message }, 'lost spark run had committed; carrying on with its manifest');
+          return this.finishRun(step, manifest);
+        }
+        return this.fail(stored, pipeline, log, 'platform', status.message);
+      }
     }
   }
 
-  private async finishRun(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
-    const { job } = stored;
-    const manifest = await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt);
-    if (!manifest) return this.fail(stored, pipeline, 'platform', 'the Spark run ended without committing its manifest');
+  private async finishRun(step: Step, committed?: RunManifest): Promise<StepOutcome> {
+    const { stored, job, pipeline, log } = step;
+    const manifest = committed ?? (await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt));
+    if (!manifest) return this.fail(stored, pipeline, log, 'platform', 'the Spark run ended without committing its manifest');
     await this.releaseSlot(job);
     const output = summarizeManifest(manifest);
-    this.deps.logger.info({ jobId: job.id, attempt: job.attempt, rowsIn: output.rowsIn, rowsOut: output.rowsOut }, 'spark run committed');
+    log.info({ attempt: job.attempt, rowsIn: output.rowsIn, rowsOut: output.rowsOut }, 'spark run committed');
     const next = sqlOutputs(pipeline).length > 0 ? 'loading' : 'succeeded';
     return this.commit(stored, this.transitionTo(job, next, `committed ${output.rowsOut} rows to ${output.runUri}`, { output }));
   }
@@ -173,15 +240,16 @@ export class JobSteps {
    * the job succeeds once every output is loaded. A re-delivered step finds the sink's ledger
    * row and records "already loaded" instead of writing again.
    */
-  private async load(stored: StoredJob, pipeline: Pipeline): Promise<StepOutcome> {
-    const { job } = stored;
+  private async load(step: Step): Promise<StepOutcome> {
+    const { stored, job, pipeline, log } = step;
     const backingOff = this.untilRetry(job);
     if (backingOff) return backingOff;
-    const left = pipeline.policy.timeouts.loading - this.elapsedInState(job);
-    if (left <= 0) return this.fail(stored, pipeline, 'timeout', `loading took longer than ${pipeline.policy.timeouts.loading} ms`);
+    const limit = pipeline.policy.timeouts.loading;
+    const left = this.stageLeft(job, limit);
+    if (left <= 0) return this.fail(stored, pipeline, log, 'timeout', `loading took longer than ${limit} ms`);
     const run = job.run;
     const manifest = run && (await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, run.attempt));
-    if (!run || !manifest) return this.fail(stored, pipeline, 'platform', 'the job is loading but its committed run cannot be found in the lake');
+    if (!run || !manifest) return this.fail(stored, pipeline, log, 'platform', 'the job is loading but its committed run cannot be found in the lake');
 
     const loaded = new Set((job.loads ?? []).filter((outcome) => outcome.runAttempt === run.attempt).map((outcome) => outcome.sink));
     const output = sqlOutputs(pipeline).find((candidate) => !loaded.has(sqlSinkName(candidate)));
@@ -192,41 +260,50 @@ export class JobSteps {
     try {
       if (!this.deps.sinks) throw new SinkError('user', 'this worker has no SQL connections configured');
       const sink = this.deps.sinks.get(output.connection);
-      const outcome = await sink.load({
-        jobId: job.id,
-        runAttempt: run.attempt,
-        output,
-        columns: manifest.schema,
-        rows: () => readRunBatches(this.deps.lake, manifest),
-        checksum: manifestChecksum(manifest),
-        timeoutMs: left,
-        onProgress: this.loadProgressLogger(job, output, manifest.rows_out),
-      });
-      this.deps.logger.info({ jobId: job.id, ...outcome }, outcome.alreadyLoaded ? 'sql load found in ledger' : 'sql load committed');
+      // The sink cancels its own statements after `timeoutMs`; the deadline also bounds what
+      // it does outside them (connecting, shaping the table), which no statement timeout covers.
+      const outcome = await withDeadline(`sql sink ${sinkName}: load()`, Math.max(left, MIN_CALL_MS), (signal) =>
+        sink.load({
+          jobId: job.id,
+          runAttempt: run.attempt,
+          pipeline: job.pipeline,
+          ...(job.traceId ? { traceId: job.traceId } : {}),
+          output,
+          columns: manifest.schema,
+          rows: () => readRunBatches(this.deps.lake, manifest),
+          checksum: manifestChecksum(manifest),
+          timeoutMs: left,
+          signal,
+          onProgress: this.loadProgressLogger(log, output, manifest.rows_out),
+        }),
+      );
+      log.info({ ...outcome }, outcome.alreadyLoaded ? 'sql load found in ledger' : 'sql load committed');
       const loads = [...(job.loads ?? []).filter((previous) => previous.sink !== sinkName), outcome];
       return this.commit(stored, { ...job, loads, updatedAt: this.now().toISOString() });
     } catch (error) {
+      if (error instanceof DeadlineError) return this.fail(stored, pipeline, log, 'timeout', `loading took longer than ${limit} ms: ${error.message}`);
       if (!(error instanceof SinkError)) throw error;
-      return this.fail(stored, pipeline, error.failureClass, `${sinkName}: ${error.message}`);
+      return this.fail(stored, pipeline, log, error.failureClass, `${sinkName}: ${error.message}`);
     }
   }
 
   /** Progress lines for a long load: each phase, and every 10% of the rows staged. */
-  private loadProgressLogger(job: Job, output: SqlOutput, rows: number): (progress: LoadProgress) => void {
+  private loadProgressLogger(log: Logger, output: SqlOutput, rows: number): (progress: LoadProgress) => void {
     let nextStep = 0;
     return ({ phase, rowsStaged }) => {
       if (phase === 'staging' && rowsStaged < nextStep) return;
       nextStep = rowsStaged + Math.max(1, Math.ceil(rows / 10));
-      this.deps.logger.info({ jobId: job.id, sink: sqlSinkName(output), phase, rowsStaged, rows }, 'sql load progress');
+      log.info({ sink: sqlSinkName(output), phase, rowsStaged, rows }, 'sql load progress');
     };
   }
 
-  private async cancel(stored: StoredJob): Promise<StepOutcome> {
+  private async cancel(stored: StoredJob, log: Logger): Promise<StepOutcome> {
     const { job } = stored;
     await this.stopRunOfAttempt(job);
     await this.releaseSlot(job);
     const reason = 'cancelled by request';
     const failure: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
+    log.info({ stage: job.state, attempt: job.attempt }, 'job cancelled');
     return this.commit(stored, this.transitionTo(job, 'cancelled', reason, { failure }));
   }
 
@@ -234,7 +311,14 @@ export class JobSteps {
    * A failed stage: retried after backoff when the class allows and attempts are left, else
    * the job fails. `detail` is what Spark said beyond the message (log tail, the input at fault).
    */
-  private async fail(stored: StoredJob, pipeline: Pipeline | undefined, failureClass: FailureClass, message: string, detail: Pick<Failure, 'logTail' | 'input'> = {}): Promise<StepOutcome> {
+  private async fail(
+    stored: StoredJob,
+    pipeline: Pipeline | undefined,
+    log: Logger,
+    failureClass: FailureClass,
+    message: string,
+    detail: Pick<Failure, 'logTail' | 'input'> = {},
+  ): Promise<StepOutcome> {
     const { job } = stored;
     // Leaving `launching` without a recorded run: a run may have started all the same (the
     // write that records it lost a race, or Redis was away); it must not outlive the attempt.
@@ -252,34 +336,87 @@ export class JobSteps {
         failure,
         retryAt,
       });
-      this.deps.logger.warn({ jobId: job.id, attempt: job.attempt, failureClass, delayMs: delay }, 'stage failed, retrying');
+      log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message, delayMs: delay }, 'stage failed, retrying');
       return this.commit(stored, next);
     }
-    this.deps.logger.warn({ jobId: job.id, attempt: job.attempt, failureClass }, 'job failed');
+    log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
     return this.commit(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
   }
 
   /**
-   * Fails a job whose steps kept throwing (a bug, or Redis away for long): its run is
-   * stopped and its slot given back. The message stays generic; the worker log has the error.
+   * Fails a job whose step threw instead of failing a stage: at once for an error no retry
+   * cures, or after the step worker's budget of consecutive step errors ran out (a bug, or
+   * Redis away for long). Its run is stopped as far as the launcher answers, and its slot
+   * given back; the failure carries the error's own message.
    */
-  async giveUp(jobId: string): Promise<void> {
+  async abandon(jobId: string, failureClass: FailureClass, message: string): Promise<void> {
     const stored = await this.deps.store.read(jobId);
     if (!stored || isFinal(stored.job.state)) return;
-    await this.stopRunOfAttempt(stored.job);
-    await this.releaseSlot(stored.job);
     const { job } = stored;
-    const message = 'internal error: the job step failed repeatedly; see the worker log for this job id';
-    const failure: Failure = { class: 'platform', message, stage: job.state, attempt: job.attempt };
-    await this.deps.store.compareAndSet(stored, this.transitionTo(job, 'failed', message, { failure }));
+    const log = this.loggerFor(job);
+    try {
+      await this.stopRunOfAttempt(job);
+    } catch (error) {
+      // The job fails all the same: a launcher that cannot answer must not keep it open.
+      log.warn({ err: failureOf(error).message }, 'could not stop the spark run of an abandoned job');
+    }
+    await this.releaseSlot(job);
+    const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt };
+    log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
+    await this.deps.store.compareAndSet(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+  }
+
+  /**
+   * Fails every queued job past its pipeline's policy.timeouts.queued. Run on a timer by each
+   * worker, because a paused queue delivers no step that could notice (ADR 0011): one range
+   * read per pipeline, whatever the number of queued jobs. Returns how many it failed.
+   */
+  async expireOverdueQueued(): Promise<number> {
+    let expired = 0;
+    const now = this.now().getTime();
+    for (const pipeline of this.deps.pipelines.list()) {
+      const limit = pipeline.policy.timeouts.queued;
+      if (limit === null) continue;
+      for (const id of await this.deps.store.queuedBefore(pipeline.name, now - limit, EXPIRE_BATCH)) {
+        const stored = await this.deps.store.read(id);
+        // Re-checked on the record: it may have moved on since the index was read.
+        if (!stored || stored.job.state !== 'queued' || stored.job.pipeline !== pipeline.name || this.elapsedInState(stored.job) <= limit) continue;
+        const outcome = await this.expireQueuedJob(stored, this.loggerFor(stored.job), limit);
+        if (outcome.kind === 'continue' && outcome.written) {
+          expired += 1;
+          // A step waiting for a slot runs now and finishes the job (landing files); in a
+          // paused queue it does so once the queue is resumed.
+          await this.deps.wake(id).catch(() => undefined);
+        }
+      }
+    }
+    return expired;
+  }
+
+  /** A job queued past its limit fails for good: a new attempt would only queue again. */
+  private async expireQueuedJob(stored: StoredJob, log: Logger, limit: number): Promise<StepOutcome> {
+    const { job } = stored;
+    await this.releaseSlot(job);
+    const message = `queued longer than ${limit} ms (policy.timeouts.queued) without starting: the queue was paused or no run slot came free`;
+    const failure: Failure = { class: 'timeout', message, stage: 'queued', attempt: job.attempt };
+    log.warn({ attempt: job.attempt, stage: 'queued', failureClass: 'timeout', reason: message }, 'job failed');
+    return this.commit(stored, this.transitionTo(job, 'failed', `timeout: ${message}`, { failure }));
+  }
+
+  /** Stops the run after its stage timed out; bounded by the call cap alone (its stage has no time left to give). */
+  private async stopRun(launcher: Launcher, job: Job): Promise<void> {
+    const run = job.run!;
+    await withDeadline(`launcher ${launcher.name}: cancel()`, this.callCapMs, (signal) => launcher.cancel(run, { signal }));
   }
 
   /** Stops the Spark run of the job's current attempt, recorded or not (launchers name runs by job and attempt). */
   private async stopRunOfAttempt(job: Job): Promise<void> {
     if (job.state === 'queued') return;
     const recorded = job.run?.attempt === job.attempt ? job.run : undefined;
-    const handle = recorded ?? (await this.deps.launchers.runsOf(job.id)).find((run) => run.attempt === job.attempt);
-    if (handle) await this.deps.launchers.forHandle(handle).cancel(handle);
+    const handle = recorded ?? (await withDeadline('launchers: runsOf()', this.callCapMs, () => this.deps.launchers.runsOf(job.id))).find((run) => run.attempt === job.attempt);
+    if (!handle) return;
+    const launcher = this.deps.launchers.forHandle(handle);
+    await withDeadline(`launcher ${launcher.name}: cancel()`, this.callCapMs, (signal) => launcher.cancel(handle, { signal }));
   }
 
   /** The finish work of a final job, once: run, then recorded (a crash in between runs it again). */
@@ -318,8 +455,26 @@ export class JobSteps {
     return left > 0 ? wait(left) : undefined;
   }
 
+  /** A launcher call under min(time left in the stage, the call cap), never less than MIN_CALL_MS. */
+  private stageCall<T>(job: Job, stageLimit: number, what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const budget = Math.max(MIN_CALL_MS, Math.min(this.stageLeft(job, stageLimit), this.callCapMs));
+    return withDeadline(what, budget, call);
+  }
+
+  /** Whether `error` is a call's missed deadline and the stage has no time left: the stage timed out, not just the call. */
+  private stageOver(error: unknown, job: Job, stageLimit: number): boolean {
+    return error instanceof DeadlineError && this.stageLeft(job, stageLimit) <= 0;
+  }
+
+  private stageLeft(job: Job, stageLimit: number): number {
+    return stageLimit - this.elapsedInState(job);
+  }
+
   private elapsedInState(job: Job): number {
-    const entered = job.history.at(-1)?.at ?? job.updatedAt;
-    return this.now().getTime() - Date.parse(entered);
+    return this.now().getTime() - stageStartedAt(job);
+  }
+
+  private loggerFor(job: Job): Logger {
+    return this.deps.logger.child({ jobId: job.id, pipeline: job.pipeline, ...(job.traceId ? { traceId: job.traceId } : {}) });
   }
 }

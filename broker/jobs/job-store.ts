@@ -5,13 +5,14 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { isFinal, JOB_STATES, scopedIdempotencyKey, type Job, type JobState } from '../core/job.ts';
+import { stageStartedAt } from '../core/state-machine.ts';
 
 const ACTIVE_STATES = JOB_STATES.filter((state) => !isFinal(state));
 import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
-// KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none)
-// ARGV: job json, job id, idempotency record json
+// KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none), pipeline's queued-since
+// ARGV: job json, job id, idempotency record json, entered-queued ms ("" when not queued)
 // Returns: the idempotency record that existed already, or nil when the job was created.
 const CREATE_SCRIPT = `
 if KEYS[5] ~= '' then
@@ -23,11 +24,13 @@ redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 0, ARGV[2])
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[2]) end
 return false
 `;
 
-// KEYS: job, old state index, new state index, finished
-// ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final)
+// KEYS: job, old state index, new state index, finished, pipeline's queued-since
+// ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
+//       entered-queued ms ("" when not queued)
 // Returns: 1 when written, 0 when the record changed since it was read.
 // (The expected record is sent as its hash, which halves what every step sends.)
 const COMPARE_AND_SET_SCRIPT = `
@@ -39,10 +42,11 @@ if KEYS[2] ~= KEYS[3] then
   redis.call('ZADD', KEYS[3], 0, ARGV[3])
 end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[4], ARGV[3]) end
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) else redis.call('ZREM', KEYS[5], ARGV[3]) end
 return 1
 `;
 
-// KEYS: job, all, state index, pipeline index, finished, idempotency (or "")
+// KEYS: job, all, state index, pipeline index, finished, idempotency (or ""), pipeline's queued-since
 // ARGV: job id, SHA-1 of the record as read
 // Deletes only the record that was read (a retry may have re-queued it since). Returns 1 or 0.
 const DELETE_SCRIPT = `
@@ -54,10 +58,14 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 if KEYS[6] ~= '' then redis.call('DEL', KEYS[6]) end
+redis.call('ZREM', KEYS[7], ARGV[1])
 return 1
 `;
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
+/** When a queued job's queued stage began (state-machine.ts stageStartedAt), as the queued-since score; "" for other states. */
+const enteredQueuedMs = (job: Job): string => (job.state === 'queued' ? String(stageStartedAt(job)) : '');
 
 export type IdempotencyRecord = { jobId: string; bodyHash: string };
 
@@ -67,10 +75,21 @@ export type JobPage = { items: Job[]; nextCursor?: string };
 
 export type JobFilter = { state?: JobState; pipeline?: string; cursor?: string; limit: number };
 
-/** Called after each committed state change (metrics, events). */
+/** Called after each committed transition, in the process that wrote it (metrics, events). */
 export type TransitionListener = (job: Job, previous: Job) => void;
 
-export class JobStore {
+/**
+ * What the job steps need of the records (JobStore in Redis; an in-memory fake in unit tests):
+ * read one, write it back on a compare-and-set, and find queued jobs that are overdue.
+ */
+export interface JobRecords {
+  read(id: string): Promise<StoredJob | undefined>;
+  compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined>;
+  /** Ids of the pipeline's queued jobs that entered `queued` before `enteredBeforeMs`, longest waiting first. */
+  queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]>;
+}
+
+export class JobStore implements JobRecords {
   private readonly listeners: TransitionListener[] = [];
   private readonly createScript: LuaScript;
   private readonly compareAndSetScript: LuaScript;
@@ -89,6 +108,18 @@ export class JobStore {
     this.listeners.push(listener);
   }
 
+  /**
+   * The same records over another connection (the API's, which fails fast while Redis is
+   * away: docs/adr/0014-request-path-timeouts.md), telling this store's transition listeners.
+   */
+  overConnection(redis: Redis): JobStore {
+    const other = new JobStore(redis, this.keys);
+    other.onTransition((job, previous) => {
+      for (const listener of this.listeners) listener(job, previous);
+    });
+    return other;
+  }
+
   /** Creates the job, or returns the idempotency record that already holds its key. */
   async create(job: Job, idempotency?: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
     const existing = (await this.createScript(
@@ -98,8 +129,9 @@ export class JobStore {
         this.keys.byState(job.state),
         this.keys.byPipeline(job.pipeline),
         job.idempotencyKey ? this.keys.idempotency(scopedIdempotencyKey(job.idempotencyKey, job.idempotencyScope)) : '',
+        this.keys.queuedSince(job.pipeline),
       ],
-      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null)],
+      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null), enteredQueuedMs(job)],
     )) as string | null;
     return existing ? (JSON.parse(existing) as IdempotencyRecord) : undefined;
   }
@@ -123,11 +155,12 @@ export class JobStore {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
     const raw = JSON.stringify(next);
     const written = await this.compareAndSetScript(
-      [this.keys.job(next.id), this.keys.byState(current.job.state), this.keys.byState(next.state), this.keys.finished],
-      [sha1(current.raw), raw, next.id, finishedAt],
+      [this.keys.job(next.id), this.keys.byState(current.job.state), this.keys.byState(next.state), this.keys.finished, this.keys.queuedSince(next.pipeline)],
+      [sha1(current.raw), raw, next.id, finishedAt, enteredQueuedMs(next)],
     );
     if (written !== 1) return undefined;
-    if (next.state !== current.job.state) for (const listener of this.listeners) listener(next, current.job);
+    // A new history entry is a transition, including loading → loading (a load retried).
+    if (next.history.length !== current.job.history.length) for (const listener of this.listeners) listener(next, current.job);
     return { job: next, raw };
   }
 
@@ -192,6 +225,14 @@ export class JobStore {
     return lists.flat();
   }
 
+  /**
+   * One range read per pipeline whatever the number of queued jobs: what the queued-timeout
+   * sweep runs every second (see ADR 0011).
+   */
+  async queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.queuedSince(pipeline), '-inf', `(${enteredBeforeMs}`, 'LIMIT', 0, limit);
+  }
+
   /** Ids of jobs that finished before `beforeMs`, oldest first. */
   async finishedBefore(beforeMs: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.finished, '-inf', beforeMs, 'LIMIT', 0, limit);
@@ -208,6 +249,7 @@ export class JobStore {
         this.keys.byPipeline(job.pipeline),
         this.keys.finished,
         job.idempotencyKey ? this.keys.idempotency(scopedIdempotencyKey(job.idempotencyKey, job.idempotencyScope)) : '',
+        this.keys.queuedSince(job.pipeline),
       ],
       [job.id, sha1(stored.raw)],
     );

@@ -16,7 +16,13 @@ import { resolveParameters } from './resolve-parameters.ts';
  * `scope` keeps idempotency keys apart between callers (the API passes the API key's name),
  * so one client's key can neither replay nor block another's job.
  */
-export type SubmitContext = { idempotencyKey?: string; requestId?: string; scope?: string };
+export type SubmitContext = {
+  idempotencyKey?: string;
+  requestId?: string;
+  scope?: string;
+  /** Follows the job through logs, Spark, the manifest and the SQL ledger; a new one when absent (landings, schedules). */
+  traceId?: string;
+};
 export type SubmitResult = { job: Job; created: boolean };
 
 export type JobsDeps = {
@@ -30,6 +36,9 @@ export type JobsDeps = {
 };
 
 const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** A new trace id in the W3C form (32 lowercase hex digits), so that tracing tools accept it. */
+export const newTraceId = (): string => randomBytes(16).toString('hex');
 
 export class JobsService {
   private readonly now: () => Date;
@@ -79,6 +88,7 @@ export class JobsService {
       labels: request.labels,
       ...(key !== undefined ? { idempotencyKey: key, ...(scope ? { idempotencyScope: scope } : {}) } : {}),
       ...(context.requestId ? { requestId: context.requestId } : {}),
+      traceId: context.traceId ?? newTraceId(),
       createdAt: iso,
       updatedAt: iso,
       history: [{ state: 'queued', at: iso, attempt: 1, reason: 'submitted' }],

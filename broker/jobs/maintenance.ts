@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
 import type { LakeStorage } from '../lake/storage.ts';
+import { CALL_CAP_MS, withDeadline } from './call-deadline.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobStore } from './job-store.ts';
 import type { RunSlots } from './run-slots.ts';
@@ -70,16 +71,25 @@ async function expireJob(deps: MaintenanceDeps, id: string): Promise<boolean> {
   const stored = await deps.store.read(id);
   if (!stored) return false;
   const { job } = stored;
-  const runs = await deps.launchers.runsOf(id);
+  // Launcher calls are bounded like the job steps' (ADR 0011): a launcher that hangs fails
+  // this job's expiry for this round, not the whole sweep.
+  const runs = await withDeadline('launchers: runsOf()', CALL_CAP_MS, () => deps.launchers.runsOf(id));
   const handles = runs.length > 0 ? runs : job.run ? [job.run] : [];
   for (const handle of handles) {
-    let log = '';
-    for await (const chunk of deps.launchers.forHandle(handle).logs(handle, { tail: ARCHIVED_LOG_LINES })) log += chunk;
+    const launcher = deps.launchers.forHandle(handle);
+    const log = await withDeadline(`launcher ${launcher.name}: logs()`, CALL_CAP_MS, async (signal) => {
+      let text = '';
+      for await (const chunk of launcher.logs(handle, { tail: ARCHIVED_LOG_LINES, signal })) text += chunk;
+      return text;
+    });
     await deps.lake.write(`_logs/${job.pipeline}/${job.id}/attempt-${handle.attempt}/driver.log`, log);
   }
   // A retry since the read keeps the job (and its runs) for another round.
   if (!(await deps.store.delete(stored))) return false;
-  for (const handle of handles) await deps.launchers.forHandle(handle).remove?.(handle);
+  for (const handle of handles) {
+    const launcher = deps.launchers.forHandle(handle);
+    await withDeadline(`launcher ${launcher.name}: remove()`, CALL_CAP_MS, async () => launcher.remove?.(handle));
+  }
   deps.logger.info({ jobId: id, runs: handles.length }, 'expired finished job; logs archived');
   return true;
 }

@@ -11,7 +11,11 @@ export function redisKeys(prefix: string) {
     byPipeline: (pipeline: string) => `${p}jobs:pipeline:${pipeline}`,
     /** Finished jobs scored by finish time (ms), for retention. */
     finished: `${p}jobs:finished`,
+    /** A pipeline's queued jobs scored by when their queued stage began (ms, stageStartedAt), for the queued timeout sweep. */
+    queuedSince: (pipeline: string) => `${p}jobs:queued-since:${pipeline}`,
     idempotency: (key: string) => `${p}idem:${key}`,
+    /** The local launcher's runs lease: which runs directory workers use (broker/launchers/runs-dir-lease.ts). */
+    localRunsLease: `${p}launchers:local:lease`,
     runningGlobal: `${p}slots:all`,
     runningPipeline: (pipeline: string) => `${p}slots:pipeline:${pipeline}`,
     /** Jobs waiting for a slot, scored by priority then creation time. */

@@ -37,7 +37,15 @@ return redis.call('ZRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)
 /** Waiters named per freed slot: a few, since the most urgent may be held by its own pipeline's cap. */
 const WAITERS_TO_WAKE = 4;
 
-export class RunSlots {
+/** What the job steps need of the run slots (RunSlots in Redis; an in-memory fake in unit tests). */
+export interface SlotPort {
+  /** Takes a slot for the job, or records it as waiting; true when it holds one. */
+  acquire(job: { id: string; pipeline: string; priority: number; createdAt: string }, pipelineCap: number): Promise<boolean>;
+  /** Gives the job's slot back (or stops its waiting); returns the waiters to wake now. */
+  release(jobId: string, pipeline: string): Promise<string[]>;
+}
+
+export class RunSlots implements SlotPort {
   private readonly acquireScript: LuaScript;
   private readonly releaseScript: LuaScript;
 

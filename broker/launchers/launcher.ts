@@ -52,6 +52,6 @@ export interface Launcher {
   runsOf?(jobId: string): Promise<RunHandle[]>;
   /** Deletes what the run left on this machine (logs are archived by the caller first). */
   remove?(handle: RunHandle): Promise<void>;
-  /** Stops the launcher's own timers; runs go on. */
-  close?(): void;
+  /** Stops the launcher's own timers and watches (waiting for a check under way); runs go on. */
+  close?(): Promise<void>;
 }

@@ -1,35 +1,46 @@
-// The local launcher's decisions that need no Spark: the command line, reading a run
-// directory's state, the start grace. test/integration/local-launcher.test.ts runs it for real.
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+// The local launcher's decisions that need no Spark: reading a run directory's state, the
+// start grace, a recorded pid now held by another process, what status() and watch() track,
+// configuration errors at launch. test/integration/local-launcher.test.ts runs it for real,
+// and test/integration/launcher-contract-local.test.ts holds it to the launcher contract.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { access, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, OperationalError } from '../core/errors.ts';
 import type { RunHandle } from '../core/job.ts';
 import { PipelineSchema } from '../core/pipeline.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
-import { failureLine, LocalLauncher, sparkSubmitArgs } from './local.ts';
+import type { RunEnded } from './launcher.ts';
+import { LocalLauncher } from './local.ts';
+import { isAlive, processStartTime, startTimeOf } from './process-start.ts';
 
 const pipeline = PipelineSchema.parse({
   name: 'daily-orders',
   input: { columns: { region: 'string', amount: 'double' } },
   transform: { group_by: ['region'], metrics: [{ name: 'total', fn: 'sum', column: 'amount' }] },
   outputs: { lake: { table: 'orders' } },
-  engine: { cores: 4, driver_memory: '2g', conf: { 'spark.sql.shuffle.partitions': '4', 'spark.ui.enabled': 'true' } },
 });
-const spec = buildRunSpec({ pipeline, jobId: 'j1', attempt: 2, inputs: [], parameters: {}, runUri: 'file:///lake/orders/run=j1-2' });
 const handle = (runId: string): RunHandle => ({ launcher: 'local', runId, attempt: 1, startedAt: '' });
+const WATCH_POLL_MS = 50;
 
 let runsDir: string;
 let now: number;
 let launcher: LocalLauncher;
+const children: ChildProcess[] = [];
 
 beforeEach(async () => {
   runsDir = await mkdtemp(join(tmpdir(), 'sluice-runs-'));
   now = Date.now();
-  launcher = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, clock: () => now });
+  launcher = new LocalLauncher({
+    runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, clock: () => now, timing: { watchPollMs: WATCH_POLL_MS },
+  });
 });
 afterEach(async () => {
-  launcher.close();
+  await launcher.close();
+  for (const child of children.splice(0)) child.kill('SIGKILL');
   await rm(runsDir, { recursive: true, force: true });
 });
 
@@ -40,53 +51,25 @@ async function runDir(runId: string, files: Record<string, string>): Promise<str
   return path;
 }
 
+/**
+ * A real process that is not a run's supervisor: what a reused pid would name. It leads its
+ * own process group, as a supervisor does, so a signal meant for a run's group would reach it.
+ */
+async function bystander(): Promise<{ pid: number; startTime: string }> {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
+  children.push(child);
+  await once(child, 'spawn');
+  const startTime = await processStartTime(child.pid!);
+  return { pid: child.pid!, startTime: startTime! };
+}
+
+function endEvents(): RunEnded[] {
+  const events: RunEnded[] = [];
+  launcher.watch({ ended: (event) => events.push(event) });
+  return events;
+}
+
 describe('local launcher', () => {
-  it('builds the spark-submit command from the pipeline, capped by the local cores', () => {
-    const args = sparkSubmitArgs(
-      { runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, env: { JAVA_HOME: '/jdk' } },
-      { jobId: 'j1', attempt: 2, pipeline, spec },
-      'j1-2',
-      '/runs/j1-2/spec.json',
-    );
-    expect(args).toEqual([
-      'env', 'PYSPARK_PYTHON=/opt/venv/bin/python', 'SPARK_LOCAL_IP=127.0.0.1', 'JAVA_HOME=/jdk',
-      '/opt/venv/bin/spark-submit', '--master', 'local[2]', '--name', 'sluice-j1-2', '--driver-memory', '2g',
-      '--conf', 'spark.ui.enabled=true', '--conf', 'spark.sql.shuffle.partitions=4',
-      '/apps/run_aggregate.py', '--spec', '/runs/j1-2/spec.json',
-    ]);
-  });
-
-  it('gives an S3 run the S3A jars and settings, with the keys kept out of argv', () => {
-    const s3 = { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', accessKeyId: 'AKID', secretAccessKey: 'SECRET', forcePathStyle: true };
-    const options = { runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, s3, s3aJars: ['/jars/hadoop-aws.jar', '/jars/bundle.jar'] };
-    const s3Spec = { ...spec, inputs: ['s3://landing/a.parquet'], output: { table: 'orders', run_uri: 's3a://lake/orders/run=j1-2' } };
-    const args = sparkSubmitArgs(options, { jobId: 'j1', attempt: 2, pipeline, spec: s3Spec }, 'j1-2', '/runs/j1-2/spec.json');
-    expect(args.slice(args.indexOf('--jars'), args.indexOf('--jars') + 2)).toEqual(['--jars', '/jars/hadoop-aws.jar,/jars/bundle.jar']);
-    expect(args).toEqual(expect.arrayContaining([
-      'AWS_REGION=eu-west-1', 'AWS_ENDPOINT_URL=http://127.0.0.1:9000', 'SLUICE_S3_PATH_STYLE=true',
-      'spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:9000', 'spark.hadoop.fs.s3a.endpoint.region=eu-west-1',
-      'spark.hadoop.fs.s3a.path.style.access=true', 'spark.hadoop.fs.s3a.connection.ssl.enabled=false',
-      'spark.hadoop.fs.s3a.aws.credentials.provider=software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider',
-    ]));
-    expect(args.join(' ')).not.toMatch(/AKID|SECRET/);
-    // A run on local files gets neither the jars nor the settings.
-    const local = sparkSubmitArgs(options, { jobId: 'j1', attempt: 2, pipeline, spec }, 'j1-2', '/runs/j1-2/spec.json');
-    expect(local.join(' ')).not.toMatch(/--jars|s3a|AWS_/);
-    // An S3 run on a launcher without S3 settings is refused rather than started to fail.
-    expect(() => sparkSubmitArgs({ ...options, s3aJars: [] }, { jobId: 'j1', attempt: 2, pipeline, spec: s3Spec }, 'j1-2', '/x')).toThrow(/S3A jars/);
-  });
-
-  it('reads the last failure line of the log', () => {
-    const log = [
-      'SLUICE_FAILURE {"class":"data","message":"first"}',
-      'SLUICE_FAILURE {"class":"data","message":"bad file x"}',
-      'SLUICE_FAILURE not json',
-      'INFO ShutdownHookManager: Shutdown hook called',
-    ].join('\n');
-    expect(failureLine(log)?.message).toBe('bad file x');
-    expect(failureLine('nothing here')).toBeUndefined();
-  });
-
   it('maps exit codes to outcomes', async () => {
     await runDir('j1-1', { pid: '1\n', exit_code: '0\n' });
     await runDir('j2-1', { pid: '1\n', exit_code: '64\n', 'driver.log': 'SLUICE_FAILURE {"class":"user","message":"bad sql"}\n' });
@@ -108,16 +91,93 @@ describe('local launcher', () => {
 
   it('says lost when the supervisor died without an exit code, or the run directory is gone', async () => {
     // A pid above the kernel's pid_max exists nowhere.
-    await runDir('j1-1', { pid: '99999999\n' });
+    await runDir('j1-1', { pid: '99999999\n', pid_start: '12345\n' });
+    await runDir('j2-1', { pid: '99999999\n' });
     expect(await launcher.status(handle('j1-1'))).toMatchObject({ phase: 'lost', message: expect.stringMatching(/died without an exit code/) });
+    expect(await launcher.status(handle('j2-1'))).toMatchObject({ phase: 'lost', message: expect.stringMatching(/died without an exit code/) });
     expect(await launcher.status(handle('j9-1'))).toMatchObject({ phase: 'lost', message: expect.stringMatching(/does not exist/) });
     await launcher.cancel(handle('j1-1'));
     await launcher.cancel(handle('j9-1'));
   });
 
+  it('says running while the recorded supervisor is the same process (and, for a pid file without a start time, while the pid lives)', async () => {
+    const live = await bystander();
+    await runDir('j1-1', { pid: `${live.pid}\n`, pid_start: `${live.startTime}\n` });
+    await runDir('j2-1', { pid: `${live.pid}\n` });
+    expect(await launcher.status(handle('j1-1'))).toEqual({ phase: 'running' });
+    expect(await launcher.status(handle('j2-1'))).toEqual({ phase: 'running' });
+  });
+
+  it('says lost when the recorded pid now belongs to another process, and never signals that process', async () => {
+    const other = await bystander();
+    // The supervisor that wrote this pid started at another time: the pid was handed out again since.
+    await runDir('j1-1', { pid: `${other.pid}\n`, pid_start: `${Number(other.startTime) - 1}\n` });
+    expect(await launcher.status(handle('j1-1'))).toEqual({
+      phase: 'lost', message: `the recorded supervisor pid ${other.pid} of local run j1-1 now belongs to another process`,
+    });
+    await launcher.cancel(handle('j1-1'));
+    await sleep(200);
+    expect(isAlive(other.pid)).toBe(true);
+    expect(children[0]!.exitCode).toBeNull();
+    expect(children[0]!.signalCode).toBeNull();
+  });
+
+  it('reads a start time from a /proc stat line whose command name holds spaces and parentheses', () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    expect(startTimeOf(`123 (a b) c) ${fields.join(' ')}\n`)).toBe('22');
+    expect(startTimeOf('123 (x) S 1')).toBeUndefined();
+  });
+
+  it('status() reads only: a run it was asked about is not watched for its end', async () => {
+    const events = endEvents();
+    const live = await bystander();
+    const path = await runDir('j1-1', { pid: `${live.pid}\n`, pid_start: `${live.startTime}\n` });
+    expect(await launcher.status(handle('j1-1'))).toEqual({ phase: 'running' });
+    await writeFile(join(path, 'exit_code'), '0\n');
+    await sleep(WATCH_POLL_MS * 6);
+    expect(events).toEqual([]);
+  });
+
+  it('watch() reports the end of runs that were going when the first listener came (a restarted worker)', async () => {
+    const live = await bystander();
+    const path = await runDir('j1-1', { pid: `${live.pid}\n`, pid_start: `${live.startTime}\n` });
+    await runDir('j2-1', { pid: '1\n', exit_code: '0\n' });
+    const events = endEvents();
+    await sleep(WATCH_POLL_MS * 3);
+    expect(events).toEqual([]);
+    await writeFile(join(path, 'exit_code'), '0\n');
+    await expect.poll(() => events, { timeout: 2_000 }).toEqual([{ jobId: 'j1', attempt: 1, runId: 'j1-1' }]);
+  });
+
+  it('refuses an S3 run whose S3A jar is missing with a ConfigError naming the fix, and leaves no run behind', async () => {
+    const s3 = { region: 'eu-west-1', forcePathStyle: true };
+    const s3Launcher = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, s3, s3aJars: [join(runsDir, 'no-such.jar')] });
+    const spec = buildRunSpec({ pipeline, jobId: 'j1', attempt: 1, inputs: ['s3://landing/a.parquet'], parameters: {}, runUri: 's3a://lake/orders/run=j1-1' });
+    const launch = s3Launcher.launch({ jobId: 'j1', attempt: 1, pipeline, spec });
+    await expect(launch).rejects.toThrow(ConfigError);
+    await expect(launch).rejects.toThrow(`the S3A jar ${join(runsDir, 'no-such.jar')} is missing: run scripts/setup`);
+    await expect(access(join(runsDir, 'j1-1'))).rejects.toThrow();
+    await s3Launcher.close();
+  });
+
+  it('starts no run while its runs directory is not the one the workers use (the runs lease says no)', async () => {
+    const refusing = { check: () => { throw new OperationalError('another runs directory holds the lease'); } };
+    const guarded = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 2, ownership: refusing });
+    const spec = buildRunSpec({ pipeline, jobId: 'j1', attempt: 1, inputs: [], parameters: {}, runUri: 'file:///lake/orders/run=j1-1' });
+    await expect(guarded.launch({ jobId: 'j1', attempt: 1, pipeline, spec })).rejects.toThrow(/another runs directory holds the lease/);
+    await expect(access(join(runsDir, 'j1-1'))).rejects.toThrow();
+    await guarded.close();
+  });
+
+  it('refuses S3 keys without the base environment they travel in', () => {
+    const s3 = { region: 'eu-west-1', forcePathStyle: true, accessKeyId: 'AKID', secretAccessKey: 'SECRET' };
+    expect(() => new LocalLauncher({ runsDir, sparkSubmit: 'spark-submit', sparkAppsDir: '/apps', localCores: 1, s3 })).toThrow(ConfigError);
+  });
+
   it('finds every run of a job and removes one', async () => {
     expect(await launcher.runsOf('j1')).toEqual([]);
     for (const runId of ['j1-2', 'j1-1', 'j12-1', 'j1-x']) await runDir(runId, { 'spec.json': '{}' });
+    await writeFile(join(runsDir, '.sluice-runs-id'), 'x');
     const runs = await launcher.runsOf('j1');
     expect(runs.map((run) => [run.runId, run.attempt])).toEqual([['j1-1', 1], ['j1-2', 2]]);
     await launcher.remove(runs[0]!);

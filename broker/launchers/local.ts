@@ -2,24 +2,28 @@
 // broker so that a worker restart, a deploy or a SIGKILL of the broker leaves the run going.
 // Each run is driven by a tiny `sh` supervisor that leads its own session and talks to the
 // broker only through the run directory (see run-dir.ts), so any broker process, the one
-// that launched the run or one started later, can find, watch, read and stop it.
+// that launched the run or one started later, can find, watch, read and stop it. This file
+// is the supervisor and the run directory's life; the command line is local-submit-args.ts,
+// S3 is spark/s3a-settings.ts, and an ended run's status is spark/exit-contract.ts.
 //
-//   launch ─► mkdir <runsDir>/<runId> ─┬─ created ─► spec.json ─► spawn supervisor ─► pid … exit_code
+//   launch ─► mkdir <runsDir>/<runId> ─┬─ created ─► spec.json ─► spawn supervisor ─► pid_start, pid … exit_code
 //                                      └─ EEXIST ──► adopt (never a second run)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { access, mkdir, open, readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isMissingFile, OperationalError } from '../core/errors.ts';
-import type { FailureClass, RunHandle } from '../core/job.ts';
-import { FAILURE_LINE_PREFIX, FailureLineSchema, SPARK_EXIT, type FailureLine, type SparkRunSpec } from '../core/run-spec.ts';
-import type { S3Settings } from '../lake/s3-storage.ts';
-import type { Launcher, LauncherListener, LogOptions, RunEnded, RunRequest, RunStatus } from './launcher.ts';
-import { lastLines, readFrom, readTailLines } from './log-tail.ts';
-import { isAlive, RUN_FILES, RunDir } from './run-dir.ts';
+import { ConfigError, isMissingFile, OperationalError } from '../core/errors.ts';
+import type { RunHandle } from '../core/job.ts';
+import type { CallOptions, Launcher, LauncherListener, LogOptions, RunEnded, RunRequest, RunStatus } from './launcher.ts';
+import { sparkSubmitArgs, type SubmitOptions } from './local-submit-args.ts';
+import { readFrom, readTailLines } from './log-tail.ts';
+import { isAlive, recordedProcess, type RecordedProcess } from './process-start.ts';
+import { RUN_FILES, RunDir } from './run-dir.ts';
+import { endedRunStatus, FAILURE_SEARCH_LINES } from './spark/exit-contract.ts';
+import { checkS3aJars, s3Submit } from './spark/s3a-settings.ts';
 
 export type LocalLauncherTiming = {
   /** How long a run directory may exist without a supervisor pid before the run counts as lost. */
@@ -32,28 +36,20 @@ export type LocalLauncherTiming = {
   killGraceMs: number;
 };
 
-export type LocalLauncherOptions = {
+export type LocalLauncherOptions = SubmitOptions & {
   runsDir: string;
-  sparkSubmit: string;
-  /** Holds the entry script, run_aggregate.py. */
-  sparkAppsDir: string;
-  /** Cores this machine gives one run; a pipeline asking for fewer gets fewer. */
-  localCores: number;
-  /** Variables set for spark-submit on top of its base environment. */
-  env?: Record<string, string>;
   /**
    * The environment spark-submit starts from; the broker's own when absent. `sluice serve`
    * passes the broker's environment without its SLUICE_* settings (config.childProcessEnv).
+   * S3 keys (the `s3` settings, see s3a-settings.ts) reach spark-submit only through it,
+   * never its argv, the spec or the log.
    */
   baseEnv?: Record<string, string>;
   /**
-   * How runs reach S3 (the SLUICE_S3_* settings), for runs whose inputs or output are
-   * s3:// or s3a:// (see s3Submit). Keys, when set, reach spark-submit only through its
-   * environment (which therefore needs baseEnv), never its argv, the spec or the log.
+   * Asked before each new run: throws when this worker may not start runs in this runs
+   * directory (runs-dir-lease.ts: another runs directory holds the lease).
    */
-  s3?: S3Settings;
-  /** hadoop-aws and the AWS SDK bundle, passed as `--jars` to S3 runs (tool-cache.ts s3aJarPaths: what scripts/setup fetches). */
-  s3aJars?: readonly string[];
+  ownership?: { check(): void };
   logger?: Logger;
   /** Milliseconds since the epoch; injectable for tests of the start grace. */
   clock?: () => number;
@@ -63,36 +59,29 @@ export type LocalLauncherOptions = {
 const DEFAULT_TIMING: LocalLauncherTiming = { startGraceMs: 30_000, logPollMs: 250, watchPollMs: 1_000, killGraceMs: 5_000 };
 
 /**
- * The supervisor, run by `sh -c` in the run directory. It records its pid first (refusing
- * to run unrecorded, as such a run could never be found or stopped), runs spark-submit as
- * its child rather than exec'ing it because it must outlive it, and records the exit code
- * last. The TERM trap keeps it alive through cancel()'s SIGTERM to the whole group so that
- * a cancelled run still gets an exit code; it is a handler, not '' (ignore), because an
+ * The supervisor, run by `sh -c` in the run directory. It records its start time and then
+ * its pid (refusing to run unrecorded, as such a run could never be found or stopped): the
+ * supervisor reads its own /proc entry while it certainly lives, so the pair always names
+ * this process, which the broker could not promise by reading it after spawn (the child may
+ * already have ended and its pid been reaped). pid_start is written before pid, so a reader
+ * that sees a pid sees its start time (where /proc exists). It runs spark-submit as its
+ * child rather than exec'ing it because it must outlive it, and records the exit code last.
+ * The TERM trap keeps it alive through cancel()'s SIGTERM to the whole group so that a
+ * cancelled run still gets an exit code; it is a handler, not '' (ignore), because an
  * ignored signal would stay ignored in spark-submit too. A cancel that came before the pid
  * is honoured through the `cancelled` marker: cancel() writes it before reading the pid and
  * the supervisor checks it after writing the pid, so one of the two always sees the other.
+ * `start_time` has its own positional parameters: "$@" (the command) stays as it is.
  */
 const SUPERVISOR_SCRIPT = [
   "trap 'true' TERM",
+  'start_time() { shift 19; echo "$1"; }',
+  'if read -r stat 2>/dev/null < /proc/$$/stat; then start_time ${stat##*") "} > pid_start.tmp && mv pid_start.tmp pid_start || exit 70; fi',
   'echo $$ > pid.tmp && mv pid.tmp pid || exit 70',
   'if [ -e cancelled ]; then code=143; else "$@"; code=$?; fi',
   'echo "$code" > exit_code.tmp && mv exit_code.tmp exit_code',
 ].join('\n');
 
-/**
- * Spark settings every local run gets unless its pipeline says otherwise. The UI is off:
- * a local run's UI lives only as long as its driver, and on a shared worker each run would
- * contend for port 4040 and upwards; a pipeline may set spark.ui.enabled=true to debug.
- */
-const DEFAULT_CONF: Record<string, string> = { 'spark.ui.enabled': 'false' };
-
-/** S3A's provider for AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (hadoop-aws 3.4 takes SDK v2 providers by class name). */
-const S3A_ENV_CREDENTIALS_PROVIDER = 'software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider';
-
-/** Spark's shutdown hooks log after the app's last words, so the failure line is looked for a little higher up. */
-const FAILURE_SEARCH_LINES = 200;
-const LOG_TAIL_LINES = 40;
-const FAILURE_CLASS_BY_EXIT: Partial<Record<number, FailureClass>> = { [SPARK_EXIT.user]: 'user', [SPARK_EXIT.data]: 'data' };
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 type ActiveRun = { event: RunEnded; /** Started by this process: its exit event reports the end. */ supervised: boolean };
@@ -105,19 +94,19 @@ export class LocalLauncher implements Launcher {
   /** Runs not yet seen to end, whose end watch() listeners hear about. */
   private readonly active = new Map<string, ActiveRun>();
   private watchTimer: NodeJS.Timeout | undefined;
-  private polling = false;
+  private polling: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly options: LocalLauncherOptions) {
     if (options.s3?.accessKeyId && !options.baseEnv) {
       // Keys travel only in the child's environment, which is built on baseEnv.
-      throw new Error('LocalLauncher: S3 keys need baseEnv, the environment spark-submit starts from');
+      throw new ConfigError('LocalLauncher: S3 keys need baseEnv, the environment spark-submit starts from');
     }
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.clock = options.clock ?? Date.now;
   }
 
-  async launch(request: RunRequest): Promise<RunHandle> {
+  async launch(request: RunRequest, _options?: CallOptions): Promise<RunHandle> {
     const runId = `${request.jobId}-${request.attempt}`;
     const dir = this.dirOf(runId);
     const fields = { jobId: request.jobId, attempt: request.attempt, runId };
@@ -129,24 +118,32 @@ export class LocalLauncher implements Launcher {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       this.options.logger?.info(fields, 'adopting existing local run');
       const handle = await this.handleOf(runId, request.attempt, dir);
+      // An adopted run was started by another process (or an earlier life of this one): its end is polled for.
       this.track(handle, false);
       return handle;
     }
-    this.track({ runId, attempt: request.attempt }, true);
     try {
+      // Checked after the claim, so that a refused run leaves nothing behind (the catch clears the directory).
+      this.options.ownership?.check();
+      // A misconfigured broker is said before a run starts: the job fails with what to fix, not with a Spark stack trace.
+      const s3 = s3Submit(this.options, request.spec);
+      if (s3) await checkS3aJars(s3.jars);
       await dir.writeSpec(request.spec);
+      this.track({ runId, attempt: request.attempt }, true);
       const pid = await this.startSupervisor(request, runId, dir);
       this.options.logger?.info({ ...fields, pid }, 'local run started');
     } catch (error) {
       // Nothing runs: clear the directory so that a retried launch starts afresh rather than adopting a husk.
       this.active.delete(runId);
       await rm(dir.path, { recursive: true, force: true });
+      if (error instanceof ConfigError || error instanceof OperationalError) throw error;
       throw new OperationalError(`could not start local run ${runId}`, { cause: error });
     }
     return this.handleOf(runId, request.attempt, dir);
   }
 
-  async status(handle: RunHandle): Promise<RunStatus> {
+  /** Reads the run directory (and /proc); starts nothing, tracks nothing. */
+  async status(handle: RunHandle, _options?: CallOptions): Promise<RunStatus> {
     const dir = this.dirOf(handle.runId);
     const exitCode = await dir.readExitCode();
     if (exitCode !== undefined) return endedStatus(dir, exitCode);
@@ -159,34 +156,44 @@ export class LocalLauncher implements Launcher {
       if (this.clock() - changedAt > this.timing.startGraceMs) {
         return { phase: 'lost', message: `local run ${handle.runId} never started: no supervisor pid after ${this.timing.startGraceMs} ms` };
       }
-      this.track(handle, false);
       return { phase: 'pending' };
     }
-    if (isAlive(pid)) {
-      this.track(handle, false);
-      return { phase: 'running' };
-    }
-    // The supervisor may have written its exit code and exited between the two reads above.
+    const supervisor = await this.supervisorOf(dir, pid);
+    if (supervisor === 'alive') return { phase: 'running' };
+    // The supervisor may have written its exit code and exited between the reads above.
     const lateExitCode = await dir.readExitCode();
     if (lateExitCode !== undefined) return endedStatus(dir, lateExitCode);
+    if (supervisor === 'replaced') {
+      return { phase: 'lost', message: `the recorded supervisor pid ${pid} of local run ${handle.runId} now belongs to another process` };
+    }
     return { phase: 'lost', message: `the supervisor (pid ${pid}) of local run ${handle.runId} died without an exit code` };
   }
 
-  async cancel(handle: RunHandle): Promise<void> {
+  async cancel(handle: RunHandle, options: CallOptions = {}): Promise<void> {
     const dir = this.dirOf(handle.runId);
     if ((await dir.readExitCode()) !== undefined || !(await dir.markCancelled())) return;
     const pid = await dir.readPid();
-    // Without a live supervisor there is nothing to signal (one yet to start sees the marker);
-    // a dead supervisor's pid may belong to another process by now.
-    if (pid === undefined || (await dir.readExitCode()) !== undefined || !isAlive(pid)) return;
+    // Without a live supervisor there is nothing to signal (one yet to start sees the marker).
+    if (pid === undefined || (await dir.readExitCode()) !== undefined) return;
     const fields = { runId: handle.runId, pid };
+    const supervisor = await this.supervisorOf(dir, pid);
+    if (supervisor !== 'alive') {
+      // A dead supervisor's pid may belong to another process by now: that one is never signalled.
+      if (supervisor === 'replaced') this.options.logger?.warn(fields, 'local run supervisor pid now belongs to another process; not signalled');
+      return;
+    }
     this.options.logger?.info(fields, 'cancelling local run');
     // The supervisor leads its own process group: one signal reaches spark-submit, the JVM and the Python driver.
     signalGroup(pid, 'SIGTERM');
-    if (await waitForGroupExit(pid, this.timing.killGraceMs)) return;
+    if (await waitForGroupExit(pid, this.timing.killGraceMs, options.signal)) return;
+    if (options.signal?.aborted) return;
+    // Signalled again only while the group is still the one verified above: its leader is the
+    // same process, or, once the leader has exited, the group we have watched since (a group
+    // id is not handed out again while any member of the group lives).
+    if ((await this.supervisorOf(dir, pid)) === 'replaced') return;
     this.options.logger?.warn(fields, 'local run outlived SIGTERM; sending SIGKILL');
     signalGroup(pid, 'SIGKILL');
-    await waitForGroupExit(pid, this.timing.killGraceMs);
+    await waitForGroupExit(pid, this.timing.killGraceMs, options.signal);
   }
 
   async *logs(handle: RunHandle, options: LogOptions = {}): AsyncGenerator<string> {
@@ -213,21 +220,21 @@ export class LocalLauncher implements Launcher {
     if (rest) yield rest;
   }
 
+  /**
+   * Run ends for the listener: of runs this process starts or adopts, and, looked up once when
+   * the first listener comes, of the runs already going in the runs directory (those a worker
+   * restarted under them would otherwise learn of only at its next await poll).
+   */
   watch(listener: LauncherListener): () => void {
+    const first = this.listeners.size === 0;
     this.listeners.add(listener);
+    if (first) void this.trackRunning();
     return () => this.listeners.delete(listener);
   }
 
   async runsOf(jobId: string): Promise<RunHandle[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.options.runsDir);
-    } catch (error) {
-      if (isMissingFile(error)) return [];
-      throw error;
-    }
     const handles: RunHandle[] = [];
-    for (const name of names) {
+    for (const name of await this.runNames()) {
       const attempt = name.startsWith(`${jobId}-`) ? /^\d+$/.exec(name.slice(jobId.length + 1))?.[0] : undefined;
       if (attempt !== undefined) handles.push(await this.handleOf(name, Number(attempt), this.dirOf(name)));
     }
@@ -239,23 +246,19 @@ export class LocalLauncher implements Launcher {
     await rm(this.dirOf(handle.runId).path, { recursive: true, force: true });
   }
 
-  /** Stops watching; runs keep going (they are detached) and can be adopted later. */
-  close(): void {
+  /** Stops watching (after a poll under way); runs keep going (they are detached) and can be adopted later. */
+  async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.watchTimer);
     this.watchTimer = undefined;
     this.listeners.clear();
     this.active.clear();
+    await this.polling;
   }
 
   private async startSupervisor(request: RunRequest, runId: string, dir: RunDir): Promise<number | undefined> {
     const args = sparkSubmitArgs(this.options, request, runId, dir.file(RUN_FILES.spec));
     const s3 = s3Submit(this.options, request.spec);
-    for (const jar of s3?.jars ?? []) {
-      await access(jar).catch((error: unknown) => {
-        throw new Error(`the S3A jar ${jar} is missing: run scripts/setup (it fetches the versions pinned in scripts/versions.env)`, { cause: error });
-      });
-    }
     // The keys go in the spawned environment, not in the `env NAME=value` arguments: argv is
     // visible to every user of the machine (ps), the environment only to the run's own user.
     let env = this.options.baseEnv;
@@ -283,6 +286,11 @@ export class LocalLauncher implements Launcher {
     }
   }
 
+  /** The recorded supervisor now; its start time is read after the pid (it is written before it). */
+  private async supervisorOf(dir: RunDir, pid: number): Promise<RecordedProcess> {
+    return recordedProcess(pid, await dir.readPidStart());
+  }
+
   private async handleOf(runId: string, attempt: number, dir: RunDir): Promise<RunHandle> {
     const startedAt = (await dir.startedAt()) ?? new Date(this.clock());
     return { launcher: this.name, runId, attempt, startedAt: startedAt.toISOString() };
@@ -291,6 +299,29 @@ export class LocalLauncher implements Launcher {
   private dirOf(runId: string): RunDir {
     if (!RUN_ID_PATTERN.test(runId)) throw new Error(`"${runId}" is not a local run id (letters, digits, "_" and "-" only)`);
     return new RunDir(join(this.options.runsDir, runId));
+  }
+
+  /** The run directories' names (other entries, such as the lease's identity file, are skipped). */
+  private async runNames(): Promise<string[]> {
+    try {
+      return (await readdir(this.options.runsDir)).filter((name) => RUN_ID_PATTERN.test(name));
+    } catch (error) {
+      if (isMissingFile(error)) return [];
+      throw error;
+    }
+  }
+
+  /** Tracks every run of the runs directory without an exit code: started by an earlier process, ended later. */
+  private async trackRunning(): Promise<void> {
+    try {
+      for (const runId of await this.runNames()) {
+        const attempt = /-(\d+)$/.exec(runId)?.[1];
+        if (attempt === undefined || this.active.has(runId)) continue;
+        if ((await this.dirOf(runId).readExitCode()) === undefined) this.track({ runId, attempt: Number(attempt) }, false);
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'could not list local runs to watch');
+    }
   }
 
   /** Remembers a run until its end is seen; runs this process did not start are polled. */
@@ -304,21 +335,20 @@ export class LocalLauncher implements Launcher {
     }
   }
 
-  private async pollUnsupervised(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      for (const [runId, run] of this.active) {
-        if (run.supervised) continue;
-        try {
-          const status = await this.status({ launcher: this.name, runId, attempt: run.event.attempt, startedAt: '' });
-          if (!isLive(status)) this.reportEnd(runId);
-        } catch (error) {
-          this.options.logger?.warn({ runId, err: error }, 'could not check local run');
-        }
+  private pollUnsupervised(): Promise<void> {
+    this.polling ??= this.checkUnsupervised().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async checkUnsupervised(): Promise<void> {
+    for (const [runId, run] of this.active) {
+      if (run.supervised || this.closed) continue;
+      try {
+        const status = await this.status({ launcher: this.name, runId, attempt: run.event.attempt, startedAt: '' });
+        if (!isLive(status)) this.reportEnd(runId);
+      } catch (error) {
+        this.options.logger?.warn({ runId, err: error }, 'could not check local run');
       }
-    } finally {
-      this.polling = false;
     }
   }
 
@@ -340,118 +370,11 @@ export class LocalLauncher implements Launcher {
   }
 }
 
-/** The supervisor's command: `env` sets the child's extra variables without the broker touching its own environment. */
-export function sparkSubmitArgs(options: LocalLauncherOptions, request: RunRequest, runId: string, specPath: string): string[] {
-  const engine = request.pipeline.engine;
-  const s3 = s3Submit(options, request.spec);
-  const env: Record<string, string> = {
-    // spark-submit finds its Spark home and runs the driver with this Python: the one it was installed with.
-    ...(options.sparkSubmit.includes('/') ? { PYSPARK_PYTHON: join(dirname(options.sparkSubmit), 'python') } : {}),
-    // A local run needs no other address; it also spares Spark guessing one from the hostname.
-    SPARK_LOCAL_IP: '127.0.0.1',
-    ...s3?.env,
-    ...options.env,
-  };
-  // The pipeline's own settings win, as over the defaults.
-  const conf = { ...DEFAULT_CONF, ...s3?.conf, ...engine.conf };
-  return [
-    'env',
-    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
-    options.sparkSubmit,
-    '--master', `local[${Math.min(engine.cores, options.localCores)}]`,
-    '--name', `sluice-${runId}`,
-    // In local mode the executors live in the driver's JVM: driver memory is the run's memory.
-    '--driver-memory', engine.driver_memory,
-    ...(s3 ? ['--jars', s3.jars.join(',')] : []),
-    ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]),
-    join(options.sparkAppsDir, 'run_aggregate.py'),
-    '--spec', specPath,
-  ];
-}
-
-/** What an S3 run adds to spark-submit: jars and settings in argv, keys apart for the environment. */
-export type S3Submit = {
-  jars: readonly string[];
-  /** spark.hadoop.fs.s3a.* settings for Spark's reads and writes. */
-  conf: Record<string, string>;
-  /**
-   * Variables the app's own S3 client (pyarrow, for footer checks, part-file listing and the
-   * manifest, all before or outside Spark) reads; see spark-apps/sluice_spark/storage.py.
-   */
-  env: Record<string, string>;
-  /** The keys: only ever set in the child's environment. */
-  secretEnv: Record<string, string>;
-};
-
-/** Whether a run touches S3: an input or its output is an s3:// or s3a:// URI. */
-function usesS3(spec: SparkRunSpec): boolean {
-  return [...spec.inputs, spec.output.run_uri].some((uri) => /^s3a?:\/\//.test(uri));
-}
-
-/**
- * The S3 additions for a run that uses S3, undefined for one that does not (it neither
- * needs the 560 MB of jars on its classpath nor S3 settings). Throws when the run uses S3
- * but the launcher was given no S3 settings or jars: a misconfigured broker, not bad data.
- */
-function s3Submit(options: LocalLauncherOptions, spec: SparkRunSpec): S3Submit | undefined {
-  if (!usesS3(spec)) return undefined;
-  const { s3, s3aJars } = options;
-  if (!s3 || !s3aJars || s3aJars.length === 0) {
-    throw new Error('this run reads or writes S3, but the local launcher has no S3 settings or S3A jars');
-  }
-  const conf: Record<string, string> = {
-    'spark.hadoop.fs.s3a.endpoint.region': s3.region,
-    'spark.hadoop.fs.s3a.path.style.access': String(s3.forcePathStyle),
-  };
-  const env: Record<string, string> = { AWS_REGION: s3.region, SLUICE_S3_PATH_STYLE: String(s3.forcePathStyle) };
-  if (s3.endpoint) {
-    conf['spark.hadoop.fs.s3a.endpoint'] = s3.endpoint;
-    conf['spark.hadoop.fs.s3a.connection.ssl.enabled'] = String(new URL(s3.endpoint).protocol === 'https:');
-    // Read by pyarrow's S3FileSystem (Arrow 15+) as by the AWS CLI and SDKs.
-    env.AWS_ENDPOINT_URL = s3.endpoint;
-  }
-  const secretEnv: Record<string, string> = {};
-  if (s3.accessKeyId && s3.secretAccessKey) {
-    conf['spark.hadoop.fs.s3a.aws.credentials.provider'] = S3A_ENV_CREDENTIALS_PROVIDER;
-    secretEnv.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-    secretEnv.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-  }
-  // Without keys: S3A's and pyarrow's default chains (environment, web identity, instance role).
-  return { jars: s3aJars, conf, env, secretEnv };
-}
-
 async function endedStatus(dir: RunDir, exitCode: number): Promise<RunStatus> {
-  if (exitCode === SPARK_EXIT.ok) return { phase: 'succeeded' };
+  // A success needs no log: the common case of every await poll stays one small read.
+  if (exitCode === 0) return endedRunStatus(exitCode, '');
   const { text } = await readTailLines(dir.file(RUN_FILES.log), FAILURE_SEARCH_LINES);
-  const line = failureLine(text);
-  return {
-    phase: 'failed',
-    failureClass: FAILURE_CLASS_BY_EXIT[exitCode] ?? 'platform',
-    message: line?.message ?? exitDescription(exitCode),
-    logTail: lastLines(text, LOG_TAIL_LINES),
-    ...(line?.input ? { input: line.input } : {}),
-  };
-}
-
-/** The last `SLUICE_FAILURE {json}` line, the app's own account of its failure. */
-export function failureLine(log: string): FailureLine | undefined {
-  const lines = log.split('\n');
-  for (let index = lines.length - 1; index >= 0; index -= 1) {
-    const line = lines[index]!;
-    if (!line.startsWith(FAILURE_LINE_PREFIX)) continue;
-    try {
-      const parsed = FailureLineSchema.safeParse(JSON.parse(line.slice(FAILURE_LINE_PREFIX.length)));
-      if (parsed.success) return parsed.data;
-    } catch {
-      // A garbled failure line says nothing usable; an earlier one or the exit code will.
-    }
-  }
-  return undefined;
-}
-
-function exitDescription(exitCode: number): string {
-  // sh reports a child killed by signal N as 128 + N.
-  return exitCode > 128 ? `spark-submit was killed by signal ${exitCode - 128}` : `spark-submit exited with code ${exitCode}`;
+  return endedRunStatus(exitCode, text);
 }
 
 function isLive(status: RunStatus): boolean {
@@ -466,10 +389,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitForGroupExit(pid: number, timeoutMs: number): Promise<boolean> {
+/** Whether the group exited within the time; stops waiting early (false) when the caller's signal aborts. */
+async function waitForGroupExit(pid: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(-pid)) {
-    if (Date.now() >= deadline) return false;
+    if (Date.now() >= deadline || signal?.aborted) return false;
     await sleep(100);
   }
   return true;

@@ -2,7 +2,9 @@
 // the detached supervisor of the run, so that any broker process (the one that launched
 // the run or one started later) reads the same truth. Files:
 //   spec.json   the run spec, written before the supervisor starts
-//   pid         the supervisor's pid (its process group id too), written first by it
+//   pid_start   the supervisor's start time (process-start.ts), written first by it, so
+//               that a pid file always has one beside it (one without is from an older broker)
+//   pid         the supervisor's pid (its process group id too), written next
 //   exit_code   spark-submit's exit code, written last by the supervisor
 //   driver.log  spark-submit's stdout and stderr
 //   cancelled   written by cancel(): a supervisor that has not started spark-submit yet never will
@@ -11,7 +13,14 @@ import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMissingFile } from '../core/errors.ts';
 
-export const RUN_FILES = { spec: 'spec.json', pid: 'pid', exitCode: 'exit_code', log: 'driver.log', cancelled: 'cancelled' } as const;
+export const RUN_FILES = {
+  spec: 'spec.json',
+  pidStart: 'pid_start',
+  pid: 'pid',
+  exitCode: 'exit_code',
+  log: 'driver.log',
+  cancelled: 'cancelled',
+} as const;
 
 export class RunDir {
   constructor(readonly path: string) {}
@@ -22,6 +31,12 @@ export class RunDir {
 
   readPid(): Promise<number | undefined> {
     return this.readInteger(RUN_FILES.pid);
+  }
+
+  /** The supervisor's start time, as /proc shows it; undefined when it was not recorded. */
+  async readPidStart(): Promise<string | undefined> {
+    const text = await this.readText(RUN_FILES.pidStart);
+    return text === undefined || !/^\d+$/.test(text.trim()) ? undefined : text.trim();
   }
 
   readExitCode(): Promise<number | undefined> {
@@ -55,27 +70,21 @@ export class RunDir {
     return (await statIfExists(this.path))?.mtimeMs;
   }
 
-  private async readInteger(name: string): Promise<number | undefined> {
-    let text: string;
+  private async readText(name: string): Promise<string | undefined> {
     try {
-      text = await readFile(join(this.path, name), 'utf8');
+      return await readFile(join(this.path, name), 'utf8');
     } catch (error) {
       if (isMissingFile(error)) return undefined;
       throw error;
     }
+  }
+
+  private async readInteger(name: string): Promise<number | undefined> {
+    const text = await this.readText(name);
+    if (text === undefined) return undefined;
     const value = Number.parseInt(text.trim(), 10);
     if (!Number.isInteger(value)) throw new Error(`run file ${join(this.path, name)} holds "${text.trim()}", not an integer`);
     return value;
-  }
-}
-
-/** Whether a process (or, with a negative id, a process group) exists. EPERM means it exists as another user. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,9 +1,13 @@
 // Sluice's Prometheus metrics on a registry of their own (never prom-client's global one, so
-// that two apps in one process, e.g. tests, do not collide). Gauges are read on scrape;
-// the stage histogram is fed by the job store's transition listener; the submit counter
-// by the API through recordSubmission().
+// that two Sluices in one process, e.g. tests, do not collide). Every process builds one, for
+// whatever roles it runs (docs/adr/0013-metrics-per-process-and-trace-ids.md):
+// - events are counted where they happen: stage durations, retries and failures by the job
+//   store's transition listener (it fires in the process that wrote the transition), loads
+//   by the worker's sinks, quarantines by the landing ledger, submits by the API;
+// - gauges (jobs, queue, landings by state) are read from Redis on scrape, so every process
+//   shows the same shared value: aggregate them with max(), never sum().
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Job, JobState } from '../core/job.ts';
+import { isFinal, type Job, type JobState } from '../core/job.ts';
 
 export type MetricsSources = {
   store: {
@@ -11,53 +15,102 @@ export type MetricsSources = {
     onTransition(listener: (job: Job, previous: Job) => void): void;
   };
   queues: { counts(): Promise<{ counts: Record<string, number> }> };
+  /** The landing ledger, read on scrape. */
+  landings?: { countByState(): Promise<Record<string, number>> };
+  /** The roles this process runs, shown by sluice_process_roles (e.g. ['api', 'worker']). */
+  roles?: readonly string[];
 };
 
 /** Seconds spent in a state, from stage entry to exit: short launches up to long Spark runs. */
 const STAGE_BUCKETS = [0.05, 0.25, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600];
+/** Seconds a SQL load takes: a ledger hit in milliseconds up to a large run's half hour. */
+const LOAD_BUCKETS = [0.01, 0.05, 0.25, 1, 5, 15, 60, 300, 900, 1800, 3600];
+
+/** What became of one SQL load: written, found in the ledger (nothing written), or failed. */
+export type LoadResult = 'loaded' | 'already-loaded' | 'failed';
+export type LoadObservation = { pipeline: string; sink: string; result: LoadResult; rows: number; seconds: number };
 
 export type SluiceMetrics = {
   registry: Registry;
   /** Counts one accepted submit. */
   recordSubmission(pipeline: string, result: 'created' | 'replayed'): void;
+  /** Counts one SQL load, its rows and its time. */
+  recordLoad(load: LoadObservation): void;
+  /** Counts landings moved to quarantine. */
+  recordQuarantine(count: number): void;
 };
 
 export function createMetrics(sources: MetricsSources): SluiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
+  const roles = new Gauge({
+    name: 'sluice_process_roles',
+    help: 'The roles this process runs (1 per role); join on instance to tell the processes apart.',
+    labelNames: ['role'] as const,
+    registers: [registry],
+  });
+  for (const role of sources.roles ?? []) roles.set({ role }, 1);
+
   new Gauge({
     name: 'sluice_jobs',
-    help: 'Jobs by state, as held in the job store.',
+    help: 'Jobs by state, as held in the job store (shared by all processes: aggregate with max, not sum).',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const counts = await sources.store.countByState();
-      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+      await readInto(this, () => sources.store.countByState());
     },
   });
 
   new Gauge({
     name: 'sluice_queue_depth',
-    help: 'Steps in the work queue by queue state (waiting, prioritized, active, delayed, failed, paused).',
+    help: 'Steps in the work queue by queue state (waiting, prioritized, active, delayed, failed, paused); shared by all processes: aggregate with max.',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const view = await sources.queues.counts();
-      for (const [state, count] of Object.entries(view.counts)) this.set({ state }, count);
+      await readInto(this, async () => (await sources.queues.counts()).counts);
     },
   });
 
+  const landings = sources.landings;
+  if (landings) {
+    new Gauge({
+      name: 'sluice_landings',
+      help: 'Landed files by ledger state (seen, ready, batched, done, quarantined); shared by all processes: aggregate with max, not sum.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        await readInto(this, () => landings.countByState());
+      },
+    });
+  }
+
   const stageDuration = new Histogram({
     name: 'sluice_stage_duration_seconds',
-    help: 'Time a job spent in a state before leaving it; `stage` is the state left.',
+    help: 'Time a job spent in a state before leaving it; `stage` is the state left. Observed by the process that made the transition: sum over processes.',
     labelNames: ['stage', 'pipeline'] as const,
     buckets: STAGE_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'sluice_job_retries_total',
+    help: 'Failed stages scheduled for another attempt, by pipeline, failure class and the stage that failed.',
+    labelNames: ['pipeline', 'class', 'stage'] as const,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'sluice_job_failures_total',
+    help: 'Jobs that ended failed or cancelled, by pipeline and failure class (user, data, platform, timeout, cancelled).',
+    labelNames: ['pipeline', 'class'] as const,
     registers: [registry],
   });
   sources.store.onTransition((job, previous) => {
     const seconds = stageSeconds(job, previous);
     if (seconds !== undefined) stageDuration.observe({ stage: previous.state, pipeline: job.pipeline }, seconds);
+    const failure = job.failure;
+    if (!failure) return;
+    if (isRetryTransition(job, previous)) retries.inc({ pipeline: job.pipeline, class: failure.class, stage: failure.stage });
+    else if ((job.state === 'failed' || job.state === 'cancelled') && !isFinal(previous.state)) failures.inc({ pipeline: job.pipeline, class: failure.class });
   });
 
   const submitted = new Counter({
@@ -67,7 +120,68 @@ export function createMetrics(sources: MetricsSources): SluiceMetrics {
     registers: [registry],
   });
 
-  return { registry, recordSubmission: (pipeline, result) => submitted.inc({ pipeline, result }) };
+  const loadRows = new Counter({
+    name: 'sluice_sql_load_rows_total',
+    help: 'Rows of committed runs loaded into SQL tables, by pipeline, sink (connection:table) and result (loaded, already-loaded, failed).',
+    labelNames: ['pipeline', 'sink', 'result'] as const,
+    registers: [registry],
+  });
+  const loadSeconds = new Histogram({
+    name: 'sluice_sql_load_duration_seconds',
+    help: 'Time one SQL load took, by pipeline, sink and result (its count is the number of loads).',
+    labelNames: ['pipeline', 'sink', 'result'] as const,
+    buckets: LOAD_BUCKETS,
+    registers: [registry],
+  });
+
+  const quarantined = new Counter({
+    name: 'sluice_landings_quarantined_total',
+    help: 'Landed files moved to quarantine (corrupt or not matching the pipeline) by this process.',
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    recordSubmission: (pipeline, result) => submitted.inc({ pipeline, result }),
+    recordLoad({ pipeline, sink, result, rows, seconds }) {
+      loadRows.inc({ pipeline, sink, result }, rows);
+      loadSeconds.observe({ pipeline, sink, result }, seconds);
+    },
+    recordQuarantine: (count) => quarantined.inc(count),
+  };
+}
+
+/** How long a scrape waits for a gauge's read from Redis before leaving that gauge out. */
+const READ_TIMEOUT_MS = 2_000;
+
+/**
+ * Sets a by-state gauge from a read on scrape. While Redis is away the read fails or waits:
+ * the gauge is then left empty (no stale numbers) and the rest of the scrape still answers.
+ */
+async function readInto(gauge: Gauge<'state'>, read: () => Promise<Record<string, number>>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const counts = await Promise.race([
+      read(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('read timed out')), READ_TIMEOUT_MS);
+      }),
+    ]);
+    gauge.reset();
+    for (const [state, count] of Object.entries(counts)) gauge.set({ state }, count);
+  } catch {
+    gauge.reset();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A failed stage that will be tried again: the job moves on to the next attempt with a
+ * retry scheduled (queued, or loading again for a load). POST /retry sets no retryAt.
+ */
+export function isRetryTransition(job: Job, previous: Job): boolean {
+  return job.retryAt !== undefined && job.failure !== undefined && job.attempt === previous.attempt + 1 && !isFinal(previous.state);
 }
 
 /** Seconds between entering the previous state (its last history entry) and the new entry. */

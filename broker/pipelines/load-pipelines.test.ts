@@ -41,7 +41,7 @@ describe('the example pipelines', () => {
     expect(registry.list().map((pipeline) => pipeline.name)).toEqual(['meter-by-status', 'meter-daily']);
     const daily = registry.get('meter-daily')!;
     expect(daily.policy.backoff).toEqual({ initial: 5_000, max: 300_000, factor: 2 });
-    expect(daily.policy.timeouts).toEqual({ launching: 120_000, running: 7_200_000, loading: 1_800_000 });
+    expect(daily.policy.timeouts).toEqual({ queued: 86_400_000, launching: 120_000, running: 7_200_000, loading: 1_800_000 });
     expect(daily.engine.conf['spark.sql.session.timeZone']).toBe('UTC');
     const byStatus = registry.get('meter-by-status')!;
     expect(byStatus.parameters.site?.type).toBe('string');

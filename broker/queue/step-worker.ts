@@ -2,8 +2,17 @@
 // for the length of a Spark run: when JobSteps says "wait", the BullMQ job moves to delayed
 // (BullMQ's step-job pattern) and the worker is free; a launcher event or a cancel promotes
 // it early.
+//
+// A step that throws is read by failureOf(): an error no retry cures (a configuration error)
+// fails the job at once with its message; any other is retried after a growing delay, and
+// after MAX_STEP_ERRORS in a row the job fails with the last error's message.
+//
+// Each worker also sweeps for queued jobs past their queued timeout, once a second: a paused
+// queue delivers no step that could notice them (ADR 0011).
 import { DelayedError, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
+import { failureOf } from '../core/failure-of.ts';
+import type { FailureClass } from '../core/job.ts';
 import type { JobSteps } from '../jobs/job-steps.ts';
 import type { StoredJob } from '../jobs/job-store.ts';
 import { JOBS_QUEUE, stepBackoff } from './bull-job-queue.ts';
@@ -12,7 +21,10 @@ import { JOBS_QUEUE, stepBackoff } from './bull-job-queue.ts';
 const MAX_TRANSITIONS_PER_DELIVERY = 12;
 
 /** Consecutive failed steps after which a job is failed for good (a bug, or Redis away for long). */
-const MAX_STEP_ERRORS = 12;
+export const MAX_STEP_ERRORS = 12;
+
+/** How often overdue queued jobs are looked for: a queued timeout fires within this of its due time. */
+const QUEUED_SWEEP_MS = 1_000;
 
 export type StepWorkerOptions = {
   connection: ConnectionOptions;
@@ -21,12 +33,39 @@ export type StepWorkerOptions = {
   logger: Logger;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How often queued jobs are checked against their queued timeout (QUEUED_SWEEP_MS). */
+  queuedSweepMs?: number;
 };
 
 type StepData = { jobId: string; stepErrors?: number };
 
+export type AfterStepError =
+  | { kind: 'fail'; failureClass: FailureClass; message: string }
+  | { kind: 'retry'; stepErrors: number; delayMs: number };
+
+/**
+ * What a step that threw leads to, after `previous` consecutive step errors. An error no
+ * retry cures (failureOf) fails the job now, with its own message. Any other is tried again
+ * after a growing delay; the count is of consecutive failures, so a long run that meets an
+ * occasional transient error is never failed for it, and the job fails only when
+ * MAX_STEP_ERRORS come in a row, with the last error's message.
+ */
+export function afterStepError(error: unknown, previous: number): AfterStepError {
+  const reading = failureOf(error);
+  if (!reading.retry) return { kind: 'fail', failureClass: reading.class, message: reading.message };
+  const stepErrors = previous + 1;
+  if (stepErrors >= MAX_STEP_ERRORS) {
+    return { kind: 'fail', failureClass: 'platform', message: `the job step failed ${stepErrors} times in a row; the last error: ${reading.message}` };
+  }
+  return { kind: 'retry', stepErrors, delayMs: stepBackoff(stepErrors) };
+}
+
 export class StepWorker {
   readonly worker: Worker;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private sweeping = false;
+  /** Whether the last sweep failed: an outage is logged once, not every second. */
+  private sweepFailing = false;
 
   constructor(
     private readonly steps: JobSteps,
@@ -45,6 +84,24 @@ export class StepWorker {
     // Reached only when even moving the step to delayed failed (Redis away): BullMQ retries it.
     this.worker.on('failed', (job, error) => options.logger.error({ jobId: job?.id, err: error }, 'job step could not be rescheduled'));
     this.worker.on('error', (error) => options.logger.error({ err: error }, 'step worker error'));
+    this.sweepTimer = setInterval(() => void this.sweepQueued(), options.queuedSweepMs ?? QUEUED_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  private async sweepQueued(): Promise<void> {
+    // A sweep slower than the interval (Redis slow or away) is not stacked on.
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.steps.expireOverdueQueued();
+      if (this.sweepFailing) this.options.logger.info('queued timeout sweep works again');
+      this.sweepFailing = false;
+    } catch (error) {
+      if (!this.sweepFailing) this.options.logger.warn({ err: failureOf(error).message }, 'queued timeout sweep failed; will try again every second');
+      this.sweepFailing = true;
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   private async process(job: BullJob<StepData>, token?: string): Promise<void> {
@@ -69,25 +126,24 @@ export class StepWorker {
     throw new DelayedError();
   }
 
-  /**
-   * A step threw. It is tried again after a growing delay; the count is of consecutive
-   * failures, so a long run that meets an occasional transient error is never failed for it.
-   */
+  /** A step threw: the job fails now, or the step is tried again after a growing delay (afterStepError). */
   private async stepFailed(job: BullJob<StepData>, token: string | undefined, error: Error): Promise<void> {
     const jobId = job.id!;
-    const stepErrors = (job.data.stepErrors ?? 0) + 1;
-    this.options.logger.error({ jobId, err: error, stepErrors }, 'job step failed');
-    if (stepErrors >= MAX_STEP_ERRORS) {
-      await this.steps.giveUp(jobId);
+    const next = afterStepError(error, job.data.stepErrors ?? 0);
+    if (next.kind === 'fail') {
+      this.options.logger.warn({ jobId, err: error, failureClass: next.failureClass, reason: next.message }, 'job step failed for good');
+      await this.steps.abandon(jobId, next.failureClass, next.message);
       return;
     }
-    await job.updateData({ jobId, stepErrors });
-    await job.moveToDelayed(Date.now() + stepBackoff(stepErrors), token);
+    this.options.logger.error({ jobId, err: error, stepErrors: next.stepErrors }, 'job step failed');
+    await job.updateData({ jobId, stepErrors: next.stepErrors });
+    await job.moveToDelayed(Date.now() + next.delayMs, token);
     throw new DelayedError();
   }
 
   /** Stops taking steps and waits for the running ones to finish or hand back. */
   close(): Promise<void> {
+    clearInterval(this.sweepTimer);
     return this.worker.close();
   }
 }

@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             spark.stop()
     except SluiceFailure as failure:
         _log(spec, f"failed ({failure.failure_class}): {failure.message}")
-        report_failure(failure)
+        report_failure(failure, trace_id=spec.trace_id)
         return failure.exit_code
     return 0
 
@@ -74,9 +74,11 @@ def aggregate(spark: SparkSession, spec: RunSpec, inputs: list[InputStats]) -> d
 
 def read_landing(spark: SparkSession, spec: RunSpec) -> DataFrame:
     """The inputs with exactly the expected columns: the checks proved every file has them,
-    and an explicit schema spares Spark a footer pass and drops columns nobody declared."""
+    and an explicit schema spares Spark a footer pass and drops columns nobody declared. Each
+    path is read literally (no glob expansion): the checks read exactly these files, and a
+    name holding `{ } [ ] * ?` must not lead Spark to other files."""
     schema = ", ".join(f"`{name}` {type_name}" for name, type_name in spec.expected_columns.items())
-    return spark.read.schema(schema).parquet(*(storage.spark_location(location) for location in spec.inputs))
+    return spark.read.schema(schema).parquet(*(storage.literal_path(storage.spark_location(location)) for location in spec.inputs))
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -86,4 +88,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _log(spec: RunSpec, message: str) -> None:
-    print(f"sluice: job={spec.job_id} attempt={spec.attempt} {message}", file=sys.stderr, flush=True)
+    """One line of the driver log, naming the job, the attempt and (when the spec has one) the
+    trace id, so that a job can be followed from the broker's log into Spark's."""
+    trace = f" trace={spec.trace_id}" if spec.trace_id else ""
+    print(f"sluice: job={spec.job_id} attempt={spec.attempt}{trace} {message}", file=sys.stderr, flush=True)

@@ -40,11 +40,14 @@ class DataFailure(SluiceFailure):
     exit_code = 65
 
 
-def report_failure(failure: SluiceFailure, stream: TextIO | None = None) -> None:
+def report_failure(failure: SluiceFailure, stream: TextIO | None = None, trace_id: str | None = None) -> None:
     """Write the single failure line (to stderr unless told otherwise); json.dumps escapes
-    newlines, so the line stays one line whatever the message holds."""
+    newlines, so the line stays one line whatever the message holds. `trace_id` ties the line
+    to the job's trace (the broker ignores fields it does not read)."""
     fields = {"class": failure.failure_class, "message": failure.message}
     if failure.input is not None:
         fields["input"] = failure.input
+    if trace_id is not None:
+        fields["trace_id"] = trace_id
     payload = json.dumps(fields, separators=(",", ":"))
     print(f"{FAILURE_LINE_PREFIX}{payload}", file=stream or sys.stderr, flush=True)

@@ -57,6 +57,8 @@ def build_manifest(
             for field in schema.fields
         ],
         "spark_seconds": round(spark_seconds, 3),
+        # The job's trace, so that a committed run (and what loads it) leads back to its request.
+        **({"trace_id": spec.trace_id} if spec.trace_id else {}),
     }
 
 

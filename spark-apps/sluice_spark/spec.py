@@ -55,6 +55,9 @@ class RunSpec:
     table: str
     run_uri: str
     request_id: str | None = None
+    # Follows the job from its request through the broker's logs, this app's log lines, the
+    # manifest and the SQL load ledger; absent in specs of brokers older than the field.
+    trace_id: str | None = None
 
 
 def load_spec(path: Path) -> RunSpec:
@@ -80,7 +83,12 @@ def parse_spec(document: dict[str, Any]) -> RunSpec:
         table=str(output["table"]),
         run_uri=str(output["run_uri"]),
         request_id=document.get("request_id"),
+        trace_id=_optional_text(document.get("trace_id")),
     )
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _parse_transform(document: dict[str, Any]) -> Transform:

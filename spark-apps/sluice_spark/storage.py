@@ -184,3 +184,18 @@ def write_text_atomically(location: Location, text: str) -> None:
 def spark_location(location: str) -> str:
     """The URI Spark reads or writes for a location given in the spec (file:// or s3a://)."""
     return locate(location).spark_uri()
+
+
+# What Hadoop's glob interprets in a path Spark reads: {a,b} [abc] * ? and the \ escape.
+_GLOB_CHARACTERS = re.compile(r"([{}\[\]*?\\])")
+
+
+def literal_path(spark_uri: str) -> str:
+    """The URI with every glob character escaped, so that Spark reads the file it names.
+
+    spark.read hands each path to Hadoop's glob (the same Globber for file:// and s3a://), so
+    a file inside a landing root literally named `{x,../outside/y}.parquet` would otherwise be
+    read as `x.parquet` and `../outside/y.parquet`, outside the root. A backslash before each
+    of those characters makes the glob match it literally; a path without them is unchanged.
+    """
+    return _GLOB_CHARACTERS.sub(r"\\\1", spark_uri)

@@ -83,7 +83,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
   pool.on('error', () => undefined);
   let ledgerReady: Promise<void> | undefined;
 
-  const ledgerColumns = 'job_id, attempt, sink, target_table, rows, inserted, updated, deleted, checksum, loaded_at';
+  const ledgerColumns = 'job_id, attempt, sink, target_table, rows, inserted, updated, deleted, checksum, loaded_at, trace_id';
   const readLedger = async (client: pg.Pool | pg.PoolClient, key: LedgerKey): Promise<LedgerEntry | undefined> => {
     const result = await client.query(`SELECT ${ledgerColumns} FROM ${quote(LEDGER_TABLE)} WHERE job_id = $1 AND attempt = $2 AND sink = $3`, [key.jobId, key.attempt, key.sink]);
     const row = result.rows[0] as LedgerRow | undefined;
@@ -188,7 +188,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
         }),
       record: (entry) =>
         run(async () => {
-          await client.query(`INSERT INTO ${quote(LEDGER_TABLE)} (${ledgerColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+          await client.query(`INSERT INTO ${quote(LEDGER_TABLE)} (${ledgerColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
             entry.jobId,
             entry.attempt,
             entry.sink,
@@ -199,6 +199,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
             entry.deleted,
             entry.checksum,
             entry.loadedAt,
+            entry.traceId ?? null,
           ]);
         }),
       commit: () =>
@@ -227,9 +228,13 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
           `CREATE TABLE IF NOT EXISTS ${quote(LEDGER_TABLE)} (
              job_id text NOT NULL, attempt integer NOT NULL, sink text NOT NULL, target_table text NOT NULL,
              rows bigint NOT NULL, inserted bigint NOT NULL, updated bigint NOT NULL, deleted bigint NOT NULL,
-             checksum text NOT NULL, loaded_at timestamptz NOT NULL,
+             checksum text NOT NULL, loaded_at timestamptz NOT NULL, trace_id text,
              PRIMARY KEY (job_id, attempt, sink))`,
         );
+        // A ledger made before trace ids existed gets the column (nullable: its old rows have
+        // none); looked up first, because ALTER TABLE locks the ledger even when it changes nothing.
+        const traced = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'trace_id' AND NOT attisdropped`, [quote(LEDGER_TABLE)]);
+        if (traced.rowCount === 0) await client.query(`ALTER TABLE ${quote(LEDGER_TABLE)} ADD COLUMN trace_id text`);
       }).catch((error: unknown) => {
         ledgerReady = undefined;
         throw error;

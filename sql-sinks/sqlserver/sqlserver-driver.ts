@@ -360,6 +360,7 @@ export function createSqlServerDriver(settings: SqlServerSinkSettings): SinkDriv
           deleted: [sql.BigInt, entry.deleted],
           checksum: [sql.NVarChar, entry.checksum],
           loaded_at: [sql.DateTime2(3), new Date(entry.loadedAt)],
+          trace_id: [sql.NVarChar, entry.traceId ?? null],
         });
       },
       async commit() {

@@ -207,10 +207,19 @@ describe('locks', () => {
 
 describe('ledger', () => {
   it('lives in dbo with the key (job, attempt, sink), created only when missing and under a lock', () => {
-    expect(ensureLedgerSql).toMatch(/^IF OBJECT_ID\(N'\[dbo\]\.\[sluice_load_ledger\]', N'U'\) IS NULL\nBEGIN/);
+    expect(ensureLedgerSql).toMatch(/^IF OBJECT_ID\(N'\[dbo\]\.\[sluice_load_ledger\]', N'U'\) IS NULL OR COL_LENGTH\(N'\[dbo\]\.\[sluice_load_ledger\]', N'trace_id'\) IS NULL\nBEGIN/);
     expect(ensureLedgerSql).toContain("DECLARE @lock_resource nvarchar(255) = LEFT(N'sluice-ddl:[dbo].[sluice_load_ledger]', 255);");
     expect(ensureLedgerSql).toContain('PRIMARY KEY ([job_id], [attempt], [sink])');
     expect(ensureLedgerSql).toContain('[loaded_at] datetimeoffset(3) NOT NULL');
+  });
+
+  it('has a nullable trace_id, and adds it to a ledger an older Sluice created', () => {
+    expect(ensureLedgerSql).toContain('[loaded_at] datetimeoffset(3) NOT NULL, [trace_id] nvarchar(128) NULL,');
+    expect(ensureLedgerSql).toContain(
+      "  ELSE IF COL_LENGTH(N'[dbo].[sluice_load_ledger]', N'trace_id') IS NULL\n  ALTER TABLE [dbo].[sluice_load_ledger] ADD [trace_id] nvarchar(128) NULL;\nEND;",
+    );
+    // Only one lock declaration in the batch: T-SQL refuses a variable declared twice.
+    expect(ensureLedgerSql.split('DECLARE @lock_resource').length).toBe(2);
   });
 
   it('keeps its primary key within the 900 bytes an index key may have', () => {
@@ -222,10 +231,10 @@ describe('ledger', () => {
 
   it('reads and records entries with parameters only', () => {
     expect(readLedgerSql).toBe(
-      'SELECT [job_id], [attempt], [sink], [target_table], [rows], [inserted], [updated], [deleted], [checksum], [loaded_at] FROM [dbo].[sluice_load_ledger] WHERE [job_id] = @job_id AND [attempt] = @attempt AND [sink] = @sink;',
+      'SELECT [job_id], [attempt], [sink], [target_table], [rows], [inserted], [updated], [deleted], [checksum], [loaded_at], [trace_id] FROM [dbo].[sluice_load_ledger] WHERE [job_id] = @job_id AND [attempt] = @attempt AND [sink] = @sink;',
     );
     expect(recordLedgerSql).toBe(
-      'INSERT INTO [dbo].[sluice_load_ledger] ([job_id], [attempt], [sink], [target_table], [rows], [inserted], [updated], [deleted], [checksum], [loaded_at]) VALUES (@job_id, @attempt, @sink, @target_table, @rows, @inserted, @updated, @deleted, @checksum, TODATETIMEOFFSET(@loaded_at, 0));',
+      'INSERT INTO [dbo].[sluice_load_ledger] ([job_id], [attempt], [sink], [target_table], [rows], [inserted], [updated], [deleted], [checksum], [loaded_at], [trace_id]) VALUES (@job_id, @attempt, @sink, @target_table, @rows, @inserted, @updated, @deleted, @checksum, TODATETIMEOFFSET(@loaded_at, 0), @trace_id);',
     );
   });
 });

@@ -178,23 +178,29 @@ export function applySql(plan: ApplyPlan): string {
   }
 }
 
-const LEDGER_COLUMNS = ['job_id', 'attempt', 'sink', 'target_table', 'rows', 'inserted', 'updated', 'deleted', 'checksum', 'loaded_at'];
+const LEDGER_COLUMNS = ['job_id', 'attempt', 'sink', 'target_table', 'rows', 'inserted', 'updated', 'deleted', 'checksum', 'loaded_at', 'trace_id'];
+
+const ledgerMissing = `OBJECT_ID(${literal(LEDGER)}, N'U') IS NULL`;
+/** A ledger made before trace ids existed lacks the column (nullable: its old rows have none). */
+const traceIdMissing = `COL_LENGTH(${literal(LEDGER)}, N'trace_id') IS NULL`;
 
 /**
- * The ledger, created when missing under a lock on its name. Its key is at most 900 bytes:
- * job_id 128 + attempt 4 + sink 768 (a sink is "<connection>:<schema>.<table>", at most 321
- * characters).
+ * The ledger, created when missing (or given its trace_id column when an older Sluice made
+ * it) under a lock on its name. Its key is at most 900 bytes: job_id 128 + attempt 4 + sink
+ * 768 (a sink is "<connection>:<schema>.<table>", at most 321 characters).
  */
 export const ensureLedgerSql = [
-  `IF OBJECT_ID(${literal(LEDGER)}, N'U') IS NULL`,
+  `IF ${ledgerMissing} OR ${traceIdMissing}`,
   'BEGIN',
   appLock(literal(`sluice-ddl:${LEDGER}`)),
-  `  IF OBJECT_ID(${literal(LEDGER)}, N'U') IS NULL`,
+  `  IF ${ledgerMissing}`,
   `  CREATE TABLE ${LEDGER} (`,
   '    [job_id] nvarchar(64) NOT NULL, [attempt] int NOT NULL, [sink] nvarchar(384) NOT NULL, [target_table] nvarchar(300) NOT NULL,',
   '    [rows] bigint NOT NULL, [inserted] bigint NOT NULL, [updated] bigint NOT NULL, [deleted] bigint NOT NULL,',
-  '    [checksum] nvarchar(128) NOT NULL, [loaded_at] datetimeoffset(3) NOT NULL,',
+  '    [checksum] nvarchar(128) NOT NULL, [loaded_at] datetimeoffset(3) NOT NULL, [trace_id] nvarchar(128) NULL,',
   '    PRIMARY KEY ([job_id], [attempt], [sink]));',
+  `  ELSE IF ${traceIdMissing}`,
+  `  ALTER TABLE ${LEDGER} ADD [trace_id] nvarchar(128) NULL;`,
   'END;',
 ].join('\n');
 

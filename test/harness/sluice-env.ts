@@ -37,6 +37,8 @@ export async function createSluiceEnv(settings: Record<string, string> = {}): Pr
     SLUICE_LANDING_ROOTS: landing,
     SLUICE_RUNS_DIR: runsDir,
     SLUICE_API_PORT: '0',
+    // Workers and watchers serve /metrics; any free port, so that test files run side by side.
+    SLUICE_METRICS_PORT: '0',
     SLUICE_API_KEYS: formatApiKeyEntry('test', ['admin'], apiKey),
     SLUICE_AWAIT_POLL: '1s',
     // Quiet by default so test output stays readable; SLUICE_TEST_LOG_LEVEL=debug to see it all.

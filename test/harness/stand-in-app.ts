@@ -3,7 +3,7 @@
 // priorities, shutdown, retention, the CLI). It starts no SparkSession, so a run takes a few
 // seconds; it obeys the run spec's parameters: sleep `seconds`, then exit with `exit`
 // (after a failure line), or commit a run with its manifest, as the real app does: empty, or
-// with `rows` rows (x, n = x * scale) in one part file.
+// with `rows` rows (x, n = x * scale) in one part file, then stay `linger` seconds before exiting.
 // An input whose name holds "corrupt" fails the run with class data, naming that input.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ const ENTRY = `
 import datetime, json, os, sys, time
 spec = json.load(open(sys.argv[sys.argv.index("--spec") + 1]))
 p = spec["parameters"]
-print(f"stand-in run job={spec['job_id']} attempt={spec['attempt']}", flush=True)
+print(f"stand-in run job={spec['job_id']} attempt={spec['attempt']} trace={spec.get('trace_id', '-')}", flush=True)
 time.sleep(float(p.get("seconds", 0)))
 corrupt = [i for i in spec["inputs"] if "corrupt" in os.path.basename(i)]
 if corrupt:
@@ -39,10 +39,15 @@ manifest = {"version": 1, "job_id": spec["job_id"], "attempt": spec["attempt"], 
             "table": spec["output"]["table"], "run_uri": spec["output"]["run_uri"],
             "committed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "rows_in": rows, "rows_out": rows,
             "inputs": [], "files": files, "schema": schema}
+# The job's trace id, as the real app writes it (spark-apps/sluice_spark/manifest.py).
+if spec.get("trace_id"):
+    manifest["trace_id"] = spec["trace_id"]
 with open(os.path.join(run, "_manifest.json.tmp"), "w") as f:
     json.dump(manifest, f)
 os.replace(os.path.join(run, "_manifest.json.tmp"), os.path.join(run, "_manifest.json"))
 print("stand-in run committed", flush=True)
+# linger > 0: stay alive after the commit (a test kills the run between its commit and its exit).
+time.sleep(float(p.get("linger", 0)))
 `;
 
 /** A folder holding the stand-in as run_aggregate.py: pass it as SLUICE_SPARK_APPS_DIR. */
@@ -62,6 +67,7 @@ export function standInPipeline(name: string, policy: Record<string, unknown> = 
       exit: { type: 'number', default: 0 },
       rows: { type: 'number', default: 0 },
       scale: { type: 'number', default: 1 },
+      linger: { type: 'number', default: 0 },
     },
     transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
     outputs: { lake: { table: name.replace(/-/g, '_') }, ...(extra.outputs as object | undefined) },

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transition } from '../../broker/core/state-machine.ts';
 import { formatApiKeyEntry, hashApiKey, parseApiKeys } from '../../broker/api/auth.ts';
-import { type ApiContext, ApiTestServer, expectNoApiKeyLeaked, type JobBody, json, PROBLEM } from './api-fixture.ts';
+import { queueBoard } from '../../broker/queue/queue-board.ts';
+import { type ApiContext, ApiTestServer, expectNoApiKeyLeaked, type JobBody, json, PROBLEM, snapshot } from './api-fixture.ts';
 
 let server: ApiTestServer;
 let ctx: ApiContext;
@@ -133,6 +134,54 @@ describe('queues', () => {
   });
 });
 
+describe('the queue board is read-only', () => {
+  const basic = (key: string) => `Basic ${Buffer.from(`anyone:${key}`).toString('base64')}`;
+  // bull-board's own write routes: add a job, retry, promote, clean, pause, and the rest.
+  const writes: { method: string; path: string; body?: string; type?: string }[] = [
+    { method: 'POST', path: '/admin/queues/api/queues/jobs/add', body: JSON.stringify({ name: 'step', data: { jobId: 'j-board' } }), type: 'application/json' },
+    // What a foreign page's <form> would send with the browser's remembered Basic credentials.
+    { method: 'POST', path: '/admin/queues/api/queues/jobs/add', body: 'name=step&data=%7B%7D', type: 'application/x-www-form-urlencoded' },
+    { method: 'PUT', path: '/admin/queues/api/queues/jobs/retry/failed' },
+    { method: 'PUT', path: '/admin/queues/api/queues/jobs/clean/completed' },
+    { method: 'PUT', path: '/admin/queues/api/queues/jobs/pause' },
+    { method: 'PUT', path: '/admin/queues/api/queues/pause' },
+    { method: 'PUT', path: '/admin/queues/api/queues/jobs/empty' },
+    { method: 'PATCH', path: '/admin/queues/api/queues/jobs/some-job/update-data', body: '{}', type: 'application/json' },
+    { method: 'DELETE', path: '/admin/queues/api/queues/jobs/some-job' },
+  ];
+
+  it('refuses every state-changing request, even with the admin key and from a foreign Origin, and changes nothing', async () => {
+    const submitted = await ctx.call('/v1/jobs', json({ pipeline: 'sales', inputs: ['sales'] }));
+    expect(submitted.status).toBe(201);
+    const before = await snapshot(ctx);
+    for (const write of writes) {
+      const response = await ctx.call(write.path, {
+        method: write.method,
+        key: null,
+        headers: { Authorization: basic(ctx.keys.admin), Origin: 'https://evil.example', ...(write.type ? { 'Content-Type': write.type } : {}) },
+        ...(write.body !== undefined ? { body: write.body } : {}),
+      });
+      expect(response.status, `${write.method} ${write.path}`).toBe(405);
+      expect(response.headers.get('Allow')).toBe('GET, HEAD');
+      expect(response.headers.get('Content-Type')).toBe(PROBLEM);
+    }
+    expect(await snapshot(ctx)).toEqual(before);
+    expect((await ctx.queue.counts()).paused).toBe(false);
+    expect(await ctx.queue.has('j-board')).toBe(false);
+    // Reading still works.
+    expect((await ctx.call('/admin/queues/api/queues', { key: ctx.keys.admin })).status).toBe(200);
+  });
+
+  it('is read-only in bull-board itself too, should it ever be mounted without the API in front', async () => {
+    const board = queueBoard(ctx.queue.queue)('/admin/queues');
+    const add = await board.request('/admin/queues/api/queues/jobs/add', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'step', data: {} }) });
+    expect(add.status).toBe(405);
+    const listing = (await (await board.request('/admin/queues/api/queues')).json()) as { queues: { name: string; readOnlyMode: boolean }[] };
+    expect(listing.queues.map((queue) => [queue.name, queue.readOnlyMode])).toEqual([['jobs', true]]);
+    expect(await ctx.queue.has('j-board')).toBe(false);
+  });
+});
+
 describe('health', () => {
   it('answers /healthz and /readyz without a key', async () => {
     const health = await ctx.call('/healthz', { key: null });
@@ -160,6 +209,19 @@ describe('health', () => {
     } finally {
       await down.close();
       await failing.close();
+    }
+  });
+
+  it('answers 503 within 2 s when the check never returns', async () => {
+    const hung = await server.context({ ready: () => new Promise(() => undefined) });
+    try {
+      const started = performance.now();
+      const response = await hung.call('/readyz', { key: null });
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'not-ready', checks: { readiness: expect.stringContaining('no answer within') } });
+    } finally {
+      await hung.close();
     }
   });
 });

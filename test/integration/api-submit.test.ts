@@ -1,5 +1,7 @@
 // POST /v1/jobs, GET /v1/jobs and GET /v1/jobs/{id} against real Redis and BullMQ: every
 // refused request answers problem+json with the field path and leaves nothing queued.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiContext, ApiTestServer, expectNoApiKeyLeaked, type JobBody, json, PROBLEM, snapshot } from './api-fixture.ts';
 
@@ -78,6 +80,59 @@ describe('POST /v1/jobs refuses bad input and changes nothing', () => {
   });
 });
 
+const raw = (body: string): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+
+describe('POST /v1/jobs refuses inputs and labels that could be misread, and reserved keys', () => {
+  const cases: { name: string; init: () => RequestInit; paths: string[] }[] = [
+    // The file exists under the root (beforeAll): only its name is the problem, as Spark would expand the braces.
+    { name: 'an input Spark would glob-expand out of the root', init: () => json({ pipeline: 'sales', inputs: ['sales', '{x,../outside/y}.parquet'] }), paths: ['inputs.1'] },
+    { name: 'the other glob characters, also %-encoded in a file:// URI', init: () => json({ pipeline: 'sales', inputs: ['a[12].parquet', 'sales/*.parquet', 'a?.parquet', 'a\\b.parquet', 'file:///x/%7Ba,b%7D.parquet'] }), paths: ['inputs.0', 'inputs.1', 'inputs.2', 'inputs.3', 'inputs.4'] },
+    { name: 'a NUL and a newline in input paths', init: () => raw('{"pipeline":"sales","inputs":["sales","sales/a\\u0000.parquet","sales/b\\n.parquet"]}'), paths: ['inputs.1', 'inputs.2'] },
+    { name: 'control characters in a label value', init: () => raw('{"pipeline":"sales","labels":{"team":"retail\\u0000","note":"two\\r\\nlines"}}'), paths: ['labels.team', 'labels.note'] },
+    { name: 'a control character in a label name', init: () => raw('{"pipeline":"sales","labels":{"te\\u0001am":"retail"}}'), paths: ['labels.te\u0001am'] },
+    // Raw bodies: JSON.stringify of an object literal would turn "__proto__" into a prototype, not a key.
+    { name: '"__proto__" as a parameter (zod alone drops it silently)', init: () => raw('{"pipeline":"sales","parameters":{"__proto__":"2024-06-02"}}'), paths: ['parameters.__proto__'] },
+    { name: '"constructor" and "prototype" as parameters', init: () => raw('{"pipeline":"sales","parameters":{"constructor":"x","prototype":"y"}}'), paths: ['parameters.constructor', 'parameters.prototype'] },
+    { name: '"__proto__", "constructor" and "prototype" as labels', init: () => raw('{"pipeline":"sales","labels":{"__proto__":"x","constructor":"y","prototype":"z"}}'), paths: ['labels.__proto__', 'labels.constructor', 'labels.prototype'] },
+  ];
+
+  beforeAll(async () => {
+    const named = join(ctx.landing, '{x,../outside/y}.parquet');
+    await mkdir(dirname(named), { recursive: true });
+    await writeFile(named, 'inside the root, oddly named');
+    await mkdir(join(dirname(ctx.landing), 'outside'), { recursive: true });
+    await writeFile(join(dirname(ctx.landing), 'outside', 'y.parquet'), 'outside the root');
+  });
+
+  for (const testCase of cases) {
+    it(`answers 422 with the field paths for ${testCase.name}, queueing nothing`, async () => {
+      const before = await snapshot(ctx);
+      const response = await ctx.call('/v1/jobs', { ...testCase.init(), key: ctx.keys.writer });
+      const body = await expectProblem(response, 422);
+      expect(body.type).toBe('urn:sluice:problem:validation-failed');
+      expect(body.errors.map((error) => error.path).sort()).toEqual([...testCase.paths].sort());
+      expect(await snapshot(ctx)).toEqual(before);
+    });
+  }
+
+  it('refuses more than 10000 inputs with a 422 saying the cap, at the default body limit', async () => {
+    const roomy = await server.context({ bodyLimitBytes: 1_000_000 }); // SLUICE_BODY_LIMIT's default
+    try {
+      const many = Array.from({ length: 10_001 }, (_, index) => `sales/p${index}.parquet`);
+      const response = await roomy.call('/v1/jobs', { ...json({ pipeline: 'sales', inputs: many }), key: roomy.keys.writer });
+      const body = (await response.json()) as ProblemBody;
+      expect(response.status).toBe(422);
+      expect(body.errors).toEqual([{ path: 'inputs', message: expect.stringContaining('at most 10000 inputs per job') }]);
+      expect((await snapshot(roomy)).jobs).toBe(0);
+      const atCap = await roomy.call('/v1/jobs', { ...json({ pipeline: 'sales', inputs: many.slice(0, 10_000) }), key: roomy.keys.writer });
+      expect(atCap.status).toBe(201);
+      expect(((await atCap.json()) as JobBody).inputs).toHaveLength(10_000);
+    } finally {
+      await roomy.close();
+    }
+  });
+});
+
 describe('POST /v1/jobs accepts a job', () => {
   it('creates, queues in BullMQ, and answers 201 with a Location', async () => {
     const response = await ctx.call('/v1/jobs', { ...json({ pipeline: 'sales', inputs: ['sales'], labels: { team: 'retail' } }, { 'X-Request-Id': 'req-submit-1' }), key: ctx.keys.writer });
@@ -97,6 +152,12 @@ describe('POST /v1/jobs accepts a job', () => {
     expect(shown.id).toBe(job.id);
     expect(shown.history).toEqual([expect.objectContaining({ state: 'queued', attempt: 1, reason: 'submitted' })]);
     expect(ctx.logLines.some((line) => line.includes('"requestId":"req-submit-1"') && line.includes('"msg":"job submitted"'))).toBe(true);
+  });
+
+  it('folds an input named twice (in any spelling) into one', async () => {
+    const response = await ctx.call('/v1/jobs', { ...json({ pipeline: 'sales', inputs: ['sales', './sales', 'sales/', `${ctx.landing}/sales/part-0.parquet`, 'sales/part-0.parquet'] }), key: ctx.keys.writer });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as JobBody).inputs).toEqual([`${ctx.landing}/sales`, `${ctx.landing}/sales/part-0.parquet`]);
   });
 
   it('replays the same Idempotency-Key and body as 200 with the same job, and refuses another body with 409', async () => {

@@ -1,7 +1,8 @@
 // Objects landing under an S3 prefix start jobs by themselves, once: a real MinIO, a real
 // Redis, and the real local launcher running the stand-in app (so a run takes seconds).
 // The first block drives the S3Source alone (cursor, full listing, marker, outage); the
-// second runs whole Sluices with the watch role.
+// second runs whole Sluices with the watch role, whose door reads each object's Parquet
+// footer by ranged reads: objects there are real Parquet unless a test means them to be bad.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -15,6 +16,7 @@ import type { ReadyLanding } from '../../watchers/landing-ledger.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { redisCursorStore, S3Source } from '../../watchers/s3-source.ts';
 import { MinioServer } from '../harness/minio-server.ts';
+import { parquetBytes } from '../harness/parquet-bytes.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
@@ -73,9 +75,12 @@ afterAll(async () => {
   await minio?.destroy();
 });
 
-async function put(key: string, body: string): Promise<void> {
+async function put(key: string, body: string | Buffer): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
+
+/** A Parquet object of `rows` rows that fits the stand-in pipelines' input (x: long). */
+const parquet = async (rows: number): Promise<Buffer> => (await parquetBytes({ rows }))[0]!;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -211,7 +216,7 @@ describe('a watched S3 prefix', () => {
 
   it('turns uploaded objects into one job with their s3:// uris, starts none after a restart, and a new one for a rewritten key', async () => {
     let sluice = await start({ api: false, worker: true, watch: true });
-    await Promise.all(['a', 'b', 'c'].map((name) => put(`drop/${name}.parquet`, `first ${name}`)));
+    await Promise.all(['a', 'b', 'c'].map(async (name, i) => put(`drop/${name}.parquet`, await parquet(i + 1))));
     const [job] = await waitFor('a job from the objects', async () => {
       const jobs = await allJobs(sluice, 's3-landed');
       return jobs.length > 0 ? jobs : undefined;
@@ -228,7 +233,7 @@ describe('a watched S3 prefix', () => {
     expect(await allJobs(sluice, 's3-landed')).toHaveLength(1);
 
     // The same key with new content has a new ETag: a new landing, a new job.
-    await put('drop/b.parquet', 'second b');
+    await put('drop/b.parquet', await parquet(20));
     const second = await waitFor('a job for the rewritten object', async () => {
       const jobs = await allJobs(sluice, 's3-landed');
       return jobs.length === 2 ? jobs[0] : undefined;
@@ -239,8 +244,8 @@ describe('a watched S3 prefix', () => {
 
   it('marker rule: waits for _SUCCESS, then starts one job for the folder', async () => {
     const sluice = await start({ api: false, worker: true, watch: true });
-    await put('marked/2024-06-01/part-0.parquet', 'zero');
-    await put('marked/2024-06-01/part-1.parquet', 'one');
+    await put('marked/2024-06-01/part-0.parquet', await parquet(1));
+    await put('marked/2024-06-01/part-1.parquet', await parquet(2));
     await sleep(3_000);
     expect(await allJobs(sluice, 's3-marked')).toHaveLength(0);
     await put('marked/2024-06-01/_SUCCESS', '');
@@ -255,14 +260,14 @@ describe('a watched S3 prefix', () => {
 
   it(`MinIO stopped for ${OUTAGE_MS / 1000} s during listing: afterwards a new object is picked up, one job per object set, no duplicate`, async () => {
     const sluice = await start({ api: false, worker: true, watch: true });
-    await put('outage/one.parquet', 'one');
+    await put('outage/one.parquet', await parquet(1));
     const [first] = await waitFor('a job before the outage', async () => {
       const jobs = await allJobs(sluice, 's3-outage');
       return jobs.length > 0 ? jobs : undefined;
     }, 30_000);
     expect((await finished(sluice, first!.id)).state).toBe('succeeded');
     await minio.restart(OUTAGE_MS);
-    await put('outage/two.parquet', 'two');
+    await put('outage/two.parquet', await parquet(2));
     const jobs = await waitFor('a job for the object landed after the outage', async () => {
       const current = await allJobs(sluice, 's3-outage');
       return current.length >= 2 ? current : undefined;
@@ -276,16 +281,22 @@ describe('a watched S3 prefix', () => {
     expect((await finished(sluice, all[0]!.id)).state).toBe('succeeded');
   }, 240_000);
 
-  it('quarantines the object a data failure names (with a reason object), re-batches the others, and archives them on S3', async () => {
+  it('quarantines a wrong-typed object at the door (ranged reads of its footer) and the object a data failure names later; re-batches the others and archives them on S3', async () => {
     const sluice = await start({ api: false, worker: true, watch: true });
-    await put('curated/good-1.parquet', 'good one');
-    await put('curated/good-2.parquet', 'good two');
-    await put('curated/corrupt.parquet', 'not parquet');
+    const [good1, good2, corrupt, wrong] = await parquetBytes({ rows: 1 }, { rows: 2 }, { rows: 3 }, { rows: 3, x: 'string' });
+    await put('curated/good-1.parquet', good1!);
+    await put('curated/good-2.parquet', good2!);
+    // A footer the door lets through, whose name makes the stand-in app fail it as Spark would bad pages.
+    await put('curated/corrupt.parquet', corrupt!);
+    await put('curated/wrong-type.parquet', wrong!);
     const jobs = await waitFor('a failed job and a succeeded one', async () => {
       const current = await allJobs(sluice, 's3-curated');
       return current.some((job) => job.state === 'failed') && current.some((job) => isFinal(job.state) && job.state === 'succeeded') ? current : undefined;
     }, 90_000);
-    expect(jobs.find((job) => job.state === 'failed')!.failure?.class).toBe('data');
+    const failed = jobs.find((job) => job.state === 'failed')!;
+    expect(failed.failure?.class).toBe('data');
+    // The wrong-typed object never joined a batch.
+    expect(jobs.flatMap((job) => job.inputs)).not.toContain(`s3://${BUCKET}/curated/wrong-type.parquet`);
     expect(jobs.find((job) => job.state === 'succeeded')!.inputs.sort()).toEqual([`s3://${BUCKET}/curated/good-1.parquet`, `s3://${BUCKET}/curated/good-2.parquet`]);
     const bucket = createS3Storage(`s3://${BUCKET}`, minio.settings);
     try {
@@ -294,9 +305,17 @@ describe('a watched S3 prefix', () => {
         return listed.includes('archive/curated/good-2.parquet') && listed.includes('quarantine/curated/corrupt.parquet.reason.txt') ? listed.sort() : undefined;
       }, 30_000);
       // An S3 landing keeps its key below the archive or quarantine prefix; the watched prefix is left empty.
-      expect(keys).toEqual(['archive/curated/good-1.parquet', 'archive/curated/good-2.parquet', 'quarantine/curated/corrupt.parquet', 'quarantine/curated/corrupt.parquet.reason.txt']);
+      expect(keys).toEqual([
+        'archive/curated/good-1.parquet',
+        'archive/curated/good-2.parquet',
+        'quarantine/curated/corrupt.parquet',
+        'quarantine/curated/corrupt.parquet.reason.txt',
+        'quarantine/curated/wrong-type.parquet',
+        'quarantine/curated/wrong-type.parquet.reason.txt',
+      ]);
       expect((await bucket.read('quarantine/curated/corrupt.parquet.reason.txt'))!.toString()).toContain(`s3://${BUCKET}/curated/corrupt.parquet: not a Parquet file`);
-      expect((await bucket.read('archive/curated/good-1.parquet'))!.toString()).toBe('good one');
+      expect((await bucket.read('quarantine/curated/wrong-type.parquet.reason.txt'))!.toString()).toContain(`input s3://${BUCKET}/curated/wrong-type.parquet: column "x" is string, expected long`);
+      expect(await bucket.read('archive/curated/good-1.parquet')).toEqual(good1);
       expect(await bucket.list('curated/')).toEqual([]);
     } finally {
       bucket.close();

@@ -1,21 +1,26 @@
 // Landings start jobs by themselves: files written into a watched folder become one job per
 // batch, once, whatever restarts or how many watchers there are. Real Redis, real folders,
-// the real local launcher with the stand-in app.
+// the real local launcher with the stand-in app. Landed files are real Parquet (the watchers
+// read each footer at the door); the tests of bad files run at production defaults (quiet
+// 2 s, rescan 5 min, max_wait 30 s), so that a wait for a rescan cannot hide.
 import { access, appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFinal, type Job } from '../../broker/core/job.ts';
 import { pipelineRegistry, type PipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice.ts';
+import { parquetBytes } from '../harness/parquet-bytes.ts';
+import { writeCorruptParquet } from '../harness/sample-data.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
 
 let env: SluiceEnv;
 let drop: string;
-let curated: string;
 let archive: string;
 let quarantine: string;
+let door: string;
+let rebatch: string;
 let slow: string;
 let backlog: string;
 let pipelines: PipelineRegistry;
@@ -24,12 +29,15 @@ const running: RunningSluice[] = [];
 beforeAll(async () => {
   env = await createSluiceEnv({ SLUICE_SPARK_APPS_DIR: await standInAppsDir(), SLUICE_AWAIT_POLL: '500ms' });
   drop = join(env.landing, 'drop');
-  curated = join(env.landing, 'curated');
   archive = join(env.dir, 'archive');
   quarantine = join(env.dir, 'quarantine');
   await mkdir(drop, { recursive: true });
-  await mkdir(curated, { recursive: true });
-  const watched = (path: string) => ({ kind: 'fs', path, ready: { rule: 'stable', quiet: '400ms' }, rescan: '2s' });
+  door = join(env.landing, 'door');
+  rebatch = join(env.landing, 'rebatch');
+  await mkdir(door, { recursive: true });
+  await mkdir(rebatch, { recursive: true });
+  const watched = (path: string) => ({ kind: 'fs', path, ready: { rule: 'stable', quiet: '400ms' } });
+  const afterWork = (name: string) => ({ on_success: 'archive', archive: join(archive, name), quarantine: join(quarantine, name) });
   slow = join(env.landing, 'slow');
   backlog = join(env.landing, 'backlog');
   await mkdir(slow, { recursive: true });
@@ -38,11 +46,9 @@ beforeAll(async () => {
     standInPipeline('landed', {}, { sources: [watched(drop)], batch: { max_files: 3, max_wait: '1500ms' } }),
     standInPipeline('slow', {}, { sources: [{ ...watched(slow), ready: { rule: 'stable', quiet: '2s' } }], batch: { max_files: 1 } }),
     standInPipeline('backlog', {}, { sources: [watched(backlog)], batch: { max_files: 200, max_wait: '1s' } }),
-    standInPipeline('curated', {}, {
-      sources: [watched(curated)],
-      batch: { max_files: 3, max_wait: '1500ms' },
-      after: { on_success: 'archive', archive, quarantine },
-    }),
+    // Production defaults throughout: readiness, rescan, batching.
+    standInPipeline('door', {}, { sources: [{ kind: 'fs', path: door }], after: afterWork('door') }),
+    standInPipeline('rebatch', {}, { sources: [{ kind: 'fs', path: rebatch }], after: afterWork('rebatch') }),
   ]);
 });
 
@@ -61,10 +67,13 @@ async function start(roles: Roles): Promise<RunningSluice> {
 }
 
 /** Lands a file as a producer would: written under a temporary name, then renamed. */
-async function land(name: string, content: string, folder = drop): Promise<void> {
+async function land(name: string, content: Buffer, folder = drop): Promise<void> {
   await writeFile(join(folder, `${name}.tmp`), content);
   await rename(join(folder, `${name}.tmp`), join(folder, name));
 }
+
+/** A Parquet file of `rows` rows that fits the stand-in pipelines' input (x: long). */
+const parquet = async (rows: number): Promise<Buffer> => (await parquetBytes({ rows }))[0]!;
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
@@ -73,7 +82,7 @@ const allJobs = async (sluice: RunningSluice, pipeline = 'landed'): Promise<Job[
 describe('a watched folder', () => {
   it('turns landed files into one job per batch, lists them as landings, and never starts a second job for them', async () => {
     let sluice = await start({ api: true, worker: true, watch: true });
-    await Promise.all(['a', 'b', 'c'].map((name) => land(`${name}.parquet`, `first ${name}`)));
+    await Promise.all(['a', 'b', 'c'].map(async (name, i) => land(`${name}.parquet`, await parquet(i + 1))));
     const [job] = await waitFor('a job from the landings', async () => {
       const jobs = await allJobs(sluice);
       return jobs.length > 0 ? jobs : undefined;
@@ -105,7 +114,7 @@ describe('a watched folder', () => {
     expect(await allJobs(sluice)).toHaveLength(1);
 
     // The same path with new content is a new landing, and a new job.
-    await land('b.parquet', 'second b, longer than the first');
+    await land('b.parquet', await parquet(20));
     const second = await waitFor('a job for the rewritten file', async () => {
       const jobs = await allJobs(sluice);
       return jobs.length === 2 ? jobs[0] : undefined;
@@ -118,7 +127,7 @@ describe('a watched folder', () => {
     await start({ api: false, worker: false, watch: true });
     const before = (await allJobs(first)).length;
     const names = ['p', 'q', 'r', 's', 't', 'u', 'v'].map((name) => `${name}.parquet`);
-    for (const name of names) await land(name, `content of ${name}`);
+    for (const [i, name] of names.entries()) await land(name, await parquet(i + 1));
     const jobs = await waitFor('every landed file in a job', async () => {
       const current = (await allJobs(first)).slice(0, (await allJobs(first)).length - before);
       const inputs = current.flatMap((job) => job.inputs);
@@ -130,38 +139,99 @@ describe('a watched folder', () => {
     expect((await allJobs(first)).length - before).toBe(jobs.length);
   });
 
-  it('quarantines the file a data failure names, batches the others again, and archives them when their job succeeds', async () => {
+  it('defaults: a corrupt file and one with a wrong column type are quarantined before any job starts; the good one is in a job within max_wait; no Spark run fails', async () => {
     const sluice = await start({ api: false, worker: true, watch: true });
-    await land('good-1.parquet', 'good one', curated);
-    await land('good-2.parquet', 'good two', curated);
-    await land('corrupt.parquet', 'not parquet at all', curated);
-    const jobs = await waitFor('a failed job and a succeeded one', async () => {
-      const current = await allJobs(sluice, 'curated');
-      return current.some((job) => job.state === 'failed') && current.some((job) => job.state === 'succeeded') ? current : undefined;
-    }, 60_000);
-    const failed = jobs.find((job) => job.state === 'failed')!;
-    const succeeded = jobs.find((job) => job.state === 'succeeded')!;
-    expect(failed.failure?.class).toBe('data');
-    expect(failed.failure?.input).toBe(join(curated, 'corrupt.parquet'));
-    expect(failed.inputs).toHaveLength(3);
-    expect(succeeded.inputs.sort()).toEqual([join(curated, 'good-1.parquet'), join(curated, 'good-2.parquet')]);
+    const wrong = (await parquetBytes({ rows: 3, x: 'string' }))[0]!;
+    await land('good.parquet', await parquet(3), door);
+    await writeCorruptParquet(join(door, 'broken.parquet'));
+    await land('wrong-type.parquet', wrong, door);
+    const landedAt = Date.now();
+    const maxWait = pipelines.get('door')!.batch.max_wait;
 
-    const quarantined = join(quarantine, 'corrupt.parquet');
-    await waitFor('the files to move', async () => ((await exists(join(archive, 'good-2.parquet'))) && (await exists(quarantined)) ? true : undefined), 30_000);
-    expect(await readFile(quarantined, 'utf8')).toBe('not parquet at all');
-    expect(await readFile(`${quarantined}.reason.txt`, 'utf8')).toContain(`${join(curated, 'corrupt.parquet')}: not a Parquet file`);
-    expect(await readFile(join(archive, 'good-1.parquet'), 'utf8')).toBe('good one');
-    expect(await readdir(curated)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(await allJobs(sluice, 'curated')).toHaveLength(2);
-  });
+    const [job] = await waitFor('a job for the good file', async () => {
+      const jobs = await allJobs(sluice, 'door');
+      return jobs.length > 0 ? jobs : undefined;
+    }, 60_000);
+    expect(job!.inputs).toEqual([join(door, 'good.parquet')]);
+    const good = (await sluice.landings.list({ limit: 10 })).items.find((landing) => landing.path === 'good.parquet' && landing.uri.startsWith(door))!;
+    // Ready after the quiet period, then in a job by the batch's max_wait (not a rescan's 5 minutes).
+    expect(Date.parse(job!.createdAt) - Date.parse(good.readyAt!)).toBeLessThanOrEqual(maxWait + 1_000);
+    expect(Date.parse(job!.createdAt) - landedAt).toBeLessThan(maxWait + 5_000);
+
+    // Both bad files were quarantined before that job was created, with their reasons.
+    const byPath = new Map((await sluice.landings.list({ limit: 20 })).items.filter((landing) => landing.uri.startsWith(door)).map((landing) => [landing.path, landing]));
+    for (const name of ['broken.parquet', 'wrong-type.parquet']) {
+      const landing = byPath.get(name)!;
+      expect(landing.state).toBe('quarantined');
+      expect(Date.parse(landing.quarantinedAt!)).toBeLessThan(Date.parse(job!.createdAt));
+    }
+    expect(byPath.get('broken.parquet')!.reason).toBe(`input ${join(door, 'broken.parquet')}: not a readable Parquet file (parquet file invalid (footer != PAR1))`);
+    expect(byPath.get('wrong-type.parquet')!.reason).toBe(`input ${join(door, 'wrong-type.parquet')}: column "x" is string, expected long`);
+    const moved = join(quarantine, 'door');
+    expect((await readdir(moved)).sort()).toEqual(['broken.parquet', 'broken.parquet.reason.txt', 'wrong-type.parquet', 'wrong-type.parquet.reason.txt']);
+    expect(await readFile(join(moved, 'wrong-type.parquet'))).toEqual(wrong);
+    expect(await readFile(join(moved, 'wrong-type.parquet.reason.txt'), 'utf8')).toContain(`input ${join(door, 'wrong-type.parquet')}: column "x" is string, expected long`);
+
+    // The good file's job succeeds and is archived; no job of the pipeline ever failed (no Spark run was spent on a bad file).
+    const done = await waitFor('the job to finish', async () => {
+      const current = await sluice.jobs.get(job!.id);
+      return isFinal(current.state) ? current : undefined;
+    }, 60_000);
+    expect(done.state).toBe('succeeded');
+    await waitFor('the good file archived', async () => ((await exists(join(archive, 'door', 'good.parquet'))) ? true : undefined), 30_000);
+    const all = await allJobs(sluice, 'door');
+    expect(all.map((current) => [current.state, current.failure?.class ?? null])).toEqual([['succeeded', null]]);
+    expect(await readdir(door)).toEqual([]);
+  }, 120_000);
+
+  it('defaults, worker and watcher apart: after a data failure Spark finds, the good files are in a new job within max_wait, not after a rescan', async () => {
+    // Two Sluice instances with their own Redis connections: the release made by the worker's
+    // finish work reaches the watcher only through Redis.
+    const worker = await start({ api: false, worker: true, watch: false });
+    const watcher = await start({ api: false, worker: false, watch: true });
+    // A valid footer the door lets through, whose name makes the stand-in app fail it as Spark would a corrupt page.
+    await land('good-1.parquet', await parquet(1), rebatch);
+    await land('good-2.parquet', await parquet(2), rebatch);
+    await land('corrupt-pages.parquet', await parquet(3), rebatch);
+    const maxWait = pipelines.get('rebatch')!.batch.max_wait;
+
+    const [failed] = await waitFor('the first job to fail', async () => {
+      const jobs = await allJobs(worker, 'rebatch');
+      return jobs.some((job) => job.state === 'failed') ? jobs : undefined;
+    }, 90_000);
+    expect(failed!.failure?.class).toBe('data');
+    expect(failed!.inputs).toHaveLength(3);
+    const released = await waitFor('the good files released', async () => {
+      const items = (await watcher.landings.list({ limit: 20 })).items.filter((landing) => landing.uri.startsWith(rebatch) && landing.path.startsWith('good-'));
+      return items.length === 2 && items.every((landing) => landing.state !== 'batched' || landing.jobId !== failed!.id) ? items : undefined;
+    }, 30_000);
+    const releasedAt = Math.max(...released.map((landing) => Date.parse(landing.readyAt!)));
+
+    const second = await waitFor('a new job for the good files', async () => {
+      const jobs = await allJobs(worker, 'rebatch');
+      return jobs.find((job) => job.id !== failed!.id);
+    }, maxWait + 15_000);
+    expect([...second.inputs].sort()).toEqual([join(rebatch, 'good-1.parquet'), join(rebatch, 'good-2.parquet')]);
+    expect(Date.parse(second.createdAt) - releasedAt).toBeLessThanOrEqual(maxWait + 1_000);
+    const done = await waitFor('the new job to finish', async () => {
+      const current = await worker.jobs.get(second.id);
+      return isFinal(current.state) ? current : undefined;
+    }, 60_000);
+    expect(done.state).toBe('succeeded');
+    const reason = await waitFor('the reason file', async () => readFile(join(quarantine, 'rebatch', 'corrupt-pages.parquet.reason.txt'), 'utf8').catch(() => undefined), 30_000);
+    expect(reason).toContain(`job ${failed!.id} (attempt 1) failed with class data`);
+    expect(reason).toContain(`input ${join(rebatch, 'corrupt-pages.parquet')}: not a Parquet file`);
+  }, 180_000);
 
   it('batches a file written slowly in chunks over 10 s once, after its last write, never before', async () => {
     const sluice = await start({ api: false, worker: false, watch: true });
     const path = join(slow, 'slow.parquet');
+    // A real Parquet file, written in 11 pieces: only the whole of it has a footer.
+    const whole = await parquet(20_000);
+    const piece = Math.ceil(whole.length / 11);
     let lastWriteAt = 0;
     for (let chunk = 0; chunk <= 10; chunk += 1) {
-      await appendFile(path, `chunk ${chunk}\n`.repeat(1_000));
+      await appendFile(path, whole.subarray(chunk * piece, (chunk + 1) * piece));
       lastWriteAt = Date.now();
       expect(await allJobs(sluice, 'slow')).toEqual([]);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -178,7 +248,8 @@ describe('a watched folder', () => {
 
   it('takes in 500 files that landed while Sluice was stopped, each exactly once', async () => {
     const names = Array.from({ length: 500 }, (_, i) => `b-${String(i).padStart(3, '0')}.parquet`);
-    for (const name of names) await land(name, `backlog ${name}`, backlog);
+    const content = await parquet(2);
+    for (const name of names) await land(name, content, backlog);
     const sluice = await start({ api: false, worker: false, watch: true });
     const inputs = await waitFor('every file in a job', async () => {
       const all = (await allJobs(sluice, 'backlog')).flatMap((job) => job.inputs);

@@ -16,7 +16,7 @@ import { buildRunSpec } from '../../broker/core/run-spec.ts';
 import type { RunEnded, RunRequest, RunStatus } from '../../broker/launchers/launcher.ts';
 import { LocalLauncher, type LocalLauncherOptions } from '../../broker/launchers/local.ts';
 import { lastLines } from '../../broker/launchers/log-tail.ts';
-import { isAlive } from '../../broker/launchers/run-dir.ts';
+import { isAlive, processStartTime } from '../../broker/launchers/process-start.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -63,7 +63,7 @@ afterEach(async () => {
   // No run outlives its test, whatever the test's outcome.
   const cleaner = newLauncher();
   await Promise.all(handles.splice(0).map((handle) => cleaner.cancel(handle)));
-  for (const launcher of launchers.splice(0)) launcher.close();
+  await Promise.all(launchers.splice(0).map((launcher) => launcher.close()));
 });
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -181,6 +181,8 @@ describe('local launcher with spark-submit', () => {
     expect(adopted).toEqual(a);
 
     const pid = await waitFor('the pid file', async () => (await readPid(a).catch(() => undefined)) || undefined);
+    // The supervisor recorded its own start time beside its pid (before it), as /proc shows it.
+    expect((await readFile(runFile(a, 'pid_start'), 'utf8')).trim()).toBe(await processStartTime(pid));
     await waitFor('spark-submit', async () => ((await processGroupsOf(a.runId)).groups.size > 0 ? true : undefined));
     expect(await second.status(adopted)).toEqual({ phase: 'running' });
     await sleep(1_000);

@@ -164,6 +164,44 @@ describe('release and re-claim', () => {
     expect(await a.claimForBatch(['fp-harp-1', 'fp-harp-3'], 'batch-3')).toEqual([]);
   });
 
+  it('announces a release on the released channel, to a subscriber on another connection, and only what moved', async () => {
+    const subscriber = new Redis(server.url);
+    try {
+      const heard: string[][] = [];
+      subscriber.on('message', (_channel: string, message: string) => heard.push(JSON.parse(message) as string[]));
+      await subscriber.subscribe(landingKeys('sluice').released);
+      for (const n of [1, 2]) await a.markReady(landing(n));
+      await a.claimForBatch(['fp-harp-1', 'fp-harp-2'], 'batch-1', { pipeline: 'harp' });
+      await a.quarantine(['fp-harp-2'], 'corrupt footer');
+      await a.release(['fp-harp-1', 'fp-harp-2']);
+      await a.release(['fp-harp-1']); // already ready: moves nothing, announces nothing
+      await a.markDone([]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toEqual([['fp-harp-1']]);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('tells onMoved listeners of every state change made through it, and of nothing else', async () => {
+    const moves: Array<[string[], string, string | undefined]> = [];
+    a.onMoved((fingerprints, to, source) => moves.push([fingerprints, to, source]));
+    await a.markSeen(landing(1));
+    await a.markReady(landing(1));
+    await a.markReady(landing(1)); // no change
+    await b.markReady(landing(2)); // another process's ledger
+    await a.claimForBatch(['fp-harp-1', 'fp-harp-2'], 'batch-1');
+    await a.quarantine(['fp-harp-1'], 'bad');
+    await a.release(['fp-harp-2']);
+    expect(moves).toEqual([
+      [['fp-harp-1'], 'seen', 'harp'],
+      [['fp-harp-1'], 'ready', 'harp'],
+      [['fp-harp-1', 'fp-harp-2'], 'batched', undefined],
+      [['fp-harp-1'], 'quarantined', undefined],
+      [['fp-harp-2'], 'ready', undefined],
+    ]);
+  });
+
   it('keeps claimed batches without a job open for recovery, and closes them on assignJob', async () => {
     for (const n of [1, 2]) await a.markReady(landing(n));
     await a.claimForBatch(['fp-harp-1', 'fp-harp-2'], 'batch-1', { pipeline: 'harp' });

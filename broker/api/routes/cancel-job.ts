@@ -4,7 +4,7 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse } from '../problem.ts';
+import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema, JobResponseSchema } from '../schemas.ts';
 
 export const cancelJobRoute = createRoute({
@@ -18,6 +18,7 @@ export const cancelJobRoute = createRoute({
   responses: {
     202: { description: 'Cancelled, or marked for cancelling.', content: { 'application/json': { schema: JobResponseSchema } } },
     ...authResponses,
+    ...unavailableResponse,
     404: problemResponse('No such job.'),
     409: problemResponse('The job has already finished.'),
   },

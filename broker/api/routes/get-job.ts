@@ -4,7 +4,7 @@ import { currentStage } from '../../core/state-machine.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse } from '../problem.ts';
+import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema, JobWithStageSchema } from '../schemas.ts';
 
 export const getJobRoute = createRoute({
@@ -18,6 +18,7 @@ export const getJobRoute = createRoute({
   responses: {
     200: { description: 'The job.', content: { 'application/json': { schema: JobWithStageSchema } } },
     ...authResponses,
+    ...unavailableResponse,
     404: problemResponse('No such job.'),
   },
 });

@@ -7,7 +7,7 @@ import { UserError } from '../../core/errors.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse } from '../problem.ts';
+import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema } from '../schemas.ts';
 
 const QuerySchema = z.object({
@@ -26,6 +26,7 @@ export const jobLogsRoute = createRoute({
   responses: {
     200: { description: 'The driver log.', content: { 'text/plain': { schema: z.string() } } },
     ...authResponses,
+    ...unavailableResponse,
     404: problemResponse('No such job, or the job has no Spark run yet.'),
     422: problemResponse('An invalid tail or follow.'),
   },

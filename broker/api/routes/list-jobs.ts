@@ -4,7 +4,7 @@ import { NameSchema } from '../../core/pipeline.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse } from '../problem.ts';
+import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobPageSchema, JobStateSchema } from '../schemas.ts';
 
 const QuerySchema = z.object({
@@ -25,6 +25,7 @@ export const listJobsRoute = createRoute({
   responses: {
     200: { description: 'A page of jobs, newest first.', content: { 'application/json': { schema: JobPageSchema } } },
     ...authResponses,
+    ...unavailableResponse,
     422: problemResponse('An invalid filter or limit.'),
   },
 });

@@ -6,7 +6,7 @@ import { LANDING_STATES } from '../../../watchers/landing-keys.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse } from '../problem.ts';
+import { problemResponse, unavailableResponse } from '../problem.ts';
 
 const QuerySchema = z.object({
   source: z.string().min(1).max(300).optional(),
@@ -46,6 +46,7 @@ export const listLandingsRoute = createRoute({
   responses: {
     200: { description: 'A page of landings, newest first.', content: { 'application/json': { schema: LandingPageSchema } } },
     ...authResponses,
+    ...unavailableResponse,
     422: problemResponse('An invalid filter or limit.'),
   },
 });

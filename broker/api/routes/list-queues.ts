@@ -3,6 +3,7 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
+import { unavailableResponse } from '../problem.ts';
 import { QueueListSchema } from '../schemas.ts';
 
 export const listQueuesRoute = createRoute({
@@ -15,6 +16,7 @@ export const listQueuesRoute = createRoute({
   responses: {
     200: { description: 'The queues.', content: { 'application/json': { schema: QueueListSchema } } },
     ...authResponses,
+    ...unavailableResponse,
   },
 });
 

@@ -1,5 +1,6 @@
 // GET /readyz — readiness: 200 when every dependency check passes, else 503 with the
-// checks, so a load balancer stops sending work here. No key needed.
+// checks, so a load balancer stops sending work here. No key needed. It answers within
+// READY_DEADLINE_MS whatever the checks do: a probe that hangs is as bad as one that lies.
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
@@ -23,14 +24,25 @@ export const readyzRoute = createRoute({
   },
 });
 
+/** The longest /readyz takes: under the 2 s probe timeouts load balancers and kubelets commonly use. */
+export const READY_DEADLINE_MS = 1_500;
+
+type Readiness = { ok: boolean; checks: Record<string, string> };
+
 export function readyz(deps: ApiDeps): RouteHandler<typeof readyzRoute, ApiEnv> {
   return async (c) => {
-    let result: { ok: boolean; checks: Record<string, string> };
+    let result: Readiness;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Readiness>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, checks: { readiness: `no answer within ${READY_DEADLINE_MS} ms` } }), READY_DEADLINE_MS);
+    });
     try {
-      result = await deps.ready();
+      result = await Promise.race([deps.ready(), late]);
     } catch (error) {
       c.var.log.warn({ err: error }, 'readiness check failed');
       result = { ok: false, checks: { readiness: 'the check itself failed' } };
+    } finally {
+      clearTimeout(timer);
     }
     return result.ok ? c.json({ status: 'ready' as const, checks: result.checks }, 200) : c.json({ status: 'not-ready' as const, checks: result.checks }, 503);
   };

@@ -3,7 +3,7 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse } from '../problem.ts';
+import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema, JobResponseSchema } from '../schemas.ts';
 
 export const retryJobRoute = createRoute({
@@ -17,6 +17,7 @@ export const retryJobRoute = createRoute({
   responses: {
     202: { description: 'Queued again as a new attempt (back to loading alone when only the load failed).', content: { 'application/json': { schema: JobResponseSchema } } },
     ...authResponses,
+    ...unavailableResponse,
     404: problemResponse('No such job.'),
     409: problemResponse('The job is neither failed nor cancelled.'),
   },

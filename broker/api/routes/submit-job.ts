@@ -1,10 +1,12 @@
 // POST /v1/jobs — submits a job. With an Idempotency-Key, the same key and body give the
-// same job back (200), and the same key with another body is a 409.
+// same job back (200), and the same key with another body is a 409. The job's trace id is the
+// caller's W3C `traceparent` trace, else the request id.
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
 import { problemResponse } from '../problem.ts';
+import { traceIdOfRequest } from '../request-context.ts';
 import { JobResponseSchema, SubmitRequestBodySchema } from '../schemas.ts';
 
 const HeadersSchema = z.object({
@@ -15,6 +17,15 @@ const HeadersSchema = z.object({
       param: { name: 'idempotency-key', in: 'header' },
       description: 'Idempotency-Key (header names are case-insensitive): makes a retried submit safe; 1-200 characters of A-Z a-z 0-9 . _ : -',
       example: 'sales-2024-06-01',
+    }),
+  traceparent: z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: 'traceparent', in: 'header' },
+      description:
+        'W3C Trace Context: its trace-id becomes the job\'s traceId (in the job, its logs, the Spark driver log, the manifest and the SQL load ledger). Without it, or when it is malformed (then it is ignored), the request id is used.',
+      example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     }),
 });
 
@@ -46,20 +57,23 @@ export const submitJobRoute = createRoute({
     413: problemResponse('The body is larger than the limit.'),
     415: problemResponse('The body is not application/json.'),
     422: problemResponse('Invalid fields, unknown pipeline or parameters, or inputs outside the landing roots.'),
+    503: problemResponse('Redis did not answer in time (urn:sluice:problem:redis-unavailable); nothing was created. Retry after the Retry-After seconds, with the same Idempotency-Key.'),
   },
 });
 
 export function submitJob(deps: ApiDeps): RouteHandler<typeof submitJobRoute, ApiEnv> {
   return async (c) => {
     const request = c.req.valid('json');
-    const idempotencyKey = c.req.valid('header')['idempotency-key'];
+    const headers = c.req.valid('header');
+    const idempotencyKey = headers['idempotency-key'];
     const { job, created } = await deps.jobs.submit(request, {
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       requestId: c.var.requestId,
+      traceId: traceIdOfRequest(headers.traceparent, c.var.requestId),
       ...(c.var.principal ? { scope: c.var.principal.name } : {}),
     });
     deps.metrics.recordSubmission(job.pipeline, created ? 'created' : 'replayed');
-    c.var.log.info({ jobId: job.id, pipeline: job.pipeline, created, keyName: c.var.principal?.name }, 'job submitted');
+    c.var.log.info({ jobId: job.id, traceId: job.traceId, pipeline: job.pipeline, created, keyName: c.var.principal?.name }, 'job submitted');
     c.header('Location', `/v1/jobs/${encodeURIComponent(job.id)}`);
     return created ? c.json(job, 201) : c.json(job, 200);
   };

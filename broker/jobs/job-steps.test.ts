@@ -1,0 +1,416 @@
+// The job steps as a table: (state, launcher status, clock) → (next state, outcome), with
+// in-memory fakes behind the small ports JobSteps depends on (JobRecords, SlotPort, a
+// launcher, the lake, a sink). Real Redis, Spark and SQL are the integration tests' business;
+// this is the decision logic, every branch of it, at the pipeline's production defaults
+// (24 h queued, 2 m launching, 2 h running, 30 m loading, 3 attempts).
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DeadlineError } from '../core/errors.ts';
+import type { FailureClass, Job, JobState, RunHandle } from '../core/job.ts';
+import { runKey, MANIFEST_FILE, type RunManifest } from '../core/manifest.ts';
+import { PipelineSchema, type Pipeline } from '../core/pipeline.ts';
+import { stageStartedAt } from '../core/state-machine.ts';
+import { LauncherRegistry } from '../launchers/launcher-registry.ts';
+import type { CallOptions, Launcher, RunRequest, RunStatus } from '../launchers/launcher.ts';
+import type { LakeStorage, StoredObject } from '../lake/storage.ts';
+import { pipelineRegistry } from '../pipelines/load-pipelines.ts';
+import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
+import { SinkError } from '../../sql-sinks/sink-error.ts';
+import type { LoadOutcome } from '../core/job.ts';
+import { JobSteps, type StepOutcome } from './job-steps.ts';
+import type { JobRecords, StoredJob } from './job-store.ts';
+import type { SlotPort } from './run-slots.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+const basePipeline = (name: string, extra: Record<string, unknown> = {}): Pipeline =>
+  PipelineSchema.parse({
+    name,
+    input: { columns: { x: 'long' } },
+    transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
+    outputs: { lake: { table: 'totals' }, ...(extra.outputs as object | undefined) },
+    ...(extra.policy ? { policy: extra.policy } : {}),
+  });
+
+const PIPELINES = pipelineRegistry([
+  basePipeline('plain'),
+  basePipeline('to-sql', { outputs: { sql: { connection: 'reporting', table: 'totals', keys: ['x'] } } }),
+  basePipeline('unbounded-queue', { policy: { timeouts: { queued: 'none' } } }),
+]);
+
+// ---- in-memory fakes -------------------------------------------------------------------
+
+class MemoryRecords implements JobRecords {
+  readonly raws = new Map<string, string>();
+  put(job: Job): void {
+    this.raws.set(job.id, JSON.stringify(job));
+  }
+  async read(id: string): Promise<StoredJob | undefined> {
+    const raw = this.raws.get(id);
+    return raw === undefined ? undefined : { job: JSON.parse(raw) as Job, raw };
+  }
+  async compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined> {
+    if (this.raws.get(next.id) !== current.raw) return undefined;
+    const raw = JSON.stringify(next);
+    this.raws.set(next.id, raw);
+    return { job: next, raw };
+  }
+  async queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]> {
+    return [...this.raws.values()]
+      .map((raw) => JSON.parse(raw) as Job)
+      .filter((job) => job.pipeline === pipeline && job.state === 'queued' && stageStartedAt(job) < enteredBeforeMs)
+      .slice(0, limit)
+      .map((job) => job.id);
+  }
+  get(id: string): Job {
+    return JSON.parse(this.raws.get(id)!) as Job;
+  }
+}
+
+class FakeSlots implements SlotPort {
+  released: string[] = [];
+  constructor(public free = true) {}
+  async acquire(): Promise<boolean> {
+    return this.free;
+  }
+  async release(jobId: string): Promise<string[]> {
+    this.released.push(jobId);
+    return [];
+  }
+}
+
+class MemoryLake implements LakeStorage {
+  readonly rootUri = 'memory://lake';
+  readonly objects = new Map<string, Buffer>();
+  uri(key: string): string {
+    return `${this.rootUri}/${key}`;
+  }
+  async read(key: string): Promise<Buffer | undefined> {
+    return this.objects.get(key);
+  }
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    return this.objects.get(key)!.subarray(start, end);
+  }
+  async write(key: string, body: Buffer | string): Promise<void> {
+    this.objects.set(key, Buffer.from(body));
+  }
+  async list(prefix: string): Promise<StoredObject[]> {
+    return [...this.objects].filter(([key]) => key.startsWith(prefix)).map(([key, body]) => ({ key, size: body.length }));
+  }
+  async delete(prefix: string): Promise<void> {
+    for (const key of this.objects.keys()) if (key.startsWith(prefix)) this.objects.delete(key);
+  }
+}
+
+/** What the fake launcher does when called: answer, throw, or never return (advancing the clock first, as time passes while it hangs). */
+type Behaviour<T> = { answer: T } | { throws: Error } | { hangs: true; clockAdvanceMs?: number };
+
+class FakeLauncher implements Launcher {
+  readonly name = 'local';
+  launched: RunRequest[] = [];
+  cancelled: string[] = [];
+  /** The signal each launch() and status() call was given (undefined: none). */
+  signals: Array<AbortSignal | undefined> = [];
+  constructor(
+    private readonly clock: Clock,
+    private readonly onLaunch: Behaviour<undefined> = { answer: undefined },
+    private readonly onStatus: Behaviour<RunStatus> = { answer: { phase: 'running' } },
+  ) {}
+  async launch(request: RunRequest, options?: CallOptions): Promise<RunHandle> {
+    this.launched.push(request);
+    await this.behave(this.onLaunch, options);
+    return handleOf(request.jobId, request.attempt);
+  }
+  async status(_handle: RunHandle, options?: CallOptions): Promise<RunStatus> {
+    return this.behave(this.onStatus, options);
+  }
+  async cancel(handle: RunHandle): Promise<void> {
+    this.cancelled.push(handle.runId);
+  }
+  async *logs(): AsyncGenerator<string> {}
+  async runsOf(jobId: string): Promise<RunHandle[]> {
+    return this.launched.filter((request) => request.jobId === jobId).map((request) => handleOf(request.jobId, request.attempt));
+  }
+  private async behave<T>(behaviour: Behaviour<T>, options: CallOptions | undefined): Promise<T> {
+    this.signals.push(options?.signal);
+    if ('answer' in behaviour) return behaviour.answer;
+    if ('throws' in behaviour) throw behaviour.throws;
+    this.clock.advance(behaviour.clockAdvanceMs ?? 0);
+    return new Promise<T>(() => undefined);
+  }
+}
+
+class Clock {
+  constructor(public ms: number) {}
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  now = (): Date => new Date(this.ms);
+}
+
+const handleOf = (jobId: string, attempt: number): RunHandle => ({ launcher: 'local', runId: `${jobId}-${attempt}`, attempt, startedAt: new Date(T0).toISOString() });
+
+function manifestOf(job: Job): RunManifest {
+  return {
+    version: 1,
+    job_id: job.id,
+    attempt: job.attempt,
+    pipeline: job.pipeline,
+    table: 'totals',
+    run_uri: `memory://lake/${runKey('totals', job.id, job.attempt)}`,
+    committed_at: new Date(T0).toISOString(),
+    rows_in: 3,
+    rows_out: 2,
+    inputs: [],
+    files: [],
+    schema: [{ name: 'x', type: 'bigint', nullable: false }],
+  };
+}
+
+type JobSetup = {
+  state: JobState;
+  pipeline?: string;
+  /** How long ago the job entered its state. */
+  enteredAgoMs?: number;
+  attempt?: number;
+  maxAttempts?: number;
+  cancelRequested?: boolean;
+  retryInMs?: number;
+};
+
+function jobOf(setup: JobSetup, now: number): Job {
+  const attempt = setup.attempt ?? 1;
+  const at = new Date(now - (setup.enteredAgoMs ?? 0)).toISOString();
+  return {
+    id: 'j1',
+    pipeline: setup.pipeline ?? 'plain',
+    state: setup.state,
+    attempt,
+    maxAttempts: setup.maxAttempts ?? 3,
+    priority: 10,
+    parameters: {},
+    inputs: ['s3://landing/in/a.parquet'],
+    labels: {},
+    traceId: 'trace-1',
+    createdAt: at,
+    updatedAt: at,
+    history: [{ state: setup.state, at, attempt }],
+    ...(['running', 'loading'].includes(setup.state) ? { run: handleOf('j1', attempt) } : {}),
+    ...(setup.cancelRequested ? { cancelRequested: true } : {}),
+    ...(setup.retryInMs ? { retryAt: new Date(now + setup.retryInMs).toISOString() } : {}),
+  };
+}
+
+type World = {
+  steps: JobSteps;
+  records: MemoryRecords;
+  slots: FakeSlots;
+  launcher: FakeLauncher;
+  lake: MemoryLake;
+  clock: Clock;
+};
+
+type WorldSetup = {
+  job: JobSetup;
+  slotFree?: boolean;
+  launch?: Behaviour<undefined>;
+  status?: RunStatus | Behaviour<RunStatus>;
+  committed?: boolean;
+  /** The launcher registry lacks the pipelines' launcher (a misconfigured worker). */
+  noLocalLauncher?: boolean;
+  sink?: Behaviour<undefined>;
+  callCapMs?: number;
+};
+
+function world(setup: WorldSetup): World {
+  const clock = new Clock(T0 + 30 * 86_400_000);
+  const records = new MemoryRecords();
+  const job = jobOf(setup.job, clock.ms);
+  records.put(job);
+  const status: Behaviour<RunStatus> | undefined =
+    setup.status === undefined ? undefined : 'phase' in setup.status ? { answer: setup.status } : setup.status;
+  const launcher = new FakeLauncher(clock, setup.launch, status);
+  const lake = new MemoryLake();
+  if (setup.committed) void lake.write(`${runKey('totals', job.id, job.attempt)}/${MANIFEST_FILE}`, JSON.stringify(manifestOf(job)));
+  const slots = new FakeSlots(setup.slotFree ?? true);
+  const steps = new JobSteps({
+    store: records,
+    slots,
+    launchers: new LauncherRegistry(setup.noLocalLauncher ? { other: launcher } : { local: launcher }),
+    lake,
+    pipelines: PIPELINES,
+    landingRoots: [],
+    logger: pino({ level: 'silent' }),
+    pollMs: 5_000,
+    slotWaitMs: 2_000,
+    wake: async () => undefined,
+    sinks: fakeSinks(clock, setup.sink ?? { answer: undefined }),
+    now: clock.now,
+    random: () => 0,
+    ...(setup.callCapMs ? { callCapMs: setup.callCapMs } : {}),
+  });
+  return { steps, records, slots, launcher, lake, clock };
+}
+
+function fakeSinks(clock: Clock, behaviour: Behaviour<undefined>): SinkRegistry {
+  const sink = {
+    dialect: 'postgres' as const,
+    async load(): Promise<LoadOutcome> {
+      if ('throws' in behaviour) throw behaviour.throws;
+      if ('hangs' in behaviour) {
+        clock.advance(behaviour.clockAdvanceMs ?? 0);
+        return new Promise<LoadOutcome>(() => undefined);
+      }
+      return {
+        sink: 'reporting:totals', dialect: 'postgres', table: 'totals', mode: 'merge', runAttempt: 1, rowsStaged: 2,
+        inserted: 2, updated: 0, deleted: 0, durationMs: 5, loadedAt: new Date(clock.ms).toISOString(), alreadyLoaded: false, checksum: 'c'.repeat(64),
+      };
+    },
+    close: async () => undefined,
+  };
+  return { get: () => sink, close: async () => undefined } as unknown as SinkRegistry;
+}
+
+/** What one step did, as the table states it. */
+type Expected = {
+  outcome: StepOutcome['kind'] | 'throws';
+  state: JobState;
+  attempt?: number;
+  failure?: FailureClass;
+  /** Words the failure message holds. */
+  message?: RegExp;
+  waitMs?: number;
+  launches?: number;
+  cancels?: number;
+  slotReleased?: boolean;
+  /** The error a throwing step throws. */
+  error?: new (...args: never[]) => Error;
+};
+
+type Row = [name: string, setup: WorldSetup, expected: Expected];
+
+const LAUNCH_HANGS_PAST_STAGE: Behaviour<undefined> = { hangs: true, clockAdvanceMs: 3 * MINUTE };
+const MISSING_JAR = new ConfigError('the S3A jar /cache/hadoop-aws-3.4.1.jar is missing: run scripts/setup');
+
+const ROWS: Row[] = [
+  // queued
+  ['queued, slot free → launching', { job: { state: 'queued' } }, { outcome: 'continue', state: 'launching' }],
+  ['queued, no slot → wait for one', { job: { state: 'queued' }, slotFree: false }, { outcome: 'wait', state: 'queued', waitMs: 2_000 }],
+  ['queued, retry backoff pending → wait it out', { job: { state: 'queued', retryInMs: 4_000 } }, { outcome: 'wait', state: 'queued', waitMs: 4_000 }],
+  ['queued past 24 h → failed (timeout), no retry', { job: { state: 'queued', enteredAgoMs: 25 * HOUR } }, { outcome: 'continue', state: 'failed', failure: 'timeout', attempt: 1, message: /queued longer than 86400000 ms \(policy\.timeouts\.queued\)/, slotReleased: true }],
+  ['queued 25 h with queued: none → launching', { job: { state: 'queued', pipeline: 'unbounded-queue', enteredAgoMs: 25 * HOUR } }, { outcome: 'continue', state: 'launching' }],
+  ['queued, cancel requested → cancelled', { job: { state: 'queued', cancelRequested: true } }, { outcome: 'continue', state: 'cancelled', failure: 'cancelled', cancels: 0 }],
+
+  // launching
+  ['launching, launch ok → running', { job: { state: 'launching' } }, { outcome: 'continue', state: 'running', launches: 1 }],
+  ['launching, configuration error (missing S3A jar) → failed (user) at once with its message', { job: { state: 'launching' }, launch: { throws: MISSING_JAR } }, { outcome: 'continue', state: 'failed', failure: 'user', attempt: 1, message: /S3A jar \/cache\/hadoop-aws-3\.4\.1\.jar is missing/ }],
+  ['launching, the worker has no such launcher → failed (user) at once', { job: { state: 'launching' }, noLocalLauncher: true }, { outcome: 'continue', state: 'failed', failure: 'user', message: /launcher "local" \(engine\.launcher\)/, launches: 0 }],
+  ['launching, launch hangs past the stage → retry (timeout), run stopped', { job: { state: 'launching', enteredAgoMs: 119_500 }, launch: LAUNCH_HANGS_PAST_STAGE }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'timeout', message: /launching took longer than 120000 ms: launcher local: launch\(\) did not return within 1000 ms/, cancels: 1, slotReleased: true }],
+  ['launching, launch hangs past the stage, last attempt → failed (timeout)', { job: { state: 'launching', enteredAgoMs: 119_500, attempt: 3 }, launch: LAUNCH_HANGS_PAST_STAGE }, { outcome: 'continue', state: 'failed', attempt: 3, failure: 'timeout', cancels: 1 }],
+  ['launching, launch hangs past its call cap with stage time left → the step throws (retried by the worker)', { job: { state: 'launching' }, launch: { hangs: true }, callCapMs: 1_000 }, { outcome: 'throws', state: 'launching', error: DeadlineError }],
+  ['launching already past its timeout → retry (timeout) without launching', { job: { state: 'launching', enteredAgoMs: 3 * MINUTE } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'timeout', launches: 0 }],
+  ['launching, transient launcher error → the step throws (retried by the worker)', { job: { state: 'launching' }, launch: { throws: new Error('EAGAIN') } }, { outcome: 'throws', state: 'launching', error: Error }],
+
+  // running
+  ['running, status running → poll again', { job: { state: 'running', enteredAgoMs: MINUTE }, status: { phase: 'running' } }, { outcome: 'wait', state: 'running', waitMs: 5_000 }],
+  ['running, status pending → poll again', { job: { state: 'running' }, status: { phase: 'pending' } }, { outcome: 'wait', state: 'running', waitMs: 5_000 }],
+  ['running, 3 s before its timeout → wake at the timeout', { job: { state: 'running', enteredAgoMs: 2 * HOUR - 3_000 }, status: { phase: 'running' } }, { outcome: 'wait', state: 'running', waitMs: 3_000 }],
+  ['running past 2 h → run stopped, retry (timeout)', { job: { state: 'running', enteredAgoMs: 2 * HOUR + 1 }, status: { phase: 'running' } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'timeout', cancels: 1, slotReleased: true }],
+  ['running past 2 h on the last attempt → run stopped, failed (timeout)', { job: { state: 'running', enteredAgoMs: 2 * HOUR + 1, attempt: 3 }, status: { phase: 'running' } }, { outcome: 'continue', state: 'failed', failure: 'timeout', cancels: 1 }],
+  ['running, status hangs past the stage → run stopped, retry (timeout)', { job: { state: 'running', enteredAgoMs: 2 * HOUR - 500 }, status: { hangs: true, clockAdvanceMs: MINUTE } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'timeout', message: /status\(\) did not return/, cancels: 1 }],
+  ['running, status hangs with stage time left → the step throws', { job: { state: 'running' }, status: { hangs: true }, callCapMs: 1_000 }, { outcome: 'throws', state: 'running', error: DeadlineError, cancels: 0 }],
+  ['running, succeeded and committed → succeeded', { job: { state: 'running' }, status: { phase: 'succeeded' }, committed: true }, { outcome: 'continue', state: 'succeeded', slotReleased: true }],
+  ['running, succeeded and committed, SQL outputs → loading', { job: { state: 'running', pipeline: 'to-sql' }, status: { phase: 'succeeded' }, committed: true }, { outcome: 'continue', state: 'loading' }],
+  ['running, succeeded without a manifest → retry (platform)', { job: { state: 'running' }, status: { phase: 'succeeded' } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform', message: /without committing/ }],
+  ['running, failed (data) → failed, no retry', { job: { state: 'running' }, status: { phase: 'failed', failureClass: 'data', message: 'bad file', logTail: '', input: '/l/a.parquet' } }, { outcome: 'continue', state: 'failed', attempt: 1, failure: 'data', message: /bad file/ }],
+  ['running, failed (user) → failed, no retry', { job: { state: 'running' }, status: { phase: 'failed', failureClass: 'user', message: 'bad sql', logTail: '' } }, { outcome: 'continue', state: 'failed', attempt: 1, failure: 'user' }],
+  ['running, failed (platform), attempts left → retry', { job: { state: 'running' }, status: { phase: 'failed', failureClass: 'platform', message: 'JVM died', logTail: '' } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform' }],
+  ['running, failed (platform), no attempts left → failed', { job: { state: 'running', attempt: 3 }, status: { phase: 'failed', failureClass: 'platform', message: 'JVM died', logTail: '' } }, { outcome: 'continue', state: 'failed', attempt: 3, failure: 'platform' }],
+  ['running, lost but its manifest is committed → succeeded with that run', { job: { state: 'running' }, status: { phase: 'lost', message: 'supervisor died' }, committed: true }, { outcome: 'continue', state: 'succeeded', attempt: 1, cancels: 0, slotReleased: true }],
+  ['running, lost with a committed manifest, SQL outputs → loading', { job: { state: 'running', pipeline: 'to-sql' }, status: { phase: 'lost', message: 'supervisor died' }, committed: true }, { outcome: 'continue', state: 'loading', attempt: 1 }],
+  ['running, lost without a manifest → retry (platform)', { job: { state: 'running' }, status: { phase: 'lost', message: 'supervisor died' } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform', message: /supervisor died/ }],
+  ['running, cancel requested → run stopped, cancelled', { job: { state: 'running', cancelRequested: true } }, { outcome: 'continue', state: 'cancelled', failure: 'cancelled', cancels: 1, slotReleased: true }],
+
+  // loading
+  ['loading, sink loads → outcome recorded', { job: { state: 'loading', pipeline: 'to-sql' }, committed: true }, { outcome: 'continue', state: 'loading' }],
+  ['loading 31 m after its retry was scheduled, 1 m after it was due → loads (backoff is not the stage\'s time)', { job: { state: 'loading', pipeline: 'to-sql', enteredAgoMs: 31 * MINUTE, retryInMs: -MINUTE }, committed: true }, { outcome: 'continue', state: 'loading' }],
+  ['loading past 30 m → load retry (timeout)', { job: { state: 'loading', pipeline: 'to-sql', enteredAgoMs: 31 * MINUTE }, committed: true }, { outcome: 'continue', state: 'loading', attempt: 2, failure: 'timeout', message: /loading took longer than 1800000 ms/ }],
+  ['loading past 30 m on the last attempt → failed (timeout)', { job: { state: 'loading', pipeline: 'to-sql', enteredAgoMs: 31 * MINUTE, attempt: 3 }, committed: true }, { outcome: 'continue', state: 'failed', failure: 'timeout' }],
+  ['loading, sink call hangs past the stage → load retry (timeout)', { job: { state: 'loading', pipeline: 'to-sql', enteredAgoMs: 30 * MINUTE - 500 }, committed: true, sink: { hangs: true, clockAdvanceMs: MINUTE } }, { outcome: 'continue', state: 'loading', attempt: 2, failure: 'timeout', message: /sql sink reporting:totals: load\(\) did not return/ }],
+  ['loading, sink reports a data error → failed, no retry', { job: { state: 'loading', pipeline: 'to-sql' }, committed: true, sink: { throws: new SinkError('data', 'value too long') } }, { outcome: 'continue', state: 'failed', failure: 'data', message: /reporting:totals: value too long/ }],
+  ['loading, committed run missing → load retry (platform)', { job: { state: 'loading', pipeline: 'to-sql' } }, { outcome: 'continue', state: 'loading', attempt: 2, failure: 'platform', message: /committed run cannot be found/ }],
+];
+
+describe('JobSteps.advance', () => {
+  it.each(ROWS)('%s', async (_name, setup, expected) => {
+    const { steps, records, slots, launcher } = world(setup);
+    let outcome: StepOutcome | undefined;
+    let thrown: unknown;
+    try {
+      outcome = await steps.advance('j1');
+    } catch (error) {
+      thrown = error;
+    }
+    if (expected.outcome === 'throws') {
+      expect(thrown).toBeInstanceOf(expected.error ?? Error);
+    } else {
+      expect(thrown).toBeUndefined();
+      expect(outcome!.kind).toBe(expected.outcome);
+    }
+    if (expected.waitMs !== undefined) expect(outcome).toEqual({ kind: 'wait', ms: expected.waitMs });
+    const job = records.get('j1');
+    expect(job.state).toBe(expected.state);
+    if (expected.attempt !== undefined) expect(job.attempt).toBe(expected.attempt);
+    if (expected.failure !== undefined) expect(job.failure?.class).toBe(expected.failure);
+    else expect(job.failure).toBeUndefined();
+    if (expected.message) expect(job.failure?.message).toMatch(expected.message);
+    if (expected.launches !== undefined) expect(launcher.launched).toHaveLength(expected.launches);
+    if (expected.cancels !== undefined) expect(launcher.cancelled).toHaveLength(expected.cancels);
+    if (expected.slotReleased !== undefined) expect(slots.released.includes('j1')).toBe(expected.slotReleased);
+    // Every launch and status call got a signal: the deadline can reach what it waits on.
+    for (const signal of launcher.signals) expect(signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('aborts the signal of a launcher call whose deadline passed', async () => {
+    const { steps, launcher } = world({ job: { state: 'launching', enteredAgoMs: 119_500 }, launch: LAUNCH_HANGS_PAST_STAGE });
+    await steps.advance('j1');
+    expect(launcher.signals).toHaveLength(1);
+    expect(launcher.signals[0]!.aborted).toBe(true);
+    expect(launcher.signals[0]!.reason).toBeInstanceOf(DeadlineError);
+  });
+
+  it('a failed launch leaves one history entry for it: no step-error retries in between', async () => {
+    const { steps, records } = world({ job: { state: 'launching' }, launch: { throws: MISSING_JAR } });
+    await steps.advance('j1');
+    expect(records.get('j1').history.map((change) => change.state)).toEqual(['launching', 'failed']);
+  });
+});
+
+describe('JobSteps.expireOverdueQueued', () => {
+  it('fails queued jobs past their pipeline\'s queued timeout and leaves the rest', async () => {
+    const { steps, records, clock } = world({ job: { state: 'queued', enteredAgoMs: 24 * HOUR + 1_000 } });
+    records.put({ ...jobOf({ state: 'queued', enteredAgoMs: 23 * HOUR }, clock.ms), id: 'young' });
+    records.put({ ...jobOf({ state: 'queued', pipeline: 'unbounded-queue', enteredAgoMs: 48 * HOUR }, clock.ms), id: 'unbounded' });
+    records.put({ ...jobOf({ state: 'running', enteredAgoMs: 48 * HOUR }, clock.ms), id: 'running' });
+    expect(await steps.expireOverdueQueued()).toBe(1);
+    expect(records.get('j1')).toMatchObject({ state: 'failed', failure: { class: 'timeout', stage: 'queued' } });
+    expect(records.get('young').state).toBe('queued');
+    expect(records.get('unbounded').state).toBe('queued');
+    expect(records.get('running').state).toBe('running');
+    // Already failed: a second sweep finds nothing.
+    expect(await steps.expireOverdueQueued()).toBe(0);
+  });
+});
+
+describe('JobSteps.abandon', () => {
+  it('fails the job with the message it is given and stops its run', async () => {
+    const { steps, records, launcher } = world({ job: { state: 'running' } });
+    await steps.abandon('j1', 'platform', 'the job step failed 12 times in a row; the last error: connection refused');
+    const job = records.get('j1');
+    expect(job.state).toBe('failed');
+    expect(job.failure).toMatchObject({ class: 'platform', message: expect.stringContaining('connection refused') });
+    expect(launcher.cancelled).toEqual(['j1-1']);
+  });
+});

@@ -1,0 +1,146 @@
+// The `sluice` command line as a person runs it (node broker/bin/sluice.js) against a real
+// API over HTTP: a command line it cannot read prints the usage and exits 2 without a stack
+// trace, and retry, jobs and landings show what the API holds.
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../broker/core/job.ts';
+import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
+import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
+
+let env: SluiceEnv;
+let sluice: RunningSluice;
+
+beforeAll(async () => {
+  env = await createSluiceEnv();
+  await mkdir(join(env.landing, 'meter-readings'), { recursive: true });
+  await writeFile(join(env.landing, 'meter-readings', 'part-0.parquet'), 'not read: no worker runs here');
+  // The API alone: jobs stay queued (or cancelled) as the commands left them.
+  sluice = await startSluice(env.config(), { api: true, worker: false });
+}, 60_000);
+
+afterAll(async () => {
+  await sluice?.close();
+  await env?.close();
+});
+
+type Run = { code: number; stdout: string; stderr: string };
+
+async function sluiceCli(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['broker/bin/sluice.js', ...args], {
+      env: { ...process.env, ...env.env, SLUICE_URL: `http://127.0.0.1:${sluice.port}`, SLUICE_API_KEY: env.apiKey },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+const submitted = async (...extra: string[]): Promise<string> => {
+  const run = await sluiceCli('submit', 'meter-daily', ...extra);
+  expect(run.code, run.stderr).toBe(0);
+  return run.stdout.trim();
+};
+
+describe('a command line sluice cannot read', () => {
+  it.each([
+    [['status', 'j0hzk3m4pqrstvwxyz', '--follow'], /status: unknown option --follow/],
+    [['submit', 'meter-daily', '--inputs', 'x'], /submit: unknown option --inputs/],
+    [['jobs', '--limit'], /jobs: .*--limit/],
+    [['jobs', '--limit', 'ten'], /--limit "ten"/],
+    [['jobs', '--state', 'done'], /--state "done": one of queued/],
+    [['cancel'], /cancel: give one job id/],
+    [['retry', 'a', 'b'], /retry: give one job id/],
+    [['serve', '--port', '9000'], /serve: unknown option --port/],
+    [['frobnicate'], /usage: sluice/],
+  ])('sluice %j prints the usage and exits 2, with no stack trace', async (args, message) => {
+    const run = await sluiceCli(...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain('usage: sluice <command> [options]');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('client commands', () => {
+  it('retry runs a cancelled job again as a new attempt', async () => {
+    const id = await submitted('--label', 'probe=retry');
+    const cancelled = await sluiceCli('cancel', id);
+    expect(cancelled).toMatchObject({ code: 0, stdout: `${id}: cancelled\n` });
+    // The API writes through its own fail-fast connection; its transitions still reach this process's metrics.
+    expect(await sluice.metrics.registry.getSingleMetricAsString('sluice_stage_duration_seconds')).toMatch(/sluice_stage_duration_seconds_count\{stage="queued",pipeline="meter-daily"\} [1-9]/);
+    const retried = await sluiceCli('retry', id);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toBe(`${id}: queued (attempt 2 of 4)\n`);
+    const job = await sluice.jobs.get(id);
+    expect(job).toMatchObject({ state: 'queued', attempt: 2 });
+    expect(await sluice.queue.has(id)).toBe(true);
+
+    const again = await sluiceCli('retry', id);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/queued; only failed or cancelled jobs can be retried/);
+    expect(again.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('jobs lists jobs newest first as a table, filters by state and pipeline, and pages with --cursor', async () => {
+    const ids = [await submitted('--label', 'probe=list'), await submitted('--label', 'probe=list'), await submitted('--label', 'probe=list')];
+    const cancelled = await sluiceCli('cancel', ids[1]!);
+    expect(cancelled.code).toBe(0);
+
+    const all = await sluiceCli('jobs', '--pipeline', 'meter-daily');
+    expect(all.code, all.stderr).toBe(0);
+    const [header, ...rows] = all.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+STATE\s+PIPELINE\s+ATTEMPT\s+CREATED\s+FAILURE$/);
+    const listed = rows.map((row) => row.split(/\s+/)[0]);
+    expect(listed.slice(0, 3)).toEqual([...ids].reverse());
+    expect(rows.find((row) => row.startsWith(ids[1]!))).toMatch(/cancelled\s+meter-daily\s+1\s+\S+\s+cancelled: cancelled by/);
+
+    const onlyCancelled = await sluiceCli('jobs', '--state', 'cancelled', '--pipeline', 'meter-daily');
+    expect(onlyCancelled.stdout).toContain(ids[1]);
+    expect(onlyCancelled.stdout).not.toContain(ids[0]);
+
+    const first = await sluiceCli('jobs', '--limit', '2');
+    const next = /next page: sluice (jobs .*--cursor \S+)\n$/.exec(first.stdout);
+    expect(next, first.stdout).not.toBeNull();
+    const second = await sluiceCli(...next![1]!.split(' '));
+    expect(second.code, second.stderr).toBe(0);
+    const firstIds = first.stdout.split('\n').slice(1, 3).map((row) => row.split(/\s+/)[0]);
+    const secondIds = second.stdout.split('\n').slice(1, 3).map((row) => row.split(/\s+/)[0]);
+    expect(secondIds).toHaveLength(2);
+    expect(firstIds.filter((id) => secondIds.includes(id))).toEqual([]);
+
+    const asJson = JSON.parse((await sluiceCli('jobs', '--state', 'cancelled', '--json')).stdout) as { items: Job[] };
+    expect(asJson.items.map((job) => job.id)).toContain(ids[1]);
+  });
+
+  it('landings lists the landing ledger as a table, filtered by state and source', async () => {
+    const landing = (name: string) => ({ fingerprint: `fp-${name}`, source: 'meter-daily:0', path: `${name}.parquet`, uri: join(env.landing, `${name}.parquet`), size: 10, mtimeMs: 1 });
+    for (const name of ['good', 'bad']) {
+      await sluice.landings.markSeen(landing(name));
+      await sluice.landings.markReady(landing(name));
+    }
+    await sluice.landings.quarantine(['fp-bad'], 'column kwh is string, the pipeline declares double');
+
+    const all = await sluiceCli('landings');
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout.split('\n')[0]).toMatch(/^STATE\s+SOURCE\s+FILE\s+JOB\s+REASON$/);
+    expect(all.stdout).toContain(join(env.landing, 'good.parquet'));
+    expect(all.stdout).toMatch(/quarantined\s+meter-daily:0\s+\S+bad\.parquet\s+column kwh is string/);
+
+    const quarantined = await sluiceCli('landings', '--state', 'quarantined', '--source', 'meter-daily:0');
+    expect(quarantined.stdout).toContain('bad.parquet');
+    expect(quarantined.stdout).not.toContain('good.parquet');
+    const none = await sluiceCli('landings', '--source', 'elsewhere:0');
+    expect(none.stdout.trimEnd().split('\n')).toHaveLength(1);
+
+    const badState = await sluiceCli('landings', '--state', 'lost');
+    expect(badState.code).toBe(2);
+    expect(badState.stderr).toMatch(/state/);
+  });
+});

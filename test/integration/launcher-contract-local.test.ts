@@ -1,0 +1,49 @@
+// The local launcher held to the launcher contract (test/harness/launcher-contract.ts), with
+// the real spark-submit of .venv running the stand-in app (test/harness/stand-in-app.ts).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildRunSpec } from '../../broker/core/run-spec.ts';
+import { LocalLauncher } from '../../broker/launchers/local.ts';
+import { launcherContract, type ContractRunKind, type ContractJob } from '../harness/launcher-contract.ts';
+import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const pipeline = standInPipeline('contract-local');
+
+launcherContract('local', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-contract-local-'));
+  const appsDir = await standInAppsDir();
+  const launcher = new LocalLauncher({
+    runsDir: join(dir, 'runs'),
+    sparkSubmit: join(REPO, '.venv/bin/spark-submit'),
+    sparkAppsDir: appsDir,
+    localCores: 1,
+  });
+  return {
+    launcher,
+    run(kind: ContractRunKind, { jobId, attempt }: ContractJob) {
+      // The stand-in fails a run with class data naming an input whose name holds "corrupt"; `exit` ends it with that code.
+      const corrupt = join(dir, 'landing', `${jobId}-corrupt.parquet`);
+      const inputs = kind.kind === 'fails' && kind.failureClass === 'data' ? [corrupt] : [];
+      const parameters = {
+        seconds: kind.kind === 'runs-long' ? 600 : 0,
+        exit: kind.kind === 'fails' && kind.failureClass === 'user' ? 64 : 0,
+      };
+      const spec = buildRunSpec({ pipeline, jobId, attempt, inputs, parameters, runUri: `file://${dir}/lake/run=${jobId}-${attempt}` });
+      const request = { jobId, attempt, pipeline, spec };
+      if (kind.kind !== 'fails') return { request };
+      return {
+        request,
+        failure: kind.failureClass === 'data' ? { message: `input ${corrupt}: not a Parquet file`, input: corrupt } : { message: 'stand-in failure' },
+      };
+    },
+    missingHandle: ({ jobId, attempt }: ContractJob) => ({ launcher: 'local', runId: `${jobId}-${attempt}`, attempt, startedAt: new Date().toISOString() }),
+    startLine: ({ jobId, attempt }: ContractJob) => `stand-in run job=${jobId} attempt=${attempt}`,
+    async close() {
+      await launcher.close();
+      await rm(dir, { recursive: true, force: true });
+      await rm(appsDir, { recursive: true, force: true });
+    },
+  };
+});
