@@ -13,6 +13,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Sluice answered 503: a dependency (Redis) is away for now, and the same call may work in a moment. */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 503;
+}
+
 type Problem = { title?: string; detail?: string; errors?: Array<{ path: string; message: string }> };
 
 export type Page<T> = { items: T[]; nextCursor?: string };

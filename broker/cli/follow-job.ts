@@ -2,7 +2,7 @@
 // while a long stage runs, so a person at a terminal (or a CI log) sees it is alive.
 import type { Job } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
-import type { ApiClient } from './api-client.ts';
+import { isUnavailable, type ApiClient } from './api-client.ts';
 
 export type FollowOptions = { pollMs?: number; heartbeatMs?: number; print?: (line: string) => void };
 
@@ -14,8 +14,20 @@ export async function followJob(client: ApiClient, id: string, options: FollowOp
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
   let seen = 0;
   let lastLine = Date.now();
+  let unavailableSince: number | undefined;
   for (;;) {
-    const job = await client.job(id);
+    let job: Job;
+    try {
+      job = await client.job(id);
+    } catch (error) {
+      // A Redis outage answers 503 for a moment; the job goes on meanwhile, so following does too.
+      if (!isUnavailable(error)) throw error;
+      if (unavailableSince === undefined) print(`[${elapsed()}] ${id} Sluice is unavailable for now (${(error as Error).message}); still following`);
+      unavailableSince ??= Date.now();
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      continue;
+    }
+    unavailableSince = undefined;
     for (const change of job.history.slice(seen)) {
       print(`[${elapsed()}] ${job.id} ${change.state.padEnd(9)} attempt ${change.attempt}${change.reason ? `  ${change.reason}` : ''}`);
       lastLine = Date.now();

@@ -1,6 +1,6 @@
 // Calls against a running Sluice through the CLI's own client, plus raw requests for the
 // status codes a curl user would see.
-import { ApiClient } from '../../broker/cli/api-client.ts';
+import { ApiClient, isUnavailable } from '../../broker/cli/api-client.ts';
 import { isFinal, type Job, type SubmitRequestBody } from '../../broker/core/job.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -21,8 +21,12 @@ export function http(baseUrl: string, apiKey: string): Http {
     job: (id) => client.job(id),
     finished: (id, timeoutMs = 240_000) =>
       waitFor(`job ${id} to finish`, async () => {
-        const job = await client.job(id);
-        return isFinal(job.state) ? job : undefined;
+        // While Redis is away the API answers 503 (try again); the job goes on meanwhile.
+        const job = await client.job(id).catch((error: unknown) => {
+          if (isUnavailable(error)) return undefined;
+          throw error;
+        });
+        return job && isFinal(job.state) ? job : undefined;
       }, timeoutMs, 500),
     post: (path) => fetch(`${baseUrl}${path}`, { method: 'POST', headers: auth }),
     get: (path) => fetch(`${baseUrl}${path}`, { headers: auth }),
