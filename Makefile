@@ -7,12 +7,13 @@ VITEST := npx vitest run --reporter=default
 # the project runs Node 20 with that pinned SDK, so the warning only clutters the output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup demo test test-static test-unit test-integration test-e2e test-python bench clean
+.PHONY: help setup demo test test-static test-unit test-integration test-e2e test-python bench clean openapi openapi-check
 
 help:
 	@echo "make demo   land sample Parquet in a watched folder, run the job it starts, print what came out"
 	@echo "make test   install what the tests need and run every tier"
 	@echo "make bench  run the benchmarks (BENCH lines)"
+	@echo "make openapi  write docs/openapi.json from the route definitions and regenerate the client types"
 
 setup:
 	@scripts/setup
@@ -22,9 +23,18 @@ demo: setup
 
 test: setup test-static test-unit test-python test-integration test-e2e
 
-test-static:
+test-static: openapi-check
 	npx tsc --noEmit
 	npx eslint .
+
+# The API contract: docs/openapi.json and the TypeScript client types generated from it
+# (broker/cli/generated/sluice-api.ts) are built offline from the route definitions.
+openapi:
+	node --import tsx scripts/openapi.ts
+
+# Fails, with the diff, when a route changed without `make openapi` (CI runs it in make test).
+openapi-check:
+	node --import tsx scripts/openapi.ts --check
 
 test-unit:
 	$(VITEST) --project unit

@@ -3,26 +3,22 @@
 // fast as LANES connections allow or paced at RATE per second, and prints one JSON line:
 // the submit time (ms since the epoch, sub-millisecond) of each job id.
 // usage: load-client.ts URL API_KEY COUNT LANES RATE|0
+// It submits through the generated client, as every client of Sluice does.
 import { performance } from 'node:perf_hooks';
+import { SluiceClient } from '../broker/cli/sluice-client.ts';
 
 const [url, apiKey, countText, lanesText, rateText] = process.argv.slice(2);
 const count = Number(countText);
 const lanes = Number(lanesText);
 const rate = Number(rateText);
-const body = JSON.stringify({ pipeline: 'bench', inputs: ['bench/input.parquet'] });
+const client = new SluiceClient(url!, apiKey);
 const now = () => performance.timeOrigin + performance.now();
 const sentAt: Record<string, number> = {};
 
 async function submit(): Promise<void> {
   const at = now();
-  const response = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body,
-  });
-  const text = await response.text();
-  if (response.status !== 201) throw new Error(`submit failed: ${response.status} ${text}`);
-  sentAt[(JSON.parse(text) as { id: string }).id] = at;
+  const job = await client.submit({ pipeline: 'bench', inputs: ['bench/input.parquet'] });
+  sentAt[job.id] = at;
 }
 
 if (rate > 0) {

@@ -2,11 +2,12 @@
 // printing its figures as `BENCH <name> <value> <unit>` lines.
 import { badFileQuarantine } from './bad-file-quarantine.ts';
 import { brokerOverhead } from './broker-overhead.ts';
+import { eventsFanout } from './events-fanout.ts';
 import { landingWatch } from './landing-watch.ts';
 import { sparkOverhead } from './spark-overhead.ts';
 import { sqlLoad } from './sql-load.ts';
 
-const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch, door: badFileQuarantine, sql: sqlLoad };
+const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch, door: badFileQuarantine, sql: sqlLoad, events: eventsFanout };
 const only = process.argv.slice(2);
 
 for (const [name, run] of Object.entries(benchmarks)) {

@@ -18,6 +18,7 @@ import { generateReadings } from '../test/harness/sample-data.ts';
 import { createSluiceEnv } from '../test/harness/sluice-env.ts';
 import { median, report } from './stats.ts';
 import { isFinal } from '../broker/core/job.ts';
+import { SluiceClient } from '../broker/cli/sluice-client.ts';
 
 const ROUNDS = 5;
 
@@ -29,6 +30,7 @@ export async function sparkOverhead(): Promise<void> {
     const pipeline = (await loadPipelines('examples/pipelines')).get('meter-daily')!;
     const config = env.config();
     const sluice = await startSluice(config, { api: true, worker: true });
+    const client = new SluiceClient(`http://127.0.0.1:${sluice.port}`, env.apiKey);
     const plainTimes: number[] = [];
     const sluiceTimes: number[] = [];
     try {
@@ -60,12 +62,7 @@ export async function sparkOverhead(): Promise<void> {
 
         // Through Sluice, over HTTP, until the job is succeeded.
         start = performance.now();
-        const response = await fetch(`http://127.0.0.1:${sluice.port}/v1/jobs`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${env.apiKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ pipeline: 'meter-daily', inputs: ['meter-readings'] }),
-        });
-        const { id } = (await response.json()) as { id: string };
+        const { id } = await client.submit({ pipeline: 'meter-daily', inputs: ['meter-readings'] });
         const done = await new Promise<string>((resolve) =>
           sluice.store.onTransition((job) => {
             if (job.id === id && isFinal(job.state)) resolve(job.state);

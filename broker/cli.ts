@@ -4,12 +4,12 @@
 // line it cannot read (an unknown option, a missing value) prints the usage and exits 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatApiKeyEntry, newApiKey, type Scope } from './api/auth.ts';
-import { ApiClient, ApiError } from './cli/api-client.ts';
+import { ApiError, SluiceClient, type JobView, type Landing, type SubmitRequest } from './cli/sluice-client.ts';
 import { followJob } from './cli/follow-job.ts';
 import { typedParameters } from './cli/typed-parameters.ts';
 import { loadConfig, type Config } from './config.ts';
 import { ConfigError } from './core/errors.ts';
-import { JOB_STATES, type JobState, type SubmitRequest } from './core/job.ts';
+import { isFinal, JOB_STATES, type JobState } from './core/job.ts';
 import { RedisDurabilityError } from './queue/redis-durability.ts';
 import { startSluice, type Roles } from './sluice.ts';
 
@@ -70,6 +70,11 @@ function limitOf(text: string | undefined): number | undefined {
   return Number(text);
 }
 
+/** The HTTP client of the client commands. */
+function clientOf(config: Config): SluiceClient {
+  return new SluiceClient(config.SLUICE_URL, config.SLUICE_API_KEY);
+}
+
 async function runServer(config: Config, roles: Roles): Promise<void> {
   const sluice = await startSluice(config, roles);
   let stopping = false;
@@ -111,10 +116,10 @@ async function submit(config: Config, args: string[]): Promise<number> {
   });
   const pipeline = positionals[0];
   if (!pipeline || positionals.length > 1) throw new UsageError('submit: name one pipeline, e.g. `sluice submit meter-daily --input landing/`');
-  const client = new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY);
+  const client = clientOf(config);
   const texts = pairs(values.param, 'param');
   // Only a submit with parameters needs the declaration (and a key that may read pipelines).
-  const declared = Object.keys(texts).length > 0 ? (await client.pipeline(pipeline)).parameters : {};
+  const declared = Object.keys(texts).length > 0 ? ((await client.data(client.api.GET('/v1/pipelines/{name}', { params: { path: { name: pipeline } } }))).parameters ?? {}) : {};
   const request: SubmitRequest = {
     pipeline,
     parameters: typedParameters(texts, declared),
@@ -130,7 +135,7 @@ async function submit(config: Config, args: string[]): Promise<number> {
   return done.state === 'succeeded' ? 0 : 1;
 }
 
-function printSummary(job: Awaited<ReturnType<ApiClient['job']>>): void {
+function printSummary(job: JobView): void {
   const lines = [`job ${job.id}: ${job.state} (attempt ${job.attempt} of ${job.maxAttempts}, pipeline ${job.pipeline})`];
   if (job.output) {
     lines.push(`  rows in ${job.output.rowsIn}, rows out ${job.output.rowsOut}, ${job.output.files} files, ${job.output.bytes} bytes`);
@@ -145,7 +150,7 @@ function printSummary(job: Awaited<ReturnType<ApiClient['job']>>): void {
 
 async function status(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parse('status', args, { json: { type: 'boolean', default: false } });
-  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).job(jobIdOf('status', positionals));
+  const job = await clientOf(config).job(jobIdOf('status', positionals));
   if (values.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
   else {
     printSummary(job);
@@ -158,7 +163,7 @@ async function logs(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parse('logs', args, { tail: { type: 'string' }, follow: { type: 'boolean', default: false } });
   const id = jobIdOf('logs', positionals);
   if (values.tail !== undefined && !/^\d+$/.test(values.tail)) throw new UsageError(`--tail "${values.tail}": give a whole number of lines`);
-  const stream = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).logs(id, {
+  const stream = await clientOf(config).logs(id, {
     ...(values.tail ? { tail: Number(values.tail) } : {}),
     follow: values.follow,
   });
@@ -168,14 +173,17 @@ async function logs(config: Config, args: string[]): Promise<number> {
 
 async function cancel(config: Config, args: string[]): Promise<number> {
   const { positionals } = parse('cancel', args, {});
-  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).cancel(jobIdOf('cancel', positionals));
-  process.stdout.write(`${job.id}: ${job.state}${job.cancelRequested ? ' (cancel requested)' : ''}\n`);
+  const client = clientOf(config);
+  const job = await client.data(client.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id: jobIdOf('cancel', positionals) } } }));
+  // A job still running when the cancel was accepted stops at its worker's next step.
+  process.stdout.write(`${job.id}: ${job.state}${isFinal(job.state) ? '' : ' (cancel requested)'}\n`);
   return 0;
 }
 
 async function retry(config: Config, args: string[]): Promise<number> {
   const { positionals } = parse('retry', args, {});
-  const job = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).retry(jobIdOf('retry', positionals));
+  const client = clientOf(config);
+  const job = await client.data(client.api.POST('/v1/jobs/{id}/retry', { params: { path: { id: jobIdOf('retry', positionals) } } }));
   process.stdout.write(`${job.id}: ${job.state} (attempt ${job.attempt} of ${job.maxAttempts})\n`);
   return 0;
 }
@@ -209,12 +217,14 @@ async function listJobs(config: Config, args: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`jobs: unexpected argument "${positionals[0]}" (filter with --state and --pipeline)`);
   if (values.state !== undefined && !(JOB_STATES as readonly string[]).includes(values.state)) throw new UsageError(`--state "${values.state}": one of ${JOB_STATES.join(', ')}`);
   const limit = limitOf(values.limit);
-  const page = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).jobs({
+  const client = clientOf(config);
+  const query = {
     ...(values.state !== undefined ? { state: values.state as JobState } : {}),
     ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(values.cursor !== undefined ? { cursor: values.cursor } : {}),
-  });
+  };
+  const page = await client.data(client.api.GET('/v1/jobs', { params: { query } }));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return 0;
@@ -234,12 +244,15 @@ async function listLandings(config: Config, args: string[]): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`landings: unexpected argument "${positionals[0]}" (filter with --state and --source)`);
   const limit = limitOf(values.limit);
-  const page = await new ApiClient(config.SLUICE_URL, config.SLUICE_API_KEY).landings({
-    ...(values.state !== undefined ? { state: values.state } : {}),
+  const client = clientOf(config);
+  const query = {
+    // An unknown state is the server's to refuse (422, naming the states it knows).
+    ...(values.state !== undefined ? { state: values.state as Landing['state'] } : {}),
     ...(values.source !== undefined ? { source: values.source } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(values.cursor !== undefined ? { cursor: values.cursor } : {}),
-  });
+  };
+  const page = await client.data(client.api.GET('/v1/landings', { params: { query } }));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return 0;

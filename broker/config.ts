@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, zodErrorLines } from './core/errors.ts';
 import { DurationSchema, SizeSchema } from './core/units.ts';
+import { DEFAULT_EVENTS_MAX_LENGTH } from './core/events.ts';
 import { parseS3Root, type S3Root } from './jobs/input-paths.ts';
 import type { S3Settings } from './lake/s3-storage.ts';
 import { DIALECT_HINT, dialectOf } from '../sql-sinks/dialect-of.ts';
@@ -44,6 +45,8 @@ export const ConfigSchema = z.object({
   SLUICE_AWAIT_POLL: DurationSchema.default(5_000),
   SLUICE_SHUTDOWN_GRACE: DurationSchema.default(30_000),
   SLUICE_RETENTION: DurationSchema.default(7 * 86_400_000),
+  /** Entries the job and landing event stream keeps (trimmed approximately, never below): docs/adr/0015-event-stream.md. */
+  SLUICE_EVENTS_MAX_LENGTH: int(1_000, 100_000_000).default(DEFAULT_EVENTS_MAX_LENGTH),
   /** S3 (or MinIO) for s3:// lakes and landings; without keys the AWS SDK's default chain applies. */
   SLUICE_S3_ENDPOINT: z.string().url().optional(),
   SLUICE_S3_REGION: z.string().default('us-east-1'),

@@ -6,6 +6,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApi } from './api/app.ts';
+import { EventHub } from './events/event-hub.ts';
+import { EventStream } from './events/event-stream.ts';
 import { requestPathRedisOptions } from './api/request-path-redis.ts';
 import { childProcessEnv, s3Settings, type Config } from './config.ts';
 import { JobSteps } from './jobs/job-steps.ts';
@@ -70,6 +72,8 @@ export type RunningSluice = {
   metrics: SluiceMetrics;
   /** The port a worker or watcher serves /metrics on (useful when SLUICE_METRICS_PORT is 0). */
   metricsPort?: number;
+  /** The API's event hub: one XREAD loop shared by its SSE clients (absent without the API role). */
+  eventHub?: EventHub;
   close(): Promise<void>;
 };
 
@@ -108,7 +112,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   }
 
   const keys = redisKeys(config.SLUICE_QUEUE_PREFIX);
-  const store = new JobStore(redis, keys);
+  const store = new JobStore(redis, keys, config.SLUICE_EVENTS_MAX_LENGTH);
   const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX);
   const lake = overrides.lake ?? openLake(config.SLUICE_LAKE_URI, s3Settings(config));
   // A test's launcher stands in for `local`, the one launcher pipelines can name today.
@@ -128,7 +132,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const launchers = new LauncherRegistry({ local });
   const jobsDeps = { store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS };
   const jobs = new JobsService(jobsDeps);
-  const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX);
+  const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH);
   const closers: Array<() => Promise<void> | void> = [];
   // One registry per process, created before any role so that every transition this process
   // writes is observed here (docs/adr/0013-metrics-per-process-and-trace-ids.md).
@@ -224,6 +228,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
 
   let server: ServerType | undefined;
   let port: number | undefined;
+  let eventHub: EventHub | undefined;
   if (roles.api) {
     // Requests use a connection of their own that fails fast while Redis is away (store and
     // queue share it, so a submit sees one state); the worker's keeps waiting outages out.
@@ -231,6 +236,12 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     apiRedis.on('error', (error) => logger.debug({ err: error.message }, 'api redis connection error'));
     await apiRedis.connect();
     const apiQueue = new BullJobQueue(apiRedis, config.SLUICE_QUEUE_PREFIX);
+    // One blocking XREAD loop for all of this process's SSE clients, on a connection of its
+    // own that waits outages out and resumes from the last id it read (docs/adr/0015-event-stream.md).
+    // It connects at the first client; a read unanswered past its block time plus a margin is retried.
+    const hubRedis = new Redis({ ...connection, lazyConnect: true, commandTimeout: 15_000 });
+    hubRedis.on('error', (error) => logger.debug({ err: error.message }, 'event hub redis connection error'));
+    eventHub = new EventHub({ redis: hubRedis, key: keys.events, logger });
     const app = createApi({
       jobs: new JobsService({ ...jobsDeps, store: store.overConnection(apiRedis), queue: apiQueue }),
       pipelines,
@@ -245,7 +256,8 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       bodyLimitBytes: config.SLUICE_BODY_LIMIT,
       logger,
       queueBoard: queueBoard(apiQueue.queue),
-      landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX),
+      landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH),
+      events: { stream: new EventStream(apiRedis, keys.events), hub: eventHub },
     });
     port = await new Promise<number>((resolve) => {
       server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));
@@ -258,6 +270,9 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
         await apiRedis.quit().catch(() => apiRedis.disconnect());
       },
     );
+    // First of all: open event streams would keep server.close() waiting.
+    const hub = eventHub;
+    closers.unshift(() => hub.close());
   }
 
   return {
@@ -273,6 +288,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     ...(port !== undefined ? { port } : {}),
     metrics,
     ...(metricsPort !== undefined ? { metricsPort } : {}),
+    ...(eventHub ? { eventHub } : {}),
     async close() {
       for (const close of closers) await close();
       await launchers.close();

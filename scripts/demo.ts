@@ -9,9 +9,8 @@ import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { formatApiKeyEntry, newApiKey } from '../broker/api/auth.ts';
-import { ApiClient, type Landing } from '../broker/cli/api-client.ts';
+import { SluiceClient, type JobView, type Landing } from '../broker/cli/sluice-client.ts';
 import { followJob } from '../broker/cli/follow-job.ts';
-import type { Job } from '../broker/core/job.ts';
 import { readCommittedRun } from '../broker/lake/manifests.ts';
 import { openLake } from '../broker/lake/open-lake.ts';
 import { readRunRows } from '../broker/lake/run-batches.ts';
@@ -124,7 +123,7 @@ async function main(): Promise<number> {
   });
   try {
     await waitForHealth(url, sluice);
-    const client = new ApiClient(url, apiKey);
+    const client = new SluiceClient(url, apiKey);
     const landedAt = Date.now();
     for (const file of (await readdir(samples)).filter((name) => name.endsWith('.parquet')).sort()) await land(join(samples, file));
     say(`landed ${FILES} files in ${watched}; waiting for the watcher to start a job`);
@@ -174,13 +173,18 @@ async function main(): Promise<number> {
 }
 
 /** The first job the landings started. */
-async function waitForJob(client: ApiClient): Promise<Job> {
-  return waitFor('a job started by the landings', async () => (await client.jobs({ pipeline: 'meter-daily', limit: 1 })).items[0], 120_000, 100);
+async function waitForJob(client: SluiceClient): Promise<JobView> {
+  return waitFor(
+    'a job started by the landings',
+    async () => (await client.data(client.api.GET('/v1/jobs', { params: { query: { pipeline: 'meter-daily', limit: 1 } } }))).items[0],
+    120_000,
+    100,
+  );
 }
 
 /** The landings of the job once their finish work is done (archived, marked done), or as they are after 30 s. */
-async function waitForLandingsDone(client: ApiClient, jobId: string): Promise<Landing[]> {
-  const ofJob = async () => (await client.landings({ limit: 50 })).items.filter((landing) => landing.jobId === jobId);
+async function waitForLandingsDone(client: SluiceClient, jobId: string): Promise<Landing[]> {
+  const ofJob = async () => (await client.data(client.api.GET('/v1/landings', { params: { query: { limit: 50 } } }))).items.filter((landing) => landing.jobId === jobId);
   const done = await waitFor('the landings to be done', async () => {
     const landings = await ofJob();
     return landings.length > 0 && landings.every((landing) => landing.state === 'done') ? landings : undefined;

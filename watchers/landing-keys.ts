@@ -3,8 +3,9 @@
 // integration test checks that every key the scripts write is one of these.
 export type LandingKeys = ReturnType<typeof landingKeys>;
 
-export const LANDING_STATES = ['seen', 'ready', 'batched', 'done', 'quarantined'] as const;
-export type LandingState = (typeof LANDING_STATES)[number];
+// The states live with the event shapes in broker/core (events name them: landing.<state>).
+import type { LandingState } from '../broker/core/events.ts';
+export { LANDING_STATES, type LandingState } from '../broker/core/events.ts';
 
 export function landingKeys(prefix: string) {
   const p = `${prefix}:`;
@@ -31,6 +32,8 @@ export function landingKeys(prefix: string) {
      * array, for the watch role to batch them again at once in whichever process it runs.
      */
     released: `${p}landings:released`,
+    /** Stream of job and landing events, shared with the job store (broker/jobs/redis-keys.ts `events`). */
+    events: `${p}events`,
     /** String: an S3 source's listing cursor, the greatest key taken in so far. */
     s3Cursor: (source: string) => `${p}landings:s3-cursor:${source}`,
   };

@@ -11,9 +11,13 @@
 // them. The index sets (all, by state, by source, by source and state) and the per-source
 // path index move inside the same scripts.
 //
+// Every state change also appends a landing.<state> event to the event stream (P .. 'events'),
+// in the same script (docs/adr/0015-event-stream.md).
+//
 // The scripts build key names from the prefix (as BullMQ's scripts do) because one batch may
 // hold files of several sources; Sluice runs one Redis, not a cluster.
 import type { Redis } from 'ioredis';
+import { DEFAULT_EVENTS_MAX_LENGTH } from '../broker/core/events.ts';
 import { luaScript, type LuaScript } from '../broker/jobs/lua-script.ts';
 import type { PathRecord } from './fingerprint.ts';
 import { LANDING_STATES, landingKeys, type LandingKeys, type LandingState } from './landing-keys.ts';
@@ -21,6 +25,7 @@ import { LANDING_STATES, landingKeys, type LandingKeys, type LandingState } from
 const PRELUDE = `
 local P = ARGV[1]
 local NOW = ARGV[2]
+local EVENTS_MAX_LENGTH = ARGV[3]
 local function landingKey(fp) return P .. 'landing:' .. fp end
 local function indexAdd(source, state, member)
   redis.call('ZADD', P .. 'landings:by-state:' .. state, 0, member)
@@ -37,6 +42,24 @@ local function move(fp, from, to)
   indexAdd(f[1], to, f[2])
   redis.call('HSET', key, 'state', to, to .. 'At', NOW, 'updatedAt', NOW)
 end
+-- Appends the landing's change to the event stream (docs/adr/0015-event-stream.md), in the
+-- script that makes it, reading the landing's record as written; from is nil for a new
+-- landing. The pipeline is the batch's when the caller does not name one.
+local function emit(fp, from, to, reason, pipeline)
+  local f = redis.call('HMGET', landingKey(fp), 'source', 'path', 'batchId', 'jobId')
+  local fields = {'type', 'landing.' .. to, 'time', NOW, 'state', to}
+  local function add(name, value) fields[#fields + 1] = name; fields[#fields + 1] = value end
+  if from then add('from', from) end
+  if (not pipeline or pipeline == '') and f[3] then pipeline = redis.call('HGET', P .. 'landing-batch:' .. f[3], 'pipeline') end
+  if pipeline and pipeline ~= '' then add('pipeline', pipeline) end
+  if f[4] then add('job', f[4]) end
+  if reason and reason ~= '' then add('reason', string.sub(reason, 1, 1000)) end
+  add('fp', fp)
+  add('source', f[1] or '')
+  add('path', f[2] or '')
+  if f[3] then add('batch', f[3]) end
+  redis.call('XADD', P .. 'events', 'MAXLEN', '~', EVENTS_MAX_LENGTH, '*', unpack(fields))
+end
 local function remove(fp)
   local key = landingKey(fp)
   local f = redis.call('HMGET', key, 'source', 'member', 'state')
@@ -48,20 +71,21 @@ local function remove(fp)
 end
 `;
 
-// ARGV: prefix, now, target state (seen|ready), fingerprint, index member, source, path,
-//       path record json, then field/value pairs of the landing
-// Returns {state after the call, 1 when this call changed it else 0}.
+// ARGV: prefix, now, events max length, target state (seen|ready), fingerprint, index member,
+//       source, path, path record json, then field/value pairs of the landing
+// Returns {state after the call, 1 when this call changed it else 0}; a change appends its
+// landing.<state> event (keys: the landing's, its indexes, the path hashes, the event stream).
 // A landing that exists already keeps its state unless it moves seen → ready: recording is
 // idempotent. The path index points at the path's last *ready* version (what the touch rule
 // compares with); a "seen" version (a partial file seen mid-write) is tracked apart and is
 // superseded, its record deleted, when a newer version of the path is recorded.
 const RECORD_SCRIPT = `${PRELUDE}
-local target, fp, member, source, path, pathJson = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local target, fp, member, source, path, pathJson = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local key = landingKey(fp)
 local pathsKey = P .. 'landings:paths:' .. source
 local seenKey = P .. 'landings:seen-paths:' .. source
 local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 local pending = redis.call('HGET', seenKey, path)
 if pending and pending ~= fp then
   if redis.call('HGET', landingKey(pending), 'state') == 'seen' then remove(pending) end
@@ -75,6 +99,7 @@ if not state then
   redis.call('ZADD', P .. 'landings:by-source:' .. source, 0, member)
   indexAdd(source, target, member)
   if target == 'seen' then redis.call('HSET', seenKey, path, fp) else redis.call('HSET', pathsKey, path, pathJson) end
+  emit(fp, nil, target, '', '')
   return {target, 1}
 end
 if state == 'seen' and target == 'ready' then
@@ -82,24 +107,26 @@ if state == 'seen' and target == 'ready' then
   move(fp, 'seen', 'ready')
   redis.call('HDEL', seenKey, path)
   redis.call('HSET', pathsKey, path, pathJson)
+  emit(fp, 'seen', 'ready', '', '')
   return {'ready', 1}
 end
 if target == 'ready' then redis.call('HSETNX', pathsKey, path, pathJson) end
 return {state, 0}
 `;
 
-// ARGV: prefix, now, batch id, pipeline, fingerprints...
+// ARGV: prefix, now, events max length, batch id, pipeline, fingerprints...
 // Returns the fingerprints this call moved ready → batched; the others were not ready (for
 // instance claimed a moment ago by another process). The batch record lists what was claimed.
 const CLAIM_SCRIPT = `${PRELUDE}
-local batchId, pipeline = ARGV[3], ARGV[4]
+local batchId, pipeline = ARGV[4], ARGV[5]
 local claimed = {}
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local fp = ARGV[i]
   if redis.call('HGET', landingKey(fp), 'state') == 'ready' then
     move(fp, 'ready', 'batched')
     redis.call('HSET', landingKey(fp), 'batchId', batchId)
     redis.call('HDEL', landingKey(fp), 'jobId')
+    emit(fp, 'ready', 'batched', '', pipeline)
     claimed[#claimed + 1] = fp
   end
 end
@@ -110,10 +137,11 @@ end
 return claimed
 `;
 
-// ARGV: prefix, now, batch id, job id
+// ARGV: prefix, now, events max length, batch id, job id
+// (Not a state change: no event; the landings' later events carry the job id.)
 // Returns how many landings of the batch now carry the job id (those still batched under it).
 const ASSIGN_JOB_SCRIPT = `${PRELUDE}
-local batchId, jobId = ARGV[3], ARGV[4]
+local batchId, jobId = ARGV[4], ARGV[5]
 local batchKey = P .. 'landing-batch:' .. batchId
 local fps = redis.call('HGET', batchKey, 'fingerprints')
 if not fps then return 0 end
@@ -131,20 +159,23 @@ end
 return n
 `;
 
-// ARGV: prefix, now, target state, reason ("" for none), allowed from-states (space separated), fingerprints...
+// ARGV: prefix, now, events max length, target state, reason ("" for none), allowed from-states
+//       (space separated), fingerprints...
 // Returns the fingerprints moved. Used for done (from batched), release (batched → ready,
 // forgetting the batch) and quarantine (from seen, ready or batched, with a reason).
 // A release PUBLISHes the moved fingerprints (JSON array) on `<prefix>landings:released`, in
 // the same script, so no release is made without its announcement; a watcher that was
 // not subscribed then finds the landings ready when it starts.
 const MOVE_SCRIPT = `${PRELUDE}
-local target, reason, allowed = ARGV[3], ARGV[4], ' ' .. ARGV[5] .. ' '
+local target, reason, allowed = ARGV[4], ARGV[5], ' ' .. ARGV[6] .. ' '
 local moved = {}
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   local fp = ARGV[i]
   local state = redis.call('HGET', landingKey(fp), 'state')
   if state and string.find(allowed, ' ' .. state .. ' ', 1, true) then
     move(fp, state, target)
+    -- Before a release forgets the batch, so that its event names the batch and job it left.
+    emit(fp, state, target, reason, '')
     if target == 'ready' then redis.call('HDEL', landingKey(fp), 'batchId', 'jobId', 'batchedAt') end
     if reason ~= '' then redis.call('HSET', landingKey(fp), 'reason', reason) end
     moved[#moved + 1] = fp
@@ -154,13 +185,14 @@ if target == 'ready' and #moved > 0 then redis.call('PUBLISH', P .. 'landings:re
 return moved
 `;
 
-// ARGV: prefix, now (unused), source, path, expected fingerprint, new path record json ("" to forget the path)
+// ARGV: prefix, now (unused), events max length (unused), source, path, expected fingerprint,
+//       new path record json ("" to forget the path)
 // Returns 1 when the path still belonged to the expected landing and was changed.
 const SET_PATH_SCRIPT = `${PRELUDE}
-local pathsKey = P .. 'landings:paths:' .. ARGV[3]
-local current = redis.call('HGET', pathsKey, ARGV[4])
-if not current or cjson.decode(current).fingerprint ~= ARGV[5] then return 0 end
-if ARGV[6] == '' then redis.call('HDEL', pathsKey, ARGV[4]) else redis.call('HSET', pathsKey, ARGV[4], ARGV[6]) end
+local pathsKey = P .. 'landings:paths:' .. ARGV[4]
+local current = redis.call('HGET', pathsKey, ARGV[5])
+if not current or cjson.decode(current).fingerprint ~= ARGV[6] then return 0 end
+if ARGV[7] == '' then redis.call('HDEL', pathsKey, ARGV[5]) else redis.call('HSET', pathsKey, ARGV[5], ARGV[7]) end
 return 1
 `;
 
@@ -257,6 +289,8 @@ export class LandingLedger {
     private readonly redis: Redis,
     prefix: string,
     private readonly now: () => number = Date.now,
+    /** How many entries the event stream keeps (SLUICE_EVENTS_MAX_LENGTH). */
+    private readonly eventsMaxLength: number = DEFAULT_EVENTS_MAX_LENGTH,
   ) {
     this.keys = landingKeys(prefix);
     this.recordScript = luaScript(redis, RECORD_SCRIPT);
@@ -294,7 +328,7 @@ export class LandingLedger {
     const member = `${String(now).padStart(13, '0')}:${landing.fingerprint}`;
     const [state, changed] = (await this.recordScript(
       [],
-      [this.keys.base, now, target, landing.fingerprint, member, landing.source, landing.path, JSON.stringify(pathRecordOf(landing)), ...landingFields(landing)],
+      [this.keys.base, now, this.eventsMaxLength, target, landing.fingerprint, member, landing.source, landing.path, JSON.stringify(pathRecordOf(landing)), ...landingFields(landing)],
     )) as [LandingState, number];
     if (changed === 1) this.moved([landing.fingerprint], state, landing.source);
     return { state, changed: changed === 1 };
@@ -303,14 +337,14 @@ export class LandingLedger {
   /** Moves the still-ready landings among `fingerprints` to batched; returns those it moved. */
   async claimForBatch(fingerprints: readonly string[], batchId: string, options: { pipeline?: string } = {}): Promise<string[]> {
     if (fingerprints.length === 0) return [];
-    const claimed = (await this.claimScript([], [this.keys.base, this.now(), batchId, options.pipeline ?? '', ...fingerprints])) as string[];
+    const claimed = (await this.claimScript([], [this.keys.base, this.now(), this.eventsMaxLength, batchId, options.pipeline ?? '', ...fingerprints])) as string[];
     this.moved(claimed, 'batched');
     return claimed;
   }
 
   /** Writes the job id on the batch and its landings; the batch is then no longer open. */
   async assignJob(batchId: string, jobId: string): Promise<number> {
-    return (await this.assignJobScript([], [this.keys.base, this.now(), batchId, jobId])) as number;
+    return (await this.assignJobScript([], [this.keys.base, this.now(), this.eventsMaxLength, batchId, jobId])) as number;
   }
 
   /** The fingerprints a job was submitted for (finalize: done, archive, quarantine, release). */
@@ -341,7 +375,7 @@ export class LandingLedger {
 
   private async move(fingerprints: readonly string[], target: LandingState, reason: string, from: LandingState[]): Promise<string[]> {
     if (fingerprints.length === 0) return [];
-    const moved = (await this.moveScript([], [this.keys.base, this.now(), target, reason, from.join(' '), ...fingerprints])) as string[];
+    const moved = (await this.moveScript([], [this.keys.base, this.now(), this.eventsMaxLength, target, reason, from.join(' '), ...fingerprints])) as string[];
     this.moved(moved, target);
     return moved;
   }
@@ -411,7 +445,7 @@ export class LandingLedger {
 
   /** A touch: the path's last version gets the new mtime, still belonging to the same landing. */
   async updatePath(source: string, path: string, record: PathRecord): Promise<boolean> {
-    return (await this.setPathScript([], [this.keys.base, this.now(), source, path, record.fingerprint, JSON.stringify(record)])) === 1;
+    return (await this.setPathScript([], [this.keys.base, this.now(), this.eventsMaxLength, source, path, record.fingerprint, JSON.stringify(record)])) === 1;
   }
 
   /**
@@ -419,7 +453,7 @@ export class LandingLedger {
    * is compared with nothing. The landing records stay, for the listing.
    */
   async forgetPath(source: string, path: string, fingerprint: string): Promise<boolean> {
-    return (await this.setPathScript([], [this.keys.base, this.now(), source, path, fingerprint, ''])) === 1;
+    return (await this.setPathScript([], [this.keys.base, this.now(), this.eventsMaxLength, source, path, fingerprint, ''])) === 1;
   }
 
   /** Batches claimed at least `olderThanMs` ago that hold no job yet (the claimer died, or submit failed). */

@@ -7,6 +7,7 @@ import type { JobsService } from '../jobs/jobs-service.ts';
 import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { LandingLedger } from '../../watchers/landing-ledger.ts';
+import type { EventFeeds } from '../events/sse-response.ts';
 
 export type QueueView = { name: string; paused: boolean; counts: Record<string, number> };
 
@@ -32,6 +33,8 @@ export type ApiDeps = {
   logger: Logger;
   /** The landing ledger, for GET /v1/landings. */
   landings: Pick<LandingLedger, 'list'>;
+  /** The event stream, for GET /v1/events and GET /v1/jobs/{id}/events (404 without it). */
+  events?: EventFeeds;
   /** The bull-board UI, built by queue/ (the only importer of bullmq), mounted at /admin/queues. */
   queueBoard?: (basePath: string) => Hono;
 };

@@ -10,6 +10,7 @@ import type { ApiDeps } from './api-deps.ts';
 import type { ApiEnv } from './api-env.ts';
 import { ApiKeyAuthenticator, authenticate, BEARER_SCHEME, requireAdminForBrowser } from './auth.ts';
 import { mountDocs } from './docs.ts';
+import { OPENAPI_DOCUMENT_PATH, openApiDocument } from './openapi.ts';
 import { errorHandler, notFoundHandler, problem, validationHook } from './problem.ts';
 import { requestContext } from './request-context.ts';
 import { cancelJob, cancelJobRoute } from './routes/cancel-job.ts';
@@ -17,6 +18,8 @@ import { getJob, getJobRoute } from './routes/get-job.ts';
 import { getPipeline, getPipelineRoute } from './routes/get-pipeline.ts';
 import { healthz, healthzRoute } from './routes/healthz.ts';
 import { jobLogs, jobLogsRoute } from './routes/job-logs.ts';
+import { jobEvents, jobEventsRoute } from './routes/job-events.ts';
+import { listEvents, listEventsRoute } from './routes/list-events.ts';
 import { listJobs, listJobsRoute } from './routes/list-jobs.ts';
 import { listPipelines, listPipelinesRoute } from './routes/list-pipelines.ts';
 import { listQueues, listQueuesRoute } from './routes/list-queues.ts';
@@ -55,6 +58,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.openapi(cancelJobRoute, cancelJob(deps));
   app.openapi(retryJobRoute, retryJob(deps));
   app.openapi(jobLogsRoute, jobLogs(deps));
+  app.openapi(jobEventsRoute, jobEvents(deps));
+  app.openapi(listEventsRoute, listEvents(deps));
   app.openapi(listPipelinesRoute, listPipelines(deps));
   app.openapi(getPipelineRoute, getPipeline(deps));
   app.openapi(listQueuesRoute, listQueues(deps));
@@ -65,15 +70,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.openapi(readyzRoute, readyz(deps));
   app.openapi(metricsRoute, metrics(deps));
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Sluice API',
-      version: '1',
-      description: 'Submit and watch Spark jobs. Errors are RFC 9457 problem+json with field paths.',
-    },
-    tags: [{ name: 'jobs' }, { name: 'pipelines' }, { name: 'queues' }, { name: 'health' }],
-  });
+  // Built once, on first request, from the routes above: the same document scripts/openapi.ts writes offline.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get(OPENAPI_DOCUMENT_PATH, (c) => c.json((document ??= openApiDocument(app))));
   mountDocs(app);
 
   if (deps.queueBoard) {

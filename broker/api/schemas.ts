@@ -3,22 +3,18 @@
 // not `.openapi()`: they may be created before @hono/zod-openapi extends zod (import
 // order), and zod copies `.openapi` onto a schema only when it is constructed.
 import { z } from '@hono/zod-openapi';
-import { JobSchema, JobStateSchema, SubmitRequestSchema } from '../core/job.ts';
+import { JobStateSchema, SubmitRequestSchema } from '../core/job.ts';
 import { NameSchema, PipelineSchema } from '../core/pipeline.ts';
-import { STAGES } from '../core/state-machine.ts';
 import type { QueueView } from './api-deps.ts';
+import { JobViewSchema } from './job-view.ts';
 
-export const JobResponseSchema = JobSchema.meta({ id: 'Job' });
+export { JobViewSchema };
 
 export const SubmitRequestBodySchema = SubmitRequestSchema.meta({ id: 'SubmitRequest' });
 
-export const JobWithStageSchema = JobSchema.extend({
-  stage: z.enum(STAGES).openapi({ description: 'The step the worker runs next (`done` once final).' }),
-}).meta({ id: 'JobWithStage' });
-
 export const JobPageSchema = z
   .object({
-    items: z.array(JobResponseSchema),
+    items: z.array(JobViewSchema),
     nextCursor: z.string().optional().openapi({ description: 'Pass as `cursor` for the next page; absent on the last page.' }),
   })
   .openapi('JobPage');

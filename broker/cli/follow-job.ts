@@ -1,12 +1,11 @@
 // Follows a job to its end with one progress line per state change, and a heartbeat line
 // while a long stage runs, so a person at a terminal (or a CI log) sees it is alive.
-import type { Job } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
-import { isUnavailable, type ApiClient } from './api-client.ts';
+import { isUnavailable, type JobView, type SluiceClient } from './sluice-client.ts';
 
 export type FollowOptions = { pollMs?: number; heartbeatMs?: number; print?: (line: string) => void };
 
-export async function followJob(client: ApiClient, id: string, options: FollowOptions = {}): Promise<Job> {
+export async function followJob(client: SluiceClient, id: string, options: FollowOptions = {}): Promise<JobView> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const pollMs = options.pollMs ?? 500;
   const heartbeatMs = options.heartbeatMs ?? 10_000;
@@ -16,7 +15,7 @@ export async function followJob(client: ApiClient, id: string, options: FollowOp
   let lastLine = Date.now();
   let unavailableSince: number | undefined;
   for (;;) {
-    let job: Job;
+    let job: JobView;
     try {
       job = await client.job(id);
     } catch (error) {

@@ -74,8 +74,8 @@ export const EngineSchema = z
   .object({
     launcher: z.enum(['local']).default('local'),
     app: z.enum(['aggregate']).default('aggregate'),
-    driver_memory: z.string().regex(/^\d+[kmgt]$/i, 'must be a JVM size such as 1g or 512m').default('1g'),
-    executor_memory: z.string().regex(/^\d+[kmgt]$/i, 'must be a JVM size such as 1g or 512m').default('1g'),
+    driver_memory: z.string().regex(/^\d+[kmgtKMGT]$/, 'must be a JVM size such as 1g or 512m').default('1g'),
+    executor_memory: z.string().regex(/^\d+[kmgtKMGT]$/, 'must be a JVM size such as 1g or 512m').default('1g'),
     cores: z.number().int().min(1).max(256).default(2),
     conf: z
       .record(z.string(), z.string())

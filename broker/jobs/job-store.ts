@@ -6,14 +6,17 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { isFinal, JOB_STATES, scopedIdempotencyKey, type Job, type JobState } from '../core/job.ts';
 import { stageStartedAt } from '../core/state-machine.ts';
+import { DEFAULT_EVENTS_MAX_LENGTH, jobEventFields } from '../core/events.ts';
 
 const ACTIVE_STATES = JOB_STATES.filter((state) => !isFinal(state));
 import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
-// KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none), pipeline's queued-since
-// ARGV: job json, job id, idempotency record json, entered-queued ms ("" when not queued)
-// Returns: the idempotency record that existed already, or nil when the job was created.
+// KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none), pipeline's queued-since, events
+// ARGV: job json, job id, idempotency record json, entered-queued ms ("" when not queued),
+//       events max length, then the job.<state> event's field/value pairs
+// Returns: the idempotency record that existed already, or nil when the job was created (and
+// its event appended, in the same script: no job without its event, no event without its job).
 const CREATE_SCRIPT = `
 if KEYS[5] ~= '' then
   local existing = redis.call('GET', KEYS[5])
@@ -25,13 +28,16 @@ redis.call('ZADD', KEYS[2], 0, ARGV[2])
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[2]) end
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, 6))
 return false
 `;
 
-// KEYS: job, old state index, new state index, finished, pipeline's queued-since
+// KEYS: job, old state index, new state index, finished, pipeline's queued-since, events
 // ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
-//       entered-queued ms ("" when not queued)
-// Returns: 1 when written, 0 when the record changed since it was read.
+//       entered-queued ms ("" when not queued), events max length, then the transition's
+//       event field/value pairs (none when the write is not a transition)
+// Returns: 1 when written (with its event), 0 when the record changed since it was read (and
+// then no event either).
 // (The expected record is sent as its hash, which halves what every step sends.)
 const COMPARE_AND_SET_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
@@ -43,6 +49,7 @@ if KEYS[2] ~= KEYS[3] then
 end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[4], ARGV[3]) end
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) else redis.call('ZREM', KEYS[5], ARGV[3]) end
+if #ARGV > 6 then redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', unpack(ARGV, 7)) end
 return 1
 `;
 
@@ -98,6 +105,8 @@ export class JobStore implements JobRecords {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** How many entries the event stream keeps (SLUICE_EVENTS_MAX_LENGTH). */
+    private readonly eventsMaxLength: number = DEFAULT_EVENTS_MAX_LENGTH,
   ) {
     this.createScript = luaScript(redis, CREATE_SCRIPT);
     this.compareAndSetScript = luaScript(redis, COMPARE_AND_SET_SCRIPT);
@@ -113,7 +122,7 @@ export class JobStore implements JobRecords {
    * away: docs/adr/0014-request-path-timeouts.md), telling this store's transition listeners.
    */
   overConnection(redis: Redis): JobStore {
-    const other = new JobStore(redis, this.keys);
+    const other = new JobStore(redis, this.keys, this.eventsMaxLength);
     other.onTransition((job, previous) => {
       for (const listener of this.listeners) listener(job, previous);
     });
@@ -130,8 +139,9 @@ export class JobStore implements JobRecords {
         this.keys.byPipeline(job.pipeline),
         job.idempotencyKey ? this.keys.idempotency(scopedIdempotencyKey(job.idempotencyKey, job.idempotencyScope)) : '',
         this.keys.queuedSince(job.pipeline),
+        this.keys.events,
       ],
-      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null), enteredQueuedMs(job)],
+      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null), enteredQueuedMs(job), this.eventsMaxLength, ...jobEventFields(job)],
     )) as string | null;
     return existing ? (JSON.parse(existing) as IdempotencyRecord) : undefined;
   }
@@ -154,13 +164,23 @@ export class JobStore implements JobRecords {
   async compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined> {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
     const raw = JSON.stringify(next);
+    // A new history entry is a transition, including loading → loading (a load retried):
+    // only a transition is an event; a record change within a state (a run handle, a load
+    // outcome) is not.
+    const isTransition = next.history.length !== current.job.history.length;
     const written = await this.compareAndSetScript(
-      [this.keys.job(next.id), this.keys.byState(current.job.state), this.keys.byState(next.state), this.keys.finished, this.keys.queuedSince(next.pipeline)],
-      [sha1(current.raw), raw, next.id, finishedAt, enteredQueuedMs(next)],
+      [
+        this.keys.job(next.id),
+        this.keys.byState(current.job.state),
+        this.keys.byState(next.state),
+        this.keys.finished,
+        this.keys.queuedSince(next.pipeline),
+        this.keys.events,
+      ],
+      [sha1(current.raw), raw, next.id, finishedAt, enteredQueuedMs(next), this.eventsMaxLength, ...(isTransition ? jobEventFields(next, current.job) : [])],
     );
     if (written !== 1) return undefined;
-    // A new history entry is a transition, including loading → loading (a load retried).
-    if (next.history.length !== current.job.history.length) for (const listener of this.listeners) listener(next, current.job);
+    if (isTransition) for (const listener of this.listeners) listener(next, current.job);
     return { job: next, raw };
   }
 

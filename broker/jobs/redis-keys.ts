@@ -14,6 +14,11 @@ export function redisKeys(prefix: string) {
     /** A pipeline's queued jobs scored by when their queued stage began (ms, stageStartedAt), for the queued timeout sweep. */
     queuedSince: (pipeline: string) => `${p}jobs:queued-since:${pipeline}`,
     idempotency: (key: string) => `${p}idem:${key}`,
+    /**
+     * Stream of job and landing events (docs/adr/0015-event-stream.md), appended by the job
+     * store's and the landing ledger's scripts; the ledger's scripts spell it P .. 'events'.
+     */
+    events: `${p}events`,
     /** The local launcher's runs lease: which runs directory workers use (broker/launchers/runs-dir-lease.ts). */
     localRunsLease: `${p}launchers:local:lease`,
     runningGlobal: `${p}slots:all`,

@@ -1,22 +1,25 @@
-// Calls against a running Sluice through the CLI's own client, plus raw requests for the
-// status codes a curl user would see.
-import { ApiClient, isUnavailable } from '../../broker/cli/api-client.ts';
-import { isFinal, type Job, type SubmitRequestBody } from '../../broker/core/job.ts';
+// Calls against a running Sluice through the generated client the CLI uses (openapi-fetch
+// over docs/openapi.json's types), plus raw requests for the status codes a curl user would see.
+import { isUnavailable, SluiceClient, type JobView, type SubmitRequest } from '../../broker/cli/sluice-client.ts';
+import { isFinal } from '../../broker/core/job.ts';
 import { waitFor } from './wait-for.ts';
 
 export type Http = {
-  submit(body: SubmitRequestBody): Promise<Job>;
-  job(id: string): Promise<Job>;
+  /** The generated client itself, for any other route. */
+  client: SluiceClient;
+  submit(body: SubmitRequest): Promise<JobView>;
+  job(id: string): Promise<JobView>;
   /** Polls the job until it is succeeded, failed or cancelled. */
-  finished(id: string, timeoutMs?: number): Promise<Job>;
+  finished(id: string, timeoutMs?: number): Promise<JobView>;
   post(path: string): Promise<Response>;
   get(path: string): Promise<Response>;
 };
 
 export function http(baseUrl: string, apiKey: string): Http {
-  const client = new ApiClient(baseUrl, apiKey);
+  const client = new SluiceClient(baseUrl, apiKey);
   const auth = { authorization: `Bearer ${apiKey}` };
   return {
+    client,
     submit: (body) => client.submit(body),
     job: (id) => client.job(id),
     finished: (id, timeoutMs = 240_000) =>

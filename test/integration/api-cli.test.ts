@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
+import { transition } from '../../broker/core/state-machine.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 
@@ -117,6 +118,32 @@ describe('client commands', () => {
 
     const asJson = JSON.parse((await sluiceCli('jobs', '--state', 'cancelled', '--json')).stdout) as { items: Job[] };
     expect(asJson.items.map((job) => job.id)).toContain(ids[1]);
+  });
+
+  it('logs prints the driver log, cancel marks a running job, and status --json shows the JobView only', async () => {
+    const id = await submitted('--label', 'probe=logs');
+    const noRun = await sluiceCli('logs', id);
+    expect(noRun.code).toBe(2);
+    expect(noRun.stderr).toMatch(/has no Spark run yet/);
+    // A run as the local launcher leaves it: its folder under SLUICE_RUNS_DIR, the log, and an exit code (ended).
+    const runId = `${id}-1`;
+    await mkdir(join(env.runsDir, runId), { recursive: true });
+    await writeFile(join(env.runsDir, runId, 'driver.log'), 'line one\nline two\nline three\n');
+    await writeFile(join(env.runsDir, runId, 'exit_code'), '0\n');
+    for (const state of ['launching', 'running'] as const) {
+      await sluice.store.update(id, (job) =>
+        transition(job, state, new Date(), 'test', state === 'running' ? { run: { launcher: 'local', runId, attempt: 1, startedAt: new Date().toISOString() } } : {}),
+      );
+    }
+    expect(await sluiceCli('logs', id, '--tail', '2')).toMatchObject({ code: 0, stdout: 'line two\nline three\n' });
+    // Following a run that has ended prints its log and returns.
+    expect(await sluiceCli('logs', id, '--follow')).toMatchObject({ code: 0, stdout: 'line one\nline two\nline three\n' });
+
+    expect(await sluiceCli('cancel', id)).toMatchObject({ code: 0, stdout: `${id}: running (cancel requested)\n` });
+    const shown = JSON.parse((await sluiceCli('status', id, '--json')).stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({ id, state: 'running', stage: 'await', run: { runId } });
+    for (const internal of ['cancelRequested', 'finalized', 'retryAt', 'idempotencyScope']) expect(shown).not.toHaveProperty(internal);
+    expect((await sluice.jobs.get(id)).cancelRequested).toBe(true);
   });
 
   it('landings lists the landing ledger as a table, filtered by state and source', async () => {

@@ -12,7 +12,9 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiEnv } from '../../broker/api/api-env.ts';
 import { createApi } from '../../broker/api/app.ts';
 import { formatApiKeyEntry, newApiKey } from '../../broker/api/auth.ts';
-import type { Job, RunHandle } from '../../broker/core/job.ts';
+import { requestPathRedisOptions } from '../../broker/api/request-path-redis.ts';
+import type { RunHandle } from '../../broker/core/job.ts';
+import type { JobView } from '../../broker/cli/sluice-client.ts';
 import { PipelineSchema } from '../../broker/core/pipeline.ts';
 import { JobStore } from '../../broker/jobs/job-store.ts';
 import { JobsService } from '../../broker/jobs/jobs-service.ts';
@@ -23,6 +25,8 @@ import { createMetrics } from '../../broker/metrics/metrics.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
 import { queueBoard } from '../../broker/queue/queue-board.ts';
+import { EventHub } from '../../broker/events/event-hub.ts';
+import { EventStream } from '../../broker/events/event-stream.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { RedisServer } from '../harness/redis-server.ts';
 import { expect } from 'vitest';
@@ -91,7 +95,8 @@ export class TempFileLauncher implements Launcher {
   }
 }
 
-export type Keys = { admin: string; reader: string; writer: string };
+/** admin; reader: jobs:read; writer: jobs:read+jobs:write; producer: jobs:write alone. */
+export type Keys = { admin: string; reader: string; writer: string; producer: string };
 
 export type ApiContext = {
   app: OpenAPIHono<ApiEnv>;
@@ -122,19 +127,36 @@ export class ApiTestServer {
 
   /** A fresh app over fresh keys in Redis (its own prefix), so counts start at zero. */
   async context(
-    options: { bodyLimitBytes?: number; board?: boolean; ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }> } = {},
+    options: {
+      bodyLimitBytes?: number;
+      board?: boolean;
+      ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+      /** The production API's connection (fails fast while Redis is away, so requests answer 503), shared by store and queue. */
+      requestPath?: boolean;
+      /** Serve GET /v1/events and /v1/jobs/{id}/events over the prefix's event stream. */
+      events?: boolean;
+    } = {},
   ): Promise<ApiContext> {
     const prefix = `t${randomBytes(6).toString('hex')}`;
-    const redis = new Redis(this.redisServer.url, { maxRetriesPerRequest: null });
+    let redis: Redis;
+    let queue: BullJobQueue;
+    if (options.requestPath) {
+      redis = new Redis(requestPathRedisOptions({ host: '127.0.0.1', port: this.redisServer.port }));
+      redis.on('error', () => undefined);
+      await redis.connect();
+      queue = new BullJobQueue(redis, prefix);
+    } else {
+      redis = new Redis(this.redisServer.url, { maxRetriesPerRequest: null });
+      queue = new BullJobQueue({ host: '127.0.0.1', port: this.redisServer.port, maxRetriesPerRequest: null }, prefix);
+    }
     const store = new JobStore(redis, redisKeys(prefix));
-    const queue = new BullJobQueue({ host: '127.0.0.1', port: this.redisServer.port, maxRetriesPerRequest: null }, prefix);
     const landing = await mkdtemp(join(tmpdir(), 'sluice-api-landing-'));
     await mkdir(join(landing, 'sales'), { recursive: true });
     await writeFile(join(landing, 'sales', 'part-0.parquet'), 'not really parquet; nothing reads it here');
     const pipelines = pipelineRegistry([salesPipeline, returnsPipeline]);
     const jobs = new JobsService({ store, queue, pipelines, landingRoots: [landing] });
     const launcher = new TempFileLauncher(await mkdtemp(join(tmpdir(), 'sluice-api-logs-')));
-    const keys: Keys = { admin: newApiKey(), reader: newApiKey(), writer: newApiKey() };
+    const keys: Keys = { admin: newApiKey(), reader: newApiKey(), writer: newApiKey(), producer: newApiKey() };
     const logLines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -142,6 +164,10 @@ export class ApiTestServer {
         done();
       },
     });
+    const logger = pino({ level: 'debug' }, sink);
+    const eventHub = options.events
+      ? new EventHub({ redis: new Redis(this.redisServer.url, { lazyConnect: true }), key: redisKeys(prefix).events, logger })
+      : undefined;
     const app = createApi({
       jobs,
       pipelines,
@@ -151,11 +177,21 @@ export class ApiTestServer {
         formatApiKeyEntry('ops', ['admin'], keys.admin),
         formatApiKeyEntry('dashboard', ['jobs:read'], keys.reader),
         formatApiKeyEntry('airflow', ['jobs:read', 'jobs:write'], keys.writer),
+        formatApiKeyEntry('producer', ['jobs:write'], keys.producer),
       ],
       metrics: createMetrics({ store, queues: queue }),
-      ready: options.ready ?? (async () => ({ ok: true, checks: { redis: 'ok' } })),
+      ready:
+        options.ready ??
+        (options.requestPath
+          ? async () => {
+              // As the composition root checks it: a ping on the request path's connection.
+              const ok = await redis.ping().then(() => true, () => false);
+              return { ok, checks: { redis: ok ? 'ok' : 'unreachable' } };
+            }
+          : async () => ({ ok: true, checks: { redis: 'ok' } })),
       bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
-      logger: pino({ level: 'debug' }, sink),
+      logger,
+      ...(eventHub ? { events: { stream: new EventStream(redis, redisKeys(prefix).events), hub: eventHub } } : {}),
       ...(options.board ? { queueBoard: queueBoard(queue.queue) } : {}),
       landings: new LandingLedger(redis, prefix),
     });
@@ -181,6 +217,7 @@ export class ApiTestServer {
       bodies,
       call,
       close: async () => {
+        await eventHub?.close();
         await queue.close();
         redis.disconnect();
       },
@@ -215,4 +252,5 @@ export async function snapshot(context: ApiContext): Promise<{ jobs: number; que
   return { jobs: total, queued: counts.queued, waiting };
 }
 
-export type JobBody = Job & { stage?: string };
+/** A job as the API answers it: the JobView of the generated client's types. */
+export type JobBody = JobView;

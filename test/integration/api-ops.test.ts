@@ -245,7 +245,7 @@ describe('OpenAPI and docs', () => {
     expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
-        '/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/retry', '/v1/landings',
+        '/healthz', '/metrics', '/readyz', '/v1/events', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/events', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/retry', '/v1/landings',
         '/v1/pipelines', '/v1/pipelines/{name}', '/v1/queues', '/v1/queues/{name}/pause', '/v1/queues/{name}/resume',
       ].sort(),
     );
@@ -255,7 +255,7 @@ describe('OpenAPI and docs', () => {
         if (!['/healthz', '/readyz'].includes(path)) expect(operation.security, `${method} ${path}`).toHaveLength(1);
       }
     }
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Job', 'SubmitRequest', 'Problem', 'Pipeline', 'JobPage']));
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['JobView', 'SubmitRequest', 'Problem', 'Pipeline', 'JobPage']));
     expect(JSON.stringify(doc.paths['/v1/jobs']?.post?.responses['422'])).toContain('application/problem+json');
   });
 

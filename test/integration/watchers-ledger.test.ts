@@ -69,6 +69,7 @@ describe('keys', () => {
       keys.batch('batch-2'),
       keys.jobBatch('job-1'),
       keys.openBatches,
+      keys.events,
     ];
     const written = await clientA.keys('sluice:*');
     expect(written.length).toBeGreaterThan(8);

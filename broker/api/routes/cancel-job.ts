@@ -3,9 +3,10 @@
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
+import { jobView } from '../job-view.ts';
 import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
-import { JobIdParamsSchema, JobResponseSchema } from '../schemas.ts';
+import { JobIdParamsSchema, JobViewSchema } from '../schemas.ts';
 
 export const cancelJobRoute = createRoute({
   method: 'post',
@@ -16,11 +17,12 @@ export const cancelJobRoute = createRoute({
   ...protect('jobs:write'),
   request: { params: JobIdParamsSchema },
   responses: {
-    202: { description: 'Cancelled, or marked for cancelling.', content: { 'application/json': { schema: JobResponseSchema } } },
+    202: { description: 'Cancelled, or marked for cancelling.', content: { 'application/json': { schema: JobViewSchema } } },
     ...authResponses,
     ...unavailableResponse,
     404: problemResponse('No such job.'),
     409: problemResponse('The job has already finished.'),
+    422: problemResponse('Not a job id.'),
   },
 });
 
@@ -28,6 +30,6 @@ export function cancelJob(deps: ApiDeps): RouteHandler<typeof cancelJobRoute, Ap
   return async (c) => {
     const job = await deps.jobs.cancel(c.req.valid('param').id, `cancelled by API key "${c.var.principal?.name ?? 'unknown'}"`);
     c.var.log.info({ jobId: job.id, state: job.state }, 'job cancel requested');
-    return c.json(job, 202);
+    return c.json(jobView(job), 202);
   };
 }

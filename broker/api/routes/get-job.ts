@@ -1,11 +1,11 @@
-// GET /v1/jobs/{id} — the job record with its history, plus the stage it is in.
+// GET /v1/jobs/{id} — the job with its history and the stage it is in.
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
-import { currentStage } from '../../core/state-machine.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
+import { jobView } from '../job-view.ts';
 import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
-import { JobIdParamsSchema, JobWithStageSchema } from '../schemas.ts';
+import { JobIdParamsSchema, JobViewSchema } from '../schemas.ts';
 
 export const getJobRoute = createRoute({
   method: 'get',
@@ -16,16 +16,17 @@ export const getJobRoute = createRoute({
   ...protect('jobs:read'),
   request: { params: JobIdParamsSchema },
   responses: {
-    200: { description: 'The job.', content: { 'application/json': { schema: JobWithStageSchema } } },
+    200: { description: 'The job.', content: { 'application/json': { schema: JobViewSchema } } },
     ...authResponses,
     ...unavailableResponse,
     404: problemResponse('No such job.'),
+    422: problemResponse('Not a job id.'),
   },
 });
 
 export function getJob(deps: ApiDeps): RouteHandler<typeof getJobRoute, ApiEnv> {
   return async (c) => {
     const job = await deps.jobs.get(c.req.valid('param').id);
-    return c.json({ ...job, stage: currentStage(job) }, 200);
+    return c.json(jobView(job), 200);
   };
 }

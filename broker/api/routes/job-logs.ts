@@ -28,7 +28,7 @@ export const jobLogsRoute = createRoute({
     ...authResponses,
     ...unavailableResponse,
     404: problemResponse('No such job, or the job has no Spark run yet.'),
-    422: problemResponse('An invalid tail or follow.'),
+    422: problemResponse('Not a job id, or an invalid tail or follow.'),
   },
 });
 

@@ -3,6 +3,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { NameSchema } from '../../core/pipeline.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
+import { jobView } from '../job-view.ts';
 import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobPageSchema, JobStateSchema } from '../schemas.ts';
@@ -33,6 +34,6 @@ export const listJobsRoute = createRoute({
 export function listJobs(deps: ApiDeps): RouteHandler<typeof listJobsRoute, ApiEnv> {
   return async (c) => {
     const page = await deps.jobs.list(c.req.valid('query'));
-    return c.json(page, 200);
+    return c.json({ items: page.items.map(jobView), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) }, 200);
   };
 }

@@ -25,6 +25,7 @@ export function queueControlRoute(action: Action) {
       ...authResponses,
       ...unavailableResponse,
       404: problemResponse('No such queue.'),
+      422: problemResponse('Not a queue name.'),
     },
   });
 }

@@ -2,9 +2,10 @@
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
+import { jobView } from '../job-view.ts';
 import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
-import { JobIdParamsSchema, JobResponseSchema } from '../schemas.ts';
+import { JobIdParamsSchema, JobViewSchema } from '../schemas.ts';
 
 export const retryJobRoute = createRoute({
   method: 'post',
@@ -15,11 +16,12 @@ export const retryJobRoute = createRoute({
   ...protect('jobs:write'),
   request: { params: JobIdParamsSchema },
   responses: {
-    202: { description: 'Queued again as a new attempt (back to loading alone when only the load failed).', content: { 'application/json': { schema: JobResponseSchema } } },
+    202: { description: 'Queued again as a new attempt (back to loading alone when only the load failed).', content: { 'application/json': { schema: JobViewSchema } } },
     ...authResponses,
     ...unavailableResponse,
     404: problemResponse('No such job.'),
     409: problemResponse('The job is neither failed nor cancelled.'),
+    422: problemResponse('Not a job id.'),
   },
 });
 
@@ -27,6 +29,6 @@ export function retryJob(deps: ApiDeps): RouteHandler<typeof retryJobRoute, ApiE
   return async (c) => {
     const job = await deps.jobs.retry(c.req.valid('param').id);
     c.var.log.info({ jobId: job.id, attempt: job.attempt }, 'job retried');
-    return c.json(job, 202);
+    return c.json(jobView(job), 202);
   };
 }

@@ -4,10 +4,11 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
+import { jobView } from '../job-view.ts';
 import { authResponses, protect } from '../auth.ts';
 import { problemResponse } from '../problem.ts';
 import { traceIdOfRequest } from '../request-context.ts';
-import { JobResponseSchema, SubmitRequestBodySchema } from '../schemas.ts';
+import { JobViewSchema, SubmitRequestBodySchema } from '../schemas.ts';
 
 const HeadersSchema = z.object({
   'idempotency-key': z
@@ -44,12 +45,12 @@ export const submitJobRoute = createRoute({
     201: {
       description: 'The job was created and queued.',
       headers: { Location: { schema: { type: 'string' }, description: 'The job\'s URL.' } },
-      content: { 'application/json': { schema: JobResponseSchema } },
+      content: { 'application/json': { schema: JobViewSchema } },
     },
     200: {
       description: 'A replay: the job created earlier with the same Idempotency-Key and body.',
       headers: { Location: { schema: { type: 'string' }, description: 'The job\'s URL.' } },
-      content: { 'application/json': { schema: JobResponseSchema } },
+      content: { 'application/json': { schema: JobViewSchema } },
     },
     400: problemResponse('Malformed JSON or Idempotency-Key.'),
     ...authResponses,
@@ -75,6 +76,6 @@ export function submitJob(deps: ApiDeps): RouteHandler<typeof submitJobRoute, Ap
     deps.metrics.recordSubmission(job.pipeline, created ? 'created' : 'replayed');
     c.var.log.info({ jobId: job.id, traceId: job.traceId, pipeline: job.pipeline, created, keyName: c.var.principal?.name }, 'job submitted');
     c.header('Location', `/v1/jobs/${encodeURIComponent(job.id)}`);
-    return created ? c.json(job, 201) : c.json(job, 200);
+    return created ? c.json(jobView(job), 201) : c.json(jobView(job), 200);
   };
 }

@@ -1,0 +1,70 @@
+// What the API shows of a job: the JobView, the one public shape of a job in the OpenAPI
+// document. The record in Redis carries bookkeeping the worker needs (cancelRequested,
+// finalized, retryAt, idempotencyScope); a client must not come to depend on it, so the
+// view names its fields one by one (a field added to the record stays private until it is
+// added here) and every route answers through jobView().
+import { z } from '@hono/zod-openapi';
+import { FailureSchema, JobStateSchema, LoadOutcomeSchema, ParameterValueSchema, RunHandleSchema, StateChangeSchema, type Job } from '../core/job.ts';
+import { ManifestSummarySchema } from '../core/manifest.ts';
+import { NameSchema } from '../core/pipeline.ts';
+import { currentStage, STAGES } from '../core/state-machine.ts';
+
+// Nested parts get names of their own, so generated clients have a type for each.
+const StateChangeView = StateChangeSchema.meta({ id: 'StateChange' });
+const FailureView = FailureSchema.meta({ id: 'Failure' });
+const RunView = RunHandleSchema.meta({ id: 'Run' });
+const OutputView = ManifestSummarySchema.meta({ id: 'Output' });
+const LoadView = LoadOutcomeSchema.meta({ id: 'Load' });
+
+export const JobViewSchema = z
+  .strictObject({
+    id: z.string(),
+    pipeline: NameSchema,
+    state: JobStateSchema,
+    stage: z.enum(STAGES).openapi({ description: 'The step the worker runs next (`done` once final).' }),
+    attempt: z.number().int().min(1),
+    maxAttempts: z.number().int().min(1),
+    priority: z.number().int(),
+    parameters: z.record(z.string(), ParameterValueSchema),
+    inputs: z.array(z.string()),
+    labels: z.record(z.string(), z.string()),
+    idempotencyKey: z.string().optional(),
+    requestId: z.string().optional(),
+    traceId: z.string().optional().openapi({ description: 'Follows the job through its logs, the Spark driver log, the manifest and the SQL load ledger.' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    history: z.array(StateChangeView),
+    run: RunView.optional(),
+    failure: FailureView.optional(),
+    output: OutputView.optional(),
+    loads: z.array(LoadView).optional(),
+  })
+  .openapi('JobView');
+export type JobView = z.infer<typeof JobViewSchema>;
+
+/** The one mapping from the stored record to what the API answers. */
+export function jobView(job: Job): JobView {
+  const { id, pipeline, state, attempt, maxAttempts, priority, parameters, inputs, labels, createdAt, updatedAt, history } = job;
+  return {
+    id,
+    pipeline,
+    state,
+    stage: currentStage(job),
+    attempt,
+    maxAttempts,
+    priority,
+    parameters,
+    inputs,
+    labels,
+    ...(job.idempotencyKey !== undefined ? { idempotencyKey: job.idempotencyKey } : {}),
+    ...(job.requestId !== undefined ? { requestId: job.requestId } : {}),
+    ...(job.traceId !== undefined ? { traceId: job.traceId } : {}),
+    createdAt,
+    updatedAt,
+    history,
+    ...(job.run !== undefined ? { run: job.run } : {}),
+    ...(job.failure !== undefined ? { failure: job.failure } : {}),
+    ...(job.output !== undefined ? { output: job.output } : {}),
+    ...(job.loads !== undefined ? { loads: job.loads } : {}),
+  };
+}

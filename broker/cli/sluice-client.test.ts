@@ -1,0 +1,64 @@
+// The client wrapper's own logic, over an in-memory fetch: problem+json becomes one message
+// with its field paths, a 503 is recognised as "try again", and an unreachable Sluice names
+// SLUICE_URL instead of throwing fetch's bare TypeError. (Real answers: api-contract.test.ts.)
+import { describe, expect, it } from 'vitest';
+import { ApiError, isUnavailable, SluiceClient } from './sluice-client.ts';
+
+const problem = (status: number, title: string, detail: string, errors: Array<{ path: string; message: string }> = []) =>
+  new Response(JSON.stringify({ type: 'urn:sluice:problem:x', title, status, detail, instance: '/v1/jobs', requestId: 'r1', errors }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
+
+const clientAnswering = (answer: (request: Request) => Response | Promise<Response>) => {
+  const requests: Request[] = [];
+  const client = new SluiceClient('http://sluice.test/', 'sk_test_key', {
+    fetch: async (request) => {
+      requests.push(request);
+      return answer(request);
+    },
+  });
+  return { client, requests };
+};
+
+describe('SluiceClient', () => {
+  it('sends the bearer key and the Idempotency-Key, to the generated path', async () => {
+    const { client, requests } = clientAnswering(() => Response.json({ id: 'j1' }, { status: 201 }));
+    await client.submit({ pipeline: 'sales' }, 'key-1');
+    expect(requests[0]!.url).toBe('http://sluice.test/v1/jobs');
+    expect(requests[0]!.headers.get('authorization')).toBe('Bearer sk_test_key');
+    expect(requests[0]!.headers.get('idempotency-key')).toBe('key-1');
+    expect(await requests[0]!.json()).toEqual({ pipeline: 'sales' });
+  });
+
+  it('turns a problem into an ApiError naming title, detail and every field path', async () => {
+    const { client } = clientAnswering(() => problem(422, 'Unprocessable content', 'the request body has invalid fields', [{ path: 'parameters.day', message: 'expected a date' }]));
+    const error = await client.submit({ pipeline: 'sales' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 422, problem: { errors: [{ path: 'parameters.day' }] } });
+    expect((error as Error).message).toBe('Unprocessable content: the request body has invalid fields\n  parameters.day: expected a date');
+    expect(isUnavailable(error)).toBe(false);
+  });
+
+  it('says which setting holds the key on a 401, and recognises a 503 as unavailable', async () => {
+    const unauthorized = await clientAnswering(() => problem(401, 'Unauthorized', 'the API key is not valid')).client.job('j1').catch((caught: unknown) => caught);
+    expect((unauthorized as Error).message).toMatch(/SLUICE_API_KEY/);
+    const unavailable = await clientAnswering(() => problem(503, 'Service unavailable', 'Redis did not answer')).client.job('j1').catch((caught: unknown) => caught);
+    expect(isUnavailable(unavailable)).toBe(true);
+  });
+
+  it('reports an unreachable Sluice as status 0 naming the URL and SLUICE_URL', async () => {
+    const { client } = clientAnswering(() => {
+      throw new TypeError('fetch failed');
+    });
+    const error = await client.job('j1').catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 0 });
+    expect((error as Error).message).toBe('cannot reach Sluice at http://sluice.test/ (SLUICE_URL): fetch failed');
+  });
+
+  it('keeps a non-problem error body readable', async () => {
+    const { client } = clientAnswering(() => new Response('bad gateway from the proxy', { status: 502, statusText: 'Bad Gateway' }));
+    const error = await client.job('j1').catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe('502 Bad Gateway: bad gateway from the proxy');
+  });
+});

@@ -1,0 +1,99 @@
+// The Sluice HTTP client: openapi-fetch over the types generated from docs/openapi.json
+// (generated/sluice-api.ts, `make openapi`), so a call that does not match the API's
+// contract does not compile. This module adds only what every caller needs around it: the
+// base URL and bearer key, one error type carrying the problem+json (title, detail, field
+// paths), the 503 test, and the log stream for `logs --follow`.
+import createClient, { type Client } from 'openapi-fetch';
+import type { components, paths } from './generated/sluice-api.ts';
+
+export type JobView = components['schemas']['JobView'];
+export type JobPage = components['schemas']['JobPage'];
+export type Landing = components['schemas']['Landing'];
+export type Pipeline = components['schemas']['Pipeline'];
+export type SubmitRequest = components['schemas']['SubmitRequest'];
+export type Problem = components['schemas']['Problem'];
+export type SluicePaths = paths;
+
+/** An answer other than 2xx, or no answer at all (status 0); the message is ready to print. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    /** The problem document, when Sluice sent one. */
+    readonly problem?: Problem,
+  ) {
+    super(message);
+  }
+}
+
+/** Sluice answered 503: a dependency (Redis) is away for now, and the same call may work in a moment. */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 503;
+}
+
+const isProblem = (value: unknown): value is Problem => typeof value === 'object' && value !== null && 'status' in value && 'title' in value;
+
+/** "title: detail" and one line per invalid field, or the status line and the start of the body. */
+function messageOf(response: Response, error: unknown): string {
+  let message = `${response.status} ${response.statusText}`;
+  if (isProblem(error)) {
+    message = [error.title, error.detail].filter(Boolean).join(': ') || message;
+    for (const field of error.errors ?? []) message += `\n  ${field.path}: ${field.message}`;
+  } else if (typeof error === 'string' && error) {
+    message += `: ${error.slice(0, 500)}`;
+  }
+  if (response.status === 401) message += '\n  (set SLUICE_API_KEY to a key with the needed scope)';
+  return message;
+}
+
+type Answer<D> = { data?: D; error?: unknown; response: Response };
+
+export type SluiceClientOptions = {
+  /** Another fetch, e.g. an app's own `app.request` in tests. */
+  fetch?: (request: Request) => Promise<Response>;
+};
+
+export class SluiceClient {
+  /** openapi-fetch over the generated paths: every request goes through it. */
+  readonly api: Client<paths>;
+
+  constructor(
+    readonly baseUrl: string,
+    apiKey: string | undefined,
+    options: SluiceClientOptions = {},
+  ) {
+    this.api = createClient<paths>({
+      baseUrl: baseUrl.replace(/\/+$/, ''),
+      ...(apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  /** The body of a 2xx answer; an ApiError for anything else, or when Sluice cannot be reached. */
+  async data<D>(pending: Promise<Answer<D>>): Promise<NonNullable<D>> {
+    let answer: Answer<D>;
+    try {
+      answer = await pending;
+    } catch (error) {
+      throw new ApiError(0, `cannot reach Sluice at ${this.baseUrl} (SLUICE_URL): ${(error as Error).message}`, undefined);
+    }
+    if (!answer.response.ok || answer.data === undefined || answer.data === null) {
+      throw new ApiError(answer.response.status, messageOf(answer.response, answer.error), isProblem(answer.error) ? answer.error : undefined);
+    }
+    return answer.data;
+  }
+
+  submit(body: SubmitRequest, idempotencyKey?: string): Promise<JobView> {
+    return this.data(this.api.POST('/v1/jobs', { body, params: { header: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} } }));
+  }
+
+  job(id: string): Promise<JobView> {
+    return this.data(this.api.GET('/v1/jobs/{id}', { params: { path: { id } } }));
+  }
+
+  /** The driver log: the last `tail` lines, and with `follow` the lines written after them while the run lives. */
+  logs(id: string, query: { tail?: number; follow?: boolean }): Promise<ReadableStream<Uint8Array>> {
+    return this.data(this.api.GET('/v1/jobs/{id}/logs', { params: { path: { id }, query }, parseAs: 'stream' }));
+  }
+}
