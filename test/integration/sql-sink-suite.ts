@@ -250,6 +250,28 @@ export function sinkSuite(dialect: string, openDatabase: () => Promise<SinkDatab
       expect(await count(table)).toBe(0);
     });
 
+    it('never commits a load its caller gave up on (the step deadline passed mid-load); the next load writes the rows once', async () => {
+      const table = 'sluice_test.given_up';
+      const givenUp = new AbortController();
+      // The caller's deadline passes while the rows are being applied, after staging.
+      const first = request(merge(table), () => numberedRows(200, 1), {
+        signal: givenUp.signal,
+        onProgress: ({ phase }) => {
+          if (phase === 'applying') givenUp.abort();
+        },
+      });
+      const error = await failure(sink().load(first));
+      expect(error.failureClass).toBe('timeout');
+      expect(error.message).toMatch(/given up by its caller/);
+      expect(await count(table)).toBe(0);
+      expect(await ledger(first.jobId)).toHaveLength(0);
+      // The stage's next try (a new signal) loads the same run once.
+      const { signal: _gone, onProgress: _progress, ...retry } = first;
+      expect(await sink().load(retry)).toMatchObject({ alreadyLoaded: false, inserted: 200 });
+      expect(await count(table)).toBe(200);
+      expect(await ledger(first.jobId)).toHaveLength(1);
+    });
+
     for (const [phase, afterRows] of [
       ['staging', 1_000],
       ['staged', 0],
