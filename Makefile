@@ -13,7 +13,7 @@ help:
 	@echo "make demo   land sample Parquet in a watched folder, run the job it starts, print what came out"
 	@echo "make test   install what the tests need and run every tier"
 	@echo "make bench  run the benchmarks (BENCH lines)"
-	@echo "make openapi  write docs/openapi.json from the route definitions and regenerate the client types"
+	@echo "make openapi  write docs/openapi.json from the route definitions and regenerate the TypeScript and Python clients"
 
 setup:
 	@scripts/setup
@@ -31,10 +31,12 @@ test-static: openapi-check
 # (broker/cli/generated/sluice-api.ts) are built offline from the route definitions.
 openapi:
 	node --import tsx scripts/openapi.ts
+	scripts/python-client
 
 # Fails, with the diff, when a route changed without `make openapi` (CI runs it in make test).
 openapi-check:
 	node --import tsx scripts/openapi.ts --check
+	scripts/python-client --check
 
 test-unit:
 	$(VITEST) --project unit

@@ -1,0 +1,155 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .failure import Failure
+from .failure_class import FailureClass
+from .failure_stage import FailureStage
+from .health import Health
+from .health_status import HealthStatus
+from .job_page import JobPage
+from .job_view import JobView
+from .job_view_labels import JobViewLabels
+from .job_view_parameters import JobViewParameters
+from .job_view_stage import JobViewStage
+from .job_view_state import JobViewState
+from .landing import Landing
+from .landing_page import LandingPage
+from .landing_state import LandingState
+from .list_jobs_state import ListJobsState
+from .list_landings_state import ListLandingsState
+from .load import Load
+from .load_dialect import LoadDialect
+from .load_mode import LoadMode
+from .output import Output
+from .pipeline import Pipeline
+from .pipeline_after import PipelineAfter
+from .pipeline_after_on_success import PipelineAfterOnSuccess
+from .pipeline_batch import PipelineBatch
+from .pipeline_engine import PipelineEngine
+from .pipeline_engine_app import PipelineEngineApp
+from .pipeline_engine_conf import PipelineEngineConf
+from .pipeline_engine_launcher import PipelineEngineLauncher
+from .pipeline_input import PipelineInput
+from .pipeline_input_columns import PipelineInputColumns
+from .pipeline_input_format import PipelineInputFormat
+from .pipeline_list import PipelineList
+from .pipeline_outputs import PipelineOutputs
+from .pipeline_outputs_lake import PipelineOutputsLake
+from .pipeline_outputs_sql_type_0 import PipelineOutputsSqlType0
+from .pipeline_outputs_sql_type_0_mode import PipelineOutputsSqlType0Mode
+from .pipeline_outputs_sql_type_1_item import PipelineOutputsSqlType1Item
+from .pipeline_outputs_sql_type_1_item_mode import PipelineOutputsSqlType1ItemMode
+from .pipeline_parameters import PipelineParameters
+from .pipeline_parameters_additional_property import (
+    PipelineParametersAdditionalProperty,
+)
+from .pipeline_parameters_additional_property_type import (
+    PipelineParametersAdditionalPropertyType,
+)
+from .pipeline_policy import PipelinePolicy
+from .pipeline_policy_backoff import PipelinePolicyBackoff
+from .pipeline_policy_timeouts import PipelinePolicyTimeouts
+from .pipeline_policy_timeouts_queued_type_0 import PipelinePolicyTimeoutsQueuedType0
+from .pipeline_sources_item_type_0 import PipelineSourcesItemType0
+from .pipeline_sources_item_type_0_kind import PipelineSourcesItemType0Kind
+from .pipeline_sources_item_type_0_ready import PipelineSourcesItemType0Ready
+from .pipeline_sources_item_type_0_ready_rule import PipelineSourcesItemType0ReadyRule
+from .pipeline_sources_item_type_1 import PipelineSourcesItemType1
+from .pipeline_sources_item_type_1_kind import PipelineSourcesItemType1Kind
+from .pipeline_sources_item_type_1_ready import PipelineSourcesItemType1Ready
+from .pipeline_sources_item_type_1_ready_rule import PipelineSourcesItemType1ReadyRule
+from .pipeline_transform_type_0 import PipelineTransformType0
+from .pipeline_transform_type_0_derive import PipelineTransformType0Derive
+from .pipeline_transform_type_0_metrics_item import PipelineTransformType0MetricsItem
+from .pipeline_transform_type_0_metrics_item_fn import (
+    PipelineTransformType0MetricsItemFn,
+)
+from .pipeline_transform_type_1 import PipelineTransformType1
+from .problem import Problem
+from .problem_errors_item import ProblemErrorsItem
+from .queue import Queue
+from .queue_counts import QueueCounts
+from .queue_list import QueueList
+from .readiness import Readiness
+from .readiness_checks import ReadinessChecks
+from .readiness_status import ReadinessStatus
+from .run import Run
+from .state_change import StateChange
+from .state_change_state import StateChangeState
+from .submit_request import SubmitRequest
+from .submit_request_labels import SubmitRequestLabels
+from .submit_request_parameters import SubmitRequestParameters
+
+__all__ = (
+    "Failure",
+    "FailureClass",
+    "FailureStage",
+    "Health",
+    "HealthStatus",
+    "JobPage",
+    "JobView",
+    "JobViewLabels",
+    "JobViewParameters",
+    "JobViewStage",
+    "JobViewState",
+    "Landing",
+    "LandingPage",
+    "LandingState",
+    "ListJobsState",
+    "ListLandingsState",
+    "Load",
+    "LoadDialect",
+    "LoadMode",
+    "Output",
+    "Pipeline",
+    "PipelineAfter",
+    "PipelineAfterOnSuccess",
+    "PipelineBatch",
+    "PipelineEngine",
+    "PipelineEngineApp",
+    "PipelineEngineConf",
+    "PipelineEngineLauncher",
+    "PipelineInput",
+    "PipelineInputColumns",
+    "PipelineInputFormat",
+    "PipelineList",
+    "PipelineOutputs",
+    "PipelineOutputsLake",
+    "PipelineOutputsSqlType0",
+    "PipelineOutputsSqlType0Mode",
+    "PipelineOutputsSqlType1Item",
+    "PipelineOutputsSqlType1ItemMode",
+    "PipelineParameters",
+    "PipelineParametersAdditionalProperty",
+    "PipelineParametersAdditionalPropertyType",
+    "PipelinePolicy",
+    "PipelinePolicyBackoff",
+    "PipelinePolicyTimeouts",
+    "PipelinePolicyTimeoutsQueuedType0",
+    "PipelineSourcesItemType0",
+    "PipelineSourcesItemType0Kind",
+    "PipelineSourcesItemType0Ready",
+    "PipelineSourcesItemType0ReadyRule",
+    "PipelineSourcesItemType1",
+    "PipelineSourcesItemType1Kind",
+    "PipelineSourcesItemType1Ready",
+    "PipelineSourcesItemType1ReadyRule",
+    "PipelineTransformType0",
+    "PipelineTransformType0Derive",
+    "PipelineTransformType0MetricsItem",
+    "PipelineTransformType0MetricsItemFn",
+    "PipelineTransformType1",
+    "Problem",
+    "ProblemErrorsItem",
+    "Queue",
+    "QueueCounts",
+    "QueueList",
+    "Readiness",
+    "ReadinessChecks",
+    "ReadinessStatus",
+    "Run",
+    "StateChange",
+    "StateChangeState",
+    "SubmitRequest",
+    "SubmitRequestLabels",
+    "SubmitRequestParameters",
+)

@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class PipelineOutputsSqlType0Mode(StrEnum):
+    APPEND = "append"
+    MERGE = "merge"
+    REPLACE_PARTITIONS = "replace-partitions"
+
+    def __str__(self) -> str:
+        return str(self.value)
