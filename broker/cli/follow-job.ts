@@ -13,7 +13,8 @@ export async function followJob(client: SluiceClient, id: string, options: Follo
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
   let seen = 0;
   let lastLine = Date.now();
-  let unavailableSince: number | undefined;
+  /** Whether the last read met a 503: the outage is said once, not every poll. */
+  let unavailable = false;
   for (;;) {
     let job: JobView;
     try {
@@ -21,12 +22,12 @@ export async function followJob(client: SluiceClient, id: string, options: Follo
     } catch (error) {
       // A Redis outage answers 503 for a moment; the job goes on meanwhile, so following does too.
       if (!isUnavailable(error)) throw error;
-      if (unavailableSince === undefined) print(`[${elapsed()}] ${id} Sluice is unavailable for now (${(error as Error).message}); still following`);
-      unavailableSince ??= Date.now();
+      if (!unavailable) print(`[${elapsed()}] ${id} Sluice is unavailable for now (${(error as Error).message}); still following`);
+      unavailable = true;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       continue;
     }
-    unavailableSince = undefined;
+    unavailable = false;
     for (const change of job.history.slice(seen)) {
       print(`[${elapsed()}] ${job.id} ${change.state.padEnd(9)} attempt ${change.attempt}${change.reason ? `  ${change.reason}` : ''}`);
       lastLine = Date.now();

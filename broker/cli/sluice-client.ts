@@ -12,7 +12,6 @@ export type Landing = components['schemas']['Landing'];
 export type Pipeline = components['schemas']['Pipeline'];
 export type SubmitRequest = components['schemas']['SubmitRequest'];
 export type Problem = components['schemas']['Problem'];
-export type SluicePaths = paths;
 
 /** An answer other than 2xx, or no answer at all (status 0); the message is ready to print. */
 export class ApiError extends Error {

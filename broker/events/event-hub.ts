@@ -3,6 +3,7 @@
 // API's fail-fast one): it waits out a Redis outage and, since every read names the last id
 // it delivered, carries on from there once Redis is back, with nothing missed or repeated.
 // Each batch read is parsed once and handed to the subscribers whose filter it matches.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { compareStreamIds, matchesFilter, type EventFilter, type SluiceEvent } from '../core/events.ts';
@@ -80,7 +81,7 @@ export class EventHub {
         if (this.isClosed) break;
         failures += 1;
         logger.warn({ err: (error as Error).message, failures }, 'event stream read failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, MAX_BACKOFF_MS)));
+        await sleep(Math.min(100 * 2 ** failures, MAX_BACKOFF_MS));
       }
     }
   }

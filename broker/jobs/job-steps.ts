@@ -29,7 +29,6 @@ import { buildRunSpec } from '../core/run-spec.ts';
 import { isRetryable, stageStartedAt, transition } from '../core/state-machine.ts';
 import { UserError } from '../core/errors.ts';
 import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
-import type { Launcher } from '../launchers/launcher.ts';
 import { manifestChecksum, readCommittedRun } from '../lake/manifests.ts';
 import { readRunBatches } from '../lake/run-batches.ts';
 import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
@@ -194,7 +193,7 @@ export class JobSteps {
       status = await this.stageCall(job, limit, `launcher ${launcher.name}: status()`, (signal) => launcher.status(run, { signal }));
     } catch (error) {
       if (!this.stageOver(error, job, limit)) throw error;
-      await this.stopRun(launcher, job);
+      await this.stopRunOfAttempt(job);
       return this.fail(stored, pipeline, log, 'timeout', `the Spark run took longer than ${limit} ms and was stopped (${(error as Error).message})`);
     }
     switch (status.phase) {
@@ -202,7 +201,7 @@ export class JobSteps {
       case 'running': {
         const left = this.stageLeft(job, limit);
         if (left <= 0) {
-          await this.stopRun(launcher, job);
+          await this.stopRunOfAttempt(job);
           return this.fail(stored, pipeline, log, 'timeout', `the Spark run took longer than ${limit} ms and was stopped`);
         }
         return wait(Math.min(this.deps.pollMs, left));
@@ -395,18 +394,9 @@ export class JobSteps {
 
   /** A job queued past its limit fails for good: a new attempt would only queue again. */
   private async expireQueuedJob(stored: StoredJob, log: Logger, limit: number): Promise<StepOutcome> {
-    const { job } = stored;
-    await this.releaseSlot(job);
     const message = `queued longer than ${limit} ms (policy.timeouts.queued) without starting: the queue was paused or no run slot came free`;
-    const failure: Failure = { class: 'timeout', message, stage: 'queued', attempt: job.attempt };
-    log.warn({ attempt: job.attempt, stage: 'queued', failureClass: 'timeout', reason: message }, 'job failed');
-    return this.commit(stored, this.transitionTo(job, 'failed', `timeout: ${message}`, { failure }));
-  }
-
-  /** Stops the run after its stage timed out; bounded by the call cap alone (its stage has no time left to give). */
-  private async stopRun(launcher: Launcher, job: Job): Promise<void> {
-    const run = job.run!;
-    await withDeadline(`launcher ${launcher.name}: cancel()`, this.callCapMs, (signal) => launcher.cancel(run, { signal }));
+    // No pipeline given: fail() then retries nothing, which is the point.
+    return this.fail(stored, undefined, log, 'timeout', message);
   }
 
   /** Stops the Spark run of the job's current attempt, recorded or not (launchers name runs by job and attempt). */

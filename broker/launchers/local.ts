@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ConfigError, isMissingFile, OperationalError } from '../core/errors.ts';
 import type { RunHandle } from '../core/job.ts';
+import { SPARK_EXIT } from '../core/run-spec.ts';
 import type { CallOptions, Launcher, LauncherListener, LogOptions, RunEnded, RunRequest, RunStatus } from './launcher.ts';
 import { sparkSubmitArgs, type SubmitOptions } from './local-submit-args.ts';
 import { readFrom, readTailLines } from './log-tail.ts';
@@ -372,7 +373,7 @@ export class LocalLauncher implements Launcher {
 
 async function endedStatus(dir: RunDir, exitCode: number): Promise<RunStatus> {
   // A success needs no log: the common case of every await poll stays one small read.
-  if (exitCode === 0) return endedRunStatus(exitCode, '');
+  if (exitCode === SPARK_EXIT.ok) return endedRunStatus(exitCode, '');
   const { text } = await readTailLines(dir.file(RUN_FILES.log), FAILURE_SEARCH_LINES);
   return endedRunStatus(exitCode, text);
 }

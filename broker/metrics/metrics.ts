@@ -6,6 +6,8 @@
 //   by the worker's sinks, quarantines by the landing ledger, submits by the API;
 // - gauges (jobs, queue, landings by state) are read from Redis on scrape, so every process
 //   shows the same shared value: aggregate them with max(), never sum().
+import type { LoadEvent } from '../../sql-sinks/observed-sinks.ts';
+import { withDeadline } from '../jobs/call-deadline.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isFinal, type Job, type JobState } from '../core/job.ts';
 
@@ -26,16 +28,13 @@ const STAGE_BUCKETS = [0.05, 0.25, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 216
 /** Seconds a SQL load takes: a ledger hit in milliseconds up to a large run's half hour. */
 const LOAD_BUCKETS = [0.01, 0.05, 0.25, 1, 5, 15, 60, 300, 900, 1800, 3600];
 
-/** What became of one SQL load: written, found in the ledger (nothing written), or failed. */
-export type LoadResult = 'loaded' | 'already-loaded' | 'failed';
-export type LoadObservation = { pipeline: string; sink: string; result: LoadResult; rows: number; seconds: number };
 
 export type SluiceMetrics = {
   registry: Registry;
   /** Counts one accepted submit. */
   recordSubmission(pipeline: string, result: 'created' | 'replayed'): void;
   /** Counts one SQL load, its rows and its time. */
-  recordLoad(load: LoadObservation): void;
+  recordLoad(load: LoadEvent): void;
   /** Counts landings moved to quarantine. */
   recordQuarantine(count: number): void;
 };
@@ -159,20 +158,12 @@ const READ_TIMEOUT_MS = 2_000;
  * the gauge is then left empty (no stale numbers) and the rest of the scrape still answers.
  */
 async function readInto(gauge: Gauge<'state'>, read: () => Promise<Record<string, number>>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const counts = await Promise.race([
-      read(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('read timed out')), READ_TIMEOUT_MS);
-      }),
-    ]);
+    const counts = await withDeadline('metrics: gauge read', READ_TIMEOUT_MS, () => read());
     gauge.reset();
     for (const [state, count] of Object.entries(counts)) gauge.set({ state }, count);
   } catch {
     gauge.reset();
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -33,8 +33,6 @@ export type StepWorkerOptions = {
   logger: Logger;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
-  /** How often queued jobs are checked against their queued timeout (QUEUED_SWEEP_MS). */
-  queuedSweepMs?: number;
 };
 
 type StepData = { jobId: string; stepErrors?: number };
@@ -84,7 +82,7 @@ export class StepWorker {
     // Reached only when even moving the step to delayed failed (Redis away): BullMQ retries it.
     this.worker.on('failed', (job, error) => options.logger.error({ jobId: job?.id, err: error }, 'job step could not be rescheduled'));
     this.worker.on('error', (error) => options.logger.error({ err: error }, 'step worker error'));
-    this.sweepTimer = setInterval(() => void this.sweepQueued(), options.queuedSweepMs ?? QUEUED_SWEEP_MS);
+    this.sweepTimer = setInterval(() => void this.sweepQueued(), QUEUED_SWEEP_MS);
     this.sweepTimer.unref();
   }
 

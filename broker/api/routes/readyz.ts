@@ -2,6 +2,8 @@
 // checks, so a load balancer stops sending work here. No key needed. It answers within
 // READY_DEADLINE_MS whatever the checks do: a probe that hangs is as bad as one that lies.
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { DeadlineError } from '../../core/errors.ts';
+import { withDeadline } from '../../jobs/call-deadline.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 
@@ -32,17 +34,14 @@ type Readiness = { ok: boolean; checks: Record<string, string> };
 export function readyz(deps: ApiDeps): RouteHandler<typeof readyzRoute, ApiEnv> {
   return async (c) => {
     let result: Readiness;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<Readiness>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, checks: { readiness: `no answer within ${READY_DEADLINE_MS} ms` } }), READY_DEADLINE_MS);
-    });
     try {
-      result = await Promise.race([deps.ready(), late]);
+      result = await withDeadline('readiness', READY_DEADLINE_MS, () => deps.ready());
     } catch (error) {
-      c.var.log.warn({ err: error }, 'readiness check failed');
-      result = { ok: false, checks: { readiness: 'the check itself failed' } };
-    } finally {
-      clearTimeout(timer);
+      if (error instanceof DeadlineError) result = { ok: false, checks: { readiness: `no answer within ${READY_DEADLINE_MS} ms` } };
+      else {
+        c.var.log.warn({ err: error }, 'readiness check failed');
+        result = { ok: false, checks: { readiness: 'the check itself failed' } };
+      }
     }
     return result.ok ? c.json({ status: 'ready' as const, checks: result.checks }, 200) : c.json({ status: 'not-ready' as const, checks: result.checks }, 503);
   };
