@@ -3,9 +3,8 @@
 // /v1/events, and beside them, as the baseline, one raw XREAD BLOCK loop on the same stream
 // (what a client reading Redis directly would see). It prints "ready" once every client is
 // subscribed, and when each has seen EXPECTED events, one JSON line: per event id, the
-// receive times (ms since the epoch, sub-millisecond) of every SSE client and of the raw reader.
+// receive times (ms since the epoch, on the wall clock) of every SSE client and of the raw reader.
 // usage: events-clients.ts URL API_KEY REDIS_URL STREAM_KEY CLIENTS EXPECTED
-import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { openSse } from '../test/harness/sse-client.ts';
 import { waitFor } from '../test/harness/wait-for.ts';
@@ -13,7 +12,10 @@ import { waitFor } from '../test/harness/wait-for.ts';
 const [url, apiKey, redisUrl, streamKey, clientsText, expectedText] = process.argv.slice(2);
 const clients = Number(clientsText);
 const expected = Number(expectedText);
-const now = () => performance.timeOrigin + performance.now();
+// The wall clock, as Redis stamps stream ids with it. performance.timeOrigin + now() is a
+// monotonic clock anchored once at start-up: it drifts from the wall clock (one run read every
+// event as delivered 26 ms before it was written), which would shift every latency.
+const now = () => Date.now();
 
 const sse: Record<string, number[]> = {};
 const raw: Record<string, number> = {};
