@@ -6,11 +6,12 @@
 // is the supervisor and the run directory's life; the command line is local-submit-args.ts,
 // S3 is spark/s3a-settings.ts, and an ended run's status is spark/exit-contract.ts.
 //
-//   launch ─► mkdir <runsDir>/<runId> ─┬─ created ─► spec.json ─► spawn supervisor ─► pid_start, pid … exit_code
-//                                      └─ EEXIST ──► adopt (never a second run)
+//   launch ─► .claim-…/spec.json ─► rename to <runsDir>/<runId> ─┬─ renamed ─► spawn supervisor ─► pid_start, pid … exit_code
+//                                                                └─ taken ───► adopt (never a second run)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -112,24 +113,14 @@ export class LocalLauncher implements Launcher {
     const dir = this.dirOf(runId);
     const fields = { jobId: request.jobId, attempt: request.attempt, runId };
     await mkdir(this.options.runsDir, { recursive: true });
+    if ((await dir.changedAt()) !== undefined) return this.adopt(runId, request, dir);
+    // Checked before the claim, so that a refused run leaves nothing behind. A misconfigured
+    // broker is said before a run starts: the job fails with what to fix, not with a Spark stack trace.
+    this.options.ownership?.check();
+    const s3 = s3Submit(this.options, request.spec);
+    if (s3) await checkS3aJars(s3.jars);
+    if (!(await this.claim(runId, request.spec))) return this.adopt(runId, request, dir);
     try {
-      // The atomic claim: of two launches of the same run, exactly one creates the directory.
-      await mkdir(dir.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      this.options.logger?.info(fields, 'adopting existing local run');
-      const handle = await this.handleOf(runId, request.attempt, dir);
-      // An adopted run was started by another process (or an earlier life of this one): its end is polled for.
-      this.track(handle, false);
-      return handle;
-    }
-    try {
-      // Checked after the claim, so that a refused run leaves nothing behind (the catch clears the directory).
-      this.options.ownership?.check();
-      // A misconfigured broker is said before a run starts: the job fails with what to fix, not with a Spark stack trace.
-      const s3 = s3Submit(this.options, request.spec);
-      if (s3) await checkS3aJars(s3.jars);
-      await dir.writeSpec(request.spec);
       this.track({ runId, attempt: request.attempt }, true);
       const pid = await this.startSupervisor(request, runId, dir);
       this.options.logger?.info({ ...fields, pid }, 'local run started');
@@ -152,7 +143,7 @@ export class LocalLauncher implements Launcher {
     if (pid === undefined) {
       const changedAt = await dir.changedAt();
       if (changedAt === undefined) return { phase: 'lost', message: `local run directory ${dir.path} does not exist` };
-      // Between the claim (mkdir) and the supervisor's first line there is no pid yet; a launcher
+      // Between the claim (rename) and the supervisor's first line there is no pid yet; a launcher
       // that crashed in that window leaves a directory that never gets one.
       if (this.clock() - changedAt > this.timing.startGraceMs) {
         return { phase: 'lost', message: `local run ${handle.runId} never started: no supervisor pid after ${this.timing.startGraceMs} ms` };
@@ -290,6 +281,35 @@ export class LocalLauncher implements Launcher {
   /** The recorded supervisor now; its start time is read after the pid (it is written before it). */
   private async supervisorOf(dir: RunDir, pid: number): Promise<RecordedProcess> {
     return recordedProcess(pid, await dir.readPidStart());
+  }
+
+  /**
+   * The atomic claim: the run directory appears whole, spec included, by one rename, so that of
+   * two launches of the same run exactly one succeeds, and an adopter always finds the spec (its
+   * time is the run's start, the same for every reader). False when another launch claimed it.
+   */
+  private async claim(runId: string, spec: unknown): Promise<boolean> {
+    // A leading dot keeps the staging directory out of runNames().
+    const staging = new RunDir(join(this.options.runsDir, `.claim-${runId}-${randomUUID()}`));
+    try {
+      await mkdir(staging.path);
+      await staging.writeSpec(spec);
+      await rename(staging.path, this.dirOf(runId).path);
+      return true;
+    } catch (error) {
+      await rm(staging.path, { recursive: true, force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw new OperationalError(`could not start local run ${runId}`, { cause: error });
+    }
+  }
+
+  private async adopt(runId: string, request: RunRequest, dir: RunDir): Promise<RunHandle> {
+    this.options.logger?.info({ jobId: request.jobId, attempt: request.attempt, runId }, 'adopting existing local run');
+    const handle = await this.handleOf(runId, request.attempt, dir);
+    // An adopted run was started by another process (or an earlier life of this one): its end is polled for.
+    this.track(handle, false);
+    return handle;
   }
 
   private async handleOf(runId: string, attempt: number, dir: RunDir): Promise<RunHandle> {
