@@ -7,7 +7,7 @@ VITEST := npx vitest run --reporter=default
 # the project runs Node 20 with that pinned SDK, so the warning only clutters the output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup demo test test-static test-unit test-integration test-e2e test-python bench clean openapi openapi-check
+.PHONY: help setup demo test test-static test-unit test-integration test-e2e test-python test-airflow bench clean openapi openapi-check
 
 help:
 	@echo "make demo   land sample Parquet in a watched folder, run the job it starts, print what came out"
@@ -21,7 +21,7 @@ setup:
 demo: setup
 	@node --import tsx scripts/demo.ts
 
-test: setup test-static test-unit test-python test-integration test-e2e
+test: setup test-static test-unit test-python test-airflow test-integration test-e2e
 
 test-static: openapi-check
 	npx tsc --noEmit
@@ -43,6 +43,12 @@ test-unit:
 
 test-python:
 	.venv/bin/pytest -q spark-apps/tests
+
+# The Airflow provider: its wheel built and installed into .venv (scripts/provider-wheel), then
+# its unit tests and its integration tests in a real Airflow 3 against a real Sluice.
+test-airflow:
+	scripts/provider-wheel
+	.venv/bin/pytest -q -p no:cacheprovider airflow-provider/tests
 
 test-integration:
 	$(VITEST) --project integration
