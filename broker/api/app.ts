@@ -3,7 +3,8 @@
 // handler; this file wires the cross-cutting parts in order:
 //   request id + access log → body limit → key identification → route (scope check →
 //   validation via the one default hook → handler); errors → problem+json (problem.ts).
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { SluiceEventSchema } from '../core/events.ts';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApiDeps } from './api-deps.ts';
@@ -51,6 +52,11 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     scheme: 'bearer',
     description: 'An API key. Each route lists the scope it needs (jobs:read, jobs:write or admin; admin implies all).',
   });
+  // The events routes answer text/event-stream, whose `data:` lines no response schema can
+  // describe: the event is published as a component of its own, so generated clients get its type.
+  // (core/ is plain zod, without .openapi(): its JSON Schema is registered as it is; as an input
+  // schema, so that it allows fields a later version adds.)
+  app.openAPIRegistry.registerComponent('schemas', 'SluiceEvent', z.toJSONSchema(SluiceEventSchema, { target: 'openapi-3.0', io: 'input' }) as never);
 
   app.openapi(submitJobRoute, submitJob(deps));
   app.openapi(listJobsRoute, listJobs(deps));

@@ -21,6 +21,6 @@ export const LastEventIdHeadersSchema = z.object({
 });
 
 export const EVENTS_DESCRIPTION =
-  'A text/event-stream: `id:` is the event id, `event:` its type, `data:` the event as JSON (SluiceEvent). ' +
+  'A text/event-stream: `id:` is the event id, `event:` its type, `data:` the event as JSON (the SluiceEvent schema of this document). ' +
   'An `event: gap` (no id) first says that events after the resume point were trimmed from the stream before they could be sent. ' +
   'A comment is sent every 15 s when nothing else is.';

@@ -198,6 +198,26 @@ describe('every route, as answered, matches the document', () => {
     await call('get', '/v1/jobs/{id}/events', 403, { params: { id: job.id }, key: ctx.keys.producer });
   });
 
+  it('events (SSE): every data frame is a SluiceEvent as the document publishes it', async () => {
+    const job = (await call('post', '/v1/jobs', 201, { init: submitBody({ case: 'event-frames' }) })) as { id: string };
+    await advance(job.id, 'launching', 'running');
+    const response = await ctx.call(`/v1/jobs/${job.id}/events?since=0-0`);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    // queued, launching, running: three frames, each ended by a blank line.
+    while ((text.match(/^data: /gm) ?? []).length < 3) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    const events = [...text.matchAll(/^data: (.*)$/gm)].map((match) => JSON.parse(match[1]!) as { type: string });
+    expect(events.map((event) => event.type)).toEqual(['job.queued', 'job.launching', 'job.running']);
+    const validate = ajv.getSchema(`${DOCUMENT_ID}#/components/schemas/SluiceEvent`)!;
+    for (const event of events) expect(validate(event) ? [] : validate.errors, JSON.stringify(event)).toEqual([]);
+  });
+
   it('pipelines, with the JVM sizes the API serves accepted by their published pattern', async () => {
     const list = (await call('get', '/v1/pipelines', 200, { key: ctx.keys.reader })) as { items: Array<{ name: string; engine: { driver_memory: string } }> };
     expect(list.items.map((pipeline) => pipeline.name).sort()).toEqual(['returns', 'sales']);

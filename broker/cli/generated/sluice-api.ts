@@ -278,6 +278,34 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        SluiceEvent: {
+            /** @description The Redis stream id; send it back as Last-Event-ID to resume after it. */
+            id: string;
+            /** @enum {string} */
+            type: "job.queued" | "job.launching" | "job.running" | "job.loading" | "job.succeeded" | "job.failed" | "job.cancelled" | "landing.seen" | "landing.ready" | "landing.batched" | "landing.done" | "landing.quarantined";
+            /** @description When the change was made (ISO 8601). */
+            time: string;
+            /** @description The state the job or landing is in after the change. */
+            state: string;
+            /** @description The state it left (absent when it was created). */
+            from?: string;
+            pipeline?: string;
+            jobId?: string;
+            attempt?: number;
+            reason?: string;
+            failure?: {
+                /** @enum {string} */
+                class: "user" | "data" | "platform" | "timeout" | "cancelled";
+                message: string;
+            };
+            landing?: {
+                fingerprint: string;
+                source: string;
+                path: string;
+                batchId?: string;
+            };
+            traceId?: string;
+        };
         JobView: {
             id: string;
             pipeline: string;
@@ -1216,7 +1244,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A text/event-stream: `id:` is the event id, `event:` its type, `data:` the event as JSON (SluiceEvent). An `event: gap` (no id) first says that events after the resume point were trimmed from the stream before they could be sent. A comment is sent every 15 s when nothing else is. */
+            /** @description A text/event-stream: `id:` is the event id, `event:` its type, `data:` the event as JSON (the SluiceEvent schema of this document). An `event: gap` (no id) first says that events after the resume point were trimmed from the stream before they could be sent. A comment is sent every 15 s when nothing else is. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1291,7 +1319,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A text/event-stream: `id:` is the event id, `event:` its type, `data:` the event as JSON (SluiceEvent). An `event: gap` (no id) first says that events after the resume point were trimmed from the stream before they could be sent. A comment is sent every 15 s when nothing else is. */
+            /** @description A text/event-stream: `id:` is the event id, `event:` its type, `data:` the event as JSON (the SluiceEvent schema of this document). An `event: gap` (no id) first says that events after the resume point were trimmed from the stream before they could be sent. A comment is sent every 15 s when nothing else is. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -73,6 +73,11 @@ from .readiness import Readiness
 from .readiness_checks import ReadinessChecks
 from .readiness_status import ReadinessStatus
 from .run import Run
+from .sluice_event import SluiceEvent
+from .sluice_event_failure import SluiceEventFailure
+from .sluice_event_failure_class import SluiceEventFailureClass
+from .sluice_event_landing import SluiceEventLanding
+from .sluice_event_type import SluiceEventType
 from .state_change import StateChange
 from .state_change_state import StateChangeState
 from .submit_request import SubmitRequest
@@ -147,6 +152,11 @@ __all__ = (
     "ReadinessChecks",
     "ReadinessStatus",
     "Run",
+    "SluiceEvent",
+    "SluiceEventFailure",
+    "SluiceEventFailureClass",
+    "SluiceEventLanding",
+    "SluiceEventType",
     "StateChange",
     "StateChangeState",
     "SubmitRequest",
