@@ -287,21 +287,14 @@ const SERVER_ROLES: Record<string, Roles> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== undefined && Object.hasOwn(SERVER_ROLES, command)) noArguments(command, rest);
+  const roles = command !== undefined && Object.hasOwn(SERVER_ROLES, command) ? SERVER_ROLES[command] : undefined;
+  if (roles) noArguments(command!, rest);
   const config = loadConfig();
+  if (roles) {
+    await runServer(config, roles);
+    return -1;
+  }
   switch (command) {
-    case 'serve':
-      await runServer(config, { api: true, worker: true, watch: true });
-      return -1;
-    case 'api':
-      await runServer(config, { api: true, worker: false });
-      return -1;
-    case 'worker':
-      await runServer(config, { api: false, worker: true });
-      return -1;
-    case 'watch':
-      await runServer(config, { api: false, worker: false, watch: true });
-      return -1;
     case 'submit':
       return submit(config, rest);
     case 'status':

@@ -99,19 +99,19 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const connection = redisOptions(config.SLUICE_REDIS_URL);
   const redis = new Redis(connection);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  const keys = redisKeys(config.SLUICE_QUEUE_PREFIX);
   // A worker's local runs directory must be the one every worker uses (docs/adr/0010-local-run-ownership.md).
   let runsLease: RunsDirLease | undefined;
   try {
     await checkRedisDurability(redis);
     if (roles.worker && !overrides.launcher) {
-      runsLease = await RunsDirLease.acquire({ redis, key: redisKeys(config.SLUICE_QUEUE_PREFIX).localRunsLease, runsDir: config.SLUICE_RUNS_DIR, logger });
+      runsLease = await RunsDirLease.acquire({ redis, key: keys.localRunsLease, runsDir: config.SLUICE_RUNS_DIR, logger });
     }
   } catch (error) {
     redis.disconnect();
     throw error;
   }
 
-  const keys = redisKeys(config.SLUICE_QUEUE_PREFIX);
   const store = new JobStore(redis, keys, config.SLUICE_EVENTS_MAX_LENGTH);
   const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX);
   const lake = overrides.lake ?? openLake(config.SLUICE_LAKE_URI, s3Settings(config));
@@ -134,6 +134,13 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const jobs = new JobsService(jobsDeps);
   const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH);
   const closers: Array<() => Promise<void> | void> = [];
+  /** What every role shares: closed after the roles, or alone when start-up fails before them. */
+  const closeShared = async (): Promise<void> => {
+    await launchers.close();
+    await runsLease?.close();
+    lake.close?.();
+    await queue.close();
+  };
   // One registry per process, created before any role so that every transition this process
   // writes is observed here (docs/adr/0013-metrics-per-process-and-trace-ids.md).
   const metrics = createMetrics({
@@ -154,10 +161,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       metricsPort = metricsServer.port;
       closers.push(() => metricsServer.close());
     } catch (error) {
-      await launchers.close();
-      await runsLease?.close();
-      lake.close?.();
-      await queue.close();
+      await closeShared();
       redis.disconnect();
       throw error;
     }
@@ -291,11 +295,8 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     ...(eventHub ? { eventHub } : {}),
     async close() {
       for (const close of closers) await close();
-      await launchers.close();
-      await runsLease?.close();
-      lake.close?.();
+      await closeShared();
       landingsS3.destroy();
-      await queue.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -33,8 +33,8 @@ export type ApiDeps = {
   logger: Logger;
   /** The landing ledger, for GET /v1/landings. */
   landings: Pick<LandingLedger, 'list'>;
-  /** The event stream, for GET /v1/events and GET /v1/jobs/{id}/events (404 without it). */
-  events?: EventFeeds;
+  /** The event stream, for GET /v1/events and GET /v1/jobs/{id}/events. */
+  events: EventFeeds;
   /** The bull-board UI, built by queue/ (the only importer of bullmq), mounted at /admin/queues. */
   queueBoard?: (basePath: string) => Hono;
 };

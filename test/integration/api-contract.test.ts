@@ -37,9 +37,9 @@ beforeAll(async () => {
   addFormats(ajv);
   ajv.addSchema({ ...document, $id: DOCUMENT_ID });
   server = await ApiTestServer.start();
-  ctx = await server.context({ requestPath: true, events: true });
+  ctx = await server.context({ requestPath: true });
   downServer = await ApiTestServer.start();
-  down = await downServer.context({ requestPath: true, events: true });
+  down = await downServer.context({ requestPath: true });
 }, 60_000);
 
 afterAll(async () => {

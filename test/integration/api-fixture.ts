@@ -133,8 +133,6 @@ export class ApiTestServer {
       ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
       /** The production API's connection (fails fast while Redis is away, so requests answer 503), shared by store and queue. */
       requestPath?: boolean;
-      /** Serve GET /v1/events and /v1/jobs/{id}/events over the prefix's event stream. */
-      events?: boolean;
     } = {},
   ): Promise<ApiContext> {
     const prefix = `t${randomBytes(6).toString('hex')}`;
@@ -166,9 +164,10 @@ export class ApiTestServer {
     });
     const logger = pino({ level: 'debug' }, sink);
     // The hub's connection waits out an outage (a test that stops Redis); its errors are the hub's to log.
-    const hubRedis = options.events ? new Redis(this.redisServer.url, { lazyConnect: true }) : undefined;
-    hubRedis?.on('error', (error) => logger.warn({ err: error.message }, 'event hub redis error'));
-    const eventHub = hubRedis ? new EventHub({ redis: hubRedis, key: redisKeys(prefix).events, logger }) : undefined;
+    // It connects at the first events request, as in production.
+    const hubRedis = new Redis(this.redisServer.url, { lazyConnect: true });
+    hubRedis.on('error', (error) => logger.warn({ err: error.message }, 'event hub redis error'));
+    const eventHub = new EventHub({ redis: hubRedis, key: redisKeys(prefix).events, logger });
     const app = createApi({
       jobs,
       pipelines,
@@ -192,7 +191,7 @@ export class ApiTestServer {
           : async () => ({ ok: true, checks: { redis: 'ok' } })),
       bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
       logger,
-      ...(eventHub ? { events: { stream: new EventStream(redis, redisKeys(prefix).events), hub: eventHub } } : {}),
+      events: { stream: new EventStream(redis, redisKeys(prefix).events), hub: eventHub },
       ...(options.board ? { queueBoard: queueBoard(queue.queue) } : {}),
       landings: new LandingLedger(redis, prefix),
     });
@@ -218,7 +217,7 @@ export class ApiTestServer {
       bodies,
       call,
       close: async () => {
-        await eventHub?.close();
+        await eventHub.close();
         await queue.close();
         redis.disconnect();
       },

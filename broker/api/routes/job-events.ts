@@ -3,7 +3,6 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { EVENTS_DESCRIPTION, EventTypeFilterSchema, LastEventIdHeadersSchema, SinceSchema } from '../../events/event-query.ts';
 import { eventsResponse } from '../../events/sse-response.ts';
-import { UserError } from '../../core/errors.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
@@ -41,7 +40,6 @@ export const jobEventsRoute = createRoute({
 
 export function jobEvents(deps: ApiDeps): RouteHandler<typeof jobEventsRoute, ApiEnv> {
   return async (c) => {
-    if (!deps.events) throw new UserError('events-off', 'this API serves no event stream', 404);
     const job = await deps.jobs.get(c.req.valid('param').id);
     const { type, since } = c.req.valid('query');
     const after = c.req.valid('header')['last-event-id'] ?? since ?? `${Math.max(0, Date.parse(job.createdAt) - CLOCK_SKEW_ALLOWANCE_MS)}-0`;
