@@ -26,7 +26,16 @@ function issues(input: unknown): { path: string; message: string }[] {
 describe('PipelineSchema', () => {
   it('accepts a minimal pipeline and fills engine and policy defaults', () => {
     const pipeline = PipelineSchema.parse(base());
-    expect(pipeline.engine).toEqual({ launcher: 'local', app: 'aggregate', driver_memory: '1g', executor_memory: '1g', cores: 2, conf: {} });
+    expect(pipeline.engine).toMatchObject({ launcher: 'local', app: 'aggregate', driver_memory: '1g', executor_memory: '1g', cores: 2, conf: {} });
+    // The Kubernetes launchers' sizes, filled in for every pipeline (a local run ignores them).
+    expect(pipeline.engine).toMatchObject({
+      service_account: 'spark',
+      driver: { cores: 1, memory: '1g' },
+      executor: { instances: 2, cores: 1, memory: '1g' },
+      dynamic_allocation: { enabled: false, min: 0, max: 10 },
+      env: [],
+      volumes: [],
+    });
     expect(pipeline.policy.max_attempts).toBe(3);
     expect(pipeline.policy.backoff).toEqual({ initial: 5_000, max: 300_000, factor: 2 });
     expect(pipeline.policy.timeouts).toEqual({ queued: 86_400_000, launching: 120_000, running: 7_200_000, loading: 1_800_000 });
@@ -179,5 +188,49 @@ describe('outputs.sql', () => {
     expect(issues({ connection: 'r', table: 't', mode: 'replace-partitions' })).toEqual(['outputs.sql.partition_by: replace-partitions needs the columns that name a partition']);
     expect(issues({ connection: 'r', table: 't', keys: ['meter'] })).toEqual(['outputs.sql.keys.0: "meter" is not an output column of the transform']);
     expect(issues([{ connection: 'r', table: 't', keys: ['region'] }, { connection: 'r', table: 't', mode: 'append' }])).toEqual(['outputs.sql.1.table: "r:t" is loaded twice']);
+  });
+
+  describe('engine for Kubernetes', () => {
+    const k8s = (engine: Record<string, unknown>) => ({ ...base(), engine: { launcher: 'k8s-operator', ...engine } });
+    const issues = (input: unknown) => {
+      const result = PipelineSchema.safeParse(input);
+      return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    };
+
+    it('accepts the settings a platform engineer writes, secrets by reference', () => {
+      const pipeline = PipelineSchema.parse(
+        k8s({
+          namespace: 'analytics',
+          image: 'registry.example/sluice-spark:4.0',
+          service_account: 'spark',
+          driver: { cores: 1, memory: '2g' },
+          executor: { instances: 4, cores: 2, memory: '8g' },
+          dynamic_allocation: { enabled: true, min: 2, max: 20 },
+          env: [{ name: 'AWS_ACCESS_KEY_ID', secret: { name: 'lake-creds', key: 'access-key' } }, { name: 'TZ', value: 'UTC' }],
+          volumes: [{ claim: 'harp-landing', mount: '/landing/harp' }],
+          pod_template: { node_selector: { pool: 'spark' }, tolerations: [{ key: 'spark', operator: 'Exists', effect: 'NoSchedule' }] },
+        }),
+      );
+      expect(pipeline.engine.launcher).toBe('k8s-operator');
+      expect(pipeline.engine.volumes).toEqual([{ claim: 'harp-landing', mount: '/landing/harp', read_only: true }]);
+      expect(pipeline.engine.executor).toEqual({ instances: 4, cores: 2, memory: '8g' });
+    });
+
+    it('refuses what would fail in the cluster, naming the field', () => {
+      expect(issues(k8s({ driver: { memory: '8' } }))).toEqual(['engine.driver.memory: must be a JVM size with a unit, such as 1g or 512m']);
+      expect(issues(k8s({ executor: { instances: -1 } }))).toEqual(['engine.executor.instances: must be at least 1']);
+      expect(issues({ ...base(), engine: { launcher: 'yarn' } })[0]).toMatch(/^engine\.launcher: /);
+      expect(issues(k8s({ namespace: 'Analytics' }))[0]).toMatch(/^engine\.namespace: must be a Kubernetes name/);
+      expect(issues(k8s({ dynamic_allocation: { enabled: true, min: 30, max: 20 } }))).toEqual(['engine.dynamic_allocation.min: must not exceed max (20)']);
+      expect(issues(k8s({ volumes: [{ claim: 'a', mount: 'landing' }] }))).toEqual(['engine.volumes.0.mount: must be an absolute path']);
+      expect(issues(k8s({ volumes: [{ claim: 'a', mount: '/l' }, { claim: 'b', mount: '/l' }] }))).toEqual(['engine.volumes.1.mount: /l is mounted twice']);
+    });
+
+    it('takes no secret as a value: only as a reference to a Kubernetes Secret', () => {
+      expect(issues(k8s({ env: [{ name: 'AWS_SECRET_ACCESS_KEY', value: 'abc' }] }))).toEqual([
+        'engine.env.0.value: AWS_SECRET_ACCESS_KEY looks like a secret: give it as secret: { name, key } (a Kubernetes Secret), never as a value',
+      ]);
+      expect(issues(k8s({ env: [{ name: 'TZ' }] }))).toEqual(['engine.env.0: needs exactly one of value and secret']);
+    });
   });
 });

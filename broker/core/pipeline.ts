@@ -2,6 +2,7 @@
 // check and compute, where the result goes and how hard to try. Validated at load; nothing
 // past this schema re-checks the shape.
 import { z } from 'zod';
+import { K8sEngineFields, KUBERNETES_LAUNCHERS } from './k8s-engine.ts';
 import { LandingConfigSchema } from './landing-config.ts';
 import { DurationSchema, SizeSchema } from './units.ts';
 
@@ -70,9 +71,11 @@ export const ParameterSchema = z
 
 const SECRET_SETTING = /(secret|password|token|credential|access\.key|session\.key)/i;
 
+export const LAUNCHERS = ['local', ...KUBERNETES_LAUNCHERS] as const;
+
 export const EngineSchema = z
   .object({
-    launcher: z.enum(['local']).default('local'),
+    launcher: z.enum(LAUNCHERS).default('local'),
     app: z.enum(['aggregate']).default('aggregate'),
     driver_memory: z.string().regex(/^\d+[kmgtKMGT]$/, 'must be a JVM size such as 1g or 512m').default('1g'),
     executor_memory: z.string().regex(/^\d+[kmgtKMGT]$/, 'must be a JVM size such as 1g or 512m').default('1g'),
@@ -87,8 +90,22 @@ export const EngineSchema = z
         }
       })
       .default({}),
+    ...K8sEngineFields,
   })
-  .strict();
+  .strict()
+  .superRefine((engine, ctx) => {
+    // Two volumes on one mount point, or one variable twice, would leave one silently unused.
+    const mounts = new Set<string>();
+    engine.volumes.forEach((volume, index) => {
+      if (mounts.has(volume.mount)) ctx.addIssue({ code: 'custom', path: ['volumes', index, 'mount'], message: `${volume.mount} is mounted twice` });
+      mounts.add(volume.mount);
+    });
+    const names = new Set<string>();
+    engine.env.forEach((env, index) => {
+      if (names.has(env.name)) ctx.addIssue({ code: 'custom', path: ['env', index, 'name'], message: `${env.name} is set twice` });
+      names.add(env.name);
+    });
+  });
 
 export const BackoffSchema = z
   .object({

@@ -618,7 +618,30 @@ export interface components {
              *       "driver_memory": "1g",
              *       "executor_memory": "1g",
              *       "cores": 2,
-             *       "conf": {}
+             *       "conf": {},
+             *       "service_account": "spark",
+             *       "driver": {
+             *         "cores": 1,
+             *         "memory": "1g"
+             *       },
+             *       "executor": {
+             *         "instances": 2,
+             *         "cores": 1,
+             *         "memory": "1g"
+             *       },
+             *       "dynamic_allocation": {
+             *         "enabled": false,
+             *         "min": 0,
+             *         "max": 10
+             *       },
+             *       "env": [],
+             *       "volumes": [],
+             *       "pod_template": {
+             *         "node_selector": {},
+             *         "tolerations": [],
+             *         "labels": {},
+             *         "annotations": {}
+             *       }
              *     }
              */
             engine?: {
@@ -626,7 +649,7 @@ export interface components {
                  * @default local
                  * @enum {string}
                  */
-                launcher?: "local";
+                launcher?: "local" | "k8s-operator" | "k8s-native";
                 /**
                  * @default aggregate
                  * @enum {string}
@@ -641,6 +664,100 @@ export interface components {
                 /** @default {} */
                 conf?: {
                     [key: string]: string;
+                };
+                namespace?: string;
+                image?: string;
+                /** @default spark */
+                service_account?: string;
+                /**
+                 * @default {
+                 *       "cores": 1,
+                 *       "memory": "1g"
+                 *     }
+                 */
+                driver?: {
+                    /** @default 1 */
+                    cores?: number;
+                    /** @default 1g */
+                    memory?: string;
+                };
+                /**
+                 * @default {
+                 *       "instances": 2,
+                 *       "cores": 1,
+                 *       "memory": "1g"
+                 *     }
+                 */
+                executor?: {
+                    /** @default 2 */
+                    instances?: number;
+                    /** @default 1 */
+                    cores?: number;
+                    /** @default 1g */
+                    memory?: string;
+                };
+                /**
+                 * @default {
+                 *       "enabled": false,
+                 *       "min": 0,
+                 *       "max": 10
+                 *     }
+                 */
+                dynamic_allocation?: {
+                    /** @default false */
+                    enabled?: boolean;
+                    /** @default 0 */
+                    min?: number;
+                    /** @default 10 */
+                    max?: number;
+                };
+                /** @default [] */
+                env?: {
+                    name: string;
+                    value?: string;
+                    secret?: {
+                        name: string;
+                        key: string;
+                    };
+                }[];
+                /** @default [] */
+                volumes?: {
+                    claim: string;
+                    mount: string;
+                    /** @default true */
+                    read_only?: boolean;
+                }[];
+                /**
+                 * @default {
+                 *       "node_selector": {},
+                 *       "tolerations": [],
+                 *       "labels": {},
+                 *       "annotations": {}
+                 *     }
+                 */
+                pod_template?: {
+                    /** @default {} */
+                    node_selector?: {
+                        [key: string]: string;
+                    };
+                    /** @default [] */
+                    tolerations?: {
+                        key?: string;
+                        /** @enum {string} */
+                        operator?: "Equal" | "Exists";
+                        value?: string;
+                        /** @enum {string} */
+                        effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+                        toleration_seconds?: number;
+                    }[];
+                    /** @default {} */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                    /** @default {} */
+                    annotations?: {
+                        [key: string]: string;
+                    };
                 };
             };
             /**

@@ -27,7 +27,30 @@ from .pipeline_batch import PipelineBatch
 from .pipeline_engine import PipelineEngine
 from .pipeline_engine_app import PipelineEngineApp
 from .pipeline_engine_conf import PipelineEngineConf
+from .pipeline_engine_driver import PipelineEngineDriver
+from .pipeline_engine_dynamic_allocation import PipelineEngineDynamicAllocation
+from .pipeline_engine_env_item import PipelineEngineEnvItem
+from .pipeline_engine_env_item_secret import PipelineEngineEnvItemSecret
+from .pipeline_engine_executor import PipelineEngineExecutor
 from .pipeline_engine_launcher import PipelineEngineLauncher
+from .pipeline_engine_pod_template import PipelineEnginePodTemplate
+from .pipeline_engine_pod_template_annotations import (
+    PipelineEnginePodTemplateAnnotations,
+)
+from .pipeline_engine_pod_template_labels import PipelineEnginePodTemplateLabels
+from .pipeline_engine_pod_template_node_selector import (
+    PipelineEnginePodTemplateNodeSelector,
+)
+from .pipeline_engine_pod_template_tolerations_item import (
+    PipelineEnginePodTemplateTolerationsItem,
+)
+from .pipeline_engine_pod_template_tolerations_item_effect import (
+    PipelineEnginePodTemplateTolerationsItemEffect,
+)
+from .pipeline_engine_pod_template_tolerations_item_operator import (
+    PipelineEnginePodTemplateTolerationsItemOperator,
+)
+from .pipeline_engine_volumes_item import PipelineEngineVolumesItem
 from .pipeline_input import PipelineInput
 from .pipeline_input_columns import PipelineInputColumns
 from .pipeline_input_format import PipelineInputFormat
@@ -112,7 +135,20 @@ __all__ = (
     "PipelineEngine",
     "PipelineEngineApp",
     "PipelineEngineConf",
+    "PipelineEngineDriver",
+    "PipelineEngineDynamicAllocation",
+    "PipelineEngineEnvItem",
+    "PipelineEngineEnvItemSecret",
+    "PipelineEngineExecutor",
     "PipelineEngineLauncher",
+    "PipelineEnginePodTemplate",
+    "PipelineEnginePodTemplateAnnotations",
+    "PipelineEnginePodTemplateLabels",
+    "PipelineEnginePodTemplateNodeSelector",
+    "PipelineEnginePodTemplateTolerationsItem",
+    "PipelineEnginePodTemplateTolerationsItemEffect",
+    "PipelineEnginePodTemplateTolerationsItemOperator",
+    "PipelineEngineVolumesItem",
     "PipelineInput",
     "PipelineInputColumns",
     "PipelineInputFormat",
