@@ -1,0 +1,76 @@
+"""What can go wrong when Airflow talks to Sluice, as exceptions a task log shows in full.
+
+Each one carries what Sluice said (its problem detail, or the job's failure) rather than a
+stack trace or an HTTP library's message, and none ever holds the connection's API key.
+
+- `SluiceApiError`: Sluice answered with an error (RFC 9457 problem detail). A task may retry.
+- `SluiceRequestRejected`: an error no retry can fix (bad key, unknown pipeline, invalid
+  parameters, ...). It is also an `AirflowFailException`, so the task fails at once.
+- `SluiceUnreachable`: no answer at all (connection refused, timeouts) after the hook's retries.
+- `SluiceJobFailed`: Sluice ran the job and it failed or was cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+
+class SluiceApiError(AirflowException):
+    """Sluice answered a request with an error status.
+
+    ``str()`` reads ``"<status> <title>: <detail>"``, then one line per invalid field,
+    ``"  <path>: <message>"``, so a task log names the exact field Sluice objected to.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        errors: Sequence[Mapping[str, Any]] = (),
+        request_id: str | None = None,
+        type: str | None = None,  # noqa: A002 - the problem member's own name
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors: list[dict[str, str]] = [
+            {"path": str(error.get("path", "")), "message": str(error.get("message", ""))} for error in errors
+        ]
+        self.request_id = request_id
+        self.type = type
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        lines = [f"{self.status} {self.title}: {self.detail}" if self.detail else f"{self.status} {self.title}"]
+        lines += [f"  {error['path'] or '(request)'}: {error['message']}" for error in self.errors]
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled across process boundaries (executors, the triggerer): rebuild from the fields.
+        return (type(self), (self.status, self.title, self.detail, self.errors, self.request_id, self.type))
+
+
+class SluiceRequestRejected(SluiceApiError, AirflowFailException):
+    """Sluice refused the request for a reason that a retry cannot fix (4xx other than 429)."""
+
+
+class SluiceUnreachable(AirflowException):
+    """Sluice did not answer (or kept answering "try later") through every retry."""
+
+
+class SluiceJobFailed(AirflowException):
+    """The Sluice job ended failed or cancelled; names the job, Sluice's failure class and reason."""
+
+    def __init__(self, job_id: str, failure_class: str, reason: str, log_tail: str | None = None) -> None:
+        self.job_id = job_id
+        self.failure_class = failure_class
+        self.reason = reason
+        self.log_tail = log_tail
+        super().__init__(f"Sluice job {job_id} failed ({failure_class}): {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.job_id, self.failure_class, self.reason, self.log_tail))

@@ -1,0 +1,1 @@
+"""Hooks: SluiceHook (sluice.py), the only code that uses the generated API client."""

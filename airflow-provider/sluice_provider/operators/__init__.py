@@ -1,0 +1,1 @@
+"""Operators: SluiceSubmitJobOperator (job.py)."""

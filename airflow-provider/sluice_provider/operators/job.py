@@ -1,0 +1,309 @@
+"""SluiceSubmitJobOperator: run one Sluice job from a task and wait for it to end.
+
+    SluiceSubmitJobOperator(
+        task_id="status_of_site_7",
+        pipeline="meter-by-status",
+        params={"site": "site-007", "day": "{{ ds }}"},   # the job's parameters, templated
+    )
+
+What it does:
+
+- Submits the job with an Idempotency-Key made from the task instance (DAG, task, run id, map
+  index). Every try of the task instance sends the same key, so a retry after a worker died
+  adopts the job the first try submitted instead of starting another one; if that job failed
+  or was cancelled, it asks Sluice to retry it. (A succeeded job is adopted as it is: to run
+  the pipeline again, start a new DAG run.)
+- Pushes the job id to XCom right away (the "Sluice job" link works while the task waits).
+- Waits: deferrable (the default) hands the wait to SluiceJobTrigger in the triggerer and frees
+  the worker slot; ``deferrable=False`` polls from the worker; ``wait_for_completion=False``
+  returns as soon as Sluice has accepted the job.
+- On success pushes the XComs ``job_id``, ``state``, ``rows_in``, ``rows_out``, ``lake_path``
+  (the committed run's URI, ``output.runUri``), ``sql_loads`` (``loads``) and
+  ``spark_ui_url``, adds what the job wrote to the asset events of the task's outlets
+  (`sluice_provider.assets`), and returns the job (a JobView dict).
+- On failure writes the driver log tail to the task log and raises SluiceJobFailed naming
+  Sluice's failure class and reason. After ``timeout`` it cancels the job and fails the task.
+- When the task is killed (marked failed, cleared) it cancels the job (``cancel_on_kill``).
+
+Why the job's parameters are ``params``: that is the spelling DAG authors expect, and it is also
+BaseOperator's argument for Airflow Params. The operator metaclass merges the DAG's params into
+the task's before ``__init__`` sees them, tagging each with its source; the operator keeps only
+the task's own (source "task", the way the standard provider's HITL operator does it), so DAG
+level params never reach the job. The task's params still show in ``{{ params }}`` as usual; they
+are rendered as templates here because the operator copies them into its templated field
+``parameters``. A job parameter therefore cannot refer to a DAG param of the same name through
+``{{ params.<name> }}``: give it another name, or use ``{{ dag_run.conf[...] }}``.
+
+The idempotency key makes Airflow's own ResumableJobMixin unnecessary here: the mixin stores
+the job id after submitting, which leaves a gap a dead worker can fall into; Sluice derives the
+job from the key, so there is no gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Asset, BaseOperator, Param, ParamsDict
+from airflow.sdk.definitions._internal.types import is_arg_set
+from airflow.sdk.exceptions import AirflowException
+
+from sluice_provider.assets import outlet_event_extra
+from sluice_provider.exceptions import SluiceJobFailed, SluiceUnreachable
+from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook, SubmittedJob
+from sluice_provider.links import XCOM_JOB_ID, XCOM_SPARK_UI_URL, SluiceJobLink, SparkUiLink
+from sluice_provider.triggers.job import SluiceJobTrigger
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_KEY_PART = 40
+# The deferral's own timeout is only a backstop for a trigger that never runs (no triggerer):
+# the trigger itself fires "timeout" at end_by, so that the operator can cancel the job.
+_DEFER_BACKSTOP = timedelta(minutes=5)
+
+
+def idempotency_key(dag_id: str, task_id: str, run_id: str, map_index: int = -1) -> str:
+    """The Idempotency-Key of one task instance's job: the same for every try of it.
+
+    ``airflow:<dag>:<task>:<run>[:m<index>]:<digest>``: the readable parts are cut and cleaned to
+    what Sluice accepts (1-200 of A-Z a-z 0-9 . _ : -); the sha256 digest of the exact values
+    keeps two task instances apart even when their readable parts collide.
+    """
+    exact = json.dumps([dag_id, task_id, run_id, int(map_index)], separators=(",", ":"))
+    digest = hashlib.sha256(exact.encode("utf-8")).hexdigest()[:32]
+    parts = [_KEY_UNSAFE.sub("_", part)[:_KEY_PART] or "_" for part in (dag_id, task_id, run_id)]
+    if map_index is not None and int(map_index) >= 0:
+        parts.append(f"m{int(map_index)}")
+    return ":".join(["airflow", *parts, digest])
+
+
+def job_parameters(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The job's parameters out of the ``params`` the operator received: the task's own only."""
+    if not params:
+        return {}
+    if isinstance(params, ParamsDict):
+        own = ParamsDict.filter_params_by_source(params, source="task")
+        values = {key: param.value for key, param in own.items()}
+    else:
+        values = {key: value.value if isinstance(value, Param) else value for key, value in params.items()}
+    missing = sorted(key for key, value in values.items() if not is_arg_set(value))
+    if missing:
+        raise ValueError(f"job parameters need a value: {', '.join(missing)}")
+    return values
+
+
+class SluiceSubmitJobOperator(BaseOperator):
+    """Submits a Sluice job and waits for it to end (see the module docstring).
+
+    :param pipeline: the Sluice pipeline to run. Templated.
+    :param params: the job's parameters (the pipeline's declared ``parameters``). Templated.
+    :param inputs: files or folders under Sluice's landing root; None lets the pipeline use its
+        default input paths. Templated.
+    :param priority: the job's priority, 1 (runs first) to 1000; None keeps the pipeline's.
+    :param labels: free-form string labels on the job. Templated.
+    :param sluice_conn_id: the Airflow connection to Sluice (type ``sluice``).
+    :param deferrable: wait in the triggerer (True, the default) or in the worker.
+    :param wait_for_completion: wait for the job to end (True) or return once it is submitted.
+    :param poll_interval: seconds between two looks at the job.
+    :param timeout: seconds (or a timedelta) to wait for the job before cancelling it and failing
+        the task; None waits as long as Sluice runs it (Sluice's own stage timeouts apply).
+    :param cancel_on_kill: cancel the job when the task is killed or marked failed.
+    """
+
+    template_fields: Sequence[str] = ("pipeline", "parameters", "inputs", "labels")
+    template_fields_renderers = {"parameters": "json", "inputs": "json", "labels": "json"}
+    operator_extra_links = (SluiceJobLink(), SparkUiLink())
+    ui_color = "#cfe8f3"
+
+    def __init__(
+        self,
+        *,
+        pipeline: str,
+        params: Mapping[str, Any] | None = None,
+        inputs: Sequence[str] | None = None,
+        priority: int | None = None,
+        labels: Mapping[str, str] | None = None,
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+        deferrable: bool = True,
+        wait_for_completion: bool = True,
+        poll_interval: float = 10.0,
+        timeout: float | timedelta | None = None,
+        cancel_on_kill: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(params=params, **kwargs)
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be more than 0 seconds")
+        self.pipeline = pipeline
+        self.parameters = job_parameters(params)
+        self.inputs = list(inputs) if inputs is not None else None
+        self.priority = priority
+        self.labels = dict(labels) if labels is not None else None
+        self.sluice_conn_id = sluice_conn_id
+        self.deferrable = deferrable
+        self.wait_for_completion = wait_for_completion
+        self.poll_interval = float(poll_interval)
+        self.timeout = timeout if isinstance(timeout, timedelta) or timeout is None else timedelta(seconds=timeout)
+        self.cancel_on_kill = cancel_on_kill
+        # Set while running; the extra links read them on the worker.
+        self.job_id: str | None = None
+        self.spark_ui_url: str | None = None
+
+    @cached_property
+    def hook(self) -> SluiceHook:
+        return SluiceHook(sluice_conn_id=self.sluice_conn_id)
+
+    # ------------------------------------------------------------------------------- execute
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        ti = context["ti"]
+        key = idempotency_key(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
+        submitted = self.hook.submit_job(
+            self.pipeline,
+            parameters=self.parameters,
+            inputs=self.inputs,
+            priority=self.priority,
+            labels=self.labels,
+            idempotency_key=key,
+        )
+        job = self._adopt(submitted, key)
+        self.job_id = str(job["id"])
+        ti.xcom_push(key=XCOM_JOB_ID, value=self.job_id)
+        if not self.wait_for_completion:
+            self.log.info("Not waiting for Sluice job %s (wait_for_completion is off)", self.job_id)
+            return job
+        if job.get("state") in ENDED_STATES:
+            return self._ended(context, job)
+        end_by = datetime.now(timezone.utc) + self.timeout if self.timeout is not None else None
+        if self.deferrable:
+            self.defer(
+                trigger=SluiceJobTrigger(
+                    job_id=self.job_id,
+                    sluice_conn_id=self.sluice_conn_id,
+                    poll_interval=self.poll_interval,
+                    end_by=end_by.isoformat() if end_by else None,
+                    cancel_on_kill=self.cancel_on_kill,
+                ),
+                method_name="execute_complete",
+                timeout=self.timeout + _DEFER_BACKSTOP if self.timeout is not None else None,
+            )
+        return self._poll(context, job, end_by)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Where a deferred task resumes, with the SluiceJobTrigger's event."""
+        self.job_id = str(event["job_id"])
+        status = event.get("status")
+        job = event.get("job") or {"id": self.job_id}
+        if status in ENDED_STATES:
+            return self._ended(context, job)
+        if status == "timeout":
+            self._time_out(job)
+        raise AirflowException(event.get("message") or f"waiting for Sluice job {self.job_id} ended with {status}")
+
+    def on_kill(self) -> None:
+        if not (self.cancel_on_kill and self.job_id):
+            return
+        self.log.info("The task was killed; asking Sluice to cancel job %s", self.job_id)
+        self.hook.cancel_job(self.job_id)
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _adopt(self, submitted: SubmittedJob, key: str) -> dict[str, Any]:
+        job = submitted.job
+        if submitted.created:
+            self.log.info("Submitted Sluice job %s (pipeline %s, Idempotency-Key %s)", job["id"], self.pipeline, key)
+            return job
+        state = job.get("state")
+        self.log.info(
+            "Sluice already has job %s for this task instance (Idempotency-Key %s); it is %s: adopting it",
+            job["id"],
+            key,
+            state,
+        )
+        if state in ("failed", "cancelled"):
+            self.log.info("Sluice job %s is %s: asking Sluice to retry it", job["id"], state)
+            job = self.hook.retry_job(str(job["id"]))
+        return job
+
+    def _poll(self, context: Context, job: dict[str, Any], end_by: datetime | None) -> dict[str, Any]:
+        job_id = str(job["id"])
+        while job.get("state") not in ENDED_STATES:
+            left = (end_by - datetime.now(timezone.utc)).total_seconds() if end_by else None
+            if left is not None and left <= 0:
+                self._time_out(job)
+            self.log.info("Sluice job %s is %s (stage %s)", job_id, job.get("state"), job.get("stage"))
+            time.sleep(min(self.poll_interval, left) if left is not None else self.poll_interval)
+            try:
+                job = self.hook.get_job(job_id)
+            except SluiceUnreachable as error:
+                # The hook has retried already; the job goes on in Sluice, so keep looking.
+                self.log.warning("%s; still waiting for job %s", error, job_id)
+        return self._ended(context, job)
+
+    def _ended(self, context: Context, job: dict[str, Any]) -> dict[str, Any]:
+        ti = context["ti"]
+        ti.xcom_push(key="state", value=job.get("state"))
+        if job.get("state") != "succeeded":
+            self._fail(job)
+        output = job.get("output") or {}
+        ti.xcom_push(key=XCOM_JOB_ID, value=str(job["id"]))
+        ti.xcom_push(key="rows_in", value=output.get("rowsIn"))
+        ti.xcom_push(key="rows_out", value=output.get("rowsOut"))
+        ti.xcom_push(key="lake_path", value=output.get("runUri"))
+        ti.xcom_push(key="sql_loads", value=job.get("loads") or [])
+        self.spark_ui_url = (job.get("run") or {}).get("uiUrl")
+        ti.xcom_push(key=XCOM_SPARK_UI_URL, value=self.spark_ui_url)
+        self._annotate_outlets(context, job)
+        self.log.info(
+            "Sluice job %s succeeded: %s rows in, %s rows out, committed to %s",
+            job["id"],
+            output.get("rowsIn"),
+            output.get("rowsOut"),
+            output.get("runUri"),
+        )
+        return job
+
+    def _annotate_outlets(self, context: Context, job: dict[str, Any]) -> None:
+        events = context.get("outlet_events")
+        if events is None:
+            return
+        for outlet in self.outlets or []:
+            if isinstance(outlet, Asset):
+                events[outlet].extra.update(outlet_event_extra(outlet.uri, job))
+
+    def _fail(self, job: dict[str, Any]) -> None:
+        job_id = str(job["id"])
+        state = job.get("state") or "failed"
+        failure = job.get("failure") or {}
+        failure_class = str(failure.get("class") or state)
+        history = job.get("history") or []
+        reason = str(failure.get("message") or (history[-1].get("reason") if history else None) or "no reason given")
+        log_tail = failure.get("logTail")
+        if not log_tail and state == "failed":
+            try:
+                log_tail = self.hook.job_log_tail(job_id)
+            except AirflowException as error:
+                self.log.warning("Could not read the driver log of Sluice job %s: %s", job_id, error)
+        self.log.error("Sluice job %s %s (%s): %s", job_id, state, failure_class, reason)
+        if log_tail:
+            self.log.error("Driver log tail of Sluice job %s:\n%s", job_id, log_tail.rstrip())
+        raise SluiceJobFailed(job_id, failure_class, reason, log_tail)
+
+    def _time_out(self, job: dict[str, Any]) -> None:
+        job_id = str(job["id"])
+        self.log.error("Sluice job %s did not end within %s; cancelling it", job_id, self.timeout)
+        try:
+            self.hook.cancel_job(job_id)
+        except AirflowException as error:
+            raise AirflowException(
+                f"Sluice job {job_id} did not end within {self.timeout}, and cancelling it failed: {error}"
+            ) from None
+        raise AirflowException(f"Sluice job {job_id} did not end within {self.timeout}; cancelled it")

@@ -1,0 +1,1 @@
+"""Sensors: SluiceJobSensor (job.py)."""

@@ -1,0 +1,1 @@
+"""Triggers that wait on Sluice in the triggerer: SluiceJobTrigger (job.py)."""

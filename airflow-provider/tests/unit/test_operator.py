@@ -1,0 +1,394 @@
+"""SluiceSubmitJobOperator: its idempotency key, its templated job parameters, and what it does
+with each answer (its hook talks to an httpx.MockTransport; the integration tests use a real
+Sluice)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+from airflow.sdk import DAG, Param
+from airflow.sdk.bases.operator import ExecutorSafeguard
+from airflow.sdk.exceptions import AirflowException, TaskDeferred
+from airflow.sdk.execution_time.context import OutletEventAccessors
+
+from sluice_provider.assets import lake_table_asset, sql_table_asset
+from sluice_provider.exceptions import SluiceJobFailed
+from sluice_provider.hooks.sluice import SluiceHook
+from sluice_provider.operators import job as operator_module
+from sluice_provider.operators.job import SluiceSubmitJobOperator, idempotency_key, job_parameters
+from sluice_provider.triggers.job import SluiceJobTrigger
+
+KEY_SHAPE = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+RUN_ID = "scheduled__2026-01-02T00:00:00+00:00"
+
+
+# ------------------------------------------------------------------------------ the idempotency key
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "task_id", "run_id", "map_index"),
+    [
+        ("example_sluice_job", "meter_by_status", "manual__2026-01-01T00:00:00+00:00", -1),
+        ("d" * 250, "group.t" * 40, "r" * 250, 12345),
+        ("dåg wïth spaces/and:colons", "tâsk", "run id with \n newline", 0),
+    ],
+)
+def test_the_key_is_one_sluice_accepts(dag_id: str, task_id: str, run_id: str, map_index: int) -> None:
+    key = idempotency_key(dag_id, task_id, run_id, map_index)
+    assert KEY_SHAPE.match(key), key
+    assert key.startswith("airflow:")
+
+
+def test_the_key_is_readable_and_the_same_for_every_try() -> None:
+    key = idempotency_key("example_sluice_job", "meter_by_status", "manual__2026-01-01T00:00:00+00:00", -1)
+    assert re.fullmatch(
+        r"airflow:example_sluice_job:meter_by_status:manual__2026-01-01T00_00_00_00_00:[0-9a-f]{32}", key
+    )
+    assert key == idempotency_key("example_sluice_job", "meter_by_status", "manual__2026-01-01T00:00:00+00:00", -1)
+
+
+def test_every_part_of_the_task_instance_changes_the_key() -> None:
+    base = ("dag", "task", RUN_ID, -1)
+    keys = {
+        idempotency_key(*base),
+        idempotency_key("dag2", "task", RUN_ID, -1),
+        idempotency_key("dag", "task2", RUN_ID, -1),
+        idempotency_key("dag", "task", RUN_ID + "x", -1),
+        idempotency_key("dag", "task", RUN_ID, 0),
+        idempotency_key("dag", "task", RUN_ID, 1),
+        # Readable parts that clean up the same still differ in the digest.
+        idempotency_key("dag", "task", RUN_ID.replace("+", "_"), -1),
+        idempotency_key("dag+x", "task", RUN_ID, -1),
+        idempotency_key("dag_x", "task", RUN_ID, -1),
+    }
+    assert len(keys) == 9
+
+
+# ----------------------------------------------------------------------------- job parameters
+
+
+def test_job_parameters_are_the_tasks_params_not_the_dags() -> None:
+    with DAG(
+        "params_dag",
+        schedule=None,
+        start_date=START,
+        params={"site": "from-the-dag", "owner_team": Param("energy", type="string")},
+        default_args={"params": {"from_default_args": 1}},
+    ):
+        op = SluiceSubmitJobOperator(task_id="t", pipeline="meter-by-status", params={"day": "{{ ds }}", "rows": 5})
+    assert op.parameters == {"day": "{{ ds }}", "rows": 5}
+    # Airflow still sees all of them as params, as for any task.
+    assert set(op.params) == {"site", "owner_team", "from_default_args", "day", "rows"}
+
+
+def test_a_task_param_overrides_a_dag_param_of_the_same_name() -> None:
+    with DAG("override_dag", schedule=None, start_date=START, params={"site": "dag-site"}):
+        op = SluiceSubmitJobOperator(task_id="t", pipeline="p", params={"site": "site-007"})
+    assert op.parameters == {"site": "site-007"}
+
+
+def test_no_params_means_no_job_parameters() -> None:
+    with DAG("no_params_dag", schedule=None, start_date=START, params={"site": "dag-site"}):
+        op = SluiceSubmitJobOperator(task_id="t", pipeline="p")
+    assert op.parameters == {}
+    assert job_parameters({"a": 1, "b": Param(2, type="integer")}) == {"a": 1, "b": 2}
+
+
+def test_a_job_parameter_without_a_value_is_refused_when_the_dag_is_parsed() -> None:
+    with pytest.raises(ValueError, match="job parameters need a value: site"):
+        SluiceSubmitJobOperator(task_id="t", pipeline="p", params={"site": Param(type="string"), "day": "x"})
+
+
+def test_templated_fields_render(tmp_path) -> None:
+    assert SluiceSubmitJobOperator.template_fields == ("pipeline", "parameters", "inputs", "labels")
+    with DAG("render_dag", schedule=None, start_date=START, params={"site": "dag-site"}) as dag:
+        op = SluiceSubmitJobOperator(
+            task_id="t",
+            pipeline="{{ 'meter-' ~ 'daily' }}",
+            params={"day": "{{ ds }}", "site": "site-{{ '%03d' % 7 }}"},
+            inputs=["meter-readings/{{ ds_nodash }}"],
+            labels={"run": "{{ run_id }}"},
+        )
+    context: dict[str, Any] = {"ds": "2026-01-02", "ds_nodash": "20260102", "run_id": RUN_ID, "dag": dag}
+    op.render_template_fields(context)
+    assert op.pipeline == "meter-daily"
+    assert op.parameters == {"day": "2026-01-02", "site": "site-007"}
+    assert op.inputs == ["meter-readings/20260102"]
+    assert op.labels == {"run": RUN_ID}
+
+
+# ---------------------------------------------------------------------------- execute and friends
+
+
+def job(state: str, job_id: str = "j1", **extra: Any) -> dict[str, Any]:
+    view = {
+        "id": job_id,
+        "pipeline": "meter-by-status",
+        "state": state,
+        "stage": "done" if state in ("succeeded", "failed", "cancelled") else "await",
+        "attempt": 1,
+        "maxAttempts": 3,
+        "priority": 10,
+        "parameters": {"site": "site-007"},
+        "inputs": [],
+        "labels": {},
+        "createdAt": "2026-01-01T00:00:00.000Z",
+        "updatedAt": "2026-01-01T00:00:09.000Z",
+        "history": [{"state": state, "at": "2026-01-01T00:00:09.000Z", "attempt": 1, "reason": f"now {state}"}],
+    }
+    view.update(extra)
+    return view
+
+
+SUCCEEDED = job(
+    "succeeded",
+    run={
+        "launcher": "local",
+        "runId": "j1-1",
+        "attempt": 1,
+        "startedAt": "2026-01-01T00:00:01Z",
+        "uiUrl": "http://driver:4040",
+    },
+    output={
+        "runUri": "file:///lake/meter_by_status/run=j1-1",
+        "table": "meter_by_status",
+        "rowsIn": 20000,
+        "rowsOut": 3,
+        "files": 1,
+        "bytes": 900,
+        "committedAt": "2026-01-01T00:00:08Z",
+        "columns": ["status", "readings", "kwh_sum"],
+    },
+    loads=[
+        {
+            "sink": "warehouse:dbo.meter_by_status",
+            "dialect": "sqlserver",
+            "table": "dbo.meter_by_status",
+            "mode": "merge",
+            "runAttempt": 1,
+            "rowsStaged": 3,
+            "inserted": 3,
+            "updated": 0,
+            "deleted": 0,
+            "durationMs": 40,
+            "loadedAt": "2026-01-01T00:00:09Z",
+            "alreadyLoaded": False,
+            "checksum": "abc",
+        }
+    ],
+)
+
+
+class FakeTI:
+    """The parts of a running task instance the operator uses."""
+
+    dag_id = "example_sluice_job"
+    task_id = "meter_by_status"
+    run_id = RUN_ID
+    map_index = -1
+
+    def __init__(self) -> None:
+        self.xcoms: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcoms[key] = value
+
+
+class Sluice:
+    """A scripted Sluice: a list of answers per "METHOD /path"; the last answer repeats."""
+
+    def __init__(self, routes: dict[str, list[httpx.Response]]) -> None:
+        self.routes = routes
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answers = self.routes[f"{request.method} {request.url.path}"]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+    def calls(self) -> list[str]:
+        return [f"{request.method} {request.url.path}" for request in self.requests]
+
+
+@pytest.fixture(autouse=True)
+def unguarded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # execute() normally refuses to run outside Airflow's task runner.
+    monkeypatch.setattr(ExecutorSafeguard, "test_mode", True)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SLUICE_OP_UNIT",
+        json.dumps({"conn_type": "sluice", "host": "http://sluice.test", "password": "sk-op-unit-key"}),
+    )
+
+
+def operator(sluice: Sluice, **kwargs: Any) -> SluiceSubmitJobOperator:
+    defaults: dict[str, Any] = {
+        "task_id": "meter_by_status",
+        "pipeline": "meter-by-status",
+        "params": {"site": "site-007"},
+    }
+    op = SluiceSubmitJobOperator(sluice_conn_id="sluice_op_unit", **{**defaults, **kwargs})
+    op.__dict__["hook"] = SluiceHook(sluice_conn_id="sluice_op_unit", transport=httpx.MockTransport(sluice))
+    return op
+
+
+def context(ti: FakeTI, events: OutletEventAccessors | None = None) -> dict[str, Any]:
+    return {"ti": ti, "outlet_events": events if events is not None else OutletEventAccessors()}
+
+
+def test_submits_pushes_the_job_id_and_defers(capsys: pytest.CaptureFixture) -> None:
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(201, json=job("queued"))]})
+    ti = FakeTI()
+    before = datetime.now(timezone.utc)
+    with pytest.raises(TaskDeferred) as deferred:
+        operator(sluice, timeout=600, poll_interval=5).execute(context(ti))
+    assert ti.xcoms == {"job_id": "j1"}
+    assert sluice.requests[0].headers["idempotency-key"] == idempotency_key(ti.dag_id, ti.task_id, ti.run_id, -1)
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, SluiceJobTrigger)
+    assert deferred.value.method_name == "execute_complete"
+    kwargs = trigger.serialize()[1]
+    assert (kwargs["job_id"], kwargs["poll_interval"], kwargs["cancel_on_kill"]) == ("j1", 5.0, True)
+    end_by = datetime.fromisoformat(kwargs["end_by"])
+    assert before + timedelta(seconds=600) <= end_by <= datetime.now(timezone.utc) + timedelta(seconds=600)
+    assert "Submitted Sluice job j1" in capsys.readouterr().out
+
+
+def test_a_replayed_failed_job_is_retried_in_sluice(capsys: pytest.CaptureFixture) -> None:
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(200, json=job("failed"))],
+            "POST /v1/jobs/j1/retry": [httpx.Response(202, json=job("queued", attempt=2))],
+        }
+    )
+    with pytest.raises(TaskDeferred):
+        operator(sluice).execute(context(FakeTI()))
+    assert sluice.calls() == ["POST /v1/jobs", "POST /v1/jobs/j1/retry"]
+    log = capsys.readouterr().out
+    assert "Sluice already has job j1 for this task instance" in log
+    assert "Sluice job j1 is failed: asking Sluice to retry it" in log
+
+
+def test_a_replayed_running_job_is_followed_not_resubmitted() -> None:
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(200, json=job("running"))]})
+    with pytest.raises(TaskDeferred) as deferred:
+        operator(sluice).execute(context(FakeTI()))
+    assert deferred.value.trigger.job_id == "j1"
+    assert sluice.calls() == ["POST /v1/jobs"]
+
+
+def test_a_replayed_succeeded_job_finishes_at_once() -> None:
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(200, json=SUCCEEDED)]})
+    ti = FakeTI()
+    assert operator(sluice).execute(context(ti)) == SUCCEEDED
+    assert ti.xcoms["rows_out"] == 3
+    assert sluice.calls() == ["POST /v1/jobs"]
+
+
+def test_without_waiting_it_returns_the_submitted_job() -> None:
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(201, json=job("queued"))]})
+    ti = FakeTI()
+    assert operator(sluice, wait_for_completion=False).execute(context(ti))["state"] == "queued"
+    assert ti.xcoms == {"job_id": "j1"}
+    assert sluice.calls() == ["POST /v1/jobs"]
+
+
+def test_not_deferrable_it_polls_from_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(operator_module.time, "sleep", slept.append)
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(201, json=job("queued"))],
+            "GET /v1/jobs/j1": [httpx.Response(200, json=job("running")), httpx.Response(200, json=SUCCEEDED)],
+        }
+    )
+    ti = FakeTI()
+    assert operator(sluice, deferrable=False, poll_interval=3).execute(context(ti))["state"] == "succeeded"
+    assert slept == [3.0, 3.0]
+    assert ti.xcoms["lake_path"] == "file:///lake/meter_by_status/run=j1-1"
+
+
+def test_success_pushes_the_xcoms_and_annotates_the_outlets() -> None:
+    lake = lake_table_asset("meter_by_status")
+    table = sql_table_asset("warehouse", "dbo.meter_by_status")
+    op = operator(Sluice({}), outlets=[lake, table])
+    ti, events = FakeTI(), OutletEventAccessors()
+    event = {"status": "succeeded", "job_id": "j1", "job": SUCCEEDED, "message": "Sluice job j1 succeeded (3 rows out)"}
+    assert op.execute_complete(context(ti, events), event) == SUCCEEDED
+    assert ti.xcoms == {
+        "state": "succeeded",
+        "job_id": "j1",
+        "rows_in": 20000,
+        "rows_out": 3,
+        "lake_path": "file:///lake/meter_by_status/run=j1-1",
+        "sql_loads": SUCCEEDED["loads"],
+        "spark_ui_url": "http://driver:4040",
+    }
+    assert events[lake].extra == {
+        "sluice_job_id": "j1",
+        "pipeline": "meter-by-status",
+        "rows_out": 3,
+        "run_uri": "file:///lake/meter_by_status/run=j1-1",
+    }
+    assert events[table].extra["sql_load"] == {
+        "table": "dbo.meter_by_status",
+        "mode": "merge",
+        "inserted": 3,
+        "updated": 0,
+        "deleted": 0,
+    }
+
+
+def test_failure_logs_the_driver_log_tail_and_names_class_and_reason(capsys: pytest.CaptureFixture) -> None:
+    failed = job(
+        "failed",
+        failure={"class": "data", "message": "input x.parquet: not a Parquet file", "stage": "running", "attempt": 1},
+    )
+    sluice = Sluice({"GET /v1/jobs/j1/logs": [httpx.Response(200, text="line 1\nSLUICE_FAILURE boom\n")]})
+    ti = FakeTI()
+    with pytest.raises(SluiceJobFailed) as caught:
+        operator(sluice).execute_complete(
+            context(ti), {"status": "failed", "job_id": "j1", "job": failed, "message": ""}
+        )
+    assert str(caught.value) == "Sluice job j1 failed (data): input x.parquet: not a Parquet file"
+    assert (caught.value.failure_class, caught.value.log_tail) == ("data", "line 1\nSLUICE_FAILURE boom\n")
+    assert ti.xcoms == {"state": "failed"}
+    log = capsys.readouterr().out
+    assert "Driver log tail of Sluice job j1:" in log
+    assert "SLUICE_FAILURE boom" in log
+
+
+def test_a_timeout_cancels_the_job_and_fails_the_task() -> None:
+    sluice = Sluice({"POST /v1/jobs/j1/cancel": [httpx.Response(202, json=job("cancelled"))]})
+    with pytest.raises(AirflowException, match=r"^Sluice job j1 did not end within 0:10:00; cancelled it$"):
+        operator(sluice, timeout=timedelta(minutes=10)).execute_complete(
+            context(FakeTI()), {"status": "timeout", "job_id": "j1", "job": job("running"), "message": "still running"}
+        )
+    assert sluice.calls() == ["POST /v1/jobs/j1/cancel"]
+
+
+def test_on_kill_cancels_the_submitted_job() -> None:
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(201, json=job("queued"))],
+            "POST /v1/jobs/j1/cancel": [httpx.Response(202, json=job("cancelled"))],
+        }
+    )
+    op = operator(sluice, wait_for_completion=False)
+    op.on_kill()  # nothing submitted yet: nothing to cancel
+    op.execute(context(FakeTI()))
+    op.on_kill()
+    assert sluice.calls() == ["POST /v1/jobs", "POST /v1/jobs/j1/cancel"]
+
+
+def test_on_kill_leaves_the_job_without_cancel_on_kill() -> None:
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(201, json=job("queued"))]})
+    op = operator(sluice, wait_for_completion=False, cancel_on_kill=False)
+    op.execute(context(FakeTI()))
+    op.on_kill()
+    assert sluice.calls() == ["POST /v1/jobs"]
