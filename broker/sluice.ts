@@ -104,7 +104,9 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   let runsLease: RunsDirLease | undefined;
   try {
     await checkRedisDurability(redis);
-    if (roles.worker && !overrides.launcher) {
+    // Only a worker that may start local runs needs the lease: Kubernetes-only workers scale
+    // out without sharing a runs folder.
+    if (roles.worker && !overrides.launcher && pipelines.list().some((pipeline) => pipeline.engine.launcher === 'local')) {
       runsLease = await RunsDirLease.acquire({ redis, key: keys.localRunsLease, runsDir: config.SLUICE_RUNS_DIR, logger });
     }
   } catch (error) {

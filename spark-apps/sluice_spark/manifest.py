@@ -7,7 +7,7 @@ the driver.
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from pyspark.sql.types import StructType
@@ -47,7 +47,7 @@ def build_manifest(
         "pipeline": spec.pipeline,
         "table": spec.table,
         "run_uri": spec.run_uri,
-        "committed_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "committed_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "rows_in": sum(stats.rows for stats in inputs),
         "rows_out": sum(file.rows for file in files),
         "inputs": [asdict(stats) for stats in inputs],
