@@ -74,3 +74,9 @@ class SluiceJobFailed(AirflowException):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.job_id, self.failure_class, self.reason, self.log_tail))
+
+
+class SluiceJobEnded(SluiceJobFailed, AirflowFailException):
+    """A watched job ended failed or cancelled: a sensor's retry cannot change that, so the task
+    fails at once. (The operator raises the retryable SluiceJobFailed instead: its retry is what
+    asks Sluice to run the job again.)"""

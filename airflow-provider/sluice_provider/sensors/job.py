@@ -3,7 +3,7 @@
 Two modes, one of ``job_id`` or ``pipeline``:
 
 - ``job_id`` (templated, e.g. ``"{{ ti.xcom_pull('submit', key='job_id') }}"``): succeeds when
-  that job has succeeded, fails at once with SluiceJobFailed when it failed or was cancelled.
+  that job has succeeded, fails at once (no retries) with SluiceJobEnded when it failed or was cancelled.
   Deferrable by default: the wait runs in the triggerer (SluiceJobTrigger, which never cancels
   the job: the sensor only watches it).
 - ``pipeline``: succeeds with the first succeeded job of that pipeline that ended at or after
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
-from sluice_provider.exceptions import SluiceApiError, SluiceJobFailed, SluiceRequestRejected, SluiceUnreachable
+from sluice_provider.exceptions import SluiceApiError, SluiceJobEnded, SluiceRequestRejected, SluiceUnreachable
 from sluice_provider.hooks.sluice import SluiceHook
 from sluice_provider.triggers.job import SluiceJobTrigger
 
@@ -157,12 +157,12 @@ class SluiceJobSensor(BaseSensorOperator):
         return _parse_time(value) if isinstance(value, str) else _aware(value)
 
 
-def _job_failed(job: dict[str, Any]) -> SluiceJobFailed:
+def _job_failed(job: dict[str, Any]) -> SluiceJobEnded:
     state = job.get("state") or "failed"
     failure = job.get("failure") or {}
     history = job.get("history") or []
     reason = failure.get("message") or (history[-1].get("reason") if history else None) or "no reason given"
-    return SluiceJobFailed(str(job.get("id")), str(failure.get("class") or state), str(reason), failure.get("logTail"))
+    return SluiceJobEnded(str(job.get("id")), str(failure.get("class") or state), str(reason), failure.get("logTail"))
 
 
 def _ended_at(job: dict[str, Any]) -> datetime:
