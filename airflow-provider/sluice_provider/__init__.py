@@ -23,7 +23,12 @@ def get_provider_info() -> dict[str, Any]:
         "wait for a pipeline's jobs, and schedule DAGs on Sluice's events.",
         "versions": [__version__],
         "integrations": [{"integration-name": _INTEGRATION, "tags": ["service"]}],
-        "hooks": [{"integration-name": _INTEGRATION, "python-modules": ["sluice_provider.hooks.sluice"]}],
+        "hooks": [
+            {
+                "integration-name": _INTEGRATION,
+                "python-modules": ["sluice_provider.hooks.sluice", "sluice_provider.hooks.events"],
+            }
+        ],
         "operators": [{"integration-name": _INTEGRATION, "python-modules": ["sluice_provider.operators.job"]}],
         "sensors": [{"integration-name": _INTEGRATION, "python-modules": ["sluice_provider.sensors.job"]}],
         "triggers": [

@@ -10,11 +10,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 REPO = Path(__file__).resolve().parents[2]
 PROVIDER = REPO / "airflow-provider"
 
 AIRFLOW_HOME = tempfile.mkdtemp(prefix="sluice-airflow-home-")
 os.environ["AIRFLOW_HOME"] = AIRFLOW_HOME
+# One Fernet key for the test process and the daemons it starts (they inherit the environment),
+# so that Variables and connections one writes, the others read.
+os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", Fernet.generate_key().decode())
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROVIDER / "tests" / "integration" / "dags")
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_HOME}/airflow.db"
