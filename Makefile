@@ -7,7 +7,7 @@ VITEST := npx vitest run --reporter=default
 # the project runs Node 20 with that pinned SDK, so the warning only clutters the output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup demo test test-lane-node test-lane-python test-static test-unit test-integration test-e2e test-python test-airflow bench clean openapi openapi-check
+.PHONY: help setup demo test test-lane-node test-lane-python test-browser test-static test-unit test-integration test-e2e test-python test-airflow bench clean openapi openapi-check
 
 help:
 	@echo "make demo   land sample Parquet in a watched folder, run the job it starts, print what came out"
@@ -30,6 +30,7 @@ test: setup test-static test-unit
 
 test-lane-node:
 	$(MAKE) test-integration
+	$(MAKE) test-browser
 	$(MAKE) test-e2e
 
 test-lane-python:
@@ -38,6 +39,7 @@ test-lane-python:
 
 test-static: openapi-check
 	npx tsc --noEmit
+	npx tsc -p broker/ui/web
 	npx eslint .
 
 # The API contract: docs/openapi.json and the TypeScript client types generated from it
@@ -65,6 +67,10 @@ test-airflow:
 
 test-integration:
 	$(VITEST) --project integration
+
+# The dashboard in real Chromium (Debian's, driven by playwright-core) against a real Sluice.
+test-browser:
+	$(VITEST) --project browser
 
 test-e2e:
 	$(VITEST) --project e2e

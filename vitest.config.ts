@@ -22,6 +22,16 @@ export default defineConfig({
         },
       },
       {
+        // The dashboard in real Chromium (Debian's, driven by playwright-core) against a real Sluice.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

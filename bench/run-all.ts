@@ -3,11 +3,12 @@
 import { badFileQuarantine } from './bad-file-quarantine.ts';
 import { brokerOverhead } from './broker-overhead.ts';
 import { eventsFanout } from './events-fanout.ts';
+import { k8sSubmit } from './k8s-submit.ts';
 import { landingWatch } from './landing-watch.ts';
 import { sparkOverhead } from './spark-overhead.ts';
 import { sqlLoad } from './sql-load.ts';
 
-const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch, door: badFileQuarantine, sql: sqlLoad, events: eventsFanout };
+const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch, door: badFileQuarantine, sql: sqlLoad, events: eventsFanout, k8s: k8sSubmit };
 const only = process.argv.slice(2);
 
 for (const [name, run] of Object.entries(benchmarks)) {

@@ -67,9 +67,41 @@ export const ConfigSchema = z.object({
       return roots;
     })
     .default([]),
+  /**
+   * Kubernetes (the k8s-operator and k8s-native launchers): `in-cluster` (the pod's own
+   * ServiceAccount) or a kubeconfig path. Unset: this worker has no Kubernetes launchers and
+   * fails jobs whose pipeline names one with a clear user error.
+   */
+  SLUICE_K8S_KUBECONFIG: z.string().optional(),
+  /** The namespace of runs whose pipeline names none (engine.namespace). */
+  SLUICE_K8S_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name').default('spark'),
+  /** The Spark-apps image of pipelines that name none (engine.image); unset: such a pipeline fails at launch. */
+  SLUICE_K8S_SPARK_IMAGE: z.string().regex(/^\S+$/).optional(),
+  /** The app inside that image, as Spark takes it. */
+  SLUICE_K8S_APP_FILE: z.string().default('local:///opt/sluice/spark-apps/run_aggregate.py'),
+  /** The Spark version of that image (a SparkApplication's sparkVersion). */
+  SLUICE_K8S_SPARK_VERSION: z.string().default('4.0.1'),
+  /** Spark UI link of a live run, with {namespace} {name} {appId}, e.g. https://spark.example/{namespace}/{name}/ */
+  SLUICE_K8S_UI_URL: z.string().optional(),
+  /** History-server link of an ended run, same placeholders, e.g. https://history.example/history/{appId}/ */
+  SLUICE_K8S_HISTORY_URL: z.string().optional(),
+  /** Whether driver logs are read through pods/log (tail, follow, archive to the lake): `off` where kubelets are unreachable. */
+  SLUICE_K8S_DRIVER_LOGS: z.enum(['on', 'off']).default('on'),
+  /** A Secret (keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) that S3 runs reference for their keys. */
+  SLUICE_K8S_S3_SECRET: z.string().optional(),
+  /** How often the launchers' informers list every run again, whatever their watches say. */
+  SLUICE_K8S_RESYNC: DurationSchema.default(300_000),
+  /** A watch that has said nothing for this long is restarted. */
+  SLUICE_K8S_WATCH_QUIET: DurationSchema.default(600_000),
   /** Most connections each SQL connection's pool opens, per process. */
   SLUICE_SQL_POOL_MAX: int(1, 100).default(4),
   SLUICE_SQL_CONNECT_TIMEOUT: DurationSchema.default(15_000),
+  /** How long a dashboard sign-in lasts (the session's expiry in Redis): docs/adr/0018-ops-dashboard.md. */
+  SLUICE_UI_SESSION_TTL: DurationSchema.default(12 * 3_600_000),
+  /** Where the dashboard's built files are (`npm run build:ui`, run by scripts/setup). */
+  SLUICE_UI_DIR: z.string().default('.sluice/ui').transform((p) => resolve(p)),
+  /** `true` when a proxy in front of the API sets X-Forwarded-Proto: only then is it believed (Secure cookies behind TLS). */
+  SLUICE_UI_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** For the CLI client commands (submit, status, logs, cancel). */
   SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),

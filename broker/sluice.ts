@@ -15,12 +15,15 @@ import { JobStore } from './jobs/job-store.ts';
 import { JobsService } from './jobs/jobs-service.ts';
 import { expireFinishedJobs, reconcileQueue, type MaintenanceDeps } from './jobs/maintenance.ts';
 import { redisKeys } from './jobs/redis-keys.ts';
+import { dashboardDeps } from './ui/dashboard-deps.ts';
 import { RunSlots } from './jobs/run-slots.ts';
 import { openLake } from './lake/open-lake.ts';
 import type { LakeStorage } from './lake/storage.ts';
 import type { Launcher } from './launchers/launcher.ts';
 import { LauncherRegistry } from './launchers/launcher-registry.ts';
 import { LocalLauncher } from './launchers/local.ts';
+import { createKubernetesLaunchers } from './launchers/k8s/launchers.ts';
+import { k8sSettingsFrom } from './launchers/k8s/settings.ts';
 import { RunsDirLease } from './launchers/runs-dir-lease.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type SluiceMetrics } from './metrics/metrics.ts';
@@ -131,7 +134,13 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       ...(runsLease ? { ownership: runsLease } : {}),
       logger,
     });
-  const launchers = new LauncherRegistry({ local });
+  // The Kubernetes launchers only where SLUICE_K8S_KUBECONFIG says how to reach a cluster; a
+  // worker without them fails a job whose pipeline names one with the registry's clear error.
+  const k8s = k8sSettingsFrom(config, s3Settings(config));
+  const kubernetes = k8s
+    ? createKubernetesLaunchers(k8s, lake, { logger, namespaces: pipelines.list().flatMap((pipeline) => (pipeline.engine.namespace ? [pipeline.engine.namespace] : [])) })
+    : {};
+  const launchers = new LauncherRegistry({ local, ...kubernetes });
   const jobsDeps = { store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS };
   const jobs = new JobsService(jobsDeps);
   const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH);
@@ -264,6 +273,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       queueBoard: queueBoard(apiQueue.queue),
       landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH),
       events: { stream: new EventStream(apiRedis, keys.events), hub: eventHub },
+      ui: dashboardDeps(apiRedis, config),
     });
     port = await new Promise<number>((resolve) => {
       server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));

@@ -25,9 +25,8 @@ XCOM_SPARK_UI_URL = "spark_ui_url"
 
 
 def job_page_url(base_url: str, job_id: str) -> str:
-    """Where a person looks at one job. The API's job resource for now; the dashboard's job
-    page once it has one (this is the one place to change)."""
-    return f"{base_url.rstrip('/')}/v1/jobs/{quote(job_id, safe='')}"
+    """Where a person looks at one job: its page on Sluice's dashboard (sign-in with an API key)."""
+    return f"{base_url.rstrip('/')}/ui/jobs/{quote(job_id, safe='')}"
 
 
 class SluiceJobLink(BaseOperatorLink):

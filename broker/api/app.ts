@@ -1,8 +1,10 @@
 // The HTTP API: an OpenAPIHono app built from its dependencies (no singletons, no
 // connections of its own). Each operation lives in routes/<operation>.ts as schema → route →
 // handler; this file wires the cross-cutting parts in order:
-//   request id + access log → body limit → key identification → route (scope check →
-//   validation via the one default hook → handler); errors → problem+json (problem.ts).
+//   request id + access log → body limit → key identification (bearer key, or the dashboard's
+//   session cookie with its same-origin check) → route (scope check → validation via the one
+//   default hook → handler); errors → problem+json (problem.ts).
+// With `ui`, the ops dashboard is served at /ui (broker/ui/ui-routes.ts, docs/adr/0018-ops-dashboard.md).
 import { SluiceEventSchema } from '../core/events.ts';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
@@ -30,10 +32,14 @@ import { listLandings, listLandingsRoute } from './routes/list-landings.ts';
 import { readyz, readyzRoute } from './routes/readyz.ts';
 import { retryJob, retryJobRoute } from './routes/retry-job.ts';
 import { submitJob, submitJobRoute } from './routes/submit-job.ts';
+import { mountUi, type UiDeps } from '../ui/ui-routes.ts';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
-export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+/** The API's dependencies, and the dashboard's when it is served (absent: no /ui, no session cookies). */
+export type ApiWithUiDeps = ApiDeps & { ui?: UiDeps };
+
+export function createApi(deps: ApiWithUiDeps): OpenAPIHono<ApiEnv> {
   const auth = new ApiKeyAuthenticator(deps.apiKeys);
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 
@@ -45,7 +51,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
       onError: (c) => problem(c, 413, 'content-too-large', `the request body is larger than ${deps.bodyLimitBytes} bytes`),
     }),
   );
-  app.use('*', authenticate(auth));
+  app.use('*', authenticate(auth, deps.ui?.sessions));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
@@ -80,6 +86,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   let document: ReturnType<typeof openApiDocument> | undefined;
   app.get(OPENAPI_DOCUMENT_PATH, (c) => c.json((document ??= openApiDocument(app))));
   mountDocs(app);
+  if (deps.ui) mountUi(app, deps.ui, auth);
 
   if (deps.queueBoard) {
     const adminOnly = requireAdminForBrowser(auth);

@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ConfigError } from '../core/errors.ts';
+import { sessionIdOf, UNSAFE_METHODS, type BrowserSessions } from '../ui/browser-session.ts';
 import type { ApiEnv } from './api-env.ts';
 import { problem, problemResponse } from './problem.ts';
 
@@ -78,6 +79,12 @@ export class ApiKeyAuthenticator {
     return found ? { name: found.name, scopes: found.scopes } : undefined;
   }
 
+  /** The configured key of that name (a dashboard session stores the name, never the key). */
+  byName(name: string): Principal | undefined {
+    const found = this.entries.find((entry) => entry.name === name);
+    return found ? { name: found.name, scopes: found.scopes } : undefined;
+  }
+
   /** The key of an `Authorization: Bearer <key>` header (or Basic with the key as password). */
   fromHeader(header: string | undefined, allowBasic = false): Principal | undefined {
     if (!header) return undefined;
@@ -97,10 +104,37 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.has('admin') || principal.scopes.has(scope);
 }
 
-/** Identifies the caller from a bearer key, for every request; routes then demand a scope. */
-export function authenticate(auth: ApiKeyAuthenticator): MiddlewareHandler<ApiEnv> {
+/** The dashboard's own pages and files need no caller: no session is looked up for them. */
+const isUiFile = (path: string): boolean => (path === '/ui' || path.startsWith('/ui/')) && path !== '/ui/session';
+
+/**
+ * Identifies the caller, for every request; routes then demand a scope. A bearer key wins;
+ * without an Authorization header, the dashboard's session cookie stands for the key it was
+ * opened with. A request the cookie authenticates that could change something must come
+ * from a page of this origin, else it is refused here, before any route runs (CSRF).
+ */
+export function authenticate(auth: ApiKeyAuthenticator, sessions?: BrowserSessions): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    c.set('principal', auth.fromHeader(c.req.header('Authorization')));
+    const header = c.req.header('Authorization');
+    let principal = auth.fromHeader(header);
+    const sessionId = header === undefined && sessions ? sessionIdOf(c.req.header('Cookie')) : undefined;
+    if (sessions && sessionId !== undefined && !isUiFile(c.req.path)) {
+      const session = await sessions.store.get(sessionId);
+      const key = session ? auth.byName(session.keyName) : undefined;
+      if (key) {
+        principal = key;
+        if (UNSAFE_METHODS.has(c.req.method) && !sessions.sameOrigin({ url: c.req.url, method: c.req.method, header: (name) => c.req.header(name) })) {
+          c.get('log').warn({ keyName: key.name, origin: c.req.header('Origin') ?? null, method: c.req.method }, 'cross-origin request refused');
+          return problem(
+            c,
+            403,
+            'cross-origin',
+            'a request that changes something, signed in by the dashboard cookie, must come from a Sluice page of this origin (Origin header); nothing was changed',
+          );
+        }
+      }
+    }
+    c.set('principal', principal);
     await next();
   };
 }
@@ -108,7 +142,11 @@ export function authenticate(auth: ApiKeyAuthenticator): MiddlewareHandler<ApiEn
 function denied(c: Context<ApiEnv>, scope: Scope, challenge: string): Response | undefined {
   const principal = c.get('principal');
   if (!principal) {
-    const detail = c.req.header('Authorization') ? 'the API key is not valid' : 'this route needs an API key (Authorization: Bearer <key>)';
+    const detail = c.req.header('Authorization')
+      ? 'the API key is not valid'
+      : sessionIdOf(c.req.header('Cookie')) !== undefined
+        ? 'the dashboard session has expired or was ended: sign in again'
+        : 'this route needs an API key (Authorization: Bearer <key>)';
     return problem(c, 401, 'unauthorized', detail, [], { 'WWW-Authenticate': challenge });
   }
   if (!hasScope(principal, scope)) {

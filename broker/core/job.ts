@@ -122,6 +122,12 @@ export const RunHandleSchema = z.object({
   attempt: z.number().int(),
   startedAt: z.string(),
   uiUrl: z.string().optional(),
+  /** Kubernetes runs: the namespace of the SparkApplication (k8s-operator) or driver pod (k8s-native). */
+  namespace: z.string().optional(),
+  /** Kubernetes runs: the SparkApplication's or the driver pod's name. */
+  name: z.string().optional(),
+  /** The Spark history server's page of the run, from SLUICE_K8S_HISTORY_URL, for after it ends. */
+  historyUrl: z.string().optional(),
 });
 export type RunHandle = z.infer<typeof RunHandleSchema>;
 

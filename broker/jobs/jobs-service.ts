@@ -4,10 +4,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UserError } from '../core/errors.ts';
 import { newJobId } from '../core/ids.ts';
 import { isFinal, type Job, type SubmitRequest } from '../core/job.ts';
+import { KUBERNETES_LAUNCHERS } from '../core/k8s-engine.ts';
 import { transition } from '../core/state-machine.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { confineInputs, s3LandingRoots, type S3Root } from './input-paths.ts';
+import { checkInputsOnVolumes } from './input-volumes.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobFilter, JobPage, JobStore } from './job-store.ts';
 import { resolveParameters } from './resolve-parameters.ts';
@@ -69,6 +71,8 @@ export class JobsService {
     }
     const parameters = resolveParameters(pipeline, request.parameters);
     const inputs = confineInputs(request.inputs ?? pipeline.input.paths, this.deps.landingRoots, 'inputs', s3LandingRoots(pipelines.list(), this.deps.s3Roots));
+    // A run on Kubernetes reads only what its pods can: refused here, before a job exists.
+    if ((KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher)) checkInputsOnVolumes(pipeline, inputs);
     if (inputs.length === 0) {
       throw new UserError('no-inputs', 'the request names no inputs and the pipeline has no default input paths', 422, [
         { path: 'inputs', message: 'give at least one file or folder' },

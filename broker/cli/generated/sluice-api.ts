@@ -351,6 +351,9 @@ export interface components {
             attempt: number;
             startedAt: string;
             uiUrl?: string;
+            namespace?: string;
+            name?: string;
+            historyUrl?: string;
         };
         Failure: {
             /** @enum {string} */

@@ -26,7 +26,7 @@ export type S3Submit = {
 export type S3aOptions = { s3?: S3Settings | undefined; s3aJars?: readonly string[] | undefined };
 
 /** S3A's provider for AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (hadoop-aws 3.4 takes SDK v2 providers by class name). */
-const S3A_ENV_CREDENTIALS_PROVIDER = 'software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider';
+export const S3A_ENV_CREDENTIALS_PROVIDER = 'software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider';
 
 /** Whether a run touches S3: an input or its output is an s3:// or s3a:// URI. */
 export function usesS3(spec: SparkRunSpec): boolean {
@@ -46,6 +46,23 @@ export function s3Submit(options: S3aOptions, spec: SparkRunSpec): S3Submit | un
       'this run reads or writes S3, but the local launcher has no S3 settings or S3A jars: set SLUICE_S3_REGION (and SLUICE_S3_ENDPOINT for MinIO) and run scripts/setup, which fetches the jars',
     );
   }
+  const { conf, env } = s3aSettings(s3);
+  const secretEnv: Record<string, string> = {};
+  if (s3.accessKeyId && s3.secretAccessKey) {
+    conf['spark.hadoop.fs.s3a.aws.credentials.provider'] = S3A_ENV_CREDENTIALS_PROVIDER;
+    secretEnv.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+    secretEnv.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+  }
+  // Without keys: S3A's and pyarrow's default chains (environment, web identity, instance role).
+  return { jars: s3aJars, conf, env, secretEnv };
+}
+
+/**
+ * Endpoint, region and addressing for Spark (spark.hadoop.fs.s3a.*) and for the app's own S3
+ * client (variables), without any key: what a run's spec or pod may show. A launcher adds the
+ * keys its own way (a child's environment, a Secret reference).
+ */
+export function s3aSettings(s3: S3Settings): { conf: Record<string, string>; env: Record<string, string> } {
   const conf: Record<string, string> = {
     'spark.hadoop.fs.s3a.endpoint.region': s3.region,
     'spark.hadoop.fs.s3a.path.style.access': String(s3.forcePathStyle),
@@ -57,14 +74,7 @@ export function s3Submit(options: S3aOptions, spec: SparkRunSpec): S3Submit | un
     // Read by pyarrow's S3FileSystem (Arrow 15+) as by the AWS CLI and SDKs.
     env.AWS_ENDPOINT_URL = s3.endpoint;
   }
-  const secretEnv: Record<string, string> = {};
-  if (s3.accessKeyId && s3.secretAccessKey) {
-    conf['spark.hadoop.fs.s3a.aws.credentials.provider'] = S3A_ENV_CREDENTIALS_PROVIDER;
-    secretEnv.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-    secretEnv.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-  }
-  // Without keys: S3A's and pyarrow's default chains (environment, web identity, instance role).
-  return { jars: s3aJars, conf, env, secretEnv };
+  return { conf, env };
 }
 
 /** Every jar exists: a missing one is a broker that was not set up (ConfigError naming the fix), not a failed run. */

@@ -20,6 +20,9 @@ class Run:
         attempt (int):
         started_at (str):
         ui_url (str | Unset):
+        namespace (str | Unset):
+        name (str | Unset):
+        history_url (str | Unset):
     """
 
     launcher: str
@@ -27,6 +30,9 @@ class Run:
     attempt: int
     started_at: str
     ui_url: str | Unset = UNSET
+    namespace: str | Unset = UNSET
+    name: str | Unset = UNSET
+    history_url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,6 +46,12 @@ class Run:
 
         ui_url = self.ui_url
 
+        namespace = self.namespace
+
+        name = self.name
+
+        history_url = self.history_url
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -52,6 +64,12 @@ class Run:
         )
         if ui_url is not UNSET:
             field_dict["uiUrl"] = ui_url
+        if namespace is not UNSET:
+            field_dict["namespace"] = namespace
+        if name is not UNSET:
+            field_dict["name"] = name
+        if history_url is not UNSET:
+            field_dict["historyUrl"] = history_url
 
         return field_dict
 
@@ -68,12 +86,21 @@ class Run:
 
         ui_url = d.pop("uiUrl", UNSET)
 
+        namespace = d.pop("namespace", UNSET)
+
+        name = d.pop("name", UNSET)
+
+        history_url = d.pop("historyUrl", UNSET)
+
         run = cls(
             launcher=launcher,
             run_id=run_id,
             attempt=attempt,
             started_at=started_at,
             ui_url=ui_url,
+            namespace=namespace,
+            name=name,
+            history_url=history_url,
         )
 
         run.additional_properties = d

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { PipelineSchema } from '../core/pipeline.ts';
+import { UserError } from '../core/errors.ts';
+import { checkInputsOnVolumes, unmappedInputs } from './input-volumes.ts';
+
+const pipeline = PipelineSchema.parse({
+  name: 'harp-daily',
+  input: { columns: { x: 'long' } },
+  transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
+  outputs: { lake: { table: 'harp' } },
+  engine: { launcher: 'k8s-operator', volumes: [{ claim: 'harp-landing', mount: '/landing/harp' }] },
+});
+
+describe('inputs of a run on Kubernetes', () => {
+  it('may be S3 URIs or paths under a declared volume mount', () => {
+    expect(unmappedInputs(pipeline, ['s3://lake/a.parquet', 's3a://lake/b.parquet', '/landing/harp/2026/a.parquet', 'file:///landing/harp/b.parquet'])).toEqual([]);
+  });
+
+  it('refuses a landing path no volume maps, naming the pipeline and the path', () => {
+    const inputs = ['/landing/harp/ok.parquet', '/srv/landing/other.parquet', '/landing/harpoon/x.parquet'];
+    expect(unmappedInputs(pipeline, inputs)).toEqual(['/srv/landing/other.parquet', '/landing/harpoon/x.parquet']);
+    let error: unknown;
+    try {
+      checkInputsOnVolumes(pipeline, inputs);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain('pipeline "harp-daily"');
+    expect((error as Error).message).toContain('/srv/landing/other.parquet');
+    expect((error as Error).message).toContain('/landing/harp');
+  });
+});

@@ -1,0 +1,160 @@
+// How a Kubernetes run ended, decided from everything that can be seen of it together: the
+// state of its main object (the SparkApplication's applicationState, or the driver pod's
+// phase), the driver container's exit code, termination reason and message, whether the run's
+// `_manifest.json` is in the lake, and what this launcher did to it itself. No single signal
+// decides: an application COMPLETED without a manifest did not commit; a driver gone with the
+// manifest in place did.
+//
+//   main object ──absent──► committed? ─yes─► succeeded
+//        │                        └─no──► deleted by someone else (seen)? failed platform : lost
+//        ├─ being deleted, not by us ─► committed? succeeded : failed platform (deleted by someone else)
+//        ├─ driver terminated (exit code) ─► 0: committed? succeeded : failed platform (no manifest)
+//        │                                   ≠0: committed? succeeded : exit contract (+ OOM, reason words)
+//        ├─ application FAILED / SUBMISSION_FAILED ─► committed? succeeded : failed platform (operator's words)
+//        ├─ application COMPLETED, driver unseen ─► committed? succeeded : failed platform (no manifest)
+//        └─ otherwise: pending (SUBMITTED, driver Pending: with the reason it waits) or running
+import { SPARK_EXIT } from '../../core/run-spec.ts';
+import type { RunStatus } from '../launcher.ts';
+import { endedRunStatus } from '../spark/exit-contract.ts';
+
+export type DriverView = {
+  phase?: string | undefined;
+  terminated?: { exitCode: number; reason?: string | undefined; message?: string | undefined } | undefined;
+  waiting?: { reason?: string | undefined; message?: string | undefined } | undefined;
+  /** The PodScheduled condition's message when the scheduler could not place the pod. */
+  unschedulable?: string | undefined;
+};
+
+export type RunView = {
+  /** What the run is, for messages: "SparkApplication analytics/sluice-j-1". */
+  what: string;
+  main:
+    | { present: false; deletedByOthers?: boolean }
+    | {
+        present: true;
+        deleting: boolean;
+        /** The application's state (operator) or undefined (native: the driver pod is the main object). */
+        appState?: string | undefined;
+        appError?: string | undefined;
+      };
+  driver?: DriverView | undefined;
+  committed: boolean;
+  /** The end of the driver log (pod log or its archive in the lake), when one can be read. */
+  logEnd?: string | undefined;
+};
+
+export type Decision = { status: RunStatus; /** Why a pending run waits, in words (image pull, scheduling). */ waitingFor?: string };
+
+const LIVE_APP_STATES = new Set(['', 'NEW', 'SUBMITTED', 'PENDING_SUBMISSION', 'RUNNING', 'SUCCEEDING', 'FAILING', 'PENDING_RERUN', 'INVALIDATING', 'UNKNOWN']);
+const PENDING_APP_STATES = new Set(['', 'NEW', 'SUBMITTED', 'PENDING_SUBMISSION', 'PENDING_RERUN']);
+
+const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+
+export function decideOutcome(view: RunView): Decision {
+  const { main, driver, committed } = view;
+  if (!main.present) {
+    if (committed) return { status: { phase: 'succeeded' } };
+    if (main.deletedByOthers) return failed('platform', `${view.what} was deleted by someone else before it ended`);
+    return { status: { phase: 'lost', message: `${view.what} does not exist: it was never created, or was deleted by someone else` } };
+  }
+  const terminated = driver?.terminated;
+  if (terminated) {
+    if (committed) return { status: { phase: 'succeeded' } };
+    if (terminated.exitCode === SPARK_EXIT.ok) {
+      return failed('platform', `the driver of ${view.what} exited 0 without committing the run's _manifest.json to the lake`);
+    }
+    // The termination message is the log's end (FallbackToLogsOnError) where no log can be read.
+    const logEnd = view.logEnd ?? terminated.message ?? '';
+    return { status: endedRunStatus(terminated.exitCode, logEnd, exitWords(terminated.exitCode, terminated.reason)) };
+  }
+  if (main.deleting) {
+    if (committed) return { status: { phase: 'succeeded' } };
+    return failed('platform', `${view.what} is being deleted by someone else before it ended`);
+  }
+  const state = main.appState ?? '';
+  if (state === 'FAILED' || state === 'SUBMISSION_FAILED') {
+    if (committed) return { status: { phase: 'succeeded' } };
+    const words = state === 'SUBMISSION_FAILED' ? `spark-submit could not submit ${view.what}` : `${view.what} failed`;
+    return failed('platform', `${words}${main.appError ? `: ${operatorWords(main.appError)}` : ''}`, view.logEnd);
+  }
+  if (state === 'COMPLETED') {
+    if (committed) return { status: { phase: 'succeeded' } };
+    return failed('platform', `${view.what} completed without committing the run's _manifest.json to the lake`);
+  }
+  if (driver?.phase === 'Succeeded' || driver?.phase === 'Failed') {
+    // A pod that ended without a container status (evicted, or its node lost).
+    if (committed) return { status: { phase: 'succeeded' } };
+    return failed('platform', `the driver pod of ${view.what} ended (${driver.phase}) without an exit code`);
+  }
+  const waitingFor = waitingWords(driver);
+  const pending = PENDING_APP_STATES.has(state) && driver?.phase !== 'Running';
+  if (!LIVE_APP_STATES.has(state)) return { status: { phase: 'running' }, ...(waitingFor ? { waitingFor } : {}) };
+  return { status: { phase: pending || driver?.phase === 'Pending' ? 'pending' : 'running' }, ...(waitingFor ? { waitingFor } : {}) };
+}
+
+function failed(failureClass: 'platform', message: string, logEnd = ''): Decision {
+  return { status: { phase: 'failed', failureClass, message, logTail: logEnd } };
+}
+
+/** The words for an exit the app did not explain: Kubernetes' termination reason says more than a number. */
+export function exitWords(exitCode: number, reason: string | undefined): string {
+  if (reason === 'OOMKilled' || (exitCode === 137 && !reason)) {
+    return `the driver was OOM-killed (exit ${exitCode}): it needs more memory than engine.driver.memory allows`;
+  }
+  if (exitCode === 137) return `the driver was killed (exit 137, ${reason})`;
+  if (reason === 'Evicted') return `the driver pod was evicted (exit ${exitCode})`;
+  return `the driver exited with code ${exitCode}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
+}
+
+/** The operator's errorMessage, with a known exit said in words. */
+function operatorWords(message: string): string {
+  if (/ExitCode: 137|OOMKilled/.test(message)) return `the driver was OOM-killed (${message})`;
+  if (/executor/i.test(message) && /lost|fail/i.test(message)) return `executor lost (${message})`;
+  return message;
+}
+
+/** Why a driver that has not started waits: its image, or the scheduler's own message. */
+export function waitingWords(driver: DriverView | undefined): string | undefined {
+  if (!driver) return undefined;
+  if (driver.waiting?.reason && IMAGE_PULL_REASONS.has(driver.waiting.reason)) {
+    return `image pull failed (${driver.waiting.reason})${driver.waiting.message ? `: ${driver.waiting.message}` : ''}`;
+  }
+  if (driver.unschedulable !== undefined) return `unschedulable: ${driver.unschedulable || 'no node fits the driver pod'}`;
+  if (driver.waiting?.reason && driver.waiting.reason !== 'ContainerCreating') {
+    return `${driver.waiting.reason}${driver.waiting.message ? `: ${driver.waiting.message}` : ''}`;
+  }
+  return undefined;
+}
+
+/** The driver as its pod shows it (main container first: Spark's, or the only one). */
+export function driverView(pod: PodLike | undefined, container: string): DriverView | undefined {
+  if (!pod) return undefined;
+  const statuses = pod.status?.containerStatuses ?? [];
+  const status = statuses.find((candidate) => candidate.name === container) ?? statuses[0];
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  const terminated = status?.state?.terminated;
+  const waiting = status?.state?.waiting;
+  return {
+    phase: pod.status?.phase,
+    ...(terminated ? { terminated: { exitCode: terminated.exitCode, reason: terminated.reason, message: terminated.message } } : {}),
+    ...(waiting ? { waiting: { reason: waiting.reason, message: waiting.message } } : {}),
+    ...(scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? { unschedulable: scheduled.message ?? '' } : {}),
+  };
+}
+
+/** The parts of a V1Pod read here (plain, so tests build them by hand). */
+export type PodLike = {
+  status?: {
+    phase?: string | undefined;
+    conditions?: Array<{ type: string; status: string; reason?: string | undefined; message?: string | undefined }> | undefined;
+    containerStatuses?:
+      | Array<{
+          name: string;
+          state?: {
+            terminated?: { exitCode: number; reason?: string | undefined; message?: string | undefined } | undefined;
+            waiting?: { reason?: string | undefined; message?: string | undefined } | undefined;
+          } | undefined;
+        }>
+      | undefined;
+  } | undefined;
+};

@@ -1,0 +1,381 @@
+// One job: its state timeline per attempt with durations, the failure in words with the
+// driver log's tail, inputs, the committed run, SQL loads, the driver log (followed live
+// while the run lives), the Spark UI link, and the actions: cancel (after a confirmation),
+// retry, and the curl command that submits the same job again. Live through the job's own
+// event feed (GET /v1/jobs/{id}/events); each event re-reads the job.
+import { Fragment } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, call, canWrite, client, FINAL_STATES, messageOf, type JobView, type Me } from '../api.ts';
+import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
+import { bytes, duration, localTime } from '../format.ts';
+import { useLiveFeed } from '../hooks.ts';
+
+type Entry = JobView['history'][number] & { ms: number; ongoing: boolean };
+
+/** The history grouped by attempt, each entry lasting until the next one (or until now, for the current state). */
+function attempts(job: JobView, now: number): Array<{ attempt: number; entries: Entry[] }> {
+  const history = [...job.history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const final = FINAL_STATES.has(job.state);
+  const groups = new Map<number, Entry[]>();
+  history.forEach((change, i) => {
+    const next = history[i + 1];
+    const ongoing = !next && !final;
+    const end = next ? Date.parse(next.at) : ongoing ? now : Date.parse(change.at);
+    const entry: Entry = { ...change, ms: Math.max(0, end - Date.parse(change.at)), ongoing };
+    groups.set(change.attempt, [...(groups.get(change.attempt) ?? []), entry]);
+  });
+  return [...groups.entries()].map(([attempt, entries]) => ({ attempt, entries }));
+}
+
+function Timeline(props: { job: JobView; now: number }) {
+  return (
+    <>
+      {attempts(props.job, props.now).map(({ attempt, entries }) => {
+        const total = entries.reduce((sum, entry) => sum + entry.ms, 0) || 1;
+        return (
+          <section key={attempt} class="attempt" aria-label={`Attempt ${attempt}`}>
+            <h3>Attempt {attempt}</h3>
+            <div class="bars" aria-hidden="true">
+              {entries.map((entry, i) => (
+                <span key={i} class={`bar state-${entry.state}`} style={{ width: `${Math.max(3, (entry.ms / total) * 100)}%` }} />
+              ))}
+            </div>
+            <ol class="timeline">
+              {entries.map((entry, i) => (
+                <li key={i}>
+                  <StateBadge state={entry.state} /> <time dateTime={entry.at}>{localTime(entry.at)}</time>
+                  {' · '}
+                  {FINAL_STATES.has(entry.state) ? 'ended' : `${duration(entry.ms)}${entry.ongoing ? ' so far' : ''}`}
+                  {entry.reason && <span class="reason"> — {entry.reason}</span>}
+                </li>
+              ))}
+            </ol>
+          </section>
+        );
+      })}
+    </>
+  );
+}
+
+function curlOf(job: JobView): string {
+  const body = JSON.stringify({ pipeline: job.pipeline, parameters: job.parameters, inputs: job.inputs, priority: job.priority, labels: job.labels });
+  const quoted = `'${body.replace(/'/g, `'\\''`)}'`;
+  return [
+    `curl -sS -X POST ${location.origin}/v1/jobs \\`,
+    `  -H "Authorization: Bearer $SLUICE_API_KEY" -H 'Content-Type: application/json' \\`,
+    `  -d ${quoted}`,
+  ].join('\n');
+}
+
+/** The driver log: the archived or current tail, and while the run lives, the lines as they are written. */
+function DriverLog(props: { job: JobView }) {
+  const { job } = props;
+  const [text, setText] = useState<string | undefined>(undefined);
+  const [note, setNote] = useState<string | undefined>(undefined);
+  const live = job.run !== undefined && (job.state === 'launching' || job.state === 'running');
+  const pre = useRef<HTMLPreElement>(null);
+
+  useEffect(() => {
+    if (!job.run) {
+      setText(undefined);
+      setNote('No driver log yet: the job has no Spark run.');
+      return;
+    }
+    const abort = new AbortController();
+    setNote(undefined);
+    (async () => {
+      try {
+        if (!live) {
+          const tail = await call(client.api.GET('/v1/jobs/{id}/logs', { params: { path: { id: job.id }, query: { tail: 500 } }, parseAs: 'text', signal: abort.signal }));
+          setText(String(tail));
+          return;
+        }
+        const stream = await call(client.api.GET('/v1/jobs/{id}/logs', { params: { path: { id: job.id }, query: { tail: 500, follow: true } }, parseAs: 'stream', signal: abort.signal }));
+        const reader = (stream as ReadableStream<Uint8Array>).getReader();
+        const decoder = new TextDecoder();
+        let all = '';
+        setText('');
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          all += decoder.decode(value, { stream: true });
+          setText(all);
+        }
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        setNote(error instanceof ApiError && error.status === 404 ? 'No driver log yet.' : `The driver log cannot be read: ${messageOf(error)}`);
+      }
+    })();
+    return () => abort.abort();
+  }, [job.id, job.run?.runId, live]);
+
+  useEffect(() => {
+    if (pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [text]);
+
+  return (
+    <section aria-labelledby="log-title">
+      <h2 id="log-title">Driver log {live && <span class="badge live">following live</span>}</h2>
+      {note && <p>{note}</p>}
+      {text !== undefined && (
+        <pre class="log" ref={pre} tabIndex={0} aria-label="Driver log" data-testid="driver-log">
+          {text || '(empty so far)'}
+        </pre>
+      )}
+    </section>
+  );
+}
+
+export function JobPage(props: { me: Me; id: string }) {
+  const [job, setJob] = useState<JobView | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [actionError, setActionError] = useState<string | undefined>(undefined);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const [now, setNow] = useState(Date.now());
+
+  const reload = () =>
+    call(client.api.GET('/v1/jobs/{id}', { params: { path: { id: props.id } } })).then(
+      (view) => {
+        setJob(view);
+        setError(undefined);
+      },
+      (failure: unknown) => setError(messageOf(failure)),
+    );
+  useEffect(() => void reload(), [props.id]);
+  const feed = useLiveFeed(`/v1/jobs/${encodeURIComponent(props.id)}/events`, () => void reload(), () => void reload());
+  useEffect(() => {
+    if (!job || FINAL_STATES.has(job.state)) return;
+    const timer = setInterval(() => setNow(Date.now()), 2_000);
+    return () => clearInterval(timer);
+  }, [job?.state]);
+
+  const act = async (action: 'cancel' | 'retry') => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      const path = action === 'cancel' ? '/v1/jobs/{id}/cancel' : '/v1/jobs/{id}/retry';
+      setJob(await call(client.api.POST(path, { params: { path: { id: props.id } } })));
+      setConfirming(false);
+    } catch (failure) {
+      setActionError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const copy = async () => {
+    if (!job) return;
+    try {
+      await navigator.clipboard.writeText(curlOf(job));
+      setCopied(true);
+    } catch {
+      // No clipboard (an insecure origin, a refused permission): the command is shown below to copy by hand.
+      setCopied(false);
+    }
+  };
+
+  if (!job) {
+    return (
+      <>
+        <h1>Job {props.id}</h1>
+        {error ? <ErrorNote message={error} /> : <p role="status">Loading…</p>}
+        <p>
+          <Link href="/jobs">All jobs</Link>
+        </p>
+      </>
+    );
+  }
+
+  const final = FINAL_STATES.has(job.state);
+  const writable = canWrite(props.me);
+  return (
+    <>
+      <p class="crumbs">
+        <Link href="/jobs">Jobs</Link> / <code>{job.id}</code>
+      </p>
+      <h1>
+        Job <code>{job.id}</code> <StateBadge state={job.state} />
+      </h1>
+      <FeedBanner status={feed} />
+      <ErrorNote message={error} />
+      <dl class="facts">
+        <dt>Pipeline</dt>
+        <dd>
+          <Link href={`/jobs?pipeline=${encodeURIComponent(job.pipeline)}`}>{job.pipeline}</Link>
+        </dd>
+        <dt>State</dt>
+        <dd data-testid="job-state">{job.state}</dd>
+        <dt>Attempt</dt>
+        <dd>
+          {job.attempt} of {job.maxAttempts}
+        </dd>
+        <dt>Created</dt>
+        <dd>{localTime(job.createdAt)}</dd>
+        <dt>Priority</dt>
+        <dd>{job.priority}</dd>
+        {job.traceId && (
+          <>
+            <dt>Trace id</dt>
+            <dd>
+              <code>{job.traceId}</code>
+            </dd>
+          </>
+        )}
+        {job.run?.uiUrl && (
+          <>
+            <dt>Spark UI</dt>
+            <dd>
+              <a href={job.run.uiUrl} rel="noreferrer noopener" target="_blank">
+                Open the Spark UI
+              </a>
+            </dd>
+          </>
+        )}
+      </dl>
+
+      <section aria-labelledby="actions-title" class="actions">
+        <h2 id="actions-title" class="visually-hidden">
+          Actions
+        </h2>
+        {writable && !final && !confirming && (
+          <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(true)}>
+            Cancel job…
+          </button>
+        )}
+        {writable && !final && confirming && (
+          <div role="group" aria-labelledby="confirm-text" class="confirm">
+            <p id="confirm-text">Cancel this job? A running Spark run is stopped; the job ends as cancelled (it can be retried).</p>
+            <button type="button" class="danger" disabled={busy} onClick={() => act('cancel')}>
+              Yes, cancel the job
+            </button>{' '}
+            <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
+              No, keep it
+            </button>
+          </div>
+        )}
+        {writable && (job.state === 'failed' || job.state === 'cancelled') && (
+          <button type="button" disabled={busy} onClick={() => act('retry')}>
+            Retry job
+          </button>
+        )}
+        <button type="button" class="quiet" onClick={copy}>
+          {copied ? 'Copied the curl command' : 'Copy curl command'}
+        </button>
+        <ErrorNote message={actionError} />
+        <details>
+          <summary>curl command that submits this job again</summary>
+          <pre class="command">{curlOf(job)}</pre>
+        </details>
+      </section>
+
+      {job.failure && (
+        <section aria-labelledby="failure-title" class="failure">
+          <h2 id="failure-title">Why it failed</h2>
+          <p>
+            <strong>{job.failure.class}</strong> failure in <strong>{job.failure.stage}</strong> (attempt {job.failure.attempt}):{' '}
+            <span data-testid="failure-message">{job.failure.message}</span>
+          </p>
+          {job.failure.input && (
+            <p>
+              Input: <code>{job.failure.input}</code>
+            </p>
+          )}
+          {job.failure.logTail && (
+            <details open>
+              <summary>Driver log tail</summary>
+              <pre class="log">{job.failure.logTail}</pre>
+            </details>
+          )}
+        </section>
+      )}
+
+      <section aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <Timeline job={job} now={now} />
+      </section>
+
+      <section aria-labelledby="inputs-title">
+        <h2 id="inputs-title">Inputs and parameters</h2>
+        {job.inputs.length === 0 ? <p>No inputs.</p> : <ul>{job.inputs.map((input) => <li key={input}><code>{input}</code></li>)}</ul>}
+        <dl class="facts">
+          {Object.entries(job.parameters).map(([name, value]) => (
+            <Fragment key={`p-${name}`}>
+              <dt>{name}</dt>
+              <dd>
+                <code>{JSON.stringify(value)}</code>
+              </dd>
+            </Fragment>
+          ))}
+          {Object.entries(job.labels).map(([name, value]) => (
+            <Fragment key={`l-${name}`}>
+              <dt>label {name}</dt>
+              <dd>{value}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      </section>
+
+      {job.output && (
+        <section aria-labelledby="output-title">
+          <h2 id="output-title">Committed run</h2>
+          <dl class="facts">
+            <dt>Lake path</dt>
+            <dd>
+              <code>{job.output.runUri}</code>
+            </dd>
+            <dt>Table</dt>
+            <dd>{job.output.table}</dd>
+            <dt>Rows in / out</dt>
+            <dd>
+              {job.output.rowsIn} / {job.output.rowsOut}
+            </dd>
+            <dt>Files</dt>
+            <dd>
+              {job.output.files} ({bytes(job.output.bytes)})
+            </dd>
+            <dt>Committed</dt>
+            <dd>{localTime(job.output.committedAt)}</dd>
+          </dl>
+        </section>
+      )}
+
+      {job.loads && job.loads.length > 0 && (
+        <section aria-labelledby="loads-title">
+          <h2 id="loads-title">SQL loads</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Sink</th>
+                <th scope="col">Table</th>
+                <th scope="col">Mode</th>
+                <th scope="col">Staged</th>
+                <th scope="col">Inserted</th>
+                <th scope="col">Updated</th>
+                <th scope="col">Deleted</th>
+                <th scope="col">Time</th>
+              </tr>
+            </thead>
+            <tbody>
+              {job.loads.map((load) => (
+                <tr key={`${load.sink}-${load.runAttempt}`}>
+                  <td>{load.sink}</td>
+                  <td>{load.table}</td>
+                  <td>{load.mode}{load.alreadyLoaded ? ' (already loaded)' : ''}</td>
+                  <td>{load.rowsStaged}</td>
+                  <td>{load.inserted}</td>
+                  <td>{load.updated}</td>
+                  <td>{load.deleted}</td>
+                  <td>{duration(load.durationMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+
+      <DriverLog job={job} />
+    </>
+  );
+}

@@ -1,0 +1,331 @@
+// The ops dashboard as on-call uses it, in real Chromium (Debian's, driven by playwright-core)
+// against a real Sluice (real Redis, the local launcher running the stand-in app through
+// spark-submit). The tests look at what a person sees and does: headings, labelled fields,
+// buttons by their names, rows appearing and changing state, and what the API then holds.
+// Each page also passes axe-core with no serious or critical violation, runs under the strict
+// CSP without a single violation, and is photographed into docs/screenshots/.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '../../broker/ui/browser-session.ts';
+import { waitFor } from '../harness/wait-for.ts';
+import { startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+let stack: DashboardStack;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** CSP violations and uncaught errors of every page opened, by page. */
+const problems = new Map<Page, string[]>();
+
+beforeAll(async () => {
+  stack = await startDashboardStack();
+  // Root in CI: Chromium's sandbox needs an unprivileged user, so it is off (the page is our own).
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  await mkdir(SCREENSHOTS, { recursive: true });
+}, 180_000);
+
+afterEach(async () => {
+  for (const [page, found] of problems) expect(found, `page ${page.url()}`).toEqual([]);
+  problems.clear();
+  for (const context of contexts.splice(0)) await context.close();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  const found: string[] = [];
+  problems.set(page, found);
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) found.push(message.text());
+  });
+  page.on('pageerror', (error) => found.push(`uncaught: ${error.message}`));
+  return page;
+}
+
+async function signIn(page: Page, key: string, path = '/ui/'): Promise<void> {
+  await page.goto(stack.url + path);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as').waitFor();
+}
+
+async function sessionCookie(page: Page): Promise<string | undefined> {
+  return (await page.context().cookies()).find((cookie) => cookie.name === SESSION_COOKIE)?.value;
+}
+
+/** axe-core in the page (evaluated, not injected as a script tag: the CSP forbids inline scripts). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source);
+  // Page code is passed as text: this file is type-checked without the DOM's types.
+  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+async function checkPage(page: Page, screenshot: string): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.screenshot({ path: `${SCREENSHOTS}${screenshot}.png`, fullPage: true });
+}
+
+const feedIs = (page: Page, status: 'live' | 'lost') => page.locator(`[data-feed="${status}"]`).waitFor({ timeout: 30_000 });
+const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
+const jobState = async (id: string) => (await stack.api.job(id)).state;
+
+describe('signing in', () => {
+  it('a wrong key gets a clear message and no session; the right one opens the overview', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/ui/`);
+    await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
+    await checkPage(page, 'sign-in');
+
+    await page.getByLabel('API key').fill('sk_not-a-key-anyone-was-given');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/That API key is not valid/);
+    expect(await sessionCookie(page)).toBeUndefined();
+    expect(await stack.redis.keys('sluice:ui:session:*')).toEqual([]);
+
+    await page.getByLabel('API key').fill(stack.keys.admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(await page.getByText('Signed in as').textContent()).toContain('ops');
+    const cookie = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    // Only the cookie: the key is kept nowhere a script could read it.
+    const stored = (await page.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })')) as string;
+    expect(stored).not.toContain(stack.keys.admin);
+    expect(stored).not.toContain(cookie!.value);
+
+    await page.locator('[data-testid="count-queued"]').filter({ hasText: /\d/ }).waitFor();
+    expect(await page.getByTestId('queue-state').textContent()).toBe('running');
+    await checkPage(page, 'overview');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
+    // The session is gone on the server, not only in the browser.
+    const response = await fetch(`${stack.url}/v1/jobs`, { headers: { Cookie: `${SESSION_COOKIE}=${cookie!.value}` } });
+    expect(response.status).toBe(401);
+  });
+
+  it('an admin pauses and resumes the queue from the overview', async () => {
+    const page = await newPage();
+    await signIn(page, stack.keys.admin);
+    await page.getByRole('button', { name: 'Pause the queue' }).click();
+    await page.getByTestId('queue-state').filter({ hasText: 'paused' }).waitFor();
+    expect((await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(true);
+    await page.getByRole('button', { name: 'Resume the queue' }).click();
+    await page.getByTestId('queue-state').filter({ hasText: 'running' }).waitFor();
+    expect((await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(false);
+  });
+});
+
+describe('live jobs', () => {
+  it('a job submitted through the API appears and reaches succeeded without a reload', async () => {
+    const page = await newPage();
+    await signIn(page, stack.keys.reader, '/ui/jobs');
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await feedIs(page, 'live');
+    // Gone after any reload: proves the row came without one.
+    await page.evaluate('window.notReloaded = true');
+
+    const id = await stack.submit({ seconds: 1 });
+    await row(page, id).waitFor({ timeout: 30_000 });
+    await page.locator(`tr[data-job="${id}"][data-state="succeeded"]`).waitFor({ timeout: 90_000 });
+    expect(await row(page, id).getByText('succeeded').count()).toBe(1);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await checkPage(page, 'jobs');
+  });
+
+  it('pages through jobs by cursor, newest first', async () => {
+    // Held in the queue (paused) so that 30 jobs cost no Spark runs; cancelled afterwards.
+    await stack.api.data(stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: 'jobs' } } }));
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 30; i += 1) ids.push(await stack.submit({ seconds: 0 }));
+      const page = await newPage();
+      await signIn(page, stack.keys.reader, '/ui/jobs?state=queued');
+      await row(page, ids[29]!).waitFor();
+      const first = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
+      expect(first).toEqual([...ids].reverse().slice(0, 25));
+      await page.getByRole('link', { name: 'Next page' }).click();
+      await row(page, ids[0]!).waitFor();
+      const second = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
+      expect(second).toEqual([...ids].reverse().slice(25));
+      expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0);
+      await page.getByRole('link', { name: 'First page' }).click();
+      await row(page, ids[29]!).waitFor();
+    } finally {
+      for (const id of ids) await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+      await stack.api.data(stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: 'jobs' } } }));
+    }
+  });
+
+  it('the state filter shows only jobs in that state', async () => {
+    const page = await newPage();
+    const id = await stack.submit({ exit: 3 });
+    await waitFor('the job to fail', async () => ((await jobState(id)) === 'failed' ? true : undefined), 90_000, 250);
+    await signIn(page, stack.keys.reader, '/ui/jobs');
+    await page.getByLabel('State').selectOption('failed');
+    await row(page, id).waitFor();
+    const states = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
+    expect(new Set(states)).toEqual(new Set(['failed']));
+    expect(page.url()).toContain('state=failed');
+  });
+
+  it('when the live feed drops, the page says so, reconnects and shows the current truth', async () => {
+    const page = await newPage();
+    await signIn(page, stack.keys.reader, '/ui/jobs');
+    await feedIs(page, 'live');
+    await stack.stopApi();
+    await feedIs(page, 'lost');
+    expect(await page.getByRole('status').filter({ hasText: 'Lost the live feed' }).count()).toBe(1);
+    // Meanwhile a job is submitted (by a watcher, say) and runs to its end: no event reaches the page.
+    const id = (await stack.worker.jobs.submit({ pipeline: 'stand-in', parameters: { seconds: 0 }, inputs: ['none.parquet'], labels: {} })).job.id;
+    await waitFor('the job to succeed', async () => ((await stack.worker.jobs.get(id)).state === 'succeeded' ? true : undefined), 90_000, 250);
+    await stack.startApi();
+    await feedIs(page, 'live');
+    // Read again, not pieced together from events: the job is there, and in its real state.
+    await page.locator(`tr[data-job="${id}"][data-state="succeeded"]`).waitFor({ timeout: 30_000 });
+  });
+
+  it('a Redis restart under an open page leaves no stale "running"', async () => {
+    const page = await newPage();
+    const id = await stack.submit({ seconds: 6 });
+    await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
+    await signIn(page, stack.keys.reader, `/ui/jobs/${id}`);
+    await page.getByTestId('job-state').filter({ hasText: 'running' }).waitFor();
+    await stack.env.redis.restart(1_500);
+    await page.getByTestId('job-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 90_000 });
+    await feedIs(page, 'live');
+  });
+});
+
+describe('a job page', () => {
+  it('follows the driver log live, and cancel (after a confirmation) stops the running run', async () => {
+    const id = await stack.submit({ seconds: 120 });
+    await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
+    const page = await newPage();
+    await signIn(page, stack.keys.writer, `/ui/jobs/${id}`);
+    await page.getByTestId('driver-log').filter({ hasText: `stand-in run job=${id}` }).waitFor({ timeout: 30_000 });
+    expect(await page.getByText('following live').count()).toBe(1);
+    // A line the driver writes now (appended to its log as spark-submit's output is) shows up without a reload.
+    const run = (await stack.api.job(id)).run!;
+    await appendFile(join(stack.env.runsDir, run.runId, 'driver.log'), `INFO DAGScheduler: stage 7 of job ${id} finished\n`);
+    await page.getByTestId('driver-log').filter({ hasText: `stage 7 of job ${id} finished` }).waitFor({ timeout: 15_000 });
+    await page.getByRole('heading', { name: 'Attempt 1' }).waitFor();
+    await checkPage(page, 'job');
+
+    await page.getByRole('button', { name: 'Cancel job…' }).click();
+    // Nothing happens before the confirmation.
+    expect(await jobState(id)).toBe('running');
+    await page.getByRole('button', { name: 'Yes, cancel the job' }).click();
+    await page.getByTestId('job-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 60_000 });
+    expect(await jobState(id)).toBe('cancelled');
+    await waitFor(
+      'the Spark run to stop',
+      async () => {
+        const status = await stack.worker.launchers.forHandle(run).status(run);
+        return status.phase === 'running' || status.phase === 'pending' ? undefined : status.phase;
+      },
+      30_000,
+      250,
+    );
+    expect(await page.getByRole('button', { name: 'Cancel job…' }).count()).toBe(0);
+  });
+
+  it('shows a failure in words and retries the failed job', async () => {
+    const id = await stack.submit({ exit: 3 });
+    await waitFor('the job to fail', async () => ((await jobState(id)) === 'failed' ? true : undefined), 90_000, 250);
+    const page = await newPage();
+    await signIn(page, stack.keys.writer, `/ui/jobs/${id}`);
+    await page.getByRole('heading', { name: 'Why it failed' }).waitFor();
+    expect(await page.getByTestId('failure-message').textContent()).toContain('stand-in failure');
+    await checkPage(page, 'job-failed');
+
+    await page.getByRole('button', { name: 'Retry job' }).click();
+    await waitFor('a second attempt', async () => ((await stack.api.job(id)).attempt === 2 ? true : undefined), 30_000, 200);
+    await page.getByRole('heading', { name: 'Attempt 2' }).waitFor({ timeout: 30_000 });
+  });
+
+  it('copy curl gives a command that submits the same job', async () => {
+    const id = await stack.submit({ seconds: 0 });
+    const page = await newPage();
+    await signIn(page, stack.keys.reader, `/ui/jobs/${id}`);
+    await page.getByText('curl command that submits this job again').click();
+    const command = (await page.locator('pre.command').textContent()) ?? '';
+    expect(command).toContain(`${stack.url}/v1/jobs`);
+    const body = JSON.parse(/-d '(.*)'$/s.exec(command)![1]!.replace(/'\\''/g, "'")) as { pipeline: string; parameters: object };
+    expect(body).toMatchObject({ pipeline: 'stand-in', parameters: { seconds: 0 } });
+  });
+});
+
+describe('what a session may not do', () => {
+  it('a read-only key sees no actions, and a POST forged with its session is refused', async () => {
+    const id = await stack.submit({ seconds: 60 });
+    await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
+    const page = await newPage();
+    await signIn(page, stack.keys.reader, `/ui/jobs/${id}`);
+    await page.getByTestId('job-state').waitFor();
+    expect(await page.getByRole('button', { name: /Cancel|Retry/ }).count()).toBe(0);
+    await page.goto(`${stack.url}/ui/`);
+    await page.getByTestId('queue-state').waitFor();
+    expect(await page.getByRole('button', { name: /Pause|Resume/ }).count()).toBe(0);
+
+    // The same request the button would send, from the page itself (same origin, the cookie goes along).
+    const status = await page.evaluate(async (job) => (await fetch(`/v1/jobs/${job}/cancel`, { method: 'POST' })).status, id);
+    expect(status).toBe(403);
+    expect(await jobState(id)).toBe('running');
+    await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+  });
+
+  it('a POST with a valid session but another Origin is refused with 403, and nothing changes', async () => {
+    const id = await stack.submit({ seconds: 60 });
+    const page = await newPage();
+    await signIn(page, stack.keys.admin);
+    const cookie = `${SESSION_COOKIE}=${await sessionCookie(page)}`;
+    const post = (path: string, headers: Record<string, string>) => fetch(`${stack.url}${path}`, { method: 'POST', headers: { Cookie: cookie, ...headers } });
+
+    const forged: Array<Record<string, string>> = [{ Origin: 'http://evil.example' }, { Origin: 'null' }, {}, { 'Sec-Fetch-Site': 'cross-site' }];
+    for (const headers of forged) {
+      const cancel = await post(`/v1/jobs/${id}/cancel`, headers);
+      expect(cancel.status).toBe(403);
+      expect(cancel.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await cancel.json()) as { type: string }).type).toBe('urn:sluice:problem:cross-origin');
+      expect((await post('/v1/queues/sluice/pause', headers)).status).toBe(403);
+    }
+    expect(await jobState(id)).not.toBe('cancelled');
+    expect((await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(false);
+    // The same session from its own origin is accepted: the refusal was the origin's.
+    const own = await post(`/v1/jobs/${id}/cancel`, { Origin: stack.url });
+    expect(own.status).toBe(202);
+  });
+
+  it('an expired session goes back to sign-in, and the action is not performed', async () => {
+    const id = await stack.submit({ seconds: 60 });
+    await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
+    const page = await newPage();
+    await signIn(page, stack.keys.admin, `/ui/jobs/${id}`);
+    await page.getByRole('button', { name: 'Cancel job…' }).click();
+    // The session's time runs out in Redis, as it does after SLUICE_UI_SESSION_TTL.
+    const sessions = await stack.redis.keys('sluice:ui:session:*');
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const key of sessions) await stack.redis.pexpire(key, 1);
+    await waitFor('the sessions to expire', async () => ((await stack.redis.exists(...sessions)) === 0 ? true : undefined), 5_000, 20);
+
+    await page.getByRole('button', { name: 'Yes, cancel the job' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
+    expect(await page.getByText('Your session has ended').count()).toBe(1);
+    expect(await jobState(id)).toBe('running');
+    await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+  });
+});
