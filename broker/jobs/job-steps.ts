@@ -197,7 +197,17 @@ export class JobSteps {
       return this.fail(stored, pipeline, log, 'timeout', `the Spark run took longer than ${limit} ms and was stopped (${(error as Error).message})`);
     }
     switch (status.phase) {
-      case 'pending':
+      case 'pending': {
+        // A run that has not started within the launching timeout (an image that cannot be
+        // pulled, a driver no node can take) is stopped, with why it waited.
+        const launching = pipeline.policy.timeouts.launching;
+        if (this.stageLeft(job, launching) <= 0) {
+          await this.stopRunOfAttempt(job);
+          const why = status.waitingFor ? `: ${status.waitingFor}` : '';
+          return this.fail(stored, pipeline, log, 'timeout', `the Spark run did not start within ${launching} ms (timeouts.launching)${why}`);
+        }
+        return wait(Math.min(this.deps.pollMs, this.stageLeft(job, launching)));
+      }
       case 'running': {
         const left = this.stageLeft(job, limit);
         if (left <= 0) {

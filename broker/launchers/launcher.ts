@@ -13,7 +13,13 @@ export type RunRequest = {
 };
 
 export type RunStatus =
-  | { phase: 'pending' | 'running' }
+  /**
+   * Not started yet (waiting for a slot on the cluster, an image, a process). `waitingFor`: why,
+   * in words, when the launcher can tell (the job's failure says it if the launching timeout
+   * passes while it waits).
+   */
+  | { phase: 'pending'; waitingFor?: string }
+  | { phase: 'running' }
   | { phase: 'succeeded' }
   /** `input`: the input the failure concerns, as the run spec named it (a data failure's bad file). */
   | { phase: 'failed'; failureClass: FailureClass; message: string; logTail: string; input?: string }

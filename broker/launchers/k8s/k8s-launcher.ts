@@ -33,7 +33,6 @@ export const RUN_ANNOTATIONS = {
   /** The lake key of the run's _manifest.json: its commit marker. */
   manifest: 'sluice.io/manifest-key',
   /** The pipeline's timeouts.launching when the run was made: how long its driver may take to start. */
-  launchTimeout: 'sluice.io/launch-timeout-ms',
 } as const;
 
 export type K8sLauncherOptions = {
@@ -83,7 +82,6 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
     const { namespace, name } = objects;
     const table = request.pipeline.outputs.lake.table;
     objects.annotations[RUN_ANNOTATIONS.manifest] = manifestKey(table, request.jobId, request.attempt);
-    objects.annotations[RUN_ANNOTATIONS.launchTimeout] = String(request.pipeline.policy.timeouts.launching);
     const body = this.kind.build(objects, request, this.options.settings);
     this.track(namespace);
     let main: T;
@@ -121,12 +119,8 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
       view.committed = await this.committed(main);
       if (!view.committed) view.logEnd = await this.logEnd(namespace, name, this.kind.driverPodName(main));
       decision = decideOutcome(view);
-    } else if (decision.status.phase === 'pending') {
-      const timedOut = this.launchTimedOut(main, decision.waitingFor, what);
-      if (timedOut) {
-        await this.end(handle.runId, namespace, name, timedOut);
-        return timedOut;
-      }
+    } else if (decision.status.phase === 'pending' && decision.waitingFor) {
+      return { phase: 'pending', waitingFor: decision.waitingFor };
     }
     return decision.status;
   }
@@ -301,20 +295,6 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
     if (archived) return lastLines(archived.toString('utf8'), FAILURE_SEARCH_LINES);
     if (!this.options.settings.driverLogs) return undefined;
     return (await this.options.api.podLog(namespace, podName, DRIVER_CONTAINER, FAILURE_SEARCH_LINES).catch(() => undefined)) || undefined;
-  }
-
-  /** A driver not started within the pipeline's launching timeout: the run fails (timeout) with why it waits. */
-  private launchTimedOut(main: T, waitingFor: string | undefined, what: string): RunStatus | undefined {
-    const limit = Number(main.metadata?.annotations?.[RUN_ANNOTATIONS.launchTimeout]);
-    const created = main.metadata?.creationTimestamp;
-    if (!Number.isFinite(limit) || !created) return undefined;
-    if (this.clock() - new Date(created).getTime() <= limit) return undefined;
-    return {
-      phase: 'failed',
-      failureClass: 'timeout',
-      message: `the driver of ${what} did not start within ${limit} ms (timeouts.launching)${waitingFor ? `: ${waitingFor}` : ''}`,
-      logTail: '',
-    };
   }
 
   /** Ends a run this launcher decided to end: remembered first (so status says it at once), then deleted. */
