@@ -121,7 +121,7 @@ def test_the_example_dag_runs_a_spark_job_and_hands_on_its_results(
     assert jobs[0]["parameters"] == {"site": "site-007"}
 
     # The extra links as Airflow stored them for the UI.
-    assert xcom(run, "meter_by_status", "_link_SluiceJobLink") == f"{sluice_real.url}/v1/jobs/{job_id}"
+    assert xcom(run, "meter_by_status", "_link_SluiceJobLink") == f"{sluice_real.url}/ui/jobs/{job_id}"
     assert xcom(run, "meter_by_status", "_link_SparkUiLink") == ((jobs[0].get("run") or {}).get("uiUrl") or "")
 
     with create_session() as session:
