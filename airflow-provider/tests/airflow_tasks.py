@@ -6,8 +6,8 @@
 - `TaskInstanceView`, `xcom` and `task_tries` read what the run left: states, tries, XComs, the log.
 - `mark_failed` marks a task instance failed through the public REST API, as the UI does.
 - `DagRunProcess` runs a DAG in a child process, so a test can SIGTERM or SIGKILL its worker.
-- `SluiceJobs` is what a test sees of Sluice, read straight from its HTTP API (never through the
-  provider under test).
+(What a test sees of Sluice, `SluiceJobs`, and `wait_for` live in sluice_harness.py, shared with
+the asset-watcher tests.)
 
 `dag.test()` writes no task log files: it runs the Task SDK in this process, whose task log goes to
 sys.stdout (structlog) and to the root logger (stdlib). `run_dag` and `run_next_try` copy both into
@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from unittest import mock
 
-import httpx
 from airflow import settings
 from airflow.configuration import conf
 from airflow.dag_processing.dagbag import DagBag
@@ -55,18 +53,6 @@ def load_dag(file_name: str, dag_id: str) -> DAG:
     if bag.import_errors:
         raise RuntimeError(f"{file_name} does not import: {bag.import_errors}")
     return bag.dags[dag_id]
-
-
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.25) -> T:
-    """Polls `probe` until it returns something other than None or False; fails naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value is not None and value is not False:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
-        time.sleep(interval)
 
 
 @dataclass(frozen=True)
@@ -348,60 +334,6 @@ class DagRunProcess:
             self.process.kill()
             self.process.wait()
         self._log.close()
-
-
-ENDED = frozenset({"succeeded", "failed", "cancelled"})
-
-
-class SluiceJobs:
-    """Sluice's jobs as a test reads and submits them, over plain HTTP."""
-
-    def __init__(self, url: str, api_key: str) -> None:
-        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
-
-    def submit(
-        self, pipeline: str, parameters: dict[str, Any], inputs: list[str], labels: dict[str, str] | None = None
-    ) -> dict[str, Any]:
-        body = {"pipeline": pipeline, "parameters": parameters, "inputs": inputs, "labels": labels or {}}
-        response = self.client.post("/v1/jobs", json=body)
-        response.raise_for_status()
-        return response.json()
-
-    def get(self, job_id: str) -> dict[str, Any]:
-        response = self.client.get(f"/v1/jobs/{job_id}")
-        response.raise_for_status()
-        return response.json()
-
-    def of_pipeline(self, pipeline: str) -> list[dict[str, Any]]:
-        jobs: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            params = {"pipeline": pipeline, "limit": 100, **({"cursor": cursor} if cursor else {})}
-            page = self.client.get("/v1/jobs", params=params).raise_for_status().json()
-            jobs += page["items"]
-            cursor = page.get("nextCursor")
-            if not cursor:
-                return jobs
-
-    def labelled(self, pipeline: str, case: str) -> list[dict[str, Any]]:
-        """The pipeline's jobs whose label `case` is `case`."""
-        return [job for job in self.of_pipeline(pipeline) if (job.get("labels") or {}).get("case") == case]
-
-    def wait(self, job_id: str, states: frozenset[str] | set[str], timeout: float) -> dict[str, Any]:
-        """The job once it is in one of `states`; fails early if it ends in another."""
-
-        def probe() -> dict[str, Any] | None:
-            job = self.get(job_id)
-            if job["state"] in states:
-                return job
-            if job["state"] in ENDED:
-                raise AssertionError(f"job {job_id} ended {job['state']}, not {sorted(states)}: {job.get('failure')}")
-            return None
-
-        return wait_for(f"Sluice job {job_id} to be {'/'.join(sorted(states))}", probe, timeout)
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def _main(dag_file: str, dag_id: str, run_after: str) -> None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from sluice_harness import SluiceStack
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))

@@ -17,17 +17,25 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
-from airflow_processes import AirflowProcess, run_airflow, start_scheduler, start_triggerer, stop, stop_all, wait_ready
-
 from sluice_provider.hooks.events import event_id_key
 from sluice_provider.triggers.events import Cursor, EventSelection
+
+from airflow_processes import (
+    AirflowProcess,
+    run_airflow,
+    start_scheduler,
+    start_triggerer,
+    stop,
+    stop_all,
+    wait_ready,
+)
+from sluice_harness import SluiceJobs, wait_for
 
 T = TypeVar("T")
 
@@ -39,48 +47,10 @@ SUCCEEDED_SELECTION = EventSelection.create(pipeline="stand-in")
 FAILED_SELECTION = EventSelection.create(pipeline="stand-in", job_states=["failed"])
 
 
-def wait_for(
-    what: str, probe: Callable[[], T | None], timeout: float, every: float = 0.5, logs: Callable[[], str] | None = None
-) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout:.0f} s waiting for {what}" + (f"\n{logs()}" if logs else "")
-            )
-        time.sleep(every)
-
-
-# --- Sluice -----------------------------------------------------------------------------------
-
-
-class StandIn:
-    """Submits stand-in jobs to the test's Sluice and reads them back."""
-
-    def __init__(self, url: str, api_key: str) -> None:
-        self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
-
-    def submit(self, *, fail: bool = False) -> str:
-        # An input named "corrupt" fails the stand-in run with class data: no retries, a quick failure.
-        inputs = ["corrupt.parquet"] if fail else ["none.parquet"]
-        response = self.http.post("/v1/jobs", json={"pipeline": "stand-in", "parameters": {}, "inputs": inputs})
-        assert response.status_code == 201, response.text
-        return response.json()["id"]
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        response = self.http.get(f"/v1/jobs/{job_id}")
-        response.raise_for_status()
-        return response.json()
-
-    def wait_ended(self, job_ids: list[str], timeout: float = 60) -> dict[str, dict[str, Any]]:
-        def ended() -> dict[str, dict[str, Any]] | None:
-            jobs = {job_id: self.job(job_id) for job_id in job_ids}
-            return jobs if all(job["state"] in ("succeeded", "failed", "cancelled") for job in jobs.values()) else None
-
-        return wait_for(f"Sluice jobs {job_ids} to end", ended, timeout)
+def submit_stand_in(jobs: SluiceJobs, *, fail: bool = False) -> str:
+    # An input named "corrupt" fails the stand-in run with class data: no retries, a quick failure.
+    job = jobs.submit("stand-in", {}, ["corrupt.parquet"] if fail else ["none.parquet"])
+    return job["id"]
 
 
 # --- Airflow's metadata DB --------------------------------------------------------------------
@@ -166,10 +136,10 @@ def caught_up(selection: EventSelection, asset_name: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def stand_in(sluice) -> Iterator[StandIn]:
-    client = StandIn(sluice.url, sluice.api_key)
+def stand_in(sluice) -> Iterator[SluiceJobs]:
+    client = SluiceJobs(sluice.url, sluice.api_key)
     yield client
-    client.http.close()
+    client.close()
 
 
 @pytest.fixture(scope="module")
@@ -217,14 +187,12 @@ def unregister_watched_dags() -> None:
 
 def wait_for_followers(triggerer: AirflowProcess, timeout: float = 60) -> None:
     # Each trigger saves its starting point before it reads its first event.
-    try:
-        wait_for(
-            "both watchers to save their cursors",
-            lambda: saved_cursor(SUCCEEDED_SELECTION) and saved_cursor(FAILED_SELECTION),
-            timeout,
-        )
-    except AssertionError as error:
-        raise AssertionError(f"{error}\ntriggerer log:\n{triggerer.log_tail()}") from None
+    wait_for(
+        "both watchers to save their cursors",
+        lambda: saved_cursor(SUCCEEDED_SELECTION) and saved_cursor(FAILED_SELECTION),
+        timeout,
+        logs=lambda: f"triggerer log:\n{triggerer.log_tail()}",
+    )
 
 
 # --- Tests ------------------------------------------------------------------------------------
@@ -232,7 +200,7 @@ def wait_for_followers(triggerer: AirflowProcess, timeout: float = 60) -> None:
 
 @pytest.mark.timeout(150)
 def test_each_succeeded_job_makes_one_asset_event_and_the_scheduler_runs_the_dag(stand_in, daemons):
-    job_ids = [stand_in.submit() for _ in range(3)]
+    job_ids = [submit_stand_in(stand_in) for _ in range(3)]
     jobs = stand_in.wait_ended(job_ids)
     assert {job["state"] for job in jobs.values()} == {"succeeded"}
 
@@ -257,17 +225,17 @@ def test_each_succeeded_job_makes_one_asset_event_and_the_scheduler_runs_the_dag
 
     # The scheduler runs the DAG scheduled on the asset. A run consumes the events recorded up to
     # the one that queued it; events recorded while it was being created wait for the next run.
-    consumed = wait_for(f"a run of {SUCCEEDED_DAG}", lambda: consumed_event_job_ids(SUCCEEDED_DAG), timeout=30)
+    consumed = wait_for(f"a run of {SUCCEEDED_DAG}", lambda: consumed_event_job_ids(SUCCEEDED_DAG) or None, timeout=30)
     assert set(consumed) <= set(job_ids)
     assert len(consumed) == len(set(consumed)), "no asset event consumed twice"
 
 
 @pytest.mark.timeout(90)
 def test_a_failed_job_makes_no_asset_event_for_the_succeeded_jobs_watcher(stand_in, daemons):
-    failed = stand_in.submit(fail=True)
+    failed = submit_stand_in(stand_in, fail=True)
     assert stand_in.wait_ended([failed])[failed]["state"] == "failed"
     # A succeeded job after it: once its event is in, an event for the failed job would be too.
-    after = stand_in.submit()
+    after = submit_stand_in(stand_in)
     assert stand_in.wait_ended([after])[after]["state"] == "succeeded"
 
     wait_for("the later job's asset event", lambda: after in job_ids_of(SUCCEEDED_ASSET), timeout=30)
@@ -282,7 +250,7 @@ def test_a_failed_job_makes_no_asset_event_for_the_succeeded_jobs_watcher(stand_
 def test_a_sluice_restart_does_not_end_the_follow(sluice, stand_in, daemons):
     triggerer = daemons["triggerer"]
     log_start = len(triggerer.log_text())
-    job_id = stand_in.submit()
+    job_id = submit_stand_in(stand_in)
     sluice.stop()  # its run goes on; Sluice records the outcome once it is back
     time.sleep(6)  # a few refused reconnections
     sluice.start()
@@ -303,14 +271,14 @@ def test_a_triggerer_restart_neither_misses_nor_repeats_an_event(stand_in, daemo
     before = job_ids_of(SUCCEEDED_ASSET)
 
     stop(daemons.pop("triggerer"), sig)
-    while_down = [stand_in.submit() for _ in range(2)]
+    while_down = [submit_stand_in(stand_in) for _ in range(2)]
     assert {job["state"] for job in stand_in.wait_ended(while_down).values()} == {"succeeded"}
     assert job_ids_of(SUCCEEDED_ASSET) == before, "no asset event while no triggerer runs"
 
     # After a SIGKILL the dead triggerer's heartbeat must grow stale (triggerer_health_check_threshold,
     # 30 s) before another triggerer takes its triggers over.
     daemons["triggerer"] = start_triggerer()
-    after_jobs = [stand_in.submit()]
+    after_jobs = [submit_stand_in(stand_in)]
     stand_in.wait_ended(after_jobs)
     wait_for(
         "asset events for the jobs that succeeded while the triggerer was down, and after",

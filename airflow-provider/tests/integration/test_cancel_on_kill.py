@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pytest
 from airflow.configuration import conf
+
 from airflow_processes import start_triggerer, stop
 from airflow_tasks import (
     DagRunProcess,
-    SluiceJobs,
     TaskInstanceView,
     load_dag,
     mark_failed,
     new_run_after,
     run_dag,
-    wait_for,
     xcom,
 )
+from sluice_harness import SluiceJobs, wait_for
 
 DAGS = "faults_cancel.py"
 

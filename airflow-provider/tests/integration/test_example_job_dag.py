@@ -23,10 +23,10 @@ from airflow.models.asset import AssetEvent, AssetModel
 from airflow.models.dagrun import DagRun
 from airflow.models.xcom import XComModel
 from airflow.utils.session import create_session
-from sluice_harness import SluiceStack
+from sluice_provider.hooks.sluice import SluiceHook
 from sqlalchemy import select
 
-from sluice_provider.hooks.sluice import SluiceHook
+from sluice_harness import SluiceStack
 
 PROVIDER = Path(__file__).resolve().parents[2]
 EXAMPLE = PROVIDER / "example_dags" / "example_sluice_job.py"

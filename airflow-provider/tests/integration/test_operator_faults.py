@@ -16,18 +16,18 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from airflow_tasks import (
     DagRunProcess,
-    SluiceJobs,
     TaskInstanceView,
     load_dag,
     new_run_after,
     run_dag,
     run_next_try,
     task_tries,
-    wait_for,
     xcom,
 )
+from sluice_harness import SluiceJobs, wait_for
 
 DAGS = "faults_operator.py"
 # The longest a try that fails "at once" may take: the first task of the session also starts

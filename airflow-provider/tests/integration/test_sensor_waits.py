@@ -15,7 +15,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from airflow_tasks import SluiceJobs, TaskInstanceView, load_dag, run_dag, task_tries, wait_for
+
+from airflow_tasks import TaskInstanceView, load_dag, run_dag, task_tries
+from sluice_harness import SluiceJobs, wait_for
 
 DAGS = "faults_sensor.py"
 INPUTS = ["stand-in/part-0.parquet"]

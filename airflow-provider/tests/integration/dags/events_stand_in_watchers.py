@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, Asset, AssetWatcher
-
 from sluice_provider.triggers.events import SluiceJobEventTrigger
 
 # test_asset_watcher.py builds the same triggers to find their cursors: keep both in step.

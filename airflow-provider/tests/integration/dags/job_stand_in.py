@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from airflow.sdk import DAG
-
 from sluice_provider.operators.job import SluiceSubmitJobOperator
 
 _START = datetime(2026, 1, 1, tzinfo=timezone.utc)
