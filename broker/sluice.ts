@@ -118,7 +118,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   }
 
   const store = new JobStore(redis, keys, config.SLUICE_EVENTS_MAX_LENGTH);
-  const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX);
+  const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX, (error) => logger.debug({ err: error.message }, 'queue connection error'));
   const lake = overrides.lake ?? openLake(config.SLUICE_LAKE_URI, s3Settings(config));
   // A test's launcher stands in for `local`, the one launcher pipelines can name today.
   const local =
@@ -250,7 +250,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     const apiRedis = new Redis(requestPathRedisOptions(connection));
     apiRedis.on('error', (error) => logger.debug({ err: error.message }, 'api redis connection error'));
     await apiRedis.connect();
-    const apiQueue = new BullJobQueue(apiRedis, config.SLUICE_QUEUE_PREFIX);
+    const apiQueue = new BullJobQueue(apiRedis, config.SLUICE_QUEUE_PREFIX, (error) => logger.debug({ err: error.message }, 'api queue connection error'));
     // One blocking XREAD loop for all of this process's SSE clients, on a connection of its
     // own that waits outages out and resumes from the last id it read (docs/adr/0015-event-stream.md).
     // It connects at the first client; a read unanswered past its block time plus a margin is retried.

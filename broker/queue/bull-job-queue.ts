@@ -3,6 +3,7 @@
 // holding a worker (see step-worker.ts).
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Job } from '../core/job.ts';
+import { closeWhenReady } from './close-when-ready.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 
 export const JOBS_QUEUE = 'jobs';
@@ -20,8 +21,15 @@ export type QueueCounts = { name: string; paused: boolean; counts: Record<string
 export class BullJobQueue implements JobQueue {
   readonly queue: Queue;
 
-  constructor(connection: ConnectionOptions, prefix: string) {
+  /**
+   * `onConnectionError` hears the queue's connection errors. Every call reports its own failure
+   * to its caller, but BullMQ also emits them as 'error' events, and an EventEmitter with no
+   * listener throws them: a queue closed while its connection was still starting (a process
+   * told to stop at once) would then end in an unhandled rejection.
+   */
+  constructor(connection: ConnectionOptions, prefix: string, onConnectionError: (error: Error) => void = () => undefined) {
     this.queue = new Queue(JOBS_QUEUE, { connection, prefix });
+    this.queue.on('error', onConnectionError);
   }
 
   async enqueue(job: Job): Promise<void> {
@@ -90,6 +98,6 @@ export class BullJobQueue implements JobQueue {
   }
 
   close(): Promise<void> {
-    return this.queue.close();
+    return closeWhenReady(this.queue);
   }
 }

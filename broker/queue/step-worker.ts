@@ -16,6 +16,7 @@ import type { FailureClass } from '../core/job.ts';
 import type { JobSteps } from '../jobs/job-steps.ts';
 import type { StoredJob } from '../jobs/job-store.ts';
 import { JOBS_QUEUE, stepBackoff } from './bull-job-queue.ts';
+import { closeWhenReady } from './close-when-ready.ts';
 
 /** Transitions one delivery may make before handing back, so one job cannot hog a worker. */
 const MAX_TRANSITIONS_PER_DELIVERY = 12;
@@ -142,6 +143,6 @@ export class StepWorker {
   /** Stops taking steps and waits for the running ones to finish or hand back. */
   close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    return this.worker.close();
+    return closeWhenReady(this.worker);
   }
 }
