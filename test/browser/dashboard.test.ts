@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../broker/ui/browser-session.ts';
 import { waitFor } from '../harness/wait-for.ts';
-import { startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
+import { PIPELINE, startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -266,6 +266,43 @@ describe('a job page', () => {
     expect(command).toContain(`${stack.url}/v1/jobs`);
     const body = JSON.parse(/-d '(.*)'$/s.exec(command)![1]!.replace(/'\\''/g, "'")) as { pipeline: string; parameters: object };
     expect(body).toMatchObject({ pipeline: 'stand-in', parameters: { seconds: 0 } });
+  });
+});
+
+describe('pipelines', () => {
+  it('lists the pipelines; a pipeline page shows its definition as loaded, and Run now submits a job from a form made of its parameters', async () => {
+    const page = await newPage();
+    await signIn(page, stack.keys.writer, '/ui/pipelines');
+    await page.getByRole('heading', { name: 'Pipelines' }).waitFor();
+    await checkPage(page, 'pipelines');
+    await page.getByRole('link', { name: PIPELINE, exact: true }).click();
+    await page.getByRole('heading', { name: `Pipeline ${PIPELINE}` }).waitFor();
+    // As loaded: what the pipeline says (max_attempts 1) and the defaults it left out (the launcher).
+    const definition = await page.getByLabel(`Definition of ${PIPELINE}`).textContent();
+    expect(definition).toContain(`name: ${PIPELINE}`);
+    expect(definition).toMatch(/max_attempts: 1/);
+    expect(definition).toMatch(/launcher: local/);
+    // One field per declared parameter, typed, with its default.
+    expect(await page.getByLabel(/^seconds/).inputValue()).toBe('0');
+    expect(await page.getByLabel(/^exit/).getAttribute('type')).toBe('number');
+    await checkPage(page, 'pipeline');
+
+    await page.getByLabel(/^seconds/).fill('1');
+    await page.getByLabel(/^Inputs/).fill('none.parquet');
+    await page.getByRole('button', { name: `Run ${PIPELINE} now` }).click();
+    await page.waitForURL(/\/ui\/jobs\/[^/]+$/);
+    const id = decodeURIComponent(page.url().split('/').pop()!);
+    const job = await stack.api.job(id);
+    expect(job).toMatchObject({ pipeline: PIPELINE, parameters: { seconds: 1, exit: 0 }, labels: { trigger: 'dashboard' } });
+    await waitFor('the job run from the page to succeed', async () => ((await jobState(id)) === 'succeeded' ? true : undefined), 90_000, 250);
+  });
+
+  it('a read-only key sees the pipeline but no Run now form', async () => {
+    const page = await newPage();
+    await signIn(page, stack.keys.reader, `/ui/pipelines/${PIPELINE}`);
+    await page.getByRole('heading', { name: 'Recent jobs' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Run now' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /now$/ }).count()).toBe(0);
   });
 });
 

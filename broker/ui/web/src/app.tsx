@@ -4,7 +4,9 @@ import { currentSession, messageOf, signOut, whenSignedOut, type Me } from './ap
 import { ErrorNote, Link } from './components.tsx';
 import { JobPage } from './pages/job.tsx';
 import { JobsPage } from './pages/jobs.tsx';
+import { LandingsPage } from './pages/landings.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { PipelinePage, PipelinesPage } from './pages/pipelines.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { useRoute } from './router.ts';
 
@@ -23,7 +25,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    const titles = { overview: 'Overview', jobs: 'Jobs', job: 'Job', 'not-found': 'Not found' } as const;
+    const titles = { overview: 'Overview', jobs: 'Jobs', job: 'Job', landings: 'Landings', pipelines: 'Pipelines', pipeline: 'Pipeline', 'not-found': 'Not found' } as const;
     document.title = session.kind === 'signed-in' ? `${titles[route.page]} · Sluice` : 'Sign in · Sluice';
   }, [route, session.kind]);
 
@@ -44,6 +46,8 @@ export function App() {
           <ul>
             <li><Link href="/">Overview</Link></li>
             <li><Link href="/jobs">Jobs</Link></li>
+            <li><Link href="/landings">Landings</Link></li>
+            <li><Link href="/pipelines">Pipelines</Link></li>
           </ul>
         </nav>
         <span class="who">
@@ -57,6 +61,9 @@ export function App() {
         {route.page === 'overview' && <OverviewPage me={me} />}
         {route.page === 'jobs' && <JobsPage me={me} query={route.query} />}
         {route.page === 'job' && <JobPage me={me} id={route.id} />}
+        {route.page === 'landings' && <LandingsPage me={me} query={route.query} />}
+        {route.page === 'pipelines' && <PipelinesPage />}
+        {route.page === 'pipeline' && <PipelinePage me={me} name={route.name} />}
         {route.page === 'not-found' && (
           <>
             <h1>Not found</h1>

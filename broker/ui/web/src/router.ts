@@ -8,6 +8,9 @@ export type Route =
   | { page: 'overview' }
   | { page: 'jobs'; query: URLSearchParams }
   | { page: 'job'; id: string }
+  | { page: 'landings'; query: URLSearchParams }
+  | { page: 'pipelines' }
+  | { page: 'pipeline'; name: string }
   | { page: 'not-found' };
 
 export function routeOf(pathname: string, search: string): Route {
@@ -16,6 +19,9 @@ export function routeOf(pathname: string, search: string): Route {
   if (parts.length === 0) return { page: 'overview' };
   if (parts[0] === 'jobs' && parts.length === 1) return { page: 'jobs', query: new URLSearchParams(search) };
   if (parts[0] === 'jobs' && parts.length === 2) return { page: 'job', id: decodeURIComponent(parts[1]!) };
+  if (parts[0] === 'landings' && parts.length === 1) return { page: 'landings', query: new URLSearchParams(search) };
+  if (parts[0] === 'pipelines' && parts.length === 1) return { page: 'pipelines' };
+  if (parts[0] === 'pipelines' && parts.length === 2) return { page: 'pipeline', name: decodeURIComponent(parts[1]!) };
   return { page: 'not-found' };
 }
 
