@@ -97,6 +97,7 @@ async function main(): Promise<number> {
   const postgres = await PostgresServer.start({ dir: join(root, 'postgres') });
   await minio.createBucket('lake');
   const apiKey = newApiKey();
+  const stay = process.env.SLUICE_DEMO_STAY === '1';
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = openSync(join(root, 'sluice.log'), 'a');
@@ -123,6 +124,8 @@ async function main(): Promise<number> {
   });
   try {
     await waitForHealth(url, sluice);
+    // The demo's own key, made for this run: on-call would sign in with theirs.
+    say(`dashboard: ${url}/ui/ (sign in with the API key ${apiKey})${stay ? '' : '; set SLUICE_DEMO_STAY=1 to keep Sluice up after the demo'}`);
     const client = new SluiceClient(url, apiKey);
     const landedAt = Date.now();
     for (const file of (await readdir(samples)).filter((name) => name.endsWith('.parquet')).sort()) await land(join(samples, file));
@@ -162,6 +165,11 @@ async function main(): Promise<number> {
     for (const row of await postgres.query(`SELECT * FROM ${SQL_TABLE} ORDER BY site, day LIMIT 5`)) process.stdout.write(`  ${formatRow(row)}\n`);
     const landings = await waitForLandingsDone(client, job.id);
     process.stdout.write(`landings:     ${landings.map((landing) => `${landing.path} ${landing.state}`).join(', ')} (archived to ${join(root, 'archive')})\n`);
+    process.stdout.write(`dashboard:    ${url}/ui/jobs/${encodeURIComponent(job.id)} (API key ${apiKey})\n`);
+    if (stay) {
+      say('Sluice stays up for the dashboard; press Ctrl-C to stop it');
+      await new Promise((stopped) => process.once('SIGINT', stopped));
+    }
     return 0;
   } finally {
     sluice.kill('SIGTERM');
