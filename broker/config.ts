@@ -102,6 +102,14 @@ export const ConfigSchema = z.object({
   SLUICE_UI_DIR: z.string().default('.sluice/ui').transform((p) => resolve(p)),
   /** `true` when a proxy in front of the API sets X-Forwarded-Proto: only then is it believed (Secure cookies behind TLS). */
   SLUICE_UI_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Sign-in by an auth proxy in front (broker/ui/trusted-header.ts): the header naming the user; unset, none. */
+  SLUICE_UI_TRUSTED_HEADER: z.string().optional(),
+  /** The addresses that header is believed from: the proxy's own (loopback: a proxy in Sluice's pod). */
+  SLUICE_UI_TRUSTED_PROXIES: csv.default(['127.0.0.1', '::1']),
+  /** Scopes of a user the proxy signs in, unless SLUICE_UI_TRUSTED_USERS names them ("scope+scope"). */
+  SLUICE_UI_TRUSTED_SCOPES: z.string().default('jobs:read'),
+  /** "user=scope+scope" entries, comma-separated: users with scopes other than SLUICE_UI_TRUSTED_SCOPES. */
+  SLUICE_UI_TRUSTED_USERS: csv.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** For the CLI client commands (submit, status, logs, cancel). */
   SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),

@@ -51,7 +51,7 @@ export function createApi(deps: ApiWithUiDeps): OpenAPIHono<ApiEnv> {
       onError: (c) => problem(c, 413, 'content-too-large', `the request body is larger than ${deps.bodyLimitBytes} bytes`),
     }),
   );
-  app.use('*', authenticate(auth, deps.ui?.sessions));
+  app.use('*', authenticate(auth, deps.ui?.sessions, deps.ui?.trusted));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',

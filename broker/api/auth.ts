@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ConfigError } from '../core/errors.ts';
 import { sessionIdOf, UNSAFE_METHODS, type BrowserSessions } from '../ui/browser-session.ts';
+import type { TrustedHeaderAuth } from '../ui/trusted-header.ts';
 import type { ApiEnv } from './api-env.ts';
 import { problem, problemResponse } from './problem.ts';
 
@@ -40,6 +41,16 @@ export function newApiKey(): string {
   return `sk_${randomBytes(32).toString('base64url')}`;
 }
 
+/** "scope+scope" as settings write scopes; an unknown one stops start-up, naming `where`. */
+export function parseScopes(text: string, where: string): Set<Scope> {
+  const scopes = new Set<Scope>();
+  for (const scope of text.split('+')) {
+    if (!(SCOPES as readonly string[]).includes(scope)) throw new ConfigError(`${where}: unknown scope "${scope}"; known: ${SCOPES.join(', ')}`);
+    scopes.add(scope as Scope);
+  }
+  return scopes;
+}
+
 /** Parses SLUICE_API_KEYS entries; a malformed entry stops start-up, naming its position and name. */
 export function parseApiKeys(entries: readonly string[]): KeyEntry[] {
   return entries.map((entry, index) => {
@@ -52,11 +63,7 @@ export function parseApiKeys(entries: readonly string[]): KeyEntry[] {
     const scopeText = entry.slice(first + 1, last);
     const hash = entry.slice(last + 1);
     if (!NAME_PATTERN.test(name)) throw new ConfigError(`${where}: the name must be 1-64 characters of A-Z a-z 0-9 . _ -`);
-    const scopes = new Set<Scope>();
-    for (const scope of scopeText.split('+')) {
-      if (!(SCOPES as readonly string[]).includes(scope)) throw new ConfigError(`${where} ("${name}"): unknown scope "${scope}"; known: ${SCOPES.join(', ')}`);
-      scopes.add(scope as Scope);
-    }
+    const scopes = parseScopes(scopeText, `${where} ("${name}")`);
     if (!HASH_PATTERN.test(hash.toLowerCase())) throw new ConfigError(`${where} ("${name}"): the third part must be the key's SHA-256 in hex (64 characters)`);
     return { name, scopes, hash: Buffer.from(hash.toLowerCase(), 'hex') };
   });
@@ -113,18 +120,21 @@ const isUiFile = (path: string): boolean => (path === '/ui' || path.startsWith('
  * opened with. A request the cookie authenticates that could change something must come
  * from a page of this origin, else it is refused here, before any route runs (CSRF).
  */
-export function authenticate(auth: ApiKeyAuthenticator, sessions?: BrowserSessions): MiddlewareHandler<ApiEnv> {
+export function authenticate(auth: ApiKeyAuthenticator, sessions?: BrowserSessions, trusted?: TrustedHeaderAuth): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = c.req.header('Authorization');
     let principal = auth.fromHeader(header);
-    const sessionId = header === undefined && sessions ? sessionIdOf(c.req.header('Cookie')) : undefined;
-    if (sessions && sessionId !== undefined && !isUiFile(c.req.path)) {
-      const session = await sessions.store.get(sessionId);
-      const key = session ? auth.byName(session.keyName) : undefined;
-      if (key) {
-        principal = key;
+    // What the browser sends by itself (the dashboard's cookie, an auth proxy's header) counts
+    // only without a bearer key, and never for the dashboard's own files.
+    if (sessions && header === undefined && !isUiFile(c.req.path)) {
+      const sessionId = sessionIdOf(c.req.header('Cookie'));
+      const session = sessionId !== undefined ? await sessions.store.get(sessionId) : undefined;
+      const browserPrincipal =
+        (session ? auth.byName(session.keyName) : undefined) ?? trusted?.principalOf({ header: (name) => c.req.header(name), peer: peerAddress(c) });
+      if (browserPrincipal) {
+        principal = browserPrincipal;
         if (UNSAFE_METHODS.has(c.req.method) && !sessions.sameOrigin({ url: c.req.url, method: c.req.method, header: (name) => c.req.header(name) })) {
-          c.get('log').warn({ keyName: key.name, origin: c.req.header('Origin') ?? null, method: c.req.method }, 'cross-origin request refused');
+          c.get('log').warn({ keyName: browserPrincipal.name, origin: c.req.header('Origin') ?? null, method: c.req.method }, 'cross-origin request refused');
           return problem(
             c,
             403,
@@ -137,6 +147,11 @@ export function authenticate(auth: ApiKeyAuthenticator, sessions?: BrowserSessio
     c.set('principal', principal);
     await next();
   };
+}
+
+/** The TCP peer of the request (Node's server puts the IncomingMessage in the env); undefined in-process. */
+function peerAddress(c: Context<ApiEnv>): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
 }
 
 function denied(c: Context<ApiEnv>, scope: Scope, challenge: string): Response | undefined {

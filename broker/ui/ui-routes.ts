@@ -13,11 +13,14 @@ import type { ApiEnv } from '../api/api-env.ts';
 import type { ApiKeyAuthenticator } from '../api/auth.ts';
 import { problem } from '../api/problem.ts';
 import { sessionIdOf, type BrowserSessions } from './browser-session.ts';
+import { PROXY_PREFIX, type TrustedHeaderAuth } from './trusted-header.ts';
 
 export const UI_PATH = '/ui';
 
 export type UiDeps = {
   sessions: BrowserSessions;
+  /** Users signed in by an auth proxy's header (SLUICE_UI_TRUSTED_HEADER), when configured. */
+  trusted?: TrustedHeaderAuth | undefined;
   /** The folder `npm run build:ui` writes (SLUICE_UI_DIR). */
   dir: string;
 };
@@ -104,7 +107,8 @@ export function mountUi(app: Hono<ApiEnv>, deps: UiDeps, auth: ApiKeyAuthenticat
     if (!principal) {
       return problem(c, 401, 'unauthorized', sessionIdOf(c.req.header('Cookie')) ? 'the dashboard session has expired or was ended: sign in again' : 'not signed in');
     }
-    return c.json({ name: principal.name, scopes: [...principal.scopes] }, 200);
+    // `proxy`: signed in by the auth proxy's header, so signing out is the proxy's business.
+    return c.json({ name: principal.name, scopes: [...principal.scopes], ...(principal.name.startsWith(PROXY_PREFIX) ? { proxy: true } : {}) }, 200);
   });
 
   app.delete(`${UI_PATH}/session`, async (c) => {

@@ -19,7 +19,8 @@ export const FINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed
 /** No key: the browser's cookie authenticates every same-origin request. */
 export const client = new SluiceClient(location.origin, undefined);
 
-export type Me = { name: string; scopes: string[] };
+/** `proxy`: signed in by the deployment's auth proxy (SLUICE_UI_TRUSTED_HEADER), which also signs out. */
+export type Me = { name: string; scopes: string[]; proxy?: boolean };
 
 let onSignedOut: () => void = () => undefined;
 /** The app's handler for an ended session (set once, by the app). */

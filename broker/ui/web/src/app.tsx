@@ -53,9 +53,11 @@ export function App() {
         <span class="who">
           Signed in as <strong>{me.name}</strong> ({me.scopes.join(', ')})
         </span>
-        <button type="button" class="quiet" onClick={doSignOut}>
-          Sign out
-        </button>
+        {!me.proxy && (
+          <button type="button" class="quiet" onClick={doSignOut}>
+            Sign out
+          </button>
+        )}
       </header>
       <main class="page" id="main">
         {route.page === 'overview' && <OverviewPage me={me} />}
