@@ -46,7 +46,7 @@ describe('an auth proxy in front of the dashboard', () => {
     // Read-only: a submit is refused by scope, and nothing is queued.
     const refused = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'X-Forwarded-User': 'alice@example.com', Origin: url, 'Content-Type': 'application/json' }, body: submitBody });
     expect(refused.status).toBe(403);
-    expect((await refused.json()).detail).toContain('"proxy:alice@example.com" lacks the scope "jobs:write"');
+    expect(((await refused.json()) as { detail: string }).detail).toContain('"proxy:alice@example.com" lacks the scope "jobs:write"');
 
     const created = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'X-Forwarded-User': 'etl@example.com', Origin: url, 'Content-Type': 'application/json' }, body: submitBody });
     expect(created.status).toBe(201);
@@ -59,7 +59,7 @@ describe('an auth proxy in front of the dashboard', () => {
     const before = (await sluice!.jobs.list({ limit: 100 })).items;
     const response = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'X-Forwarded-User': 'etl@example.com', Origin: 'https://evil.example', 'Content-Type': 'application/json' }, body: submitBody });
     expect(response.status).toBe(403);
-    expect((await response.json()).type).toMatch(/cross-origin/);
+    expect(((await response.json()) as { type: string }).type).toMatch(/cross-origin/);
     expect((await sluice!.jobs.list({ limit: 100 })).items).toEqual(before);
   });
 
