@@ -7,8 +7,9 @@ import { k8sSubmit } from './k8s-submit.ts';
 import { landingWatch } from './landing-watch.ts';
 import { sparkOverhead } from './spark-overhead.ts';
 import { sqlLoad } from './sql-load.ts';
+import { uiList } from './ui-list.ts';
 
-const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch, door: badFileQuarantine, sql: sqlLoad, events: eventsFanout, k8s: k8sSubmit };
+const benchmarks: Record<string, () => Promise<void>> = { broker: brokerOverhead, spark: sparkOverhead, landing: landingWatch, door: badFileQuarantine, sql: sqlLoad, events: eventsFanout, k8s: k8sSubmit, ui: uiList };
 const only = process.argv.slice(2);
 
 for (const [name, run] of Object.entries(benchmarks)) {

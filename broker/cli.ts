@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatApiKeyEntry, newApiKey, type Scope } from './api/auth.ts';
 import { ApiError, SluiceClient, type JobView, type Landing, type SubmitRequest } from './cli/sluice-client.ts';
 import { followJob } from './cli/follow-job.ts';
+import { runLines } from './cli/run-lines.ts';
 import { typedParameters } from './cli/typed-parameters.ts';
 import { loadConfig, type Config } from './config.ts';
 import { ConfigError } from './core/errors.ts';
@@ -28,8 +29,10 @@ client commands (SLUICE_URL, SLUICE_API_KEY)
   logs <job-id> [--tail N] [--follow]
   cancel <job-id>
   retry <job-id>             runs a failed or cancelled job again as a new attempt
-  jobs [--state S] [--pipeline P] [--limit N] [--cursor C] [--json]
-                             lists jobs, newest first
+  jobs [--state S] [--pipeline P] [--label NAME=VALUE]... [--from TIME] [--until TIME]
+       [--search TEXT] [--limit N] [--cursor C] [--json]
+                             lists jobs, newest first; TIME is ISO 8601, --search matches
+                             the start of a job id, an input path or an input's file name
   landings [--state S] [--source S] [--limit N] [--cursor C] [--json]
                              lists landed files and what became of them
 
@@ -136,7 +139,7 @@ async function submit(config: Config, args: string[]): Promise<number> {
 }
 
 function printSummary(job: JobView): void {
-  const lines = [`job ${job.id}: ${job.state} (attempt ${job.attempt} of ${job.maxAttempts}, pipeline ${job.pipeline})`];
+  const lines = [`job ${job.id}: ${job.state} (attempt ${job.attempt} of ${job.maxAttempts}, pipeline ${job.pipeline})`, ...runLines(job)];
   if (job.output) {
     lines.push(`  rows in ${job.output.rowsIn}, rows out ${job.output.rowsOut}, ${job.output.files} files, ${job.output.bytes} bytes`);
     lines.push(`  lake run ${job.output.runUri}`);
@@ -210,17 +213,26 @@ async function listJobs(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parse('jobs', args, {
     state: { type: 'string' },
     pipeline: { type: 'string' },
+    label: { type: 'string', multiple: true },
+    from: { type: 'string' },
+    until: { type: 'string' },
+    search: { type: 'string' },
     limit: { type: 'string' },
     cursor: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
-  if (positionals.length > 0) throw new UsageError(`jobs: unexpected argument "${positionals[0]}" (filter with --state and --pipeline)`);
+  if (positionals.length > 0) throw new UsageError(`jobs: unexpected argument "${positionals[0]}" (filter with --state, --pipeline, --label, --from, --until or --search)`);
+  for (const pair of values.label ?? []) if (!pair.includes('=')) throw new UsageError(`--label "${pair}": NAME=VALUE`);
   if (values.state !== undefined && !(JOB_STATES as readonly string[]).includes(values.state)) throw new UsageError(`--state "${values.state}": one of ${JOB_STATES.join(', ')}`);
   const limit = limitOf(values.limit);
   const client = clientOf(config);
   const query = {
     ...(values.state !== undefined ? { state: values.state as JobState } : {}),
     ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
+    ...(values.label !== undefined ? { label: values.label } : {}),
+    ...(values.from !== undefined ? { from: values.from } : {}),
+    ...(values.until !== undefined ? { until: values.until } : {}),
+    ...(values.search !== undefined ? { q: values.search } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(values.cursor !== undefined ? { cursor: values.cursor } : {}),
   };

@@ -1,6 +1,7 @@
 // Sluice's settings, all from the environment, parsed once into a frozen object. This is
 // the only module that reads process.env; everything else receives the object. Each
 // setting is listed, with its default and unit, in README.md ("Configuration").
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -28,6 +29,13 @@ export const ConfigSchema = z.object({
   SLUICE_SPARK_SUBMIT: z.string().default('.venv/bin/spark-submit').transform((p) => (p.includes('/') ? resolve(p) : p)),
   SLUICE_SPARK_APPS_DIR: z.string().default('spark-apps').transform((p) => resolve(p)),
   SLUICE_SPARK_LOCAL_CORES: int(1, 256).default(2),
+  /** engine.kind auto runs a job on the embedded engine (DuckDB) when its inputs total at most this (ADR 0021). */
+  SLUICE_EMBEDDED_MAX_BYTES: SizeSchema.default(2_000_000_000),
+  /**
+   * The embedded engine's memory limit per run; past it DuckDB spills to the run's folder. A
+   * quarter of the machine by default: two runs at once plus the worker stay well inside it.
+   */
+  SLUICE_EMBEDDED_MEMORY: SizeSchema.default(Math.floor(totalmem() / 4)),
   SLUICE_API_HOST: z.string().default('127.0.0.1'),
   SLUICE_API_PORT: int(0, 65_535).default(8080),
   SLUICE_API_KEYS: csv.default([]),
@@ -111,6 +119,8 @@ export const ConfigSchema = z.object({
   /** "user=scope+scope" entries, comma-separated: users with scopes other than SLUICE_UI_TRUSTED_SCOPES. */
   SLUICE_UI_TRUSTED_USERS: csv.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The dashboard's address as people reach it (https://sluice.example.com): webhook bodies link to the job's page under it. */
+  SLUICE_WEBHOOK_LINK_BASE: z.string().url().optional(),
   /** For the CLI client commands (submit, status, logs, cancel). */
   SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),
   SLUICE_API_KEY: z.string().optional(),
@@ -119,10 +129,18 @@ export const ConfigSchema = z.object({
 /** SLUICE_SQL_<NAME>_URL: the URL of the SQL connection that pipelines call <name>. */
 const SQL_URL_SETTING = /^SLUICE_SQL_[A-Z][A-Z0-9_]*_URL$/;
 
+/** SLUICE_WEBHOOK_<TARGET>_URL and _SECRET: the webhook that pipelines' `notify:` rules call <target>. */
+const WEBHOOK_SETTING = /^(SLUICE_WEBHOOK_[A-Z][A-Z0-9_]*)_(URL|SECRET)$/;
+
+/** A webhook target: where alerts are POSTed and the key that signs them. Both are secrets: never log them. */
+export type WebhookTarget = { url: string; secret: string };
+
 export type Config = Readonly<
   z.infer<typeof ConfigSchema> & {
     /** Setting name (SLUICE_SQL_REPORTING_URL) → URL. The URLs hold passwords: never log them. */
     sqlUrls: Readonly<Record<string, string>>;
+    /** Setting stem (SLUICE_WEBHOOK_OPS, see webhookSetting) → the target's URL and secret: never log them. */
+    webhooks: Readonly<Record<string, WebhookTarget>>;
   }
 >;
 
@@ -143,7 +161,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!dialectOf(value)) throw new ConfigError(`invalid environment setting:\n  ${name}: ${DIALECT_HINT}`);
     sqlUrls[name] = value;
   }
-  return Object.freeze({ ...parsed.data, sqlUrls: Object.freeze(sqlUrls) });
+  return Object.freeze({ ...parsed.data, sqlUrls: Object.freeze(sqlUrls), webhooks: webhookTargets(env) });
+}
+
+/** SLUICE_WEBHOOK_<TARGET>_URL and _SECRET, paired by target; a half-set pair or a URL that is not http(s) stops start-up. */
+function webhookTargets(env: Record<string, string | undefined>): Readonly<Record<string, WebhookTarget>> {
+  const parts: Record<string, { url?: string; secret?: string }> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = WEBHOOK_SETTING.exec(name);
+    if (!match || !value) continue;
+    const part = (parts[match[1]!] ??= {});
+    if (match[2] === 'URL') part.url = value;
+    else part.secret = value;
+  }
+  const problems: string[] = [];
+  const targets: Record<string, WebhookTarget> = {};
+  for (const [stem, { url, secret }] of Object.entries(parts)) {
+    // Values are not echoed: a URL may carry a token (Slack), the secret is one.
+    if (!url) problems.push(`${stem}_SECRET is set but ${stem}_URL is not: set both or neither`);
+    else if (!secret) problems.push(`${stem}_URL is set but ${stem}_SECRET is not: every webhook is signed, set both`);
+    else if (!isHttpUrl(url)) problems.push(`${stem}_URL: must be an http:// or https:// URL`);
+    else targets[stem] = Object.freeze({ url, secret });
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid environment setting:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+  return Object.freeze(targets);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** The S3 client settings (MinIO needs path-style addressing, the default with an endpoint). */

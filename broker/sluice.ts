@@ -43,6 +43,12 @@ import { s3aJarPaths } from './tool-cache.ts';
 import { connectionSetting, openSinks } from '../sql-sinks/open-sinks.ts';
 import { observeLoads } from '../sql-sinks/observed-sinks.ts';
 import { sqlOutputs } from './core/pipeline.ts';
+import { startSchedules } from './schedules/start-schedules.ts';
+import { startNotifier } from './notify/start-notifier.ts';
+import { warnUnconfiguredTargets } from './notify/webhook-targets.ts';
+import { DeliveryLog } from './notify/delivery-log.ts';
+import { notifyKeys } from './notify/notify-keys.ts';
+import type { RetryPolicy } from './queue/notification-queue.ts';
 
 /** api: the HTTP API; worker: job steps; watch: the landing watchers (sources and batchers). */
 export type Roles = { api: boolean; worker: boolean; watch?: boolean };
@@ -57,6 +63,9 @@ export type Overrides = {
   stalledIntervalMs?: number;
   /** How often maintenance runs (reconcile, expiry). */
   maintenanceEveryMs?: number;
+  /** Webhook retries and the take-over of a dead notifier's events; tests shorten them (production: 8 attempts from 5 s, 60 s). */
+  notifyRetry?: RetryPolicy;
+  notifyClaimIdleMs?: number;
 };
 
 export type RunningSluice = {
@@ -239,6 +248,26 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       await worker.close();
       await sinks.close();
     });
+    // Pipelines on a timetable: one BullMQ job scheduler each (docs/adr/0019-schedules.md).
+    const schedules = await startSchedules({ connection, prefix: config.SLUICE_QUEUE_PREFIX, pipelines, jobs, logger });
+    closers.push(() => schedules.close());
+    // Alerts: webhooks for failed, succeeded, quarantined and late jobs (docs/adr/0020-alerts.md).
+    warnUnconfiguredTargets(pipelines.list(), config.webhooks, logger);
+    const notifier = startNotifier({
+      connection,
+      redis,
+      prefix: config.SLUICE_QUEUE_PREFIX,
+      eventsKey: keys.events,
+      pipelines,
+      readJob: (id) => store.get(id),
+      webhooks: config.webhooks,
+      linkBase: config.SLUICE_WEBHOOK_LINK_BASE,
+      retentionMs: config.SLUICE_RETENTION,
+      logger,
+      ...(overrides.notifyRetry ? { retry: overrides.notifyRetry } : {}),
+      ...(overrides.notifyClaimIdleMs !== undefined ? { claimIdleMs: overrides.notifyClaimIdleMs } : {}),
+    });
+    closers.push(() => notifier.close());
   }
 
   let server: ServerType | undefined;
@@ -272,8 +301,10 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       logger,
       queueBoard: queueBoard(apiQueue.queue),
       landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH),
+      landingFiles: new LandingFiles(landingsS3),
       events: { stream: new EventStream(apiRedis, keys.events), hub: eventHub },
       ui: dashboardDeps(apiRedis, config),
+      notifications: new DeliveryLog(apiRedis, notifyKeys(config.SLUICE_QUEUE_PREFIX), config.SLUICE_RETENTION),
     });
     port = await new Promise<number>((resolve) => {
       server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));

@@ -1,9 +1,10 @@
 // The landing ledger: one Redis hash per fingerprint, moving
 //
 //   seen ──► ready ──► batched (batch id, then job id) ──► done
-//    │         │  ▲       │
-//    │         │  └───────┘ release (the rest of a batch whose job failed on a corrupt file)
-//    └─────────┴──────────┴──► quarantined (reason)
+//    │        ▲│  ▲       │
+//    │        ││  └───────┘ release (the rest of a batch whose job failed on a corrupt file)
+//    └────────┼┴──────────┴──► quarantined (reason)
+//             └────────────────────┘ re-admit (an operator fixed the file; who and when recorded)
 //
 // Every transition is one Lua script that checks the current state first, so several Sluice
 // processes watching the same source agree without a leader: recording a landing twice is a
@@ -196,6 +197,49 @@ if ARGV[7] == '' then redis.call('HDEL', pathsKey, ARGV[5]) else redis.call('HSE
 return 1
 `;
 
+// ARGV: prefix, now, events max length, fingerprint, who re-admits it, path record json of the
+//       file as it now is ("" to leave the path index alone), then field/value pairs to update
+//       (size, mtimeMs, ino, sample of the file put back)
+// Returns {state before the call, 1 when this call moved it quarantined → ready else 0}; the
+// state is "" for an unknown fingerprint. A move appends landing.ready (from quarantined, the
+// reason naming who re-admitted it, the job it was quarantined from) and PUBLISHes the
+// fingerprint on `<prefix>landings:released`, as a release does, so that the watch role
+// checks and batches it at once. The path index takes the file's record only while no newer
+// landing owns the path: the source then sees the file put back as this landing, not a new one.
+const READMIT_SCRIPT = `${PRELUDE}
+local fp, by, pathJson = ARGV[4], ARGV[5], ARGV[6]
+local key = landingKey(fp)
+local state = redis.call('HGET', key, 'state')
+if not state then return {'', 0} end
+if state ~= 'quarantined' then return {state, 0} end
+local fields = {}
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
+move(fp, 'quarantined', 'ready')
+emit(fp, 'quarantined', 'ready', 're-admitted by ' .. by, '')
+redis.call('HDEL', key, 'batchId', 'jobId', 'batchedAt')
+redis.call('HSET', key, 'readmittedAt', NOW, 'readmittedBy', by)
+if pathJson ~= '' then
+  local f = redis.call('HMGET', key, 'source', 'path')
+  local pathsKey = P .. 'landings:paths:' .. f[1]
+  local current = redis.call('HGET', pathsKey, f[2])
+  if not current or cjson.decode(current).fingerprint == fp then redis.call('HSET', pathsKey, f[2], pathJson) end
+end
+redis.call('PUBLISH', P .. 'landings:released', cjson.encode({fp}))
+return {state, 1}
+`;
+
+// ARGV: prefix, now (unused), events max length (unused), source, path, path record json
+// Returns 1 when the path was free (or already this landing's) and now holds the record.
+const CLAIM_PATH_SCRIPT = `${PRELUDE}
+local pathsKey = P .. 'landings:paths:' .. ARGV[4]
+local record = cjson.decode(ARGV[6])
+local current = redis.call('HGET', pathsKey, ARGV[5])
+if current and cjson.decode(current).fingerprint ~= record.fingerprint then return 0 end
+redis.call('HSET', pathsKey, ARGV[5], ARGV[6])
+return 1
+`;
+
 /** What a source knows of one landed file when it records it. */
 export type LandingInput = {
   fingerprint: string;
@@ -223,6 +267,9 @@ export type LandingRecord = LandingInput & {
   batchId?: string;
   jobId?: string;
   reason?: string;
+  /** The last re-admission of a quarantined landing (POST /v1/landings/{fingerprint}/readmit): when, and by whom. */
+  readmittedAt?: string;
+  readmittedBy?: string;
 };
 
 /** What a source hands the batcher: a complete file, recorded as ready. */
@@ -232,12 +279,24 @@ export function readyLanding(landing: LandingInput): ReadyLanding {
   return { fingerprint: landing.fingerprint, source: landing.source, path: landing.path, uri: landing.uri, size: landing.size, mtimeMs: landing.mtimeMs ?? 0 };
 }
 
-export type LandingFilter = { source?: string; state?: LandingState; cursor?: string; limit: number };
+/** `path`: only landings whose path contains it (case-sensitive); see list() for what that costs. */
+export type LandingFilter = { source?: string; state?: LandingState; path?: string; cursor?: string; limit: number };
 export type LandingPage = { items: LandingRecord[]; nextCursor?: string };
 export type RecordResult = { state: LandingState; changed: boolean };
+/** readmit(): `from` is the state found ("" for an unknown fingerprint); `changed` when this call moved it to ready. */
+export type ReadmitResult = { from: LandingState | ''; changed: boolean };
+/** The file of a landing as it is when put back, for re-admit: what the landing's record and path index then say. */
+export type RestoredFile = Pick<LandingInput, 'size'> & Partial<Pick<LandingInput, 'mtimeMs' | 'ino' | 'sample'>>;
 export type OpenBatch = { batchId: string; pipeline: string; createdAt: string; fingerprints: string[] };
 /** Told of the landings a call of this ledger object moved (not of moves made by other processes). */
 export type MovedListener = (fingerprints: string[], to: LandingState, source?: string) => void;
+
+/** How many landings one path-filtered page looks at, at most, and how many per Redis round trip. */
+export const PATH_SCAN_LIMIT = 5_000;
+const PATH_SCAN_CHUNK = 500;
+
+/** The fingerprint of an index member ("<seenAt ms>:<fingerprint>"). */
+const fingerprintOf = (member: string): string => member.slice(member.indexOf(':') + 1);
 
 const iso = (ms: string | undefined): string | undefined => (ms === undefined ? undefined : new Date(Number(ms)).toISOString());
 
@@ -255,12 +314,12 @@ function parseRecord(hash: Record<string, string>): LandingRecord | undefined {
   };
   if (hash.mtimeMs !== undefined) record.mtimeMs = Number(hash.mtimeMs);
   if (hash.ino !== undefined) record.ino = Number(hash.ino);
-  for (const field of ['etag', 'sample', 'batchId', 'jobId', 'reason'] as const) if (hash[field] !== undefined) record[field] = hash[field];
-  for (const field of ['readyAt', 'batchedAt', 'doneAt', 'quarantinedAt'] as const) if (hash[field] !== undefined) record[field] = iso(hash[field]);
+  for (const field of ['etag', 'sample', 'batchId', 'jobId', 'reason', 'readmittedBy'] as const) if (hash[field] !== undefined) record[field] = hash[field];
+  for (const field of ['readyAt', 'batchedAt', 'doneAt', 'quarantinedAt', 'readmittedAt'] as const) if (hash[field] !== undefined) record[field] = iso(hash[field]);
   return record;
 }
 
-function landingFields(landing: LandingInput): string[] {
+function landingFields(landing: Partial<LandingInput>): string[] {
   const fields: string[] = [];
   for (const [name, value] of Object.entries(landing)) if (value !== undefined) fields.push(name, String(value));
   return fields;
@@ -283,6 +342,8 @@ export class LandingLedger {
   private readonly assignJobScript: LuaScript;
   private readonly moveScript: LuaScript;
   private readonly setPathScript: LuaScript;
+  private readonly readmitScript: LuaScript;
+  private readonly claimPathScript: LuaScript;
   private readonly movedListeners: MovedListener[] = [];
 
   constructor(
@@ -298,6 +359,8 @@ export class LandingLedger {
     this.assignJobScript = luaScript(redis, ASSIGN_JOB_SCRIPT);
     this.moveScript = luaScript(redis, MOVE_SCRIPT);
     this.setPathScript = luaScript(redis, SET_PATH_SCRIPT);
+    this.readmitScript = luaScript(redis, READMIT_SCRIPT);
+    this.claimPathScript = luaScript(redis, CLAIM_PATH_SCRIPT);
   }
 
   /** `listener` hears every state change made through this object, after it is made (metrics count them). */
@@ -373,6 +436,31 @@ export class LandingLedger {
     return this.move(fingerprints, 'ready', '', ['batched']);
   }
 
+  /**
+   * quarantined → ready, recording who re-admitted it and when; announced on the `released`
+   * channel like a release, so the watch role checks and batches it at once. `restored` is
+   * the file as it now is where it landed (fs: its new stat and content sample), written on
+   * the record and the path index; undefined leaves both alone (the file never moved, or S3).
+   * Any other state is left alone and returned, so a second click changes nothing.
+   */
+  async readmit(fingerprint: string, by: string, restored?: RestoredFile): Promise<ReadmitResult> {
+    const record = restored ? await this.get(fingerprint) : undefined;
+    const pathJson = restored && record ? JSON.stringify(pathRecordOf({ ...record, ...restored })) : '';
+    const fields = restored ? landingFields(restored) : [];
+    const [from, changed] = (await this.readmitScript([], [this.keys.base, this.now(), this.eventsMaxLength, fingerprint, by, pathJson, ...fields])) as [LandingState | '', number];
+    if (changed === 1) this.moved([fingerprint], 'ready');
+    return { from, changed: changed === 1 };
+  }
+
+  /**
+   * Points the source's path at this landing's version before its file is put back there,
+   * so that the source, seeing the file appear, knows it (no new landing). Refused (false)
+   * when a newer landing owns the path. Undo with forgetPath().
+   */
+  async claimPath(source: string, path: string, record: PathRecord): Promise<boolean> {
+    return (await this.claimPathScript([], [this.keys.base, this.now(), this.eventsMaxLength, source, path, JSON.stringify(record)])) === 1;
+  }
+
   private async move(fingerprints: readonly string[], target: LandingState, reason: string, from: LandingState[]): Promise<string[]> {
     if (fingerprints.length === 0) return [];
     const moved = (await this.moveScript([], [this.keys.base, this.now(), this.eventsMaxLength, target, reason, from.join(' '), ...fingerprints])) as string[];
@@ -393,7 +481,6 @@ export class LandingLedger {
     return results.map(([, hash]) => parseRecord(hash as Record<string, string>)).filter((record): record is LandingRecord => record !== undefined);
   }
 
-  /** For GET /v1/landings: newest first; the cursor is opaque (the last index member of the page). */
   /** Every landing that `filter` selects, page after page. */
   async *each(filter: Omit<LandingFilter, 'cursor' | 'limit'>): AsyncGenerator<LandingRecord> {
     let cursor: string | undefined;
@@ -404,17 +491,52 @@ export class LandingLedger {
     } while (cursor);
   }
 
+  /**
+   * For GET /v1/landings: newest first; the cursor is opaque (the last index member looked at).
+   * A `path` filter has no index of its own (the per-source path hash holds only each path's
+   * last version): the page walks the source/state index newest first and keeps the matches,
+   * looking at most PATH_SCAN_LIMIT landings per call. A page may then hold fewer than `limit`
+   * items, or none, with a nextCursor that goes on from where the walk stopped.
+   */
   async list(filter: LandingFilter): Promise<LandingPage> {
-    const index =
-      filter.source && filter.state
-        ? this.keys.bySourceState(filter.source, filter.state)
-        : filter.source
-          ? this.keys.bySource(filter.source)
-          : filter.state
-            ? this.keys.byState(filter.state)
-            : this.keys.all;
-    const members = await this.redis.zrevrangebylex(index, filter.cursor ? `(${filter.cursor}` : '+', '-', 'LIMIT', 0, filter.limit);
-    const items = await this.getMany(members.map((member) => member.slice(member.indexOf(':') + 1)));
+    return filter.path === undefined || filter.path === '' ? this.listIndexed(filter) : this.listByPath(filter, filter.path);
+  }
+
+  private indexOf(filter: LandingFilter): string {
+    return filter.source && filter.state
+      ? this.keys.bySourceState(filter.source, filter.state)
+      : filter.source
+        ? this.keys.bySource(filter.source)
+        : filter.state
+          ? this.keys.byState(filter.state)
+          : this.keys.all;
+  }
+
+  private async listByPath(filter: LandingFilter, path: string): Promise<LandingPage> {
+    const index = this.indexOf(filter);
+    const items: LandingRecord[] = [];
+    let after = filter.cursor;
+    let scanned = 0;
+    while (scanned < PATH_SCAN_LIMIT) {
+      const chunk = Math.min(PATH_SCAN_CHUNK, PATH_SCAN_LIMIT - scanned);
+      const members = await this.redis.zrevrangebylex(index, after ? `(${after}` : '+', '-', 'LIMIT', 0, chunk);
+      const records = await this.getMany(members.map(fingerprintOf));
+      const byFingerprint = new Map(records.map((record) => [record.fingerprint, record]));
+      for (const member of members) {
+        after = member;
+        scanned += 1;
+        const record = byFingerprint.get(fingerprintOf(member));
+        if (record?.path.includes(path)) items.push(record);
+        if (items.length === filter.limit) return { items, nextCursor: member };
+      }
+      if (members.length < chunk) return { items };
+    }
+    return after ? { items, nextCursor: after } : { items };
+  }
+
+  private async listIndexed(filter: LandingFilter): Promise<LandingPage> {
+    const members = await this.redis.zrevrangebylex(this.indexOf(filter), filter.cursor ? `(${filter.cursor}` : '+', '-', 'LIMIT', 0, filter.limit);
+    const items = await this.getMany(members.map(fingerprintOf));
     const last = members.at(-1);
     return members.length === filter.limit && last ? { items, nextCursor: last } : { items };
   }

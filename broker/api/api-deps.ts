@@ -7,7 +7,9 @@ import type { JobsService } from '../jobs/jobs-service.ts';
 import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { LandingLedger } from '../../watchers/landing-ledger.ts';
+import type { ReadmitDeps } from '../../watchers/readmit.ts';
 import type { EventFeeds } from '../events/sse-response.ts';
+import type { DeliveryLog } from '../notify/delivery-log.ts';
 
 export type QueueView = { name: string; paused: boolean; counts: Record<string, number> };
 
@@ -31,10 +33,17 @@ export type ApiDeps = {
   ready: ReadinessCheck;
   bodyLimitBytes: number;
   logger: Logger;
-  /** The landing ledger, for GET /v1/landings. */
-  landings: Pick<LandingLedger, 'list'>;
+  /** The landing ledger, for GET /v1/landings and POST /v1/landings/{fingerprint}/readmit. */
+  landings: Pick<LandingLedger, 'list'> & ReadmitDeps['ledger'];
+  /**
+   * Moves landed files (folders and S3), for re-admitting a quarantined landing; without it
+   * that route answers 503 (the process was started without access to the landing files).
+   */
+  landingFiles?: ReadmitDeps['files'];
   /** The event stream, for GET /v1/events and GET /v1/jobs/{id}/events. */
   events: EventFeeds;
+  /** Webhook deliveries, for GET /v1/jobs/{id}/notifications and GET /v1/notifications (docs/adr/0020-alerts.md); without it they answer 503. */
+  notifications?: Pick<DeliveryLog, 'forJob' | 'recent'>;
   /** The bull-board UI, built by queue/ (the only importer of bullmq), mounted at /admin/queues. */
   queueBoard?: (basePath: string) => Hono;
 };

@@ -12,7 +12,22 @@ import { currentStage, STAGES } from '../core/state-machine.ts';
 // Nested parts get names of their own, so generated clients have a type for each.
 const StateChangeView = StateChangeSchema.meta({ id: 'StateChange' });
 const FailureView = FailureSchema.meta({ id: 'Failure' });
-const RunView = RunHandleSchema.meta({ id: 'Run' });
+// The run's changing fields say in the document which link is current when.
+const RunView = RunHandleSchema.extend({
+  uiUrl: RunHandleSchema.shape.uiUrl.meta({
+    description: 'The live Spark UI (from SLUICE_K8S_UI_URL). It answers only while the run lives: once the run ended, historyUrl is the link to follow.',
+  }),
+  historyUrl: RunHandleSchema.shape.historyUrl.meta({
+    description:
+      'The Spark history server\'s page of the run (from SLUICE_K8S_HISTORY_URL), the link once the run ended. ' +
+      'Absent until the values its template needs are known: the Spark application id arrives after the launch (k8s-operator), and k8s-native runs have none.',
+  }),
+  sparkState: RunHandleSchema.shape.sparkState.meta({
+    description:
+      'Kubernetes runs: the run\'s state in the Spark Operator\'s words (SUBMITTED, RUNNING, COMPLETED, FAILED, SUBMISSION_FAILED, …); for k8s-native the driver pod\'s phase in those words. ' +
+      'Updated by the worker as it watches the run; it keeps the last state seen once the run ended.',
+  }),
+}).meta({ id: 'Run' });
 const OutputView = ManifestSummarySchema.meta({ id: 'Output' });
 const LoadView = LoadOutcomeSchema.meta({ id: 'Load' });
 

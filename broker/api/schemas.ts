@@ -19,7 +19,12 @@ export const JobPageSchema = z
   })
   .openapi('JobPage');
 
-export const PipelineResponseSchema = PipelineSchema.meta({ id: 'Pipeline' });
+export const PipelineResponseSchema = PipelineSchema.extend({
+  nextRuns: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "With a schedule: its next tick times (ISO 8601, UTC), from the cron expression read in the schedule's time zone." }),
+}).meta({ id: 'Pipeline' });
 
 export const PipelineListSchema = z.object({ items: z.array(PipelineResponseSchema) }).openapi('PipelineList');
 

@@ -121,13 +121,24 @@ export const RunHandleSchema = z.object({
   runId: z.string(),
   attempt: z.number().int(),
   startedAt: z.string(),
+  /** The live Spark UI, from SLUICE_K8S_UI_URL: it answers only while the run lives (after its end, historyUrl is the link). */
   uiUrl: z.string().optional(),
   /** Kubernetes runs: the namespace of the SparkApplication (k8s-operator) or driver pod (k8s-native). */
   namespace: z.string().optional(),
   /** Kubernetes runs: the SparkApplication's or the driver pod's name. */
   name: z.string().optional(),
-  /** The Spark history server's page of the run, from SLUICE_K8S_HISTORY_URL, for after it ends. */
+  /**
+   * The Spark history server's page of the run, from SLUICE_K8S_HISTORY_URL: the link once the
+   * run ended. Absent until the values its template needs are known (the Spark application id
+   * arrives after the launch).
+   */
   historyUrl: z.string().optional(),
+  /**
+   * Kubernetes runs: the run's state in the Spark Operator's words (SUBMITTED, RUNNING,
+   * COMPLETED, FAILED, …), as last seen by the worker; for k8s-native the driver pod's phase in
+   * the same words. It stays at the last state seen once the run ends. Absent for local runs.
+   */
+  sparkState: z.string().optional(),
 });
 export type RunHandle = z.infer<typeof RunHandleSchema>;
 

@@ -1,10 +1,12 @@
 // The pipeline: a declarative YAML file that says where a job's Parquet comes from, what to
 // check and compute, where the result goes and how hard to try. Validated at load; nothing
 // past this schema re-checks the shape.
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 import { K8sEngineFields, KUBERNETES_LAUNCHERS } from './k8s-engine.ts';
 import { LandingConfigSchema } from './landing-config.ts';
 import { DurationSchema, SizeSchema } from './units.ts';
+import { DEADLINE_HINT, NOTIFY_KINDS, parseDeadline } from './notify-policy.ts';
 
 /** Names that end up in paths, Redis keys and Spark column lists: kept to a safe alphabet. */
 export const NameSchema = z
@@ -76,6 +78,14 @@ export const LAUNCHERS = ['local', ...KUBERNETES_LAUNCHERS] as const;
 export const EngineSchema = z
   .object({
     launcher: z.enum(LAUNCHERS).default('local'),
+    /**
+     * Which engine runs a job (ADR 0021): `auto` runs small landings (SLUICE_EMBEDDED_MAX_BYTES)
+     * on the embedded engine (DuckDB on the worker) and the rest on `launcher`; `spark` and
+     * `embedded` force one.
+     */
+    kind: z.enum(['auto', 'spark', 'embedded']).default('auto'),
+    /** `spark`: an attempt that failed on the embedded engine as a platform failure (out of memory) is retried on Spark. */
+    fallback: z.enum(['spark', 'none']).default('spark'),
     app: z.enum(['aggregate']).default('aggregate'),
     driver_memory: z.string().regex(/^\d+[kmgtKMGT]$/, 'must be a JVM size such as 1g or 512m').default('1g'),
     executor_memory: z.string().regex(/^\d+[kmgtKMGT]$/, 'must be a JVM size such as 1g or 512m').default('1g'),
@@ -141,6 +151,11 @@ export const PolicySchema = z
     timeouts: StageTimeoutsSchema.default({ ...STAGE_TIMEOUT_DEFAULTS }),
     concurrency: z.number().int().min(1).max(1_000).default(4),
     priority: z.number().int().min(1).max(1_000).default(10),
+    /**
+     * When a job is late: a duration after submit ("30m") or a time of day "HH:MM" (in the
+     * schedule's time zone, else UTC). A late job raises `deadline_missed` once (docs/adr/0020-alerts.md).
+     */
+    deadline: z.string().refine((text) => parseDeadline(text) !== undefined, DEADLINE_HINT).optional(),
   })
   .strict();
 
@@ -200,6 +215,91 @@ export const OutputsSchema = z
   })
   .strict();
 
+/** cron-parser's named schedules; anything else must spell out five or six fields. */
+const CRON_ALIASES = /^@(yearly|annually|monthly|weekly|daily|hourly)$/;
+
+/**
+ * What is wrong with a cron expression, or undefined. Five fields (minute first) or six
+ * (second first), as BullMQ's job schedulers read them: cron-parser would silently fill in
+ * missing fields, so "0 2" would tick every day at minute 2 of every hour.
+ */
+export function cronProblem(cron: string): string | undefined {
+  const fields = cron.trim().split(/\s+/);
+  if (!CRON_ALIASES.test(cron.trim()) && (fields.length < 5 || fields.length > 6)) {
+    return 'must have five fields (minute hour day-of-month month day-of-week) or six (seconds first)';
+  }
+  try {
+    cronParser.parseExpression(cron, { tz: 'UTC' }).next();
+    return undefined;
+  } catch (error) {
+    return `is not a cron expression: ${(error as Error).message}`;
+  }
+}
+
+/** Whether the runtime knows this IANA time zone (cron-parser would fail later with an unhelpful message). */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * When jobs start on their own: each tick of `cron` (read in `timezone`) submits one job with
+ * `params`. `catchup` says what a tick missed while no worker ran does: `latest` runs it once
+ * at start, `none` skips it (see broker/schedules/ and docs/adr/0019-schedules.md).
+ */
+export const ScheduleSchema = z
+  .object({
+    cron: z.string().superRefine((cron, ctx) => {
+      const problem = cronProblem(cron);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    timezone: z
+      .string()
+      .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Zurich or UTC')
+      .default('UTC'),
+    params: z.record(ColumnNameSchema, z.union([z.string().max(4_096), z.number(), z.boolean()])).default({}),
+    catchup: z.enum(['latest', 'none']).default('latest'),
+  })
+  .strict();
+
+export type Schedule = z.infer<typeof ScheduleSchema>;
+
+/**
+ * A schedule's params, checked at load as a submit would check them: a tick has nobody to
+ * answer a 422, so a mistake here would fail every tick in silence.
+ */
+function checkSchedule(pipeline: { parameters: Record<string, z.infer<typeof ParameterSchema>>; input: { paths: string[] }; schedule?: Schedule }, ctx: z.RefinementCtx): void {
+  const schedule = pipeline.schedule;
+  if (!schedule) return;
+  for (const name of Object.keys(schedule.params)) {
+    if (!Object.hasOwn(pipeline.parameters, name)) ctx.addIssue({ code: 'custom', path: ['schedule', 'params', name], message: `the pipeline declares no parameter "${name}"` });
+  }
+  for (const [name, declaration] of Object.entries(pipeline.parameters)) {
+    const value = Object.hasOwn(schedule.params, name) ? schedule.params[name] : declaration.default;
+    if (value === undefined) ctx.addIssue({ code: 'custom', path: ['schedule', 'params', name], message: 'is required: the parameter has no default' });
+    else if (typeof value !== declaration.type) ctx.addIssue({ code: 'custom', path: ['schedule', 'params', name], message: `must be a ${declaration.type}` });
+  }
+  if (pipeline.input.paths.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'a scheduled job reads the pipeline\'s input.paths: give at least one' });
+  }
+}
+
+/**
+ * One alert rule: a target (its URL and HMAC secret are SLUICE_WEBHOOK_<TARGET>_URL and
+ * _SECRET, never in the pipeline, which the API shows) and what it hears about.
+ */
+export const NotifyRuleSchema = z
+  .object({
+    target: NameSchema,
+    on: z.array(z.enum(NOTIFY_KINDS)).min(1, 'must list at least one of failed, succeeded, quarantined, deadline_missed'),
+  })
+  .strict();
+export type NotifyRule = z.infer<typeof NotifyRuleSchema>;
+
 export const PipelineSchema = z
   .object({
     name: NameSchema,
@@ -212,9 +312,14 @@ export const PipelineSchema = z
     ...LandingConfigSchema.shape,
     engine: EngineSchema.default(EngineSchema.parse({})),
     policy: PolicySchema.default(PolicySchema.parse({})),
+    /** Jobs on a timetable, besides the API and the landings. */
+    schedule: ScheduleSchema.optional(),
+    /** Who hears of this pipeline's jobs: webhook targets, whose URL and secret come from the environment. */
+    notify: z.array(NotifyRuleSchema).default([]),
   })
   .strict()
   .superRefine((pipeline, ctx) => {
+    checkSchedule(pipeline, ctx);
     // A file archived or quarantined inside a watched folder would land again, for ever.
     for (const field of ['archive', 'quarantine'] as const) {
       const location = pipeline.after[field];

@@ -22,6 +22,19 @@ export function parseSize(text: string): number | undefined {
   return Math.round(Number(match[1]) * SIZE_UNITS_BYTES[(match[2] ?? 'b').toLowerCase()]!);
 }
 
+/** Bytes as a person reads them: "46 MB", "2 GB", "512 B" (powers of 1000, as sizes are written in settings). */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1_000 && unit < units.length - 1) {
+    value /= 1_000;
+    unit += 1;
+  }
+  const shown = unit === 0 || value >= 100 || Number.isInteger(value) ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, '');
+  return `${shown} ${units[unit]}`;
+}
+
 /** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds). */
 export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;

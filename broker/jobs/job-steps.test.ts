@@ -44,6 +44,8 @@ const PIPELINES = pipelineRegistry([
 
 class MemoryRecords implements JobRecords {
   readonly raws = new Map<string, string>();
+  /** Compare-and-sets that wrote. */
+  writes = 0;
   put(job: Job): void {
     this.raws.set(job.id, JSON.stringify(job));
   }
@@ -55,6 +57,7 @@ class MemoryRecords implements JobRecords {
     if (this.raws.get(next.id) !== current.raw) return undefined;
     const raw = JSON.stringify(next);
     this.raws.set(next.id, raw);
+    this.writes += 1;
     return { job: next, raw };
   }
   async queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]> {
@@ -178,6 +181,8 @@ type JobSetup = {
   maxAttempts?: number;
   cancelRequested?: boolean;
   retryInMs?: number;
+  /** Fields of the recorded run beyond its identity (a Spark state, links seen before). */
+  run?: Partial<RunHandle>;
 };
 
 function jobOf(setup: JobSetup, now: number): Job {
@@ -197,7 +202,7 @@ function jobOf(setup: JobSetup, now: number): Job {
     createdAt: at,
     updatedAt: at,
     history: [{ state: setup.state, at, attempt }],
-    ...(['running', 'loading'].includes(setup.state) ? { run: handleOf('j1', attempt) } : {}),
+    ...(['running', 'loading'].includes(setup.state) ? { run: { ...handleOf('j1', attempt), ...setup.run } } : {}),
     ...(setup.cancelRequested ? { cancelRequested: true } : {}),
     ...(setup.retryInMs ? { retryAt: new Date(now + setup.retryInMs).toISOString() } : {}),
   };
@@ -287,9 +292,16 @@ type Expected = {
   slotReleased?: boolean;
   /** The error a throwing step throws. */
   error?: new (...args: never[]) => Error;
+  /** What the recorded run shows afterwards (exactly these values for these fields). */
+  run?: Partial<RunHandle>;
+  /** How many writes the step made. */
+  writes?: number;
 };
 
 type Row = [name: string, setup: WorldSetup, expected: Expected];
+
+const UI = 'https://spark.example/ns/sluice-j1-1/';
+const HISTORY = 'https://history.example/history/spark-0001/';
 
 const LAUNCH_HANGS_PAST_STAGE: Behaviour<undefined> = { hangs: true, clockAdvanceMs: 3 * MINUTE };
 const MISSING_JAR = new ConfigError('the S3A jar /cache/hadoop-aws-3.4.1.jar is missing: run scripts/setup');
@@ -333,6 +345,15 @@ const ROWS: Row[] = [
   ['running, lost but its manifest is committed → succeeded with that run', { job: { state: 'running' }, status: { phase: 'lost', message: 'supervisor died' }, committed: true }, { outcome: 'continue', state: 'succeeded', attempt: 1, cancels: 0, slotReleased: true }],
   ['running, lost with a committed manifest, SQL outputs → loading', { job: { state: 'running', pipeline: 'to-sql' }, status: { phase: 'lost', message: 'supervisor died' }, committed: true }, { outcome: 'continue', state: 'loading', attempt: 1 }],
   ['running, lost without a manifest → retry (platform)', { job: { state: 'running' }, status: { phase: 'lost', message: 'supervisor died' } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform', message: /supervisor died/ }],
+
+  // running: the run's live view (Spark's state, links) is written when it changed, and only then
+  ['running, Spark state now RUNNING → recorded in one write, poll again', { job: { state: 'running', run: { sparkState: 'SUBMITTED', uiUrl: UI } }, status: { phase: 'running', run: { sparkState: 'RUNNING', uiUrl: UI } } }, { outcome: 'wait', state: 'running', waitMs: 5_000, run: { sparkState: 'RUNNING', uiUrl: UI }, writes: 1 }],
+  ['running, the application id arrived: history link recorded while pending', { job: { state: 'running' }, status: { phase: 'pending', run: { sparkState: 'SUBMITTED', historyUrl: HISTORY } } }, { outcome: 'wait', state: 'running', waitMs: 5_000, run: { sparkState: 'SUBMITTED', historyUrl: HISTORY }, writes: 1 }],
+  ['running, view unchanged → no write', { job: { state: 'running', run: { sparkState: 'RUNNING', uiUrl: UI } }, status: { phase: 'running', run: { sparkState: 'RUNNING', uiUrl: UI } } }, { outcome: 'wait', state: 'running', waitMs: 5_000, run: { sparkState: 'RUNNING', uiUrl: UI }, writes: 0 }],
+  ['running, no view (the run\'s objects are gone) → the recorded state and links stay, no write', { job: { state: 'running', run: { sparkState: 'RUNNING', historyUrl: HISTORY } }, status: { phase: 'running' } }, { outcome: 'wait', state: 'running', run: { sparkState: 'RUNNING', historyUrl: HISTORY }, writes: 0 }],
+  ['running, succeeded as COMPLETED → succeeded, the final state written with the transition (one write), the history link kept', { job: { state: 'running', run: { sparkState: 'RUNNING', uiUrl: UI, historyUrl: HISTORY } }, status: { phase: 'succeeded', run: { sparkState: 'COMPLETED', uiUrl: UI } }, committed: true }, { outcome: 'continue', state: 'succeeded', run: { sparkState: 'COMPLETED', uiUrl: UI, historyUrl: HISTORY }, writes: 1 }],
+  ['running, failed as FAILED, attempts left → retry; the failed attempt\'s run shows FAILED', { job: { state: 'running', run: { sparkState: 'RUNNING' } }, status: { phase: 'failed', failureClass: 'platform', message: 'JVM died', logTail: '', run: { sparkState: 'FAILED', historyUrl: HISTORY } } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform', run: { attempt: 1, sparkState: 'FAILED', historyUrl: HISTORY }, writes: 1 }],
+  ['running past 2 h with a new Spark state → run stopped, retry (timeout), the state written with it', { job: { state: 'running', enteredAgoMs: 2 * HOUR + 1 }, status: { phase: 'running', run: { sparkState: 'RUNNING' } } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'timeout', cancels: 1, run: { sparkState: 'RUNNING' }, writes: 1 }],
   ['running, cancel requested → run stopped, cancelled', { job: { state: 'running', cancelRequested: true } }, { outcome: 'continue', state: 'cancelled', failure: 'cancelled', cancels: 1, slotReleased: true }],
 
   // loading
@@ -371,6 +392,8 @@ describe('JobSteps.advance', () => {
     if (expected.launches !== undefined) expect(launcher.launched).toHaveLength(expected.launches);
     if (expected.cancels !== undefined) expect(launcher.cancelled).toHaveLength(expected.cancels);
     if (expected.slotReleased !== undefined) expect(slots.released.includes('j1')).toBe(expected.slotReleased);
+    if (expected.run !== undefined) expect(job.run).toMatchObject(expected.run);
+    if (expected.writes !== undefined) expect(records.writes).toBe(expected.writes);
     // Every launch and status call got a signal: the deadline can reach what it waits on.
     for (const signal of launcher.signals) expect(signal).toBeInstanceOf(AbortSignal);
   });
@@ -381,6 +404,27 @@ describe('JobSteps.advance', () => {
     expect(launcher.signals).toHaveLength(1);
     expect(launcher.signals[0]!.aborted).toBe(true);
     expect(launcher.signals[0]!.reason).toBeInstanceOf(DeadlineError);
+  });
+
+  it('polls that see the same view write once: the change, not every poll', async () => {
+    const { steps, records } = world({ job: { state: 'running' }, status: { phase: 'running', run: { sparkState: 'RUNNING', uiUrl: UI } } });
+    for (let poll = 0; poll < 3; poll += 1) expect(await steps.advance('j1')).toEqual({ kind: 'wait', ms: 5_000 });
+    expect(records.writes).toBe(1);
+    expect(records.get('j1').run).toMatchObject({ sparkState: 'RUNNING', uiUrl: UI });
+  });
+
+  it('a view change that loses the compare-and-set to another writer is not forced: the next step re-reads', async () => {
+    const { steps, records, launcher } = world({ job: { state: 'running' }, status: { phase: 'running', run: { sparkState: 'RUNNING' } } });
+    const status = launcher.status.bind(launcher);
+    // A cancel request lands while the step asks the launcher.
+    launcher.status = async (handle, options) => {
+      records.put({ ...records.get('j1'), cancelRequested: true });
+      return status(handle, options);
+    };
+    expect(await steps.advance('j1')).toEqual({ kind: 'continue' });
+    expect(records.writes).toBe(0);
+    expect(records.get('j1').cancelRequested).toBe(true);
+    expect(records.get('j1').run?.sparkState).toBeUndefined();
   });
 
   it('a failed launch leaves one history entry for it: no step-error retries in between', async () => {

@@ -17,10 +17,14 @@
 //
 // A load that fails with attempts left stays in `loading` and retries after backoff with the
 // same committed run: a SQL outage never re-runs Spark.
+//
+// The await step also records the run as the launcher sees it (Spark's state, a history link
+// that became known) when that changed: with the write the step makes anyway, or, when it only
+// waits, in one write of its own; an unchanged view writes nothing.
 import type { Logger } from 'pino';
 import { DeadlineError } from '../core/errors.ts';
 import { failureOf } from '../core/failure-of.ts';
-import type { Failure, FailureClass, Job } from '../core/job.ts';
+import type { Failure, FailureClass, Job, RunHandle } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
 import { summarizeManifest, runKey, type RunManifest } from '../core/manifest.ts';
 import { sqlOutputs, sqlSinkName, type Pipeline, type SqlOutput } from '../core/pipeline.ts';
@@ -29,6 +33,7 @@ import { buildRunSpec } from '../core/run-spec.ts';
 import { isRetryable, stageStartedAt, transition } from '../core/state-machine.ts';
 import { UserError } from '../core/errors.ts';
 import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
+import type { RunLiveView, RunStatus } from '../launchers/launcher.ts';
 import { manifestChecksum, readCommittedRun } from '../lake/manifests.ts';
 import { readRunBatches } from '../lake/run-batches.ts';
 import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
@@ -196,6 +201,24 @@ export class JobSteps {
       await this.stopRunOfAttempt(job);
       return this.fail(stored, pipeline, log, 'timeout', `the Spark run took longer than ${limit} ms and was stopped (${(error as Error).message})`);
     }
+    const refreshed = refreshedRun(run, status.run);
+    if (!refreshed) return this.afterStatus(step, status);
+    // The record as read with the run as the launcher sees it now (Spark's state, a link that
+    // arrived): whatever the step writes carries it, so a change costs no write of its own.
+    // `raw` stays the record as read: the compare-and-set compares against it.
+    const withLiveRun: Job = { ...job, run: refreshed };
+    const outcome = await this.afterStatus({ ...step, stored: { raw: stored.raw, job: withLiveRun }, job: withLiveRun }, status);
+    if (outcome.kind !== 'wait') return outcome;
+    // The step only waits: the change is written on its own, once (the next poll finds nothing new).
+    const written = await this.deps.store.compareAndSet(stored, { ...withLiveRun, updatedAt: this.now().toISOString() });
+    // Another writer won (a cancel, say): the next step re-reads and decides on fresh data.
+    return written ? outcome : { kind: 'continue' };
+  }
+
+  /** What the await step does with the run's status: wait for it, finish it, or fail the attempt. */
+  private async afterStatus(step: Step, status: RunStatus): Promise<StepOutcome> {
+    const { stored, job, pipeline, log } = step;
+    const limit = pipeline.policy.timeouts.running;
     switch (status.phase) {
       case 'pending': {
         // A run that has not started within the launching timeout (an image that cannot be
@@ -225,7 +248,7 @@ export class JobSteps {
         // machine rebooted): the manifest is the commit, whatever the launcher lost track of.
         const manifest = await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt);
         if (manifest) {
-          log.warn({ attempt: job.attempt, runId: run.runId, reason: status.message }, 'lost spark run had committed; carrying on with its manifest');
+          log.warn({ attempt: job.attempt, runId: job.run?.runId, reason: status.message }, 'lost spark run had committed; carrying on with its manifest');
           return this.finishRun(step, manifest);
         }
         return this.fail(stored, pipeline, log, 'platform', status.message);
@@ -477,4 +500,16 @@ export class JobSteps {
   private loggerFor(job: Job): Logger {
     return this.deps.logger.child({ jobId: job.id, pipeline: job.pipeline, ...(job.traceId ? { traceId: job.traceId } : {}) });
   }
+}
+
+/**
+ * The recorded run with what the launcher sees of it now, or undefined when that changes
+ * nothing (then nothing is written). A field the view leaves out keeps its recorded value: the
+ * final Spark state and the history link stay once the run's objects are gone.
+ */
+function refreshedRun(run: RunHandle, view: RunLiveView | undefined): RunHandle | undefined {
+  if (!view) return undefined;
+  const changed = (Object.keys(view) as Array<keyof RunLiveView>).filter((key) => view[key] !== undefined && view[key] !== run[key]);
+  if (changed.length === 0) return undefined;
+  return { ...run, ...Object.fromEntries(changed.map((key) => [key, view[key]])) };
 }

@@ -6,18 +6,35 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { isFinal, JOB_STATES, scopedIdempotencyKey, type Job, type JobState } from '../core/job.ts';
 import { stageStartedAt } from '../core/state-machine.ts';
+import { jobIdTimePrefix } from '../core/ids.ts';
 import { DEFAULT_EVENTS_MAX_LENGTH, jobEventFields } from '../core/events.ts';
 
 const ACTIVE_STATES = JOB_STATES.filter((state) => !isFinal(state));
 import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
+import { hasLabels, jobIdOfMember, matchesSearch, searchEntries, searchEntryChanges, type IndexEntry } from './job-index.ts';
 
-// KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none), pipeline's queued-since, events
+// The search index edits every write script ends its KEYS and ARGV with (job-index.ts):
+// KEYS[first..]: one key per edit; ARGV[at] = the number of edits n, then n pairs of
+// op ("+" adds, "-" removes) and member. Returns the ARGV position after the edits.
+const APPLY_INDEX_EDITS = `
+local function applyIndexEdits(first, at)
+  local n = tonumber(ARGV[at])
+  for i = 1, n do
+    local op, member = ARGV[at + 2 * i - 1], ARGV[at + 2 * i]
+    if op == '+' then redis.call('ZADD', KEYS[first + i - 1], 0, member) else redis.call('ZREM', KEYS[first + i - 1], member) end
+  end
+  return at + 2 * n + 1
+end
+`;
+
+// KEYS: job, all, state-index, pipeline-index, idempotency (or "" when none), pipeline's queued-since, events,
+//       then the search index keys (one per edit)
 // ARGV: job json, job id, idempotency record json, entered-queued ms ("" when not queued),
-//       events max length, then the job.<state> event's field/value pairs
+//       events max length, the search index edits, then the job.<state> event's field/value pairs
 // Returns: the idempotency record that existed already, or nil when the job was created (and
 // its event appended, in the same script: no job without its event, no event without its job).
-const CREATE_SCRIPT = `
+const CREATE_SCRIPT = `${APPLY_INDEX_EDITS}
 if KEYS[5] ~= '' then
   local existing = redis.call('GET', KEYS[5])
   if existing then return existing end
@@ -28,18 +45,20 @@ redis.call('ZADD', KEYS[2], 0, ARGV[2])
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[2]) end
-redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, 6))
+local events = applyIndexEdits(8, 6)
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, events))
 return false
 `;
 
-// KEYS: job, old state index, new state index, finished, pipeline's queued-since, events
+// KEYS: job, old state index, new state index, finished, pipeline's queued-since, events,
+//       then the search index keys (one per edit; none unless labels or inputs changed)
 // ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
-//       entered-queued ms ("" when not queued), events max length, then the transition's
-//       event field/value pairs (none when the write is not a transition)
+//       entered-queued ms ("" when not queued), events max length, the search index edits,
+//       then the transition's event field/value pairs (none when the write is not a transition)
 // Returns: 1 when written (with its event), 0 when the record changed since it was read (and
 // then no event either).
 // (The expected record is sent as its hash, which halves what every step sends.)
-const COMPARE_AND_SET_SCRIPT = `
+const COMPARE_AND_SET_SCRIPT = `${APPLY_INDEX_EDITS}
 local current = redis.call('GET', KEYS[1])
 if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
@@ -49,14 +68,17 @@ if KEYS[2] ~= KEYS[3] then
 end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[4], ARGV[3]) end
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) else redis.call('ZREM', KEYS[5], ARGV[3]) end
-if #ARGV > 6 then redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', unpack(ARGV, 7)) end
+local events = applyIndexEdits(7, 7)
+if #ARGV >= events then redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', unpack(ARGV, events)) end
 return 1
 `;
 
-// KEYS: job, all, state index, pipeline index, finished, idempotency (or ""), pipeline's queued-since
-// ARGV: job id, SHA-1 of the record as read
-// Deletes only the record that was read (a retry may have re-queued it since). Returns 1 or 0.
-const DELETE_SCRIPT = `
+// KEYS: job, all, state index, pipeline index, finished, idempotency (or ""), pipeline's queued-since,
+//       then the search index keys (one per edit)
+// ARGV: job id, SHA-1 of the record as read, the search index edits (removals of every entry of that record)
+// Deletes only the record that was read (a retry may have re-queued it since), with every
+// index entry. Returns 1 or 0.
+const DELETE_SCRIPT = `${APPLY_INDEX_EDITS}
 local current = redis.call('GET', KEYS[1])
 if not current or redis.sha1hex(current) ~= ARGV[2] then return 0 end
 redis.call('DEL', KEYS[1])
@@ -66,8 +88,27 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 if KEYS[6] ~= '' then redis.call('DEL', KEYS[6]) end
 redis.call('ZREM', KEYS[7], ARGV[1])
+applyIndexEdits(8, 3)
 return 1
 `;
+
+// KEYS: job, then the search index keys (one per edit)
+// ARGV: SHA-1 of the record as read, the search index edits (additions of every entry of that record)
+// Adds the entries of a record written before the search indexes existed (the backfill), only
+// while the record is still the one read: a record deleted since gets no orphan entries.
+// Returns 1 when written, 0 when the record changed or is gone.
+const INDEX_SCRIPT = `${APPLY_INDEX_EDITS}
+local current = redis.call('GET', KEYS[1])
+if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
+applyIndexEdits(2, 2)
+return 1
+`;
+
+/** The KEYS and ARGV parts of a script's search index edits (APPLY_INDEX_EDITS). */
+function indexEdits(removed: readonly IndexEntry[], added: readonly IndexEntry[]): { keys: string[]; args: string[] } {
+  const edits = [...removed.map((entry) => ['-', entry] as const), ...added.map((entry) => ['+', entry] as const)];
+  return { keys: edits.map(([, entry]) => entry.key), args: [String(edits.length), ...edits.flatMap(([op, entry]) => [op, entry.member])] };
+}
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
@@ -80,7 +121,59 @@ export type StoredJob = { job: Job; raw: string };
 
 export type JobPage = { items: Job[]; nextCursor?: string };
 
-export type JobFilter = { state?: JobState; pipeline?: string; cursor?: string; limit: number };
+export type JobFilter = {
+  state?: JobState;
+  pipeline?: string;
+  /** `key=value` pairs a job carries all of (its labels, fixed at submit). */
+  labels?: readonly string[];
+  /** Created at or after this time. */
+  from?: Date;
+  /** Created before this time. */
+  until?: Date;
+  /** A job id or its start, or the start of an input's path or file name (job-index.ts matchesSearch). */
+  q?: string;
+  cursor?: string;
+  limit: number;
+};
+
+/** Batches one list() call reads at most before it returns with a cursor. */
+const MAX_BATCHES = 20;
+
+/** Search matches list() reads whole; past this it walks a time-ordered index checking the search per job. */
+export const SEARCH_MATCHES_READ_AT_MOST = 10_000;
+
+/** Job ids sort by creation time, so a time range is an id range: `lower` inclusive, `upper` exclusive. */
+type IdRange = { lower?: string; upper?: string };
+
+function idRange(filter: JobFilter): IdRange {
+  return {
+    ...(filter.from ? { lower: jobIdTimePrefix(filter.from.getTime()) } : {}),
+    ...(filter.until ? { upper: jobIdTimePrefix(filter.until.getTime()) } : {}),
+  };
+}
+
+const inRange = (id: string, range: IdRange): boolean => (range.lower === undefined || id >= range.lower) && (range.upper === undefined || id < range.upper);
+
+/** Ids newest first, below the cursor, `count` at a time; `answersOne` when being in it answers one of the filters. */
+type JobSource = { answersOne: boolean; next(cursor: string | undefined, count: number): Promise<string[]> };
+
+/** A source over ids already read (the search's matches, newest first). */
+function idsSource(ids: readonly string[]): JobSource {
+  return {
+    answersOne: true,
+    next: async (cursor, count) => {
+      const start = cursor === undefined ? 0 : ids.findIndex((id) => id < cursor);
+      return start === -1 ? [] : ids.slice(start, start + count);
+    },
+  };
+}
+
+function matchesFilter(job: Job, filter: JobFilter): boolean {
+  if (filter.state && job.state !== filter.state) return false;
+  if (filter.pipeline && job.pipeline !== filter.pipeline) return false;
+  if (filter.labels && !hasLabels(job, filter.labels)) return false;
+  return !filter.q || matchesSearch(job, filter.q);
+}
 
 /** Called after each committed transition, in the process that wrote it (metrics, events). */
 export type TransitionListener = (job: Job, previous: Job) => void;
@@ -101,6 +194,7 @@ export class JobStore implements JobRecords {
   private readonly createScript: LuaScript;
   private readonly compareAndSetScript: LuaScript;
   private readonly deleteScript: LuaScript;
+  private readonly indexScript: LuaScript;
 
   constructor(
     private readonly redis: Redis,
@@ -111,6 +205,7 @@ export class JobStore implements JobRecords {
     this.createScript = luaScript(redis, CREATE_SCRIPT);
     this.compareAndSetScript = luaScript(redis, COMPARE_AND_SET_SCRIPT);
     this.deleteScript = luaScript(redis, DELETE_SCRIPT);
+    this.indexScript = luaScript(redis, INDEX_SCRIPT);
   }
 
   onTransition(listener: TransitionListener): void {
@@ -131,6 +226,7 @@ export class JobStore implements JobRecords {
 
   /** Creates the job, or returns the idempotency record that already holds its key. */
   async create(job: Job, idempotency?: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+    const edits = indexEdits([], searchEntries(job, this.keys));
     const existing = (await this.createScript(
       [
         this.keys.job(job.id),
@@ -140,8 +236,9 @@ export class JobStore implements JobRecords {
         job.idempotencyKey ? this.keys.idempotency(scopedIdempotencyKey(job.idempotencyKey, job.idempotencyScope)) : '',
         this.keys.queuedSince(job.pipeline),
         this.keys.events,
+        ...edits.keys,
       ],
-      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null), enteredQueuedMs(job), this.eventsMaxLength, ...jobEventFields(job)],
+      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null), enteredQueuedMs(job), this.eventsMaxLength, ...edits.args, ...jobEventFields(job)],
     )) as string | null;
     return existing ? (JSON.parse(existing) as IdempotencyRecord) : undefined;
   }
@@ -168,6 +265,8 @@ export class JobStore implements JobRecords {
     // only a transition is an event; a record change within a state (a run handle, a load
     // outcome) is not.
     const isTransition = next.history.length !== current.job.history.length;
+    const changes = searchEntryChanges(current.job, next, this.keys);
+    const edits = indexEdits(changes.removed, changes.added);
     const written = await this.compareAndSetScript(
       [
         this.keys.job(next.id),
@@ -176,8 +275,9 @@ export class JobStore implements JobRecords {
         this.keys.finished,
         this.keys.queuedSince(next.pipeline),
         this.keys.events,
+        ...edits.keys,
       ],
-      [sha1(current.raw), raw, next.id, finishedAt, enteredQueuedMs(next), this.eventsMaxLength, ...(isTransition ? jobEventFields(next, current.job) : [])],
+      [sha1(current.raw), raw, next.id, finishedAt, enteredQueuedMs(next), this.eventsMaxLength, ...edits.args, ...(isTransition ? jobEventFields(next, current.job) : [])],
     );
     if (written !== 1) return undefined;
     if (isTransition) for (const listener of this.listeners) listener(next, current.job);
@@ -203,18 +303,26 @@ export class JobStore implements JobRecords {
     return raw ? (JSON.parse(raw) as IdempotencyRecord) : undefined;
   }
 
-  /** Newest first; the cursor is the last id of the previous page. */
+  /**
+   * Newest first; the cursor is the last id examined by the previous page. Every filter is
+   * served by an index: the smallest of the candidate indexes (state, pipeline, each label,
+   * or the search's matches when there are few) is walked newest first within the time
+   * range, and the other filters are checked per job in bounded batches; after the last
+   * batch the cursor carries on from where the walk stopped, so a page may hold fewer items
+   * than `limit` and still have a next page.
+   */
   async list(filter: JobFilter): Promise<JobPage> {
-    const index = filter.state ? this.keys.byState(filter.state) : filter.pipeline ? this.keys.byPipeline(filter.pipeline) : this.keys.allJobs;
-    const needsPipelineCheck = Boolean(filter.state && filter.pipeline);
+    const range = idRange(filter);
+    if (range.upper !== undefined && range.lower !== undefined && range.lower >= range.upper) return { items: [] };
+    const source = await this.chooseSource(filter, range);
+    const conditions = (filter.state ? 1 : 0) + (filter.pipeline ? 1 : 0) + (filter.labels?.length ?? 0) + (filter.q ? 1 : 0);
+    const needsCheck = conditions > (source.answersOne ? 1 : 0);
     // One id past the page tells whether a next page exists, so the last page has no cursor.
-    const batchSize = needsPipelineCheck ? Math.max(filter.limit + 1, 100) : filter.limit + 1;
+    const batchSize = needsCheck ? Math.max(filter.limit + 1, 100) : filter.limit + 1;
     const items: Job[] = [];
     let cursor = filter.cursor;
-    // With both filters, scan the state index in batches and keep the pipeline's jobs; a
-    // bounded number of batches keeps one request cheap, and the cursor carries on from there.
-    for (let batch = 0; batch < 20; batch += 1) {
-      const ids = await this.redis.zrevrangebylex(index, cursor ? `(${cursor}` : '+', '-', 'LIMIT', 0, batchSize);
+    for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
+      const ids = await source.next(cursor, batchSize);
       const raws = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.keys.job(id))) : [];
       for (let i = 0; i < ids.length; i += 1) {
         if (items.length === filter.limit) return { items, nextCursor: items.at(-1)!.id };
@@ -222,12 +330,58 @@ export class JobStore implements JobRecords {
         const raw = raws[i];
         if (!raw) continue;
         const job = JSON.parse(raw) as Job;
-        if (needsPipelineCheck && job.pipeline !== filter.pipeline) continue;
+        if (needsCheck && !matchesFilter(job, filter)) continue;
         items.push(job);
       }
       if (ids.length < batchSize) return { items };
     }
     return { items, nextCursor: cursor! };
+  }
+
+  /**
+   * The index list() walks: the one with the fewest ids in the time range (a ZLEXCOUNT each,
+   * O(log n)), or the search's matches read whole when they are fewer still and at most
+   * SEARCH_MATCHES_READ_AT_MOST.
+   */
+  private async chooseSource(filter: JobFilter, range: IdRange): Promise<JobSource> {
+    const candidates = [
+      ...(filter.state ? [this.keys.byState(filter.state)] : []),
+      ...(filter.pipeline ? [this.keys.byPipeline(filter.pipeline)] : []),
+      ...(filter.labels ?? []).map((pair) => this.keys.byLabel(pair)),
+    ];
+    const min = range.lower !== undefined ? `[${range.lower}` : '-';
+    const max = range.upper !== undefined ? `(${range.upper}` : '+';
+    const counts = await Promise.all(candidates.map((key) => this.redis.zlexcount(key, min, max)));
+    const best = candidates.length > 0 ? counts.indexOf(Math.min(...counts)) : -1;
+    const bestCount = best === -1 ? Number.POSITIVE_INFINITY : counts[best]!;
+    if (filter.q) {
+      const search = await this.searchMatches(filter.q, Math.min(bestCount, SEARCH_MATCHES_READ_AT_MOST + 1));
+      if (search) return idsSource(search.filter((id) => inRange(id, range)));
+    }
+    const key = best === -1 ? this.keys.allJobs : candidates[best]!;
+    return {
+      answersOne: best !== -1,
+      next: (cursor, count) => {
+        const upper = cursor !== undefined && (range.upper === undefined || cursor < range.upper) ? cursor : range.upper;
+        return this.redis.zrevrangebylex(key, upper !== undefined ? `(${upper}` : '+', min, 'LIMIT', 0, count);
+      },
+    };
+  }
+
+  /**
+   * The ids `q` matches (matchesSearch), newest first, read from the all-jobs, path and file
+   * name sets; undefined when there are `readBelow` or more entries to read (then the walk of
+   * another index checks the search per job instead).
+   */
+  private async searchMatches(q: string, readBelow: number): Promise<string[] | undefined> {
+    const low = Buffer.from(`[${q}`);
+    const high = Buffer.concat([low, Buffer.from([0xff])]);
+    const sets = [this.keys.allJobs, this.keys.inputPaths, this.keys.inputNames];
+    const counts = await Promise.all(sets.map((key) => this.redis.zlexcount(key, low, high)));
+    if (counts.reduce((sum, count) => sum + count, 0) >= readBelow) return undefined;
+    const [ids, paths, names] = await Promise.all(sets.map((key) => this.redis.zrangebylex(key, low, high)));
+    const matches = new Set([...ids!, ...[...paths!, ...names!].map(jobIdOfMember)]);
+    return [...matches].sort().reverse();
   }
 
   async countByState(): Promise<Record<JobState, number>> {
@@ -261,6 +415,7 @@ export class JobStore implements JobRecords {
   /** Deletes the job as it was read; false when it changed since (then it stays). */
   async delete(stored: StoredJob): Promise<boolean> {
     const { job } = stored;
+    const edits = indexEdits(searchEntries(job, this.keys), []);
     const deleted = await this.deleteScript(
       [
         this.keys.job(job.id),
@@ -270,9 +425,33 @@ export class JobStore implements JobRecords {
         this.keys.finished,
         job.idempotencyKey ? this.keys.idempotency(scopedIdempotencyKey(job.idempotencyKey, job.idempotencyScope)) : '',
         this.keys.queuedSince(job.pipeline),
+        ...edits.keys,
       ],
-      [job.id, sha1(stored.raw)],
+      [job.id, sha1(stored.raw), ...edits.args],
     );
     return deleted === 1;
+  }
+
+  /**
+   * Writes the search index entries of a record as read (for records written before the
+   * indexes existed; writing them again is harmless). False when the record changed since.
+   */
+  async indexSearch(stored: StoredJob): Promise<boolean> {
+    const edits = indexEdits([], searchEntries(stored.job, this.keys));
+    return (await this.indexScript([this.keys.job(stored.job.id), ...edits.keys], [sha1(stored.raw), ...edits.args])) === 1;
+  }
+
+  /** Up to `limit` job ids after `afterId` (all when absent), oldest first: the backfill's walk. */
+  async idsAfter(afterId: string | undefined, limit: number): Promise<string[]> {
+    return this.redis.zrangebylex(this.keys.allJobs, afterId ? `(${afterId}` : '-', '+', 'LIMIT', 0, limit);
+  }
+
+  /** Where the search index backfill got to: "done", the last id it indexed, or undefined before it began. */
+  async searchBackfillMark(): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.searchBackfill)) ?? undefined;
+  }
+
+  async setSearchBackfillMark(mark: string): Promise<void> {
+    await this.redis.set(this.keys.searchBackfill, mark);
   }
 }

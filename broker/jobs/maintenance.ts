@@ -3,7 +3,9 @@
 //   writing the record and queueing it, or a step that BullMQ gave up on, would strand it),
 //   and a job waiting for a run slot must still be queued;
 // - expire: finished jobs older than the retention are removed, their driver logs first
-//   archived into the lake under _logs/.
+//   archived into the lake under _logs/;
+// - backfill (with reconcile): jobs written before the search indexes existed get their
+//   label, path and file name entries, a bounded batch per round, once.
 import type { Logger } from 'pino';
 import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
 import type { LakeStorage } from '../lake/storage.ts';
@@ -47,7 +49,46 @@ export async function reconcileQueue(deps: MaintenanceDeps): Promise<number> {
     return job.pipeline;
   });
   if (freed.length > 0) deps.logger.warn({ jobIds: freed }, 'gave back run slots held by jobs no longer running');
+  // sluice.ts runs reconcile every round: the backfill rides along until it is done.
+  await backfillSearchIndex(deps);
   return requeued;
+}
+
+const BACKFILL_DONE = 'done';
+
+/**
+ * Gives jobs written before the search indexes (labels, input paths, file names; job-index.ts)
+ * their entries, so that the jobs list finds them too: up to `batch` jobs per call, oldest
+ * first, resuming after the last id it reached (kept in Redis, so any worker carries on);
+ * writing an entry twice is harmless, a job deleted meanwhile gets none. Once it reaches the
+ * newest job it marks itself done and costs one GET per round from then on: every job written
+ * since carries its entries from its first write. Returns how many jobs it indexed.
+ */
+export async function backfillSearchIndex(deps: Pick<MaintenanceDeps, 'store' | 'logger'>, batch = 2_000): Promise<number> {
+  const { store } = deps;
+  const mark = await store.searchBackfillMark();
+  if (mark === BACKFILL_DONE) return 0;
+  if (mark === undefined) deps.logger.info('search index backfill started');
+  const ids = await store.idsAfter(mark, batch);
+  let indexed = 0;
+  for (const id of ids) {
+    // A record changed between the read and the write is read again (a step moved it on).
+    for (let tries = 0; tries < 3; tries += 1) {
+      const stored = await store.read(id);
+      if (!stored) break;
+      if (await store.indexSearch(stored)) {
+        indexed += 1;
+        break;
+      }
+    }
+  }
+  if (ids.length < batch) {
+    await store.setSearchBackfillMark(BACKFILL_DONE);
+    deps.logger.info({ indexed }, 'search index backfill finished');
+  } else {
+    await store.setSearchBackfillMark(ids.at(-1)!);
+  }
+  return indexed;
 }
 
 /** Driver log lines archived per run: the end of a log is what explains a run, and a bound keeps expiry's memory flat. */

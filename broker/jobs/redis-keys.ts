@@ -9,6 +9,14 @@ export function redisKeys(prefix: string) {
     allJobs: `${p}jobs:all`,
     byState: (state: string) => `${p}jobs:state:${state}`,
     byPipeline: (pipeline: string) => `${p}jobs:pipeline:${pipeline}`,
+    /** Job ids carrying one label, as `key=value` (job-index.ts). */
+    byLabel: (pair: string) => `${p}jobs:label:${pair}`,
+    /** Every input path as `path\0jobid`, lex-sorted, for path search (job-index.ts). */
+    inputPaths: `${p}jobs:paths`,
+    /** Every input's file name as `name\0jobid`, lex-sorted, for file name search (job-index.ts). */
+    inputNames: `${p}jobs:names`,
+    /** Set once every job written before the search indexes has its entries (maintenance.ts backfill); holds how far the backfill got until then. */
+    searchBackfill: `${p}jobs:search-backfill`,
     /** Finished jobs scored by finish time (ms), for retention. */
     finished: `${p}jobs:finished`,
     /** A pipeline's queued jobs scored by when their queued stage began (ms, stageStartedAt), for the queued timeout sweep. */

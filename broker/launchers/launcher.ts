@@ -12,7 +12,15 @@ export type RunRequest = {
   spec: SparkRunSpec;
 };
 
-export type RunStatus =
+/**
+ * The run as the launcher sees it now: the handle's fields that change while it lives (Spark's
+ * state, and the links whose values arrive after the launch). A field left out is not known
+ * now (the run's objects are gone, say), which is not a change.
+ */
+export type RunLiveView = Pick<RunHandle, 'sparkState' | 'uiUrl' | 'historyUrl'>;
+
+/** `run`: the run's current view, when the launcher has one (the Kubernetes launchers). */
+export type RunStatus = { run?: RunLiveView } & (
   /**
    * Not started yet (waiting for a slot on the cluster, an image, a process). `waitingFor`: why,
    * in words, when the launcher can tell (the job's failure says it if the launching timeout
@@ -24,7 +32,8 @@ export type RunStatus =
   /** `input`: the input the failure concerns, as the run spec named it (a data failure's bad file). */
   | { phase: 'failed'; failureClass: FailureClass; message: string; logTail: string; input?: string }
   /** The run cannot be found or its supervisor died without an exit code. */
-  | { phase: 'lost'; message: string };
+  | { phase: 'lost'; message: string }
+);
 
 export type RunEnded = { jobId: string; attempt: number; runId: string };
 

@@ -25,7 +25,7 @@ import { readFrom, readTailLines } from './log-tail.ts';
 import { isAlive, recordedProcess, type RecordedProcess } from './process-start.ts';
 import { RUN_FILES, RunDir } from './run-dir.ts';
 import { endedRunStatus, FAILURE_SEARCH_LINES } from './spark/exit-contract.ts';
-import { checkS3aJars, s3Submit } from './spark/s3a-settings.ts';
+import { checkS3aJars, s3Access, s3Submit } from './spark/s3a-settings.ts';
 
 export type LocalLauncherTiming = {
   /** How long a run directory may exist without a supervisor pid before the run counts as lost. */
@@ -38,8 +38,26 @@ export type LocalLauncherTiming = {
   killGraceMs: number;
 };
 
+/**
+ * What a local run executes: spark-submit of the Spark app (the default), or the embedded
+ * engine's Python process. Everything else — the run directory, the supervisor, adoption,
+ * cancel, logs and the exit contract — is the same for both.
+ */
+export type LocalCommand = {
+  /** The launcher's name, as run handles and pipelines know it. */
+  launcher: string;
+  /** The supervisor's command line (argv only: keys travel in the environment). */
+  args(options: LocalLauncherOptions, request: RunRequest, runId: string, specPath: string): string[];
+  /** Whether an S3 run needs the S3A jars (Spark's S3 client); the embedded engine uses pyarrow's. */
+  needsS3aJars: boolean;
+};
+
+export const SPARK_SUBMIT_COMMAND: LocalCommand = { launcher: 'local', args: sparkSubmitArgs, needsS3aJars: true };
+
 export type LocalLauncherOptions = SubmitOptions & {
   runsDir: string;
+  /** What runs: spark-submit unless told otherwise. */
+  command?: LocalCommand;
   /**
    * The environment spark-submit starts from; the broker's own when absent. `sluice serve`
    * passes the broker's environment without its SLUICE_* settings (config.childProcessEnv).
@@ -89,7 +107,8 @@ const RUN_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 type ActiveRun = { event: RunEnded; /** Started by this process: its exit event reports the end. */ supervised: boolean };
 
 export class LocalLauncher implements Launcher {
-  readonly name = 'local';
+  readonly name: string;
+  private readonly command: LocalCommand;
   private readonly timing: LocalLauncherTiming;
   private readonly clock: () => number;
   private readonly listeners = new Set<LauncherListener>();
@@ -104,6 +123,8 @@ export class LocalLauncher implements Launcher {
       // Keys travel only in the child's environment, which is built on baseEnv.
       throw new ConfigError('LocalLauncher: S3 keys need baseEnv, the environment spark-submit starts from');
     }
+    this.command = options.command ?? SPARK_SUBMIT_COMMAND;
+    this.name = this.command.launcher;
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.clock = options.clock ?? Date.now;
   }
@@ -117,8 +138,10 @@ export class LocalLauncher implements Launcher {
     // Checked before the claim, so that a refused run leaves nothing behind. A misconfigured
     // broker is said before a run starts: the job fails with what to fix, not with a Spark stack trace.
     this.options.ownership?.check();
-    const s3 = s3Submit(this.options, request.spec);
-    if (s3) await checkS3aJars(s3.jars);
+    if (this.command.needsS3aJars) {
+      const s3 = s3Submit(this.options, request.spec);
+      if (s3) await checkS3aJars(s3.jars);
+    }
     if (!(await this.claim(runId, request.spec))) return this.adopt(runId, request, dir);
     try {
       this.track({ runId, attempt: request.attempt }, true);
@@ -249,8 +272,8 @@ export class LocalLauncher implements Launcher {
   }
 
   private async startSupervisor(request: RunRequest, runId: string, dir: RunDir): Promise<number | undefined> {
-    const args = sparkSubmitArgs(this.options, request, runId, dir.file(RUN_FILES.spec));
-    const s3 = s3Submit(this.options, request.spec);
+    const args = this.command.args(this.options, request, runId, dir.file(RUN_FILES.spec));
+    const s3 = s3Access(this.options.s3, request.spec);
     // The keys go in the spawned environment, not in the `env NAME=value` arguments: argv is
     // visible to every user of the machine (ps), the environment only to the run's own user.
     let env = this.options.baseEnv;

@@ -29,6 +29,9 @@ import { queueBoard } from '../../broker/queue/queue-board.ts';
 import { redisOptions, startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { dashboardDeps } from '../../broker/ui/dashboard-deps.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
+import { LandingFiles } from '../../watchers/landing-files.ts';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Pipeline } from '../../broker/core/pipeline.ts';
 import { freePort } from '../harness/free-port.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
@@ -61,7 +64,14 @@ export async function buildDashboard(): Promise<string> {
   return outDir;
 }
 
-export async function startDashboardStack(): Promise<DashboardStack> {
+export type DashboardStackOptions = {
+  /** Pipelines besides the stand-in one (with landing sources under env.landing, say; their folders made by then). */
+  pipelines?: (env: SluiceEnv) => Promise<Pipeline[]>;
+  /** Runs the watch role too (landing sources become landings and jobs). */
+  watch?: boolean;
+};
+
+export async function startDashboardStack(options: DashboardStackOptions = {}): Promise<DashboardStack> {
   const uiDir = await buildDashboard();
   const keys: StackKeys = { admin: newApiKey(), reader: newApiKey(), writer: newApiKey() };
   const env = await createSluiceEnv({
@@ -76,8 +86,9 @@ export async function startDashboardStack(): Promise<DashboardStack> {
   });
   await writeFile(join(env.landing, 'none.parquet'), 'the stand-in app does not read its inputs');
   const config = env.config({ SLUICE_API_PORT: String(await freePort()) });
-  const pipelines = pipelineRegistry([standInPipeline(PIPELINE, { max_attempts: 1 })]);
-  const worker = await startSluice(config, { api: false, worker: true }, { pipelines });
+  const pipelines = pipelineRegistry([standInPipeline(PIPELINE, { max_attempts: 1 }), ...((await options.pipelines?.(env)) ?? [])]);
+  const worker = await startSluice(config, { api: false, worker: true, watch: options.watch ?? false }, { pipelines });
+  const landingFiles = new LandingFiles(new S3Client({ region: 'us-east-1' }));
 
   // The API role, as broker/sluice.ts builds it.
   const connection = redisOptions(config.SLUICE_REDIS_URL);
@@ -104,6 +115,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       logger: worker.logger,
       queueBoard: queueBoard(apiQueue.queue),
       landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX),
+      landingFiles,
       events: { stream: new EventStream(apiRedis, keyNames.events), hub },
       ui: dashboardDeps(apiRedis, config),
     });

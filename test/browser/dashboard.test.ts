@@ -208,6 +208,37 @@ describe('live jobs', () => {
     await page.getByTestId('job-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 90_000 });
     await feedIs(page, 'live');
   });
+
+  it('filters by a label and by a path search, and shows only the matching job', async () => {
+    // Held in the queue (paused) so that the jobs cost no Spark runs; cancelled afterwards.
+    await stack.api.data(stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: 'jobs' } } }));
+    const tag = `t${Date.now().toString(36)}`;
+    const submit = async (labels: Record<string, string>, input: string) => (await stack.api.submit({ pipeline: PIPELINE, parameters: { seconds: 0 }, inputs: [input], labels })).id;
+    const ids: string[] = [];
+    try {
+      const wanted = await submit({ batch: tag }, `${tag}-orders.parquet`);
+      ids.push(wanted, await submit({ batch: `${tag}-other` }, `${tag}-refunds.parquet`));
+      const page = await newPage();
+      await signIn(page, stack.keys.reader, '/ui/jobs');
+      await row(page, ids[1]!).waitFor();
+      await page.getByLabel('Labels').fill(`batch=${tag}`);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.waitForURL(/label=batch%3D/);
+      await row(page, ids[1]!).waitFor({ state: 'detached' });
+      expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual([wanted]);
+      // The label filter cleared, a search on the file name's start finds the same job alone.
+      await page.getByLabel('Labels').fill('');
+      await page.getByLabel('Search').fill(`${tag}-ord`);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.waitForURL((url) => url.searchParams.get('q') === `${tag}-ord` && !url.searchParams.has('label'));
+      await row(page, wanted).waitFor();
+      expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual([wanted]);
+      await checkPage(page, 'jobs-search');
+    } finally {
+      for (const id of ids) await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+      await stack.api.data(stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: 'jobs' } } }));
+    }
+  });
 });
 
 describe('a job page', () => {

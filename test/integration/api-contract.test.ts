@@ -5,13 +5,18 @@
 // its JSON Schema accepts (ajv, JSON Schema 2020-12 as OpenAPI 3.1 uses). At the end, every
 // status the document lists for every operation must have been seen: a documented answer
 // nobody can produce, or one the API gives undocumented, fails here.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transition } from '../../broker/core/state-machine.ts';
 import { SluiceClient } from '../../broker/cli/sluice-client.ts';
-import { type ApiContext, ApiTestServer, json } from './api-fixture.ts';
+import { sourceId } from '../../broker/core/landing-config.ts';
+import { PipelineSchema } from '../../broker/core/pipeline.ts';
+import { fsFingerprint } from '../../watchers/fingerprint.ts';
+import { type ApiContext, ApiTestServer, json, salesPipeline } from './api-fixture.ts';
 
 type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
 type Document = { paths: Record<string, Record<string, Operation>> };
@@ -248,6 +253,29 @@ describe('every route, as answered, matches the document', () => {
     await call('get', '/v1/landings', 422, { query: 'state=nonsense' });
     await call('get', '/v1/landings', 401, { key: null });
     await call('get', '/v1/landings', 403, { key: ctx.keys.producer });
+    await call('get', '/v1/landings', 200, { query: 'path=day%3D1&limit=10' });
+
+    // Re-admitting needs a landing of a watched source: an app whose pipeline watches a folder.
+    const folder = await mkdtemp(join(tmpdir(), 'sluice-contract-landing-'));
+    const watched = await server.context({ requestPath: true, pipelines: [PipelineSchema.parse({ ...salesPipeline, name: 'landed', sources: [{ kind: 'fs', path: folder }] })] });
+    try {
+      const uri = join(folder, 'bad.parquet');
+      await writeFile(uri, 'not parquet');
+      const stats = await stat(uri);
+      const source = sourceId({ kind: 'fs', path: folder });
+      const fingerprint = fsFingerprint(source, 'bad.parquet', stats.size, stats.mtimeMs);
+      await watched.landings.markReady({ fingerprint, source, path: 'bad.parquet', uri, size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), ino: stats.ino });
+      await watched.landings.quarantine([fingerprint], 'not a readable Parquet file');
+      const template = '/v1/landings/{fingerprint}/readmit';
+      await call('post', template, 403, { on: watched, params: { fingerprint }, key: watched.keys.reader });
+      await call('post', template, 401, { on: watched, params: { fingerprint }, key: null });
+      expect(await call('post', template, 200, { on: watched, params: { fingerprint }, key: watched.keys.producer })).toMatchObject({ state: 'ready', readmittedBy: 'API key "producer"' });
+      await call('post', template, 409, { on: watched, params: { fingerprint } });
+      await call('post', template, 404, { on: watched, params: { fingerprint: '0'.repeat(40) } });
+      await call('post', template, 422, { on: watched, params: { fingerprint: 'not-a-fingerprint' } });
+    } finally {
+      await watched.close();
+    }
   });
 
   it('health and metrics', async () => {
@@ -256,6 +284,25 @@ describe('every route, as answered, matches the document', () => {
     expect(await call('get', '/metrics', 200)).toMatch(/^# HELP /m);
     await call('get', '/metrics', 401, { key: null });
     await call('get', '/metrics', 403, { key: ctx.keys.writer });
+  });
+
+  it('notifications: a job\'s webhook deliveries and the recent failed ones', async () => {
+    const job = (await call('post', '/v1/jobs', 201, { init: submitBody({ case: 'notifications' }) })) as { id: string };
+    const id = { id: job.id };
+    const attempt = { target: 'ops', event: 'job.failed' as const, delivery: 'ops.1-0', pipeline: 'sales', jobId: job.id, at: new Date().toISOString() };
+    await ctx.notifications.record({ jobId: job.id }, { ...attempt, attempt: 1, ok: false, status: 500, error: 'the target answered 500' });
+    await ctx.notifications.record({ jobId: job.id }, { ...attempt, attempt: 2, ok: false, error: 'could not reach the target: ECONNREFUSED', final: true });
+    const log = (await call('get', '/v1/jobs/{id}/notifications', 200, { params: id, key: ctx.keys.reader })) as { items: unknown[] };
+    expect(log.items).toHaveLength(2);
+    await call('get', '/v1/jobs/{id}/notifications', 404, { params: { id: 'j-no-such-job' } });
+    await call('get', '/v1/jobs/{id}/notifications', 422, { params: { id: 'not.a.job.id' } });
+    await call('get', '/v1/jobs/{id}/notifications', 401, { params: id, key: null });
+    await call('get', '/v1/jobs/{id}/notifications', 403, { params: id, key: ctx.keys.producer });
+    const failed = (await call('get', '/v1/notifications', 200, { query: 'failed=true', key: ctx.keys.reader })) as { items: Array<{ attempt: number }>; total: number };
+    expect(failed).toMatchObject({ total: 1, items: [{ attempt: 2 }] });
+    await call('get', '/v1/notifications', 422, { query: 'limit=0' });
+    await call('get', '/v1/notifications', 401, { key: null });
+    await call('get', '/v1/notifications', 403, { key: ctx.keys.producer });
   });
 
   it('every route that reads Redis answers a documented 503 while Redis is away', async () => {
@@ -273,6 +320,9 @@ describe('every route, as answered, matches the document', () => {
     await call('get', '/v1/events', 503, { on: down });
     await call('get', '/v1/queues', 503, { on: down });
     await call('get', '/v1/landings', 503, { on: down });
+    await call('get', '/v1/jobs/{id}/notifications', 503, { on: down, params: id });
+    await call('get', '/v1/notifications', 503, { on: down });
+    await call('post', '/v1/landings/{fingerprint}/readmit', 503, { on: down, params: { fingerprint: '0'.repeat(40) } });
     await call('post', '/v1/queues/{name}/pause', 503, { on: down, params: { name: queueName } });
     await call('post', '/v1/queues/{name}/resume', 503, { on: down, params: { name: queueName } });
     expect(await call('get', '/readyz', 503, { on: down, key: null })).toMatchObject({ status: 'not-ready' });

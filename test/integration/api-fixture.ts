@@ -15,7 +15,9 @@ import { formatApiKeyEntry, newApiKey } from '../../broker/api/auth.ts';
 import { requestPathRedisOptions } from '../../broker/api/request-path-redis.ts';
 import type { RunHandle } from '../../broker/core/job.ts';
 import type { JobView } from '../../broker/cli/sluice-client.ts';
-import { PipelineSchema } from '../../broker/core/pipeline.ts';
+import { PipelineSchema, type Pipeline } from '../../broker/core/pipeline.ts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { LandingFiles } from '../../watchers/landing-files.ts';
 import { JobStore } from '../../broker/jobs/job-store.ts';
 import { JobsService } from '../../broker/jobs/jobs-service.ts';
 import { redisKeys } from '../../broker/jobs/redis-keys.ts';
@@ -28,6 +30,8 @@ import { queueBoard } from '../../broker/queue/queue-board.ts';
 import { EventHub } from '../../broker/events/event-hub.ts';
 import { EventStream } from '../../broker/events/event-stream.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
+import { DeliveryLog } from '../../broker/notify/delivery-log.ts';
+import { notifyKeys } from '../../broker/notify/notify-keys.ts';
 import { RedisServer } from '../harness/redis-server.ts';
 import { expect } from 'vitest';
 
@@ -103,6 +107,10 @@ export type ApiContext = {
   store: JobStore;
   queue: BullJobQueue;
   jobs: JobsService;
+  /** The landing ledger the app reads and re-admits through. */
+  landings: LandingLedger;
+  /** The webhook delivery log the app reads (GET /v1/jobs/{id}/notifications, GET /v1/notifications). */
+  notifications: DeliveryLog;
   launcher: TempFileLauncher;
   landing: string;
   keys: Keys;
@@ -133,6 +141,8 @@ export class ApiTestServer {
       ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
       /** The production API's connection (fails fast while Redis is away, so requests answer 503), shared by store and queue. */
       requestPath?: boolean;
+      /** Pipelines besides sales and returns (with landing sources, for the landing routes). */
+      pipelines?: Pipeline[];
     } = {},
   ): Promise<ApiContext> {
     const prefix = `t${randomBytes(6).toString('hex')}`;
@@ -151,7 +161,8 @@ export class ApiTestServer {
     const landing = await mkdtemp(join(tmpdir(), 'sluice-api-landing-'));
     await mkdir(join(landing, 'sales'), { recursive: true });
     await writeFile(join(landing, 'sales', 'part-0.parquet'), 'not really parquet; nothing reads it here');
-    const pipelines = pipelineRegistry([salesPipeline, returnsPipeline]);
+    const pipelines = pipelineRegistry([salesPipeline, returnsPipeline, ...(options.pipelines ?? [])]);
+    const landings = new LandingLedger(redis, prefix);
     const jobs = new JobsService({ store, queue, pipelines, landingRoots: [landing] });
     const launcher = new TempFileLauncher(await mkdtemp(join(tmpdir(), 'sluice-api-logs-')));
     const keys: Keys = { admin: newApiKey(), reader: newApiKey(), writer: newApiKey(), producer: newApiKey() };
@@ -168,6 +179,7 @@ export class ApiTestServer {
     const hubRedis = new Redis(this.redisServer.url, { lazyConnect: true });
     hubRedis.on('error', (error) => logger.warn({ err: error.message }, 'event hub redis error'));
     const eventHub = new EventHub({ redis: hubRedis, key: redisKeys(prefix).events, logger });
+    const notifications = new DeliveryLog(redis, notifyKeys(prefix), 86_400_000);
     const app = createApi({
       jobs,
       pipelines,
@@ -193,7 +205,10 @@ export class ApiTestServer {
       logger,
       events: { stream: new EventStream(redis, redisKeys(prefix).events), hub: eventHub },
       ...(options.board ? { queueBoard: queueBoard(queue.queue) } : {}),
-      landings: new LandingLedger(redis, prefix),
+      landings,
+      // Folders only here; no S3 call is made.
+      landingFiles: new LandingFiles(new S3Client({ region: 'us-east-1' })),
+      notifications,
     });
     const bodies: string[] = [];
     const call = async (path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> => {
@@ -210,6 +225,8 @@ export class ApiTestServer {
       store,
       queue,
       jobs,
+      landings,
+      notifications,
       launcher,
       landing,
       keys,

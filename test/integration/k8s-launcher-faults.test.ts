@@ -24,7 +24,7 @@ import { waitFor } from '../harness/wait-for.ts';
 const unavailable = k8sUnavailable();
 const INPUT = 's3://landing/in/part-0.parquet';
 
-type Main = { metadata: { name: string; labels?: Record<string, string> }; status?: { phase?: string; applicationState?: { state?: string } } };
+type Main = { metadata: { name: string; labels?: Record<string, string> }; status?: { phase?: string; applicationState?: { state?: string }; sparkApplicationId?: string } };
 
 /** How a test sees each launcher's main object: its collection, and its state in the operator's words. */
 const KINDS = {
@@ -74,6 +74,7 @@ if (unavailable) {
         SLUICE_K8S_SPARK_IMAGE: 'registry.example/sluice-spark:4.0',
         SLUICE_K8S_DRIVER_LOGS: 'off',
         SLUICE_K8S_UI_URL: 'https://spark.example/{namespace}/{name}/',
+        SLUICE_K8S_HISTORY_URL: 'https://history.example/history/{appId}/',
         SLUICE_S3_LANDING_ROOTS: 's3://landing/',
         SLUICE_AWAIT_POLL: '1s',
       });
@@ -131,11 +132,21 @@ if (unavailable) {
       expect(flat(granted)).toEqual(flat(ISSUE_BROKER_RULES));
     });
 
-    it('runs a job to success; its end wakes the job at once (not at the next poll), and the job shows the application', async () => {
-      const pipeline = k8sPipeline(`ok-${kind.short}`, { launcher: launcherName, pod_template: { annotations: driverAnnotations({ exitCode: 0, runningFor: '3s' }) } });
+    it('runs a job to success; its end wakes the job at once (not at the next poll), and the job shows the application, its Spark state and links', async () => {
+      const pipeline = k8sPipeline(`ok-${kind.short}`, { launcher: launcherName, pod_template: { annotations: driverAnnotations({ exitCode: 0, runningFor: '5s' }) } });
       const running = await start([pipeline], { SLUICE_AWAIT_POLL: '60s' });
       const id = await submit(running, pipeline);
-      await waitForState(runName(id, 1), 'RUNNING');
+      const live = await waitForState(runName(id, 1), 'RUNNING');
+      const uiUrl = `https://spark.example/${NS}/${runName(id, 1)}/`;
+      // The poll is 60 s here (so that the end's wake is what is measured): the job's next poll
+      // is brought forward, as it would come, until it recorded the state the cluster shows.
+      const whileRunning = await waitFor(`job ${id} to show its run RUNNING`, async () => {
+        await running.queue.wake(id);
+        const job = await running.jobs.get(id);
+        return job.run?.sparkState === 'RUNNING' ? job : undefined;
+      }, 4_000, 100);
+      expect(whileRunning.state).toBe('running');
+      expect(whileRunning.run).toMatchObject({ sparkState: 'RUNNING', uiUrl });
       await commit(pipeline, id, 1);
       const ended = await waitForState(runName(id, 1), 'COMPLETED');
       expect(ended).toBeDefined();
@@ -143,7 +154,16 @@ if (unavailable) {
       const job = await finished(running, id, 30_000);
       expect(Date.now() - completedAt).toBeLessThan(10_000);
       expect(job.state).toBe('succeeded');
-      expect(job.run).toMatchObject({ launcher: launcherName, runId: `${NS}/${runName(id, 1)}`, uiUrl: `https://spark.example/${NS}/${runName(id, 1)}/` });
+      expect(job.run).toMatchObject({ launcher: launcherName, runId: `${NS}/${runName(id, 1)}`, uiUrl, sparkState: 'COMPLETED' });
+      if (launcherName === 'k8s-operator') {
+        // The operator gave the application its id after the create: the history link is filled from it.
+        const appId = ended.status?.sparkApplicationId ?? live.status?.sparkApplicationId;
+        expect(appId).toMatch(/^spark-/);
+        expect(job.run?.historyUrl).toBe(`https://history.example/history/${appId}/`);
+      } else {
+        // A driver pod made by Sluice has no Spark application id Sluice knows: no link from an {appId} template.
+        expect(job.run?.historyUrl).toBeUndefined();
+      }
       expect(await appsOf(id)).toEqual([runName(id, 1)]);
     }, 60_000);
 

@@ -1,6 +1,9 @@
-// GET /v1/pipelines/{name} — one pipeline as loaded (defaults filled in, durations in ms).
+// GET /v1/pipelines/{name} — one pipeline as loaded (defaults filled in, durations in ms),
+// with its schedule's next tick times when it has one.
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/errors.ts';
+import type { Pipeline } from '../../core/pipeline.ts';
+import { nextRunTimes } from '../../schedules/schedule-times.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
@@ -28,6 +31,12 @@ export function getPipeline(deps: ApiDeps): RouteHandler<typeof getPipelineRoute
     const name = c.req.valid('param').name;
     const pipeline = deps.pipelines.get(name);
     if (!pipeline) throw new NotFoundError('pipeline', name);
-    return c.json(pipeline, 200);
+    return c.json(pipelineView(pipeline, new Date()), 200);
   };
+}
+
+/** A pipeline as the API shows it: a scheduled one gains its next run times. */
+export function pipelineView(pipeline: Pipeline, now: Date): Pipeline & { nextRuns?: string[] } {
+  if (!pipeline.schedule) return pipeline;
+  return { ...pipeline, nextRuns: nextRunTimes(pipeline.schedule, now).map((at) => at.toISOString()) };
 }

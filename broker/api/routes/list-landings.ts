@@ -1,7 +1,8 @@
 // GET /v1/landings — the landing ledger: each landed file with its state (seen, ready,
-// batched with the job id, done, quarantined with the reason), newest first, paged.
+// batched with the job id, done, quarantined with the reason), newest first, paged; by
+// source, state and a part of the path.
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
-import type { LandingRecord } from '../../../watchers/landing-ledger.ts';
+import { PATH_SCAN_LIMIT, type LandingRecord } from '../../../watchers/landing-ledger.ts';
 import { LANDING_STATES } from '../../../watchers/landing-keys.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
@@ -11,11 +12,20 @@ import { problemResponse, unavailableResponse } from '../problem.ts';
 const QuerySchema = z.object({
   source: z.string().min(1).max(300).optional(),
   state: z.enum(LANDING_STATES).optional(),
+  path: z
+    .string()
+    .min(1)
+    .max(300)
+    .optional()
+    .openapi({
+      description: `Only landings whose path contains this text (case-sensitive; a prefix works too). The ledger has no index by path: a page looks at up to ${PATH_SCAN_LIMIT} landings (newest first, within the source and state given) and may hold fewer than \`limit\` items, even none, with a \`nextCursor\` that goes on from there.`,
+      example: '2024-06-01/',
+    }),
   cursor: z.string().regex(/^[\x21-\x7e]{1,300}$/, 'must be a nextCursor from a previous page').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const LandingSchema = z
+export const LandingSchema = z
   .object({
     fingerprint: z.string(),
     source: z.string(),
@@ -29,7 +39,9 @@ const LandingSchema = z
     doneAt: z.string().optional(),
     quarantinedAt: z.string().optional(),
     jobId: z.string().optional(),
-    reason: z.string().optional(),
+    reason: z.string().optional().openapi({ description: 'Why it was quarantined (the last time, when it was re-admitted since).' }),
+    readmittedAt: z.string().optional().openapi({ description: 'When it was last re-admitted from quarantine.' }),
+    readmittedBy: z.string().optional().openapi({ description: 'Who re-admitted it (the API key\'s name).', example: 'API key "ops"' }),
   })
   .openapi('Landing');
 
@@ -52,14 +64,14 @@ export const listLandingsRoute = createRoute({
 });
 
 /** What a caller sees of a landing: its story, not the watcher's bookkeeping (inode, content sample). */
-function view(record: LandingRecord): z.infer<typeof LandingSchema> {
-  const { fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason } = record;
-  return { fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason };
+export function landingView(record: LandingRecord): z.infer<typeof LandingSchema> {
+  const { fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason, readmittedAt, readmittedBy } = record;
+  return { fingerprint, source, path, uri, size, state, seenAt, readyAt, batchedAt, doneAt, quarantinedAt, jobId, reason, readmittedAt, readmittedBy };
 }
 
 export function listLandings(deps: ApiDeps): RouteHandler<typeof listLandingsRoute, ApiEnv> {
   return async (c) => {
     const page = await deps.landings.list(c.req.valid('query'));
-    return c.json({ items: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
+    return c.json({ items: page.items.map(landingView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
   };
 }

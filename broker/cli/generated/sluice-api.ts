@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List jobs */
+        /**
+         * List jobs
+         * @description Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on from there.
+         */
         get: operations["listJobs"];
         put?: never;
         /** Submit a job */
@@ -104,6 +107,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the job's webhook deliveries
+         * @description Every attempt to deliver an alert about the job (failed, succeeded, quarantined, deadline_missed), oldest first; `final` marks the last attempt of a delivery.
+         */
+        get: operations["getJobNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List recent webhook deliveries */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -183,6 +223,26 @@ export interface paths {
         get: operations["listLandings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/landings/{fingerprint}/readmit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-admit a quarantined landing once its file is fixed
+         * @description Moves the file back from the quarantine location to where it landed (removing its `.reason.txt`), then makes the landing ready: the watcher checks it again at the door and batches it at once. Who re-admitted it and when are recorded on the landing (`readmittedBy`, `readmittedAt`) and in its `landing.ready` event. Without a quarantine location the file stayed in place and only the ledger changes. Needs `jobs:write`: re-admitting starts a job for the file, as submitting one does, and nothing here needs more (no setting or queue is changed).
+         */
+        post: operations["readmitLanding"];
         delete?: never;
         options?: never;
         head?: never;
@@ -350,10 +410,14 @@ export interface components {
             runId: string;
             attempt: number;
             startedAt: string;
+            /** @description The live Spark UI (from SLUICE_K8S_UI_URL). It answers only while the run lives: once the run ended, historyUrl is the link to follow. */
             uiUrl?: string;
             namespace?: string;
             name?: string;
+            /** @description The Spark history server's page of the run (from SLUICE_K8S_HISTORY_URL), the link once the run ended. Absent until the values its template needs are known: the Spark application id arrives after the launch (k8s-operator), and k8s-native runs have none. */
             historyUrl?: string;
+            /** @description Kubernetes runs: the run's state in the Spark Operator's words (SUBMITTED, RUNNING, COMPLETED, FAILED, SUBMISSION_FAILED, …); for k8s-native the driver pod's phase in those words. Updated by the worker as it watches the run; it keeps the last state seen once the run ended. */
+            sparkState?: string;
         };
         Failure: {
             /** @enum {string} */
@@ -425,6 +489,28 @@ export interface components {
             items: components["schemas"]["JobView"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             nextCursor?: string;
+        };
+        JobNotifications: {
+            items: components["schemas"]["NotificationDelivery"][];
+        };
+        NotificationDelivery: {
+            target: string;
+            /** @enum {string} */
+            event: "job.failed" | "job.succeeded" | "landing.quarantined" | "deadline_missed";
+            delivery: string;
+            pipeline?: string;
+            jobId?: string;
+            attempt: number;
+            ok: boolean;
+            status?: number;
+            error?: string;
+            at: string;
+            final?: boolean;
+        };
+        NotificationList: {
+            items: components["schemas"]["NotificationDelivery"][];
+            /** @description How many such deliveries are kept (the last 1,000 at most). */
+            total: number;
         };
         PipelineList: {
             items: components["schemas"]["Pipeline"][];
@@ -617,6 +703,8 @@ export interface components {
             /**
              * @default {
              *       "launcher": "local",
+             *       "kind": "auto",
+             *       "fallback": "spark",
              *       "app": "aggregate",
              *       "driver_memory": "1g",
              *       "executor_memory": "1g",
@@ -653,6 +741,16 @@ export interface components {
                  * @enum {string}
                  */
                 launcher?: "local" | "k8s-operator" | "k8s-native";
+                /**
+                 * @default auto
+                 * @enum {string}
+                 */
+                kind?: "auto" | "spark" | "embedded";
+                /**
+                 * @default spark
+                 * @enum {string}
+                 */
+                fallback?: "spark" | "none";
                 /**
                  * @default aggregate
                  * @enum {string}
@@ -821,7 +919,29 @@ export interface components {
                 concurrency?: number;
                 /** @default 10 */
                 priority?: number;
+                deadline?: string;
             };
+            schedule?: {
+                cron: string;
+                /** @default UTC */
+                timezone?: string;
+                /** @default {} */
+                params?: {
+                    [key: string]: string | number | boolean;
+                };
+                /**
+                 * @default latest
+                 * @enum {string}
+                 */
+                catchup?: "latest" | "none";
+            };
+            /** @default [] */
+            notify?: {
+                target: string;
+                on: ("failed" | "succeeded" | "quarantined" | "deadline_missed")[];
+            }[];
+            /** @description With a schedule: its next tick times (ISO 8601, UTC), from the cron expression read in the schedule's time zone. */
+            nextRuns?: string[];
         };
         QueueList: {
             items: components["schemas"]["Queue"][];
@@ -851,7 +971,15 @@ export interface components {
             doneAt?: string;
             quarantinedAt?: string;
             jobId?: string;
+            /** @description Why it was quarantined (the last time, when it was re-admitted since). */
             reason?: string;
+            /** @description When it was last re-admitted from quarantine. */
+            readmittedAt?: string;
+            /**
+             * @description Who re-admitted it (the API key's name).
+             * @example API key "ops"
+             */
+            readmittedBy?: string;
         };
         Health: {
             /** @enum {string} */
@@ -884,6 +1012,14 @@ export interface operations {
             query?: {
                 state?: "queued" | "launching" | "running" | "loading" | "succeeded" | "failed" | "cancelled";
                 pipeline?: string;
+                /** @description Repeatable `key=value`: only jobs carrying every one of these labels with exactly this value. */
+                label?: string[];
+                /** @description Only jobs created at or after this time (ISO 8601: `2025-06-01T08:00:00Z`, an offset, or a date meaning midnight UTC). */
+                from?: string;
+                /** @description Only jobs created before this time (ISO 8601, as `from`). */
+                until?: string;
+                /** @description Search, case-sensitive: jobs whose id starts with `q` (the exact id included), or with an input whose full path starts with `q`, or whose file name (the last path segment, a folder's name for a folder input) starts with `q`. */
+                q?: string;
                 cursor?: string;
                 limit?: number;
             };
@@ -1420,6 +1556,134 @@ export interface operations {
             };
         };
     };
+    getJobNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's delivery attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobNotifications"];
+                };
+            };
+            /** @description No API key, or one that is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a job id. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries that failed for good (true/false). */
+                failed?: boolean;
+                /** @description How many to list, newest first. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description No API key, or one that is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An invalid failed or limit. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -1634,6 +1898,8 @@ export interface operations {
             query?: {
                 source?: string;
                 state?: "seen" | "ready" | "batched" | "done" | "quarantined";
+                /** @description Only landings whose path contains this text (case-sensitive; a prefix works too). The ledger has no index by path: a page looks at up to 5000 landings (newest first, within the source and state given) and may hold fewer than `limit` items, even none, with a `nextCursor` that goes on from there. */
+                path?: string;
                 cursor?: string;
                 limit?: number;
             };
@@ -1680,6 +1946,82 @@ export interface operations {
                 };
             };
             /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readmitLanding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fingerprint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Re-admitted: the landing as it now is (ready, or already further on). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Landing"];
+                };
+            };
+            /** @description No API key, or one that is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No landing has this fingerprint. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The landing is not quarantined (the detail names its state), or its file cannot be put back (missing, the path taken by a newer file, no pipeline watching the source). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a landing fingerprint. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file could not be moved back (the detail says why; nothing changed in the ledger), this process has no access to landing files, or Redis did not answer in time. */
             503: {
                 headers: {
                     [name: string]: unknown;

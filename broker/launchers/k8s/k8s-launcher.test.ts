@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { LakeStorage } from '../../lake/storage.ts';
 import { archiveKey, K8sLauncher, RUN_ANNOTATIONS } from './k8s-launcher.ts';
 import type { KubeApi, V1Pod } from './kube-api.ts';
+import { nativeKind } from './native-kind.ts';
 import { operatorKind } from './operator-kind.ts';
 import { DEFAULT_APP_FILE, type K8sSettings } from './settings.ts';
 import type { SparkApplication } from './spark-application.ts';
@@ -79,6 +80,55 @@ describe('k8s launcher: status and logs', () => {
     const lake = memoryLake({ [archiveKey('ns', 'sluice-j-1')]: 'one\ntwo\nthree\n' });
     const launcher = new K8sLauncher(operatorKind, { settings: settings(true), api: stubApi(failedPod(), { text: 'never read', follow: [] }), lake });
     expect(await collect(launcher.logs(handle, { tail: 1 }))).toBe('three\n');
+  });
+});
+
+describe('k8s launcher: the run as status() sees it', () => {
+  const links = { ...settings(false), uiUrl: 'https://spark.example/{namespace}/{name}/', historyUrl: 'https://history.example/history/{appId}/' };
+  const runningPod = (name: string, phase = 'Running'): V1Pod => ({
+    metadata: { name, namespace: 'ns', uid: 'p1' },
+    status: { phase, containerStatuses: [{ name: 'spark-kubernetes-driver', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: {} } }] },
+  });
+  const application = (status: SparkApplication['status']): SparkApplication => ({ ...app, status });
+  const api = (main: { application?: SparkApplication; pod: V1Pod }): KubeApi =>
+    ({ getApplication: async () => main.application, getPod: async () => main.pod }) as unknown as KubeApi;
+
+  it('k8s-operator: the application\'s state, the UI link, and the history link once the operator gave the application id', async () => {
+    const running = application({ applicationState: { state: 'RUNNING' }, sparkApplicationId: 'spark-0001', driverInfo: { podName: 'sluice-j-1-driver' } });
+    const launcher = new K8sLauncher(operatorKind, { settings: links, api: api({ application: running, pod: runningPod('sluice-j-1-driver') }), lake: memoryLake() });
+    expect(await launcher.status(handle)).toEqual({
+      phase: 'running',
+      run: { sparkState: 'RUNNING', uiUrl: 'https://spark.example/ns/sluice-j-1/', historyUrl: 'https://history.example/history/spark-0001/' },
+    });
+  });
+
+  it('k8s-operator: before the application id is known, no history link (its template needs {appId})', async () => {
+    const submitted = application({ applicationState: { state: 'SUBMITTED' }, driverInfo: { podName: 'sluice-j-1-driver' } });
+    const launcher = new K8sLauncher(operatorKind, { settings: links, api: api({ application: submitted, pod: runningPod('sluice-j-1-driver', 'Pending') }), lake: memoryLake() });
+    expect(await launcher.status(handle)).toEqual({ phase: 'pending', run: { sparkState: 'SUBMITTED', uiUrl: 'https://spark.example/ns/sluice-j-1/' } });
+  });
+
+  it('k8s-native: the driver pod\'s phase in the operator\'s words; no application id, so only a history template without {appId} is filled', async () => {
+    const nativeHandle = { ...handle, launcher: 'k8s-native' };
+    const pod = runningPod('sluice-j-1');
+    const byAppId = new K8sLauncher(nativeKind, { settings: links, api: api({ pod }), lake: memoryLake() });
+    expect(await byAppId.status(nativeHandle)).toEqual({ phase: 'running', run: { sparkState: 'RUNNING', uiUrl: 'https://spark.example/ns/sluice-j-1/' } });
+    const byName = new K8sLauncher(nativeKind, { settings: { ...links, historyUrl: 'https://history.example/{namespace}/{name}/' }, api: api({ pod: runningPod('sluice-j-1', 'Pending') }), lake: memoryLake() });
+    expect(await byName.status(nativeHandle)).toMatchObject({ phase: 'pending', run: { sparkState: 'SUBMITTED', historyUrl: 'https://history.example/ns/sluice-j-1/' } });
+  });
+
+  it('k8s-operator: a driver that exited ends the run before the operator says so; the state is the end it will write', async () => {
+    const stillRunning = application({ applicationState: { state: 'RUNNING' }, sparkApplicationId: 'spark-0001', driverInfo: { podName: 'sluice-j-1-driver' } });
+    const exited: V1Pod = { status: { phase: 'Succeeded', containerStatuses: [{ name: 'spark-kubernetes-driver', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0 } } }] } };
+    const lake = memoryLake({ 't/run=j-1/_manifest.json': '{}' });
+    const launcher = new K8sLauncher(operatorKind, { settings: links, api: api({ application: stillRunning, pod: exited }), lake });
+    expect(await launcher.status(handle)).toEqual({ phase: 'succeeded', run: { sparkState: 'COMPLETED', uiUrl: 'https://spark.example/ns/sluice-j-1/', historyUrl: 'https://history.example/history/spark-0001/' } });
+  });
+
+  it('an ended run shows its final state beside its outcome', async () => {
+    const failed = application({ applicationState: { state: 'FAILED' }, sparkApplicationId: 'spark-0001', driverInfo: { podName: 'sluice-j-1-driver' } });
+    const launcher = new K8sLauncher(operatorKind, { settings: links, api: { ...stubApi(failedPod('SLUICE_FAILURE {"message":"bad sql"}'), { text: '', follow: [] }), getApplication: async () => failed } as unknown as KubeApi, lake: memoryLake() });
+    expect(await launcher.status(handle)).toMatchObject({ phase: 'failed', message: 'bad sql', run: { sparkState: 'FAILED', historyUrl: 'https://history.example/history/spark-0001/' } });
   });
 });
 

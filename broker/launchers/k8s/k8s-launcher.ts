@@ -15,13 +15,14 @@ import { ConfigError, OperationalError } from '../../core/errors.ts';
 import type { RunHandle } from '../../core/job.ts';
 import type { LakeStorage } from '../../lake/storage.ts';
 import { manifestKey } from '../../lake/manifests.ts';
-import type { CallOptions, Launcher, LauncherListener, LogOptions, RunRequest, RunStatus } from '../launcher.ts';
+import type { CallOptions, Launcher, LauncherListener, LogOptions, RunLiveView, RunRequest, RunStatus } from '../launcher.ts';
 import { lastLines } from '../log-tail.ts';
 import { FAILURE_SEARCH_LINES } from '../spark/exit-contract.ts';
 import { checkInputsOnVolumes } from '../../jobs/input-volumes.ts';
 import { apiMessage, isAlreadyExists, kubeError, statusOf, type KubeApi } from './kube-api.ts';
 import { ANNOTATIONS, jobSelector, LABELS, labelsMatch, parseRunId, runIdOf } from './names.ts';
-import { decideOutcome, driverView, type PodLike, type RunView } from './outcome.ts';
+import { decideOutcome, driverView, type DriverView, type PodLike, type RunView } from './outcome.ts';
+import { ENDED_APP_STATES } from './operator-kind.ts';
 import { runObjects } from './run-objects.ts';
 import { RunInformer } from './run-informer.ts';
 import type { RunKind } from './run-kind.ts';
@@ -100,6 +101,7 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
     return this.handleOf(main, request.attempt);
   }
 
+  /** Reads only (ADR 0011): the run's outcome so far, with its live view (Spark's state, the links) beside it while its main object exists. */
   async status(handle: RunHandle, _options?: CallOptions): Promise<RunStatus> {
     const tomb = this.tombstones.get(handle.runId);
     if (tomb) return tomb;
@@ -112,7 +114,9 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
     }
     const state = this.kind.state(main);
     const pod = (await this.kind.driverPod(this.options.api, main)) as PodLike | undefined;
-    const view: RunView = { what, main: { present: true, ...state }, driver: driverView(pod, DRIVER_CONTAINER), committed: false };
+    const driver = driverView(pod, DRIVER_CONTAINER);
+    const run = this.liveView(main, driver);
+    const view: RunView = { what, main: { present: true, ...state }, driver, committed: false };
     let decision = decideOutcome(view);
     if (decision.status.phase !== 'pending' && decision.status.phase !== 'running') {
       // Only an ended run is looked up in the lake (and its log read): a live one costs two reads a poll.
@@ -120,9 +124,9 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
       if (!view.committed) view.logEnd = await this.logEnd(namespace, name, this.kind.driverPodName(main));
       decision = decideOutcome(view);
     } else if (decision.status.phase === 'pending' && decision.waitingFor) {
-      return { phase: 'pending', waitingFor: decision.waitingFor };
+      return { phase: 'pending', waitingFor: decision.waitingFor, run };
     }
-    return decision.status;
+    return { ...decision.status, run };
   }
 
   /** Why a run that has not started waits (image pull, scheduling, events), for a failure's words; undefined when it is not waiting. */
@@ -267,10 +271,6 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
     const namespace = main.metadata!.namespace!;
     const name = main.metadata!.name!;
     const created = main.metadata?.creationTimestamp;
-    const appId = this.kind.state(main).appId;
-    const uiUrl = linkFrom(this.options.settings.uiUrl, { namespace, name, appId });
-    // A template that needs the Spark application id can be filled only once the operator gave one.
-    const historyUrl = linkFrom(this.options.settings.historyUrl, { namespace, name, appId });
     return {
       launcher: this.name,
       runId: runIdOf(namespace, name),
@@ -278,6 +278,30 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
       startedAt: created ? new Date(created).toISOString() : new Date(this.clock()).toISOString(),
       namespace,
       name,
+      ...this.liveView(main),
+    };
+  }
+
+  /**
+   * What the main object shows of the run now: Spark's state and the links. A link whose
+   * template needs the Spark application id is filled only once the operator gave one (after
+   * the create): the job steps record it when a later status() brings it.
+   */
+  private liveView(main: T, driver?: DriverView): RunLiveView {
+    const namespace = main.metadata!.namespace!;
+    const name = main.metadata!.name!;
+    const { appId } = this.kind.state(main);
+    let { sparkState } = this.kind.state(main);
+    // The driver's exit ends the run: the operator writes COMPLETED or FAILED from it a moment
+    // later, and the pod's own watch event (which wakes the job) may come first. The state is
+    // what the application is about to say, so that the job's last word on it is the end.
+    if (driver?.terminated && !(sparkState && ENDED_APP_STATES.has(sparkState))) {
+      sparkState = driver.terminated.exitCode === 0 ? 'COMPLETED' : 'FAILED';
+    }
+    const uiUrl = linkFrom(this.options.settings.uiUrl, { namespace, name, appId });
+    const historyUrl = linkFrom(this.options.settings.historyUrl, { namespace, name, appId });
+    return {
+      ...(sparkState ? { sparkState } : {}),
       ...(uiUrl ? { uiUrl } : {}),
       ...(historyUrl ? { historyUrl } : {}),
     };

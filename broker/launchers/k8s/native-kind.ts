@@ -9,6 +9,18 @@ import type { RunKind } from './run-kind.ts';
 
 const ENDED_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
 
+/**
+ * The driver pod's phase in the Spark Operator's words, so that both launchers show one
+ * vocabulary: a pod made but not running is what the operator calls SUBMITTED.
+ */
+const SPARK_STATE_OF_PHASE: Readonly<Record<string, string>> = {
+  Pending: 'SUBMITTED',
+  Running: 'RUNNING',
+  Succeeded: 'COMPLETED',
+  Failed: 'FAILED',
+  Unknown: 'UNKNOWN',
+};
+
 export const nativeKind: RunKind<V1Pod> = {
   launcherName: 'k8s-native',
   what: 'driver pod',
@@ -25,7 +37,14 @@ export const nativeKind: RunKind<V1Pod> = {
     { kind: 'Service', body: driverService(objects, owner) },
   ],
   ownerOf: (main): OwnerReference => ({ apiVersion: 'v1', kind: 'Pod', name: main.metadata!.name!, uid: main.metadata!.uid!, controller: true }),
-  state: (main) => ({ deleting: Boolean(main.metadata?.deletionTimestamp) }),
+  // No Spark application id: spark-submit would give the driver one (spark.app.id and the
+  // spark-app-selector label) but this launcher makes the pod itself and sets neither, so the
+  // id is the driver's own, unknown here. A link template that needs {appId} is left out for
+  // these runs; one with {namespace} and {name} only is filled.
+  state: (main) => ({
+    deleting: Boolean(main.metadata?.deletionTimestamp),
+    sparkState: SPARK_STATE_OF_PHASE[main.status?.phase ?? ''],
+  }),
   isEnded: (main) => Boolean(main.metadata?.deletionTimestamp) || ENDED_PHASES.has(main.status?.phase ?? ''),
   driverPod: (_api, main) => Promise.resolve(main),
   driverPodName: (main) => main.metadata!.name!,

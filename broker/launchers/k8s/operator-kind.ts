@@ -29,6 +29,7 @@ export const operatorKind: RunKind<SparkApplication> = {
     appState: main.status?.applicationState?.state ?? '',
     appError: main.status?.applicationState?.errorMessage,
     appId: main.status?.sparkApplicationId,
+    sparkState: main.status?.applicationState?.state || undefined,
   }),
   isEnded: (main) => Boolean(main.metadata.deletionTimestamp) || ENDED_APP_STATES.has(main.status?.applicationState?.state ?? ''),
   // Before the operator submitted the application (no status yet) there is no driver pod to read.

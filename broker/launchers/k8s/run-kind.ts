@@ -13,7 +13,10 @@ export type MainState = {
   /** The SparkApplication's state; undefined for a driver pod. */
   appState?: string | undefined;
   appError?: string | undefined;
+  /** The Spark application id, once known: the history server names its pages by it. */
   appId?: string | undefined;
+  /** The run's state in the Spark Operator's words (for a driver pod, its phase in those words); undefined before there is one. */
+  sparkState?: string | undefined;
 };
 
 export interface RunKind<T extends KubernetesObject> {

@@ -40,12 +40,22 @@ export function usesS3(spec: SparkRunSpec): boolean {
  */
 export function s3Submit(options: S3aOptions, spec: SparkRunSpec): S3Submit | undefined {
   if (!usesS3(spec)) return undefined;
-  const { s3, s3aJars } = options;
-  if (!s3 || !s3aJars || s3aJars.length === 0) {
+  const { s3aJars } = options;
+  if (!options.s3 || !s3aJars || s3aJars.length === 0) {
     throw new ConfigError(
       'this run reads or writes S3, but the local launcher has no S3 settings or S3A jars: set SLUICE_S3_REGION (and SLUICE_S3_ENDPOINT for MinIO) and run scripts/setup, which fetches the jars',
     );
   }
+  return { jars: s3aJars, ...s3Access(options.s3, spec)! };
+}
+
+/**
+ * What any local run that uses S3 needs, jars aside: Spark's settings, the variables of the
+ * app's own S3 client (the embedded engine reads and writes through it alone), and the keys.
+ */
+export function s3Access(s3: S3Settings | undefined, spec: SparkRunSpec): Omit<S3Submit, 'jars'> | undefined {
+  if (!usesS3(spec)) return undefined;
+  if (!s3) throw new ConfigError('this run reads or writes S3, but the launcher has no S3 settings: set SLUICE_S3_REGION (and SLUICE_S3_ENDPOINT for MinIO)');
   const { conf, env } = s3aSettings(s3);
   const secretEnv: Record<string, string> = {};
   if (s3.accessKeyId && s3.secretAccessKey) {
@@ -54,7 +64,7 @@ export function s3Submit(options: S3aOptions, spec: SparkRunSpec): S3Submit | un
     secretEnv.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
   }
   // Without keys: S3A's and pyarrow's default chains (environment, web identity, instance role).
-  return { jars: s3aJars, conf, env, secretEnv };
+  return { conf, env, secretEnv };
 }
 
 /**

@@ -5,6 +5,7 @@ from .failure_class import FailureClass
 from .failure_stage import FailureStage
 from .health import Health
 from .health_status import HealthStatus
+from .job_notifications import JobNotifications
 from .job_page import JobPage
 from .job_view import JobView
 from .job_view_labels import JobViewLabels
@@ -19,6 +20,9 @@ from .list_landings_state import ListLandingsState
 from .load import Load
 from .load_dialect import LoadDialect
 from .load_mode import LoadMode
+from .notification_delivery import NotificationDelivery
+from .notification_delivery_event import NotificationDeliveryEvent
+from .notification_list import NotificationList
 from .output import Output
 from .pipeline import Pipeline
 from .pipeline_after import PipelineAfter
@@ -32,6 +36,8 @@ from .pipeline_engine_dynamic_allocation import PipelineEngineDynamicAllocation
 from .pipeline_engine_env_item import PipelineEngineEnvItem
 from .pipeline_engine_env_item_secret import PipelineEngineEnvItemSecret
 from .pipeline_engine_executor import PipelineEngineExecutor
+from .pipeline_engine_fallback import PipelineEngineFallback
+from .pipeline_engine_kind import PipelineEngineKind
 from .pipeline_engine_launcher import PipelineEngineLauncher
 from .pipeline_engine_pod_template import PipelineEnginePodTemplate
 from .pipeline_engine_pod_template_annotations import (
@@ -55,6 +61,8 @@ from .pipeline_input import PipelineInput
 from .pipeline_input_columns import PipelineInputColumns
 from .pipeline_input_format import PipelineInputFormat
 from .pipeline_list import PipelineList
+from .pipeline_notify_item import PipelineNotifyItem
+from .pipeline_notify_item_on_item import PipelineNotifyItemOnItem
 from .pipeline_outputs import PipelineOutputs
 from .pipeline_outputs_lake import PipelineOutputsLake
 from .pipeline_outputs_sql_type_0 import PipelineOutputsSqlType0
@@ -72,6 +80,9 @@ from .pipeline_policy import PipelinePolicy
 from .pipeline_policy_backoff import PipelinePolicyBackoff
 from .pipeline_policy_timeouts import PipelinePolicyTimeouts
 from .pipeline_policy_timeouts_queued_type_0 import PipelinePolicyTimeoutsQueuedType0
+from .pipeline_schedule import PipelineSchedule
+from .pipeline_schedule_catchup import PipelineScheduleCatchup
+from .pipeline_schedule_params import PipelineScheduleParams
 from .pipeline_sources_item_type_0 import PipelineSourcesItemType0
 from .pipeline_sources_item_type_0_kind import PipelineSourcesItemType0Kind
 from .pipeline_sources_item_type_0_ready import PipelineSourcesItemType0Ready
@@ -113,6 +124,7 @@ __all__ = (
     "FailureStage",
     "Health",
     "HealthStatus",
+    "JobNotifications",
     "JobPage",
     "JobView",
     "JobViewLabels",
@@ -127,6 +139,9 @@ __all__ = (
     "Load",
     "LoadDialect",
     "LoadMode",
+    "NotificationDelivery",
+    "NotificationDeliveryEvent",
+    "NotificationList",
     "Output",
     "Pipeline",
     "PipelineAfter",
@@ -140,6 +155,8 @@ __all__ = (
     "PipelineEngineEnvItem",
     "PipelineEngineEnvItemSecret",
     "PipelineEngineExecutor",
+    "PipelineEngineFallback",
+    "PipelineEngineKind",
     "PipelineEngineLauncher",
     "PipelineEnginePodTemplate",
     "PipelineEnginePodTemplateAnnotations",
@@ -153,6 +170,8 @@ __all__ = (
     "PipelineInputColumns",
     "PipelineInputFormat",
     "PipelineList",
+    "PipelineNotifyItem",
+    "PipelineNotifyItemOnItem",
     "PipelineOutputs",
     "PipelineOutputsLake",
     "PipelineOutputsSqlType0",
@@ -166,6 +185,9 @@ __all__ = (
     "PipelinePolicyBackoff",
     "PipelinePolicyTimeouts",
     "PipelinePolicyTimeoutsQueuedType0",
+    "PipelineSchedule",
+    "PipelineScheduleCatchup",
+    "PipelineScheduleParams",
     "PipelineSourcesItemType0",
     "PipelineSourcesItemType0Kind",
     "PipelineSourcesItemType0Ready",

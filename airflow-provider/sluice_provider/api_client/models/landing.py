@@ -28,7 +28,9 @@ class Landing:
         done_at (str | Unset):
         quarantined_at (str | Unset):
         job_id (str | Unset):
-        reason (str | Unset):
+        reason (str | Unset): Why it was quarantined (the last time, when it was re-admitted since).
+        readmitted_at (str | Unset): When it was last re-admitted from quarantine.
+        readmitted_by (str | Unset): Who re-admitted it (the API key's name). Example: API key "ops".
     """
 
     fingerprint: str
@@ -44,6 +46,8 @@ class Landing:
     quarantined_at: str | Unset = UNSET
     job_id: str | Unset = UNSET
     reason: str | Unset = UNSET
+    readmitted_at: str | Unset = UNSET
+    readmitted_by: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +77,10 @@ class Landing:
 
         reason = self.reason
 
+        readmitted_at = self.readmitted_at
+
+        readmitted_by = self.readmitted_by
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -98,6 +106,10 @@ class Landing:
             field_dict["jobId"] = job_id
         if reason is not UNSET:
             field_dict["reason"] = reason
+        if readmitted_at is not UNSET:
+            field_dict["readmittedAt"] = readmitted_at
+        if readmitted_by is not UNSET:
+            field_dict["readmittedBy"] = readmitted_by
 
         return field_dict
 
@@ -130,6 +142,10 @@ class Landing:
 
         reason = d.pop("reason", UNSET)
 
+        readmitted_at = d.pop("readmittedAt", UNSET)
+
+        readmitted_by = d.pop("readmittedBy", UNSET)
+
         landing = cls(
             fingerprint=fingerprint,
             source=source,
@@ -144,6 +160,8 @@ class Landing:
             quarantined_at=quarantined_at,
             job_id=job_id,
             reason=reason,
+            readmitted_at=readmitted_at,
+            readmitted_by=readmitted_by,
         )
 
         landing.additional_properties = d

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -12,9 +12,11 @@ if TYPE_CHECKING:
     from ..models.pipeline_batch import PipelineBatch
     from ..models.pipeline_engine import PipelineEngine
     from ..models.pipeline_input import PipelineInput
+    from ..models.pipeline_notify_item import PipelineNotifyItem
     from ..models.pipeline_outputs import PipelineOutputs
     from ..models.pipeline_parameters import PipelineParameters
     from ..models.pipeline_policy import PipelinePolicy
+    from ..models.pipeline_schedule import PipelineSchedule
     from ..models.pipeline_sources_item_type_0 import PipelineSourcesItemType0
     from ..models.pipeline_sources_item_type_1 import PipelineSourcesItemType1
     from ..models.pipeline_transform_type_0 import PipelineTransformType0
@@ -39,6 +41,10 @@ class Pipeline:
         after (PipelineAfter | Unset):
         engine (PipelineEngine | Unset):
         policy (PipelinePolicy | Unset):
+        schedule (PipelineSchedule | Unset):
+        notify (list[PipelineNotifyItem] | Unset):
+        next_runs (list[str] | Unset): With a schedule: its next tick times (ISO 8601, UTC), from the cron expression
+            read in the schedule's time zone.
     """
 
     name: str
@@ -52,6 +58,9 @@ class Pipeline:
     after: PipelineAfter | Unset = UNSET
     engine: PipelineEngine | Unset = UNSET
     policy: PipelinePolicy | Unset = UNSET
+    schedule: PipelineSchedule | Unset = UNSET
+    notify: list[PipelineNotifyItem] | Unset = UNSET
+    next_runs: list[str] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.pipeline_sources_item_type_0 import PipelineSourcesItemType0
@@ -103,6 +112,21 @@ class Pipeline:
         if not isinstance(self.policy, Unset):
             policy = self.policy.to_dict()
 
+        schedule: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.schedule, Unset):
+            schedule = self.schedule.to_dict()
+
+        notify: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.notify, Unset):
+            notify = []
+            for notify_item_data in self.notify:
+                notify_item = notify_item_data.to_dict()
+                notify.append(notify_item)
+
+        next_runs: list[str] | Unset = UNSET
+        if not isinstance(self.next_runs, Unset):
+            next_runs = self.next_runs
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -127,6 +151,12 @@ class Pipeline:
             field_dict["engine"] = engine
         if policy is not UNSET:
             field_dict["policy"] = policy
+        if schedule is not UNSET:
+            field_dict["schedule"] = schedule
+        if notify is not UNSET:
+            field_dict["notify"] = notify
+        if next_runs is not UNSET:
+            field_dict["nextRuns"] = next_runs
 
         return field_dict
 
@@ -136,9 +166,11 @@ class Pipeline:
         from ..models.pipeline_batch import PipelineBatch
         from ..models.pipeline_engine import PipelineEngine
         from ..models.pipeline_input import PipelineInput
+        from ..models.pipeline_notify_item import PipelineNotifyItem
         from ..models.pipeline_outputs import PipelineOutputs
         from ..models.pipeline_parameters import PipelineParameters
         from ..models.pipeline_policy import PipelinePolicy
+        from ..models.pipeline_schedule import PipelineSchedule
         from ..models.pipeline_sources_item_type_0 import PipelineSourcesItemType0
         from ..models.pipeline_sources_item_type_1 import PipelineSourcesItemType1
         from ..models.pipeline_transform_type_0 import PipelineTransformType0
@@ -236,6 +268,24 @@ class Pipeline:
         else:
             policy = PipelinePolicy.from_dict(_policy)
 
+        _schedule = d.pop("schedule", UNSET)
+        schedule: PipelineSchedule | Unset
+        if isinstance(_schedule, Unset):
+            schedule = UNSET
+        else:
+            schedule = PipelineSchedule.from_dict(_schedule)
+
+        _notify = d.pop("notify", UNSET)
+        notify: list[PipelineNotifyItem] | Unset = UNSET
+        if _notify is not UNSET:
+            notify = []
+            for notify_item_data in _notify:
+                notify_item = PipelineNotifyItem.from_dict(notify_item_data)
+
+                notify.append(notify_item)
+
+        next_runs = cast(list[str], d.pop("nextRuns", UNSET))
+
         pipeline = cls(
             name=name,
             input_=input_,
@@ -248,6 +298,9 @@ class Pipeline:
             after=after,
             engine=engine,
             policy=policy,
+            schedule=schedule,
+            notify=notify,
+            next_runs=next_runs,
         )
 
         return pipeline

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 
 from ..models.pipeline_engine_app import PipelineEngineApp
+from ..models.pipeline_engine_fallback import PipelineEngineFallback
+from ..models.pipeline_engine_kind import PipelineEngineKind
 from ..models.pipeline_engine_launcher import PipelineEngineLauncher
 from ..types import UNSET, Unset
 
@@ -29,6 +31,8 @@ class PipelineEngine:
     """
     Attributes:
         launcher (PipelineEngineLauncher | Unset):  Default: PipelineEngineLauncher.LOCAL.
+        kind (PipelineEngineKind | Unset):  Default: PipelineEngineKind.AUTO.
+        fallback (PipelineEngineFallback | Unset):  Default: PipelineEngineFallback.SPARK.
         app (PipelineEngineApp | Unset):  Default: PipelineEngineApp.AGGREGATE.
         driver_memory (str | Unset):  Default: '1g'.
         executor_memory (str | Unset):  Default: '1g'.
@@ -46,6 +50,8 @@ class PipelineEngine:
     """
 
     launcher: PipelineEngineLauncher | Unset = PipelineEngineLauncher.LOCAL
+    kind: PipelineEngineKind | Unset = PipelineEngineKind.AUTO
+    fallback: PipelineEngineFallback | Unset = PipelineEngineFallback.SPARK
     app: PipelineEngineApp | Unset = PipelineEngineApp.AGGREGATE
     driver_memory: str | Unset = "1g"
     executor_memory: str | Unset = "1g"
@@ -65,6 +71,14 @@ class PipelineEngine:
         launcher: str | Unset = UNSET
         if not isinstance(self.launcher, Unset):
             launcher = self.launcher.value
+
+        kind: str | Unset = UNSET
+        if not isinstance(self.kind, Unset):
+            kind = self.kind.value
+
+        fallback: str | Unset = UNSET
+        if not isinstance(self.fallback, Unset):
+            fallback = self.fallback.value
 
         app: str | Unset = UNSET
         if not isinstance(self.app, Unset):
@@ -121,6 +135,10 @@ class PipelineEngine:
         field_dict.update({})
         if launcher is not UNSET:
             field_dict["launcher"] = launcher
+        if kind is not UNSET:
+            field_dict["kind"] = kind
+        if fallback is not UNSET:
+            field_dict["fallback"] = fallback
         if app is not UNSET:
             field_dict["app"] = app
         if driver_memory is not UNSET:
@@ -171,6 +189,20 @@ class PipelineEngine:
             launcher = UNSET
         else:
             launcher = PipelineEngineLauncher(_launcher)
+
+        _kind = d.pop("kind", UNSET)
+        kind: PipelineEngineKind | Unset
+        if isinstance(_kind, Unset):
+            kind = UNSET
+        else:
+            kind = PipelineEngineKind(_kind)
+
+        _fallback = d.pop("fallback", UNSET)
+        fallback: PipelineEngineFallback | Unset
+        if isinstance(_fallback, Unset):
+            fallback = UNSET
+        else:
+            fallback = PipelineEngineFallback(_fallback)
 
         _app = d.pop("app", UNSET)
         app: PipelineEngineApp | Unset
@@ -248,6 +280,8 @@ class PipelineEngine:
 
         pipeline_engine = cls(
             launcher=launcher,
+            kind=kind,
+            fallback=fallback,
             app=app,
             driver_memory=driver_memory,
             executor_memory=executor_memory,

@@ -24,6 +24,7 @@ class PipelinePolicy:
         timeouts (PipelinePolicyTimeouts | Unset):
         concurrency (int | Unset):  Default: 4.
         priority (int | Unset):  Default: 10.
+        deadline (str | Unset):
     """
 
     max_attempts: int | Unset = 3
@@ -31,6 +32,7 @@ class PipelinePolicy:
     timeouts: PipelinePolicyTimeouts | Unset = UNSET
     concurrency: int | Unset = 4
     priority: int | Unset = 10
+    deadline: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         max_attempts = self.max_attempts
@@ -47,6 +49,8 @@ class PipelinePolicy:
 
         priority = self.priority
 
+        deadline = self.deadline
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -60,6 +64,8 @@ class PipelinePolicy:
             field_dict["concurrency"] = concurrency
         if priority is not UNSET:
             field_dict["priority"] = priority
+        if deadline is not UNSET:
+            field_dict["deadline"] = deadline
 
         return field_dict
 
@@ -89,12 +95,15 @@ class PipelinePolicy:
 
         priority = d.pop("priority", UNSET)
 
+        deadline = d.pop("deadline", UNSET)
+
         pipeline_policy = cls(
             max_attempts=max_attempts,
             backoff=backoff,
             timeouts=timeouts,
             concurrency=concurrency,
             priority=priority,
+            deadline=deadline,
         )
 
         return pipeline_policy

@@ -19,10 +19,16 @@ class Run:
         run_id (str):
         attempt (int):
         started_at (str):
-        ui_url (str | Unset):
+        ui_url (str | Unset): The live Spark UI (from SLUICE_K8S_UI_URL). It answers only while the run lives: once the
+            run ended, historyUrl is the link to follow.
         namespace (str | Unset):
         name (str | Unset):
-        history_url (str | Unset):
+        history_url (str | Unset): The Spark history server's page of the run (from SLUICE_K8S_HISTORY_URL), the link
+            once the run ended. Absent until the values its template needs are known: the Spark application id arrives after
+            the launch (k8s-operator), and k8s-native runs have none.
+        spark_state (str | Unset): Kubernetes runs: the run's state in the Spark Operator's words (SUBMITTED, RUNNING,
+            COMPLETED, FAILED, SUBMISSION_FAILED, …); for k8s-native the driver pod's phase in those words. Updated by the
+            worker as it watches the run; it keeps the last state seen once the run ended.
     """
 
     launcher: str
@@ -33,6 +39,7 @@ class Run:
     namespace: str | Unset = UNSET
     name: str | Unset = UNSET
     history_url: str | Unset = UNSET
+    spark_state: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,6 +59,8 @@ class Run:
 
         history_url = self.history_url
 
+        spark_state = self.spark_state
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -70,6 +79,8 @@ class Run:
             field_dict["name"] = name
         if history_url is not UNSET:
             field_dict["historyUrl"] = history_url
+        if spark_state is not UNSET:
+            field_dict["sparkState"] = spark_state
 
         return field_dict
 
@@ -92,6 +103,8 @@ class Run:
 
         history_url = d.pop("historyUrl", UNSET)
 
+        spark_state = d.pop("sparkState", UNSET)
+
         run = cls(
             launcher=launcher,
             run_id=run_id,
@@ -101,6 +114,7 @@ class Run:
             namespace=namespace,
             name=name,
             history_url=history_url,
+            spark_state=spark_state,
         )
 
         run.additional_properties = d

@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +16,10 @@ def _get_kwargs(
     *,
     state: ListJobsState | Unset = UNSET,
     pipeline: str | Unset = UNSET,
+    label: list[str] | Unset = UNSET,
+    from_: datetime.date | datetime.datetime | Unset = UNSET,
+    until: datetime.date | datetime.datetime | Unset = UNSET,
+    q: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
@@ -28,6 +33,34 @@ def _get_kwargs(
     params["state"] = json_state
 
     params["pipeline"] = pipeline
+
+    json_label: list[str] | Unset = UNSET
+    if not isinstance(label, Unset):
+        json_label = label
+
+    params["label"] = json_label
+
+    json_from_: str | Unset
+    if isinstance(from_, Unset):
+        json_from_ = UNSET
+    elif isinstance(from_, datetime.datetime):
+        json_from_ = from_.isoformat()
+    else:
+        json_from_ = from_.isoformat()
+
+    params["from"] = json_from_
+
+    json_until: str | Unset
+    if isinstance(until, Unset):
+        json_until = UNSET
+    elif isinstance(until, datetime.datetime):
+        json_until = until.isoformat()
+    else:
+        json_until = until.isoformat()
+
+    params["until"] = json_until
+
+    params["q"] = q
 
     params["cursor"] = cursor
 
@@ -94,14 +127,31 @@ def sync_detailed(
     client: AuthenticatedClient,
     state: ListJobsState | Unset = UNSET,
     pipeline: str | Unset = UNSET,
+    label: list[str] | Unset = UNSET,
+    from_: datetime.date | datetime.datetime | Unset = UNSET,
+    until: datetime.date | datetime.datetime | Unset = UNSET,
+    q: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[JobPage | Problem]:
     """List jobs
 
+     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
+    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
+    from there.
+
     Args:
         state (ListJobsState | Unset):
         pipeline (str | Unset):
+        label (list[str] | Unset): Repeatable `key=value`: only jobs carrying every one of these
+            labels with exactly this value. Example: ['team=finance'].
+        from_ (datetime.date | datetime.datetime | Unset): Only jobs created at or after this time
+            (ISO 8601: `2025-06-01T08:00:00Z`, an offset, or a date meaning midnight UTC).
+        until (datetime.date | datetime.datetime | Unset): Only jobs created before this time (ISO
+            8601, as `from`).
+        q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
+            included), or with an input whose full path starts with `q`, or whose file name (the last
+            path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -116,6 +166,10 @@ def sync_detailed(
     kwargs = _get_kwargs(
         state=state,
         pipeline=pipeline,
+        label=label,
+        from_=from_,
+        until=until,
+        q=q,
         cursor=cursor,
         limit=limit,
     )
@@ -132,14 +186,31 @@ def sync(
     client: AuthenticatedClient,
     state: ListJobsState | Unset = UNSET,
     pipeline: str | Unset = UNSET,
+    label: list[str] | Unset = UNSET,
+    from_: datetime.date | datetime.datetime | Unset = UNSET,
+    until: datetime.date | datetime.datetime | Unset = UNSET,
+    q: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> JobPage | Problem | None:
     """List jobs
 
+     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
+    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
+    from there.
+
     Args:
         state (ListJobsState | Unset):
         pipeline (str | Unset):
+        label (list[str] | Unset): Repeatable `key=value`: only jobs carrying every one of these
+            labels with exactly this value. Example: ['team=finance'].
+        from_ (datetime.date | datetime.datetime | Unset): Only jobs created at or after this time
+            (ISO 8601: `2025-06-01T08:00:00Z`, an offset, or a date meaning midnight UTC).
+        until (datetime.date | datetime.datetime | Unset): Only jobs created before this time (ISO
+            8601, as `from`).
+        q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
+            included), or with an input whose full path starts with `q`, or whose file name (the last
+            path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -155,6 +226,10 @@ def sync(
         client=client,
         state=state,
         pipeline=pipeline,
+        label=label,
+        from_=from_,
+        until=until,
+        q=q,
         cursor=cursor,
         limit=limit,
     ).parsed
@@ -165,14 +240,31 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     state: ListJobsState | Unset = UNSET,
     pipeline: str | Unset = UNSET,
+    label: list[str] | Unset = UNSET,
+    from_: datetime.date | datetime.datetime | Unset = UNSET,
+    until: datetime.date | datetime.datetime | Unset = UNSET,
+    q: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[JobPage | Problem]:
     """List jobs
 
+     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
+    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
+    from there.
+
     Args:
         state (ListJobsState | Unset):
         pipeline (str | Unset):
+        label (list[str] | Unset): Repeatable `key=value`: only jobs carrying every one of these
+            labels with exactly this value. Example: ['team=finance'].
+        from_ (datetime.date | datetime.datetime | Unset): Only jobs created at or after this time
+            (ISO 8601: `2025-06-01T08:00:00Z`, an offset, or a date meaning midnight UTC).
+        until (datetime.date | datetime.datetime | Unset): Only jobs created before this time (ISO
+            8601, as `from`).
+        q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
+            included), or with an input whose full path starts with `q`, or whose file name (the last
+            path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -187,6 +279,10 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         state=state,
         pipeline=pipeline,
+        label=label,
+        from_=from_,
+        until=until,
+        q=q,
         cursor=cursor,
         limit=limit,
     )
@@ -201,14 +297,31 @@ async def asyncio(
     client: AuthenticatedClient,
     state: ListJobsState | Unset = UNSET,
     pipeline: str | Unset = UNSET,
+    label: list[str] | Unset = UNSET,
+    from_: datetime.date | datetime.datetime | Unset = UNSET,
+    until: datetime.date | datetime.datetime | Unset = UNSET,
+    q: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> JobPage | Problem | None:
     """List jobs
 
+     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
+    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
+    from there.
+
     Args:
         state (ListJobsState | Unset):
         pipeline (str | Unset):
+        label (list[str] | Unset): Repeatable `key=value`: only jobs carrying every one of these
+            labels with exactly this value. Example: ['team=finance'].
+        from_ (datetime.date | datetime.datetime | Unset): Only jobs created at or after this time
+            (ISO 8601: `2025-06-01T08:00:00Z`, an offset, or a date meaning midnight UTC).
+        until (datetime.date | datetime.datetime | Unset): Only jobs created before this time (ISO
+            8601, as `from`).
+        q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
+            included), or with an input whose full path starts with `q`, or whose file name (the last
+            path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -225,6 +338,10 @@ async def asyncio(
             client=client,
             state=state,
             pipeline=pipeline,
+            label=label,
+            from_=from_,
+            until=until,
+            q=q,
             cursor=cursor,
             limit=limit,
         )

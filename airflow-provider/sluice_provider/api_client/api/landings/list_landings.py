@@ -15,6 +15,7 @@ def _get_kwargs(
     *,
     source: str | Unset = UNSET,
     state: ListLandingsState | Unset = UNSET,
+    path: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
@@ -28,6 +29,8 @@ def _get_kwargs(
         json_state = state.value
 
     params["state"] = json_state
+
+    params["path"] = path
 
     params["cursor"] = cursor
 
@@ -94,6 +97,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     source: str | Unset = UNSET,
     state: ListLandingsState | Unset = UNSET,
+    path: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[LandingPage | Problem]:
@@ -102,6 +106,10 @@ def sync_detailed(
     Args:
         source (str | Unset):
         state (ListLandingsState | Unset):
+        path (str | Unset): Only landings whose path contains this text (case-sensitive; a prefix
+            works too). The ledger has no index by path: a page looks at up to 5000 landings (newest
+            first, within the source and state given) and may hold fewer than `limit` items, even
+            none, with a `nextCursor` that goes on from there. Example: 2024-06-01/.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -116,6 +124,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         source=source,
         state=state,
+        path=path,
         cursor=cursor,
         limit=limit,
     )
@@ -132,6 +141,7 @@ def sync(
     client: AuthenticatedClient,
     source: str | Unset = UNSET,
     state: ListLandingsState | Unset = UNSET,
+    path: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> LandingPage | Problem | None:
@@ -140,6 +150,10 @@ def sync(
     Args:
         source (str | Unset):
         state (ListLandingsState | Unset):
+        path (str | Unset): Only landings whose path contains this text (case-sensitive; a prefix
+            works too). The ledger has no index by path: a page looks at up to 5000 landings (newest
+            first, within the source and state given) and may hold fewer than `limit` items, even
+            none, with a `nextCursor` that goes on from there. Example: 2024-06-01/.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -155,6 +169,7 @@ def sync(
         client=client,
         source=source,
         state=state,
+        path=path,
         cursor=cursor,
         limit=limit,
     ).parsed
@@ -165,6 +180,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     source: str | Unset = UNSET,
     state: ListLandingsState | Unset = UNSET,
+    path: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[LandingPage | Problem]:
@@ -173,6 +189,10 @@ async def asyncio_detailed(
     Args:
         source (str | Unset):
         state (ListLandingsState | Unset):
+        path (str | Unset): Only landings whose path contains this text (case-sensitive; a prefix
+            works too). The ledger has no index by path: a page looks at up to 5000 landings (newest
+            first, within the source and state given) and may hold fewer than `limit` items, even
+            none, with a `nextCursor` that goes on from there. Example: 2024-06-01/.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -187,6 +207,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         source=source,
         state=state,
+        path=path,
         cursor=cursor,
         limit=limit,
     )
@@ -201,6 +222,7 @@ async def asyncio(
     client: AuthenticatedClient,
     source: str | Unset = UNSET,
     state: ListLandingsState | Unset = UNSET,
+    path: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> LandingPage | Problem | None:
@@ -209,6 +231,10 @@ async def asyncio(
     Args:
         source (str | Unset):
         state (ListLandingsState | Unset):
+        path (str | Unset): Only landings whose path contains this text (case-sensitive; a prefix
+            works too). The ledger has no index by path: a page looks at up to 5000 landings (newest
+            first, within the source and state given) and may hold fewer than `limit` items, even
+            none, with a `nextCursor` that goes on from there. Example: 2024-06-01/.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -225,6 +251,7 @@ async def asyncio(
             client=client,
             source=source,
             state=state,
+            path=path,
             cursor=cursor,
             limit=limit,
         )

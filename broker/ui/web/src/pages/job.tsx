@@ -1,6 +1,7 @@
 // One job: its state timeline per attempt with durations, the failure in words with the
 // driver log's tail, inputs, the committed run, SQL loads, the driver log (followed live
-// while the run lives), the Spark UI link, and the actions: cancel (after a confirmation),
+// while the run lives), Spark's state with the Spark UI link (the history server's once the run
+// ended), and the actions: cancel (after a confirmation),
 // retry, and the curl command that submits the same job again. Live through the job's own
 // event feed (GET /v1/jobs/{id}/events); each event re-reads the job.
 import { Fragment } from 'preact';
@@ -9,8 +10,25 @@ import { ApiError, call, canWrite, client, FINAL_STATES, messageOf, type JobView
 import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
 import { bytes, duration, localTime } from '../format.ts';
 import { useLiveFeed } from '../hooks.ts';
+import { JobAlerts } from '../notifications.tsx';
 
 type Entry = JobView['history'][number] & { ms: number; ongoing: boolean };
+
+/** Spark Operator states after which the run does nothing more. */
+const ENDED_SPARK_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'SUBMISSION_FAILED']);
+
+/**
+ * The run's one current link: the live Spark UI while the run lives, the history server's page
+ * once it ended (the UI answers no more). The run ended when the job moved past running, or
+ * when Spark said so before the worker recorded it.
+ */
+function sparkLink(job: JobView): { term: string; text: string; href: string } | undefined {
+  const run = job.run;
+  if (!run) return undefined;
+  const ended = (job.state !== 'launching' && job.state !== 'running') || ENDED_SPARK_STATES.has(run.sparkState ?? '');
+  if (!ended) return run.uiUrl ? { term: 'Spark UI', text: 'Open the Spark UI', href: run.uiUrl } : undefined;
+  return run.historyUrl ? { term: 'Spark history', text: 'Open the run in the Spark history server', href: run.historyUrl } : undefined;
+}
 
 /** The history grouped by attempt, each entry lasting until the next one (or until now, for the current state). */
 function attempts(job: JobView, now: number): Array<{ attempt: number; entries: Entry[] }> {
@@ -190,6 +208,7 @@ export function JobPage(props: { me: Me; id: string }) {
 
   const final = FINAL_STATES.has(job.state);
   const writable = canWrite(props.me);
+  const link = sparkLink(job);
   return (
     <>
       <p class="crumbs">
@@ -223,12 +242,18 @@ export function JobPage(props: { me: Me; id: string }) {
             </dd>
           </>
         )}
-        {job.run?.uiUrl && (
+        {job.run?.sparkState && (
           <>
-            <dt>Spark UI</dt>
+            <dt>Spark state</dt>
+            <dd data-testid="spark-state">{job.run.sparkState}</dd>
+          </>
+        )}
+        {link && (
+          <>
+            <dt>{link.term}</dt>
             <dd>
-              <a href={job.run.uiUrl} rel="noreferrer noopener" target="_blank">
-                Open the Spark UI
+              <a href={link.href} rel="noreferrer noopener" target="_blank">
+                {link.text}
               </a>
             </dd>
           </>
@@ -375,6 +400,7 @@ export function JobPage(props: { me: Me; id: string }) {
         </section>
       )}
 
+      <JobAlerts jobId={job.id} />
       <DriverLog job={job} />
     </>
   );

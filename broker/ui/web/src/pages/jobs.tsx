@@ -1,4 +1,5 @@
-// Jobs: newest first, filtered by state and pipeline, paged by cursor, and live: a job
+// Jobs: newest first, filtered by state, pipeline, labels, creation time and a search on job
+// id and input paths (every filter kept in the URL query), paged by cursor, and live: a job
 // submitted elsewhere appears at the top of the first page and every row moves through its
 // states as the events arrive, without a reload. After a lost feed the page is read again.
 import { useEffect, useState } from 'preact/hooks';
@@ -10,9 +11,24 @@ import { BASE, navigate } from '../router.ts';
 
 const LIMIT = 25;
 
+/**
+ * The API's ISO 8601 instant for a time field's value: a `datetime-local` value (the local
+ * time the person picked) read in the browser's zone; anything else (an ISO time typed into
+ * the URL) is passed as it is, for the API to accept or explain.
+ */
+function isoOf(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return value;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? value : at.toISOString();
+}
+
 export function JobsPage(props: { me: Me; query: URLSearchParams }) {
   const state = (props.query.get('state') ?? '') as JobState | '';
   const pipeline = props.query.get('pipeline') ?? '';
+  const labels = props.query.getAll('label');
+  const from = props.query.get('from') ?? '';
+  const until = props.query.get('until') ?? '';
+  const search = props.query.get('q') ?? '';
   const cursor = props.query.get('cursor') ?? '';
   const [jobs, setJobs] = useState<JobView[] | undefined>(undefined);
   const [next, setNext] = useState<string | undefined>(undefined);
@@ -22,7 +38,18 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
   const reload = () =>
     call(
       client.api.GET('/v1/jobs', {
-        params: { query: { limit: LIMIT, ...(state ? { state } : {}), ...(pipeline ? { pipeline } : {}), ...(cursor ? { cursor } : {}) } },
+        params: {
+          query: {
+            limit: LIMIT,
+            ...(state ? { state } : {}),
+            ...(pipeline ? { pipeline } : {}),
+            ...(labels.length > 0 ? { label: labels } : {}),
+            ...(from ? { from: isoOf(from) } : {}),
+            ...(until ? { until: isoOf(until) } : {}),
+            ...(search ? { q: search } : {}),
+            ...(cursor ? { cursor } : {}),
+          },
+        },
       }),
     ).then(
       (page) => {
@@ -33,7 +60,7 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
       (failure: unknown) => setError(messageOf(failure)),
     );
 
-  useEffect(() => void reload(), [state, pipeline, cursor]);
+  useEffect(() => void reload(), [state, pipeline, labels.join('\n'), from, until, search, cursor]);
   useEffect(() => {
     call(client.api.GET('/v1/pipelines')).then(
       (list) => setPipelines(list.items.map((p) => p.name)),
@@ -53,8 +80,15 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
       );
       return;
     }
-    // A job this page does not show yet belongs at the top of the first page when it matches the filters.
+    // A job this page does not show yet belongs at the top of the first page when it matches the
+    // filters. The event carries no labels or inputs, and a new job is never before `until`: with
+    // those filters, the page is read again (the list checks them) instead.
     if (cursor || (pipeline && event.pipeline !== pipeline) || (state && event.state !== state)) return;
+    if (until) return;
+    if (labels.length > 0 || search) {
+      void reload();
+      return;
+    }
     void call(client.api.GET('/v1/jobs/{id}', { params: { path: { id } } })).then(
       (job) => setJobs((rows) => (rows?.some((row) => row.id === job.id) ? rows : [job, ...(rows ?? [])].slice(0, LIMIT))),
       () => undefined,
@@ -62,13 +96,26 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
   };
   const feed = useLiveFeed('/v1/events?type=job.', onEvent, () => void reload());
 
-  const setFilter = (name: 'state' | 'pipeline', value: string) => {
+  type FilterName = 'state' | 'pipeline' | 'from' | 'until' | 'q' | 'label';
+  const setFilters = (changes: Partial<Record<FilterName, string>>) => {
     const query = new URLSearchParams(props.query);
-    if (value) query.set(name, value);
-    else query.delete(name);
+    for (const [name, value] of Object.entries(changes)) {
+      query.delete(name);
+      // Labels are typed as "team=finance, env=prod": one `label` query entry each.
+      const values = name === 'label' ? value.split(',').map((pair) => pair.trim()).filter(Boolean) : value.trim() ? [value.trim()] : [];
+      for (const one of values) query.append(name, one);
+    }
     query.delete('cursor');
     const text = query.toString();
+    if (text === props.query.toString()) return;
     navigate(`${BASE}/jobs${text ? `?${text}` : ''}`, true);
+  };
+  const setFilter = (name: FilterName, value: string) => setFilters({ [name]: value });
+  // Enter in a text field applies both text fields at once.
+  const onSubmit = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setFilters({ label: String(form.get('label') ?? ''), q: String(form.get('q') ?? '') });
   };
   const pageLink = (to: string | undefined) => {
     const query = new URLSearchParams(props.query);
@@ -82,7 +129,7 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
     <>
       <h1>Jobs</h1>
       <FeedBanner status={feed} />
-      <form class="filters" onSubmit={(event) => event.preventDefault()}>
+      <form class="filters" onSubmit={onSubmit}>
         <label>
           State{' '}
           <select value={state} onChange={(event) => setFilter('state', (event.currentTarget as HTMLSelectElement).value)}>
@@ -105,6 +152,37 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
             ))}
           </select>
         </label>
+        <label>
+          Labels{' '}
+          <input
+            name="label"
+            type="text"
+            placeholder="team=finance, env=prod"
+            defaultValue={labels.join(', ')}
+            key={`label:${labels.join(',')}`}
+            onChange={(event) => setFilter('label', (event.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <label>
+          Created from{' '}
+          <input name="from" type="datetime-local" value={from} onChange={(event) => setFilter('from', (event.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <label>
+          until{' '}
+          <input name="until" type="datetime-local" value={until} onChange={(event) => setFilter('until', (event.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <label title="The start of a job id, an input path or an input's file name">
+          Search{' '}
+          <input
+            name="q"
+            type="search"
+            placeholder="job id, path or file name"
+            defaultValue={search}
+            key={`q:${search}`}
+            onChange={(event) => setFilter('q', (event.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <button type="submit">Apply</button>
       </form>
       <ErrorNote message={error} />
       {jobs === undefined ? (

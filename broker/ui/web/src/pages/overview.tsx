@@ -1,10 +1,11 @@
 // Overview: jobs by state now, the queue (paused or not; pause and resume for admin keys),
-// and landings waiting and quarantined — all read from the public /v1 routes, re-read when
-// the live feed says something changed.
+// landings waiting and quarantined, and alert deliveries that failed — all read from the public
+// /v1 routes, re-read when the live feed says something changed (alerts: every few seconds).
 import { useEffect, useState } from 'preact/hooks';
 import { call, client, isAdmin, JOB_STATES, messageOf, type JobState, type Me, type Queue } from '../api.ts';
 import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
 import { useCoalesced, useLiveFeed } from '../hooks.ts';
+import { FailedDeliveries } from '../notifications.tsx';
 
 /** A count read by listing one page: exact up to the page size, "200+" beyond. */
 type Count = { n: number; more: boolean };
@@ -115,6 +116,7 @@ export function OverviewPage(props: { me: Me }) {
           <dd data-testid="landings-quarantined">{countText(data?.quarantined)}</dd>
         </dl>
       </section>
+      <FailedDeliveries />
     </>
   );
 }

@@ -1,0 +1,39 @@
+// What a pipeline's alerting asks for (docs/adr/0020-alerts.md): the kinds a `notify:` rule may
+// list, and when a job's `policy.deadline` falls. Imports nothing of the job or pipeline
+// schemas, so that pipeline.ts can use it.
+import cronParser from 'cron-parser';
+import { parseDuration } from './units.ts';
+
+/** The four things a rule can ask to hear about. */
+export const NOTIFY_KINDS = ['failed', 'succeeded', 'quarantined', 'deadline_missed'] as const;
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+
+// policy.deadline: "30m" (a duration after submit) or "HH:MM" (the next such time of day).
+
+const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+export type Deadline = { kind: 'after'; ms: number } | { kind: 'at'; hour: number; minute: number };
+
+/** The deadline a `policy.deadline` text says, or undefined when it is neither a duration nor HH:MM. */
+export function parseDeadline(text: string): Deadline | undefined {
+  const time = TIME_OF_DAY.exec(text.trim());
+  if (time) return { kind: 'at', hour: Number(time[1]), minute: Number(time[2]) };
+  // A bare number would be milliseconds (as environment settings are written): too easy to
+  // misread in a pipeline, so a unit is required here.
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return undefined;
+  const ms = parseDuration(text);
+  return ms !== undefined && ms > 0 ? { kind: 'after', ms } : undefined;
+}
+
+export const DEADLINE_HINT = 'must be a duration after submit such as 30m or 2h, or a time of day HH:MM (24-hour)';
+
+/**
+ * When a job submitted at `submittedAtMs` misses its deadline: the duration after submit, or
+ * the first HH:MM strictly after submit on the wall clock of `timeZone` (a time that does not
+ * exist on a day clocks go forward falls an hour later, as cron reads it).
+ */
+export function deadlineOf(deadline: Deadline, submittedAtMs: number, timeZone = 'UTC'): number {
+  if (deadline.kind === 'after') return submittedAtMs + deadline.ms;
+  const next = cronParser.parseExpression(`${deadline.minute} ${deadline.hour} * * *`, { tz: timeZone, currentDate: new Date(submittedAtMs) }).next();
+  return next.getTime();
+}

@@ -1,0 +1,36 @@
+// Delivers the ticks of the schedules queue (schedule-queue.ts) to a handler, one at a time.
+// BullMQ gives each tick's job to one worker, and that worker schedules the next tick when it
+// takes the job. A handler that throws has the tick tried again (the job's attempts).
+import { Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
+import type { Logger } from 'pino';
+import { SCHEDULES_QUEUE, type TickData } from './schedule-queue.ts';
+
+/** One tick: its schedule, and its time in ms (the same in every process that sees it). */
+export type Tick = TickData & { at: number };
+
+/** A job scheduler names each tick's job `repeat:<scheduler id>:<tick in ms>`. */
+export function tickTimeOf(bullJobId: string | undefined): number {
+  const millis = /^repeat:.+:(\d+)$/.exec(bullJobId ?? '')?.[1];
+  if (millis === undefined) throw new Error(`"${bullJobId}" is not the id of a job scheduler's tick`);
+  return Number(millis);
+}
+
+export type ScheduleWorkerOptions = { connection: ConnectionOptions; prefix: string; logger: Logger };
+
+export class ScheduleWorker {
+  readonly worker: Worker<TickData>;
+
+  constructor(handle: (tick: Tick) => Promise<void>, options: ScheduleWorkerOptions) {
+    this.worker = new Worker<TickData>(SCHEDULES_QUEUE, (job: BullJob<TickData>) => handle({ ...job.data, at: tickTimeOf(job.id) }), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: 1,
+    });
+    this.worker.on('failed', (job, error) => options.logger.warn({ pipeline: job?.data.pipeline, err: error.message }, 'schedule tick failed; it is tried again'));
+    this.worker.on('error', (error) => options.logger.error({ err: error }, 'schedule worker error'));
+  }
+
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+}

@@ -1,0 +1,177 @@
+// Pipeline schedules through BullMQ job schedulers (issue 11), on a real Redis with real
+// Sluice worker processes (in-process, as startSluice runs them). The jobs queue is paused
+// so that the scheduled jobs stay queued: what is under test is which jobs exist, not Spark.
+//
+// Fault: two Sluice processes with the same schedule → one job per tick. And a worker that
+// was down over several ticks runs one job for them at start with `catchup: latest`, none
+// with `catchup: none`.
+import { readFile } from 'node:fs/promises';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PipelineSchema, type Pipeline } from '../../broker/core/pipeline.ts';
+import type { Job } from '../../broker/core/job.ts';
+import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
+import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
+import { SCHEDULES_QUEUE } from '../../broker/queue/schedule-queue.ts';
+import { redisOptions, startSluice, type RunningSluice } from '../../broker/sluice.ts';
+import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
+import { waitFor } from '../harness/wait-for.ts';
+
+const PREFIX = 'sluice';
+let env: SluiceEnv;
+let jobsQueue: BullJobQueue;
+let schedulesQueue: Queue;
+const running: RunningSluice[] = [];
+
+/** A pipeline that ticks every second (six cron fields: seconds first); `null`: the same pipeline without a schedule. */
+function ticking(name: string, schedule: Record<string, unknown> | null = {}): Pipeline {
+  return PipelineSchema.parse({
+    name,
+    input: { columns: { x: 'long' }, paths: ['scheduled/'] },
+    parameters: { region: { type: 'string' }, scale: { type: 'number', default: 1 } },
+    transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
+    outputs: { lake: { table: name.replace(/-/g, '_') } },
+    ...(schedule === null ? {} : { schedule: { cron: '*/1 * * * * *', timezone: 'Europe/Zurich', params: { region: 'eu' }, ...schedule } }),
+  });
+}
+
+async function worker(pipelines: Pipeline[]): Promise<RunningSluice> {
+  const sluice = await startSluice(env.config(), { api: false, worker: true }, { pipelines: pipelineRegistry(pipelines) });
+  running.push(sluice);
+  return sluice;
+}
+
+async function stop(sluice: RunningSluice): Promise<void> {
+  running.splice(running.indexOf(sluice), 1);
+  await sluice.close();
+}
+
+async function scheduledJobs(sluice: RunningSluice, pipeline: string): Promise<Job[]> {
+  const page = await sluice.jobs.list({ pipeline, limit: 1_000 });
+  return page.items.filter((job) => job.labels.trigger === 'schedule');
+}
+
+const tickOf = (job: Job): number => Date.parse(job.labels['scheduled-for']!);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  env = await createSluiceEnv();
+  jobsQueue = new BullJobQueue(redisOptions(env.redis.url), PREFIX);
+  await jobsQueue.pause();
+  schedulesQueue = new Queue(SCHEDULES_QUEUE, { connection: redisOptions(env.redis.url), prefix: PREFIX });
+});
+afterEach(async () => {
+  for (const sluice of running.splice(0)) await sluice.close();
+});
+afterAll(async () => {
+  await schedulesQueue?.close();
+  await jobsQueue?.close();
+  await env?.close();
+});
+
+describe('pipeline schedules', () => {
+  it('two Sluice processes with the same schedule make exactly one job per tick', async () => {
+    const pipeline = ticking('twice-scheduled');
+    const [first] = await Promise.all([worker([pipeline]), worker([pipeline])]);
+    const steadyFrom = Date.now() + 1_000;
+    await waitFor('five scheduled jobs', async () => ((await scheduledJobs(first!, pipeline.name)).length >= 5 ? true : undefined), 15_000);
+    await sleep(1_500);
+    const steadyUntil = Date.now() - 1_000;
+    const jobs = await scheduledJobs(first!, pipeline.name);
+
+    const ticks = jobs.map(tickOf);
+    expect(new Set(ticks).size, 'one job per tick').toBe(ticks.length);
+    // No tick lost either: every second while both ran has its job.
+    const expected: number[] = [];
+    for (let at = Math.ceil(steadyFrom / 1_000) * 1_000; at <= steadyUntil; at += 1_000) expected.push(at);
+    expect(ticks.filter((tick) => tick >= expected[0]! && tick <= expected.at(-1)!).sort()).toEqual(expected);
+
+    const sample = jobs[0]!;
+    expect(sample.parameters).toEqual({ region: 'eu', scale: 1 });
+    expect(sample.state).toBe('queued');
+    expect(sample.inputs).toEqual([`${env.landing}/scheduled`]);
+    expect(sample.idempotencyKey).toBe(`schedule:${pipeline.name}:${sample.labels['scheduled-for']}`);
+    expect(sample.idempotencyScope).toBe('scheduler');
+    // Each job starts on time: within moments of its tick (two seconds, for a loaded machine).
+    for (const job of jobs) expect(Date.parse(job.createdAt) - tickOf(job)).toBeLessThan(2_000);
+    // One scheduler for the pipeline, however many processes set it up.
+    expect((await schedulesQueue.getJobSchedulers()).map((scheduler) => scheduler.key)).toEqual([pipeline.name]);
+  });
+
+  it.each([
+    ['latest', 1],
+    ['none', 0],
+  ] as const)('ticks missed while no worker ran: catchup %s runs %i job at start', async (catchup, expectedJobs) => {
+    const pipeline = ticking(`catchup-${catchup}`, { catchup });
+    const before = await worker([pipeline]);
+    await waitFor('a first scheduled job', async () => ((await scheduledJobs(before, pipeline.name)).length > 0 ? true : undefined), 10_000);
+    await stop(before);
+
+    // Down over three ticks or more.
+    await sleep(3_500);
+    const restartedAt = Date.now();
+    const after = await worker([pipeline]);
+    const lastTickBefore = Math.max(...(await scheduledJobs(after, pipeline.name)).filter((job) => Date.parse(job.createdAt) < restartedAt).map(tickOf));
+    // Ticking resumes: the first tick after the restart has its job.
+    await waitFor('a job for a tick after the restart', async () => ((await scheduledJobs(after, pipeline.name)).some((job) => tickOf(job) >= restartedAt) ? true : undefined), 10_000);
+    await sleep(1_000);
+
+    const jobs = await scheduledJobs(after, pipeline.name);
+    const forMissedTicks = jobs.filter((job) => tickOf(job) > lastTickBefore && tickOf(job) < restartedAt);
+    expect(forMissedTicks).toHaveLength(expectedJobs);
+    for (const job of forMissedTicks) expect(Date.parse(job.createdAt)).toBeGreaterThanOrEqual(restartedAt);
+    const ticks = jobs.map(tickOf);
+    expect(new Set(ticks).size).toBe(ticks.length);
+  });
+
+  it('a worker whose pipelines lost their schedule removes the schedulers, and ticking stops', async () => {
+    const pipeline = ticking('unscheduled-later');
+    const scheduled = await worker([pipeline]);
+    await waitFor('a first scheduled job', async () => ((await scheduledJobs(scheduled, pipeline.name)).length > 0 ? true : undefined), 10_000);
+    await stop(scheduled);
+    expect((await schedulesQueue.getJobSchedulers()).map((scheduler) => scheduler.key)).toContain(pipeline.name);
+
+    const unscheduled = await worker([ticking('unscheduled-later', null)]);
+    expect(await schedulesQueue.getJobSchedulers()).toEqual([]);
+    const count = (await scheduledJobs(unscheduled, pipeline.name)).length;
+    await sleep(2_000);
+    expect(await scheduledJobs(unscheduled, pipeline.name)).toHaveLength(count);
+    // Nothing is left waiting on the schedules queue either.
+    const left = await schedulesQueue.getJobs(['delayed', 'waiting', 'prioritized']);
+    expect(left.map((job) => ({ id: job.id, attempts: job.attemptsMade, reason: job.failedReason })), JSON.stringify(await schedulesQueue.getJobSchedulers())).toEqual([]);
+  });
+
+  it('GET /v1/pipelines/{name} and the list show the schedule and its next three run times, as the API document says', async () => {
+    const pipeline = ticking('shown-daily', { cron: '0 2 * * *' });
+    const api = await startSluice(env.config(), { api: true, worker: false }, { pipelines: pipelineRegistry([pipeline, ticking('unscheduled', null)]) });
+    running.push(api);
+    const get = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${api.port}${path}`, { headers: { Authorization: `Bearer ${env.apiKey}` } });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    const before = Date.now();
+    const shown = await get('/v1/pipelines/shown-daily');
+    expect(shown.schedule).toEqual({ cron: '0 2 * * *', timezone: 'Europe/Zurich', params: { region: 'eu' }, catchup: 'latest' });
+    const nextRuns = (shown.nextRuns as string[]).map(Date.parse);
+    expect(nextRuns).toHaveLength(3);
+    // 02:00 in Zurich is 00:00 or 01:00 UTC, a day apart (23 or 25 hours across a clock change).
+    expect(nextRuns[0]).toBeGreaterThan(before);
+    expect(nextRuns[0]! - before).toBeLessThanOrEqual(25 * 3_600_000);
+    for (const at of nextRuns) expect([0, 1]).toContain(new Date(at).getUTCHours());
+    expect(nextRuns[1]! - nextRuns[0]!).toBeGreaterThanOrEqual(23 * 3_600_000);
+
+    const list = (await get('/v1/pipelines')).items as Array<Record<string, unknown>>;
+    expect(list.map((item) => [item.name, item.nextRuns !== undefined])).toEqual([
+      ['shown-daily', true],
+      ['unscheduled', false],
+    ]);
+    // What the API serves, the published document accepts (docs/openapi.json, JSON Schema 2020-12).
+    const document = JSON.parse(await readFile('docs/openapi.json', 'utf8')) as Record<string, unknown>;
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
+    ajv.addSchema({ ...document, $id: 'sluice-openapi' });
+    const validate = ajv.getSchema('sluice-openapi#/components/schemas/Pipeline')!;
+    for (const item of [shown, ...list]) expect(validate(item), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
