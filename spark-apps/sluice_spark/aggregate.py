@@ -6,48 +6,34 @@ with another code, which the broker retries as a platform failure.
 """
 
 import argparse
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
 
 from . import storage
-from .checks import InputStats, check_inputs
-from .failures import SluiceFailure, report_failure
-from .manifest import build_manifest, commit, describe_part_files, is_committed
+from .checks import InputStats
+from .contract import log, run_once
+from .manifest import OutputColumn, build_manifest, commit, describe_part_files
 from .session import start_session
 from .spec import RunSpec, load_spec
 from .transforms import apply_transform
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parse_args(argv)
-    spec = load_spec(args.spec)
-    run_folder = storage.locate(spec.run_uri)
-    _log(spec, f"starting pipeline={spec.pipeline} request={spec.request_id or '-'} inputs={len(spec.inputs)}")
-    if is_committed(run_folder):
-        # A relaunch after the commit (the broker lost the exit code) must not rewrite an
-        # immutable run; by now the inputs may even have been archived.
-        _log(spec, f"already committed: {spec.run_uri}")
-        return 0
+    spec = load_spec(_parse_args(argv).spec)
+    return run_once(spec, lambda inputs: _aggregate_in_session(spec, inputs))
+
+
+def _aggregate_in_session(spec: RunSpec, inputs: list[InputStats]) -> None:
+    spark = start_session()
     try:
-        # Checked before the SparkSession starts: a bad landing fails in a second, not after
-        # the context is up, and without Spark's own (less precise) error.
-        inputs = check_inputs(spec.inputs, spec.expected_columns)
-        _log(spec, f"checked {len(inputs)} inputs, {sum(stats.rows for stats in inputs)} rows")
-        spark = start_session()
-        try:
-            aggregate(spark, spec, inputs)
-        finally:
-            spark.stop()
-    except SluiceFailure as failure:
-        _log(spec, f"failed ({failure.failure_class}): {failure.message}")
-        report_failure(failure, trace_id=spec.trace_id)
-        return failure.exit_code
-    return 0
+        aggregate(spark, spec, inputs)
+    finally:
+        spark.stop()
 
 
 ROW_GROUP_BYTES = 2 * 1024 * 1024
@@ -66,10 +52,14 @@ def aggregate(spark: SparkSession, spec: RunSpec, inputs: list[InputStats]) -> d
     # not scanned by column, so the usual 128 MB groups would buy nothing here.
     result.write.mode("overwrite").option("parquet.block.size", ROW_GROUP_BYTES).parquet(run_folder.spark_uri())
     files = describe_part_files(run_folder)
-    manifest = build_manifest(spec, inputs, files, result.schema, time.monotonic() - started)
+    manifest = build_manifest(spec, inputs, files, output_columns(result.schema), time.monotonic() - started, engine="spark")
     commit(run_folder, manifest)
-    _log(spec, f"wrote {len(files)} files, {manifest['rows_out']} rows; committed {spec.run_uri}")
+    log(spec, f"wrote {len(files)} files, {manifest['rows_out']} rows; committed {spec.run_uri}")
     return manifest
+
+
+def output_columns(schema: StructType) -> list[OutputColumn]:
+    return [OutputColumn(field.name, field.dataType.simpleString(), field.nullable) for field in schema.fields]
 
 
 def read_landing(spark: SparkSession, spec: RunSpec) -> DataFrame:
@@ -85,10 +75,3 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="run_aggregate.py", description=__doc__)
     parser.add_argument("--spec", type=Path, required=True, help="path of the run spec (JSON)")
     return parser.parse_args(argv)
-
-
-def _log(spec: RunSpec, message: str) -> None:
-    """One line of the driver log, naming the job, the attempt and (when the spec has one) the
-    trace id, so that a job can be followed from the broker's log into Spark's."""
-    trace = f" trace={spec.trace_id}" if spec.trace_id else ""
-    print(f"sluice: job={spec.job_id} attempt={spec.attempt}{trace} {message}", file=sys.stderr, flush=True)

@@ -1,8 +1,9 @@
 """The failures the app understands, and the one line that reports them to the broker.
 
-A failure raised here is deterministic: running the same spec again fails the same way, so
+A user or data failure is deterministic: running the same spec again fails the same way, so
 the broker must not retry it. Anything else is left to raise (a non-zero exit that is neither
-64 nor 65), which the broker reads as a platform failure and retries.
+64 nor 65), which the broker reads as a platform failure and retries; a PlatformFailure is
+such a failure that the app understood well enough to say why in a failure line.
 """
 
 import json
@@ -38,6 +39,16 @@ class DataFailure(SluiceFailure):
 
     failure_class = "data"
     exit_code = 65
+
+
+class PlatformFailure(SluiceFailure):
+    """The machine, not the pipeline or the data: e.g. the embedded engine ran out of memory
+    past what it could spill. The exit code is neither 0, 64 nor 65, so the broker reads a
+    platform failure (and retries); the line gives it the engine's own message instead of
+    only an exit code. Exit 70 is sysexits' EX_SOFTWARE."""
+
+    failure_class = "platform"
+    exit_code = 70
 
 
 def report_failure(failure: SluiceFailure, stream: TextIO | None = None, trace_id: str | None = None) -> None:

@@ -1,22 +1,32 @@
 """The run manifest (RunManifestSchema in manifest.ts): the commit marker of a lake run.
 
-It is built from what is on disk after Spark has finished, reading only the part files'
+It is built from what is on disk after the engine has finished, reading only the part files'
 footers, so it describes exactly the files a reader will find and nothing is collected to
-the driver.
+the driver. Shared by both engines (Spark and the embedded one), so it imports no pyspark:
+each engine describes its output schema as `OutputColumn`s with Spark's type names.
 """
 
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any
-
-from pyspark.sql.types import StructType
+from typing import Any, Literal, NamedTuple
 
 from . import storage
 from .checks import InputStats
 from .spec import RunSpec
 
 MANIFEST_FILE = "_manifest.json"
+
+Engine = Literal["spark", "embedded"]
+
+
+class OutputColumn(NamedTuple):
+    """One column of a run's output: its name, Spark's simple type name (`bigint`,
+    `decimal(14,2)`, `timestamp`, …) and whether it may hold NULLs."""
+
+    name: str
+    type: str
+    nullable: bool
 
 
 @dataclass(frozen=True)
@@ -37,8 +47,9 @@ def build_manifest(
     spec: RunSpec,
     inputs: list[InputStats],
     files: list[PartFile],
-    schema: StructType,
-    spark_seconds: float,
+    schema: list[OutputColumn],
+    engine_seconds: float,
+    engine: Engine = "spark",
 ) -> dict[str, Any]:
     return {
         "version": 1,
@@ -52,11 +63,10 @@ def build_manifest(
         "rows_out": sum(file.rows for file in files),
         "inputs": [asdict(stats) for stats in inputs],
         "files": [asdict(file) for file in files],
-        "schema": [
-            {"name": field.name, "type": field.dataType.simpleString(), "nullable": field.nullable}
-            for field in schema.fields
-        ],
-        "spark_seconds": round(spark_seconds, 3),
+        "schema": [{"name": column.name, "type": column.type, "nullable": column.nullable} for column in schema],
+        # The engine's seconds under the key readers already know (it predates the embedded engine).
+        "spark_seconds": round(engine_seconds, 3),
+        "engine": engine,
         # The job's trace, so that a committed run (and what loads it) leads back to its request.
         **({"trace_id": spec.trace_id} if spec.trace_id else {}),
     }

@@ -78,7 +78,7 @@ def parse_spec(document: dict[str, Any]) -> RunSpec:
         pipeline=str(document["pipeline"]),
         inputs=inputs,
         expected_columns=dict(document["expected_columns"]),
-        transform=_parse_transform(document["transform"]),
+        transform=parse_transform(document["transform"]),
         parameters=dict(document.get("parameters", {})),
         table=str(output["table"]),
         run_uri=str(output["run_uri"]),
@@ -91,7 +91,7 @@ def _optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _parse_transform(document: dict[str, Any]) -> Transform:
+def parse_transform(document: dict[str, Any]) -> Transform:
     if "sql" in document:
         return SqlTransform(sql=document["sql"])
     return AggregateTransform(

@@ -1,0 +1,1 @@
+"""Sluice's embedded engine: the aggregate app's contract run on DuckDB instead of Spark."""

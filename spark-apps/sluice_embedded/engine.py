@@ -1,0 +1,308 @@
+"""One run on DuckDB: read the checked inputs, transform, write the part files, commit.
+
+The same run as the Spark app's `aggregate()` (sluice_spark/aggregate.py), step for step:
+the output folder is cleared of a killed launch's debris, the part files are written under
+hidden temporary names and renamed when whole, and the manifest is written last.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from sluice_spark import storage
+from sluice_spark.checks import InputStats
+from sluice_spark.contract import log
+from sluice_spark.failures import PlatformFailure, UserFailure
+from sluice_spark.manifest import OutputColumn, build_manifest, commit, describe_part_files
+from sluice_spark.spec import AggregateTransform, ParameterValue, RunSpec, SqlTransform
+
+from .metrics import MetricPlan, finish_batch, plan_metrics
+from .translate import (
+    LANDING_VIEW,
+    TranslationError,
+    never_null_in_spark,
+    parameter_values,
+    quote_identifier,
+    translate_expression,
+    translate_statement,
+)
+from .types import landing_schema, spark_output_name
+
+# As the Spark app: the SQL sinks stream a run one row group at a time (docs/adr/0009).
+ROW_GROUP_BYTES = 2 * 1024 * 1024
+BATCH_ROWS = 65_536
+# Without SLUICE_EMBEDDED_MEMORY or --memory: this share of the machine's memory, leaving the
+# rest to the broker, the other runs and the page cache.
+DEFAULT_MEMORY_SHARE = 0.25
+# What Hadoop's glob and DuckDB's read_parquet would expand in a path.
+_GLOB_CHARACTERS = frozenset("*?[]{}")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    memory_limit: str  # DuckDB size syntax: 8GB, 512MB
+    temp_dir: Path  # spill folder
+    threads: int
+
+
+def default_settings(memory: str | None = None, temp_dir: Path | None = None, threads: int | None = None) -> EngineSettings:
+    memory_limit = memory or os.environ.get("SLUICE_EMBEDDED_MEMORY") or _share_of_machine_memory(DEFAULT_MEMORY_SHARE)
+    return EngineSettings(
+        memory_limit=memory_limit,
+        temp_dir=temp_dir or Path(tempfile.gettempdir()),
+        threads=threads or os.cpu_count() or 1,
+    )
+
+
+def run_embedded(spec: RunSpec, inputs: list[InputStats], settings: EngineSettings) -> dict[str, Any]:
+    """Transform the checked inputs with DuckDB and commit the run; the manifest."""
+    started = time.monotonic()
+    run_folder = storage.locate(spec.run_uri)
+    with _connection(settings) as connection, _engine_failures(settings):
+        _register_landing(connection, spec)
+        query, parameters, never_null = _query(connection, spec)
+        reader = connection.execute(query.sql, parameters).fetch_record_batch(BATCH_ROWS)
+        columns = _write_parts(run_folder, reader, query, never_null)
+    files = describe_part_files(run_folder)
+    manifest = build_manifest(spec, inputs, files, columns, time.monotonic() - started, engine="embedded")
+    commit(run_folder, manifest)
+    log(spec, f"wrote {len(files)} files, {manifest['rows_out']} rows; committed {spec.run_uri}")
+    return manifest
+
+
+@dataclass(frozen=True)
+class _Query:
+    sql: str
+    # Aggregate mode: the metric plan that finishes each batch and types the output.
+    plan: MetricPlan | None = None
+
+
+@contextmanager
+def _connection(settings: EngineSettings) -> Iterator[duckdb.DuckDBPyConnection]:
+    spill = Path(tempfile.mkdtemp(prefix="sluice-embedded-", dir=settings.temp_dir))
+    connection = duckdb.connect(":memory:")
+    try:
+        try:
+            connection.execute(f"SET memory_limit = '{_size_setting(settings.memory_limit)}'")
+        except duckdb.Error as error:
+            raise ValueError(f"SLUICE_EMBEDDED_MEMORY/--memory: {settings.memory_limit!r} is not a size such as 8GB ({error})") from None
+        connection.execute(f"SET temp_directory = '{_path_setting(spill)}'")
+        connection.execute(f"SET threads = {int(settings.threads)}")
+        # Days and hours derived from timestamps mean UTC days and hours, as the Spark app's
+        # session time zone makes them, whatever the machine's time zone.
+        connection.execute("SET TimeZone = 'UTC'")
+        # Group order means nothing to a lake run; not keeping it lets DuckDB stream and spill.
+        connection.execute("SET preserve_insertion_order = false")
+        connection.execute("SET enable_progress_bar = false")
+        yield connection
+    finally:
+        connection.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+@contextmanager
+def _engine_failures(settings: EngineSettings) -> Iterator[None]:
+    """DuckDB's errors as the Spark app's: a bad expression is the pipeline's (64), memory
+    exhausted past spilling is the platform's (a line, then exit 70); other errors raise."""
+    try:
+        yield
+    except TranslationError as error:
+        raise UserFailure(str(error)) from error
+    except duckdb.OutOfMemoryException as error:
+        raise PlatformFailure(f"embedded engine out of memory (memory limit {settings.memory_limit}): {_first_line(error)}") from error
+    except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException) as error:
+        raise UserFailure(f"transform: {_first_line(error)}") from error
+
+
+def _register_landing(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> None:
+    """The `landing` view: exactly the expected columns, typed as Spark reads them.
+
+    Local files go through DuckDB's own Parquet reader (faster than an Arrow dataset: see
+    README); S3 objects, and local names DuckDB would take for a glob, through pyarrow (which
+    reaches S3 as storage.py configures it, and reads every path literally).
+    """
+    schema = landing_schema(spec.expected_columns)
+    locations = [storage.locate(location) for location in spec.inputs]
+    if all(not location.is_s3 and not (_GLOB_CHARACTERS & set(location.path)) for location in locations):
+        paths = ", ".join(_sql_string(location.path) for location in locations)
+        columns = ", ".join(
+            f"CAST({quote_identifier(field.name)} AS {_duckdb_type(field.type)}) AS {quote_identifier(field.name)}" for field in schema
+        )
+        connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT {columns} FROM read_parquet([{paths}])")
+        return
+    filesystem = locations[0].filesystem if all(location.is_s3 for location in locations) else None
+    if filesystem is None and any(location.is_s3 for location in locations):
+        # Mixed local and S3 inputs: one dataset per filesystem.
+        datasets = [ds.dataset(location.path, schema=schema, format="parquet", filesystem=location.filesystem) for location in locations]
+        dataset: Any = ds.dataset(datasets)
+    else:
+        dataset = ds.dataset([location.path for location in locations], schema=schema, format="parquet", filesystem=filesystem)
+    connection.register("sluice_landing_files", dataset)
+    connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT * FROM sluice_landing_files")
+
+
+def _query(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> tuple[_Query, dict[str, ParameterValue], frozenset[str]]:
+    transform = spec.transform
+    if isinstance(transform, SqlTransform):
+        translated = translate_statement(transform.sql)
+        parameters = parameter_values(translated.parameters, spec.parameters, "sql")
+        # Spark's sum of integers is a bigint; DuckDB's a HUGEINT (128 bits): cast back.
+        types = _result_types(connection, translated.sql, parameters)
+        columns = ", ".join(
+            f"CAST({quote_identifier(name)} AS BIGINT) AS {quote_identifier(name)}" if kind == "HUGEINT" else quote_identifier(name)
+            for name, kind in types
+        )
+        return _Query(f"SELECT {columns} FROM ({translated.sql})"), parameters, translated.never_null
+    assert isinstance(transform, AggregateTransform)
+    relation, used, never_null = LANDING_VIEW, frozenset[str](), frozenset[str]()
+    steps = []
+    if transform.filter is not None:
+        condition = translate_expression(transform.filter, "filter")
+        steps.append(f"sluice_filtered AS (SELECT * FROM {relation} WHERE {condition.sql})")
+        relation, used = "sluice_filtered", used | condition.parameters
+    if transform.derive:
+        derived = {name: translate_expression(text, f"derive.{name}") for name, text in transform.derive.items()}
+        # One SELECT, as the Spark app's: a later derived column may refer to an earlier one.
+        items = ", ".join(f"({expression.sql}) AS {quote_identifier(name)}" for name, expression in derived.items())
+        steps.append(f"sluice_derived AS (SELECT *, {items} FROM {relation})")
+        relation = "sluice_derived"
+        used = used.union(*(expression.parameters for expression in derived.values()))
+        for name, expression in derived.items():
+            if expression.tree is not None and never_null_in_spark(expression.tree, never_null):
+                never_null |= {name}
+    parameters = parameter_values(used, spec.parameters, "transform")
+    prefix = f"WITH {', '.join(steps)} " if steps else ""
+    arrow_types = dict(_arrow_types(connection, f"{prefix}SELECT * FROM {relation}", parameters))
+    plan = plan_metrics(transform.group_by, transform.metrics, arrow_types, never_null)
+    keys = ", ".join(quote_identifier(key) for key in transform.group_by)
+    sql = f"{prefix}SELECT {keys}, {', '.join(plan.select)} FROM {relation} GROUP BY {keys}"
+    return _Query(sql, plan), parameters, frozenset()
+
+
+def _result_types(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Mapping[str, ParameterValue]) -> list[tuple[str, str]]:
+    description = connection.execute(f"SELECT * FROM ({sql}) LIMIT 0", parameters).description or []
+    return [(column[0], str(column[1])) for column in description]
+
+
+def _arrow_types(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Mapping[str, ParameterValue]) -> list[tuple[str, pa.DataType]]:
+    schema = connection.execute(f"SELECT * FROM ({sql}) LIMIT 0", parameters).fetch_arrow_table().schema
+    return [(field.name, field.type) for field in schema]
+
+
+def _write_parts(run_folder: storage.Location, reader: pa.RecordBatchReader, query: _Query, never_null: frozenset[str]) -> list[OutputColumn]:
+    """Write the result as one part file (hidden until whole) and return its columns."""
+    _clear_debris(run_folder)
+    name = f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
+    final = run_folder.child(name)
+    # Locally a hidden name, renamed when the file is whole; in S3 an object appears only
+    # when its upload completes, so it is written under its final key.
+    target = final if final.is_s3 else run_folder.child(f".{name}.tmp")
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    rows_per_group = BATCH_ROWS
+    try:
+        for raw in reader:
+            batch = _with_nullability(finish_batch(raw, query.plan), query.plan) if query.plan else raw
+            if writer is None:
+                schema = batch.schema
+                writer = _open_writer(target, schema)
+                if batch.num_rows:
+                    rows_per_group = max(1_000, ROW_GROUP_BYTES * batch.num_rows // max(batch.nbytes, 1))
+            writer.write_batch(batch, row_group_size=rows_per_group)
+        if writer is None:
+            # No rows at all (an empty landing, or a filter that keeps nothing): Spark still
+            # writes one part file with the schema, so does this.
+            schema = _empty_schema(reader.schema, query)
+            writer = _open_writer(target, schema)
+    finally:
+        if writer is not None:
+            writer.close()
+    if target != final:
+        os.replace(target.path, final.path)
+    assert schema is not None
+    if query.plan:
+        return list(query.plan.columns)
+    return [OutputColumn(field.name, spark_output_name(field.type), field.name not in never_null) for field in schema]
+
+
+def _empty_schema(schema: pa.Schema, query: _Query) -> pa.Schema:
+    if not query.plan:
+        return schema
+    return _with_nullability(finish_batch(pa.RecordBatch.from_pylist([], schema=schema), query.plan), query.plan).schema
+
+
+def _with_nullability(batch: pa.RecordBatch, plan: MetricPlan) -> pa.RecordBatch:
+    """Counts are `required` in the Parquet schema, as Spark writes them (they are never NULL)."""
+    fields = [field.with_nullable(column.nullable) for field, column in zip(batch.schema, plan.columns, strict=True)]
+    return pa.RecordBatch.from_arrays(batch.columns, schema=pa.schema(fields))
+
+
+def _open_writer(location: storage.Location, schema: pa.Schema) -> pq.ParquetWriter:
+    return pq.ParquetWriter(
+        location.path,
+        schema,
+        filesystem=location.filesystem,
+        compression="snappy",
+        # Timestamps as microseconds adjusted to UTC, which Spark reads as `timestamp`.
+        coerce_timestamps="us",
+        allow_truncated_timestamps=False,
+    )
+
+
+def _clear_debris(run_folder: storage.Location) -> None:
+    """Anything in the run folder is a killed launch's of this same attempt (committed runs
+    returned earlier), never committed and safe to remove, as Spark's mode overwrite does."""
+    if run_folder.is_s3:
+        run_folder.filesystem.delete_dir_contents(run_folder.path, missing_dir_ok=True)
+        return
+    folder = Path(run_folder.path)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+
+
+def _duckdb_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ"
+    if pa.types.is_decimal(arrow_type):
+        return f"DECIMAL({arrow_type.precision},{arrow_type.scale})"
+    names = {
+        pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
+        pa.float32(): "FLOAT", pa.float64(): "DOUBLE", pa.date32(): "DATE", pa.binary(): "BLOB",
+    }  # fmt: skip
+    return names[arrow_type]
+
+
+def _share_of_machine_memory(share: float) -> str:
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(int(total * share) // (1024 * 1024), 256)}MB"
+
+
+def _size_setting(size: str) -> str:
+    if not all(character.isalnum() or character in ". " for character in size):
+        raise ValueError(f"SLUICE_EMBEDDED_MEMORY/--memory: {size!r} is not a size such as 8GB")
+    return size
+
+
+def _path_setting(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]

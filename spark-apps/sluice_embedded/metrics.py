@@ -1,0 +1,198 @@
+"""The aggregate mode's metrics in DuckDB, with Spark's result types and values.
+
+Where DuckDB's own aggregate differs from Spark's, the SQL here computes Spark's:
+- sum of integers is `bigint` in Spark (DuckDB: HUGEINT) — cast back, failing on overflow as
+  Spark's ANSI mode does; sum of decimal(p,s) is decimal(p+10,s) (DuckDB: decimal(38,s));
+- avg of integers and doubles is the sum divided by the count, as a double (Spark's Average);
+- avg of decimal(p,s) is decimal(p+4,s+4) in Spark (DuckDB: DOUBLE): DuckDB computes the exact
+  sum and the count, and `finish_batch` divides them in Python's Decimal with Spark's own
+  rounding steps (see spark_decimal_average);
+- approx_percentile is DuckDB's exact `quantile_disc` (an element of the column at the exact
+  rank), which is within Spark's documented bound: percentile_approx with its default
+  accuracy 10000 answers within a rank error of n/10000.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import pyarrow as pa
+
+from sluice_spark.failures import UserFailure
+from sluice_spark.manifest import OutputColumn
+from sluice_spark.spec import Metric
+
+from .translate import quote_identifier
+from .types import spark_output_name
+
+MAX_PRECISION = 38
+
+
+@dataclass(frozen=True)
+class DecimalAverage:
+    """A decimal avg computed after the query: from the sum and count columns into `name`."""
+
+    name: str
+    sum_column: str
+    count_column: str
+    input_precision: int
+    input_scale: int
+
+    @property
+    def precision(self) -> int:
+        return min(self.input_precision + 4, MAX_PRECISION)
+
+    @property
+    def scale(self) -> int:
+        return min(self.input_scale + 4, MAX_PRECISION)
+
+
+@dataclass(frozen=True)
+class MetricPlan:
+    select: list[str]  # SQL select items of the aggregate query, after the group keys
+    columns: list[OutputColumn]  # the output's columns, keys first, with Spark's types
+    averages: list[DecimalAverage]  # computed by finish_batch
+
+
+def plan_metrics(
+    group_by: tuple[str, ...], metrics: tuple[Metric, ...], types: dict[str, pa.DataType], never_null: frozenset[str] = frozenset()
+) -> MetricPlan:
+    """The SQL for `metrics` over a relation whose columns have `types` (Arrow); `never_null`
+    names the derived columns Spark knows are never NULL (the group keys keep that)."""
+    select: list[str] = []
+    averages: list[DecimalAverage] = []
+    columns = [OutputColumn(key, spark_output_name(_type_of(key, types, "group_by")), key not in never_null) for key in group_by]
+    for index, metric in enumerate(metrics):
+        alias = quote_identifier(metric.name)
+        if metric.fn == "count":
+            target = "*" if metric.column is None else quote_identifier(metric.column)
+            select.append(f"count({target}) AS {alias}")
+            columns.append(OutputColumn(metric.name, "bigint", False))
+            continue
+        column = _required_column(metric)
+        source = quote_identifier(column)
+        arrow_type = _type_of(column, types, f"metric {metric.name!r}")
+        if metric.fn == "count_distinct":
+            select.append(f"count(DISTINCT {source}) AS {alias}")
+            columns.append(OutputColumn(metric.name, "bigint", False))
+        elif metric.fn in ("min", "max"):
+            select.append(f"{metric.fn}({source}) AS {alias}")
+            columns.append(OutputColumn(metric.name, spark_output_name(arrow_type), True))
+        elif metric.fn == "sum":
+            sql, spark_type = _sum(source, arrow_type, metric)
+            select.append(f"{sql} AS {alias}")
+            columns.append(OutputColumn(metric.name, spark_type, True))
+        elif metric.fn == "avg":
+            if pa.types.is_decimal(arrow_type):
+                average = _decimal_average(metric.name, index, arrow_type)
+                select += [f"sum({source}) AS {quote_identifier(average.sum_column)}", f"count({source}) AS {quote_identifier(average.count_column)}"]
+                averages.append(average)
+                columns.append(OutputColumn(metric.name, f"decimal({average.precision},{average.scale})", True))
+            else:
+                _require_numeric(arrow_type, metric)
+                select.append(f"CAST(sum({source}) AS DOUBLE) / count({source}) AS {alias}")
+                columns.append(OutputColumn(metric.name, "double", True))
+        elif metric.fn == "approx_percentile":
+            if not (_is_numeric(arrow_type) or pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type)):
+                raise UserFailure(
+                    f"metric {metric.name!r}: approx_percentile needs a numeric, date or timestamp column, "
+                    f"{column!r} is {spark_output_name(arrow_type)}"
+                )
+            if metric.percentile is None:
+                raise UserFailure(f"metric {metric.name!r}: approx_percentile needs a percentile")
+            select.append(f"quantile_disc({source}, {float(metric.percentile)!r}) AS {alias}")
+            columns.append(OutputColumn(metric.name, spark_output_name(arrow_type), True))
+        else:
+            raise UserFailure(f"metric {metric.name!r}: unknown function {metric.fn!r}")
+    return MetricPlan(select=select, columns=columns, averages=averages)
+
+
+def finish_batch(batch: pa.RecordBatch, plan: MetricPlan) -> pa.RecordBatch:
+    """The batch with each decimal average computed from its sum and count, in output order."""
+    if not plan.averages:
+        return batch
+    averages = {average.name: average for average in plan.averages}
+    arrays = []
+    for column in plan.columns:
+        average = averages.get(column.name)
+        if average is None:
+            arrays.append(batch.column(column.name))
+            continue
+        sums = batch.column(average.sum_column).to_pylist()
+        counts = batch.column(average.count_column).to_pylist()
+        values = [
+            spark_decimal_average(total, count, average.input_precision, average.input_scale)
+            for total, count in zip(sums, counts, strict=True)
+        ]
+        arrays.append(pa.array(values, type=pa.decimal128(average.precision, average.scale)))
+    return pa.RecordBatch.from_arrays(arrays, names=[column.name for column in plan.columns])
+
+
+def spark_decimal_average(total: Decimal | None, count: int, precision: int, scale: int) -> Decimal | None:
+    """Spark's avg of a decimal(precision,scale) column from its exact sum and count.
+
+    Spark divides the sum, decimal(p+10,s), by the count as decimal(20,0): the quotient is
+    first taken to 38 decimal places, then to the scale of the division's result type (with
+    spark.sql.decimalOperations.allowPrecisionLoss, Spark's default), then cast to the avg's
+    type decimal(p+4,s+4); every step rounds HALF_UP. The same steps here give the same digits.
+    """
+    if total is None or count == 0:
+        return None
+    with localcontext() as context:
+        context.prec = 200
+        quotient = (total / Decimal(count)).quantize(Decimal(1).scaleb(-MAX_PRECISION), rounding=ROUND_HALF_UP)
+        _, division_scale = _division_type(min(precision + 10, MAX_PRECISION), scale, 20, 0)
+        quotient = quotient.quantize(Decimal(1).scaleb(-division_scale), rounding=ROUND_HALF_UP)
+        return quotient.quantize(Decimal(1).scaleb(-min(scale + 4, MAX_PRECISION)), rounding=ROUND_HALF_UP)
+
+
+def _division_type(p1: int, s1: int, p2: int, s2: int) -> tuple[int, int]:
+    """Spark's result type of decimal(p1,s1) / decimal(p2,s2), allowing precision loss."""
+    scale = max(6, s1 + p2 + 1)
+    precision = p1 - s1 + s2 + scale
+    if precision <= MAX_PRECISION:
+        return precision, scale
+    integer_digits = precision - scale
+    return MAX_PRECISION, max(MAX_PRECISION - integer_digits, min(scale, 6))
+
+
+def _decimal_average(name: str, index: int, arrow_type: pa.Decimal128Type) -> DecimalAverage:
+    return DecimalAverage(
+        name=name,
+        sum_column=f"__sluice_sum_{index}",
+        count_column=f"__sluice_count_{index}",
+        input_precision=arrow_type.precision,
+        input_scale=arrow_type.scale,
+    )
+
+
+def _sum(source: str, arrow_type: pa.DataType, metric: Metric) -> tuple[str, str]:
+    if pa.types.is_integer(arrow_type):
+        return f"CAST(sum({source}) AS BIGINT)", "bigint"
+    if pa.types.is_floating(arrow_type):
+        return f"sum(CAST({source} AS DOUBLE))", "double"
+    if pa.types.is_decimal(arrow_type):
+        precision = min(arrow_type.precision + 10, MAX_PRECISION)
+        return f"CAST(sum({source}) AS DECIMAL({precision},{arrow_type.scale}))", f"decimal({precision},{arrow_type.scale})"
+    _require_numeric(arrow_type, metric)
+    raise AssertionError("unreachable")
+
+
+def _is_numeric(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)
+
+
+def _require_numeric(arrow_type: pa.DataType, metric: Metric) -> None:
+    if not _is_numeric(arrow_type):
+        raise UserFailure(f"metric {metric.name!r}: {metric.fn} needs a numeric column, {metric.column!r} is {spark_output_name(arrow_type)}")
+
+
+def _required_column(metric: Metric) -> str:
+    if metric.column is None:
+        raise UserFailure(f"metric {metric.name!r}: {metric.fn} needs a column")
+    return metric.column
+
+
+def _type_of(column: str, types: dict[str, pa.DataType], where: str) -> pa.DataType:
+    if column not in types:
+        raise UserFailure(f"{where}: column {column!r} is neither an input column nor a derived column")
+    return types[column]

@@ -1,0 +1,441 @@
+"""Same answers from both engines: every example pipeline and a set of generated landings run
+through the Spark app's aggregate() and the embedded engine's run_embedded() on the same
+files, and the committed runs compared.
+
+Compared exactly: the manifest's output schema (Spark type names and nullability), the row
+count, and every value of count, sum, min, max, count_distinct and avg, decimals as Decimal
+and doubles bit for bit. Doubles can be compared exactly because the generated doubles are
+multiples of 1/1024 (or 1/64) small enough that every partial sum is exact: floating-point
+addition is then associative, so the order in which either engine adds (which depends on its
+partitioning and threads) cannot change a sum, and avg is that sum divided by the count on
+both. On arbitrary doubles the engines (and Spark on two partitionings) may differ in the last
+bit of a sum; that is documented in spark-apps/README.md.
+
+approx_percentile is checked against the exact percentile computed here by sorting the
+group's values: each engine's answer must sit within its documented rank error (Spark's
+percentile_approx at accuracy 10000: n/10000 ranks; the embedded engine's quantile_disc is
+exact) plus one rank for where "the p-th element" falls.
+"""
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from pyspark.sql import SparkSession
+
+from conftest import SPARK_APPS
+from sluice_embedded.engine import default_settings, run_embedded
+from sluice_spark.aggregate import aggregate
+from sluice_spark.checks import check_inputs
+from sluice_spark.spec import RunSpec, parse_spec
+
+EXAMPLES = SPARK_APPS.parent / "examples" / "pipelines"
+SPARK_ACCURACY = 10_000  # percentile_approx's default accuracy
+
+
+# --- the run spec, as the broker builds it (buildRunSpec in broker/core/run-spec.ts) --------
+
+
+def spec_from_pipeline(pipeline: dict[str, Any], inputs: list[Path], run_folder: Path, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The spec the broker would hand the app: the pipeline's columns and transform (with the
+    schema's default of no derived columns), the request's parameters over the declared
+    defaults, and the lake table."""
+    transform = dict(pipeline["transform"])
+    if "sql" not in transform:
+        transform.setdefault("derive", {})
+    declared = pipeline.get("parameters", {})
+    values = {name: spec["default"] for name, spec in declared.items() if "default" in spec} | parameters
+    return {
+        "version": 1,
+        "job_id": f"job-{pipeline['name']}",
+        "attempt": 1,
+        "pipeline": pipeline["name"],
+        "inputs": [str(path) for path in inputs],
+        "expected_columns": pipeline["input"]["columns"],
+        "transform": transform,
+        "parameters": values,
+        "output": {"table": pipeline["outputs"]["lake"]["table"], "run_uri": f"file://{run_folder}"},
+    }
+
+
+# --- running both engines and reading what they committed -----------------------------------
+
+
+@dataclass(frozen=True)
+class Committed:
+    manifest: dict[str, Any]
+    rows: list[dict[str, Any]]
+
+
+def run_both(spark: SparkSession, document: dict[str, Any], tmp_path: Path) -> tuple[Committed, Committed]:
+    runs = []
+    for engine in ("spark", "embedded"):
+        folder = tmp_path / engine / "run"
+        spec = parse_spec({**document, "output": {**document["output"], "run_uri": f"file://{folder}"}})
+        inputs = check_inputs(spec.inputs, spec.expected_columns)
+        manifest = aggregate(spark, spec, inputs) if engine == "spark" else run_embedded(spec, inputs, default_settings(memory="1GB", threads=2))
+        runs.append(Committed(manifest, read_rows(folder, spec)))
+    return runs[0], runs[1]
+
+
+def read_rows(folder: Path, spec: RunSpec) -> list[dict[str, Any]]:
+    parts = sorted(folder.glob("part-*.parquet"))
+    rows = [row for part in parts for row in pq.read_table(part).to_pylist()]
+    return [{name: normalize(value) for name, value in row.items()} for row in rows]
+
+
+def normalize(value: Any) -> Any:
+    """Spark writes timestamps as INT96 (read back without a zone, meaning UTC), the embedded
+    engine as microseconds adjusted to UTC: the same instant either way."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value
+
+
+def assert_same_runs(spark_run: Committed, embedded_run: Committed, percentiles: dict[str, "Exact"] | None = None) -> None:
+    percentiles = percentiles or {}
+    assert embedded_run.manifest["schema"] == spark_run.manifest["schema"]
+    assert embedded_run.manifest["rows_in"] == spark_run.manifest["rows_in"]
+    assert embedded_run.manifest["rows_out"] == spark_run.manifest["rows_out"]
+    assert (spark_run.manifest["engine"], embedded_run.manifest["engine"]) == ("spark", "embedded")
+    exact_columns = [column["name"] for column in spark_run.manifest["schema"] if column["name"] not in percentiles]
+
+    def exact_part(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(row[name] for name in exact_columns)
+
+    assert sorted(map(exact_part, embedded_run.rows), key=sort_key) == sorted(map(exact_part, spark_run.rows), key=sort_key)
+    for name, exact in percentiles.items():
+        for engine, run, rank_error in (("spark", spark_run, exact.spark_error), ("embedded", embedded_run, exact.embedded_error)):
+            for row in run.rows:
+                values = exact.values[exact.group_of(row)]
+                assert_within_rank(row[name], values, exact.percentile, rank_error, f"{engine} {name} {exact.group_of(row)}")
+
+
+def sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((value is None, str(value)) for value in row)
+
+
+# --- the exact percentile, computed here -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exact:
+    """The values of each group, to check an approx_percentile column against."""
+
+    values: dict[tuple[Any, ...], list[Any]]
+    percentile: float
+    group_of: Callable[[dict[str, Any]], tuple[Any, ...]]
+
+    def spark_error(self, n: int) -> float:
+        return n / SPARK_ACCURACY
+
+    def embedded_error(self, n: int) -> float:
+        return 0.0
+
+
+def assert_within_rank(answer: Any, values: list[Any], percentile: float, rank_error: Callable[[int], float], where: str) -> None:
+    ordered = sorted(value for value in values if value is not None)
+    if not ordered:
+        assert answer is None, where
+        return
+    answer = normalize(answer)
+    below = sum(1 for value in ordered if value < answer)
+    at_or_below = sum(1 for value in ordered if value <= answer)
+    assert at_or_below > below, f"{where}: {answer!r} is not one of the group's values"
+    target = percentile * len(ordered)  # the exact percentile's rank, 1-based, before rounding
+    slack = rank_error(len(ordered)) + 1
+    assert below + 1 - slack <= target <= at_or_below + slack, f"{where}: {answer!r} has ranks {below + 1}..{at_or_below}, wanted about {target}"
+
+
+def grouped(rows: list[dict[str, Any]], keep: Callable[[dict[str, Any]], bool], key: Callable[[dict[str, Any]], tuple[Any, ...]], column: str) -> dict[tuple[Any, ...], list[Any]]:
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for row in rows:
+        if keep(row):
+            groups[key(row)].append(row[column])
+    return groups
+
+
+# --- generated landings ----------------------------------------------------------------------
+
+START = datetime(2026, 3, 28, 22, 0, tzinfo=UTC)  # a European DST weekend: a zone would show
+KEYS = ["hot", "a'b", 'say "hi"', "Zürich", "東京", "emoji 🚀", "back\\slash", "", "it's"]
+WIDE_COLUMNS = {
+    "key": "string",
+    "n": "int",
+    "big": "long",
+    "amount": "decimal(12,2)",
+    "ratio": "double",
+    "ts": "timestamp",
+    "day": "date",
+    "flag": "boolean",
+}
+
+
+def wide_rows(count: int, seed: int) -> list[dict[str, Any]]:
+    """Every column NULL now and then; a skewed key (most rows "hot"); dyadic doubles."""
+    rng = random.Random(seed)
+
+    def maybe(value: Any) -> Any:
+        return None if rng.random() < 0.08 else value
+
+    rows = []
+    for _ in range(count):
+        ts = START + timedelta(microseconds=rng.randrange(2 * 86_400_000_000))
+        rows.append(
+            {
+                "key": maybe("hot" if rng.random() < 0.7 else rng.choice(KEYS)),
+                "n": maybe(rng.randrange(-1000, 100_000)),
+                "big": maybe(rng.randrange(-(2**36), 2**36)),
+                "amount": maybe(Decimal(rng.randrange(-10**9, 10**9)).scaleb(-2)),
+                "ratio": maybe(rng.randrange(-(2**20), 2**20) / 1024),
+                "ts": maybe(ts),
+                "day": maybe(date(2026, 1, 1) + timedelta(days=rng.randrange(60))),
+                "flag": maybe(rng.random() < 0.5),
+            }
+        )
+    return rows
+
+
+def write_wide(path: Path, rows: list[dict[str, Any]], zone: str | None) -> Path:
+    """`zone` None writes ts without a time zone (wall-clock UTC), as some producers do."""
+    schema = pa.schema(
+        [
+            ("key", pa.string()),
+            ("n", pa.int32()),
+            ("big", pa.int64()),
+            ("amount", pa.decimal128(12, 2)),
+            ("ratio", pa.float64()),
+            ("ts", pa.timestamp("us", tz=zone)),
+            ("day", pa.date32()),
+            ("flag", pa.bool_()),
+            ("unused", pa.string()),  # not declared: both engines must ignore it
+        ]
+    )
+    columns: dict[str, list[Any]] = {name: [row[name] for row in rows] for name in WIDE_COLUMNS}
+    if zone is None:
+        columns["ts"] = [None if value is None else value.replace(tzinfo=None) for value in columns["ts"]]
+    columns["unused"] = ["x"] * len(rows)
+    pq.write_table(pa.table(columns, schema=schema), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def wide_landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], list[dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp("wide")
+    batches = [wide_rows(3000, 11), wide_rows(2500, 12), []]
+    paths = [
+        write_wide(folder / "with-zone.parquet", batches[0], "UTC"),
+        write_wide(folder / "without-zone.parquet", batches[1], None),
+        write_wide(folder / "empty.parquet", batches[2], "UTC"),
+    ]
+    return paths, [row for batch in batches for row in batch]
+
+
+def wide_document(inputs: list[Path], transform: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "job_id": "job-wide",
+        "attempt": 1,
+        "pipeline": "wide",
+        "inputs": [str(path) for path in inputs],
+        "expected_columns": WIDE_COLUMNS,
+        "transform": transform,
+        "parameters": parameters or {},
+        "output": {"table": "wide", "run_uri": "file:///unused"},
+    }
+
+
+EVERY_METRIC = [
+    {"name": "rows", "fn": "count"},
+    {"name": "n_count", "fn": "count", "column": "n"},
+    {"name": "n_sum", "fn": "sum", "column": "n"},
+    {"name": "n_avg", "fn": "avg", "column": "n"},
+    {"name": "n_min", "fn": "min", "column": "n"},
+    {"name": "n_max", "fn": "max", "column": "n"},
+    {"name": "n_distinct", "fn": "count_distinct", "column": "n"},
+    {"name": "big_sum", "fn": "sum", "column": "big"},
+    {"name": "big_avg", "fn": "avg", "column": "big"},
+    {"name": "amount_sum", "fn": "sum", "column": "amount"},
+    {"name": "amount_avg", "fn": "avg", "column": "amount"},
+    {"name": "amount_min", "fn": "min", "column": "amount"},
+    {"name": "amount_max", "fn": "max", "column": "amount"},
+    {"name": "ratio_sum", "fn": "sum", "column": "ratio"},
+    {"name": "ratio_avg", "fn": "avg", "column": "ratio"},
+    {"name": "ratio_max", "fn": "max", "column": "ratio"},
+    {"name": "key_min", "fn": "min", "column": "key"},
+    {"name": "key_max", "fn": "max", "column": "key"},
+    {"name": "key_distinct", "fn": "count_distinct", "column": "key"},
+    {"name": "ts_min", "fn": "min", "column": "ts"},
+    {"name": "ts_max", "fn": "max", "column": "ts"},
+    {"name": "ts_distinct", "fn": "count_distinct", "column": "ts"},
+    {"name": "day_max", "fn": "max", "column": "day"},
+    {"name": "flag_min", "fn": "min", "column": "flag"},
+    {"name": "flag_max", "fn": "max", "column": "flag"},
+    {"name": "ratio_p50", "fn": "approx_percentile", "column": "ratio", "percentile": 0.5},
+    {"name": "n_p90", "fn": "approx_percentile", "column": "n", "percentile": 0.9},
+    {"name": "amount_p25", "fn": "approx_percentile", "column": "amount", "percentile": 0.25},
+]
+
+
+def utc_day(ts: datetime | None) -> date | None:
+    return None if ts is None else ts.astimezone(UTC).date()
+
+
+def utc_hour(ts: datetime | None) -> datetime | None:
+    return None if ts is None else ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_every_metric_by_key_and_utc_day(spark: SparkSession, wide_landing: tuple[list[Path], list[dict[str, Any]]], tmp_path: Path) -> None:
+    paths, rows = wide_landing
+    transform = {
+        "filter": "key IS NULL OR key <> :excluded",
+        "derive": {"d": "to_date(ts)"},
+        "group_by": ["key", "d"],
+        "metrics": EVERY_METRIC,
+    }
+    # A parameter value that would break a statement if it were spliced into the text.
+    excluded = "it's'; DROP TABLE landing; --"
+    spark_run, embedded_run = run_both(spark, wide_document(paths, transform, {"excluded": excluded}), tmp_path)
+    # Ten keys (one of them NULL) by three UTC days and a NULL day.
+    assert spark_run.manifest["rows_out"] > 30
+
+    def keep(row: dict[str, Any]) -> bool:
+        return row["key"] is None or row["key"] != excluded
+
+    exact = {
+        name: Exact(grouped(rows, keep, lambda row: (row["key"], utc_day(row["ts"])), column), percentile, lambda row: (row["key"], row["d"]))
+        for name, column, percentile in (("ratio_p50", "ratio", 0.5), ("n_p90", "n", 0.9), ("amount_p25", "amount", 0.25))
+    }
+    assert_same_runs(spark_run, embedded_run, exact)
+
+
+def test_hourly_group_with_quoted_unicode_literals(spark: SparkSession, wide_landing: tuple[list[Path], list[dict[str, Any]]], tmp_path: Path) -> None:
+    paths, rows = wide_landing
+    transform = {
+        "filter": "key <> 'a\\'b' AND key <> \"東京\" AND (n > :floor OR n IS NULL)",
+        "derive": {
+            "hour": "date_trunc('hour', ts)",
+            "hour_day": "to_date(hour)",
+            "label": "concat(coalesce(key, '∅'), ' · ', 'x')",
+            "scaled": "ratio * 2 + n / 4",
+            "positive": "CASE WHEN amount > 0 THEN true ELSE false END",
+        },
+        "group_by": ["hour", "hour_day", "label", "positive"],
+        "metrics": [
+            {"name": "rows", "fn": "count"},
+            {"name": "scaled_sum", "fn": "sum", "column": "scaled"},
+            {"name": "scaled_max", "fn": "max", "column": "scaled"},
+            {"name": "amount_avg", "fn": "avg", "column": "amount"},
+            {"name": "ts_p99", "fn": "approx_percentile", "column": "ts", "percentile": 0.99},
+        ],
+    }
+    spark_run, embedded_run = run_both(spark, wide_document(paths, transform, {"floor": 10}), tmp_path)
+    assert spark_run.manifest["rows_out"] > 100
+
+    def keep(row: dict[str, Any]) -> bool:
+        return row["key"] is not None and row["key"] not in ("a'b", "東京") and (row["n"] is None or row["n"] > 10)
+
+    def group(row: dict[str, Any]) -> tuple[Any, ...]:
+        return (utc_hour(row["ts"]), f"{row['key']} · x", row["amount"] is not None and row["amount"] > 0)
+
+    exact = {"ts_p99": Exact(grouped(rows, keep, group, "ts"), 0.99, lambda row: (row["hour"], row["label"], row["positive"]))}
+    assert_same_runs(spark_run, embedded_run, exact)
+
+
+def test_sql_mode(spark: SparkSession, wide_landing: tuple[list[Path], list[dict[str, Any]]], tmp_path: Path) -> None:
+    paths, _ = wide_landing
+    transform = {
+        "sql": "SELECT key, count(*) AS readings, count(n) AS with_n, sum(n) AS n_sum, sum(ratio) AS ratio_sum, "
+        "min(ts) AS first_ts, max(day) AS last_day FROM landing WHERE key <> :excluded GROUP BY key"
+    }
+    spark_run, embedded_run = run_both(spark, wide_document(paths, transform, {"excluded": "hot"}), tmp_path)
+    assert spark_run.manifest["rows_out"] == len(KEYS) - 1
+    assert_same_runs(spark_run, embedded_run)
+
+
+def test_an_empty_landing(spark: SparkSession, wide_landing: tuple[list[Path], list[dict[str, Any]]], tmp_path: Path) -> None:
+    paths, _ = wide_landing
+    transform = {"derive": {"d": "to_date(ts)"}, "group_by": ["key", "d"], "metrics": EVERY_METRIC}
+    spark_run, embedded_run = run_both(spark, wide_document([paths[2]], transform), tmp_path)
+    assert spark_run.manifest["rows_out"] == 0 and embedded_run.manifest["files"]
+    assert_same_runs(spark_run, embedded_run)
+
+
+# --- the example pipelines -------------------------------------------------------------------
+
+READING_TYPES = {"site": pa.string(), "meter": pa.string(), "ts": pa.timestamp("us", tz="UTC"), "kwh": pa.float64(), "status": pa.string()}
+
+
+def reading_rows(count: int, seed: int) -> list[dict[str, Any]]:
+    """Meter readings as the examples expect, kWh in multiples of 1/1024 (exact sums)."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        site = f"site-{min(rng.randrange(8), rng.randrange(8)):03d}"  # skewed towards site-000
+        rows.append(
+            {
+                "site": site,
+                "meter": f"{site}-m{rng.randrange(5):02d}",
+                "ts": START + timedelta(microseconds=rng.randrange(3 * 86_400_000_000)),
+                "kwh": None if rng.random() < 0.05 else rng.randrange(3 * 1024) / 1024,
+                "status": rng.choices(["ok", "estimated", "error"], weights=[90, 7, 3])[0],
+            }
+        )
+    return rows
+
+
+@pytest.fixture(scope="module")
+def readings(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], list[dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp("readings")
+    batches = [reading_rows(4000, seed) for seed in (21, 22)]
+    paths = []
+    for index, batch in enumerate(batches):
+        path = folder / f"readings-{index}.parquet"
+        pq.write_table(pa.table({name: [row[name] for row in batch] for name in READING_TYPES}, schema=pa.schema(READING_TYPES)), path)
+        paths.append(path)
+    return paths, [row for batch in batches for row in batch]
+
+
+def example_pipelines() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("pipeline_file", example_pipelines(), ids=lambda path: path.stem)
+def test_every_example_pipeline(spark: SparkSession, readings: tuple[list[Path], list[dict[str, Any]]], pipeline_file: Path, tmp_path: Path) -> None:
+    paths, rows = readings
+    pipeline = yaml.safe_load(pipeline_file.read_text())
+    parameters = {name: "site-001" for name in pipeline.get("parameters", {})}
+    document = spec_from_pipeline(pipeline, paths, tmp_path / "unused", parameters)
+    spark_run, embedded_run = run_both(spark, document, tmp_path)
+    assert spark_run.manifest["rows_out"] > 0
+    exact: dict[str, Exact] = {}
+    transform = pipeline["transform"]
+    for metric in transform.get("metrics", []):
+        if metric["fn"] != "approx_percentile":
+            continue
+        # The examples' percentiles are by site and day of readings that pass `status = 'ok'`.
+        assert transform["group_by"] == ["site", "day"] and transform["filter"] == "status = 'ok'"
+        values = grouped(rows, lambda row: row["status"] == "ok", lambda row: (row["site"], utc_day(row["ts"])), metric["column"])
+        exact[metric["name"]] = Exact(values, metric["percentile"], lambda row: (row["site"], row["day"]))
+    assert_same_runs(spark_run, embedded_run, exact)
+
+
+def test_the_percentile_check_itself_catches_a_wrong_answer() -> None:
+    values = list(range(1, 1001))
+    assert_within_rank(950, values, 0.95, lambda n: 0.0, "exact")
+    with pytest.raises(AssertionError):
+        assert_within_rank(900, values, 0.95, lambda n: n / SPARK_ACCURACY, "wrong")
+    assert math.isclose(Exact({}, 0.5, lambda row: ()).spark_error(20_000), 2.0)
