@@ -2,6 +2,7 @@
 // `sluice serve` runs the API and the worker in one process; `sluice api` and
 // `sluice worker` run one role each, to scale them apart. Tests and benchmarks call
 // startSluice() with their own launcher or pipelines.
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
@@ -22,6 +23,9 @@ import type { LakeStorage } from './lake/storage.ts';
 import type { Launcher } from './launchers/launcher.ts';
 import { LauncherRegistry } from './launchers/launcher-registry.ts';
 import { LocalLauncher } from './launchers/local.ts';
+import { duckdbSize, embeddedCommand, pythonBeside } from './launchers/embedded-args.ts';
+import { checkEmbeddedTransforms, refuseUnrunnableEmbedded } from './launchers/embedded-check.ts';
+import { EMBEDDED_LAUNCHER, WorkerEngineChooser } from './jobs/engine-chooser.ts';
 import { createKubernetesLaunchers } from './launchers/k8s/launchers.ts';
 import { k8sSettingsFrom } from './launchers/k8s/settings.ts';
 import { RunsDirLease } from './launchers/runs-dir-lease.ts';
@@ -42,7 +46,7 @@ import { createS3Client } from './lake/s3-storage.ts';
 import { s3aJarPaths } from './tool-cache.ts';
 import { connectionSetting, openSinks } from '../sql-sinks/open-sinks.ts';
 import { observeLoads } from '../sql-sinks/observed-sinks.ts';
-import { sqlOutputs } from './core/pipeline.ts';
+import { sqlOutputs, type Pipeline } from './core/pipeline.ts';
 import { startSchedules } from './schedules/start-schedules.ts';
 import { startNotifier } from './notify/start-notifier.ts';
 import { warnUnconfiguredTargets } from './notify/webhook-targets.ts';
@@ -108,6 +112,14 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const pipelines = overrides.pipelines ?? (await loadPipelines(config.SLUICE_PIPELINES_DIR));
   // Before any connection opens: a refused start leaves nothing running behind it.
   if (roles.watch) await checkSourcesInsideRoots(pipelines.list(), config.SLUICE_LANDING_ROOTS);
+  // The embedded engine (docs/adr/0021-embedded-engine.md): which pipelines it can run, asked
+  // once; a pipeline that forces it and cannot have it stops the start, naming why.
+  const embeddedPython = pythonBeside(config.SLUICE_SPARK_SUBMIT);
+  const embedded =
+    roles.worker && !overrides.launcher
+      ? await checkEmbeddedTransforms({ python: embeddedPython, sparkAppsDir: config.SLUICE_SPARK_APPS_DIR, pipelines: pipelines.list(), env: childProcessEnv() })
+      : undefined;
+  if (embedded) refuseUnrunnableEmbedded(pipelines.list(), embedded);
   const connection = redisOptions(config.SLUICE_REDIS_URL);
   const redis = new Redis(connection);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
@@ -118,7 +130,8 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     await checkRedisDurability(redis);
     // Only a worker that may start local runs needs the lease: Kubernetes-only workers scale
     // out without sharing a runs folder.
-    if (roles.worker && !overrides.launcher && pipelines.list().some((pipeline) => pipeline.engine.launcher === 'local')) {
+    const runsLocally = (pipeline: Pipeline) => pipeline.engine.launcher === 'local' || (embedded !== undefined && !embedded.unavailable && pipeline.engine.kind !== 'spark');
+    if (roles.worker && !overrides.launcher && pipelines.list().some(runsLocally)) {
       runsLease = await RunsDirLease.acquire({ redis, key: keys.localRunsLease, runsDir: config.SLUICE_RUNS_DIR, logger });
     }
   } catch (error) {
@@ -130,26 +143,35 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const queue = new BullJobQueue(connection, config.SLUICE_QUEUE_PREFIX, (error) => logger.debug({ err: error.message }, 'queue connection error'));
   const lake = overrides.lake ?? openLake(config.SLUICE_LAKE_URI, s3Settings(config));
   // A test's launcher stands in for `local`, the one launcher pipelines can name today.
-  const local =
-    overrides.launcher ??
-    new LocalLauncher({
-      runsDir: config.SLUICE_RUNS_DIR,
-      sparkSubmit: config.SLUICE_SPARK_SUBMIT,
-      sparkAppsDir: config.SLUICE_SPARK_APPS_DIR,
-      localCores: config.SLUICE_SPARK_LOCAL_CORES,
-      baseEnv: childProcessEnv(),
-      s3: s3Settings(config),
-      s3aJars: s3aJarPaths(childProcessEnv()),
-      ...(runsLease ? { ownership: runsLease } : {}),
-      logger,
-    });
+  const localOptions = {
+    runsDir: config.SLUICE_RUNS_DIR,
+    sparkSubmit: config.SLUICE_SPARK_SUBMIT,
+    sparkAppsDir: config.SLUICE_SPARK_APPS_DIR,
+    localCores: config.SLUICE_SPARK_LOCAL_CORES,
+    baseEnv: childProcessEnv(),
+    s3: s3Settings(config),
+    s3aJars: s3aJarPaths(childProcessEnv()),
+    ...(runsLease ? { ownership: runsLease } : {}),
+    logger,
+  };
+  const local = overrides.launcher ?? new LocalLauncher(localOptions);
+  // Embedded runs live in a hidden folder of the runs directory: the local Spark launcher's
+  // listing never sees them, and each launcher adopts only its own runs.
+  const embeddedLauncher =
+    embedded && !embedded.unavailable
+      ? new LocalLauncher({
+          ...localOptions,
+          runsDir: join(config.SLUICE_RUNS_DIR, '.embedded'),
+          command: embeddedCommand({ python: embeddedPython, memory: duckdbSize(config.SLUICE_EMBEDDED_MEMORY) }),
+        })
+      : undefined;
   // The Kubernetes launchers only where SLUICE_K8S_KUBECONFIG says how to reach a cluster; a
   // worker without them fails a job whose pipeline names one with the registry's clear error.
   const k8s = k8sSettingsFrom(config, s3Settings(config));
   const kubernetes = k8s
     ? createKubernetesLaunchers(k8s, lake, { logger, namespaces: pipelines.list().flatMap((pipeline) => (pipeline.engine.namespace ? [pipeline.engine.namespace] : [])) })
     : {};
-  const launchers = new LauncherRegistry({ local, ...kubernetes });
+  const launchers = new LauncherRegistry({ local, ...kubernetes, ...(embeddedLauncher ? { [EMBEDDED_LAUNCHER]: embeddedLauncher } : {}) });
   const jobsDeps = { store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS };
   const jobs = new JobsService(jobsDeps);
   const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH);
@@ -207,6 +229,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       }
     }
     const slots = new RunSlots(redis, keys, config.SLUICE_MAX_RUNNING);
+    const landingFiles = new LandingFiles(landingsS3);
     const steps = new JobSteps({
       store,
       slots,
@@ -218,8 +241,20 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       pollMs: config.SLUICE_AWAIT_POLL,
       slotWaitMs: 2_000,
       wake: (jobId) => queue.wake(jobId),
-      finalizer: new LandingFinalizer(ledger, pipelines, logger, new LandingFiles(landingsS3)),
+      finalizer: new LandingFinalizer(ledger, pipelines, logger, landingFiles),
       sinks,
+      ...(embedded
+        ? {
+            engines: new WorkerEngineChooser({
+              maxBytes: config.SLUICE_EMBEDDED_MAX_BYTES,
+              landingRoots: config.SLUICE_LANDING_ROOTS,
+              untranslatable: embedded.untranslatable,
+              embeddedUnavailable: embedded.unavailable,
+              sizeOf: (uri) => landingFiles.size(uri),
+              logger,
+            }),
+          }
+        : {}),
     });
     const worker = new StepWorker(steps, {
       connection,

@@ -2,7 +2,10 @@
 // Redis (AOF on), MinIO (the S3 lake) and PostgreSQL (the reporting database) in
 // .sluice/demo, generates 2 million meter readings as Parquet (once), starts `sluice serve` watching a landing folder, lands the
 // files there as a producer would, follows the job they start with progress lines, and
-// prints what came out, down to the rows read back from SQL. Exits 0 when the job succeeded.
+// prints what came out, down to the rows read back from SQL. That job runs on the default
+// engine (embedded: DuckDB, the landing being small); the same inputs then run on Spark, and
+// the demo prints both engines' times and whether their rows are equal. Exits 0 when both
+// jobs succeeded with equal rows.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +32,9 @@ const watched = join(landingRoot, 'meter-readings');
 const pipelinesDir = join(root, 'pipelines');
 const LAKE_URI = 's3://lake/';
 const SQL_TABLE = 'reporting.meter_daily';
+/** The same files, outside the watched folder, for the Spark job to read after the landings were archived. */
+const replay = join(landingRoot, 'replay');
+const SPARK_PIPELINE = 'meter-daily-spark';
 const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
 
 /** The example pipeline, watching the demo's landing folder and archiving what it read. */
@@ -42,6 +48,50 @@ async function writeDemoPipeline(): Promise<void> {
   (pipeline.outputs as Record<string, unknown>).sql = { connection: 'reporting', table: SQL_TABLE, keys: ['site', 'day'], mode: 'merge' };
   await mkdir(pipelinesDir, { recursive: true });
   await writeFile(join(pipelinesDir, 'meter-daily.yaml'), toYaml(pipeline));
+  // The same transform forced onto Spark, for the comparison: jobs only through the API, into a table of its own.
+  const onSpark = parseYaml(await readFile('examples/pipelines/meter-daily.yaml', 'utf8')) as Record<string, unknown>;
+  onSpark.name = SPARK_PIPELINE;
+  onSpark.outputs = { lake: { table: 'meter_daily_spark' } };
+  (onSpark.engine as Record<string, unknown>).kind = 'spark';
+  await writeFile(join(pipelinesDir, `${SPARK_PIPELINE}.yaml`), toYaml(onSpark));
+}
+
+/** How long the engine worked on a job: from its run's start to the commit (the `running` stage). */
+function engineSeconds(job: JobView): number {
+  const index = job.history.findLastIndex((change) => change.state === 'running');
+  const next = job.history[index + 1];
+  if (index < 0 || !next) return NaN;
+  return (Date.parse(next.at) - Date.parse(job.history[index]!.at)) / 1000;
+}
+
+/**
+ * Whether two runs of the same aggregate hold the same rows: keys and counts exactly, sums and
+ * means of doubles to 12 significant digits (the engines add in different orders), and the
+ * approximate percentile counted apart (each engine is within its own rank error).
+ */
+function compareRuns(embedded: Record<string, unknown>[], spark: Record<string, unknown>[]): { equal: boolean; rows: number; percentileSame: number } {
+  const key = (row: Record<string, unknown>) => `${String(row.site)}|${String(row.day)}`;
+  const byKey = new Map(spark.map((row) => [key(row), row]));
+  let equal = embedded.length === spark.length;
+  let percentileSame = 0;
+  for (const row of embedded) {
+    const other = byKey.get(key(row));
+    if (!other) {
+      equal = false;
+      continue;
+    }
+    for (const [name, value] of Object.entries(row)) {
+      if (name === 'kwh_p95') {
+        if (value === other[name]) percentileSame += 1;
+        continue;
+      }
+      const want = other[name];
+      const summed = name === 'kwh_sum' || name === 'kwh_avg';
+      const same = summed && typeof value === 'number' && typeof want === 'number' ? Math.abs(value - want) <= Math.abs(want) * 1e-12 : String(value) === String(want);
+      if (!same) equal = false;
+    }
+  }
+  return { equal, rows: embedded.length, percentileSame };
 }
 
 /** Lands a file the way a producer should: written under a temporary name, then renamed. */
@@ -89,6 +139,8 @@ async function main(): Promise<number> {
   // Each demo starts from an empty landing folder, archive and S3 lake.
   for (const dir of [landingRoot, join(root, 'archive'), join(root, 'quarantine'), join(root, 'minio'), join(root, 'redis'), join(root, 'postgres')]) await rm(dir, { recursive: true, force: true });
   await mkdir(watched, { recursive: true });
+  await mkdir(replay, { recursive: true });
+  for (const file of (await readdir(samples)).filter((name) => name.endsWith('.parquet'))) await copyFile(join(samples, file), join(replay, file));
   await writeDemoPipeline();
 
   say('starting redis-server (AOF on, noeviction), MinIO (the S3 lake) and PostgreSQL (the reporting database)');
@@ -134,6 +186,7 @@ async function main(): Promise<number> {
     say(`job ${queued.id} queued ${Date.now() - landedAt} ms after the last file landed; following it`);
     const job = await followJob(client, queued.id, { print: (line) => process.stdout.write(`  ${line}\n`) });
     const seconds = ((Date.now() - landedAt) / 1000).toFixed(1);
+    if (job.engine) say(`engine: ${job.engine.reason}`);
 
     process.stdout.write(`\njob ${job.id}: ${job.state} in ${seconds} s from landing (attempt ${job.attempt})\n`);
     process.stdout.write('state history:\n');
@@ -165,7 +218,22 @@ async function main(): Promise<number> {
     for (const row of await postgres.query(`SELECT * FROM ${SQL_TABLE} ORDER BY site, day LIMIT 5`)) process.stdout.write(`  ${formatRow(row)}\n`);
     const landings = await waitForLandingsDone(client, job.id);
     process.stdout.write(`landings:     ${landings.map((landing) => `${landing.path} ${landing.state}`).join(', ')} (archived to ${join(root, 'archive')})\n`);
+
+    say(`the same ${FILES} files on Spark (pipeline ${SPARK_PIPELINE}, engine.kind: spark), for comparison`);
+    const sparkJob = await followJob(client, (await client.submit({ pipeline: SPARK_PIPELINE, inputs: [replay] })).id, { print: (line) => process.stdout.write(`  ${line}\n`) });
+    if (sparkJob.state !== 'succeeded') {
+      process.stdout.write(`the Spark job ${sparkJob.state}: ${JSON.stringify(sparkJob.failure, null, 2)}\n`);
+      return 1;
+    }
+    const comparison = await compareRunsInLake(s3, job, sparkJob);
+    const embeddedSeconds = engineSeconds(job);
+    const sparkSeconds = engineSeconds(sparkJob);
+    process.stdout.write(`engines:      ${job.engine?.engine ?? 'spark'} ${embeddedSeconds.toFixed(1)} s, spark ${sparkSeconds.toFixed(1)} s (running → committed; ${(sparkSeconds / embeddedSeconds).toFixed(1)}× )\n`);
+    process.stdout.write(
+      `rows equal:   ${comparison.equal ? 'yes' : 'NO'}: ${comparison.rows} rows, keys, counts and max exact, sums and means to 12 digits; kwh_p95 identical in ${comparison.percentileSame} of ${comparison.rows} (each engine within its rank error)\n`,
+    );
     process.stdout.write(`dashboard:    ${url}/ui/jobs/${encodeURIComponent(job.id)} (API key ${apiKey})\n`);
+    if (!comparison.equal) return 1;
     if (stay) {
       say('Sluice stays up for the dashboard; press Ctrl-C to stop it');
       await new Promise((stopped) => process.once('SIGINT', stopped));
@@ -177,6 +245,21 @@ async function main(): Promise<number> {
     await postgres.stop();
     await minio.stop();
     await redis.stop();
+  }
+}
+
+/** Reads both jobs' committed runs from the lake and compares their rows. */
+async function compareRunsInLake(s3: Parameters<typeof openLake>[1], embedded: JobView, spark: JobView): Promise<ReturnType<typeof compareRuns>> {
+  const lake = openLake(LAKE_URI, s3);
+  try {
+    const rowsOf = async (job: JobView) => {
+      const manifest = await readCommittedRun(lake, job.output!.table, job.id, job.run?.attempt ?? job.attempt);
+      if (!manifest) throw new Error(`job ${job.id} succeeded but its run has no manifest`);
+      return readRunRows(lake, manifest, Number.MAX_SAFE_INTEGER);
+    };
+    return compareRuns(await rowsOf(embedded), await rowsOf(spark));
+  } finally {
+    lake.close?.();
   }
 }
 

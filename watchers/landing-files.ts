@@ -3,7 +3,7 @@
 // in s3://…). Used by the finish work; every operation is safe to repeat (a file already
 // moved or deleted is left alone).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -39,6 +39,18 @@ export class LandingFiles {
       .send(new HeadObjectCommand({ Bucket: place.bucket, Key: place.key }))
       .then(() => true, (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
         if (error.name === 'NotFound' || error.$metadata?.httpStatusCode === 404) return false;
+        throw error;
+      });
+  }
+
+  /** The file's size in bytes; undefined when it is not there. */
+  async size(uri: string): Promise<number | undefined> {
+    const place = placeOf(uri);
+    if (place.kind === 'fs') return stat(place.path).then((found) => found.size, () => undefined);
+    return this.s3
+      .send(new HeadObjectCommand({ Bucket: place.bucket, Key: place.key }))
+      .then((head) => head.ContentLength, (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
+        if (error.name === 'NotFound' || error.$metadata?.httpStatusCode === 404) return undefined;
         throw error;
       });
   }

@@ -4,7 +4,7 @@
 // view names its fields one by one (a field added to the record stays private until it is
 // added here) and every route answers through jobView().
 import { z } from '@hono/zod-openapi';
-import { FailureSchema, JobStateSchema, LoadOutcomeSchema, ParameterValueSchema, RunHandleSchema, StateChangeSchema, type Job } from '../core/job.ts';
+import { EngineChoiceSchema, FailureSchema, JobStateSchema, LoadOutcomeSchema, ParameterValueSchema, RunHandleSchema, StateChangeSchema, type Job } from '../core/job.ts';
 import { ManifestSummarySchema } from '../core/manifest.ts';
 import { NameSchema } from '../core/pipeline.ts';
 import { currentStage, STAGES } from '../core/state-machine.ts';
@@ -28,6 +28,10 @@ const RunView = RunHandleSchema.extend({
       'Updated by the worker as it watches the run; it keeps the last state seen once the run ended.',
   }),
 }).meta({ id: 'Run' });
+const EngineView = EngineChoiceSchema.meta({
+  id: 'EngineChoice',
+  description: 'The engine the latest attempt runs on and why, in words: "embedded: 46 MB ≤ 2 GB", "spark: 3.1 GB > 2 GB (SLUICE_EMBEDDED_MAX_BYTES)" (docs/adr/0021-embedded-engine.md).',
+});
 const OutputView = ManifestSummarySchema.meta({ id: 'Output' });
 const LoadView = LoadOutcomeSchema.meta({ id: 'Load' });
 
@@ -50,6 +54,7 @@ export const JobViewSchema = z
     updatedAt: z.string(),
     history: z.array(StateChangeView),
     run: RunView.optional(),
+    engine: EngineView.optional(),
     failure: FailureView.optional(),
     output: OutputView.optional(),
     loads: z.array(LoadView).optional(),
@@ -78,6 +83,7 @@ export function jobView(job: Job): JobView {
     updatedAt,
     history,
     ...(job.run !== undefined ? { run: job.run } : {}),
+    ...(job.engine !== undefined ? { engine: job.engine } : {}),
     ...(job.failure !== undefined ? { failure: job.failure } : {}),
     ...(job.output !== undefined ? { output: job.output } : {}),
     ...(job.loads !== undefined ? { loads: job.loads } : {}),

@@ -10,6 +10,15 @@ const HISTORY = 'https://history.example/history/spark-0001/';
 describe('runLines', () => {
   it.each([
     ['no run yet: nothing', { state: 'queued' as const }, []],
+    [
+      'an embedded run: the engine and why, then the run',
+      {
+        state: 'running' as const,
+        engine: { attempt: 1, engine: 'embedded' as const, reason: 'embedded: 46 MB ≤ 2 GB' },
+        run: { launcher: 'embedded', runId: 'j1-1', attempt: 1, startedAt: '2026-01-01T00:00:00Z' },
+      },
+      ['  engine embedded: 46 MB ≤ 2 GB', '  embedded run j1-1 (embedded, attempt 1)'],
+    ],
     ['a local run: which run, no state, no link', { state: 'running' as const, run }, ['  spark run analytics/sluice-j1-1 (k8s-operator, attempt 1)']],
     [
       'running: the Spark state and the UI link, not the history link',

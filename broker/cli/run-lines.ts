@@ -17,11 +17,13 @@ export function runHasEnded(job: Pick<JobView, 'state' | 'run'>): boolean {
 }
 
 /** The lines that describe the job's run, indented like the rest of the summary; none when it has no run. */
-export function runLines(job: Pick<JobView, 'state' | 'run'>): string[] {
+export function runLines(job: Pick<JobView, 'state' | 'run' | 'engine'>): string[] {
   const { run } = job;
-  if (!run) return [];
+  const engine = job.engine ? [`  engine ${job.engine.reason}`] : [];
+  if (!run) return engine;
   const state = run.sparkState ? `: ${run.sparkState}` : '';
-  const lines = [`  spark run ${run.runId} (${run.launcher}, attempt ${run.attempt})${state}`];
+  const what = run.launcher === 'embedded' ? 'embedded run' : 'spark run';
+  const lines = [...engine, `  ${what} ${run.runId} (${run.launcher}, attempt ${run.attempt})${state}`];
   if (!runHasEnded(job)) {
     if (run.uiUrl) lines.push(`  spark UI ${run.uiUrl}`);
   } else if (run.historyUrl) {

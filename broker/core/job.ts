@@ -115,6 +115,14 @@ export const FailureSchema = z.object({
 });
 export type Failure = z.infer<typeof FailureSchema>;
 
+/** Which engine ran an attempt, and why in words ("embedded: 46 MB ≤ 2 GB"). */
+export const EngineChoiceSchema = z.object({
+  attempt: z.number().int(),
+  engine: z.enum(['embedded', 'spark']),
+  reason: z.string(),
+});
+export type RecordedEngineChoice = z.infer<typeof EngineChoiceSchema>;
+
 /** What a launcher hands back from launch(): enough to find the run again after a restart. */
 export const RunHandleSchema = z.object({
   launcher: z.string(),
@@ -187,6 +195,11 @@ export const JobSchema = z.object({
   updatedAt: z.string(),
   history: z.array(StateChangeSchema),
   run: RunHandleSchema.optional(),
+  /**
+   * The engine chosen for `attempt` (engine-choice.ts), recorded with the `launching` change
+   * so that a re-delivered launch step uses the same one and never starts a second run.
+   */
+  engine: EngineChoiceSchema.optional(),
   failure: FailureSchema.optional(),
   output: ManifestSummarySchema.optional(),
   /** One entry per SQL sink loaded so far, in the pipeline's order. */

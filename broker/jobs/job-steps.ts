@@ -42,6 +42,7 @@ import type { LoadProgress } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from '../lake/storage.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import { CALL_CAP_MS, withDeadline } from './call-deadline.ts';
+import { EMBEDDED_LAUNCHER, type EngineChooser } from './engine-chooser.ts';
 import { expandInputs } from './input-paths.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
 import type { JobRecords, StoredJob } from './job-store.ts';
@@ -71,6 +72,11 @@ export type StepDeps = {
   finalizer?: JobFinalizer;
   /** The SQL sinks of named connections; needed by pipelines with SQL outputs. */
   sinks?: SinkRegistry;
+  /**
+   * Chooses each attempt's engine (the embedded engine or the pipeline's Spark launcher);
+   * without it every attempt runs on the pipeline's launcher.
+   */
+  engines?: EngineChooser;
   /** The longest one launcher call may take, whatever time its stage has left (CALL_CAP_MS). */
   callCapMs?: number;
   now?: () => Date;
@@ -148,7 +154,12 @@ export class JobSteps {
     const backingOff = this.untilRetry(job);
     if (backingOff) return backingOff;
     if (!(await this.deps.slots.acquire(job, pipeline.policy.concurrency))) return wait(Math.min(this.deps.slotWaitMs, queuedLeft));
-    return this.commit(stored, this.transitionTo(job, 'launching', `slot taken (attempt ${job.attempt})`));
+    // The engine is chosen once per attempt and recorded with this change: the launch step
+    // (and any re-delivery of it) starts the attempt on that engine and no other.
+    const choice = this.deps.engines ? await this.deps.engines.choose(job, pipeline) : undefined;
+    const engine = choice ? { attempt: job.attempt, ...choice } : undefined;
+    const reason = `slot taken (attempt ${job.attempt})${choice ? `; ${choice.reason}` : ''}`;
+    return this.commit(stored, this.transitionTo(job, 'launching', reason, engine ? { engine } : {}));
   }
 
   private async launch(step: Step): Promise<StepOutcome> {
@@ -173,7 +184,8 @@ export class JobSteps {
       ...(job.requestId ? { requestId: job.requestId } : {}),
       ...(job.traceId ? { traceId: job.traceId } : {}),
     });
-    const launcher = this.deps.launchers.forPipeline(pipeline);
+    const embedded = job.engine?.attempt === job.attempt && job.engine.engine === 'embedded';
+    const launcher = embedded ? this.deps.launchers.forPipeline({ name: pipeline.name, engine: { launcher: EMBEDDED_LAUNCHER } }) : this.deps.launchers.forPipeline(pipeline);
     let handle;
     try {
       handle = await this.stageCall(job, limit, `launcher ${launcher.name}: launch()`, (signal) =>
@@ -183,8 +195,9 @@ export class JobSteps {
       if (this.stageOver(error, job, limit)) return this.fail(stored, pipeline, log, 'timeout', `launching took longer than ${limit} ms: ${(error as Error).message}`);
       throw error;
     }
-    log.info({ attempt: job.attempt, runId: handle.runId, inputs: inputs.length }, 'spark run launched');
-    return this.commit(stored, this.transitionTo(job, 'running', `spark run ${handle.runId} started`, { run: handle }));
+    const what = embedded ? 'embedded run' : 'spark run';
+    log.info({ attempt: job.attempt, runId: handle.runId, inputs: inputs.length, launcher: launcher.name }, `${what} launched`);
+    return this.commit(stored, this.transitionTo(job, 'running', `${what} ${handle.runId} started`, { run: handle }));
   }
 
   private async awaitRun(step: Step): Promise<StepOutcome> {

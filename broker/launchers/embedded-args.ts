@@ -4,7 +4,7 @@
 // limit, so the spill goes away with the run. S3 reaches it as it reaches the Spark app's own
 // S3 client (pyarrow): region, endpoint and addressing as variables, keys only in the
 // environment (local.ts puts them there).
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LocalCommand, LocalLauncherOptions } from './local.ts';
 import type { RunRequest } from './launcher.ts';
 import { s3Access } from './spark/s3a-settings.ts';
@@ -16,12 +16,23 @@ export type EmbeddedOptions = {
   memory: string;
 };
 
+/** The Python of the environment spark-submit was installed in (`.venv/bin/python` beside `.venv/bin/spark-submit`). */
+export function pythonBeside(sparkSubmit: string): string {
+  return sparkSubmit.includes('/') ? join(dirname(sparkSubmit), 'python') : 'python3';
+}
+
+/** A size as DuckDB's memory_limit takes it (whole megabytes, at least one). */
+export function duckdbSize(bytes: number): string {
+  return `${Math.max(1, Math.floor(bytes / 1_000_000))}MB`;
+}
+
 /** The spill folder, relative to the run directory the supervisor runs in. */
 export const SPILL_DIR = 'spill';
 
 export function embeddedCommand(embedded: EmbeddedOptions): LocalCommand {
   return {
     launcher: 'embedded',
+    program: 'the embedded engine',
     needsS3aJars: false,
     args: (options: LocalLauncherOptions, request: RunRequest, _runId: string, specPath: string) => {
       const s3 = s3Access(options.s3, request.spec);

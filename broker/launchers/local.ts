@@ -24,7 +24,7 @@ import { sparkSubmitArgs, type SubmitOptions } from './local-submit-args.ts';
 import { readFrom, readTailLines } from './log-tail.ts';
 import { isAlive, recordedProcess, type RecordedProcess } from './process-start.ts';
 import { RUN_FILES, RunDir } from './run-dir.ts';
-import { endedRunStatus, FAILURE_SEARCH_LINES } from './spark/exit-contract.ts';
+import { endedRunStatus, exitDescription, FAILURE_SEARCH_LINES } from './spark/exit-contract.ts';
 import { checkS3aJars, s3Access, s3Submit } from './spark/s3a-settings.ts';
 
 export type LocalLauncherTiming = {
@@ -46,13 +46,15 @@ export type LocalLauncherTiming = {
 export type LocalCommand = {
   /** The launcher's name, as run handles and pipelines know it. */
   launcher: string;
+  /** What the run is called in a failure without the app's own words ("spark-submit exited with code 1"). */
+  program: string;
   /** The supervisor's command line (argv only: keys travel in the environment). */
   args(options: LocalLauncherOptions, request: RunRequest, runId: string, specPath: string): string[];
   /** Whether an S3 run needs the S3A jars (Spark's S3 client); the embedded engine uses pyarrow's. */
   needsS3aJars: boolean;
 };
 
-export const SPARK_SUBMIT_COMMAND: LocalCommand = { launcher: 'local', args: sparkSubmitArgs, needsS3aJars: true };
+export const SPARK_SUBMIT_COMMAND: LocalCommand = { launcher: 'local', program: 'spark-submit', args: sparkSubmitArgs, needsS3aJars: true };
 
 export type LocalLauncherOptions = SubmitOptions & {
   runsDir: string;
@@ -161,7 +163,7 @@ export class LocalLauncher implements Launcher {
   async status(handle: RunHandle, _options?: CallOptions): Promise<RunStatus> {
     const dir = this.dirOf(handle.runId);
     const exitCode = await dir.readExitCode();
-    if (exitCode !== undefined) return endedStatus(dir, exitCode);
+    if (exitCode !== undefined) return endedStatus(dir, exitCode, this.command.program);
     const pid = await dir.readPid();
     if (pid === undefined) {
       const changedAt = await dir.changedAt();
@@ -177,7 +179,7 @@ export class LocalLauncher implements Launcher {
     if (supervisor === 'alive') return { phase: 'running' };
     // The supervisor may have written its exit code and exited between the reads above.
     const lateExitCode = await dir.readExitCode();
-    if (lateExitCode !== undefined) return endedStatus(dir, lateExitCode);
+    if (lateExitCode !== undefined) return endedStatus(dir, lateExitCode, this.command.program);
     if (supervisor === 'replaced') {
       return { phase: 'lost', message: `the recorded supervisor pid ${pid} of local run ${handle.runId} now belongs to another process` };
     }
@@ -414,11 +416,11 @@ export class LocalLauncher implements Launcher {
   }
 }
 
-async function endedStatus(dir: RunDir, exitCode: number): Promise<RunStatus> {
+async function endedStatus(dir: RunDir, exitCode: number, program: string): Promise<RunStatus> {
   // A success needs no log: the common case of every await poll stays one small read.
   if (exitCode === SPARK_EXIT.ok) return endedRunStatus(exitCode, '');
   const { text } = await readTailLines(dir.file(RUN_FILES.log), FAILURE_SEARCH_LINES);
-  return endedRunStatus(exitCode, text);
+  return endedRunStatus(exitCode, text, exitDescription(exitCode, program));
 }
 
 function isLive(status: RunStatus): boolean {

@@ -91,6 +91,8 @@ class _Query:
 
 @contextmanager
 def _connection(settings: EngineSettings) -> Iterator[duckdb.DuckDBPyConnection]:
+    # The broker names a folder inside the run directory, which does not exist yet.
+    Path(settings.temp_dir).mkdir(parents=True, exist_ok=True)
     spill = Path(tempfile.mkdtemp(prefix="sluice-embedded-", dir=settings.temp_dir))
     connection = duckdb.connect(":memory:")
     try:

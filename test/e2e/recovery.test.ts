@@ -13,7 +13,9 @@ import { waitFor } from '../harness/wait-for.ts';
 let env: SluiceEnv;
 
 beforeAll(async () => {
-  env = await createSluiceEnv({ SLUICE_MAX_RUNNING: '1' });
+  // Spark runs are this file's subject: no landing is small enough for the embedded engine
+  // (engine.kind auto), whose own end-to-end tests are embedded-engine.test.ts.
+  env = await createSluiceEnv({ SLUICE_MAX_RUNNING: '1', SLUICE_EMBEDDED_MAX_BYTES: '0' });
   await generateReadings(join(env.landing, 'meter-readings'), 30_000, 3);
 }, 120_000);
 

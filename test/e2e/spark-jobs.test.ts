@@ -17,7 +17,9 @@ let sluice: RunningSluice;
 let api: Http;
 
 beforeAll(async () => {
-  env = await createSluiceEnv({ SLUICE_MAX_RUNNING: '2' });
+  // Spark runs are this file's subject: no landing is small enough for the embedded engine
+  // (engine.kind auto), whose own end-to-end tests are embedded-engine.test.ts.
+  env = await createSluiceEnv({ SLUICE_MAX_RUNNING: '2', SLUICE_EMBEDDED_MAX_BYTES: '0' });
   const examples = await loadPipelines('examples/pipelines');
   const meterDaily = examples.get('meter-daily')!;
   // A pipeline whose driver JVM cannot reserve its heap (100,000 GB): a platform failure,

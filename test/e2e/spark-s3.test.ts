@@ -94,7 +94,10 @@ beforeAll(async () => {
   await minio.createBucket('lake');
   await minio.createBucket('landing');
   const s3 = minio.settings;
+  // Spark runs are this file's subject: no landing is small enough for the embedded engine
+  // (engine.kind auto), whose own end-to-end tests are embedded-engine.test.ts.
   env = await createSluiceEnv({
+    SLUICE_EMBEDDED_MAX_BYTES: '0',
     SLUICE_LAKE_URI: 's3://lake/runs',
     SLUICE_S3_ENDPOINT: s3.endpoint!,
     SLUICE_S3_REGION: s3.region,

@@ -1,24 +1,34 @@
-// The local launcher held to the launcher contract (test/harness/launcher-contract.ts), with
-// the real spark-submit of .venv running the stand-in app (test/harness/stand-in-app.ts).
-import { mkdtemp, rm } from 'node:fs/promises';
+// The local launchers held to the launcher contract (test/harness/launcher-contract.ts): the
+// Spark one with the real spark-submit of .venv running the stand-in app
+// (test/harness/stand-in-app.ts), and the embedded engine's, which differs only in its command
+// line (embedded-args.ts), with the .venv's Python running the same stand-in as run_embedded.py.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildRunSpec } from '../../broker/core/run-spec.ts';
-import { LocalLauncher } from '../../broker/launchers/local.ts';
+import { embeddedCommand } from '../../broker/launchers/embedded-args.ts';
+import { LocalLauncher, type LocalCommand } from '../../broker/launchers/local.ts';
 import { launcherContract, type ContractRunKind, type ContractJob } from '../harness/launcher-contract.ts';
 import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const pipeline = standInPipeline('contract-local');
 
-launcherContract('local', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-contract-local-'));
+const COMMANDS: Array<[string, LocalCommand | undefined]> = [
+  ['local', undefined],
+  ['embedded', embeddedCommand({ python: join(REPO, '.venv/bin/python'), memory: '256MB' })],
+];
+
+for (const [name, command] of COMMANDS) launcherContract(name, async () => {
+  const dir = await mkdtemp(join(tmpdir(), `sluice-contract-${name}-`));
   const appsDir = await standInAppsDir();
+  await copyFile(join(appsDir, 'run_aggregate.py'), join(appsDir, 'run_embedded.py'));
   const launcher = new LocalLauncher({
     runsDir: join(dir, 'runs'),
     sparkSubmit: join(REPO, '.venv/bin/spark-submit'),
     sparkAppsDir: appsDir,
     localCores: 1,
+    ...(command ? { command } : {}),
   });
   return {
     launcher,
@@ -38,7 +48,7 @@ launcherContract('local', async () => {
         failure: kind.failureClass === 'data' ? { message: `input ${corrupt}: not a Parquet file`, input: corrupt } : { message: 'stand-in failure' },
       };
     },
-    missingHandle: ({ jobId, attempt }: ContractJob) => ({ launcher: 'local', runId: `${jobId}-${attempt}`, attempt, startedAt: new Date().toISOString() }),
+    missingHandle: ({ jobId, attempt }: ContractJob) => ({ launcher: name, runId: `${jobId}-${attempt}`, attempt, startedAt: new Date().toISOString() }),
     startLine: ({ jobId, attempt }: ContractJob) => `stand-in run job=${jobId} attempt=${attempt}`,
     async close() {
       await launcher.close();

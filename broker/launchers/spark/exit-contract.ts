@@ -48,6 +48,6 @@ export function failureLine(log: string): FailureLine | undefined {
 }
 
 /** An exit without the app's own words: a shell reports a child killed by signal N as 128 + N. */
-export function exitDescription(exitCode: number): string {
-  return exitCode > 128 ? `spark-submit was killed by signal ${exitCode - 128}` : `spark-submit exited with code ${exitCode}`;
+export function exitDescription(exitCode: number, program = 'spark-submit'): string {
+  return exitCode > 128 ? `${program} was killed by signal ${exitCode - 128}` : `${program} exited with code ${exitCode}`;
 }

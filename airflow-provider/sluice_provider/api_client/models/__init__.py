@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .engine_choice import EngineChoice
+from .engine_choice_engine import EngineChoiceEngine
 from .failure import Failure
 from .failure_class import FailureClass
 from .failure_stage import FailureStage
@@ -119,6 +121,8 @@ from .submit_request_labels import SubmitRequestLabels
 from .submit_request_parameters import SubmitRequestParameters
 
 __all__ = (
+    "EngineChoice",
+    "EngineChoiceEngine",
     "Failure",
     "FailureClass",
     "FailureStage",

@@ -10,6 +10,7 @@ from ..models.job_view_state import JobViewState
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.engine_choice import EngineChoice
     from ..models.failure import Failure
     from ..models.job_view_labels import JobViewLabels
     from ..models.job_view_parameters import JobViewParameters
@@ -44,6 +45,8 @@ class JobView:
         trace_id (str | Unset): Follows the job through its logs, the Spark driver log, the manifest and the SQL load
             ledger.
         run (Run | Unset):
+        engine (EngineChoice | Unset): The engine the latest attempt runs on and why, in words: "embedded: 46 MB ≤ 2
+            GB", "spark: 3.1 GB > 2 GB (SLUICE_EMBEDDED_MAX_BYTES)" (docs/adr/0021-embedded-engine.md).
         failure (Failure | Unset):
         output (Output | Unset):
         loads (list[Load] | Unset):
@@ -66,6 +69,7 @@ class JobView:
     request_id: str | Unset = UNSET
     trace_id: str | Unset = UNSET
     run: Run | Unset = UNSET
+    engine: EngineChoice | Unset = UNSET
     failure: Failure | Unset = UNSET
     output: Output | Unset = UNSET
     loads: list[Load] | Unset = UNSET
@@ -110,6 +114,10 @@ class JobView:
         if not isinstance(self.run, Unset):
             run = self.run.to_dict()
 
+        engine: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.engine, Unset):
+            engine = self.engine.to_dict()
+
         failure: dict[str, Any] | Unset = UNSET
         if not isinstance(self.failure, Unset):
             failure = self.failure.to_dict()
@@ -152,6 +160,8 @@ class JobView:
             field_dict["traceId"] = trace_id
         if run is not UNSET:
             field_dict["run"] = run
+        if engine is not UNSET:
+            field_dict["engine"] = engine
         if failure is not UNSET:
             field_dict["failure"] = failure
         if output is not UNSET:
@@ -163,6 +173,7 @@ class JobView:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.engine_choice import EngineChoice
         from ..models.failure import Failure
         from ..models.job_view_labels import JobViewLabels
         from ..models.job_view_parameters import JobViewParameters
@@ -216,6 +227,13 @@ class JobView:
         else:
             run = Run.from_dict(_run)
 
+        _engine = d.pop("engine", UNSET)
+        engine: EngineChoice | Unset
+        if isinstance(_engine, Unset):
+            engine = UNSET
+        else:
+            engine = EngineChoice.from_dict(_engine)
+
         _failure = d.pop("failure", UNSET)
         failure: Failure | Unset
         if isinstance(_failure, Unset):
@@ -257,6 +275,7 @@ class JobView:
             request_id=request_id,
             trace_id=trace_id,
             run=run,
+            engine=engine,
             failure=failure,
             output=output,
             loads=loads,

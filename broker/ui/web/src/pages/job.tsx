@@ -242,6 +242,14 @@ export function JobPage(props: { me: Me; id: string }) {
             </dd>
           </>
         )}
+        {job.engine && (
+          <>
+            <dt>Engine</dt>
+            <dd data-testid="engine">
+              {job.engine.engine} <span class="muted">({job.engine.reason.replace(/^\w+: /, '')})</span>
+            </dd>
+          </>
+        )}
         {job.run?.sparkState && (
           <>
             <dt>Spark state</dt>

@@ -1,0 +1,66 @@
+// Chooses each attempt's engine on the worker (ADR 0021): the rule is engine-choice.ts; this
+// gathers what it needs — the inputs' total size at the moment the attempt takes its slot,
+// whether the pipeline's transform translates for the embedded engine (embedded_check.py,
+// asked once at start), and the engine and failure of the attempt before.
+import type { Logger } from 'pino';
+import { chooseEngine, type EngineChoice } from '../core/engine-choice.ts';
+import type { Job } from '../core/job.ts';
+import type { Pipeline } from '../core/pipeline.ts';
+import { expandInputs } from './input-paths.ts';
+
+/** The launcher key the embedded engine is registered under (local.ts with embedded-args.ts). */
+export const EMBEDDED_LAUNCHER = 'embedded';
+
+export interface EngineChooser {
+  choose(job: Job, pipeline: Pipeline): Promise<EngineChoice>;
+}
+
+export type EngineChooserDeps = {
+  /** SLUICE_EMBEDDED_MAX_BYTES. */
+  maxBytes: number;
+  landingRoots: readonly string[];
+  /** Why a pipeline's transform cannot run on the embedded engine, by pipeline name (absent: it can). */
+  untranslatable: ReadonlyMap<string, string>;
+  /** Why this worker has no embedded engine at all, when it has none. */
+  embeddedUnavailable?: string | undefined;
+  /** A file's size; undefined when it is not there. */
+  sizeOf(uri: string): Promise<number | undefined>;
+  logger: Logger;
+};
+
+export class WorkerEngineChooser implements EngineChooser {
+  constructor(private readonly deps: EngineChooserDeps) {}
+
+  async choose(job: Job, pipeline: Pipeline): Promise<EngineChoice> {
+    const untranslatable = this.deps.untranslatable.get(pipeline.name);
+    const sizeMatters = pipeline.engine.kind === 'auto' && !this.deps.embeddedUnavailable && !untranslatable;
+    const previous = job.engine && job.engine.attempt < job.attempt ? job.engine : undefined;
+    return chooseEngine({
+      kind: pipeline.engine.kind,
+      fallbackToSpark: pipeline.engine.fallback === 'spark',
+      inputBytes: sizeMatters ? await this.inputBytes(job) : undefined,
+      maxBytes: this.deps.maxBytes,
+      embeddedUnavailable: this.deps.embeddedUnavailable,
+      untranslatable,
+      ...(previous
+        ? { previous: { attempt: previous.attempt, engine: previous.engine, failureClass: job.failure?.attempt === previous.attempt ? job.failure.class : undefined } }
+        : {}),
+    });
+  }
+
+  /**
+   * The inputs' total size; undefined when it cannot be read (then Spark, which needs no
+   * guess). A missing file counts as nothing: the engine's input check fails it at once,
+   * naming it, and no JVM need start for that.
+   */
+  private async inputBytes(job: Job): Promise<number | undefined> {
+    try {
+      const files = await expandInputs(job.inputs, this.deps.landingRoots);
+      const sizes = await Promise.all(files.map((file) => this.deps.sizeOf(file)));
+      return sizes.reduce<number>((total, size) => total + (size ?? 0), 0);
+    } catch (error) {
+      this.deps.logger.warn({ jobId: job.id, err: (error as Error).message }, 'could not size the inputs; the job runs on Spark');
+      return undefined;
+    }
+  }
+}
