@@ -4,78 +4,37 @@
 // buttons by their names, rows appearing and changing state, and what the API then holds.
 // Each page also passes axe-core with no serious or critical violation, runs under the strict
 // CSP without a single violation, and is photographed into docs/screenshots/.
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../broker/ui/browser-session.ts';
 import { waitFor } from '../harness/wait-for.ts';
+import { BrowserPages, checkPage, signIn as signInAt } from './browser-pages.ts';
 import { PIPELINE, startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-
 let stack: DashboardStack;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-/** CSP violations and uncaught errors of every page opened, by page. */
-const problems = new Map<Page, string[]>();
+let pages: BrowserPages;
 
 beforeAll(async () => {
   stack = await startDashboardStack();
-  // Root in CI: Chromium's sandbox needs an unprivileged user, so it is off (the page is our own).
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  pages = await BrowserPages.launch();
 }, 180_000);
 
 afterEach(async () => {
-  for (const [page, found] of problems) expect(found, `page ${page.url()}`).toEqual([]);
-  problems.clear();
-  for (const context of contexts.splice(0)) await context.close();
+  await pages.expectNoProblemsAndClose();
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await pages?.close();
   await stack?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const found: string[] = [];
-  problems.set(page, found);
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) found.push(message.text());
-  });
-  page.on('pageerror', (error) => found.push(`uncaught: ${error.message}`));
-  return page;
-}
-
-async function signIn(page: Page, key: string, path = '/ui/'): Promise<void> {
-  await page.goto(stack.url + path);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Signed in as').waitFor();
-}
+const newPage = () => pages.newPage();
+const signIn = (page: Page, key: string, path = '/ui/') => signInAt(page, stack.url, key, path);
 
 async function sessionCookie(page: Page): Promise<string | undefined> {
   return (await page.context().cookies()).find((cookie) => cookie.name === SESSION_COOKIE)?.value;
-}
-
-/** axe-core in the page (evaluated, not injected as a script tag: the CSP forbids inline scripts). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  // Page code is passed as text: this file is type-checked without the DOM's types.
-  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-async function checkPage(page: Page, screenshot: string): Promise<void> {
-  expect(await seriousViolations(page)).toEqual([]);
-  await page.screenshot({ path: `${SCREENSHOTS}${screenshot}.png`, fullPage: true });
 }
 
 const feedIs = (page: Page, status: 'live' | 'lost') => page.locator(`[data-feed="${status}"]`).waitFor({ timeout: 30_000 });

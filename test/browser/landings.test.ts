@@ -6,26 +6,21 @@
 // without a violation, and is photographed into docs/screenshots/landings.png.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
 import { writeCorruptParquet } from '../harness/sample-data.ts';
 import { standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
+import { BrowserPages, checkPage, seriousViolations, signIn as signInAt } from './browser-pages.ts';
 import { startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const PIPELINE = 'arrivals';
 
 let stack: DashboardStack;
-let browser: Browser;
+let pages: BrowserPages;
 let folder: string;
 let quarantine: string;
-const contexts: BrowserContext[] = [];
-const problems = new Map<Page, string[]>();
 
 beforeAll(async () => {
   stack = await startDashboardStack({
@@ -43,47 +38,20 @@ beforeAll(async () => {
       ];
     },
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  await mkdir(SCREENSHOTS, { recursive: true });
+  pages = await BrowserPages.launch();
 }, 180_000);
 
 afterEach(async () => {
-  for (const [page, found] of problems) expect(found, `page ${page.url()}`).toEqual([]);
-  problems.clear();
-  for (const context of contexts.splice(0)) await context.close();
+  await pages.expectNoProblemsAndClose();
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await pages?.close();
   await stack?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const found: string[] = [];
-  problems.set(page, found);
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) found.push(message.text());
-  });
-  page.on('pageerror', (error) => found.push(`uncaught: ${error.message}`));
-  return page;
-}
-
-async function signIn(page: Page, key: string, path: string): Promise<void> {
-  await page.goto(stack.url + path);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Signed in as').waitFor();
-}
-
-/** axe-core in the page (evaluated, not injected as a script tag: the CSP forbids inline scripts). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
+const newPage = () => pages.newPage();
+const signIn = (page: Page, key: string, path: string) => signInAt(page, stack.url, key, path);
 
 type Landing = { fingerprint: string; path: string; state: string; jobId?: string; reason?: string };
 
@@ -119,8 +87,7 @@ describe('the Landings page', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/path=meter-/);
     expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')))).toEqual(['meter-7.parquet']);
-    expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SCREENSHOTS}landings.png`, fullPage: true });
+    await checkPage(page, 'landings');
 
     // Fixed where quarantine put it; then re-admitted, after a confirmation.
     await writeFile(join(quarantine, 'meter-7.parquet'), (await parquetBytes({ rows: 3 }))[0]!);

@@ -1,0 +1,71 @@
+// What every browser test file shares: Debian's Chromium (never a downloaded browser), pages
+// that record CSP violations and uncaught errors (a test's afterEach requires none), signing
+// in through the form as a person does, the axe-core scan and the screenshots for docs/.
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+export class BrowserPages {
+  private readonly contexts: BrowserContext[] = [];
+  /** CSP violations and uncaught errors of every page opened, by page. */
+  private readonly problems = new Map<Page, string[]>();
+
+  private constructor(private readonly browser: Browser) {}
+
+  static async launch(): Promise<BrowserPages> {
+    // Root in CI: Chromium's sandbox needs an unprivileged user, so it is off (the page is our own).
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    await mkdir(SCREENSHOTS, { recursive: true });
+    return new BrowserPages(browser);
+  }
+
+  async newPage(): Promise<Page> {
+    const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    this.contexts.push(context);
+    const page = await context.newPage();
+    const found: string[] = [];
+    this.problems.set(page, found);
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) found.push(message.text());
+    });
+    page.on('pageerror', (error) => found.push(`uncaught: ${error.message}`));
+    return page;
+  }
+
+  /** For afterEach: no page opened by the test met a CSP violation or an uncaught error; closes them all. */
+  async expectNoProblemsAndClose(): Promise<void> {
+    for (const [page, found] of this.problems) expect(found, `page ${page.url()}`).toEqual([]);
+    this.problems.clear();
+    for (const context of this.contexts.splice(0)) await context.close();
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
+export async function signIn(page: Page, url: string, key: string, path = '/ui/'): Promise<void> {
+  await page.goto(url + path);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as').waitFor();
+}
+
+/** axe-core in the page (evaluated, not injected as a script tag: the CSP forbids inline scripts). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source);
+  // Page code is passed as text: this file is type-checked without the DOM's types.
+  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** No serious accessibility violation, then a full-page screenshot into docs/screenshots/<name>.png. */
+export async function checkPage(page: Page, screenshot: string): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.screenshot({ path: `${SCREENSHOTS}${screenshot}.png`, fullPage: true });
+}
