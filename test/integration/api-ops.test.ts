@@ -245,8 +245,8 @@ describe('OpenAPI and docs', () => {
     expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
-        '/healthz', '/metrics', '/readyz', '/v1/events', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/events', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/retry', '/v1/landings',
-        '/v1/pipelines', '/v1/pipelines/{name}', '/v1/queues', '/v1/queues/{name}/pause', '/v1/queues/{name}/resume',
+        '/healthz', '/metrics', '/readyz', '/v1/events', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/events', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/notifications', '/v1/jobs/{id}/retry', '/v1/landings',
+        '/v1/landings/{fingerprint}/readmit', '/v1/notifications', '/v1/pipelines', '/v1/pipelines/{name}', '/v1/queues', '/v1/queues/{name}/pause', '/v1/queues/{name}/resume',
       ].sort(),
     );
     for (const [path, operations] of Object.entries(doc.paths)) {
