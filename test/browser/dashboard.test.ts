@@ -11,13 +11,23 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../broker/ui/browser-session.ts';
 import { waitFor } from '../harness/wait-for.ts';
 import { BrowserPages, checkPage, signIn as signInAt } from './browser-pages.ts';
+import { PipelineSchema } from '../../broker/core/pipeline.ts';
+import { standInPipeline } from '../harness/stand-in-app.ts';
 import { PIPELINE, startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
+
+const NIGHTLY = 'nightly';
 
 let stack: DashboardStack;
 let pages: BrowserPages;
 
 beforeAll(async () => {
-  stack = await startDashboardStack();
+  // A nightly pipeline beside the stand-in, for the pipeline page's schedule (it ticks at 03:00 Zurich time, never during a test run that starts after it).
+  stack = await startDashboardStack({
+    pipelines: async () => {
+      const nightly = standInPipeline(NIGHTLY, { max_attempts: 1 });
+      return [PipelineSchema.parse({ ...nightly, input: { ...nightly.input, paths: ['none.parquet'] }, schedule: { cron: '0 3 * * *', timezone: 'Europe/Zurich' } })];
+    },
+  });
   pages = await BrowserPages.launch();
 }, 180_000);
 
@@ -285,6 +295,19 @@ describe('pipelines', () => {
     const job = await stack.api.job(id);
     expect(job).toMatchObject({ pipeline: PIPELINE, parameters: { seconds: 1, exit: 0 }, labels: { trigger: 'dashboard' } });
     await waitFor('the job run from the page to succeed', async () => ((await jobState(id)) === 'succeeded' ? true : undefined), 90_000, 250);
+  });
+
+  it("a scheduled pipeline's page shows its cron, time zone and next three run times", async () => {
+    const page = await newPage();
+    await signIn(page, stack.keys.reader, `/ui/pipelines/${NIGHTLY}`);
+    await page.getByRole('heading', { name: 'Next runs' }).waitFor();
+    expect(await page.locator('section[aria-labelledby="schedule"] p').first().textContent()).toMatch(/^0 3 \* \* \* in Europe\/Zurich/);
+    const times = await page.locator('section[aria-labelledby="schedule"] time').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('datetime')));
+    expect(times).toHaveLength(3);
+    // 03:00 in Zurich is 01:00 or 02:00 UTC, a day apart.
+    for (const time of times) expect(time).toMatch(/T0[12]:00:00\.000Z$/);
+    expect(Date.parse(times[1]!) - Date.parse(times[0]!)).toBeGreaterThanOrEqual(23 * 3_600_000);
+    await checkPage(page, 'pipeline-schedule');
   });
 
   it('a read-only key sees the pipeline but no Run now form', async () => {

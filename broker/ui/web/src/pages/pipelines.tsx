@@ -13,10 +13,6 @@ const RECENT_JOBS = 10;
 
 type Parameter = NonNullable<Pipeline['parameters']>[string];
 type ParameterValue = string | number | boolean;
-/** The schedule block as the API shows it (cron, time zone, next run times), when the pipeline has one. */
-type ScheduleView = { cron: string; timezone?: string; catchup?: string; params?: Record<string, ParameterValue>; nextRuns?: string[] };
-
-const scheduleOf = (pipeline: Pipeline): ScheduleView | undefined => (pipeline as Pipeline & { schedule?: ScheduleView }).schedule;
 
 export function PipelinesPage() {
   const [pipelines, setPipelines] = useState<Pipeline[] | undefined>(undefined);
@@ -54,7 +50,7 @@ export function PipelinesPage() {
                 </td>
                 <td>{pipeline.engine?.launcher ?? 'local'}</td>
                 <td>{sourcesOf(pipeline).join(', ') || <span class="muted">API only</span>}</td>
-                <td>{scheduleOf(pipeline)?.cron ?? <span class="muted">none</span>}</td>
+                <td>{pipeline.schedule?.cron ?? <span class="muted">none</span>}</td>
                 <td>{outputsOf(pipeline).join(', ')}</td>
               </tr>
             ))}
@@ -95,7 +91,8 @@ export function PipelinePage(props: { me: Me; name: string }) {
       </>
     );
   }
-  const schedule = scheduleOf(pipeline);
+  const schedule = pipeline.schedule;
+  const nextRuns = pipeline.nextRuns ?? [];
   return (
     <>
       <h1>Pipeline {pipeline.name}</h1>
@@ -125,11 +122,11 @@ export function PipelinePage(props: { me: Me; name: string }) {
               <code>{schedule.cron}</code> in {schedule.timezone ?? 'UTC'}
               {schedule.catchup && <> · a tick missed while Sluice was down: {schedule.catchup === 'none' ? 'skipped' : 'runs once at start'}</>}
             </p>
-            {schedule.nextRuns && schedule.nextRuns.length > 0 && (
+            {nextRuns.length > 0 && (
               <>
                 <h3>Next runs</h3>
                 <ul>
-                  {schedule.nextRuns.map((time) => (
+                  {nextRuns.map((time) => (
                     <li key={time}>
                       <time dateTime={time}>{localTime(time)}</time>
                     </li>
