@@ -5,7 +5,8 @@ import type { SqlOutput } from '../broker/core/pipeline.ts';
 import type { TableName } from './identifiers.ts';
 import type { PlanOptions, SchemaChange, TableShape } from './schema-plan.ts';
 import type { ErrorReading } from './sink-error.ts';
-import type { Dialect, RowBatch } from './sink.ts';
+import type { LoadBatch } from './column-batch.ts';
+import type { Dialect } from './sink.ts';
 import type { SqlColumn } from './sql-types.ts';
 
 /** The ledger's unique key: one committed run (job, attempt) into one sink. */
@@ -22,7 +23,7 @@ export type ApplyPlan = { table: TableName; columns: SqlColumn[]; output: SqlOut
 /** One connection inside one transaction. Nothing it does is visible to readers before commit(). */
 export interface LoadTransaction {
   /** Creates this session's staging table and bulk-loads the rows into it; returns how many. */
-  stage(columns: SqlColumn[], batches: AsyncIterable<RowBatch>, onRows: (staged: number) => Promise<void>): Promise<number>;
+  stage(columns: SqlColumn[], batches: AsyncIterable<LoadBatch>, onRows: (staged: number) => Promise<void>): Promise<number>;
   /** Serializes loads into one table until commit: the later load waits and its values win. */
   lockTarget(table: TableName): Promise<void>;
   ledgerEntry(key: LedgerKey): Promise<LedgerEntry | undefined>;

@@ -5,6 +5,7 @@
 // second load of the same run a no-op.
 import type { LoadOutcome } from '../broker/core/job.ts';
 import type { SqlOutput } from '../broker/core/pipeline.ts';
+import type { LoadBatch } from './column-batch.ts';
 
 export type Dialect = LoadOutcome['dialect'];
 
@@ -33,8 +34,11 @@ export type LoadRequest = {
   traceId?: string;
   output: SqlOutput;
   columns: RunColumn[];
-  /** The run's rows, in batches. Called again from the start when a transient error retries the load. */
-  rows: () => AsyncIterable<RowBatch>;
+  /**
+   * The run's rows, in batches of rows or of columns (the lake reader's form). Called again
+   * from the start when a transient error retries the load.
+   */
+  rows: () => AsyncIterable<LoadBatch>;
   /** Identifies the run's content in the ledger (sha256 of its manifest). */
   checksum: string;
   /** How long the load may take; statements past it are cancelled. */

@@ -1,19 +1,18 @@
-// Streams a committed run's rows in batches for the SQL sinks, with memory bounded by one
-// row group: each part file is read by byte ranges, never whole — the footer, then one row
-// group's columns at a time, turned into rows a batch at a time. The Spark app writes
-// small row groups for this reason (ADR 0009). Values come out exact (the RowValue forms
-// of sql-sinks/sink.ts):
-// - decimals as strings: hyparquet turns decimals into floats, so their annotation is
-//   removed from the schema it sees and the unscaled integers are formatted here;
-// - timestamps as bigint microseconds and dates as day numbers, through custom parsers,
-//   since a JS Date would drop the microseconds.
+// Streams a committed run's rows in column batches for the SQL sinks, with memory bounded
+// by one row group: each part file is read by byte ranges, never whole — the footer, then
+// one row group's columns at a time, handed on as hyparquet decoded them (typed arrays where
+// it can) in slices of `batchRows`, with no object made per row. The Spark app writes small
+// row groups for this reason (ADR 0009). Values come out exact (sql-sinks/column-batch.ts):
+// - decimals as their unscaled integers and scale: hyparquet turns decimals into floats,
+//   so their annotation is removed from the schema it sees;
+// - timestamps as microseconds and dates as day numbers, through custom parsers, since a
+//   JS Date would drop the microseconds.
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { runKey, type RunManifest } from '../core/manifest.ts';
-import type { RowBatch, RowValue } from '../../sql-sinks/sink.ts';
+import { rowsOf, unscaledOf, type ColumnBatch, type ColumnValues } from '../../sql-sinks/column-batch.ts';
+import type { RowValue } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from './storage.ts';
-import { dateText, scaledText, timestampText } from '../../sql-sinks/row-text.ts';
-
-const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+import { dateText, timestampText } from '../../sql-sinks/row-text.ts';
 
 // Timestamps as microseconds in a double: exact within ±285 years of 1970, and a double in
 // an array costs 8 bytes where a BigInt is an object of its own.
@@ -23,10 +22,6 @@ const PARSERS = {
   timestampFromNanoseconds: (nanos: bigint) => Number(BigInt(nanos) / 1000n),
   dateFromDays: (days: number) => days,
 };
-
-/** int64 values as numbers where exact (nearly always): far less memory than BigInts. */
-const compact = (value: unknown): unknown =>
-  typeof value === 'bigint' && value >= -MAX_EXACT && value <= MAX_EXACT ? Number(value) : value;
 
 function rangeSource(storage: LakeStorage, key: string, byteLength: number): AsyncBuffer {
   return {
@@ -38,27 +33,6 @@ function rangeSource(storage: LakeStorage, key: string, byteLength: number): Asy
     },
   };
 }
-
-/**
- * The unscaled integer of a decimal as Parquet stores it: int32, int64, or big-endian two's
- * complement bytes. Up to 6 bytes fit a double exactly, which is much faster than BigInt.
- */
-function unscaled(raw: unknown): bigint | number {
-  if (typeof raw === 'number') return raw;
-  if (typeof raw === 'bigint') return raw >= -MAX_EXACT && raw <= MAX_EXACT ? Number(raw) : raw;
-  const bytes = raw as Uint8Array;
-  const negative = bytes.length > 0 && (bytes[0]! & 0x80) !== 0;
-  if (bytes.length <= 6) {
-    let value = 0;
-    for (const byte of bytes) value = value * 256 + byte;
-    return negative ? value - 2 ** (bytes.length * 8) : value;
-  }
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return negative ? value - (1n << BigInt(bytes.length * 8)) : value;
-}
-
-const decimalText = (raw: unknown, scale: number): string => scaledText(unscaled(raw), scale);
 
 /** The metadata with decimal annotations removed, and each decimal column's scale by top-level name. */
 function withRawDecimals(metadata: FileMetaData): { metadata: FileMetaData; scales: Map<string, number> } {
@@ -73,45 +47,81 @@ function withRawDecimals(metadata: FileMetaData): { metadata: FileMetaData; scal
   return { metadata: { ...metadata, schema }, scales };
 }
 
-/** Yields the run's rows, `batchRows` at a time, each row in the manifest's column order. */
-export async function* readRunBatches(storage: LakeStorage, manifest: RunManifest, batchRows = 10_000): AsyncGenerator<RowBatch> {
+type Chunk = { rowStart: number; data: ArrayLike<unknown> };
+type TypedArrayMaker = new (length: number) => ArrayLike<unknown> & { set(source: ArrayLike<unknown>, offset: number): void };
+
+/** A column's chunks (one per page, for required columns) as one array of the group's rows. */
+function joined(chunks: Chunk[], groupStart: number, groupRows: number): ArrayLike<unknown> {
+  if (chunks.length === 1 && chunks[0]!.rowStart === groupStart && chunks[0]!.data.length === groupRows) return chunks[0]!.data;
+  const first = chunks[0]?.data;
+  const typed = first !== undefined && ArrayBuffer.isView(first) && chunks.every((chunk) => chunk.data.constructor === first.constructor);
+  if (typed) {
+    const all = new (first.constructor as TypedArrayMaker)(groupRows);
+    for (const chunk of chunks) all.set(chunk.data, chunk.rowStart - groupStart);
+    return all;
+  }
+  const all = new Array<unknown>(groupRows);
+  for (const chunk of chunks) {
+    const offset = chunk.rowStart - groupStart;
+    for (let i = 0; i < chunk.data.length; i++) all[offset + i] = chunk.data[i];
+  }
+  return all;
+}
+
+/**
+ * A decoded column in a compact form: numbers (and int64s and decimals that fit a double
+ * exactly) in a Float64Array with a null mask instead of an array of boxed values, BigInts
+ * or byte views. Typed arrays live outside the JS heap, so hyparquet's per-value objects die
+ * young instead of being promoted with the group, which keeps the process's peak memory
+ * near one group's worth.
+ */
+function compacted(values: ArrayLike<unknown>, scale: number | undefined): ColumnValues {
+  if (ArrayBuffer.isView(values) && scale === undefined) return { values };
+  const numbers = new Float64Array(values.length);
+  let nulls: Uint8Array | undefined;
+  for (let i = 0; i < values.length; i++) {
+    let value = values[i];
+    if (value === null || value === undefined) {
+      nulls ??= new Uint8Array(values.length);
+      nulls[i] = 1;
+      continue;
+    }
+    if (scale !== undefined || typeof value === 'bigint') value = unscaledOf(value);
+    // Strings, booleans, bytes, or an integer beyond 2^53: kept as they are.
+    if (typeof value !== 'number') return scale === undefined ? { values } : { values, scale };
+    numbers[i] = value;
+  }
+  return { values: numbers, ...(nulls ? { nulls } : {}), ...(scale === undefined ? {} : { scale }) };
+}
+
+/** Yields the run's rows as column batches of up to `batchRows` rows, columns in the manifest's order. */
+export async function* readRunBatches(storage: LakeStorage, manifest: RunManifest, batchRows = 10_000): AsyncGenerator<ColumnBatch> {
   const folder = runKey(manifest.table, manifest.job_id, manifest.attempt);
   const names = manifest.schema.map((column) => column.name);
   for (const part of manifest.files) {
     const file = rangeSource(storage, `${folder}/${part.name}`, part.bytes);
     const { metadata, scales } = withRawDecimals(await parquetMetadataAsync(file));
-    const scaleAt = names.map((name) => scales.get(name));
     let groupStart = 0;
     for (const group of metadata.row_groups) {
       const groupRows = Number(group.num_rows);
-      const columns = names.map(() => new Array<unknown>(groupRows));
-      await parquetRead({
-        file,
-        metadata,
-        columns: names,
-        rowStart: groupStart,
-        rowEnd: groupStart + groupRows,
-        utf8: false, // only columns annotated as strings become strings; binary stays bytes
-        parsers: PARSERS,
-        onChunk: ({ columnName, columnData, rowStart }) => {
-          const target = columns[names.indexOf(columnName)]!;
-          const offset = rowStart - groupStart;
-          for (let i = 0; i < columnData.length; i++) target[offset + i] = compact(columnData[i]);
-        },
-      });
+      const columns: ColumnValues[] = [];
+      // One column at a time, compacted as soon as it is decoded (see compacted()).
+      for (const name of names) {
+        const chunks: Chunk[] = [];
+        await parquetRead({
+          file,
+          metadata,
+          columns: [name],
+          rowStart: groupStart,
+          rowEnd: groupStart + groupRows,
+          utf8: false, // only columns annotated as strings become strings; binary stays bytes
+          parsers: PARSERS,
+          onChunk: ({ columnData, rowStart }) => chunks.push({ rowStart, data: columnData }),
+        });
+        columns.push(compacted(joined(chunks, groupStart, groupRows), scales.get(name)));
+      }
       for (let start = 0; start < groupRows; start += batchRows) {
-        const end = Math.min(groupRows, start + batchRows);
-        const batch: RowBatch = new Array(end - start);
-        for (let r = start; r < end; r++) {
-          const row = new Array<RowValue>(names.length);
-          for (let c = 0; c < names.length; c++) {
-            const value = columns[c]![r] as RowValue | undefined;
-            const scale = scaleAt[c];
-            row[c] = value === undefined || value === null ? null : scale === undefined ? value : decimalText(value, scale);
-          }
-          batch[r - start] = row;
-        }
-        yield batch;
+        yield { kind: 'columns', rowCount: Math.min(batchRows, groupRows - start), offset: start, columns };
       }
       groupStart += groupRows;
     }
@@ -130,7 +140,7 @@ export async function readRunRows(storage: LakeStorage, manifest: RunManifest, l
   });
   const rows: Record<string, unknown>[] = [];
   for await (const batch of readRunBatches(storage, manifest, limit)) {
-    for (const row of batch) {
+    for (const row of rowsOf(batch)) {
       if (rows.length >= limit) return rows;
       rows.push(Object.fromEntries(manifest.schema.map((column, c) => [column.name, row[c] === null ? null : shown[c]!(row[c]!)])));
     }

@@ -9,9 +9,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { qualifiedWith, quoteWith, type TableName } from '../identifiers.ts';
 import type { TableShape } from '../schema-plan.ts';
 import { LEDGER_TABLE, ledgerEntryOf, type LedgerRow, type ApplyCounts, type ApplyPlan, type LedgerEntry, type LedgerKey, type LoadTransaction, type SinkDriver } from '../sink-driver.ts';
-import type { RowBatch } from '../sink.ts';
+import { columnsOf, type LoadBatch } from '../column-batch.ts';
 import type { SqlColumn } from '../sql-types.ts';
-import { copyEncoder, encodeCopyBatch } from './copy-text.ts';
+import { ChunkWriter, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, writeCopyBinary } from './copy-binary.ts';
 import { readPostgresError } from './postgres-errors.ts';
 import { parsePostgresType, postgresColumnType } from './postgres-types.ts';
 
@@ -24,6 +24,9 @@ export type PostgresSinkSettings = {
 
 const quote = quoteWith('"', '"');
 const STAGING = 'pg_temp.sluice_staging';
+/** COPY data goes out in Buffers of this size, with up to about COPY_BUFFERED_BYTES waiting on each side of the pipe. */
+const COPY_CHUNK_BYTES = 128 * 1024;
+const COPY_BUFFERED_BYTES = 1024 * 1024;
 
 export const qualified = qualifiedWith(quote);
 const columnList = (columns: readonly { name: string }[]): string => columns.map((column) => quote(column.name)).join(', ');
@@ -35,9 +38,11 @@ const columnDefinitions = (columns: readonly SqlColumn[]): string =>
  * PostgreSQL's MERGE (a join, then plain inserts: about twice as fast as INSERT ... ON
  * CONFLICT, which probes the index row by row), preceded by a count of the staged rows that
  * match, since MERGE reports only a total. Both run under the target's load lock, so no
- * other load changes the matches in between.
+ * other load changes the matches in between. When none match, `insertOnly` replaces the
+ * MERGE: every staged row would be inserted anyway, and a plain INSERT ... SELECT does it
+ * about a fifth faster (no join, no per-row action dispatch).
  */
-export function applyStatements(plan: ApplyPlan): { count?: string; delete?: string; write: string } {
+export function applyStatements(plan: ApplyPlan): { count?: string; delete?: string; write: string; insertOnly?: string } {
   const target = qualified(plan.table);
   const names = columnList(plan.columns);
   const { output } = plan;
@@ -50,6 +55,7 @@ export function applyStatements(plan: ApplyPlan): { count?: string; delete?: str
       const values = plan.columns.map((column) => `s.${quote(column.name)}`).join(', ');
       return {
         count: `SELECT count(*)::bigint AS matched FROM ${STAGING} s WHERE EXISTS (SELECT 1 FROM ${target} t WHERE ${on})`,
+        insertOnly: `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${STAGING}`,
         write: `MERGE INTO ${target} t USING ${STAGING} s ON ${on}${update} WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${values})`,
       };
     }
@@ -155,17 +161,28 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
       stage: (columns, batches, onRows) =>
         run(async () => {
           await client.query(`CREATE TEMP TABLE sluice_staging (${columnDefinitions(columns.map((c) => ({ ...c, nullable: true })))}) ON COMMIT DROP`);
-          const encoders = columns.map((column) => copyEncoder(column.type));
           let staged = 0;
-          async function* chunks(): AsyncGenerator<string> {
-            for await (const batch of batches as AsyncIterable<RowBatch>) {
-              yield encodeCopyBatch(batch, encoders);
-              staged += batch.length;
+          async function* chunks(): AsyncGenerator<Buffer> {
+            yield COPY_BINARY_HEADER;
+            const ready: Buffer[] = [];
+            const out = new ChunkWriter(COPY_CHUNK_BYTES, (chunk) => ready.push(chunk));
+            for await (const batch of batches as AsyncIterable<LoadBatch>) {
+              const columnBatch = columnsOf(batch, columns.length);
+              writeCopyBinary(out, columnBatch, columns);
+              while (ready.length > 0) yield ready.shift()!;
+              staged += columnBatch.rowCount;
               await onRows(staged);
             }
+            out.flush();
+            yield* ready;
+            yield COPY_BINARY_TRAILER;
           }
-          // One chunk in flight at a time: the socket, not this buffer, absorbs the wait.
-          await pipeline(Readable.from(chunks(), { highWaterMark: 1 }), client.query(copyFrom(`COPY ${STAGING} (${columnList(columns)}) FROM STDIN`)));
+          // Back-pressure end to end: the generator runs only while the COPY stream wants more,
+          // so at most a few chunks wait here while the server catches up.
+          await pipeline(
+            Readable.from(chunks(), { objectMode: false, highWaterMark: COPY_BUFFERED_BYTES }),
+            client.query(copyFrom(`COPY ${STAGING} (${columnList(columns)}) FROM STDIN (FORMAT binary)`, { highWaterMark: COPY_BUFFERED_BYTES })),
+          );
           // Statistics let the planner pick hash joins for the apply step.
           await client.query(`ANALYZE ${STAGING}`);
           return staged;
@@ -177,7 +194,8 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
           const statements = applyStatements(plan);
           const matched = statements.count ? Number((await client.query(statements.count)).rows[0].matched) : 0;
           const deleted = statements.delete ? ((await client.query(statements.delete)).rowCount ?? 0) : 0;
-          const written = (await client.query(statements.write)).rowCount ?? 0;
+          const write = statements.insertOnly && statements.count && matched === 0 ? statements.insertOnly : statements.write;
+          const written = (await client.query(write)).rowCount ?? 0;
           // A merge's total is the staged rows that matched (updated, or left alone when all
           // columns are keys) plus those inserted.
           if (plan.output.mode === 'merge') {

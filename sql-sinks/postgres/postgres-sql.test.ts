@@ -21,6 +21,11 @@ describe('PostgreSQL apply statements', () => {
     expect(count).toContain('WHERE EXISTS (SELECT 1 FROM "dbo"."MeterDaily" t WHERE t."site_id" = s."site_id" AND t."Day" = s."Day")');
   });
 
+  it('offers a plain insert for a merge whose staged rows match nothing', () => {
+    const { insertOnly } = applyStatements({ table: parseTableName('dbo.MeterDaily'), columns, output: { connection: 'r', table: 'dbo.MeterDaily', keys: ['site_id', 'Day'], mode: 'merge', partition_by: [] } });
+    expect(insertOnly).toBe(`INSERT INTO "dbo"."MeterDaily" (${columns.map((c) => `"${c.name}"`).join(', ')}) SELECT ${columns.map((c) => `"${c.name}"`).join(', ')} FROM pg_temp.sluice_staging`);
+  });
+
   it('merges rows made only of keys by inserting the missing ones', () => {
     const keysOnly = columns.slice(0, 2);
     const { write } = applyStatements({ table: parseTableName('t'), columns: keysOnly, output: { connection: 'r', table: 't', keys: ['site_id', 'Day'], mode: 'merge', partition_by: [] } });

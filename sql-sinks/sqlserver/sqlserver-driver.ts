@@ -11,6 +11,7 @@
 // plain batches: mssql sends a query through sp_executesql, whose scope would drop a temp
 // table and undo a SET when it ends.
 import sql from 'mssql';
+import { rowsOf } from '../column-batch.ts';
 import type { TableName } from '../identifiers.ts';
 import type { TableColumn, TableShape } from '../schema-plan.ts';
 import { SinkError } from '../sink-error.ts';
@@ -334,7 +335,8 @@ export function createSqlServerDriver(settings: SqlServerSinkSettings): SinkDriv
         const bulkColumns = columns.map(bulkColumn);
         let staged = 0;
         // One batch in memory at a time: each is its own bulk load into the staging table.
-        for await (const batch of batches) {
+        for await (const loaded of batches) {
+          const batch = rowsOf(loaded);
           if (batch.length > 0) await session.bulk(stagingTable(bulkColumns, batch));
           staged += batch.length;
           await onRows(staged);
