@@ -34,6 +34,7 @@ import { listLandings, listLandingsRoute } from './routes/list-landings.ts';
 import { readmitLanding, readmitLandingRoute } from './routes/readmit-landing.ts';
 import { readyz, readyzRoute } from './routes/readyz.ts';
 import { retryJob, retryJobRoute } from './routes/retry-job.ts';
+import { runStats, runStatsRoute } from './routes/run-stats.ts';
 import { submitJob, submitJobRoute } from './routes/submit-job.ts';
 import { mountUi, type UiDeps } from '../ui/ui-routes.ts';
 
@@ -79,6 +80,7 @@ export function createApi(deps: ApiWithUiDeps): OpenAPIHono<ApiEnv> {
   app.openapi(listEventsRoute, listEvents(deps));
   app.openapi(listPipelinesRoute, listPipelines(deps));
   app.openapi(getPipelineRoute, getPipeline(deps));
+  app.openapi(runStatsRoute, runStats(deps));
   app.openapi(listQueuesRoute, listQueues(deps));
   app.openapi(listLandingsRoute, listLandings(deps));
   app.openapi(readmitLandingRoute, readmitLanding(deps));

@@ -121,6 +121,9 @@ export type StoredJob = { job: Job; raw: string };
 
 export type JobPage = { items: Job[]; nextCursor?: string };
 
+/** The order list() walks in: by creation time, newest or oldest first (job ids sort by creation time). */
+export type ListOrder = 'newest' | 'oldest';
+
 export type JobFilter = {
   state?: JobState;
   pipeline?: string;
@@ -134,7 +137,12 @@ export type JobFilter = {
   q?: string;
   cursor?: string;
   limit: number;
+  /** Newest first when absent. */
+  order?: ListOrder;
 };
+
+/** Records finishedIn() reads per MGET: a bounded reply however long the window. */
+const FINISHED_BATCH = 1_000;
 
 /** Batches one list() call reads at most before it returns with a cursor. */
 const MAX_BATCHES = 20;
@@ -154,15 +162,20 @@ function idRange(filter: JobFilter): IdRange {
 
 const inRange = (id: string, range: IdRange): boolean => (range.lower === undefined || id >= range.lower) && (range.upper === undefined || id < range.upper);
 
-/** Ids newest first, below the cursor, `count` at a time; `answersOne` when being in it answers one of the filters. */
+/**
+ * Ids in the list's order past the cursor (below it newest first, above it oldest first),
+ * `count` at a time; `answersOne` when being in it answers one of the filters.
+ */
 type JobSource = { answersOne: boolean; next(cursor: string | undefined, count: number): Promise<string[]> };
 
-/** A source over ids already read (the search's matches, newest first). */
-function idsSource(ids: readonly string[]): JobSource {
+/** A source over ids already read (the search's matches, given newest first). */
+function idsSource(newestFirst: readonly string[], order: ListOrder): JobSource {
+  const ids = order === 'oldest' ? [...newestFirst].reverse() : newestFirst;
+  const isPast = (id: string, cursor: string): boolean => (order === 'oldest' ? id > cursor : id < cursor);
   return {
     answersOne: true,
     next: async (cursor, count) => {
-      const start = cursor === undefined ? 0 : ids.findIndex((id) => id < cursor);
+      const start = cursor === undefined ? 0 : ids.findIndex((id) => isPast(id, cursor));
       return start === -1 ? [] : ids.slice(start, start + count);
     },
   };
@@ -304,10 +317,11 @@ export class JobStore implements JobRecords {
   }
 
   /**
-   * Newest first; the cursor is the last id examined by the previous page. Every filter is
-   * served by an index: the smallest of the candidate indexes (state, pipeline, each label,
-   * or the search's matches when there are few) is walked newest first within the time
-   * range, and the other filters are checked per job in bounded batches; after the last
+   * Newest first (or oldest first with `order: 'oldest'`); the cursor is the last id examined
+   * by the previous page, and the next page carries on past it in the same order. Every
+   * filter is served by an index: the smallest of the candidate indexes (state, pipeline,
+   * each label, or the search's matches when there are few) is walked in order within the
+   * time range, and the other filters are checked per job in bounded batches; after the last
    * batch the cursor carries on from where the walk stopped, so a page may hold fewer items
    * than `limit` and still have a next page.
    */
@@ -356,9 +370,18 @@ export class JobStore implements JobRecords {
     const bestCount = best === -1 ? Number.POSITIVE_INFINITY : counts[best]!;
     if (filter.q) {
       const search = await this.searchMatches(filter.q, Math.min(bestCount, SEARCH_MATCHES_READ_AT_MOST + 1));
-      if (search) return idsSource(search.filter((id) => inRange(id, range)));
+      if (search) return idsSource(search.filter((id) => inRange(id, range)), filter.order ?? 'newest');
     }
     const key = best === -1 ? this.keys.allJobs : candidates[best]!;
+    if (filter.order === 'oldest') {
+      return {
+        answersOne: best !== -1,
+        next: (cursor, count) => {
+          const lower = cursor !== undefined && (range.lower === undefined || cursor >= range.lower) ? `(${cursor}` : min;
+          return this.redis.zrangebylex(key, lower, max, 'LIMIT', 0, count);
+        },
+      };
+    }
     return {
       answersOne: best !== -1,
       next: (cursor, count) => {
@@ -410,6 +433,30 @@ export class JobStore implements JobRecords {
   /** Ids of jobs that finished before `beforeMs`, oldest first. */
   async finishedBefore(beforeMs: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.finished, '-inf', beforeMs, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * The jobs that reached a final state in [fromMs, untilMs] (the finished index's score),
+   * newest first, at most `limit` of them (read in batches of FINISHED_BATCH), with `total`,
+   * how many the window holds. A job deleted or retried between the two reads is left out.
+   */
+  async finishedIn(fromMs: number, untilMs: number, limit: number): Promise<{ total: number; runs: { job: Job; finishedAtMs: number }[] }> {
+    const [total, scored] = await Promise.all([
+      this.redis.zcount(this.keys.finished, fromMs, untilMs),
+      this.redis.zrevrangebyscore(this.keys.finished, untilMs, fromMs, 'WITHSCORES', 'LIMIT', 0, limit),
+    ]);
+    const runs: { job: Job; finishedAtMs: number }[] = [];
+    for (let start = 0; start < scored.length; start += 2 * FINISHED_BATCH) {
+      const pairs = scored.slice(start, start + 2 * FINISHED_BATCH);
+      const ids = pairs.filter((_, i) => i % 2 === 0);
+      const raws = await this.redis.mget(ids.map((id) => this.keys.job(id)));
+      raws.forEach((raw, i) => {
+        if (!raw) return;
+        const job = JSON.parse(raw) as Job;
+        if (isFinal(job.state)) runs.push({ job, finishedAtMs: Number(pairs[2 * i + 1]) });
+      });
+    }
+    return { total, runs };
   }
 
   /** Deletes the job as it was read; false when it changed since (then it stays). */

@@ -130,6 +130,11 @@ export class JobsService {
     return this.deps.store.list(filter);
   }
 
+  /** Jobs that finished in [fromMs, untilMs], newest first, at most `limit` (GET /v1/stats/runs). */
+  finishedIn(fromMs: number, untilMs: number, limit: number): ReturnType<JobStore['finishedIn']> {
+    return this.deps.store.finishedIn(fromMs, untilMs, limit);
+  }
+
   /**
    * Cancels in any state. A queued job no worker holds is cancelled at once; otherwise the
    * job is marked and its step woken, and the worker stops the Spark run and finishes it.

@@ -379,3 +379,43 @@ describe('what a session may not do', () => {
     await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
   });
 });
+
+describe('the overview, beyond the counts', () => {
+  it("shows each pipeline's runs in the last 24 hours as jobs finish, and the oldest queued job", async () => {
+    const page = await newPage();
+    await signIn(page, stack.keys.reader);
+    const runsRow = page.locator(`[data-testid="pipeline-runs"] tr[data-pipeline="${PIPELINE}"]`);
+    await runsRow.waitFor();
+    await feedIs(page, 'live');
+    const countOf = async (which: 'succeeded' | 'failed') => Number(await runsRow.getByTestId(`runs-${which}`).textContent());
+    const before = { succeeded: await countOf('succeeded'), failed: await countOf('failed') };
+    // Each pipeline loaded has a row, with a trend of 24 hours in words for those who cannot see the bars.
+    await page.locator(`[data-testid="pipeline-runs"] tr[data-pipeline="${NIGHTLY}"]`).waitFor();
+    expect(await runsRow.getByRole('img').count()).toBe(1);
+
+    const ok = await stack.submit({ seconds: 0 });
+    const bad = await stack.submit({ exit: 3 });
+    await waitFor('both jobs to finish', async () => ((await jobState(ok)) === 'succeeded' && (await jobState(bad)) === 'failed' ? true : undefined), 90_000, 250);
+    // Without a reload: the live feed's final events re-read the runs.
+    await expect.poll(() => countOf('succeeded'), { timeout: 30_000 }).toBe(before.succeeded + 1);
+    await expect.poll(() => countOf('failed'), { timeout: 30_000 }).toBe(before.failed + 1);
+    expect(await runsRow.locator('td').nth(2).textContent()).not.toBe('–');
+    expect(await runsRow.getByRole('img').getAttribute('aria-label')).toMatch(/succeeded, \d+ failed/);
+    await checkPage(page, 'overview-runs');
+
+    // With the queue paused a submitted job stays queued: the overview names the oldest queued job and links to it.
+    const queue = (await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.name;
+    await stack.api.data(stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: queue } } }));
+    try {
+      const waiting = await stack.submit({ seconds: 0 });
+      const oldest = (await stack.api.data(stack.api.api.GET('/v1/jobs', { params: { query: { state: 'queued', order: 'oldest', limit: 1 } } }))).items[0]!;
+      expect(oldest.id <= waiting).toBe(true);
+      const line = page.getByTestId('oldest-queued');
+      await line.getByRole('link', { name: oldest.id }).waitFor({ timeout: 30_000 });
+      expect(await line.textContent()).toMatch(new RegExp(`of ${oldest.pipeline}, waiting \\d`));
+      await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id: waiting } } }));
+    } finally {
+      await stack.api.data(stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: queue } } }));
+    }
+  });
+});

@@ -149,6 +149,7 @@ describe('every route, as answered, matches the document', () => {
     expect(page.items).toHaveLength(1);
     expect(page.nextCursor).toBeDefined();
     await call('get', '/v1/jobs', 200, { query: `limit=1&cursor=${page.nextCursor}&state=queued&pipeline=sales` });
+    await call('get', '/v1/jobs', 200, { query: 'state=queued&order=oldest&limit=1' });
     await call('get', '/v1/jobs', 422, { query: 'limit=0' });
     await call('get', '/v1/jobs', 401, { key: null });
     await call('get', '/v1/jobs', 403, { key: ctx.keys.producer });
@@ -234,6 +235,12 @@ describe('every route, as answered, matches the document', () => {
     await call('get', '/v1/pipelines/{name}', 422, { params: { name: 'Not_A_Name' } });
     await call('get', '/v1/pipelines/{name}', 401, { params: { name: 'sales' }, key: null });
     await call('get', '/v1/pipelines/{name}', 403, { params: { name: 'sales' }, key: ctx.keys.producer });
+    const runs = (await call('get', '/v1/stats/runs', 200, { query: 'hours=24', key: ctx.keys.reader })) as { items: Array<{ pipeline: string; trend: { succeeded: number[] } }> };
+    expect(runs.items.map((row) => row.pipeline)).toEqual(expect.arrayContaining(['returns', 'sales']));
+    expect(runs.items[0]!.trend.succeeded).toHaveLength(24);
+    await call('get', '/v1/stats/runs', 422, { query: 'hours=0' });
+    await call('get', '/v1/stats/runs', 401, { key: null });
+    await call('get', '/v1/stats/runs', 403, { key: ctx.keys.producer });
   });
 
   it('queues and landings', async () => {
@@ -319,6 +326,7 @@ describe('every route, as answered, matches the document', () => {
     await call('get', '/v1/jobs/{id}/events', 503, { on: down, params: id });
     await call('get', '/v1/events', 503, { on: down });
     await call('get', '/v1/queues', 503, { on: down });
+    await call('get', '/v1/stats/runs', 503, { on: down });
     await call('get', '/v1/landings', 503, { on: down });
     await call('get', '/v1/jobs/{id}/notifications', 503, { on: down, params: id });
     await call('get', '/v1/notifications', 503, { on: down });

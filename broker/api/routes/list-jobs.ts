@@ -1,4 +1,4 @@
-// GET /v1/jobs — newest first, filtered by state, pipeline, labels, creation time and a
+// GET /v1/jobs — newest (or oldest) first, filtered by state, pipeline, labels, creation time and a
 // search on job id and input paths, paged by cursor. Every filter is served by an index
 // (broker/jobs/job-store.ts list(), broker/jobs/job-index.ts).
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
@@ -43,6 +43,12 @@ const QuerySchema = z.object({
         'Search, case-sensitive: jobs whose id starts with `q` (the exact id included), or with an input whose full path starts with `q`, or whose file name (the last path segment, a folder\'s name for a folder input) starts with `q`.',
       example: 'sales-2025-06',
     }),
+  order: z
+    .enum(['newest', 'oldest'])
+    .default('newest')
+    .openapi({
+      description: 'By creation time: `newest` first (the default) or `oldest` first (`state=queued&order=oldest&limit=1` is the oldest queued job). A `nextCursor` carries on in the order of the page that gave it: pass the same `order` with it.',
+    }),
   cursor: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a nextCursor from a previous page').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -54,11 +60,11 @@ export const listJobsRoute = createRoute({
   tags: ['jobs'],
   summary: 'List jobs',
   description:
-    'Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on from there.',
+    'Newest first, or oldest first with `order=oldest`. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on from there.',
   ...protect('jobs:read'),
   request: { query: QuerySchema },
   responses: {
-    200: { description: 'A page of jobs, newest first.', content: { 'application/json': { schema: JobPageSchema } } },
+    200: { description: 'A page of jobs, in the order asked for.', content: { 'application/json': { schema: JobPageSchema } } },
     ...authResponses,
     ...unavailableResponse,
     422: problemResponse('An invalid filter or limit.'),

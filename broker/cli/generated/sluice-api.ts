@@ -10,7 +10,7 @@ export interface paths {
         };
         /**
          * List jobs
-         * @description Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on from there.
+         * @description Newest first, or oldest first with `order=oldest`. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on from there.
          */
         get: operations["listJobs"];
         put?: never;
@@ -187,6 +187,26 @@ export interface paths {
         };
         /** Get a pipeline */
         get: operations["getPipeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs per pipeline over the last hours
+         * @description Per pipeline, the jobs that reached a final state (succeeded, failed, cancelled) in the last `hours` hours, by finish time: counts, p50 and p95 duration, and succeeded/failed counts per hour. A request reads at most 10,000 job records (the newest); when the window held more, `truncated` is true.
+         */
+        get: operations["getRunStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -951,6 +971,37 @@ export interface components {
             /** @description With a schedule: its next tick times (ISO 8601, UTC), from the cron expression read in the schedule's time zone. */
             nextRuns?: string[];
         };
+        RunStats: {
+            /** @description Start of the window (ISO 8601, UTC). */
+            from: string;
+            /** @description End of the window: the time of the request. */
+            until: string;
+            hours: number;
+            /** @description Jobs that reached a final state in the window. */
+            total: number;
+            /** @description True when the window held more than 10,000 finished jobs: only the newest 10,000 are counted, and the counts are complete from `countedFrom` on. */
+            truncated: boolean;
+            /** @description From when the counts are complete: `from`, unless truncated. */
+            countedFrom: string;
+            /** @description Every loaded pipeline (with zeros when it had no runs) and any other pipeline with runs in the window, by name. */
+            items: components["schemas"]["PipelineRuns"][];
+        };
+        PipelineRuns: {
+            pipeline: string;
+            succeeded: number;
+            failed: number;
+            cancelled: number;
+            /** @description Median duration in ms of the succeeded and failed jobs, from submit (createdAt) to the final state, so queue time and every attempt count; null without such jobs. Cancelled jobs are counted but not timed. */
+            p50Ms: number | null;
+            /** @description 95th percentile (nearest rank) of the same durations as p50Ms. */
+            p95Ms: number | null;
+            trend: {
+                /** @description One count per hour of the window, oldest first. */
+                succeeded: number[];
+                /** @description One count per hour of the window, oldest first. */
+                failed: number[];
+            };
+        };
         QueueList: {
             items: components["schemas"]["Queue"][];
         };
@@ -1028,6 +1079,8 @@ export interface operations {
                 until?: string;
                 /** @description Search, case-sensitive: jobs whose id starts with `q` (the exact id included), or with an input whose full path starts with `q`, or whose file name (the last path segment, a folder's name for a folder input) starts with `q`. */
                 q?: string;
+                /** @description By creation time: `newest` first (the default) or `oldest` first (`state=queued&order=oldest&limit=1` is the oldest queued job). A `nextCursor` carries on in the order of the page that gave it: pass the same `order` with it. */
+                order?: "newest" | "oldest";
                 cursor?: string;
                 limit?: number;
             };
@@ -1037,7 +1090,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of jobs, newest first. */
+            /** @description A page of jobs, in the order asked for. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1845,6 +1898,65 @@ export interface operations {
             };
             /** @description Not a pipeline name. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunStats: {
+        parameters: {
+            query?: {
+                /** @description The window: the last `hours` hours up to now (1 to 168, a week). The trend has one bucket per hour. */
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs per pipeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunStats"];
+                };
+            };
+            /** @description No API key, or one that is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An invalid `hours`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,6 +17,7 @@ from .job_view_state import JobViewState
 from .landing import Landing
 from .landing_page import LandingPage
 from .landing_state import LandingState
+from .list_jobs_order import ListJobsOrder
 from .list_jobs_state import ListJobsState
 from .list_landings_state import ListLandingsState
 from .load import Load
@@ -82,6 +83,8 @@ from .pipeline_policy import PipelinePolicy
 from .pipeline_policy_backoff import PipelinePolicyBackoff
 from .pipeline_policy_timeouts import PipelinePolicyTimeouts
 from .pipeline_policy_timeouts_queued_type_0 import PipelinePolicyTimeoutsQueuedType0
+from .pipeline_runs import PipelineRuns
+from .pipeline_runs_trend import PipelineRunsTrend
 from .pipeline_schedule import PipelineSchedule
 from .pipeline_schedule_catchup import PipelineScheduleCatchup
 from .pipeline_schedule_params import PipelineScheduleParams
@@ -109,6 +112,7 @@ from .readiness import Readiness
 from .readiness_checks import ReadinessChecks
 from .readiness_status import ReadinessStatus
 from .run import Run
+from .run_stats import RunStats
 from .sluice_event import SluiceEvent
 from .sluice_event_failure import SluiceEventFailure
 from .sluice_event_failure_class import SluiceEventFailureClass
@@ -138,6 +142,7 @@ __all__ = (
     "Landing",
     "LandingPage",
     "LandingState",
+    "ListJobsOrder",
     "ListJobsState",
     "ListLandingsState",
     "Load",
@@ -189,6 +194,8 @@ __all__ = (
     "PipelinePolicyBackoff",
     "PipelinePolicyTimeouts",
     "PipelinePolicyTimeoutsQueuedType0",
+    "PipelineRuns",
+    "PipelineRunsTrend",
     "PipelineSchedule",
     "PipelineScheduleCatchup",
     "PipelineScheduleParams",
@@ -214,6 +221,7 @@ __all__ = (
     "ReadinessChecks",
     "ReadinessStatus",
     "Run",
+    "RunStats",
     "SluiceEvent",
     "SluiceEventFailure",
     "SluiceEventFailureClass",

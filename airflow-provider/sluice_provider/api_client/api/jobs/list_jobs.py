@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.job_page import JobPage
+from ...models.list_jobs_order import ListJobsOrder
 from ...models.list_jobs_state import ListJobsState
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -20,6 +21,7 @@ def _get_kwargs(
     from_: datetime.date | datetime.datetime | Unset = UNSET,
     until: datetime.date | datetime.datetime | Unset = UNSET,
     q: str | Unset = UNSET,
+    order: ListJobsOrder | Unset = ListJobsOrder.NEWEST,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
@@ -61,6 +63,12 @@ def _get_kwargs(
     params["until"] = json_until
 
     params["q"] = q
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order.value
+
+    params["order"] = json_order
 
     params["cursor"] = cursor
 
@@ -131,14 +139,15 @@ def sync_detailed(
     from_: datetime.date | datetime.datetime | Unset = UNSET,
     until: datetime.date | datetime.datetime | Unset = UNSET,
     q: str | Unset = UNSET,
+    order: ListJobsOrder | Unset = ListJobsOrder.NEWEST,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[JobPage | Problem]:
     """List jobs
 
-     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
-    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
-    from there.
+     Newest first, or oldest first with `order=oldest`. Filters combine (a job matches all of them). A
+    page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded
+    number of jobs, and the cursor carries on from there.
 
     Args:
         state (ListJobsState | Unset):
@@ -152,6 +161,10 @@ def sync_detailed(
         q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
             included), or with an input whose full path starts with `q`, or whose file name (the last
             path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
+        order (ListJobsOrder | Unset): By creation time: `newest` first (the default) or `oldest`
+            first (`state=queued&order=oldest&limit=1` is the oldest queued job). A `nextCursor`
+            carries on in the order of the page that gave it: pass the same `order` with it. Default:
+            ListJobsOrder.NEWEST.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -170,6 +183,7 @@ def sync_detailed(
         from_=from_,
         until=until,
         q=q,
+        order=order,
         cursor=cursor,
         limit=limit,
     )
@@ -190,14 +204,15 @@ def sync(
     from_: datetime.date | datetime.datetime | Unset = UNSET,
     until: datetime.date | datetime.datetime | Unset = UNSET,
     q: str | Unset = UNSET,
+    order: ListJobsOrder | Unset = ListJobsOrder.NEWEST,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> JobPage | Problem | None:
     """List jobs
 
-     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
-    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
-    from there.
+     Newest first, or oldest first with `order=oldest`. Filters combine (a job matches all of them). A
+    page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded
+    number of jobs, and the cursor carries on from there.
 
     Args:
         state (ListJobsState | Unset):
@@ -211,6 +226,10 @@ def sync(
         q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
             included), or with an input whose full path starts with `q`, or whose file name (the last
             path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
+        order (ListJobsOrder | Unset): By creation time: `newest` first (the default) or `oldest`
+            first (`state=queued&order=oldest&limit=1` is the oldest queued job). A `nextCursor`
+            carries on in the order of the page that gave it: pass the same `order` with it. Default:
+            ListJobsOrder.NEWEST.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -230,6 +249,7 @@ def sync(
         from_=from_,
         until=until,
         q=q,
+        order=order,
         cursor=cursor,
         limit=limit,
     ).parsed
@@ -244,14 +264,15 @@ async def asyncio_detailed(
     from_: datetime.date | datetime.datetime | Unset = UNSET,
     until: datetime.date | datetime.datetime | Unset = UNSET,
     q: str | Unset = UNSET,
+    order: ListJobsOrder | Unset = ListJobsOrder.NEWEST,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[JobPage | Problem]:
     """List jobs
 
-     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
-    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
-    from there.
+     Newest first, or oldest first with `order=oldest`. Filters combine (a job matches all of them). A
+    page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded
+    number of jobs, and the cursor carries on from there.
 
     Args:
         state (ListJobsState | Unset):
@@ -265,6 +286,10 @@ async def asyncio_detailed(
         q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
             included), or with an input whose full path starts with `q`, or whose file name (the last
             path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
+        order (ListJobsOrder | Unset): By creation time: `newest` first (the default) or `oldest`
+            first (`state=queued&order=oldest&limit=1` is the oldest queued job). A `nextCursor`
+            carries on in the order of the page that gave it: pass the same `order` with it. Default:
+            ListJobsOrder.NEWEST.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -283,6 +308,7 @@ async def asyncio_detailed(
         from_=from_,
         until=until,
         q=q,
+        order=order,
         cursor=cursor,
         limit=limit,
     )
@@ -301,14 +327,15 @@ async def asyncio(
     from_: datetime.date | datetime.datetime | Unset = UNSET,
     until: datetime.date | datetime.datetime | Unset = UNSET,
     q: str | Unset = UNSET,
+    order: ListJobsOrder | Unset = ListJobsOrder.NEWEST,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> JobPage | Problem | None:
     """List jobs
 
-     Newest first. Filters combine (a job matches all of them). A page may hold fewer than `limit` jobs
-    and still have a `nextCursor`: a request reads a bounded number of jobs, and the cursor carries on
-    from there.
+     Newest first, or oldest first with `order=oldest`. Filters combine (a job matches all of them). A
+    page may hold fewer than `limit` jobs and still have a `nextCursor`: a request reads a bounded
+    number of jobs, and the cursor carries on from there.
 
     Args:
         state (ListJobsState | Unset):
@@ -322,6 +349,10 @@ async def asyncio(
         q (str | Unset): Search, case-sensitive: jobs whose id starts with `q` (the exact id
             included), or with an input whose full path starts with `q`, or whose file name (the last
             path segment, a folder's name for a folder input) starts with `q`. Example: sales-2025-06.
+        order (ListJobsOrder | Unset): By creation time: `newest` first (the default) or `oldest`
+            first (`state=queued&order=oldest&limit=1` is the oldest queued job). A `nextCursor`
+            carries on in the order of the page that gave it: pass the same `order` with it. Default:
+            ListJobsOrder.NEWEST.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -342,6 +373,7 @@ async def asyncio(
             from_=from_,
             until=until,
             q=q,
+            order=order,
             cursor=cursor,
             limit=limit,
         )
