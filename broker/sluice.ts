@@ -2,6 +2,7 @@
 // `sluice serve` runs the API and the worker in one process; `sluice api` and
 // `sluice worker` run one role each, to scale them apart. Tests and benchmarks call
 // startSluice() with their own launcher or pipelines.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -42,6 +43,7 @@ import { startWatchService } from '../watchers/watch-service.ts';
 import { checkSourcesInsideRoots } from '../watchers/source-roots.ts';
 import { LandingFinalizer } from '../watchers/landing-finalizer.ts';
 import { LandingFiles } from '../watchers/landing-files.ts';
+import { SourceHealth } from '../watchers/source-health.ts';
 import { createS3Client } from './lake/s3-storage.ts';
 import { s3aJarPaths } from './tool-cache.ts';
 import { connectionSetting, openSinks } from '../sql-sinks/open-sinks.ts';
@@ -106,6 +108,9 @@ export function redisOptions(url: string): RedisOptions {
     maxRetriesPerRequest: null,
   };
 }
+
+/** Who wrote a record shared between processes: host and pid. */
+const processName = (): string => `${hostname()}:${process.pid}`;
 
 export async function startSluice(config: Config, roles: Roles, overrides: Overrides = {}): Promise<RunningSluice> {
   const logger = overrides.logger ?? createLogger(config.SLUICE_LOG_LEVEL);
@@ -213,7 +218,16 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const landingsS3 = createS3Client(s3Settings(config));
 
   if (roles.watch) {
-    const watchers = await startWatchService({ ledger, pipelines: pipelines.list(), jobs, logger, redis, s3: landingsS3, landingRoots: config.SLUICE_LANDING_ROOTS });
+    const watchers = await startWatchService({
+      ledger,
+      pipelines: pipelines.list(),
+      jobs,
+      logger,
+      redis,
+      s3: landingsS3,
+      landingRoots: config.SLUICE_LANDING_ROOTS,
+      health: new SourceHealth(redis, config.SLUICE_QUEUE_PREFIX, processName()),
+    });
     closers.push(() => watchers.close());
   }
 
@@ -337,6 +351,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       queueBoard: queueBoard(apiQueue.queue),
       landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH),
       landingFiles: new LandingFiles(landingsS3),
+      watcherHealth: new SourceHealth(apiRedis, config.SLUICE_QUEUE_PREFIX, processName()),
       events: { stream: new EventStream(apiRedis, keys.events), hub: eventHub },
       ui: dashboardDeps(apiRedis, config),
       notifications: new DeliveryLog(apiRedis, notifyKeys(config.SLUICE_QUEUE_PREFIX), config.SLUICE_RETENTION),

@@ -1,28 +1,33 @@
-// A folder source: notices files under one root (chokidar's native events on a local disk,
-// polling on an SMB/NFS mount), decides by the pipeline's rule when each is complete,
-// records it in the ledger and emits it as ready. Nothing partial is ever emitted.
+// A folder source: notices files under one root (a native watch per folder on a local disk,
+// a listing every polling interval on an SMB/NFS mount), decides by the pipeline's rule when
+// each is complete, records it in the ledger and emits it as ready. Nothing partial is ever
+// emitted.
 //
 // How a file travels:
 //   event / listing ──► consider(): known version? ──► candidates (due time) ──► tick:
 //   check(): re-stat, rule decision ──► confinement ──► touch rule ──► sample, stat again
 //   (unchanged?) ──► ledger.markReady ──► emit `ready` if the ledger says it is ready.
 //
-// Start-up catch-up is chokidar's initial listing (ignoreInitial: false) compared with the
-// ledger's known paths; a periodic full rescan does the same for events lost since (network
-// mounts drop them). Scale: candidates sit in one insertion-ordered map that one scheduler
-// tick walks from its front until the first entry not yet due, so 100,000 idle files cost
-// a map entry each and no timer; checks run a few at a time.
+// Start-up catch-up is a full listing (folder-watcher.ts) compared with the ledger's known
+// paths; a periodic full rescan does the same for events lost since (network mounts drop
+// them). Scale, for 100,000 files under watch: one native watch per folder, none per file;
+// what the ledger knows of each path in a compact table (known-paths.ts, ~140 B a path);
+// candidates (files waiting for their rule, so only those being written) in one
+// insertion-ordered map that one scheduler tick walks from its front until the first entry
+// not yet due, so no timer per file; stat calls and checks a few at a time. An idle file
+// costs its row in the known table and nothing else.
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { isMissingFile } from '../broker/core/errors.ts';
 import { inParallel } from '../broker/in-parallel.ts';
 import { isHiddenSegment, isInside } from '../broker/jobs/input-paths.ts';
 import { classifyChange, contentSample, fsFingerprint, type FileStat, type PathRecord } from './fingerprint.ts';
+import { FolderWatcher } from './folder-watcher.ts';
 import { globMatcher, type GlobMatcher } from './glob.ts';
+import { KnownPaths, ownCopy } from './known-paths.ts';
 import { readyLanding, type LandingInput, type LandingLedger, type ReadyLanding } from './landing-ledger.ts';
 import { markerDecision, renameDecision, stableDecision, temporaryNameMatcher, type Observation } from './readiness.ts';
 import { sourceId, type FsSource as FsSourceConfig } from '../broker/core/landing-config.ts';
@@ -34,10 +39,12 @@ export interface FsSourceEvents {
   refused: [path: string, reason: string];
   /** A known file whose mtime moved but whose content did not: not a new landing (touch_is_new: false). */
   touched: [path: string];
+  /** A listing of the whole folder ended, every subfolder read: the watcher's health (source-health.ts). */
+  listed: [listing: { files: number; ms: number }];
   error: [error: Error];
 }
 
-export type FsSourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'updatePath' | 'forgetPath' | 'pathRecord' | 'each'>;
+export type FsSourceLedger = Pick<LandingLedger, 'pathRecords' | 'markSeen' | 'markReady' | 'updatePath' | 'forgetPath' | 'pathRecord' | 'each'>;
 
 export type FsSourceOptions = {
   config: FsSourceConfig;
@@ -50,14 +57,20 @@ export type FsSourceOptions = {
   concurrency?: number;
 };
 
-/** `checked`: confined and recorded as seen in the ledger (done at its first check, not per event). */
-type Candidate = { obs: Observation; due: number; checked: boolean };
+/**
+ * A file waiting for its rule: its last observation (the rule compares the next stat with it),
+ * when to look again, and `checked`: confined and recorded as seen in the ledger (done at its
+ * first check, not per event). One flat object: only files being written are candidates.
+ */
+type Candidate = Observation & { due: number; checked: boolean };
 
 const toFileStat = (stats: Stats): FileStat => ({ size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), ino: stats.ino });
 
 export class FsSource extends EventEmitter<FsSourceEvents> {
   readonly id: string;
   private readonly root: string;
+  /** The root with a trailing separator: what every path under it starts with. */
+  private readonly rootPrefix: string;
   private realRoot = '';
   private readonly include: GlobMatcher;
   private readonly isTemporary: GlobMatcher;
@@ -65,18 +78,21 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   private readonly tickMs: number;
   private readonly concurrency: number;
   /** Last version of each path the ledger knows (recorded ready, or touched). */
-  private known = new Map<string, PathRecord>();
+  private readonly known = new KnownPaths();
   /** Files waiting for their rule, in due order (re-inserted at the end when re-queued). */
   private readonly candidates = new Map<string, Candidate>();
   /** Candidates to look at on the next tick regardless of order (a marker appeared). */
   private readonly urgent = new Set<string>();
   private readonly checking = new Set<string>();
   private readonly refusedPaths = new Set<string>();
-  private watcher: FSWatcher | undefined;
+  private watcher: FolderWatcher | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private rescanner: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private ticking = false;
   private rescanning: Promise<void> | undefined;
+  /** A rescan was asked for while a polling listing ran: it re-emits ready landings when that ends. */
+  private reemitDue = false;
   private closed = false;
 
   constructor(private readonly options: FsSourceOptions) {
@@ -84,6 +100,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     const { config } = options;
     this.id = sourceId(config);
     this.root = config.path.replace(/\/+$/, '') || '/';
+    this.rootPrefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
     this.include = globMatcher(config.include);
     this.isTemporary = temporaryNameMatcher(config.ready.temp);
     this.now = options.now ?? Date.now;
@@ -97,36 +114,41 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   async start(): Promise<void> {
     const { config, ledger, log } = this.options;
     this.realRoot = await realpath(this.root);
-    this.known = await ledger.knownPaths(this.id);
+    for await (const [path, record] of ledger.pathRecords(this.id)) this.known.set(path, record);
     // Ready landings not yet batched (this process stopped before closing the batch) go
     // to the batcher again; the claim in the ledger keeps them from being batched twice.
     await this.reemitReady();
-    const watcher = watch(this.root, {
-      persistent: true,
-      ignoreInitial: false,
-      usePolling: config.polling,
-      interval: config.interval,
-      binaryInterval: config.interval,
-      alwaysStat: true,
-      followSymlinks: true,
-      ignorePermissionErrors: true,
+    const watcher = new FolderWatcher({
+      root: this.root,
+      native: !config.polling,
       ignored: (path, stats) => this.ignored(path, stats),
+      concurrency: this.concurrency,
+      listener: {
+        file: (path, stats) => this.onFileEvent(path, stats),
+        gone: (path, folder) => this.onUnlink(path, folder),
+        problem: (path, error) => this.failed('watcher error', this.relativePath(path) ?? '', error),
+      },
     });
     this.watcher = watcher;
-    watcher.on('add', (path, stats) => this.onFileEvent(path, stats));
-    watcher.on('change', (path, stats) => this.onFileEvent(path, stats));
-    watcher.on('unlink', (path) => this.onUnlink(path));
-    watcher.on('error', (error) => this.failed('watcher error', '', error));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // The first listing takes in the files present before start; nothing is forgotten on it
+    // (the first rescan does that), as a start-up must not lose a path to a slow mount.
+    const listingStarted = this.now();
+    if (await watcher.list()) this.emit('listed', { files: watcher.filesListed, ms: this.now() - listingStarted });
     this.ticker = setInterval(() => void this.tick(), this.tickMs);
     this.rescanner = setInterval(() => void this.rescan(), config.rescan);
-    log.info({ source: this.id, root: this.root, polling: config.polling, rule: config.ready.rule, known: this.known.size, candidates: this.candidates.size }, 'fs source started');
+    // A network mount reports no remote writes: a listing every interval stands in for events.
+    if (config.polling) this.poller = setInterval(() => void this.reconcile(false), config.interval);
+    log.info(
+      { source: this.id, root: this.root, polling: config.polling, rule: config.ready.rule, known: this.known.size, candidates: this.candidates.size, folders: watcher.watchedFolders },
+      'fs source started',
+    );
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.ticker);
     clearInterval(this.rescanner);
+    clearInterval(this.poller);
     await this.watcher?.close();
     await this.rescanning;
   }
@@ -137,6 +159,10 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   }
 
   private relativePath(absolute: string): string | undefined {
+    // The common case, cheaply (every listed file comes here twice): a path the folder watcher
+    // joined from the root and an entry name. Anything with a "." or ".." segment (or a
+    // hidden name) takes the careful way below.
+    if (sep === '/' && absolute.startsWith(this.rootPrefix) && absolute.length > this.rootPrefix.length && !absolute.includes('/.')) return absolute.slice(this.rootPrefix.length);
     const rel = relative(this.root, absolute);
     if (rel === '' || !isInside(this.root, absolute)) return undefined;
     return rel.split(sep).join('/');
@@ -158,29 +184,33 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     return this.options.config.ready.rule === 'marker' && name === this.options.config.ready.marker;
   }
 
-  private onFileEvent(path: string, stats: Stats | undefined): void {
+  private onFileEvent(path: string, stats: Stats): void {
     const rel = this.relativePath(path);
     if (rel === undefined || this.closed) return;
-    if (!stats) {
-      // chokidar gives stats with alwaysStat; a missing one means the file went away meanwhile.
-      return;
-    }
+    this.known.markListed(rel);
     this.consider(rel, toFileStat(stats));
   }
 
-  private onUnlink(path: string): void {
+  /** A path went away; a folder takes every path under it along (one event for the folder). */
+  private onUnlink(path: string, folder: boolean): void {
     const rel = this.relativePath(path);
     if (rel === undefined) return;
+    this.drop(rel);
+    if (!folder) return;
+    for (const candidate of [...this.candidates.keys()]) if (candidate.startsWith(`${rel}/`)) this.drop(candidate);
+    for (const known of this.known.pathsUnder(rel)) this.drop(known);
+  }
+
+  private drop(rel: string): void {
     this.candidates.delete(rel);
     this.urgent.delete(rel);
     this.forget(rel);
   }
 
   private forget(rel: string): void {
-    const record = this.known.get(rel);
-    if (!record) return;
-    this.known.delete(rel);
-    this.options.ledger.forgetPath(this.id, rel, record.fingerprint).catch((error: unknown) => this.failed('forget path failed', rel, error));
+    const fingerprint = this.known.delete(rel);
+    if (fingerprint === undefined) return;
+    this.options.ledger.forgetPath(this.id, rel, fingerprint).catch((error: unknown) => this.failed('forget path failed', rel, error));
   }
 
   /** A file was listed or changed: queue it for its rule unless this version is known. */
@@ -193,16 +223,16 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     }
     if (!this.include(rel)) return;
     if (rule === 'rename' && renameDecision(name, this.isTemporary) === 'ignore') return;
-    if (classifyChange(this.known.get(rel), current, this.options.config.touch_is_new) === 'same') {
+    // The idle case (every rescan, for every file): no record is built to say "nothing new".
+    if (this.known.isKnownVersion(rel, current)) {
       this.candidates.delete(rel);
       return;
     }
     const at = this.now();
     const existing = this.candidates.get(rel);
-    if (existing && existing.obs.size === current.size && existing.obs.mtimeMs === current.mtimeMs) return;
+    if (existing && existing.size === current.size && existing.mtimeMs === current.mtimeMs) return;
     const delay = rule === 'stable' ? quiet : rule === 'marker' ? this.options.config.interval : 0;
-    this.candidates.delete(rel);
-    this.candidates.set(rel, { obs: { size: current.size, mtimeMs: current.mtimeMs, at }, due: at + delay, checked: existing?.checked ?? false });
+    this.requeue(rel, { size: current.size, mtimeMs: current.mtimeMs, at }, at + delay, existing?.checked ?? false);
   }
 
   private wakeFolder(folder: string): void {
@@ -211,7 +241,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
 
   /** One scheduler pass: checks the urgent candidates, then the due ones from the front. */
   private async tick(): Promise<void> {
-    if (this.ticking || this.closed) return;
+    if (this.ticking || this.closed || this.candidates.size === 0) return;
     this.ticking = true;
     try {
       const now = this.now();
@@ -227,9 +257,12 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     }
   }
 
+  /** (Re-)inserts the candidate at the end of the map: the map stays in due order. */
   private requeue(rel: string, obs: Observation, due: number, checked: boolean): void {
     this.candidates.delete(rel);
-    this.candidates.set(rel, { obs, due, checked });
+    // The key is copied: `rel` is often cut out of an absolute path, which it would keep alive
+    // (a start-up over 100,000 files makes every file a candidate at once).
+    this.candidates.set(ownCopy(rel), { size: obs.size, mtimeMs: obs.mtimeMs, at: obs.at, due, checked });
   }
 
   private async check(rel: string): Promise<void> {
@@ -241,7 +274,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     } catch (error) {
       this.failed('landing check failed', rel, error);
       // Try again later rather than drop the file: a ledger or mount hiccup must not lose it.
-      this.requeue(rel, candidate.obs, this.now() + Math.max(this.options.config.ready.quiet, 1_000), candidate.checked);
+      this.requeue(rel, candidate, this.now() + Math.max(this.options.config.ready.quiet, 1_000), candidate.checked);
     } finally {
       this.checking.delete(rel);
     }
@@ -267,15 +300,15 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     const obs: Observation = { size: first.size, mtimeMs: first.mtimeMs, at };
     const decision =
       config.ready.rule === 'stable'
-        ? stableDecision(candidate.obs, obs, config.ready.quiet)
+        ? stableDecision(candidate, obs, config.ready.quiet)
         : config.ready.rule === 'marker'
           ? markerDecision(obs, await this.markerObservation(rel), config.interval)
           : ({ ready: true } as const);
     if (!decision.ready) {
       // Recorded as seen once, so GET /v1/landings shows what is waiting for its rule.
       if (!candidate.checked) await ledger.markSeen(this.landingInput(rel, first));
-      const changed = obs.size !== candidate.obs.size || obs.mtimeMs !== candidate.obs.mtimeMs;
-      this.requeue(rel, changed ? obs : candidate.obs, decision.recheckAt, true);
+      const changed = obs.size !== candidate.size || obs.mtimeMs !== candidate.mtimeMs;
+      this.requeue(rel, changed ? obs : candidate, decision.recheckAt, true);
       return;
     }
     // Checked again when ready: a symlink may have been re-pointed while the file waited.
@@ -284,14 +317,19 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
       this.refuse(rel, refusal);
       return;
     }
-    const change = classifyChange(this.known.get(rel) ?? (await ledger.pathRecord(this.id, rel)), first, config.touch_is_new);
+    // The ledger's record of the path, not the known table's: it has the inode and content
+    // sample the touch rule needs (the table keeps neither, for 100,000 idle paths), and it
+    // has what another process recorded. A new path costs this read either way.
+    const previous = await ledger.pathRecord(this.id, rel);
+    const change = classifyChange(previous, first, config.touch_is_new);
     if (change === 'same') {
+      // Recorded meanwhile (by another process watching the same folder): known from now on.
+      this.known.set(rel, previous!);
       this.candidates.delete(rel);
       return;
     }
     const sample = await contentSample(absolute, first.size);
-    if (change === 'maybe-touch') {
-      const previous = (await ledger.pathRecord(this.id, rel)) ?? this.known.get(rel)!;
+    if (change === 'maybe-touch' && previous) {
       if (previous.sample === sample) {
         const touched: PathRecord = { ...previous, mtimeMs: first.mtimeMs };
         await ledger.updatePath(this.id, rel, touched);
@@ -312,7 +350,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     const landing = { ...this.landingInput(rel, first), sample };
     const { state } = await ledger.markReady(landing);
     this.candidates.delete(rel);
-    this.known.set(rel, { fingerprint: landing.fingerprint, size: first.size, mtimeMs: first.mtimeMs, ino: first.ino, sample });
+    this.known.set(rel, { fingerprint: landing.fingerprint, size: first.size, mtimeMs: first.mtimeMs });
     if (state !== 'ready') {
       log.debug({ source: this.id, path: rel, fingerprint: landing.fingerprint, state }, 'landing already processed');
       return;
@@ -371,10 +409,24 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     for await (const record of this.options.ledger.each({ source: this.id, state: 'ready' })) this.emit('ready', readyLanding(record));
   }
 
-  /** Full listing: files whose events were lost become candidates; vanished paths are forgotten. */
+  /**
+   * Full listing: files whose events were lost become candidates, vanished paths are
+   * forgotten, and ready landings not batched yet go to the batcher again.
+   */
   rescan(): Promise<void> {
-    if (this.rescanning || this.closed) return this.rescanning ?? Promise.resolve();
-    this.rescanning = this.walkAndReconcile()
+    return this.reconcile(true);
+  }
+
+  /** A full listing (one at a time); `reemit`: then hand ready landings to the batcher again. */
+  private reconcile(reemit: boolean): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.rescanning) {
+      // A polling listing is under way: it does the rescan's re-emit when it ends.
+      if (reemit) this.reemitDue = true;
+      return this.rescanning;
+    }
+    this.reemitDue = reemit;
+    this.rescanning = this.listAndReconcile()
       .catch((error: unknown) => this.failed('rescan failed', '', error))
       .finally(() => {
         this.rescanning = undefined;
@@ -382,32 +434,24 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     return this.rescanning;
   }
 
-  private async walkAndReconcile(): Promise<void> {
+  private async listAndReconcile(): Promise<void> {
     const started = this.now();
-    const listed = new Set<string>();
-    const walk = async (dir: string): Promise<void> => {
-      for await (const entry of await opendir(dir)) {
-        if (this.closed) return;
-        const absolute = join(dir, entry.name);
-        const rel = this.relativePath(absolute);
-        if (rel === undefined || this.ignored(absolute)) continue;
-        if (entry.isDirectory()) {
-          await walk(absolute);
-        } else if (entry.isFile() || entry.isSymbolicLink()) {
-          const stats = await stat(absolute).catch(() => undefined);
-          if (!stats?.isFile() || this.ignored(absolute, stats)) continue;
-          listed.add(rel);
-          this.consider(rel, toFileStat(stats));
-        }
-      }
-    };
-    await walk(this.root);
+    this.known.beginListing();
+    // Every file listed (or reported by an event meanwhile) is marked in the known table, so
+    // what was not seen is found without a set of every listed path.
+    const complete = await this.watcher!.list();
     if (this.closed) return;
-    for (const rel of [...this.known.keys()]) if (!listed.has(rel)) this.forget(rel);
-    // Ready landings not batched yet go to the batcher again: those a release announcement
-    // did not reach (the watch service hears releases at once), or a stopped process left.
-    await this.reemitReady();
-    this.options.log.debug({ source: this.id, listed: listed.size, candidates: this.candidates.size, ms: this.now() - started }, 'fs source rescanned');
+    // A folder that could not be read hides its files: their absence proves nothing.
+    const vanished = complete ? this.known.unlisted() : [];
+    for (const rel of vanished) this.forget(rel);
+    if (this.reemitDue) {
+      this.reemitDue = false;
+      // Ready landings not batched yet go to the batcher again: those a release announcement
+      // did not reach (the watch service hears releases at once), or a stopped process left.
+      await this.reemitReady();
+    }
+    this.options.log.debug({ source: this.id, known: this.known.size, forgotten: vanished.length, complete, candidates: this.candidates.size, ms: this.now() - started }, 'fs source rescanned');
+    if (complete) this.emit('listed', { files: this.watcher!.filesListed, ms: this.now() - started });
   }
 
   private failed(message: string, path: string, error: unknown): void {

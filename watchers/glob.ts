@@ -1,5 +1,5 @@
 // Glob patterns of the pipeline YAML ("**/*.parquet", "*.tmp", "{a,b}/*.csv") compiled to
-// regular expressions once. chokidar 5 dropped glob support and Node 20's path.matchesGlob
+// regular expressions once. The folder watcher matches paths itself and Node 20's path.matchesGlob
 // is experimental, so this small matcher is ours: `**` spans folders, `*` and `?` stay
 // inside one path segment, `{a,b}` alternates, `[abc]` is a class.
 

@@ -551,13 +551,22 @@ export class LandingLedger {
   /** Every path the ledger knows for the source, with its last version, for reconciling a full listing. */
   async knownPaths(source: string): Promise<Map<string, PathRecord>> {
     const known = new Map<string, PathRecord>();
+    for await (const [path, record] of this.pathRecords(source)) known.set(path, record);
+    return known;
+  }
+
+  /**
+   * The same, one path at a time (an HSCAN page of about 1,000 in memory at once), for a
+   * caller that keeps the records in a form of its own (the fs source's compact table).
+   * HSCAN may return a path twice; the later record is as good as the first.
+   */
+  async *pathRecords(source: string): AsyncGenerator<[path: string, record: PathRecord]> {
     let cursor = '0';
     do {
       const [next, entries] = await this.redis.hscan(this.keys.paths(source), cursor, 'COUNT', 1_000);
-      for (let i = 0; i + 1 < entries.length; i += 2) known.set(entries[i]!, JSON.parse(entries[i + 1]!) as PathRecord);
+      for (let i = 0; i + 1 < entries.length; i += 2) yield [entries[i]!, JSON.parse(entries[i + 1]!) as PathRecord];
       cursor = next;
     } while (cursor !== '0');
-    return known;
   }
 
   async pathRecord(source: string, path: string): Promise<PathRecord | undefined> {

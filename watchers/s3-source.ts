@@ -53,6 +53,8 @@ export interface S3SourceEvents {
   ready: [landing: ReadyLanding];
   /** A listing or a ledger call failed; the next tick tries again. */
   error: [error: Error];
+  /** A tick's listing ended well: the watcher's health (source-health.ts). */
+  listed: [listing: { files: number; ms: number }];
 }
 
 export type S3SourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'forgetPath' | 'each'>;
@@ -175,6 +177,7 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       if (this.failures > 0) this.options.log.info({ source: this.id, failures: this.failures }, 's3 listing works again');
       this.failures = 0;
       this.options.log.debug({ source: this.id, full, known: this.known.size, waiting: this.pending.size, ms: this.now() - started }, 's3 source listed');
+      this.emit('listed', { files: this.known.size, ms: this.now() - started });
     } catch (error) {
       if (full) this.fullDue = true;
       this.failures += 1;

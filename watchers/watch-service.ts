@@ -26,6 +26,7 @@ import { readyLanding, type LandingLedger } from './landing-ledger.ts';
 import { LandingValidator } from './landing-validator.ts';
 import { redisCursorStore, S3Source } from './s3-source.ts';
 import { checkSourcesInsideRoots } from './source-roots.ts';
+import type { SourceHealth } from './source-health.ts';
 
 /** Idempotency scope of watcher submits: apart from every API key's. */
 const WATCHER_SCOPE = 'watcher';
@@ -44,6 +45,8 @@ export type WatchServiceOptions = {
   s3: S3Client;
   /** SLUICE_LANDING_ROOTS: every fs source must lie inside one, or the service does not start. */
   landingRoots: readonly string[];
+  /** Where each source's last listing and last error are recorded for GET /v1/watchers. */
+  health?: SourceHealth;
 };
 
 export type WatchService = { close(): Promise<void> };
@@ -107,7 +110,12 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
             : new FsSource({ config, ledger, log });
         routes.set(source.id, [...(routes.get(source.id) ?? []), route]);
         source.on('ready', (landing) => void door.admit(route, landing));
-        source.on('error', (error) => log.error({ err: error.message }, 'watcher error'));
+        source.on('error', (error) => {
+          log.error({ err: error.message }, 'watcher error');
+          void options.health?.failed(source.id, error.message).catch(() => undefined);
+        });
+        // A failed write of the health record is not the watcher's failure: the next listing writes it again.
+        source.on('listed', (listing) => void options.health?.listed(source.id, listing).catch(() => undefined));
         await source.start();
         sources.push(source);
       }

@@ -10,6 +10,7 @@ import type { LandingLedger } from '../../watchers/landing-ledger.ts';
 import type { ReadmitDeps } from '../../watchers/readmit.ts';
 import type { EventFeeds } from '../events/sse-response.ts';
 import type { DeliveryLog } from '../notify/delivery-log.ts';
+import type { SourceHealth } from '../../watchers/source-health.ts';
 
 export type QueueView = { name: string; paused: boolean; counts: Record<string, number> };
 
@@ -44,6 +45,8 @@ export type ApiDeps = {
   events: EventFeeds;
   /** Webhook deliveries, for GET /v1/jobs/{id}/notifications and GET /v1/notifications (docs/adr/0020-alerts.md); without it they answer 503. */
   notifications?: Pick<DeliveryLog, 'forJob' | 'recent'>;
+  /** The watchers' record of their listings, for GET /v1/watchers; without it every source reads as never listed. */
+  watcherHealth?: Pick<SourceHealth, 'all'>;
   /** The bull-board UI, built by queue/ (the only importer of bullmq), mounted at /admin/queues. */
   queueBoard?: (basePath: string) => Hono;
 };

@@ -31,6 +31,7 @@ import { listQueues, listQueuesRoute } from './routes/list-queues.ts';
 import { metrics, metricsRoute } from './routes/metrics.ts';
 import { queueControl, queueControlRoute } from './routes/queue-control.ts';
 import { listLandings, listLandingsRoute } from './routes/list-landings.ts';
+import { listWatchers, listWatchersRoute } from './routes/list-watchers.ts';
 import { readmitLanding, readmitLandingRoute } from './routes/readmit-landing.ts';
 import { readyz, readyzRoute } from './routes/readyz.ts';
 import { retryJob, retryJobRoute } from './routes/retry-job.ts';
@@ -83,6 +84,7 @@ export function createApi(deps: ApiWithUiDeps): OpenAPIHono<ApiEnv> {
   app.openapi(runStatsRoute, runStats(deps));
   app.openapi(listQueuesRoute, listQueues(deps));
   app.openapi(listLandingsRoute, listLandings(deps));
+  app.openapi(listWatchersRoute, listWatchers(deps));
   app.openapi(readmitLandingRoute, readmitLanding(deps));
   app.openapi(queueControlRoute('pause'), queueControl(deps, 'pause'));
   app.openapi(queueControlRoute('resume'), queueControl(deps, 'resume'));

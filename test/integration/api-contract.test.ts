@@ -241,6 +241,9 @@ describe('every route, as answered, matches the document', () => {
     await call('get', '/v1/stats/runs', 422, { query: 'hours=0' });
     await call('get', '/v1/stats/runs', 401, { key: null });
     await call('get', '/v1/stats/runs', 403, { key: ctx.keys.producer });
+    await call('get', '/v1/watchers', 200, { key: ctx.keys.reader });
+    await call('get', '/v1/watchers', 401, { key: null });
+    await call('get', '/v1/watchers', 403, { key: ctx.keys.producer });
   });
 
   it('queues and landings', async () => {
@@ -327,6 +330,7 @@ describe('every route, as answered, matches the document', () => {
     await call('get', '/v1/events', 503, { on: down });
     await call('get', '/v1/queues', 503, { on: down });
     await call('get', '/v1/stats/runs', 503, { on: down });
+    await call('get', '/v1/watchers', 503, { on: down });
     await call('get', '/v1/landings', 503, { on: down });
     await call('get', '/v1/jobs/{id}/notifications', 503, { on: down, params: id });
     await call('get', '/v1/notifications', 503, { on: down });

@@ -1,6 +1,7 @@
 // Real dependencies for the API tests: a redis-server of their own, the job store, BullMQ
 // queue and jobs service on a fresh key prefix per context, and a pino logger writing to a
 // buffer (so tests can prove no key is ever logged). The app is driven with app.request().
+import { SourceHealth } from '../../watchers/source-health.ts';
 import { appendFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,6 +210,7 @@ export class ApiTestServer {
       // Folders only here; no S3 call is made.
       landingFiles: new LandingFiles(new S3Client({ region: 'us-east-1' })),
       notifications,
+      watcherHealth: new SourceHealth(redis, prefix, 'test'),
     });
     const bodies: string[] = [];
     const call = async (path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> => {

@@ -42,6 +42,7 @@ describe('API keys', () => {
       ['GET', '/v1/pipelines/sales', 'jobs:read'],
       ['GET', '/v1/queues', 'jobs:read'],
       ['GET', '/v1/stats/runs', 'jobs:read'],
+      ['GET', '/v1/watchers', 'jobs:read'],
       ['POST', '/v1/queues/jobs/pause', 'admin'],
       ['POST', '/v1/queues/jobs/resume', 'admin'],
       ['GET', '/metrics', 'admin'],
@@ -247,7 +248,7 @@ describe('OpenAPI and docs', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/healthz', '/metrics', '/readyz', '/v1/events', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/events', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/notifications', '/v1/jobs/{id}/retry', '/v1/landings',
-        '/v1/landings/{fingerprint}/readmit', '/v1/notifications', '/v1/pipelines', '/v1/pipelines/{name}', '/v1/queues', '/v1/queues/{name}/pause', '/v1/queues/{name}/resume', '/v1/stats/runs',
+        '/v1/landings/{fingerprint}/readmit', '/v1/notifications', '/v1/pipelines', '/v1/pipelines/{name}', '/v1/queues', '/v1/queues/{name}/pause', '/v1/queues/{name}/resume', '/v1/stats/runs', '/v1/watchers',
       ].sort(),
     );
     for (const [path, operations] of Object.entries(doc.paths)) {

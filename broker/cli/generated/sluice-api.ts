@@ -249,6 +249,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/watchers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The landing sources and when a watcher last listed each */
+        get: operations["listWatchers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/landings/{fingerprint}/readmit": {
         parameters: {
             query?: never;
@@ -1039,6 +1056,31 @@ export interface components {
              * @example API key "ops"
              */
             readmittedBy?: string;
+        };
+        WatcherList: {
+            items: components["schemas"]["Watcher"][];
+        };
+        Watcher: {
+            /** @description The source id, as landings name it. */
+            source: string;
+            /** @enum {string} */
+            kind: "fs" | "s3";
+            /** @description The folder, or s3://bucket/prefix. */
+            location: string;
+            pipelines: string[];
+            /** @description How often the source is listed in full: `rescan` for a folder, `interval` for an S3 prefix. */
+            expectedEveryMs: number;
+            /** @description When a watcher last listed the source without error (absent: never, since Redis was emptied). */
+            lastListingAt?: string;
+            files?: number;
+            listingMs?: number;
+            /** @description The last listing error, until a listing works again. */
+            error?: string;
+            errorAt?: string;
+            /** @description No good listing for more than twice `expectedEveryMs` plus a minute: no watcher is looking, or every listing fails. */
+            late: boolean;
+            /** @description The host and pid of the watcher that wrote this. */
+            process?: string;
         };
         Health: {
             /** @enum {string} */
@@ -2058,6 +2100,53 @@ export interface operations {
             };
             /** @description An invalid filter or limit. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWatchers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every source of every loaded pipeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatcherList"];
+                };
+            };
+            /** @description No API key, or one that is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -123,6 +123,9 @@ from .state_change_state import StateChangeState
 from .submit_request import SubmitRequest
 from .submit_request_labels import SubmitRequestLabels
 from .submit_request_parameters import SubmitRequestParameters
+from .watcher import Watcher
+from .watcher_kind import WatcherKind
+from .watcher_list import WatcherList
 
 __all__ = (
     "EngineChoice",
@@ -232,4 +235,7 @@ __all__ = (
     "SubmitRequest",
     "SubmitRequestLabels",
     "SubmitRequestParameters",
+    "Watcher",
+    "WatcherKind",
+    "WatcherList",
 )

@@ -1,6 +1,6 @@
 // Hooks the pages share: the live feed with its status, and a loader that re-reads on demand.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { currentSession, sessionEnded, type SluiceEvent } from './api.ts';
+import { currentSession, messageOf, sessionEnded, type SluiceEvent } from './api.ts';
 import { LiveFeed, type FeedStatus } from './live-feed.ts';
 
 /** Follows `path` while the component lives; the handlers may change between renders. */
@@ -35,4 +35,29 @@ export function useCoalesced(fn: () => void, ms: number): () => void {
       latest.current();
     }, ms);
   };
+}
+
+/** Re-reads `read` now and every `ms` while the component lives (and when `key` changes). */
+export function usePolled<T>(read: () => Promise<T>, key: string, ms: number): { data: T | undefined; error: string | undefined } {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    let stopped = false;
+    const load = () =>
+      read().then(
+        (value) => {
+          if (stopped) return;
+          setData(value);
+          setError(undefined);
+        },
+        (failure: unknown) => !stopped && setError(messageOf(failure)),
+      );
+    void load();
+    const timer = setInterval(() => void load(), ms);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [key]);
+  return { data, error };
 }

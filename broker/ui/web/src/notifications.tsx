@@ -2,11 +2,11 @@
 // and the deliveries that failed for good on the overview. Read from the public /v1 routes;
 // re-read every few seconds while shown, since a retry happens after its backoff and no
 // event announces it.
-import { useEffect, useState } from 'preact/hooks';
-import { call, client, messageOf } from './api.ts';
+import { call, client } from './api.ts';
 import type { components } from '../../../cli/generated/sluice-api.ts';
 import { ErrorNote, Link } from './components.tsx';
 import { ago, localTime } from './format.ts';
+import { usePolled } from './hooks.ts';
 
 type Attempt = components['schemas']['NotificationDelivery'];
 
@@ -29,31 +29,6 @@ function deliveriesOf(attempts: Attempt[]): Delivery[] {
 
 /** What the target answered, in words. */
 const answer = (attempt: Attempt): string => (attempt.ok ? `answered ${attempt.status ?? 'OK'}` : (attempt.error ?? 'failed'));
-
-/** Re-reads `read` now and every `ms` while the component lives (and when `key` changes). */
-function usePolled<T>(read: () => Promise<T>, key: string, ms: number): { data: T | undefined; error: string | undefined } {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  useEffect(() => {
-    let stopped = false;
-    const load = () =>
-      read().then(
-        (value) => {
-          if (stopped) return;
-          setData(value);
-          setError(undefined);
-        },
-        (failure: unknown) => !stopped && setError(messageOf(failure)),
-      );
-    void load();
-    const timer = setInterval(() => void load(), ms);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [key]);
-  return { data, error };
-}
 
 /** The job page's "Alerts" section: each delivery with its target, event, attempts and outcome. */
 export function JobAlerts(props: { jobId: string }) {

@@ -9,6 +9,7 @@ import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
 import { duration, localTime } from '../format.ts';
 import { useCoalesced, useLiveFeed } from '../hooks.ts';
 import { FailedDeliveries } from '../notifications.tsx';
+import { WatcherHealth } from '../watchers.tsx';
 
 type RunStats = components['schemas']['RunStats'];
 type PipelineRuns = components['schemas']['PipelineRuns'];
@@ -268,6 +269,7 @@ export function OverviewPage(props: { me: Me }) {
           <dd data-testid="landings-quarantined">{countText(data?.quarantined)}</dd>
         </dl>
       </section>
+      <WatcherHealth />
       <FailedDeliveries />
     </>
   );

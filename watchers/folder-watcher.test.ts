@@ -1,0 +1,106 @@
+// The folder watcher on a real folder: one watch per folder, none per file; files found by a
+// listing and by events; deletions of files and of whole folders; symlink loops end.
+import type { Stats } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FolderWatcher } from './folder-watcher.ts';
+
+let root: string;
+let watcher: FolderWatcher | undefined;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sluice-folder-watcher-'));
+});
+
+afterEach(async () => {
+  await watcher?.close();
+  watcher = undefined;
+  await rm(root, { recursive: true, force: true });
+});
+
+type Heard = { files: Array<{ path: string; size: number }>; gone: Array<{ path: string; folder: boolean }>; problems: string[] };
+
+function startWatcher(native = true): Heard {
+  const heard: Heard = { files: [], gone: [], problems: [] };
+  watcher = new FolderWatcher({
+    root,
+    native,
+    ignored: (path) => basename(path).startsWith('.'),
+    listener: {
+      file: (path: string, stats: Stats) => heard.files.push({ path: relative(root, path), size: stats.size }),
+      gone: (path: string, folder: boolean) => heard.gone.push({ path: relative(root, path), folder }),
+      problem: (path: string, error: Error) => heard.problems.push(`${relative(root, path)}: ${error.message}`),
+    },
+  });
+  return heard;
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('folder watcher', () => {
+  it('lists every file under the root and watches each folder once, no file', async () => {
+    for (const folder of ['a', 'b', 'a/deep', '.hidden']) await mkdir(join(root, folder), { recursive: true });
+    for (const file of ['top.parquet', 'a/1.parquet', 'a/2.parquet', 'b/3.parquet', 'a/deep/4.parquet', '.hidden/5.parquet', 'a/.6.parquet']) await writeFile(join(root, file), file);
+    const heard = startWatcher();
+    expect(await watcher!.list()).toBe(true);
+    expect(heard.files.map((file) => file.path).sort()).toEqual(['a/1.parquet', 'a/2.parquet', 'a/deep/4.parquet', 'b/3.parquet', 'top.parquet']);
+    expect(watcher!.watchedFolders).toBe(4);
+  });
+
+  it('reports files created, written and deleted, and folders made and removed', async () => {
+    const heard = startWatcher();
+    await watcher!.list();
+    await writeFile(join(root, 'new.parquet'), 'one');
+    await until('the new file', () => heard.files.some((file) => file.path === 'new.parquet'));
+    await appendFile(join(root, 'new.parquet'), ' two');
+    await until('the write', () => heard.files.some((file) => file.path === 'new.parquet' && file.size === 7));
+    await rename(join(root, 'new.parquet'), join(root, 'moved.parquet'));
+    await until('the rename', () => heard.gone.some((gone) => gone.path === 'new.parquet') && heard.files.some((file) => file.path === 'moved.parquet'));
+    expect(heard.gone.find((gone) => gone.path === 'new.parquet')?.folder).toBe(false);
+
+    // A folder made with files already in it (as a move into the root does) is listed whole, then watched.
+    const staging = await mkdtemp(join(tmpdir(), 'sluice-folder-watcher-staging-'));
+    await mkdir(join(staging, 'inner'));
+    await writeFile(join(staging, 'inner', 'x.parquet'), 'x');
+    await rename(staging, join(root, 'run-1'));
+    await until('the moved-in folder', () => heard.files.some((file) => file.path === 'run-1/inner/x.parquet'));
+    await writeFile(join(root, 'run-1', 'inner', 'y.parquet'), 'y');
+    await until('a file in the new folder', () => heard.files.some((file) => file.path === 'run-1/inner/y.parquet'));
+    expect(watcher!.watchedFolders).toBe(3);
+
+    await rm(join(root, 'run-1'), { recursive: true });
+    await until('the removed folder', () => heard.gone.some((gone) => gone.path === 'run-1' && gone.folder));
+    expect(watcher!.watchedFolders).toBe(1);
+    expect(heard.problems).toEqual([]);
+  });
+
+  it('ends a symlink loop, and does not list a folder twice through an alias inside the root', async () => {
+    await mkdir(join(root, 'a'));
+    await writeFile(join(root, 'a', '1.parquet'), '1');
+    await symlink(join(root, 'a'), join(root, 'a', 'loop'));
+    await symlink(join(root, 'a'), join(root, 'alias'));
+    const heard = startWatcher();
+    expect(await watcher!.list()).toBe(true);
+    expect(heard.files.map((file) => file.path)).toEqual(['a/1.parquet']);
+  });
+
+  it('sets no native watch on a network mount (polling): each listing finds what changed', async () => {
+    await writeFile(join(root, 'a.parquet'), 'a');
+    const heard = startWatcher(false);
+    await watcher!.list();
+    expect(watcher!.watchedFolders).toBe(0);
+    await writeFile(join(root, 'b.parquet'), 'b');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard.files.map((file) => file.path)).toEqual(['a.parquet']);
+    await watcher!.list();
+    expect(heard.files.map((file) => file.path).sort()).toEqual(['a.parquet', 'a.parquet', 'b.parquet']);
+  });
+});
