@@ -9,6 +9,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { OperationalError } from '../core/errors.ts';
+import { closeWhenReady } from './close-when-ready.ts';
 import type { Schedule } from '../core/pipeline.ts';
 import { canonicalJson } from '../jobs/canonical-json.ts';
 
@@ -47,6 +48,8 @@ export class ScheduleQueue {
 
   constructor(connection: ConnectionOptions, prefix: string) {
     this.queue = new Queue<TickData>(SCHEDULES_QUEUE, { connection, prefix });
+    // Each call reports its own failure; the event needs a listener or it throws (close-when-ready.ts).
+    this.queue.on('error', () => undefined);
   }
 
   /**
@@ -82,6 +85,6 @@ export class ScheduleQueue {
   }
 
   close(): Promise<void> {
-    return this.queue.close();
+    return closeWhenReady(this.queue);
   }
 }

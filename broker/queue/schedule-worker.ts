@@ -4,6 +4,7 @@
 import { Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import { SCHEDULES_QUEUE, type TickData } from './schedule-queue.ts';
+import { closeWhenReady } from './close-when-ready.ts';
 
 /** One tick: its schedule, and its time in ms (the same in every process that sees it). */
 export type Tick = TickData & { at: number };
@@ -31,6 +32,6 @@ export class ScheduleWorker {
   }
 
   close(): Promise<void> {
-    return this.worker.close();
+    return closeWhenReady(this.worker);
   }
 }
