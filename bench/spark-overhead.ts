@@ -23,7 +23,9 @@ import { SluiceClient } from '../broker/cli/sluice-client.ts';
 const ROUNDS = 5;
 
 export async function sparkOverhead(): Promise<void> {
-  const env = await createSluiceEnv({ SLUICE_LOG_LEVEL: 'warn', SLUICE_AWAIT_POLL: '5s' });
+  // What Sluice adds to a spark-submit: the job must run on Spark, however small its landing
+  // (engine.kind auto would take the embedded engine, whose figures are bench/engine.ts's).
+  const env = await createSluiceEnv({ SLUICE_LOG_LEVEL: 'warn', SLUICE_AWAIT_POLL: '5s', SLUICE_EMBEDDED_MAX_BYTES: '0' });
   try {
     const inputDir = join(env.landing, 'meter-readings');
     await generateReadings(inputDir, 50_000, 2);
