@@ -162,7 +162,7 @@ export class JobsService {
   }
 
   /** Runs a failed or cancelled job again as a new attempt, with a fresh allowance of retries. */
-  async retry(id: string): Promise<Job> {
+  async retry(id: string, by = 'request'): Promise<Job> {
     const { store, queue, pipelines } = this.deps;
     const job = await this.get(id);
     if (job.state !== 'failed' && job.state !== 'cancelled') {
@@ -176,8 +176,8 @@ export class JobsService {
       const attempt = current.attempt + 1;
       const { failure: _failure, cancelRequested: _cancel, run, finalized: _finalized, ...rest } = current;
       const patch = { attempt, maxAttempts: attempt + allowance - 1 };
-      if (reload(current)) return transition({ ...rest, run } as Job, 'loading', this.now(), 'load retried by request', patch);
-      return transition(rest as Job, 'queued', this.now(), 'retried by request', patch);
+      if (reload(current)) return transition({ ...rest, run } as Job, 'loading', this.now(), `load retried by ${by}`, patch);
+      return transition(rest as Job, 'queued', this.now(), `retried by ${by}`, patch);
     });
     if (!retried || (retried.state !== 'queued' && retried.state !== 'loading')) throw new ConflictError('job-not-retryable', `job ${id} changed state; try again`);
     await queue.requeue(retried);

@@ -62,6 +62,8 @@ describe('cancel and retry', () => {
     const shown = (await (await ctx.call(`/v1/jobs/${job.id}`, { key: ctx.keys.reader })).json()) as JobBody;
     expect(shown.stage).toBe('queue');
     expect(shown.history.map((change) => change.state)).toEqual(['queued', 'cancelled', 'queued']);
+    // Who did each, by the key's name (never the key).
+    expect(shown.history.slice(1).map((change) => change.reason)).toEqual(['cancelled by API key "airflow"', 'retried by API key "airflow"']);
   });
 
   it('refuses to cancel a finished job (409) and to retry a queued one (409)', async () => {

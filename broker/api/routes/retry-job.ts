@@ -27,7 +27,8 @@ export const retryJobRoute = createRoute({
 
 export function retryJob(deps: ApiDeps): RouteHandler<typeof retryJobRoute, ApiEnv> {
   return async (c) => {
-    const job = await deps.jobs.retry(c.req.valid('param').id);
+    // Who retried it, as a cancel says who cancelled: the job's history answers "who did this" at 3 a.m.
+    const job = await deps.jobs.retry(c.req.valid('param').id, `API key "${c.var.principal?.name ?? 'unknown'}"`);
     c.var.log.info({ jobId: job.id, attempt: job.attempt }, 'job retried');
     return c.json(jobView(job), 202);
   };

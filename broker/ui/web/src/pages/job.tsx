@@ -331,7 +331,17 @@ export function JobPage(props: { me: Me; id: string }) {
 
       <section aria-labelledby="inputs-title">
         <h2 id="inputs-title">Inputs and parameters</h2>
-        {job.inputs.length === 0 ? <p>No inputs.</p> : <ul>{job.inputs.map((input) => <li key={input}><code>{input}</code></li>)}</ul>}
+        {job.inputs.length === 0 ? (
+          <p>No inputs.</p>
+        ) : (
+          <ul>
+            {job.inputs.map((input) => (
+              <li key={input}>
+                <code>{input}</code> <Link href={`/landings?path=${encodeURIComponent(input.split('/').pop() ?? input)}`}>its landings</Link>
+              </li>
+            ))}
+          </ul>
+        )}
         <dl class="facts">
           {Object.entries(job.parameters).map(([name, value]) => (
             <Fragment key={`p-${name}`}>
