@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { startDashboardStack, type DashboardStack, type DashboardStackOptions } from './dashboard-stack.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -68,4 +69,35 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 export async function checkPage(page: Page, screenshot: string): Promise<void> {
   expect(await seriousViolations(page)).toEqual([]);
   await page.screenshot({ path: `${SCREENSHOTS}${screenshot}.png`, fullPage: true });
+}
+
+/** A browser test file's dashboard: a real Sluice (the stack) and Chromium, started once for the file, with the per-test checks. */
+export type DashboardInChromium = {
+  readonly stack: DashboardStack;
+  newPage(): Promise<Page>;
+  signIn(page: Page, key: string, path?: string): Promise<void>;
+};
+
+/** Registers the file's hooks: start the stack and the browser, require no page problems after each test, stop both. */
+export function dashboardInChromium(options: DashboardStackOptions = {}): DashboardInChromium {
+  let stack: DashboardStack | undefined;
+  let pages: BrowserPages | undefined;
+  beforeAll(async () => {
+    stack = await startDashboardStack(options);
+    pages = await BrowserPages.launch();
+  }, 180_000);
+  afterEach(async () => {
+    await pages?.expectNoProblemsAndClose();
+  });
+  afterAll(async () => {
+    await pages?.close();
+    await stack?.close();
+  });
+  return {
+    get stack() {
+      return stack!;
+    },
+    newPage: () => pages!.newPage(),
+    signIn: (page, key, path = '/ui/') => signIn(page, stack!.url, key, path),
+  };
 }

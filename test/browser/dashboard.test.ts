@@ -7,41 +7,25 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../broker/ui/browser-session.ts';
 import { waitFor } from '../harness/wait-for.ts';
-import { BrowserPages, checkPage, signIn as signInAt } from './browser-pages.ts';
+import { checkPage, dashboardInChromium } from './browser-pages.ts';
 import { PipelineSchema } from '../../broker/core/pipeline.ts';
 import { standInPipeline } from '../harness/stand-in-app.ts';
-import { PIPELINE, startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
+import { PIPELINE } from './dashboard-stack.ts';
 
 const NIGHTLY = 'nightly';
 
-let stack: DashboardStack;
-let pages: BrowserPages;
-
-beforeAll(async () => {
-  // A nightly pipeline beside the stand-in, for the pipeline page's schedule (it ticks at 03:00 Zurich time, never during a test run that starts after it).
-  stack = await startDashboardStack({
-    pipelines: async () => {
-      const nightly = standInPipeline(NIGHTLY, { max_attempts: 1 });
-      return [PipelineSchema.parse({ ...nightly, input: { ...nightly.input, paths: ['none.parquet'] }, schedule: { cron: '0 3 * * *', timezone: 'Europe/Zurich' } })];
-    },
-  });
-  pages = await BrowserPages.launch();
-}, 180_000);
-
-afterEach(async () => {
-  await pages.expectNoProblemsAndClose();
+// A nightly pipeline beside the stand-in, for the pipeline page's schedule (it ticks at 03:00 Zurich time, never during a test run that starts after it).
+const dashboard = dashboardInChromium({
+  pipelines: async () => {
+    const nightly = standInPipeline(NIGHTLY, { max_attempts: 1 });
+    return [PipelineSchema.parse({ ...nightly, input: { ...nightly.input, paths: ['none.parquet'] }, schedule: { cron: '0 3 * * *', timezone: 'Europe/Zurich' } })];
+  },
 });
-
-afterAll(async () => {
-  await pages?.close();
-  await stack?.close();
-});
-
-const newPage = () => pages.newPage();
-const signIn = (page: Page, key: string, path = '/ui/') => signInAt(page, stack.url, key, path);
+const newPage = () => dashboard.newPage();
+const signIn = (page: Page, key: string, path = '/ui/') => dashboard.signIn(page, key, path);
 
 async function sessionCookie(page: Page): Promise<string | undefined> {
   return (await page.context().cookies()).find((cookie) => cookie.name === SESSION_COOKIE)?.value;
@@ -49,12 +33,12 @@ async function sessionCookie(page: Page): Promise<string | undefined> {
 
 const feedIs = (page: Page, status: 'live' | 'lost') => page.locator(`[data-feed="${status}"]`).waitFor({ timeout: 30_000 });
 const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
-const jobState = async (id: string) => (await stack.api.job(id)).state;
+const jobState = async (id: string) => (await dashboard.stack.api.job(id)).state;
 
 describe('signing in', () => {
   it('a wrong key gets a clear message and no session; the right one opens the overview', async () => {
     const page = await newPage();
-    await page.goto(`${stack.url}/ui/`);
+    await page.goto(`${dashboard.stack.url}/ui/`);
     await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
     await checkPage(page, 'sign-in');
 
@@ -62,9 +46,9 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/That API key is not valid/);
     expect(await sessionCookie(page)).toBeUndefined();
-    expect(await stack.redis.keys('sluice:ui:session:*')).toEqual([]);
+    expect(await dashboard.stack.redis.keys('sluice:ui:session:*')).toEqual([]);
 
-    await page.getByLabel('API key').fill(stack.keys.admin);
+    await page.getByLabel('API key').fill(dashboard.stack.keys.admin);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     expect(await page.getByText('Signed in as').textContent()).toContain('ops');
@@ -72,7 +56,7 @@ describe('signing in', () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     // Only the cookie: the key is kept nowhere a script could read it.
     const stored = (await page.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })')) as string;
-    expect(stored).not.toContain(stack.keys.admin);
+    expect(stored).not.toContain(dashboard.stack.keys.admin);
     expect(stored).not.toContain(cookie!.value);
 
     await page.locator('[data-testid="count-queued"]').filter({ hasText: /\d/ }).waitFor();
@@ -82,32 +66,32 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
     // The session is gone on the server, not only in the browser.
-    const response = await fetch(`${stack.url}/v1/jobs`, { headers: { Cookie: `${SESSION_COOKIE}=${cookie!.value}` } });
+    const response = await fetch(`${dashboard.stack.url}/v1/jobs`, { headers: { Cookie: `${SESSION_COOKIE}=${cookie!.value}` } });
     expect(response.status).toBe(401);
   });
 
   it('an admin pauses and resumes the queue from the overview', async () => {
     const page = await newPage();
-    await signIn(page, stack.keys.admin);
+    await signIn(page, dashboard.stack.keys.admin);
     await page.getByRole('button', { name: 'Pause the queue' }).click();
     await page.getByTestId('queue-state').filter({ hasText: 'paused' }).waitFor();
-    expect((await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(true);
+    expect((await dashboard.stack.api.data(dashboard.stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(true);
     await page.getByRole('button', { name: 'Resume the queue' }).click();
     await page.getByTestId('queue-state').filter({ hasText: 'running' }).waitFor();
-    expect((await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(false);
+    expect((await dashboard.stack.api.data(dashboard.stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(false);
   });
 });
 
 describe('live jobs', () => {
   it('a job submitted through the API appears and reaches succeeded without a reload', async () => {
     const page = await newPage();
-    await signIn(page, stack.keys.reader, '/ui/jobs');
+    await signIn(page, dashboard.stack.keys.reader, '/ui/jobs');
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     await feedIs(page, 'live');
     // Gone after any reload: proves the row came without one.
     await page.evaluate('window.notReloaded = true');
 
-    const id = await stack.submit({ seconds: 1 });
+    const id = await dashboard.stack.submit({ seconds: 1 });
     await row(page, id).waitFor({ timeout: 30_000 });
     await page.locator(`tr[data-job="${id}"][data-state="succeeded"]`).waitFor({ timeout: 90_000 });
     expect(await row(page, id).getByText('succeeded').count()).toBe(1);
@@ -117,12 +101,12 @@ describe('live jobs', () => {
 
   it('pages through jobs by cursor, newest first', async () => {
     // Held in the queue (paused) so that 30 jobs cost no Spark runs; cancelled afterwards.
-    await stack.api.data(stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: 'jobs' } } }));
+    await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: 'jobs' } } }));
     const ids: string[] = [];
     try {
-      for (let i = 0; i < 30; i += 1) ids.push(await stack.submit({ seconds: 0 }));
+      for (let i = 0; i < 30; i += 1) ids.push(await dashboard.stack.submit({ seconds: 0 }));
       const page = await newPage();
-      await signIn(page, stack.keys.reader, '/ui/jobs?state=queued');
+      await signIn(page, dashboard.stack.keys.reader, '/ui/jobs?state=queued');
       await row(page, ids[29]!).waitFor();
       const first = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
       expect(first).toEqual([...ids].reverse().slice(0, 25));
@@ -134,16 +118,16 @@ describe('live jobs', () => {
       await page.getByRole('link', { name: 'First page' }).click();
       await row(page, ids[29]!).waitFor();
     } finally {
-      for (const id of ids) await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
-      await stack.api.data(stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: 'jobs' } } }));
+      for (const id of ids) await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+      await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: 'jobs' } } }));
     }
   });
 
   it('the state filter shows only jobs in that state', async () => {
     const page = await newPage();
-    const id = await stack.submit({ exit: 3 });
+    const id = await dashboard.stack.submit({ exit: 3 });
     await waitFor('the job to fail', async () => ((await jobState(id)) === 'failed' ? true : undefined), 90_000, 250);
-    await signIn(page, stack.keys.reader, '/ui/jobs');
+    await signIn(page, dashboard.stack.keys.reader, '/ui/jobs');
     await page.getByLabel('State').selectOption('failed');
     await row(page, id).waitFor();
     const states = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
@@ -153,15 +137,15 @@ describe('live jobs', () => {
 
   it('when the live feed drops, the page says so, reconnects and shows the current truth', async () => {
     const page = await newPage();
-    await signIn(page, stack.keys.reader, '/ui/jobs');
+    await signIn(page, dashboard.stack.keys.reader, '/ui/jobs');
     await feedIs(page, 'live');
-    await stack.stopApi();
+    await dashboard.stack.stopApi();
     await feedIs(page, 'lost');
     expect(await page.getByRole('status').filter({ hasText: 'Lost the live feed' }).count()).toBe(1);
     // Meanwhile a job is submitted (by a watcher, say) and runs to its end: no event reaches the page.
-    const id = (await stack.worker.jobs.submit({ pipeline: 'stand-in', parameters: { seconds: 0 }, inputs: ['none.parquet'], labels: {} })).job.id;
-    await waitFor('the job to succeed', async () => ((await stack.worker.jobs.get(id)).state === 'succeeded' ? true : undefined), 90_000, 250);
-    await stack.startApi();
+    const id = (await dashboard.stack.worker.jobs.submit({ pipeline: 'stand-in', parameters: { seconds: 0 }, inputs: ['none.parquet'], labels: {} })).job.id;
+    await waitFor('the job to succeed', async () => ((await dashboard.stack.worker.jobs.get(id)).state === 'succeeded' ? true : undefined), 90_000, 250);
+    await dashboard.stack.startApi();
     await feedIs(page, 'live');
     // Read again, not pieced together from events: the job is there, and in its real state.
     await page.locator(`tr[data-job="${id}"][data-state="succeeded"]`).waitFor({ timeout: 30_000 });
@@ -169,26 +153,26 @@ describe('live jobs', () => {
 
   it('a Redis restart under an open page leaves no stale "running"', async () => {
     const page = await newPage();
-    const id = await stack.submit({ seconds: 6 });
+    const id = await dashboard.stack.submit({ seconds: 6 });
     await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
-    await signIn(page, stack.keys.reader, `/ui/jobs/${id}`);
+    await signIn(page, dashboard.stack.keys.reader, `/ui/jobs/${id}`);
     await page.getByTestId('job-state').filter({ hasText: 'running' }).waitFor();
-    await stack.env.redis.restart(1_500);
+    await dashboard.stack.env.redis.restart(1_500);
     await page.getByTestId('job-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 90_000 });
     await feedIs(page, 'live');
   });
 
   it('filters by a label and by a path search, and shows only the matching job', async () => {
     // Held in the queue (paused) so that the jobs cost no Spark runs; cancelled afterwards.
-    await stack.api.data(stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: 'jobs' } } }));
+    await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: 'jobs' } } }));
     const tag = `t${Date.now().toString(36)}`;
-    const submit = async (labels: Record<string, string>, input: string) => (await stack.api.submit({ pipeline: PIPELINE, parameters: { seconds: 0 }, inputs: [input], labels })).id;
+    const submit = async (labels: Record<string, string>, input: string) => (await dashboard.stack.api.submit({ pipeline: PIPELINE, parameters: { seconds: 0 }, inputs: [input], labels })).id;
     const ids: string[] = [];
     try {
       const wanted = await submit({ batch: tag }, `${tag}-orders.parquet`);
       ids.push(wanted, await submit({ batch: `${tag}-other` }, `${tag}-refunds.parquet`));
       const page = await newPage();
-      await signIn(page, stack.keys.reader, '/ui/jobs');
+      await signIn(page, dashboard.stack.keys.reader, '/ui/jobs');
       await row(page, ids[1]!).waitFor();
       await page.getByLabel('Labels').fill(`batch=${tag}`);
       await page.getByRole('button', { name: 'Apply' }).click();
@@ -204,23 +188,23 @@ describe('live jobs', () => {
       expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual([wanted]);
       await checkPage(page, 'jobs-search');
     } finally {
-      for (const id of ids) await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
-      await stack.api.data(stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: 'jobs' } } }));
+      for (const id of ids) await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+      await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: 'jobs' } } }));
     }
   });
 });
 
 describe('a job page', () => {
   it('follows the driver log live, and cancel (after a confirmation) stops the running run', async () => {
-    const id = await stack.submit({ seconds: 120 });
+    const id = await dashboard.stack.submit({ seconds: 120 });
     await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
     const page = await newPage();
-    await signIn(page, stack.keys.writer, `/ui/jobs/${id}`);
+    await signIn(page, dashboard.stack.keys.writer, `/ui/jobs/${id}`);
     await page.getByTestId('driver-log').filter({ hasText: `stand-in run job=${id}` }).waitFor({ timeout: 30_000 });
     expect(await page.getByText('following live').count()).toBe(1);
     // A line the driver writes now (appended to its log as spark-submit's output is) shows up without a reload.
-    const run = (await stack.api.job(id)).run!;
-    await appendFile(join(stack.env.runsDir, run.runId, 'driver.log'), `INFO DAGScheduler: stage 7 of job ${id} finished\n`);
+    const run = (await dashboard.stack.api.job(id)).run!;
+    await appendFile(join(dashboard.stack.env.runsDir, run.runId, 'driver.log'), `INFO DAGScheduler: stage 7 of job ${id} finished\n`);
     await page.getByTestId('driver-log').filter({ hasText: `stage 7 of job ${id} finished` }).waitFor({ timeout: 15_000 });
     await page.getByRole('heading', { name: 'Attempt 1' }).waitFor();
     await checkPage(page, 'job');
@@ -234,7 +218,7 @@ describe('a job page', () => {
     await waitFor(
       'the Spark run to stop',
       async () => {
-        const status = await stack.worker.launchers.forHandle(run).status(run);
+        const status = await dashboard.stack.worker.launchers.forHandle(run).status(run);
         return status.phase === 'running' || status.phase === 'pending' ? undefined : status.phase;
       },
       30_000,
@@ -244,26 +228,26 @@ describe('a job page', () => {
   });
 
   it('shows a failure in words and retries the failed job', async () => {
-    const id = await stack.submit({ exit: 3 });
+    const id = await dashboard.stack.submit({ exit: 3 });
     await waitFor('the job to fail', async () => ((await jobState(id)) === 'failed' ? true : undefined), 90_000, 250);
     const page = await newPage();
-    await signIn(page, stack.keys.writer, `/ui/jobs/${id}`);
+    await signIn(page, dashboard.stack.keys.writer, `/ui/jobs/${id}`);
     await page.getByRole('heading', { name: 'Why it failed' }).waitFor();
     expect(await page.getByTestId('failure-message').textContent()).toContain('stand-in failure');
     await checkPage(page, 'job-failed');
 
     await page.getByRole('button', { name: 'Retry job' }).click();
-    await waitFor('a second attempt', async () => ((await stack.api.job(id)).attempt === 2 ? true : undefined), 30_000, 200);
+    await waitFor('a second attempt', async () => ((await dashboard.stack.api.job(id)).attempt === 2 ? true : undefined), 30_000, 200);
     await page.getByRole('heading', { name: 'Attempt 2' }).waitFor({ timeout: 30_000 });
   });
 
   it('copy curl gives a command that submits the same job', async () => {
-    const id = await stack.submit({ seconds: 0 });
+    const id = await dashboard.stack.submit({ seconds: 0 });
     const page = await newPage();
-    await signIn(page, stack.keys.reader, `/ui/jobs/${id}`);
+    await signIn(page, dashboard.stack.keys.reader, `/ui/jobs/${id}`);
     await page.getByText('curl command that submits this job again').click();
     const command = (await page.locator('pre.command').textContent()) ?? '';
-    expect(command).toContain(`${stack.url}/v1/jobs`);
+    expect(command).toContain(`${dashboard.stack.url}/v1/jobs`);
     const body = JSON.parse(/-d '(.*)'$/s.exec(command)![1]!.replace(/'\\''/g, "'")) as { pipeline: string; parameters: object };
     expect(body).toMatchObject({ pipeline: 'stand-in', parameters: { seconds: 0 } });
   });
@@ -272,7 +256,7 @@ describe('a job page', () => {
 describe('pipelines', () => {
   it('lists the pipelines; a pipeline page shows its definition as loaded, and Run now submits a job from a form made of its parameters', async () => {
     const page = await newPage();
-    await signIn(page, stack.keys.writer, '/ui/pipelines');
+    await signIn(page, dashboard.stack.keys.writer, '/ui/pipelines');
     await page.getByRole('heading', { name: 'Pipelines' }).waitFor();
     await checkPage(page, 'pipelines');
     await page.getByRole('link', { name: PIPELINE, exact: true }).click();
@@ -292,14 +276,14 @@ describe('pipelines', () => {
     await page.getByRole('button', { name: `Run ${PIPELINE} now` }).click();
     await page.waitForURL(/\/ui\/jobs\/[^/]+$/);
     const id = decodeURIComponent(page.url().split('/').pop()!);
-    const job = await stack.api.job(id);
+    const job = await dashboard.stack.api.job(id);
     expect(job).toMatchObject({ pipeline: PIPELINE, parameters: { seconds: 1, exit: 0 }, labels: { trigger: 'dashboard' } });
     await waitFor('the job run from the page to succeed', async () => ((await jobState(id)) === 'succeeded' ? true : undefined), 90_000, 250);
   });
 
   it("a scheduled pipeline's page shows its cron, time zone and next three run times", async () => {
     const page = await newPage();
-    await signIn(page, stack.keys.reader, `/ui/pipelines/${NIGHTLY}`);
+    await signIn(page, dashboard.stack.keys.reader, `/ui/pipelines/${NIGHTLY}`);
     await page.getByRole('heading', { name: 'Next runs' }).waitFor();
     expect(await page.locator('section[aria-labelledby="schedule"] p').first().textContent()).toMatch(/^0 3 \* \* \* in Europe\/Zurich/);
     const times = await page.locator('section[aria-labelledby="schedule"] time').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('datetime')));
@@ -312,7 +296,7 @@ describe('pipelines', () => {
 
   it('a read-only key sees the pipeline but no Run now form', async () => {
     const page = await newPage();
-    await signIn(page, stack.keys.reader, `/ui/pipelines/${PIPELINE}`);
+    await signIn(page, dashboard.stack.keys.reader, `/ui/pipelines/${PIPELINE}`);
     await page.getByRole('heading', { name: 'Recent jobs' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Run now' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /now$/ }).count()).toBe(0);
@@ -321,13 +305,13 @@ describe('pipelines', () => {
 
 describe('what a session may not do', () => {
   it('a read-only key sees no actions, and a POST forged with its session is refused', async () => {
-    const id = await stack.submit({ seconds: 60 });
+    const id = await dashboard.stack.submit({ seconds: 60 });
     await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
     const page = await newPage();
-    await signIn(page, stack.keys.reader, `/ui/jobs/${id}`);
+    await signIn(page, dashboard.stack.keys.reader, `/ui/jobs/${id}`);
     await page.getByTestId('job-state').waitFor();
     expect(await page.getByRole('button', { name: /Cancel|Retry/ }).count()).toBe(0);
-    await page.goto(`${stack.url}/ui/`);
+    await page.goto(`${dashboard.stack.url}/ui/`);
     await page.getByTestId('queue-state').waitFor();
     expect(await page.getByRole('button', { name: /Pause|Resume/ }).count()).toBe(0);
 
@@ -335,15 +319,15 @@ describe('what a session may not do', () => {
     const status = await page.evaluate(async (job) => (await fetch(`/v1/jobs/${job}/cancel`, { method: 'POST' })).status, id);
     expect(status).toBe(403);
     expect(await jobState(id)).toBe('running');
-    await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+    await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
   });
 
   it('a POST with a valid session but another Origin is refused with 403, and nothing changes', async () => {
-    const id = await stack.submit({ seconds: 60 });
+    const id = await dashboard.stack.submit({ seconds: 60 });
     const page = await newPage();
-    await signIn(page, stack.keys.admin);
+    await signIn(page, dashboard.stack.keys.admin);
     const cookie = `${SESSION_COOKIE}=${await sessionCookie(page)}`;
-    const post = (path: string, headers: Record<string, string>) => fetch(`${stack.url}${path}`, { method: 'POST', headers: { Cookie: cookie, ...headers } });
+    const post = (path: string, headers: Record<string, string>) => fetch(`${dashboard.stack.url}${path}`, { method: 'POST', headers: { Cookie: cookie, ...headers } });
 
     const forged: Array<Record<string, string>> = [{ Origin: 'http://evil.example' }, { Origin: 'null' }, {}, { 'Sec-Fetch-Site': 'cross-site' }];
     for (const headers of forged) {
@@ -354,36 +338,36 @@ describe('what a session may not do', () => {
       expect((await post('/v1/queues/sluice/pause', headers)).status).toBe(403);
     }
     expect(await jobState(id)).not.toBe('cancelled');
-    expect((await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(false);
+    expect((await dashboard.stack.api.data(dashboard.stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(false);
     // The same session from its own origin is accepted: the refusal was the origin's.
-    const own = await post(`/v1/jobs/${id}/cancel`, { Origin: stack.url });
+    const own = await post(`/v1/jobs/${id}/cancel`, { Origin: dashboard.stack.url });
     expect(own.status).toBe(202);
   });
 
   it('an expired session goes back to sign-in, and the action is not performed', async () => {
-    const id = await stack.submit({ seconds: 60 });
+    const id = await dashboard.stack.submit({ seconds: 60 });
     await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
     const page = await newPage();
-    await signIn(page, stack.keys.admin, `/ui/jobs/${id}`);
+    await signIn(page, dashboard.stack.keys.admin, `/ui/jobs/${id}`);
     await page.getByRole('button', { name: 'Cancel job…' }).click();
     // The session's time runs out in Redis, as it does after SLUICE_UI_SESSION_TTL.
-    const sessions = await stack.redis.keys('sluice:ui:session:*');
+    const sessions = await dashboard.stack.redis.keys('sluice:ui:session:*');
     expect(sessions.length).toBeGreaterThan(0);
-    for (const key of sessions) await stack.redis.pexpire(key, 1);
-    await waitFor('the sessions to expire', async () => ((await stack.redis.exists(...sessions)) === 0 ? true : undefined), 5_000, 20);
+    for (const key of sessions) await dashboard.stack.redis.pexpire(key, 1);
+    await waitFor('the sessions to expire', async () => ((await dashboard.stack.redis.exists(...sessions)) === 0 ? true : undefined), 5_000, 20);
 
     await page.getByRole('button', { name: 'Yes, cancel the job' }).click();
     await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
     expect(await page.getByText('Your session has ended').count()).toBe(1);
     expect(await jobState(id)).toBe('running');
-    await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+    await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
   });
 });
 
 describe('the overview, beyond the counts', () => {
   it("shows each pipeline's runs in the last 24 hours as jobs finish, and the oldest queued job", async () => {
     const page = await newPage();
-    await signIn(page, stack.keys.reader);
+    await signIn(page, dashboard.stack.keys.reader);
     const runsRow = page.locator(`[data-testid="pipeline-runs"] tr[data-pipeline="${PIPELINE}"]`);
     await runsRow.waitFor();
     await feedIs(page, 'live');
@@ -393,8 +377,8 @@ describe('the overview, beyond the counts', () => {
     await page.locator(`[data-testid="pipeline-runs"] tr[data-pipeline="${NIGHTLY}"]`).waitFor();
     expect(await runsRow.getByRole('img').count()).toBe(1);
 
-    const ok = await stack.submit({ seconds: 0 });
-    const bad = await stack.submit({ exit: 3 });
+    const ok = await dashboard.stack.submit({ seconds: 0 });
+    const bad = await dashboard.stack.submit({ exit: 3 });
     await waitFor('both jobs to finish', async () => ((await jobState(ok)) === 'succeeded' && (await jobState(bad)) === 'failed' ? true : undefined), 90_000, 250);
     // Without a reload: the live feed's final events re-read the runs.
     await expect.poll(() => countOf('succeeded'), { timeout: 30_000 }).toBe(before.succeeded + 1);
@@ -404,18 +388,18 @@ describe('the overview, beyond the counts', () => {
     await checkPage(page, 'overview-runs');
 
     // With the queue paused a submitted job stays queued: the overview names the oldest queued job and links to it.
-    const queue = (await stack.api.data(stack.api.api.GET('/v1/queues'))).items[0]!.name;
-    await stack.api.data(stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: queue } } }));
+    const queue = (await dashboard.stack.api.data(dashboard.stack.api.api.GET('/v1/queues'))).items[0]!.name;
+    await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/queues/{name}/pause', { params: { path: { name: queue } } }));
     try {
-      const waiting = await stack.submit({ seconds: 0 });
-      const oldest = (await stack.api.data(stack.api.api.GET('/v1/jobs', { params: { query: { state: 'queued', order: 'oldest', limit: 1 } } }))).items[0]!;
+      const waiting = await dashboard.stack.submit({ seconds: 0 });
+      const oldest = (await dashboard.stack.api.data(dashboard.stack.api.api.GET('/v1/jobs', { params: { query: { state: 'queued', order: 'oldest', limit: 1 } } }))).items[0]!;
       expect(oldest.id <= waiting).toBe(true);
       const line = page.getByTestId('oldest-queued');
       await line.getByRole('link', { name: oldest.id }).waitFor({ timeout: 30_000 });
       expect(await line.textContent()).toMatch(new RegExp(`of ${oldest.pipeline}, waiting \\d`));
-      await stack.api.data(stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id: waiting } } }));
+      await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id: waiting } } }));
     } finally {
-      await stack.api.data(stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: queue } } }));
+      await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: queue } } }));
     }
   });
 });

@@ -7,56 +7,40 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
 import { writeCorruptParquet } from '../harness/sample-data.ts';
 import { standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
-import { BrowserPages, checkPage, seriousViolations, signIn as signInAt } from './browser-pages.ts';
-import { startDashboardStack, type DashboardStack } from './dashboard-stack.ts';
+import { checkPage, dashboardInChromium, seriousViolations } from './browser-pages.ts';
 
 const PIPELINE = 'arrivals';
 
-let stack: DashboardStack;
-let pages: BrowserPages;
 let folder: string;
 let quarantine: string;
 
-beforeAll(async () => {
-  stack = await startDashboardStack({
-    watch: true,
-    pipelines: async (env) => {
-      folder = join(env.landing, PIPELINE);
-      quarantine = join(env.dir, 'quarantine');
-      await mkdir(folder, { recursive: true });
-      return [
-        standInPipeline(PIPELINE, { max_attempts: 1 }, {
-          sources: [{ kind: 'fs', path: folder, ready: { rule: 'stable', quiet: '300ms' } }],
-          batch: { max_wait: '1s' },
-          after: { quarantine },
-        }),
-      ];
-    },
-  });
-  pages = await BrowserPages.launch();
-}, 180_000);
-
-afterEach(async () => {
-  await pages.expectNoProblemsAndClose();
+const dashboard = dashboardInChromium({
+  watch: true,
+  pipelines: async (env) => {
+    folder = join(env.landing, PIPELINE);
+    quarantine = join(env.dir, 'quarantine');
+    await mkdir(folder, { recursive: true });
+    return [
+      standInPipeline(PIPELINE, { max_attempts: 1 }, {
+        sources: [{ kind: 'fs', path: folder, ready: { rule: 'stable', quiet: '300ms' } }],
+        batch: { max_wait: '1s' },
+        after: { quarantine },
+      }),
+    ];
+  },
 });
-
-afterAll(async () => {
-  await pages?.close();
-  await stack?.close();
-});
-
-const newPage = () => pages.newPage();
-const signIn = (page: Page, key: string, path: string) => signInAt(page, stack.url, key, path);
+const newPage = () => dashboard.newPage();
+const signIn = (page: Page, key: string, path: string) => dashboard.signIn(page, key, path);
 
 type Landing = { fingerprint: string; path: string; state: string; jobId?: string; reason?: string };
 
 async function landingAt(path: string): Promise<Landing | undefined> {
-  const page = await stack.api.data(stack.api.api.GET('/v1/landings', { params: { query: { path, limit: 10 } } }));
+  const page = await dashboard.stack.api.data(dashboard.stack.api.api.GET('/v1/landings', { params: { query: { path, limit: 10 } } }));
   return page.items.find((landing) => landing.path === path);
 }
 
@@ -75,7 +59,7 @@ describe('the Landings page', () => {
   it('shows a quarantined file with its reason; re-admitted by clicking, it runs', async () => {
     const landing = await quarantinedLanding('meter-7.parquet');
     const page = await newPage();
-    await signIn(page, stack.keys.writer, '/ui/landings');
+    await signIn(page, dashboard.stack.keys.writer, '/ui/landings');
     await page.getByRole('heading', { name: 'Landings' }).waitFor();
     await page.locator('[data-feed="live"]').waitFor({ timeout: 30_000 });
     await row(page, 'meter-7.parquet').waitFor();
@@ -100,7 +84,7 @@ describe('the Landings page', () => {
     await page.locator('tr[data-path="meter-7.parquet"][data-state="done"]').waitFor({ timeout: 90_000 });
     const done = (await landingAt('meter-7.parquet'))!;
     expect(done.fingerprint).toBe(landing.fingerprint);
-    const job = await stack.api.job(done.jobId!);
+    const job = await dashboard.stack.api.job(done.jobId!);
     expect(job).toMatchObject({ pipeline: PIPELINE, state: 'succeeded', inputs: [join(folder, 'meter-7.parquet')] });
     expect(await row(page, 'meter-7.parquet').getByText('Re-admitted').textContent()).toContain('API key "etl"');
     await row(page, 'meter-7.parquet').getByRole('link', { name: /job/ }).click();
@@ -110,7 +94,7 @@ describe('the Landings page', () => {
   it('a read-only key sees the reason but no Re-admit button, and a POST forged with its session is refused', async () => {
     const landing = await quarantinedLanding('meter-8.parquet');
     const page = await newPage();
-    await signIn(page, stack.keys.reader, '/ui/landings?state=quarantined');
+    await signIn(page, dashboard.stack.keys.reader, '/ui/landings?state=quarantined');
     await row(page, 'meter-8.parquet').getByTestId('landing-reason').waitFor();
     expect(await page.getByRole('button', { name: /Re-admit/ }).count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);

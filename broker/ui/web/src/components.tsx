@@ -41,3 +41,20 @@ export function FeedBanner(props: { status: FeedStatus }) {
     </p>
   );
 }
+
+/** A filter of a list page: a labelled select whose empty choice, "any", means no filter. */
+export function FilterSelect(props: { label: string; value: string; options: readonly string[]; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select value={props.value} onChange={(event) => props.onChange((event.currentTarget as HTMLSelectElement).value)}>
+        <option value="">any</option>
+        {props.options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

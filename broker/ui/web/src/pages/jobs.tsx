@@ -4,7 +4,7 @@
 // states as the events arrive, without a reload. After a lost feed the page is read again.
 import { useEffect, useState } from 'preact/hooks';
 import { call, client, JOB_STATES, messageOf, type JobState, type JobView, type Me, type SluiceEvent } from '../api.ts';
-import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
+import { ErrorNote, FeedBanner, FilterSelect, Link, StateBadge } from '../components.tsx';
 import { ago, localTime } from '../format.ts';
 import { useLiveFeed } from '../hooks.ts';
 import { BASE, navigate } from '../router.ts';
@@ -130,28 +130,8 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
       <h1>Jobs</h1>
       <FeedBanner status={feed} />
       <form class="filters" onSubmit={onSubmit}>
-        <label>
-          State{' '}
-          <select value={state} onChange={(event) => setFilter('state', (event.currentTarget as HTMLSelectElement).value)}>
-            <option value="">any</option>
-            {JOB_STATES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Pipeline{' '}
-          <select value={pipeline} onChange={(event) => setFilter('pipeline', (event.currentTarget as HTMLSelectElement).value)}>
-            <option value="">any</option>
-            {pipelines.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="State" value={state} options={JOB_STATES} onChange={(value) => setFilter('state', value)} />
+        <FilterSelect label="Pipeline" value={pipeline} options={pipelines} onChange={(value) => setFilter('pipeline', value)} />
         <label>
           Labels{' '}
           <input

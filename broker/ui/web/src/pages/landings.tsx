@@ -7,7 +7,7 @@
 // landing may or may not match a path search. After a lost feed the page is read again too.
 import { useEffect, useState } from 'preact/hooks';
 import { call, canWrite, client, messageOf, type Landing, type Me, type Pipeline } from '../api.ts';
-import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
+import { ErrorNote, FeedBanner, FilterSelect, Link, StateBadge } from '../components.tsx';
 import { ago, bytes, localTime } from '../format.ts';
 import { useCoalesced, useLiveFeed } from '../hooks.ts';
 import { BASE, navigate } from '../router.ts';
@@ -83,28 +83,8 @@ export function LandingsPage(props: { me: Me; query: URLSearchParams }) {
           setFilter({ path: search.trim() });
         }}
       >
-        <label>
-          Source{' '}
-          <select value={source} onChange={(event) => setFilter({ source: (event.currentTarget as HTMLSelectElement).value })}>
-            <option value="">any</option>
-            {sources.map((id) => (
-              <option key={id} value={id}>
-                {id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          State{' '}
-          <select value={state} onChange={(event) => setFilter({ state: (event.currentTarget as HTMLSelectElement).value })}>
-            <option value="">any</option>
-            {LANDING_STATES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Source" value={source} options={sources} onChange={(value) => setFilter({ source: value })} />
+        <FilterSelect label="State" value={state} options={LANDING_STATES} onChange={(value) => setFilter({ state: value })} />
         <label>
           Path contains{' '}
           <input type="search" value={search} maxLength={300} onInput={(event) => setSearch((event.currentTarget as HTMLInputElement).value)} />
