@@ -14,7 +14,7 @@ import type { RowBatch, RowValue } from './sink.ts';
  */
 export type ColumnValues = { values: ArrayLike<unknown>; nulls?: Uint8Array; scale?: number };
 
-export const isNullAt = (column: ColumnValues, index: number): boolean => {
+const isNullAt = (column: ColumnValues, index: number): boolean => {
   const value = column.values[index];
   return value === null || value === undefined || (column.nulls !== undefined && column.nulls[index] === 1);
 };
@@ -25,9 +25,7 @@ export type ColumnBatch = { kind: 'columns'; rowCount: number; offset: number; c
 /** What a load's rows come in: row arrays or column slices. */
 export type LoadBatch = RowBatch | ColumnBatch;
 
-export const isColumnBatch = (batch: LoadBatch): batch is ColumnBatch => !Array.isArray(batch);
-
-export const batchRowCount = (batch: LoadBatch): number => (isColumnBatch(batch) ? batch.rowCount : batch.length);
+const isColumnBatch = (batch: LoadBatch): batch is ColumnBatch => !Array.isArray(batch);
 
 /** A row batch turned into columns of `width` (the run's column count). */
 export function columnsOf(batch: LoadBatch, width: number): ColumnBatch {
@@ -42,6 +40,8 @@ export function columnsOf(batch: LoadBatch, width: number): ColumnBatch {
 }
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+/** An int64 as a number where a double holds it exactly (nearly always): far cheaper than a BigInt. */
+export const exactNumberOf = (value: bigint): bigint | number => (value >= -MAX_EXACT && value <= MAX_EXACT ? Number(value) : value);
 /** Below this, one more byte (x * 256 + 255 + 1) stays exact in a double. */
 const MAX_SAFE_BY_256 = Math.floor(Number.MAX_SAFE_INTEGER / 256) - 1;
 
@@ -52,7 +52,7 @@ const MAX_SAFE_BY_256 = Math.floor(Number.MAX_SAFE_INTEGER / 256) - 1;
  */
 export function unscaledOf(raw: unknown): bigint | number {
   if (typeof raw === 'number') return raw;
-  if (typeof raw === 'bigint') return raw >= -MAX_EXACT && raw <= MAX_EXACT ? Number(raw) : raw;
+  if (typeof raw === 'bigint') return exactNumberOf(raw);
   const bytes = raw as Uint8Array;
   const negative = bytes.length > 0 && (bytes[0]! & 0x80) !== 0;
   // The magnitude of a negative number is its bytes inverted, plus one.
@@ -71,7 +71,7 @@ export function rowValueAt(column: ColumnValues, index: number): RowValue {
   if (isNullAt(column, index)) return null;
   const value = column.values[index];
   if (column.scale !== undefined) return scaledText(unscaledOf(value), column.scale);
-  if (typeof value === 'bigint') return value >= -MAX_EXACT && value <= MAX_EXACT ? Number(value) : value;
+  if (typeof value === 'bigint') return exactNumberOf(value);
   return value as RowValue;
 }
 

@@ -5,6 +5,7 @@ import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../test/harness/wait-for.ts';
 import { FolderWatcher } from './folder-watcher.ts';
 
 let root: string;
@@ -37,13 +38,8 @@ function startWatcher(native = true): Heard {
   return heard;
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits (5 s at most, looking every 20 ms) until what the watcher reported satisfies `check`. */
+const until = (what: string, check: () => boolean): Promise<true> => waitFor(what, async () => check() || undefined, 5_000, 20);
 
 describe('folder watcher', () => {
   it('lists every file under the root and watches each folder once, no file', async () => {

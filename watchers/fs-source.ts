@@ -11,7 +11,7 @@
 // Start-up catch-up is a full listing (folder-watcher.ts) compared with the ledger's known
 // paths; a periodic full rescan does the same for events lost since (network mounts drop
 // them). Scale, for 100,000 files under watch: one native watch per folder, none per file;
-// what the ledger knows of each path in a compact table (known-paths.ts, ~140 B a path);
+// what the ledger knows of each path in a compact table (known-paths.ts);
 // candidates (files waiting for their rule, so only those being written) in one
 // insertion-ordered map that one scheduler tick walks from its front until the first entry
 // not yet due, so no timer per file; stat calls and checks a few at a time. An idle file

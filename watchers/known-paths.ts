@@ -11,8 +11,8 @@
 //   fingerprint     20 B of one Buffer: the 40 hex digits of fsFingerprint, as bytes
 //   listed          Uint32Array, 4 B: the listing that last saw the path (see beginListing)
 // That is 40 B a path, plus the Map's entry (~30 B) and the path string (~35 B for
-// "d-042/f-00042.parquet"): ~105 B, against ~350 B for a Map of PathRecord objects, each
-// with two 40-character strings of its own. The columns double when full, so up to half of
+// "d-042/f-00042.parquet"): ~105 B by this count, against ~350 B for a Map of PathRecord
+// objects, each with two 40-character strings of its own (that one from a heap snapshot). The columns double when full, so up to half of
 // them may be spare (100,000 paths: 131,072 slots, 5 MB). A fingerprint that is not 40
 // lowercase hex digits (none is today; a ledger written by another version might hold one)
 // is kept whole in a side Map, so nothing read from the ledger is ever changed.

@@ -31,7 +31,7 @@ import type { LandingLedger, LandingRecord, RestoredFile } from './landing-ledge
 export type ReadmitDeps = {
   ledger: Pick<LandingLedger, 'get' | 'readmit' | 'claimPath' | 'forgetPath' | 'pathRecord'>;
   files: Pick<LandingFiles, 'exists' | 'move' | 'remove'>;
-  pipelines: ReadonlyArray<Pick<Pipeline, 'name' | 'sources' | 'after'>>;
+  pipelines: ReadonlyArray<Pick<Pipeline, 'sources' | 'after'>>;
 };
 
 /** A file operation of the re-admit failed (a mount or S3 problem); nothing was changed in the ledger. */

@@ -119,4 +119,11 @@ export const errorHandler: ErrorHandler<ApiEnv> = (error, c) => {
   return problem(c, 500, 'internal', 'an unexpected error occurred; quote the requestId when reporting it');
 };
 
+/**
+ * A route's declared 503 answered from inside a typed handler (the process lacks what the route
+ * needs, or a dependency failed): typed as never, since the routes' typed responses describe
+ * their JSON bodies only.
+ */
+export const unavailableProblem = (c: Context<ApiEnv>, code: string, detail: string): never => problem(c, 503, code, detail) as never;
+
 export const notFoundHandler: NotFoundHandler<ApiEnv> = (c) => problem(c, 404, 'not-found', `no route for ${c.req.method} ${c.req.path}`);

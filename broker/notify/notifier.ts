@@ -3,10 +3,9 @@
 // target, with an id made of the target and the event's id, so that an event handled twice
 // is delivered once. It also keeps the deadlines of jobs as they are created and finish.
 import type { Logger } from 'pino';
-import type { AlertType } from '../core/alerts.ts';
+import { KIND_OF_ALERT_TYPE, type Alert, type AlertType } from '../core/alerts.ts';
 import type { SluiceEvent } from '../core/events.ts';
 import type { Job } from '../core/job.ts';
-import { KIND_OF_ALERT_TYPE, type Alert } from '../core/alerts.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import { deliveryId, type NotificationData } from '../queue/notification-queue.ts';

@@ -12,14 +12,13 @@
 import { scaledText } from '../row-text.ts';
 import { SinkError } from '../sink-error.ts';
 import type { ColumnBatch, ColumnValues } from '../column-batch.ts';
-import { unscaledOf } from '../column-batch.ts';
+import { exactNumberOf, unscaledOf } from '../column-batch.ts';
 import type { SqlColumn, SqlType } from '../sql-types.ts';
 
 /** PostgreSQL's epoch, 2000-01-01, in days and microseconds after 1970-01-01. */
 const PG_EPOCH_DAYS = 10_957;
 const PG_EPOCH_US = 946_684_800_000_000;
 const TWO_32 = 4_294_967_296;
-const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 export const COPY_BINARY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
@@ -99,7 +98,7 @@ function integerWriter(column: SqlColumn, bits: 16 | 32 | 64): Writer {
   const small = bits === 16 ? 32_767 : 2_147_483_647;
   return (out, values, index) => {
     let value = values[index];
-    if (typeof value === 'bigint' && value >= -MAX_EXACT && value <= MAX_EXACT) value = Number(value);
+    if (typeof value === 'bigint') value = exactNumberOf(value);
     if (typeof value === 'number' && Number.isInteger(value)) {
       if (bits === 64 ? Math.abs(value) <= Number.MAX_SAFE_INTEGER : value >= -small - 1 && value <= small) {
         out.room(4 + bits / 8);

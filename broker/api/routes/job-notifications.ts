@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problem, problemResponse, unavailableResponse } from '../problem.ts';
+import { problemResponse, unavailableProblem, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema } from '../schemas.ts';
 
 export const NotificationDeliverySchema = DeliveryAttemptSchema.meta({ id: 'NotificationDelivery' });
@@ -31,9 +31,9 @@ export const jobNotificationsRoute = createRoute({
   },
 });
 
-/** The 503 of a process started without the delivery log; typed as never since the routes' typed responses describe JSON bodies only. */
+/** The 503 of a process started without the delivery log. */
 export const notificationsUnavailable = (c: Context<ApiEnv>): never =>
-  problem(c, 503, 'notifications-unavailable', 'this Sluice process was started without the delivery log, so it cannot show notifications') as never;
+  unavailableProblem(c, 'notifications-unavailable', 'this Sluice process was started without the delivery log, so it cannot show notifications');
 
 export function jobNotifications(deps: ApiDeps): RouteHandler<typeof jobNotificationsRoute, ApiEnv> {
   return async (c) => {

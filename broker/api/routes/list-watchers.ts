@@ -44,7 +44,7 @@ export const listWatchersRoute = createRoute({
 /** Slack beyond two missed listings before a source counts as late: a slow mount is not an alarm. */
 const LATE_SLACK_MS = 60_000;
 
-export function listWatchers(deps: ApiDeps, now: () => number = Date.now): RouteHandler<typeof listWatchersRoute, ApiEnv> {
+export function listWatchers(deps: ApiDeps): RouteHandler<typeof listWatchersRoute, ApiEnv> {
   return async (c) => {
     const health = deps.watcherHealth ? await deps.watcherHealth.all() : new Map();
     const bySource = new Map<string, z.infer<typeof WatcherSchema>>();
@@ -66,7 +66,7 @@ export function listWatchers(deps: ApiDeps, now: () => number = Date.now): Route
           pipelines: [pipeline.name],
           expectedEveryMs,
           ...(record ?? {}),
-          late: last === undefined || now() - last > 2 * expectedEveryMs + LATE_SLACK_MS,
+          late: last === undefined || Date.now() - last > 2 * expectedEveryMs + LATE_SLACK_MS,
         });
       }
     }

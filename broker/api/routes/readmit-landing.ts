@@ -3,11 +3,10 @@
 // landing ready again, so the watcher checks and batches it at once (watchers/readmit.ts).
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { readmitLanding as putBackAndReadmit, ReadmitFileError } from '../../../watchers/readmit.ts';
-import type { Context } from 'hono';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problem, problemResponse } from '../problem.ts';
+import { problemResponse, unavailableProblem } from '../problem.ts';
 import { LandingSchema, landingView } from './list-landings.ts';
 
 const ParamsSchema = z.object({
@@ -42,14 +41,12 @@ export const readmitLandingRoute = createRoute({
   },
 });
 
-/** The route's declared 503 (problem+json); typed as never since the route's typed responses describe JSON bodies only. */
-const unavailable = (c: Context<ApiEnv>, code: string, detail: string): never => problem(c, 503, code, detail) as never;
 
 export function readmitLanding(deps: ApiDeps): RouteHandler<typeof readmitLandingRoute, ApiEnv> {
   return async (c) => {
     const { fingerprint } = c.req.valid('param');
     if (!deps.landingFiles) {
-      return unavailable(c, 'landing-files-unavailable', 'this Sluice process was started without access to the landing files, so it cannot put a quarantined file back; nothing was changed');
+      return unavailableProblem(c, 'landing-files-unavailable', 'this Sluice process was started without access to the landing files, so it cannot put a quarantined file back; nothing was changed');
     }
     const by = `API key "${c.var.principal?.name ?? 'unknown'}"`;
     try {
@@ -59,7 +56,7 @@ export function readmitLanding(deps: ApiDeps): RouteHandler<typeof readmitLandin
     } catch (error) {
       if (!(error instanceof ReadmitFileError)) throw error;
       c.var.log.warn({ fingerprint, err: error.message }, 'landing re-admit failed on its file');
-      return unavailable(c, 'landing-file-move-failed', `${error.message}; nothing was changed in the ledger, try again once the file can be reached`);
+      return unavailableProblem(c, 'landing-file-move-failed', `${error.message}; nothing was changed in the ledger, try again once the file can be reached`);
     }
   };
 }
