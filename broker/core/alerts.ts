@@ -9,13 +9,6 @@ import type { NotifyKind } from './notify-policy.ts';
 export const ALERT_TYPES = ['job.failed', 'job.succeeded', 'landing.quarantined', 'deadline_missed'] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
-export const ALERT_TYPE_OF_KIND: Readonly<Record<NotifyKind, AlertType>> = {
-  failed: 'job.failed',
-  succeeded: 'job.succeeded',
-  quarantined: 'landing.quarantined',
-  deadline_missed: 'deadline_missed',
-};
-
 export const KIND_OF_ALERT_TYPE: Readonly<Record<AlertType, NotifyKind>> = {
   'job.failed': 'failed',
   'job.succeeded': 'succeeded',

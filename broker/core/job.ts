@@ -121,7 +121,6 @@ export const EngineChoiceSchema = z.object({
   engine: z.enum(['embedded', 'spark']),
   reason: z.string(),
 });
-export type RecordedEngineChoice = z.infer<typeof EngineChoiceSchema>;
 
 /** What a launcher hands back from launch(): enough to find the run again after a restart. */
 export const RunHandleSchema = z.object({

@@ -8,9 +8,6 @@ import type { Job } from '../core/job.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 import { expandInputs } from './input-paths.ts';
 
-/** The launcher key the embedded engine is registered under (local.ts with embedded-args.ts). */
-export const EMBEDDED_LAUNCHER = 'embedded';
-
 export interface EngineChooser {
   choose(job: Job, pipeline: Pipeline): Promise<EngineChoice>;
 }

@@ -9,6 +9,9 @@ import type { LocalCommand, LocalLauncherOptions } from './local.ts';
 import type { RunRequest } from './launcher.ts';
 import { s3Access } from './spark/s3a-settings.ts';
 
+/** The launcher key the embedded engine is registered under, and its run handles' launcher. */
+export const EMBEDDED_LAUNCHER = 'embedded';
+
 export type EmbeddedOptions = {
   /** The Python of the project's environment (the one spark-submit was installed with). */
   python: string;
@@ -31,7 +34,7 @@ export const SPILL_DIR = 'spill';
 
 export function embeddedCommand(embedded: EmbeddedOptions): LocalCommand {
   return {
-    launcher: 'embedded',
+    launcher: EMBEDDED_LAUNCHER,
     program: 'the embedded engine',
     needsS3aJars: false,
     args: (options: LocalLauncherOptions, request: RunRequest, _runId: string, specPath: string) => {

@@ -8,6 +8,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import type { Pipeline } from '../core/pipeline.ts';
+import { lastLines } from './log-tail.ts';
 
 export type EmbeddedCheck = {
   /** Why this worker cannot run the embedded engine at all, when it cannot. */
@@ -56,7 +57,7 @@ function run(command: string, args: string[], input: string, env: Record<string,
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
-      else reject(new Error(`${signal ? `killed by ${signal}` : `exit ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' ') || 'no message'}`));
+      else reject(new Error(`${signal ? `killed by ${signal}` : `exit ${code}`}: ${lastLines(stderr.trim(), 3).replaceAll('\n', ' ') || 'no message'}`));
     });
     child.stdin.end(input);
   });

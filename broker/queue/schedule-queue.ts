@@ -44,7 +44,7 @@ function isCurrent(scheduler: SchedulerState | undefined, data: TickData): boole
 }
 
 export class ScheduleQueue {
-  readonly queue: Queue<TickData>;
+  private readonly queue: Queue<TickData>;
 
   constructor(connection: ConnectionOptions, prefix: string) {
     this.queue = new Queue<TickData>(SCHEDULES_QUEUE, { connection, prefix });

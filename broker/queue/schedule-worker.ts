@@ -19,7 +19,7 @@ export function tickTimeOf(bullJobId: string | undefined): number {
 export type ScheduleWorkerOptions = { connection: ConnectionOptions; prefix: string; logger: Logger };
 
 export class ScheduleWorker {
-  readonly worker: Worker<TickData>;
+  private readonly worker: Worker<TickData>;
 
   constructor(handle: (tick: Tick) => Promise<void>, options: ScheduleWorkerOptions) {
     this.worker = new Worker<TickData>(SCHEDULES_QUEUE, (job: BullJob<TickData>) => handle({ ...job.data, at: tickTimeOf(job.id) }), {

@@ -10,12 +10,12 @@ import type { Tick } from '../queue/schedule-worker.ts';
 import { isMissedTick, MISSED_TICK_TOLERANCE_MS } from './schedule-times.ts';
 
 /** Keeps schedule ticks' idempotency keys apart from the API's and the watchers'. */
-export const SCHEDULER_SCOPE = 'scheduler';
+const SCHEDULER_SCOPE = 'scheduler';
 
 /** The `trigger` label of a job a schedule started. */
-export const SCHEDULE_TRIGGER = 'schedule';
+const SCHEDULE_TRIGGER = 'schedule';
 
-export const scheduleIdempotencyKey = (pipeline: string, tickIso: string): string => `schedule:${pipeline}:${tickIso}`;
+const scheduleIdempotencyKey = (pipeline: string, tickIso: string): string => `schedule:${pipeline}:${tickIso}`;
 
 export type ScheduleTicksDeps = { jobs: JobsService; pipelines: PipelineRegistry; logger: Logger; now?: () => number };
 

@@ -49,7 +49,7 @@ def build_manifest(
     files: list[PartFile],
     schema: list[OutputColumn],
     engine_seconds: float,
-    engine: Engine = "spark",
+    engine: Engine,
 ) -> dict[str, Any]:
     return {
         "version": 1,

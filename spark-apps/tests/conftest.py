@@ -4,6 +4,7 @@ The landing's rows are also kept as plain Python values, so tests compute the ex
 results themselves instead of trusting numbers from an earlier run.
 """
 
+import json
 import random
 import sys
 from collections.abc import Iterator
@@ -29,6 +30,13 @@ READING_SCHEMA = pa.schema(
         ("status", pa.string()),
     ]
 )
+
+
+def failure_payload(output: str) -> dict[str, object]:
+    """The payload of the one SLUICE_FAILURE line a failed run writes (asserting it is one)."""
+    lines = [line for line in output.splitlines() if line.startswith("SLUICE_FAILURE ")]
+    assert len(lines) == 1, output[-3000:]
+    return json.loads(lines[0].removeprefix("SLUICE_FAILURE "))
 
 
 @dataclass(frozen=True)

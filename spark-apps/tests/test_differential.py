@@ -33,7 +33,7 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
-from conftest import SPARK_APPS
+from conftest import READING_SCHEMA, SPARK_APPS
 from sluice_embedded.engine import default_settings, run_embedded
 from sluice_spark.aggregate import aggregate
 from sluice_spark.checks import check_inputs
@@ -376,9 +376,6 @@ def test_an_empty_landing(spark: SparkSession, wide_landing: tuple[list[Path], l
 
 # --- the example pipelines -------------------------------------------------------------------
 
-READING_TYPES = {"site": pa.string(), "meter": pa.string(), "ts": pa.timestamp("us", tz="UTC"), "kwh": pa.float64(), "status": pa.string()}
-
-
 def reading_rows(count: int, seed: int) -> list[dict[str, Any]]:
     """Meter readings as the examples expect, kWh in multiples of 1/1024 (exact sums)."""
     rng = random.Random(seed)
@@ -404,7 +401,7 @@ def readings(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], list
     paths = []
     for index, batch in enumerate(batches):
         path = folder / f"readings-{index}.parquet"
-        pq.write_table(pa.table({name: [row[name] for row in batch] for name in READING_TYPES}, schema=pa.schema(READING_TYPES)), path)
+        pq.write_table(pa.table({name: [row[name] for row in batch] for name in READING_SCHEMA.names}, schema=READING_SCHEMA), path)
         paths.append(path)
     return paths, [row for batch in batches for row in batch]
 

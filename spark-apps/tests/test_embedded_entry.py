@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import SPARK_APPS, Landing
+from conftest import SPARK_APPS, Landing, failure_payload
 from sluice_spark.manifest import MANIFEST_FILE
 from test_aggregate import assert_committed_run, spec_document
 
@@ -27,12 +27,6 @@ def run_embedded(spec: dict[str, Any], tmp_path: Path, *arguments: str) -> subpr
     spec_path.write_text(json.dumps(spec))
     command = [sys.executable, str(SPARK_APPS / "run_embedded.py"), "--spec", str(spec_path), "--threads", "2", *arguments]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-
-
-def failure_payload(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    lines = [line for line in result.stderr.splitlines() if line.startswith("SLUICE_FAILURE ")]
-    assert len(lines) == 1, result.stderr
-    return json.loads(lines[0].removeprefix("SLUICE_FAILURE "))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +59,7 @@ def test_a_corrupt_input_exits_65_naming_the_file(landing: Landing, tmp_path: Pa
     run_folder = tmp_path / "run=job-31-1"
     result = run_embedded(spec_document([str(landing.paths[0]), str(corrupt)], run_folder, job_id="job-31"), tmp_path)
     assert result.returncode == 65
-    assert failure_payload(result) == {
+    assert failure_payload(result.stderr) == {
         "class": "data",
         "message": f"input {corrupt}: not a readable Parquet file "
         "(Parquet magic bytes not found in footer. Either the file is corrupted or this is not a parquet file.)",
@@ -79,7 +73,7 @@ def test_an_unknown_column_exits_64(landing: Landing, tmp_path: Path) -> None:
     spec["transform"] = {**spec["transform"], "filter": "voltage > 1"}
     result = run_embedded(spec, tmp_path)
     assert result.returncode == 64
-    payload = failure_payload(result)
+    payload = failure_payload(result.stderr)
     assert payload["class"] == "user" and "voltage" in payload["message"]
 
 
@@ -88,7 +82,7 @@ def test_an_expression_it_cannot_translate_exits_64_naming_it(landing: Landing, 
     spec["transform"] = {**spec["transform"], "derive": {"day": "to_date(ts)", "kwh_2": "round(kwh, 2)"}}
     result = run_embedded(spec, tmp_path)
     assert result.returncode == 64
-    assert failure_payload(result)["message"].startswith("derive.kwh_2: cannot translate 'round(kwh, 2)' for the embedded engine: function round()")
+    assert failure_payload(result.stderr)["message"].startswith("derive.kwh_2: cannot translate 'round(kwh, 2)' for the embedded engine: function round()")
 
 
 def test_a_committed_run_is_left_alone(tmp_path: Path) -> None:
@@ -107,7 +101,7 @@ def test_out_of_memory_past_spilling_is_a_platform_failure(big_landing: list[Pat
     spec["transform"] = {"sql": "SELECT meter, ts, count(*) AS n FROM landing GROUP BY meter, ts"}
     result = run_embedded(spec, tmp_path, "--memory", "4MB", "--temp-dir", str(tmp_path))
     assert result.returncode not in (0, 64, 65)
-    payload = failure_payload(result)
+    payload = failure_payload(result.stderr)
     assert payload["class"] == "platform"
     assert payload["message"].startswith("embedded engine out of memory (memory limit 4MB): Out of Memory Error:")
     assert not (tmp_path / "run=job-35-1" / MANIFEST_FILE).exists()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SPARK_APPS, Landing
+from conftest import SPARK_APPS, Landing, failure_payload
 from test_aggregate import assert_committed_run, spec_document
 
 SPARK_SUBMIT = Path(sys.executable).parent / "spark-submit"
@@ -48,9 +48,7 @@ def test_a_corrupt_input_exits_65_with_one_failure_line(landing: Landing, tmp_pa
     run_folder = tmp_path / "run=job-11-1"
     result = spark_submit(spec_document([str(landing.paths[0]), str(corrupt)], run_folder, job_id="job-11"), tmp_path)
     assert result.returncode == 65
-    lines = [line for line in result.stdout.splitlines() if line.startswith("SLUICE_FAILURE ")]
-    assert len(lines) == 1
-    assert json.loads(lines[0].removeprefix("SLUICE_FAILURE ")) == {
+    assert failure_payload(result.stdout) == {
         "class": "data",
         "message": f"input {corrupt}: not a readable Parquet file "
         "(Parquet magic bytes not found in footer. Either the file is corrupted or this is not a parquet file.)",
@@ -64,5 +62,5 @@ def test_a_bad_filter_exits_64(landing: Landing, tmp_path: Path) -> None:
     spec["transform"] = {**spec["transform"], "filter": "voltage > 1"}
     result = spark_submit(spec, tmp_path)
     assert result.returncode == 64
-    payload = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("SLUICE_FAILURE ")).removeprefix("SLUICE_FAILURE "))
+    payload = failure_payload(result.stdout)
     assert payload["class"] == "user" and "voltage" in payload["message"]

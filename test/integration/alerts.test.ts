@@ -13,6 +13,7 @@
 // overrides; everything else is the production default.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryAttempt } from '../../broker/core/alerts.ts';
@@ -204,8 +205,6 @@ async function notificationsOf(jobId: string): Promise<DeliveryAttempt[]> {
   return ((await response.json()) as { items: DeliveryAttempt[] }).items;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('webhook alerts', () => {
   it('a failed job sends one signed job.failed webhook that the receiver verifies, without secrets', async () => {
     const job = await submit('alerts-failing', { exit: 1 });
@@ -308,8 +307,8 @@ describe('webhook alerts', () => {
     const fields = ['type', 'job.failed', 'time', String(Date.now()), 'state', 'failed', 'from', 'running', 'pipeline', 'alerts-failing', 'job', jobId, 'attempt', '1', 'fclass', 'data', 'fmessage', 'boom'];
     const id = (await redis.xadd(events, '*', ...fields))!;
     // The dead notifier read it and handed it off, but died before acknowledging it.
-    const taken = (await redis.call('XREADGROUP', 'GROUP', NOTIFIER_GROUP, 'dead-notifier', 'COUNT', 10, 'STREAMS', events, '>')) as unknown[];
-    expect(taken).toHaveLength(1);
+    const taken = (await redis.call('XREADGROUP', 'GROUP', NOTIFIER_GROUP, 'dead-notifier', 'COUNT', 10, 'STREAMS', events, '>')) as Array<[string, Array<[string, string[]]>]>;
+    expect(taken.flatMap(([, entries]) => entries.map(([entryId]) => entryId))).toEqual([id]);
     const queue = new NotificationQueue(redisOptions(env.redis.url), prefix, pino({ enabled: false }), RETRY);
     await queue.add({
       target: 'ops',

@@ -6,6 +6,7 @@
 // was down over several ticks runs one job for them at start with `catchup: latest`, none
 // with `catchup: none`.
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,6 @@ async function scheduledJobs(sluice: RunningSluice, pipeline: string): Promise<J
 }
 
 const tickOf = (job: Job): number => Date.parse(job.labels['scheduled-for']!);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   env = await createSluiceEnv();

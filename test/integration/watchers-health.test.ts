@@ -1,9 +1,11 @@
 // Watcher health as on-call reads it (GET /v1/watchers): a watched folder shows when a watcher
 // last listed it and how many files it held, and a source no watcher lists reads as late.
 // Real Redis, the real watch role, production defaults (rescan 5 min: the first listing is the
-// one at start).
+// one at start). The health record itself: a good listing replaces the last error, an error
+// keeps the last good listing (on-call sees both: since when it fails, and when it last worked).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
@@ -11,6 +13,7 @@ import { parquetBytes } from '../harness/parquet-bytes.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
+import { SourceHealth, sourceHealthKey } from '../../watchers/source-health.ts';
 
 let env: SluiceEnv;
 let sluice: RunningSluice | undefined;
@@ -58,5 +61,38 @@ describe('GET /v1/watchers', () => {
     const [watcher] = await watchers(sluice.port!);
     expect(watcher).toMatchObject({ source: `fs:${folder}`, late: true });
     expect(watcher!.lastListingAt).toBeUndefined();
+  });
+});
+
+describe('SourceHealth', () => {
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(env.redis.url);
+  });
+  afterAll(() => {
+    redis?.disconnect();
+  });
+
+  it('records listings and errors per source, under the prefix', async () => {
+    let now = Date.parse('2026-12-01T10:00:00Z');
+    const health = new SourceHealth(redis, 'health-record', 'host-a:42', () => now);
+    await health.listed('fs:/landing/a', { files: 12, ms: 31.6 });
+    now += 60_000;
+    await health.failed('fs:/landing/a', 'EACCES: permission denied, scandir /landing/a/x');
+    expect(await health.read('fs:/landing/a')).toEqual({
+      lastListingAt: '2026-12-01T10:00:00.000Z', files: 12, listingMs: 32,
+      error: 'EACCES: permission denied, scandir /landing/a/x', errorAt: '2026-12-01T10:01:00.000Z', process: 'host-a:42',
+    });
+    now += 60_000;
+    await health.listed('fs:/landing/a', { files: 13, ms: 20 });
+    expect(await health.read('fs:/landing/a')).toEqual({ lastListingAt: '2026-12-01T10:02:00.000Z', files: 13, listingMs: 20, process: 'host-a:42' });
+    expect([...(await health.all()).keys()]).toEqual(['fs:/landing/a']);
+    expect(await redis.keys('health-record*')).toEqual([sourceHealthKey('health-record')]);
+  });
+
+  it('clips a long error', async () => {
+    const health = new SourceHealth(redis, 'health-clip', 'h:1');
+    await health.failed('s3:b/p', 'x'.repeat(2_000));
+    expect((await health.read('s3:b/p'))!.error).toHaveLength(500);
   });
 });
