@@ -300,19 +300,23 @@ describe('a watched S3 prefix', () => {
     expect(jobs.find((job) => job.state === 'succeeded')!.inputs.sort()).toEqual([`s3://${BUCKET}/curated/good-1.parquet`, `s3://${BUCKET}/curated/good-2.parquet`]);
     const bucket = createS3Storage(`s3://${BUCKET}`, minio.settings);
     try {
-      const keys = await waitFor('the objects to move', async () => {
-        const listed = [...(await bucket.list('archive/')), ...(await bucket.list('quarantine/'))].map((object) => object.key);
-        return listed.includes('archive/curated/good-2.parquet') && listed.includes('quarantine/curated/corrupt.parquet.reason.txt') ? listed.sort() : undefined;
-      }, 30_000);
       // An S3 landing keeps its key below the archive or quarantine prefix; the watched prefix is left empty.
-      expect(keys).toEqual([
+      const moved = [
         'archive/curated/good-1.parquet',
         'archive/curated/good-2.parquet',
         'quarantine/curated/corrupt.parquet',
         'quarantine/curated/corrupt.parquet.reason.txt',
         'quarantine/curated/wrong-type.parquet',
         'quarantine/curated/wrong-type.parquet.reason.txt',
-      ]);
+      ];
+      // The finish work moves the objects one after another: waited for until every one has
+      // moved (it once looked after good-2 only and found good-1 still on its way).
+      const listing = async () => [...(await bucket.list('archive/')), ...(await bucket.list('quarantine/'))].map((object) => object.key).sort();
+      const keys = await waitFor('the objects to move', async () => {
+        const listed = await listing();
+        return moved.every((key) => listed.includes(key)) ? listed : undefined;
+      }, 30_000).catch(async () => listing());
+      expect(keys).toEqual(moved);
       expect((await bucket.read('quarantine/curated/corrupt.parquet.reason.txt'))!.toString()).toContain(`s3://${BUCKET}/curated/corrupt.parquet: not a Parquet file`);
       expect((await bucket.read('quarantine/curated/wrong-type.parquet.reason.txt'))!.toString()).toContain(`input s3://${BUCKET}/curated/wrong-type.parquet: column "x" is string, expected long`);
       expect(await bucket.read('archive/curated/good-1.parquet')).toEqual(good1);
