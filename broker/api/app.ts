@@ -8,9 +8,9 @@
 import { SluiceEventSchema } from '../core/events.ts';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ApiDeps } from './api-deps.ts';
 import type { ApiEnv } from './api-env.ts';
+import { limitBody } from './body-limit.ts';
 import { ApiKeyAuthenticator, authenticate, BEARER_SCHEME, requireAdminForBrowser } from './auth.ts';
 import { mountDocs } from './docs.ts';
 import { OPENAPI_DOCUMENT_PATH, openApiDocument } from './openapi.ts';
@@ -51,10 +51,7 @@ export function createApi(deps: ApiWithUiDeps): OpenAPIHono<ApiEnv> {
   app.use('*', requestContext(deps.logger));
   app.use(
     '*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: (c) => problem(c, 413, 'content-too-large', `the request body is larger than ${deps.bodyLimitBytes} bytes`),
-    }),
+    limitBody(deps.bodyLimitBytes, (c) => problem(c, 413, 'content-too-large', `the request body is larger than ${deps.bodyLimitBytes} bytes`)),
   );
   app.use('*', authenticate(auth, deps.ui?.sessions, deps.ui?.trusted));
 

@@ -32,6 +32,18 @@ async function expectProblem(response: Response, status: number, path?: string):
   return body;
 }
 
+/** A body streamed in chunks (Transfer-Encoding: chunked), so the server cannot judge it by a declared length. */
+function chunked(text: string): RequestInit {
+  const bytes = new TextEncoder().encode(text);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < bytes.length; at += 1_024) controller.enqueue(bytes.subarray(at, at + 1_024));
+      controller.close();
+    },
+  });
+  return { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, duplex: 'half' } as RequestInit;
+}
+
 describe('POST /v1/jobs refuses bad input and changes nothing', () => {
   const cases: { name: string; init: () => RequestInit; key?: 'reader' | 'none' | 'wrong'; status: number; path?: string; type?: string }[] = [
     { name: 'malformed JSON', init: () => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"pipeline": "sales",' }), status: 400, type: 'malformed-json' },
@@ -54,6 +66,7 @@ describe('POST /v1/jobs refuses bad input and changes nothing', () => {
     { name: 'no inputs at all (the pipeline has no default)', init: () => json({ pipeline: 'returns' }), status: 422, path: 'inputs', type: 'no-inputs' },
     { name: 'an invalid Idempotency-Key', init: () => json({ pipeline: 'sales' }, { 'Idempotency-Key': 'has spaces in it' }), status: 400, path: 'Idempotency-Key' },
     { name: 'an oversized body', init: () => json({ pipeline: 'sales', labels: { note: 'x'.repeat(256) }, inputs: Array.from({ length: 200 }, () => 'sales/' + 'y'.repeat(100)) }), status: 413, type: 'content-too-large' },
+    { name: 'an oversized body sent in chunks, without a Content-Length', init: () => chunked(JSON.stringify({ pipeline: 'sales', inputs: Array.from({ length: 400 }, () => 'sales/' + 'y'.repeat(100)) })), status: 413, type: 'content-too-large' },
     { name: 'no API key', init: () => json({ pipeline: 'sales' }), key: 'none', status: 401, type: 'unauthorized' },
     { name: 'a wrong API key', init: () => json({ pipeline: 'sales' }), key: 'wrong', status: 401, type: 'unauthorized' },
     { name: 'a key without jobs:write', init: () => json({ pipeline: 'sales' }), key: 'reader', status: 403, type: 'forbidden' },
@@ -152,6 +165,14 @@ describe('POST /v1/jobs accepts a job', () => {
     expect(shown.id).toBe(job.id);
     expect(shown.history).toEqual([expect.objectContaining({ state: 'queued', attempt: 1, reason: 'submitted' })]);
     expect(ctx.logLines.some((line) => line.includes('"requestId":"req-submit-1"') && line.includes('"msg":"job submitted"'))).toBe(true);
+  });
+
+  it('reads a body sent in chunks, without a Content-Length, as it reads any other', async () => {
+    const response = await ctx.call('/v1/jobs', { ...chunked(JSON.stringify({ pipeline: 'sales', inputs: ['sales'] })), key: ctx.keys.writer });
+    expect(response.status).toBe(201);
+    const job = (await response.json()) as JobBody;
+    expect(job.inputs).toEqual([`${ctx.landing}/sales`]);
+    expect(await ctx.queue.has(job.id)).toBe(true);
   });
 
   it('folds an input named twice (in any spelling) into one', async () => {
