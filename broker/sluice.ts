@@ -4,20 +4,15 @@
 // startSluice() with their own launcher or pipelines.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { createApi } from './api/app.ts';
-import { EventHub } from './events/event-hub.ts';
-import { EventStream } from './events/event-stream.ts';
-import { requestPathRedisOptions } from './api/request-path-redis.ts';
+import type { EventHub } from './events/event-hub.ts';
 import { childProcessEnv, s3Settings, type Config } from './config.ts';
 import { JobSteps } from './jobs/job-steps.ts';
 import { JobStore } from './jobs/job-store.ts';
 import { JobsService } from './jobs/jobs-service.ts';
 import { expireFinishedJobs, reconcileQueue, type MaintenanceDeps } from './jobs/maintenance.ts';
 import { redisKeys } from './jobs/redis-keys.ts';
-import { dashboardDeps } from './ui/dashboard-deps.ts';
 import { RunSlots } from './jobs/run-slots.ts';
 import { openLake } from './lake/open-lake.ts';
 import type { LakeStorage } from './lake/storage.ts';
@@ -27,7 +22,6 @@ import { LocalLauncher } from './launchers/local.ts';
 import { duckdbSize, EMBEDDED_LAUNCHER, embeddedCommand, pythonBeside } from './launchers/embedded-args.ts';
 import { checkEmbeddedTransforms, refuseUnrunnableEmbedded } from './launchers/embedded-check.ts';
 import { WorkerEngineChooser } from './jobs/engine-chooser.ts';
-import { createKubernetesLaunchers } from './launchers/k8s/launchers.ts';
 import { k8sSettingsFrom } from './launchers/k8s/settings.ts';
 import { RunsDirLease } from './launchers/runs-dir-lease.ts';
 import { createLogger } from './logger.ts';
@@ -35,7 +29,6 @@ import { createMetrics, type SluiceMetrics } from './metrics/metrics.ts';
 import { serveMetrics } from './metrics/metrics-server.ts';
 import { loadPipelines, type PipelineRegistry } from './pipelines/load-pipelines.ts';
 import { BullJobQueue } from './queue/bull-job-queue.ts';
-import { queueBoard } from './queue/queue-board.ts';
 import { checkRedisDurability } from './queue/redis-durability.ts';
 import { StepWorker } from './queue/step-worker.ts';
 import { LandingLedger } from '../watchers/landing-ledger.ts';
@@ -52,8 +45,6 @@ import { sqlOutputs, type Pipeline } from './core/pipeline.ts';
 import { startSchedules } from './schedules/start-schedules.ts';
 import { startNotifier } from './notify/start-notifier.ts';
 import { warnUnconfiguredTargets } from './notify/webhook-targets.ts';
-import { DeliveryLog } from './notify/delivery-log.ts';
-import { notifyKeys } from './notify/notify-keys.ts';
 import type { RetryPolicy } from './queue/notification-queue.ts';
 
 /** api: the HTTP API; worker: job steps; watch: the landing watchers (sources and batchers). */
@@ -173,8 +164,13 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   // The Kubernetes launchers only where SLUICE_K8S_KUBECONFIG says how to reach a cluster; a
   // worker without them fails a job whose pipeline names one with the registry's clear error.
   const k8s = k8sSettingsFrom(config, s3Settings(config));
+  // Loaded only then: the Kubernetes client costs a process about 120 MB of memory (a
+  // watcher or an API that never talks to a cluster would carry it for nothing).
   const kubernetes = k8s
-    ? createKubernetesLaunchers(k8s, lake, { logger, namespaces: pipelines.list().flatMap((pipeline) => (pipeline.engine.namespace ? [pipeline.engine.namespace] : [])) })
+    ? (await import('./launchers/k8s/launchers.ts')).createKubernetesLaunchers(k8s, lake, {
+        logger,
+        namespaces: pipelines.list().flatMap((pipeline) => (pipeline.engine.namespace ? [pipeline.engine.namespace] : [])),
+      })
     : {};
   const launchers = new LauncherRegistry({ local, ...kubernetes, ...(embeddedLauncher ? { [EMBEDDED_LAUNCHER]: embeddedLauncher } : {}) });
   const jobsDeps = { store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS };
@@ -319,57 +315,17 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     closers.push(() => notifier.close());
   }
 
-  let server: ServerType | undefined;
   let port: number | undefined;
   let eventHub: EventHub | undefined;
   if (roles.api) {
-    // Requests use a connection of their own that fails fast while Redis is away (store and
-    // queue share it, so a submit sees one state); the worker's keeps waiting outages out.
-    const apiRedis = new Redis(requestPathRedisOptions(connection));
-    apiRedis.on('error', (error) => logger.debug({ err: error.message }, 'api redis connection error'));
-    await apiRedis.connect();
-    const apiQueue = new BullJobQueue(apiRedis, config.SLUICE_QUEUE_PREFIX, (error) => logger.debug({ err: error.message }, 'api queue connection error'));
-    // One blocking XREAD loop for all of this process's SSE clients, on a connection of its
-    // own that waits outages out and resumes from the last id it read (docs/adr/0015-event-stream.md).
-    // It connects at the first client; a read unanswered past its block time plus a margin is retried.
-    const hubRedis = new Redis({ ...connection, lazyConnect: true, commandTimeout: 15_000 });
-    hubRedis.on('error', (error) => logger.debug({ err: error.message }, 'event hub redis connection error'));
-    eventHub = new EventHub({ redis: hubRedis, key: keys.events, logger });
-    const app = createApi({
-      jobs: new JobsService({ ...jobsDeps, store: store.overConnection(apiRedis), queue: apiQueue }),
-      pipelines,
-      queues: apiQueue,
-      launchers,
-      apiKeys: config.SLUICE_API_KEYS,
-      metrics,
-      ready: async () => {
-        const redisOk = await apiRedis.ping().then(() => true, () => false);
-        return { ok: redisOk, checks: { redis: redisOk ? 'ok' : 'unreachable' } };
-      },
-      bodyLimitBytes: config.SLUICE_BODY_LIMIT,
-      logger,
-      queueBoard: queueBoard(apiQueue.queue),
-      landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH),
-      landingFiles: new LandingFiles(landingsS3),
-      watcherHealth: new SourceHealth(apiRedis, config.SLUICE_QUEUE_PREFIX, processName()),
-      events: { stream: new EventStream(apiRedis, keys.events), hub: eventHub },
-      ui: dashboardDeps(apiRedis, config),
-      notifications: new DeliveryLog(apiRedis, notifyKeys(config.SLUICE_QUEUE_PREFIX), config.SLUICE_RETENTION),
-    });
-    port = await new Promise<number>((resolve) => {
-      server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));
-    });
-    logger.info({ host: config.SLUICE_API_HOST, port }, 'api listening');
-    closers.unshift(
-      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
-      async () => {
-        await apiQueue.close();
-        await apiRedis.quit().catch(() => apiRedis.disconnect());
-      },
-    );
-    // First of all: open event streams would keep server.close() waiting.
-    const hub = eventHub;
-    closers.unshift(() => hub.close());
+    // Loaded only by a process that serves the API: the HTTP stack, the dashboard and the
+    // queue board cost a watcher or a worker memory it would never use.
+    const { startApiRole } = await import('./api/start-api-role.ts');
+    const api = await startApiRole({ config, connection, logger, keys, store, jobsDeps, pipelines, launchers, metrics, landingsS3, processName: processName() });
+    port = api.port;
+    eventHub = api.eventHub;
+    // First of all: open event streams would keep the server's close waiting.
+    closers.unshift(...api.closers);
   }
 
   return {

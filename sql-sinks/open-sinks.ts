@@ -1,7 +1,6 @@
 // Named SQL connections → sinks. A pipeline names a connection ("reporting"); its URL comes
 // from the environment (SLUICE_SQL_REPORTING_URL), is read by config.ts and handed in here.
 // The URL's scheme picks the dialect. Sinks are opened on first use and closed together.
-import { createPostgresDriver } from './postgres/postgres-driver.ts';
 import { createSqlSink } from './sql-sink.ts';
 import { DIALECT_HINT, dialectOf } from './dialect-of.ts';
 import { SinkError } from './sink-error.ts';
@@ -35,9 +34,12 @@ export function openSinks(settings: SinkSettings): SinkRegistry {
       const common = { url, poolMax: settings.poolMax, connectTimeoutMs: settings.connectTimeoutMs };
       const dialect = dialectOf(url);
       if (!dialect) throw new SinkError('user', `${connectionSetting(connection)} ${DIALECT_HINT}`);
-      // SQL Server's library (mssql, tedious) is loaded only by a process that uses it.
+      // Each database's library (pg; mssql and tedious) is loaded only by a process that uses
+      // it: a watcher or an API never does, and carries neither.
       const driver =
-        dialect === 'postgres' ? createPostgresDriver(common) : import('./sqlserver/sqlserver-driver.ts').then((module) => module.createSqlServerDriver(common));
+        dialect === 'postgres'
+          ? import('./postgres/postgres-driver.ts').then((module) => module.createPostgresDriver(common))
+          : import('./sqlserver/sqlserver-driver.ts').then((module) => module.createSqlServerDriver(common));
       const sink = createSqlSink(dialect, driver);
       open.set(connection, sink);
       return sink;

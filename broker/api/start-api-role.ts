@@ -1,0 +1,100 @@
+// The API role of a Sluice process: its own fail-fast Redis connection, the HTTP app with the
+// dashboard, the event hub for SSE clients, and the server. Kept apart from the composition
+// root (sluice.ts) so that only a process serving the API loads the HTTP stack.
+import { serve, type ServerType } from '@hono/node-server';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { EventHub } from '../events/event-hub.ts';
+import { EventStream } from '../events/event-stream.ts';
+import type { JobsDeps } from '../jobs/jobs-service.ts';
+import { JobsService } from '../jobs/jobs-service.ts';
+import type { JobStore } from '../jobs/job-store.ts';
+import type { Keys } from '../jobs/redis-keys.ts';
+import type { LauncherRegistry } from '../launchers/launcher-registry.ts';
+import type { SluiceMetrics } from '../metrics/metrics.ts';
+import { DeliveryLog } from '../notify/delivery-log.ts';
+import { notifyKeys } from '../notify/notify-keys.ts';
+import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
+import { BullJobQueue } from '../queue/bull-job-queue.ts';
+import { queueBoard } from '../queue/queue-board.ts';
+import { dashboardDeps } from '../ui/dashboard-deps.ts';
+import { LandingFiles } from '../../watchers/landing-files.ts';
+import { LandingLedger } from '../../watchers/landing-ledger.ts';
+import { SourceHealth } from '../../watchers/source-health.ts';
+import { createApi } from './app.ts';
+import { requestPathRedisOptions } from './request-path-redis.ts';
+
+export type ApiRoleDeps = {
+  config: Config;
+  connection: RedisOptions;
+  logger: Logger;
+  keys: Keys;
+  store: JobStore;
+  jobsDeps: JobsDeps;
+  pipelines: PipelineRegistry;
+  launchers: LauncherRegistry;
+  metrics: SluiceMetrics;
+  landingsS3: S3Client;
+  /** Who this process is (host:pid), for the watcher health it reads. */
+  processName: string;
+};
+
+/** The running API: its port, its event hub, and what closes it, in order (event streams first). */
+export type ApiRole = { port: number; eventHub: EventHub; closers: Array<() => Promise<void>> };
+
+export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
+  const { config, connection, logger, keys } = deps;
+  // Requests use a connection of their own that fails fast while Redis is away (store and
+  // queue share it, so a submit sees one state); the worker's keeps waiting outages out.
+  const apiRedis = new Redis(requestPathRedisOptions(connection));
+  apiRedis.on('error', (error) => logger.debug({ err: error.message }, 'api redis connection error'));
+  await apiRedis.connect();
+  const apiQueue = new BullJobQueue(apiRedis, config.SLUICE_QUEUE_PREFIX, (error) => logger.debug({ err: error.message }, 'api queue connection error'));
+  // One blocking XREAD loop for all of this process's SSE clients, on a connection of its
+  // own that waits outages out and resumes from the last id it read (docs/adr/0015-event-stream.md).
+  // It connects at the first client; a read unanswered past its block time plus a margin is retried.
+  const hubRedis = new Redis({ ...connection, lazyConnect: true, commandTimeout: 15_000 });
+  hubRedis.on('error', (error) => logger.debug({ err: error.message }, 'event hub redis connection error'));
+  const eventHub = new EventHub({ redis: hubRedis, key: keys.events, logger });
+  const app = createApi({
+    jobs: new JobsService({ ...deps.jobsDeps, store: deps.store.overConnection(apiRedis), queue: apiQueue }),
+    pipelines: deps.pipelines,
+    queues: apiQueue,
+    launchers: deps.launchers,
+    apiKeys: config.SLUICE_API_KEYS,
+    metrics: deps.metrics,
+    ready: async () => {
+      const redisOk = await apiRedis.ping().then(() => true, () => false);
+      return { ok: redisOk, checks: { redis: redisOk ? 'ok' : 'unreachable' } };
+    },
+    bodyLimitBytes: config.SLUICE_BODY_LIMIT,
+    logger,
+    queueBoard: queueBoard(apiQueue.queue),
+    landings: new LandingLedger(apiRedis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH),
+    landingFiles: new LandingFiles(deps.landingsS3),
+    watcherHealth: new SourceHealth(apiRedis, config.SLUICE_QUEUE_PREFIX, deps.processName),
+    events: { stream: new EventStream(apiRedis, keys.events), hub: eventHub },
+    ui: dashboardDeps(apiRedis, config),
+    notifications: new DeliveryLog(apiRedis, notifyKeys(config.SLUICE_QUEUE_PREFIX), config.SLUICE_RETENTION),
+  });
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));
+  });
+  logger.info({ host: config.SLUICE_API_HOST, port }, 'api listening');
+  return {
+    port,
+    eventHub,
+    closers: [
+      // First of all: open event streams would keep server.close() waiting.
+      () => eventHub.close(),
+      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+      async () => {
+        await apiQueue.close();
+        await apiRedis.quit().catch(() => apiRedis.disconnect());
+      },
+    ],
+  };
+}
