@@ -44,6 +44,7 @@ const PIPELINES = pipelineRegistry([
 
 class MemoryRecords implements JobRecords {
   readonly raws = new Map<string, string>();
+  constructor(private readonly slots: FakeSlots) {}
   /** Compare-and-sets that wrote. */
   writes = 0;
   put(job: Job): void {
@@ -59,6 +60,10 @@ class MemoryRecords implements JobRecords {
     this.raws.set(next.id, raw);
     this.writes += 1;
     return { job: next, raw };
+  }
+  async releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+    const waiters = await this.slots.release(current.job.id);
+    return { written: await this.compareAndSet(current, next), waiters };
   }
   async queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]> {
     return [...this.raws.values()]
@@ -231,7 +236,8 @@ type WorldSetup = {
 
 function world(setup: WorldSetup): World {
   const clock = new Clock(T0 + 30 * 86_400_000);
-  const records = new MemoryRecords();
+  const slots = new FakeSlots(setup.slotFree ?? true);
+  const records = new MemoryRecords(slots);
   const job = jobOf(setup.job, clock.ms);
   records.put(job);
   const status: Behaviour<RunStatus> | undefined =
@@ -239,7 +245,6 @@ function world(setup: WorldSetup): World {
   const launcher = new FakeLauncher(clock, setup.launch, status);
   const lake = new MemoryLake();
   if (setup.committed) void lake.write(`${runKey('totals', job.id, job.attempt)}/${MANIFEST_FILE}`, JSON.stringify(manifestOf(job)));
-  const slots = new FakeSlots(setup.slotFree ?? true);
   const steps = new JobSteps({
     store: records,
     slots,

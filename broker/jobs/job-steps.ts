@@ -274,11 +274,10 @@ export class JobSteps {
     const { stored, job, pipeline, log } = step;
     const manifest = committed ?? (await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt));
     if (!manifest) return this.fail(stored, pipeline, log, 'platform', 'the Spark run ended without committing its manifest');
-    await this.releaseSlot(job);
     const output = summarizeManifest(manifest);
     log.info({ attempt: job.attempt, rowsIn: output.rowsIn, rowsOut: output.rowsOut }, 'spark run committed');
     const next = sqlOutputs(pipeline).length > 0 ? 'loading' : 'succeeded';
-    return this.commit(stored, this.transitionTo(job, next, `committed ${output.rowsOut} rows to ${output.runUri}`, { output }));
+    return this.commitReleasing(stored, this.transitionTo(job, next, `committed ${output.rowsOut} rows to ${output.runUri}`, { output }));
   }
 
   /**
@@ -346,11 +345,10 @@ export class JobSteps {
   private async cancel(stored: StoredJob, log: Logger): Promise<StepOutcome> {
     const { job } = stored;
     await this.stopRunOfAttempt(job);
-    await this.releaseSlot(job);
     const reason = 'cancelled by request';
     const failure: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
     log.info({ stage: job.state, attempt: job.attempt }, 'job cancelled');
-    return this.commit(stored, this.transitionTo(job, 'cancelled', reason, { failure }));
+    return this.commitReleasing(stored, this.transitionTo(job, 'cancelled', reason, { failure }));
   }
 
   /**
@@ -369,7 +367,6 @@ export class JobSteps {
     // Leaving `launching` without a recorded run: a run may have started all the same (the
     // write that records it lost a race, or Redis was away); it must not outlive the attempt.
     if (job.state === 'launching') await this.stopRunOfAttempt(job);
-    await this.releaseSlot(job);
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt, ...detail };
     if (pipeline && isRetryable(failureClass) && hasAttemptsLeft(job.attempt, job.maxAttempts)) {
       const delay = backoffDelay(pipeline.policy.backoff, job.attempt, this.deps.random);
@@ -383,10 +380,10 @@ export class JobSteps {
         retryAt,
       });
       log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message, delayMs: delay }, 'stage failed, retrying');
-      return this.commit(stored, next);
+      return this.commitReleasing(stored, next);
     }
     log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
-    return this.commit(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+    return this.commitReleasing(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
   }
 
   /**
@@ -406,10 +403,9 @@ export class JobSteps {
       // The job fails all the same: a launcher that cannot answer must not keep it open.
       log.warn({ err: failureOf(error).message }, 'could not stop the spark run of an abandoned job');
     }
-    await this.releaseSlot(job);
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt };
     log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
-    await this.deps.store.compareAndSet(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+    await this.commitReleasing(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
   }
 
   /**
@@ -466,11 +462,6 @@ export class JobSteps {
     return written ? DONE : { kind: 'continue' };
   }
 
-  /** Gives back the job's slot and wakes the most urgent jobs waiting for one. */
-  private async releaseSlot(job: Job): Promise<void> {
-    const waiters = await this.deps.slots.release(job.id, job.pipeline);
-    await Promise.all(waiters.map((id) => this.deps.wake(id)));
-  }
 
   private transitionTo(job: Job, to: Job['state'], reason: string, patch: Partial<Job> = {}): Job {
     return transition(job, to, this.now(), reason, patch);
@@ -483,6 +474,17 @@ export class JobSteps {
    */
   private async commit(stored: StoredJob, next: Job): Promise<StepOutcome> {
     const written = await this.deps.store.compareAndSet(stored, next);
+    return written ? { kind: 'continue', written } : { kind: 'continue' };
+  }
+
+  /**
+   * commit() for a step that leaves the run's stages (ended, failed, cancelled, retried): the
+   * job's slot is given back in the same round trip as the write, whatever its outcome, and
+   * the most urgent jobs waiting for a slot are woken.
+   */
+  private async commitReleasing(stored: StoredJob, next: Job): Promise<StepOutcome> {
+    const { written, waiters } = await this.deps.store.releaseSlotAndSet(stored, next);
+    await Promise.all(waiters.map((id) => this.deps.wake(id)));
     return written ? { kind: 'continue', written } : { kind: 'continue' };
   }
 

@@ -11,6 +11,7 @@ import { DEFAULT_EVENTS_MAX_LENGTH, jobEventFields } from '../core/events.ts';
 
 const ACTIVE_STATES = JOB_STATES.filter((state) => !isFinal(state));
 import { luaScript, type LuaScript } from './lua-script.ts';
+import { RELEASE_SLOT_LUA, WAITERS_TO_WAKE } from './run-slots.ts';
 import type { Keys } from './redis-keys.ts';
 import { hasLabels, jobIdOfMember, matchesSearch, searchEntries, searchEntryChanges, type IndexEntry } from './job-index.ts';
 
@@ -51,16 +52,22 @@ return false
 `;
 
 // KEYS: job, old state index, new state index, finished, pipeline's queued-since, events,
+//       the run slots' global set, pipeline set and waiters ("" each when no slot is given back),
 //       then the search index keys (one per edit; none unless labels or inputs changed)
 // ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
-//       entered-queued ms ("" when not queued), events max length, the search index edits,
+//       entered-queued ms ("" when not queued), events max length, how many slot waiters to
+//       name ("" when no slot is given back), the search index edits,
 //       then the transition's event field/value pairs (none when the write is not a transition)
-// Returns: 1 when written (with its event), 0 when the record changed since it was read (and
-// then no event either).
+// Returns: {1, waiters...} when written (with its event), {0, waiters...} when the record
+// changed since it was read (and then no event either). A slot is given back first, whatever
+// the write's outcome, as a separate release before the write would: the step that leaves a
+// run's stage gives its slot back in the same round trip as its write (run-slots.ts).
 // (The expected record is sent as its hash, which halves what every step sends.)
-const COMPARE_AND_SET_SCRIPT = `${APPLY_INDEX_EDITS}
+const COMPARE_AND_SET_SCRIPT = `${APPLY_INDEX_EDITS}${RELEASE_SLOT_LUA}
+local waiters = {}
+if ARGV[7] ~= '' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[7])) end
 local current = redis.call('GET', KEYS[1])
-if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
+if not current or redis.sha1hex(current) ~= ARGV[1] then return {0, unpack(waiters)} end
 redis.call('SET', KEYS[1], ARGV[2])
 if KEYS[2] ~= KEYS[3] then
   redis.call('ZREM', KEYS[2], ARGV[3])
@@ -68,9 +75,9 @@ if KEYS[2] ~= KEYS[3] then
 end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[4], ARGV[3]) end
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) else redis.call('ZREM', KEYS[5], ARGV[3]) end
-local events = applyIndexEdits(7, 7)
+local events = applyIndexEdits(10, 8)
 if #ARGV >= events then redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', unpack(ARGV, events)) end
-return 1
+return {1, unpack(waiters)}
 `;
 
 // KEYS: job, all, state index, pipeline index, finished, idempotency (or ""), pipeline's queued-since,
@@ -198,6 +205,11 @@ export type TransitionListener = (job: Job, previous: Job) => void;
 export interface JobRecords {
   read(id: string): Promise<StoredJob | undefined>;
   compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined>;
+  /**
+   * compareAndSet, giving the job's run slot back first in the same round trip (given back
+   * whatever the write's outcome); `waiters` are the jobs to wake for the freed slot.
+   */
+  releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }>;
   /** Ids of the pipeline's queued jobs that entered `queued` before `enteredBeforeMs`, longest waiting first. */
   queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]>;
 }
@@ -272,6 +284,14 @@ export class JobStore implements JobRecords {
    * or undefined when someone else wrote first.
    */
   async compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined> {
+    return (await this.write(current, next, false)).written;
+  }
+
+  async releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+    return this.write(current, next, true);
+  }
+
+  private async write(current: StoredJob, next: Job, releaseSlot: boolean): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
     const raw = JSON.stringify(next);
     // A new history entry is a transition, including loading → loading (a load retried):
@@ -280,7 +300,8 @@ export class JobStore implements JobRecords {
     const isTransition = next.history.length !== current.job.history.length;
     const changes = searchEntryChanges(current.job, next, this.keys);
     const edits = indexEdits(changes.removed, changes.added);
-    const written = await this.compareAndSetScript(
+    const slotKeys = releaseSlot ? [this.keys.runningGlobal, this.keys.runningPipeline(current.job.pipeline), this.keys.slotWaiters] : ['', '', ''];
+    const [written, ...waiters] = (await this.compareAndSetScript(
       [
         this.keys.job(next.id),
         this.keys.byState(current.job.state),
@@ -288,13 +309,24 @@ export class JobStore implements JobRecords {
         this.keys.finished,
         this.keys.queuedSince(next.pipeline),
         this.keys.events,
+        ...slotKeys,
         ...edits.keys,
       ],
-      [sha1(current.raw), raw, next.id, finishedAt, enteredQueuedMs(next), this.eventsMaxLength, ...edits.args, ...(isTransition ? jobEventFields(next, current.job) : [])],
-    );
-    if (written !== 1) return undefined;
+      [
+        sha1(current.raw),
+        raw,
+        next.id,
+        finishedAt,
+        enteredQueuedMs(next),
+        this.eventsMaxLength,
+        releaseSlot ? WAITERS_TO_WAKE : '',
+        ...edits.args,
+        ...(isTransition ? jobEventFields(next, current.job) : []),
+      ],
+    )) as [number, ...string[]];
+    if (written !== 1) return { written: undefined, waiters };
     if (isTransition) for (const listener of this.listeners) listener(next, current.job);
-    return { job: next, raw };
+    return { written: { job: next, raw }, waiters };
   }
 
   /**

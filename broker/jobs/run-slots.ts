@@ -25,24 +25,36 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 `;
 
+/**
+ * Gives a job's slot back (or ends its waiting) and names the most urgent waiters when a slot
+ * was freed, else none. A Lua function, so that the job store's write of a job's final step
+ * can give the slot back in the same script (job-store.ts).
+ */
+export const RELEASE_SLOT_LUA = `
+local function releaseSlot(globalKey, pipelineKey, waitersKey, jobId, wake)
+  redis.call('ZREM', waitersKey, jobId)
+  local freed = redis.call('SREM', globalKey, jobId) + redis.call('SREM', pipelineKey, jobId)
+  if freed == 0 then return {} end
+  return redis.call('ZRANGE', waitersKey, 0, wake - 1)
+end
+`;
+
 // KEYS: global set, pipeline set, waiters   ARGV: job id, how many waiters to name
 // Returns the ids of the most urgent waiters when a slot was given back, else nothing.
-const RELEASE_SCRIPT = `
-redis.call('ZREM', KEYS[3], ARGV[1])
-local freed = redis.call('SREM', KEYS[1], ARGV[1]) + redis.call('SREM', KEYS[2], ARGV[1])
-if freed == 0 then return {} end
-return redis.call('ZRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+const RELEASE_SCRIPT = `${RELEASE_SLOT_LUA}
+return releaseSlot(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[2]))
 `;
 
 /** Waiters named per freed slot: a few, since the most urgent may be held by its own pipeline's cap. */
-const WAITERS_TO_WAKE = 4;
+export const WAITERS_TO_WAKE = 4;
 
-/** What the job steps need of the run slots (RunSlots in Redis; an in-memory fake in unit tests). */
+/**
+ * What the job steps need of the run slots (RunSlots in Redis; an in-memory fake in unit tests).
+ * A slot is given back with the write that ends the job's run (JobRecords.releaseSlotAndSet).
+ */
 export interface SlotPort {
   /** Takes a slot for the job, or records it as waiting; true when it holds one. */
   acquire(job: { id: string; pipeline: string; priority: number; createdAt: string }, pipelineCap: number): Promise<boolean>;
-  /** Gives the job's slot back (or stops its waiting); returns the waiters to wake now. */
-  release(jobId: string, pipeline: string): Promise<string[]>;
 }
 
 export class RunSlots implements SlotPort {
