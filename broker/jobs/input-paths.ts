@@ -115,14 +115,16 @@ export function confineInputs(inputs: string[], roots: readonly string[], field 
  * are kept as they are.
  */
 export async function expandInputs(paths: string[], roots: readonly string[]): Promise<string[]> {
-  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
+  // The roots are resolved alongside the first path rather than before it: one file-system
+  // round trip less on the way from a queued job to its launch.
+  const resolvingRoots = Promise.all(roots.map((root) => realpath(root).catch(() => root)));
   const files: string[] = [];
   for (const path of paths) {
     if (isS3(path)) {
       files.push(path);
       continue;
     }
-    const real = await realpath(path).catch(() => undefined);
+    const [realRoots, real] = await Promise.all([resolvingRoots, realpath(path).catch(() => undefined)]);
     if (real === undefined) {
       // Not there (yet): its deepest existing folder must still lie inside the roots, or a
       // symlinked parent could lead the Spark read outside them once the file appears.
