@@ -59,7 +59,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
   hubRedis.on('error', (error) => logger.debug({ err: error.message }, 'event hub redis connection error'));
   const eventHub = new EventHub({ redis: hubRedis, key: keys.events, logger });
   const app = createApi({
-    jobs: new JobsService({ ...deps.jobsDeps, store: deps.store.overConnection(apiRedis), queue: apiQueue }),
+    jobs: new JobsService({ ...deps.jobsDeps, store: deps.store.overConnection(apiRedis), queue: apiQueue, queueSharesStoreConnection: true }),
     pipelines: deps.pipelines,
     queues: apiQueue,
     launchers: deps.launchers,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newJobId } from './ids.ts';
+import { jobIdTime, newJobId } from './ids.ts';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const zeros = new Uint8Array(8);
@@ -43,5 +43,17 @@ describe('newJobId', () => {
   it('uses only the first eight random bytes', () => {
     const now = 1_700_000_000_000;
     expect(newJobId(now, bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10))).toBe(newJobId(now, bytes(1, 2, 3, 4, 5, 6, 7, 8)));
+  });
+});
+
+describe('jobIdTime', () => {
+  it('reads back the creation time an id was made with', () => {
+    for (const t of [0, 1, Date.UTC(2025, 0, 1, 12, 30, 15, 123), Date.UTC(2099, 11, 31)]) {
+      expect(jobIdTime(newJobId(t, bytes(9, 8, 7, 6, 5, 4, 3, 2)))).toBe(t);
+    }
+  });
+
+  it('is undefined for a string that is no job id', () => {
+    for (const text of ['j1', '', 'x00000000000000000', 'j0000000000000000', 'j00000000i00000000', 'J000000000000000000']) expect(jobIdTime(text)).toBeUndefined();
   });
 });

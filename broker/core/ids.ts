@@ -22,3 +22,14 @@ export function newJobId(now: number, randomBytes: Uint8Array): string {
   for (const byte of randomBytes.subarray(0, 8)) rand += ALPHABET[byte % 32]!;
   return `${jobIdTimePrefix(now)}${rand}`;
 }
+
+const JOB_ID = /^j([0-9a-hjkmnp-tv-z]{9})[0-9a-hjkmnp-tv-z]{8}$/;
+
+/** When the job of this id was created (ms since the epoch), or undefined for a string that is no job id. */
+export function jobIdTime(id: string): number | undefined {
+  const match = JOB_ID.exec(id);
+  if (!match) return undefined;
+  let ms = 0;
+  for (const digit of match[1]!) ms = ms * 32 + ALPHABET.indexOf(digit);
+  return ms;
+}

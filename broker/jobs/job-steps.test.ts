@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DeadlineError } from '../core/errors.ts';
+import { newJobId } from '../core/ids.ts';
 import type { FailureClass, Job, JobState, RunHandle } from '../core/job.ts';
 import { runKey, MANIFEST_FILE, type RunManifest } from '../core/manifest.ts';
 import { PipelineSchema, type Pipeline } from '../core/pipeline.ts';
@@ -19,7 +20,7 @@ import { SinkError } from '../../sql-sinks/sink-error.ts';
 import type { LoadOutcome } from '../core/job.ts';
 import { JobSteps, type StepOutcome } from './job-steps.ts';
 import type { JobRecords, StoredJob } from './job-store.ts';
-import type { SlotPort } from './run-slots.ts';
+import type { SlotPort, SlotTerms } from './run-slots.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -61,6 +62,11 @@ class MemoryRecords implements JobRecords {
     this.writes += 1;
     return { job: next, raw };
   }
+  async takeSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; slot: boolean }> {
+    if (this.raws.get(next.id) !== current.raw) return { written: undefined, slot: true };
+    if (!(await this.slots.acquire())) return { written: undefined, slot: false };
+    return { written: await this.compareAndSet(current, next), slot: true };
+  }
   async releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
     const waiters = await this.slots.release(current.job.id);
     return { written: await this.compareAndSet(current, next), waiters };
@@ -82,6 +88,9 @@ class FakeSlots implements SlotPort {
   constructor(public free = true) {}
   async acquire(): Promise<boolean> {
     return this.free;
+  }
+  terms(): SlotTerms {
+    return { globalCap: 10, pipelineCap: 2, waiterScore: 0 };
   }
   async release(jobId: string): Promise<string[]> {
     this.released.push(jobId);
@@ -436,6 +445,34 @@ describe('JobSteps.advance', () => {
     const { steps, records } = world({ job: { state: 'launching' }, launch: { throws: MISSING_JAR } });
     await steps.advance('j1');
     expect(records.get('j1').history.map((change) => change.state)).toEqual(['launching', 'failed']);
+  });
+});
+
+describe('JobSteps: a job that waited for a slot', () => {
+  it('takes one once it is free, and is then launching with one write', async () => {
+    const { steps, records, slots } = world({ job: { state: 'queued' }, slotFree: false });
+    expect(await steps.advance('j1')).toEqual({ kind: 'wait', ms: 2_000 });
+    expect(await steps.advance('j1')).toEqual({ kind: 'wait', ms: 2_000 });
+    expect(records.writes).toBe(0);
+    slots.free = true;
+    expect((await steps.advance('j1')).kind).toBe('continue');
+    expect(records.get('j1').state).toBe('launching');
+    expect(records.writes).toBe(1);
+  });
+});
+
+describe('JobSteps: a step whose job has no record', () => {
+  const idMadeAt = (ms: number) => newJobId(ms, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+
+  it('looks again shortly when the job was made moments ago (its record may still be on its way)', async () => {
+    const { steps, clock } = world({ job: { state: 'queued' } });
+    expect(await steps.advance(idMadeAt(clock.ms - 2_000))).toEqual({ kind: 'wait', ms: 100 });
+  });
+
+  it('ends when the job is older than the grace (deleted since) or the id is no job id', async () => {
+    const { steps, clock } = world({ job: { state: 'queued' } });
+    expect(await steps.advance(idMadeAt(clock.ms - 11_000))).toEqual({ kind: 'done' });
+    expect(await steps.advance('not-a-job-id')).toEqual({ kind: 'done' });
   });
 });
 

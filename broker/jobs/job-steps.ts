@@ -23,6 +23,7 @@
 // waits, in one write of its own; an unchanged view writes nothing.
 import type { Logger } from 'pino';
 import { DeadlineError } from '../core/errors.ts';
+import { jobIdTime } from '../core/ids.ts';
 import { failureOf } from '../core/failure-of.ts';
 import type { Failure, FailureClass, Job, RunHandle } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
@@ -90,6 +91,29 @@ export type StepDeps = {
  */
 const MIN_CALL_MS = 1_000;
 
+/** Jobs remembered as waiting for a slot; one forgotten only costs one more sizing of its inputs. */
+const WAITERS_REMEMBERED = 10_000;
+
+/** A set that forgets its oldest members past `limit`. */
+class BoundedSet {
+  private readonly members = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(member: string): boolean {
+    return this.members.has(member);
+  }
+  add(member: string): void {
+    this.members.add(member);
+    if (this.members.size > this.limit) this.members.delete(this.members.values().next().value!);
+  }
+  delete(member: string): void {
+    this.members.delete(member);
+  }
+}
+
+/** How long after its creation a job's step waits for its record to appear (withoutRecord). */
+const RECORD_GRACE_MS = 10_000;
+const RECORD_RECHECK_MS = 100;
+
 /** Overdue queued jobs expired per pipeline per sweep; the next sweep (a second later) takes the rest. */
 const EXPIRE_BATCH = 100;
 
@@ -102,6 +126,8 @@ type Step = { stored: StoredJob; job: Job; pipeline: Pipeline; log: Logger };
 export class JobSteps {
   private readonly now: () => Date;
   private readonly callCapMs: number;
+  /** Jobs this process saw find no free slot (at most WAITERS_REMEMBERED, oldest forgotten first). */
+  private readonly waitingForSlot = new BoundedSet(WAITERS_REMEMBERED);
 
   constructor(private readonly deps: StepDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -113,7 +139,7 @@ export class JobSteps {
     // A record this delivery wrote itself is trusted, except to end on: a retry may have
     // re-queued the job since, and only a fresh read tells.
     const stored = known && !isFinal(known.job.state) ? known : await this.deps.store.read(jobId);
-    if (!stored) return DONE;
+    if (!stored) return this.withoutRecord(jobId);
     if (isFinal(stored.job.state)) return this.finalize(stored);
     const { job } = stored;
     const log = this.loggerFor(job);
@@ -130,6 +156,18 @@ export class JobSteps {
       if (reading.retry) throw error;
       return this.fail(stored, pipeline, log, reading.class, reading.message);
     }
+  }
+
+  /**
+   * A step whose job has no record: a job deleted since (retention) ends here, but a job made
+   * moments ago may have its step seen before its record is (the API sends the queue add right
+   * behind the record's write, and a write retried after Redis lost its scripts goes out after
+   * the add): it is looked at again shortly, for as long as RECORD_GRACE_MS from its creation.
+   */
+  private withoutRecord(jobId: string): StepOutcome {
+    const createdAt = jobIdTime(jobId);
+    const young = createdAt !== undefined && this.now().getTime() - createdAt < RECORD_GRACE_MS;
+    return young ? wait(RECORD_RECHECK_MS) : DONE;
   }
 
   private takeStep(step: Step): Promise<StepOutcome> {
@@ -154,13 +192,35 @@ export class JobSteps {
     if (queuedLeft <= 0) return this.expireQueuedJob(stored, step.log, queuedLimit!);
     const backingOff = this.untilRetry(job);
     if (backingOff) return backingOff;
-    if (!(await this.deps.slots.acquire(job, pipeline.policy.concurrency))) return wait(Math.min(this.deps.slotWaitMs, queuedLeft));
-    // The engine is chosen once per attempt and recorded with this change: the launch step
-    // (and any re-delivery of it) starts the attempt on that engine and no other.
+    const { slots } = this.deps;
+    const cap = pipeline.policy.concurrency;
+    const noSlot = () => {
+      this.waitingForSlot.add(job.id);
+      return wait(Math.min(this.deps.slotWaitMs, queuedLeft));
+    };
+    if (this.waitingForSlot.has(job.id)) {
+      // A job that found no slot before takes one first and only then chooses its engine, so
+      // that a long wait does not size its inputs at every look.
+      if (!(await slots.acquire(job, cap))) return noSlot();
+      this.waitingForSlot.delete(job.id);
+      return this.commit(stored, await this.toLaunching(job, pipeline));
+    }
+    // The common case, a slot free at the first look: taken in the same script as the write.
+    const { written, slot } = await this.deps.store.takeSlotAndSet(stored, await this.toLaunching(job, pipeline), slots.terms(job, cap));
+    if (!slot) return noSlot();
+    return written ? { kind: 'continue', written } : { kind: 'continue' };
+  }
+
+  /**
+   * The job in `launching`. The engine is chosen once per attempt and recorded with this
+   * change: the launch step (and any re-delivery of it) starts the attempt on that engine and
+   * no other.
+   */
+  private async toLaunching(job: Job, pipeline: Pipeline): Promise<Job> {
     const choice = this.deps.engines ? await this.deps.engines.choose(job, pipeline) : undefined;
     const engine = choice ? { attempt: job.attempt, ...choice } : undefined;
     const reason = `slot taken (attempt ${job.attempt})${choice ? `; ${choice.reason}` : ''}`;
-    return this.commit(stored, this.transitionTo(job, 'launching', reason, engine ? { engine } : {}));
+    return this.transitionTo(job, 'launching', reason, engine ? { engine } : {});
   }
 
   private async launch(step: Step): Promise<StepOutcome> {

@@ -11,7 +11,7 @@ import { DEFAULT_EVENTS_MAX_LENGTH, jobEventFields } from '../core/events.ts';
 
 const ACTIVE_STATES = JOB_STATES.filter((state) => !isFinal(state));
 import { luaScript, type LuaScript } from './lua-script.ts';
-import { RELEASE_SLOT_LUA, WAITERS_TO_WAKE } from './run-slots.ts';
+import { RELEASE_SLOT_LUA, TAKE_SLOT_LUA, WAITERS_TO_WAKE, type SlotTerms } from './run-slots.ts';
 import type { Keys } from './redis-keys.ts';
 import { hasLabels, jobIdOfMember, matchesSearch, searchEntries, searchEntryChanges, type IndexEntry } from './job-index.ts';
 
@@ -52,22 +52,27 @@ return false
 `;
 
 // KEYS: job, old state index, new state index, finished, pipeline's queued-since, events,
-//       the run slots' global set, pipeline set and waiters ("" each when no slot is given back),
+//       the run slots' global set, pipeline set and waiters ("" each without a slot change),
 //       then the search index keys (one per edit; none unless labels or inputs changed)
 // ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
-//       entered-queued ms ("" when not queued), events max length, how many slot waiters to
-//       name ("" when no slot is given back), the search index edits,
-//       then the transition's event field/value pairs (none when the write is not a transition)
+//       entered-queued ms ("" when not queued), events max length,
+//       the slot change: "" (none), "give" (then how many waiters to name) or "take" (then
+//       the global cap, the pipeline cap and the waiter score), in ARGV[7..10],
+//       the search index edits, then the transition's event field/value pairs (none when the
+//       write is not a transition)
 // Returns: {1, waiters...} when written (with its event), {0, waiters...} when the record
-// changed since it was read (and then no event either). A slot is given back first, whatever
-// the write's outcome, as a separate release before the write would: the step that leaves a
-// run's stage gives its slot back in the same round trip as its write (run-slots.ts).
+// changed since it was read (then no event, and no slot taken), {2} when the slot to take
+// is not free (then nothing is written; the job joins the waiters). A slot to give is given
+// back first, whatever the write's outcome, as a separate release before the write would.
+// The step that starts a run takes its slot, and the one that ends it gives it back, in the
+// same round trip as their writes (run-slots.ts holds both functions).
 // (The expected record is sent as its hash, which halves what every step sends.)
-const COMPARE_AND_SET_SCRIPT = `${APPLY_INDEX_EDITS}${RELEASE_SLOT_LUA}
+const COMPARE_AND_SET_SCRIPT = `${APPLY_INDEX_EDITS}${RELEASE_SLOT_LUA}${TAKE_SLOT_LUA}
 local waiters = {}
-if ARGV[7] ~= '' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[7])) end
+if ARGV[7] == 'give' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8])) end
 local current = redis.call('GET', KEYS[1])
 if not current or redis.sha1hex(current) ~= ARGV[1] then return {0, unpack(waiters)} end
+if ARGV[7] == 'take' and not takeSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]) then return {2} end
 redis.call('SET', KEYS[1], ARGV[2])
 if KEYS[2] ~= KEYS[3] then
   redis.call('ZREM', KEYS[2], ARGV[3])
@@ -75,7 +80,7 @@ if KEYS[2] ~= KEYS[3] then
 end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[4], ARGV[3]) end
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) else redis.call('ZREM', KEYS[5], ARGV[3]) end
-local events = applyIndexEdits(10, 8)
+local events = applyIndexEdits(10, 11)
 if #ARGV >= events then redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', unpack(ARGV, events)) end
 return {1, unpack(waiters)}
 `;
@@ -210,6 +215,12 @@ export interface JobRecords {
    * whatever the write's outcome); `waiters` are the jobs to wake for the freed slot.
    */
   releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }>;
+  /**
+   * compareAndSet, taking a run slot for the job in the same round trip: written only when the
+   * record is unchanged and the slot free (`slot` false: a cap is reached, nothing is written,
+   * and the job joins the slot's waiters).
+   */
+  takeSlotAndSet(current: StoredJob, next: Job, terms: SlotTerms): Promise<{ written: StoredJob | undefined; slot: boolean }>;
   /** Ids of the pipeline's queued jobs that entered `queued` before `enteredBeforeMs`, longest waiting first. */
   queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]>;
 }
@@ -284,14 +295,24 @@ export class JobStore implements JobRecords {
    * or undefined when someone else wrote first.
    */
   async compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined> {
-    return (await this.write(current, next, false)).written;
+    return (await this.write(current, next)).written;
   }
 
   async releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
-    return this.write(current, next, true);
+    return this.write(current, next, { give: true });
   }
 
-  private async write(current: StoredJob, next: Job, releaseSlot: boolean): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+  async takeSlotAndSet(current: StoredJob, next: Job, terms: SlotTerms): Promise<{ written: StoredJob | undefined; slot: boolean }> {
+    const { written, noSlot } = await this.write(current, next, { take: terms });
+    return { written, slot: !noSlot };
+  }
+
+  /** The compare-and-set script, with the slot change it makes (see COMPARE_AND_SET_SCRIPT). */
+  private async write(
+    current: StoredJob,
+    next: Job,
+    slot?: { give: true } | { take: SlotTerms },
+  ): Promise<{ written: StoredJob | undefined; waiters: string[]; noSlot?: boolean }> {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
     const raw = JSON.stringify(next);
     // A new history entry is a transition, including loading → loading (a load retried):
@@ -300,7 +321,8 @@ export class JobStore implements JobRecords {
     const isTransition = next.history.length !== current.job.history.length;
     const changes = searchEntryChanges(current.job, next, this.keys);
     const edits = indexEdits(changes.removed, changes.added);
-    const slotKeys = releaseSlot ? [this.keys.runningGlobal, this.keys.runningPipeline(current.job.pipeline), this.keys.slotWaiters] : ['', '', ''];
+    const slotKeys = slot ? [this.keys.runningGlobal, this.keys.runningPipeline(current.job.pipeline), this.keys.slotWaiters] : ['', '', ''];
+    const slotArgs = !slot ? ['', '', '', ''] : 'give' in slot ? ['give', WAITERS_TO_WAKE, '', ''] : ['take', slot.take.globalCap, slot.take.pipelineCap, slot.take.waiterScore];
     const [written, ...waiters] = (await this.compareAndSetScript(
       [
         this.keys.job(next.id),
@@ -319,11 +341,12 @@ export class JobStore implements JobRecords {
         finishedAt,
         enteredQueuedMs(next),
         this.eventsMaxLength,
-        releaseSlot ? WAITERS_TO_WAKE : '',
+        ...slotArgs,
         ...edits.args,
         ...(isTransition ? jobEventFields(next, current.job) : []),
       ],
     )) as [number, ...string[]];
+    if (written === 2) return { written: undefined, waiters: [], noSlot: true };
     if (written !== 1) return { written: undefined, waiters };
     if (isTransition) for (const listener of this.listeners) listener(next, current.job);
     return { written: { job: next, raw }, waiters };

@@ -11,7 +11,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { confineInputs, s3LandingRoots, type S3Root } from './input-paths.ts';
 import { checkInputsOnVolumes } from './input-volumes.ts';
 import type { JobQueue } from './job-queue.ts';
-import type { JobFilter, JobPage, JobStore } from './job-store.ts';
+import type { IdempotencyRecord, JobFilter, JobPage, JobStore } from './job-store.ts';
 import { resolveParameters } from './resolve-parameters.ts';
 
 /**
@@ -34,6 +34,13 @@ export type JobsDeps = {
   landingRoots: readonly string[];
   /** S3 roots s3:// inputs may name besides the pipelines' s3 sources (SLUICE_S3_LANDING_ROOTS). */
   s3Roots?: readonly S3Root[];
+  /**
+   * Whether the queue sends its commands over the store's Redis connection (the API's). Then
+   * a submit sends the queue add right behind the record's write, without waiting for its
+   * answer: one connection keeps them in order, so no worker can take the step before the
+   * record exists. Over two connections the add waits for the write.
+   */
+  queueSharesStoreConnection?: boolean;
   now?: () => Date;
 };
 
@@ -97,13 +104,31 @@ export class JobsService {
       updatedAt: iso,
       history: [{ state: 'queued', at: iso, attempt: 1, reason: 'submitted' }],
     };
-    const existing = await store.create(job, key !== undefined ? { jobId: job.id, bodyHash } : undefined);
+    const existing = await this.createAndEnqueue(job, key !== undefined ? { jobId: job.id, bodyHash } : undefined);
     if (existing) {
       const replay = await this.replay(key!, scope, bodyHash);
       if (replay) return replay;
     }
-    await queue.enqueue(job);
     return { job, created: true };
+  }
+
+  /**
+   * Writes the job and queues its first step; returns the idempotency record that held the key
+   * already, if one did (then the job was not created). On a shared connection both go in one
+   * round trip; a step queued for a job that was not created (its key lost the race to another
+   * submit) finds no record and ends at once.
+   */
+  private async createAndEnqueue(job: Job, idempotency: IdempotencyRecord | undefined): Promise<IdempotencyRecord | undefined> {
+    const { store, queue } = this.deps;
+    if (!this.deps.queueSharesStoreConnection) {
+      const existing = await store.create(job, idempotency);
+      if (!existing) await queue.enqueue(job);
+      return existing;
+    }
+    const [created, queued] = await Promise.allSettled([store.create(job, idempotency), queue.enqueue(job)]);
+    if (created.status === 'rejected') throw created.reason;
+    if (queued.status === 'rejected' && !created.value) throw queued.reason;
+    return created.value;
   }
 
   /** A repeated submit: the same key and body gives the same job (queued again if need be). */

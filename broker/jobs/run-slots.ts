@@ -11,18 +11,30 @@ import type { Redis } from 'ioredis';
 import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
+/**
+ * Takes a slot for the job when both caps allow (true), else records it as waiting (false).
+ * A Lua function, so that the job store can take it in the same script as the write that
+ * records `launching` (job-store.ts).
+ */
+export const TAKE_SLOT_LUA = `
+local function takeSlot(globalKey, pipelineKey, waitersKey, jobId, globalCap, pipelineCap, waiterScore)
+  if redis.call('SISMEMBER', globalKey, jobId) == 1 and redis.call('SISMEMBER', pipelineKey, jobId) == 1 then return true end
+  if redis.call('SCARD', globalKey) >= globalCap or redis.call('SCARD', pipelineKey) >= pipelineCap then
+    redis.call('ZADD', waitersKey, waiterScore, jobId)
+    return false
+  end
+  redis.call('SADD', globalKey, jobId)
+  redis.call('SADD', pipelineKey, jobId)
+  redis.call('ZREM', waitersKey, jobId)
+  return true
+end
+`;
+
 // KEYS: global set, pipeline set, waiters   ARGV: job id, global cap, pipeline cap, waiter score
 // Returns 1 when the job holds a slot in both sets, 0 when a cap is reached (it then waits).
-const ACQUIRE_SCRIPT = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 1 end
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) or redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-  return 0
-end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return 1
+const ACQUIRE_SCRIPT = `${TAKE_SLOT_LUA}
+if takeSlot(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]) then return 1 end
+return 0
 `;
 
 /**
@@ -48,13 +60,21 @@ return releaseSlot(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[2]))
 /** Waiters named per freed slot: a few, since the most urgent may be held by its own pipeline's cap. */
 export const WAITERS_TO_WAKE = 4;
 
+/** What taking a slot for a job weighs: the caps, and its place among the waiters if it must wait. */
+export type SlotTerms = { globalCap: number; pipelineCap: number; waiterScore: number };
+
+type SlotSeeker = { id: string; pipeline: string; priority: number; createdAt: string };
+
 /**
  * What the job steps need of the run slots (RunSlots in Redis; an in-memory fake in unit tests).
- * A slot is given back with the write that ends the job's run (JobRecords.releaseSlotAndSet).
+ * A slot is taken or given back in the same script as the job's write where it can be
+ * (JobRecords.takeSlotAndSet, releaseSlotAndSet).
  */
 export interface SlotPort {
   /** Takes a slot for the job, or records it as waiting; true when it holds one. */
-  acquire(job: { id: string; pipeline: string; priority: number; createdAt: string }, pipelineCap: number): Promise<boolean>;
+  acquire(job: SlotSeeker, pipelineCap: number): Promise<boolean>;
+  /** The terms of taking a slot for the job, for the write that takes it (JobRecords.takeSlotAndSet). */
+  terms(job: SlotSeeker, pipelineCap: number): SlotTerms;
 }
 
 export class RunSlots implements SlotPort {
@@ -71,10 +91,15 @@ export class RunSlots implements SlotPort {
   }
 
   /** Takes a slot for the job, or records it as waiting (priority first, then creation time). */
-  async acquire(job: { id: string; pipeline: string; priority: number; createdAt: string }, pipelineCap: number): Promise<boolean> {
-    const waiterScore = job.priority * 1e13 + Date.parse(job.createdAt);
+  async acquire(job: SlotSeeker, pipelineCap: number): Promise<boolean> {
+    const { globalCap, waiterScore } = this.terms(job, pipelineCap);
     const keys = [this.keys.runningGlobal, this.keys.runningPipeline(job.pipeline), this.keys.slotWaiters];
-    return (await this.acquireScript(keys, [job.id, this.globalCap, pipelineCap, waiterScore])) === 1;
+    return (await this.acquireScript(keys, [job.id, globalCap, pipelineCap, waiterScore])) === 1;
+  }
+
+  /** Waiters are ordered by priority, then by creation time. */
+  terms(job: SlotSeeker, pipelineCap: number): SlotTerms {
+    return { globalCap: this.globalCap, pipelineCap, waiterScore: job.priority * 1e13 + Date.parse(job.createdAt) };
   }
 
   /** Gives the job's slot back (or stops its waiting); returns the waiters to wake now. */
