@@ -57,7 +57,7 @@ export class JobsService {
   }
 
   async submit(request: SubmitRequest, context: SubmitContext = {}): Promise<SubmitResult> {
-    const { store, queue, pipelines } = this.deps;
+    const { pipelines } = this.deps;
     const pipeline = pipelines.get(request.pipeline);
     if (!pipeline) {
       throw new UserError('unknown-pipeline', `no pipeline is named "${request.pipeline}"`, 422, [
