@@ -71,7 +71,8 @@ export class JobsService {
       ]);
     }
     const scope = context.scope;
-    const bodyHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+    // What a replay is compared on; only a submit with a key can be one.
+    const bodyHash = key !== undefined ? createHash('sha256').update(canonicalJson(request)).digest('hex') : '';
     if (key !== undefined) {
       const replay = await this.replay(key, scope, bodyHash);
       if (replay) return replay;
