@@ -90,6 +90,8 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   private rescanner: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** The first listing is done: ticks may start. */
+  private listed = false;
   private rescanning: Promise<void> | undefined;
   /** A rescan was asked for while a polling listing ran: it re-emits ready landings when that ends. */
   private reemitDue = false;
@@ -134,7 +136,8 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     // (the first rescan does that), as a start-up must not lose a path to a slow mount.
     const listingStarted = this.now();
     if (await watcher.list()) this.emit('listed', { files: watcher.filesListed, ms: this.now() - listingStarted });
-    this.ticker = setInterval(() => void this.tick(), this.tickMs);
+    this.listed = true;
+    this.keepTicking();
     this.rescanner = setInterval(() => void this.rescan(), config.rescan);
     // A network mount reports no remote writes: a listing every interval stands in for events.
     if (config.polling) this.poller = setInterval(() => void this.reconcile(false), config.interval);
@@ -240,8 +243,22 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   }
 
   /** One scheduler pass: checks the urgent candidates, then the due ones from the front. */
+  /**
+   * Ticks only while files wait for their rule (from the end of the first listing on): an idle
+   * source over 100,000 landed files wakes for nothing but its rescans.
+   */
+  private keepTicking(): void {
+    if (this.ticker || this.closed || !this.listed || this.candidates.size === 0) return;
+    this.ticker = setInterval(() => void this.tick(), this.tickMs);
+  }
+
   private async tick(): Promise<void> {
-    if (this.ticking || this.closed || this.candidates.size === 0) return;
+    if (this.candidates.size === 0) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+      return;
+    }
+    if (this.ticking || this.closed) return;
     this.ticking = true;
     try {
       const now = this.now();
@@ -263,6 +280,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     // The key is copied: `rel` is often cut out of an absolute path, which it would keep alive
     // (a start-up over 100,000 files makes every file a candidate at once).
     this.candidates.set(ownCopy(rel), { size: obs.size, mtimeMs: obs.mtimeMs, at: obs.at, due, checked });
+    this.keepTicking();
   }
 
   private async check(rel: string): Promise<void> {

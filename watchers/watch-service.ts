@@ -127,7 +127,11 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
     throw error;
   }
   const tick = setInterval(() => {
-    for (const batcher of batchers) void batcher.tick().catch((error: Error) => logger.error({ err: error.message }, 'batch close failed'));
+    for (const batcher of batchers) {
+      // Only a batch that is open can be due; an idle watcher does no work on its ticks.
+      if (batcher.nextDeadline() === undefined) continue;
+      void batcher.tick().catch((error: Error) => logger.error({ err: error.message }, 'batch close failed'));
+    }
   }, TICK_MS);
   const recover = setInterval(() => {
     for (const batcher of batchers) void batcher.recover(RECOVER_AFTER_MS).catch((error: Error) => logger.error({ err: error.message }, 'batch recovery failed'));
