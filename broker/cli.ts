@@ -3,7 +3,7 @@
 // landings) talk to a running Sluice over HTTP with SLUICE_URL and SLUICE_API_KEY. A command
 // line it cannot read (an unknown option, a missing value) prints the usage and exits 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatApiKeyEntry, newApiKey, type Scope } from './api/auth.ts';
+import { formatApiKeyEntry, newApiKey, type Scope } from './api/api-keys.ts';
 import { ApiError, SluiceClient, type JobView, type Landing, type SubmitRequest } from './cli/sluice-client.ts';
 import { followJob } from './cli/follow-job.ts';
 import { runLines } from './cli/run-lines.ts';

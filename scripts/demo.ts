@@ -11,7 +11,7 @@ import { existsSync, openSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { formatApiKeyEntry, newApiKey } from '../broker/api/auth.ts';
+import { formatApiKeyEntry, newApiKey } from '../broker/api/api-keys.ts';
 import { SluiceClient, type JobView, type Landing } from '../broker/cli/sluice-client.ts';
 import { followJob } from '../broker/cli/follow-job.ts';
 import { readCommittedRun } from '../broker/lake/manifests.ts';

@@ -29,7 +29,7 @@ export type SqlSinkOptions = {
   sleep?: (ms: number) => Promise<void>;
 };
 
-/** `driver` may still be loading (SQL Server's library is imported on first use). */
+/** `driver` may still be loading (each database's library is imported on first use: open-sinks.ts). */
 export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Promise<SinkDriver>, options: SqlSinkOptions = {}): Sink {
   const ready = Promise.resolve(driverOrLoading);
   ready.catch(() => undefined); // reported by the first load, not as an unhandled rejection

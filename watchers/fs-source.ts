@@ -242,7 +242,6 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     for (const rel of this.candidates.keys()) if (dirname(rel) === folder) this.urgent.add(rel);
   }
 
-  /** One scheduler pass: checks the urgent candidates, then the due ones from the front. */
   /**
    * Ticks only while files wait for their rule (from the end of the first listing on): an idle
    * source over 100,000 landed files wakes for nothing but its rescans.
@@ -252,6 +251,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     this.ticker = setInterval(() => void this.tick(), this.tickMs);
   }
 
+  /** One scheduler pass: checks the urgent candidates, then the due ones from the front; stops ticking when none is left. */
   private async tick(): Promise<void> {
     if (this.candidates.size === 0) {
       clearInterval(this.ticker);

@@ -1,6 +1,6 @@
 // The per-request values every middleware and handler of the API shares through `c.var`.
 import type { Logger } from 'pino';
-import type { Principal } from './auth.ts';
+import type { Principal } from './api-keys.ts';
 
 export type ApiEnv = {
   Variables: {

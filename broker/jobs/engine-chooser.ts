@@ -1,5 +1,6 @@
 // Chooses each attempt's engine on the worker (ADR 0021): the rule is engine-choice.ts; this
-// gathers what it needs — the inputs' total size at the moment the attempt takes its slot,
+// gathers what it needs — the inputs' total size as the attempt goes for its slot (just
+// before the write that takes it, or just after a waiting job took it),
 // whether the pipeline's transform translates for the embedded engine (embedded_check.py,
 // asked once at start), and the engine and failure of the attempt before.
 import type { Logger } from 'pino';

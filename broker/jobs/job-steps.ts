@@ -198,16 +198,15 @@ export class JobSteps {
       this.waitingForSlot.add(job.id);
       return wait(Math.min(this.deps.slotWaitMs, queuedLeft));
     };
-    if (this.waitingForSlot.has(job.id)) {
-      // A job that found no slot before takes one first and only then chooses its engine, so
-      // that a long wait does not size its inputs at every look.
-      if (!(await slots.acquire(job, cap))) return noSlot();
-      this.waitingForSlot.delete(job.id);
-      return this.commit(stored, await this.toLaunching(job, pipeline));
-    }
-    // The common case, a slot free at the first look: taken in the same script as the write.
+    // A job that found no slot before takes one first and only then chooses its engine, so
+    // that a long wait does not size its inputs at every look.
+    if (this.waitingForSlot.has(job.id) && !(await slots.acquire(job, cap))) return noSlot();
+    // The write takes the slot in the same script: the common case (a slot free at the first
+    // look) costs one round trip; after an acquire above it finds the slot held already, or
+    // takes it again if maintenance gave it back meanwhile (a queued holder looks leaked).
     const { written, slot } = await this.deps.store.takeSlotAndSet(stored, await this.toLaunching(job, pipeline), slots.terms(job, cap));
     if (!slot) return noSlot();
+    this.waitingForSlot.delete(job.id);
     return written ? { kind: 'continue', written } : { kind: 'continue' };
   }
 

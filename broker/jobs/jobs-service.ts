@@ -37,8 +37,10 @@ export type JobsDeps = {
   /**
    * Whether the queue sends its commands over the store's Redis connection (the API's). Then
    * a submit sends the queue add right behind the record's write, without waiting for its
-   * answer: one connection keeps them in order, so no worker can take the step before the
-   * record exists. Over two connections the add waits for the write.
+   * answer: one connection keeps them in order, so a worker normally finds the record when it
+   * takes the step. Not always: a write re-sent after Redis lost its script cache (a restart,
+   * a failover) goes out after the add; the step then waits for the record (job-steps.ts
+   * withoutRecord). Over two connections the add waits for the write.
    */
   queueSharesStoreConnection?: boolean;
   now?: () => Date;
@@ -116,8 +118,8 @@ export class JobsService {
   /**
    * Writes the job and queues its first step; returns the idempotency record that held the key
    * already, if one did (then the job was not created). On a shared connection both go in one
-   * round trip; a step queued for a job that was not created (its key lost the race to another
-   * submit) finds no record and ends at once.
+   * round trip; the step queued for a job that was not created (its key lost the race to
+   * another submit) is taken back.
    */
   private async createAndEnqueue(job: Job, idempotency: IdempotencyRecord | undefined): Promise<IdempotencyRecord | undefined> {
     const { store, queue } = this.deps;
@@ -129,6 +131,8 @@ export class JobsService {
     const [created, queued] = await Promise.allSettled([store.create(job, idempotency), queue.enqueue(job)]);
     if (created.status === 'rejected') throw created.reason;
     if (queued.status === 'rejected' && !created.value) throw queued.reason;
+    // Left alone, it would look for its record for the whole grace before ending.
+    if (created.value && queued.status === 'fulfilled') await queue.removeIfIdle(job.id).catch(() => undefined);
     return created.value;
   }
 

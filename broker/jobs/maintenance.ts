@@ -43,8 +43,9 @@ export async function reconcileQueue(deps: MaintenanceDeps): Promise<number> {
     const job = await deps.store.get(id);
     if (!job) return ''; // the record is gone: only the global set still names the job
     if (job.state === 'launching' || job.state === 'running' || job.state === 'loading') return undefined;
-    // A queued job holds its slot for the few milliseconds between taking it and recording
-    // `launching`; one still queued a minute later lost its worker in between.
+    // A queued job holds a slot alone only between a waiting job's acquire and its write of
+    // `launching` (which takes the slot again if it was given back here meanwhile); one still
+    // queued a minute later lost its worker in between.
     if (job.state === 'queued' && now - Date.parse(job.updatedAt) < LEAKED_SLOT_AFTER_MS) return undefined;
     return job.pipeline;
   });

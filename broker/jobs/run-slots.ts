@@ -2,10 +2,12 @@
 // (policy.concurrency). A slot is a job id in two Redis sets, taken at launch and given back
 // when the run ends; both sets move together in one script, and taking a slot a job already
 // holds succeeds, so a re-delivered step never counts twice. Caps count Spark runs, not
-// BullMQ workers: a job awaiting its run holds a slot but no worker.
+// BullMQ workers: a job awaiting its run holds a slot but no worker. The job steps take and
+// give slots inside the job store's write scripts, which run the Lua functions defined here
+// (TAKE_SLOT_LUA, RELEASE_SLOT_LUA); this class runs them alone for the rest.
 //
 // A job that finds no slot joins the waiters, ordered by priority then age; when a slot is
-// given back, release() names the most urgent waiters so that the caller wakes them at once
+// given back, the release names the most urgent waiters so that the caller wakes them at once
 // (they then meet in BullMQ's priority order) rather than on their next timed look.
 import type { Redis } from 'ioredis';
 import { luaScript, type LuaScript } from './lua-script.ts';

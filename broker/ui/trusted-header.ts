@@ -12,7 +12,7 @@
 // by default) unless SLUICE_UI_TRUSTED_USERS names them.
 import { isIP } from 'node:net';
 import { ConfigError } from '../core/errors.ts';
-import { parseScopes, type Principal, type Scope } from '../api/auth.ts';
+import { parseScopes, type Principal, type Scope } from '../api/api-keys.ts';
 
 export type TrustedHeaderConfig = {
   SLUICE_UI_TRUSTED_HEADER?: string | undefined;

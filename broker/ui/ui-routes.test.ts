@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { ApiEnv } from '../api/api-env.ts';
-import { ApiKeyAuthenticator } from '../api/auth.ts';
+import { ApiKeyAuthenticator } from '../api/api-keys.ts';
 import { notFoundHandler } from '../api/problem.ts';
 import { BrowserSessions } from './browser-session.ts';
 import type { SessionStore } from './session-store.ts';

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Context, Hono } from 'hono';
 import type { ApiEnv } from '../api/api-env.ts';
-import type { ApiKeyAuthenticator } from '../api/auth.ts';
+import type { ApiKeyAuthenticator } from '../api/api-keys.ts';
 import { problem } from '../api/problem.ts';
 import { sessionIdOf, type BrowserSessions } from './browser-session.ts';
 import { PROXY_PREFIX, type TrustedHeaderAuth } from './trusted-header.ts';

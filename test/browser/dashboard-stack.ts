@@ -16,7 +16,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { build } from 'vite';
 import { createApi } from '../../broker/api/app.ts';
-import { formatApiKeyEntry, newApiKey } from '../../broker/api/auth.ts';
+import { formatApiKeyEntry, newApiKey } from '../../broker/api/api-keys.ts';
 import { requestPathRedisOptions } from '../../broker/api/request-path-redis.ts';
 import { SluiceClient } from '../../broker/cli/sluice-client.ts';
 import { EventHub } from '../../broker/events/event-hub.ts';

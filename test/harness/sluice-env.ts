@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatApiKeyEntry, newApiKey } from '../../broker/api/auth.ts';
+import { formatApiKeyEntry, newApiKey } from '../../broker/api/api-keys.ts';
 import { loadConfig, type Config } from '../../broker/config.ts';
 import { RedisServer } from './redis-server.ts';
 

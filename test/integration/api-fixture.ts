@@ -12,7 +12,7 @@ import pino from 'pino';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiEnv } from '../../broker/api/api-env.ts';
 import { createApi } from '../../broker/api/app.ts';
-import { formatApiKeyEntry, newApiKey } from '../../broker/api/auth.ts';
+import { formatApiKeyEntry, newApiKey } from '../../broker/api/api-keys.ts';
 import { requestPathRedisOptions } from '../../broker/api/request-path-redis.ts';
 import type { RunHandle } from '../../broker/core/job.ts';
 import type { JobView } from '../../broker/cli/sluice-client.ts';
@@ -156,7 +156,7 @@ export class ApiTestServer {
       queue = new BullJobQueue(redis, prefix);
     } else {
       redis = new Redis(this.redisServer.url, { maxRetriesPerRequest: null });
-      queue = new BullJobQueue({ host: '127.0.0.1', port: this.redisServer.port, maxRetriesPerRequest: null }, prefix);
+      queue = new BullJobQueue(redis, prefix);
     }
     const store = new JobStore(redis, redisKeys(prefix));
     const landing = await mkdtemp(join(tmpdir(), 'sluice-api-landing-'));
@@ -164,7 +164,8 @@ export class ApiTestServer {
     await writeFile(join(landing, 'sales', 'part-0.parquet'), 'not really parquet; nothing reads it here');
     const pipelines = pipelineRegistry([salesPipeline, returnsPipeline, ...(options.pipelines ?? [])]);
     const landings = new LandingLedger(redis, prefix);
-    const jobs = new JobsService({ store, queue, pipelines, landingRoots: [landing] });
+    // As the API role builds it: store and queue on one connection, the add sent behind the write.
+    const jobs = new JobsService({ store, queue, pipelines, landingRoots: [landing], queueSharesStoreConnection: true });
     const launcher = new TempFileLauncher(await mkdtemp(join(tmpdir(), 'sluice-api-logs-')));
     const keys: Keys = { admin: newApiKey(), reader: newApiKey(), writer: newApiKey(), producer: newApiKey() };
     const logLines: string[] = [];

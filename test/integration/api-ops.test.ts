@@ -2,7 +2,7 @@
 // page, metrics, the queue board's browser auth, request ids, and that keys never leak.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transition } from '../../broker/core/state-machine.ts';
-import { formatApiKeyEntry, hashApiKey, parseApiKeys } from '../../broker/api/auth.ts';
+import { formatApiKeyEntry, hashApiKey, parseApiKeys } from '../../broker/api/api-keys.ts';
 import { queueBoard } from '../../broker/queue/queue-board.ts';
 import { type ApiContext, ApiTestServer, expectNoApiKeyLeaked, type JobBody, json, PROBLEM, snapshot } from './api-fixture.ts';
 

@@ -203,6 +203,20 @@ describe('POST /v1/jobs accepts a job', () => {
     expect(page.items.filter((job) => job.idempotencyKey === 'sales-2024-06-01')).toHaveLength(1);
   });
 
+  it('makes one job and leaves one queued step when submits with the same key race each other', async () => {
+    const before = await snapshot(ctx);
+    const request = () => ({ ...json({ pipeline: 'sales', inputs: ['sales'] }, { 'Idempotency-Key': 'raced-key' }), key: ctx.keys.writer });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => ctx.call('/v1/jobs', request())));
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as JobBody[];
+    expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    const after = await snapshot(ctx);
+    expect(after.jobs).toBe(before.jobs + 1);
+    // The steps queued for the submits that lost the race were taken back.
+    expect(after.waiting).toBe(before.waiting + 1);
+    expect(await ctx.queue.has(bodies[0]!.id)).toBe(true);
+  });
+
   it('keeps Idempotency-Keys of different API keys apart', async () => {
     const body = { pipeline: 'sales', inputs: ['sales'] };
     const mine = await ctx.call('/v1/jobs', { ...json(body, { 'Idempotency-Key': 'shared-key' }), key: ctx.keys.writer });

@@ -13,7 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApi } from '../../broker/api/app.ts';
-import { formatApiKeyEntry, newApiKey } from '../../broker/api/auth.ts';
+import { formatApiKeyEntry, newApiKey } from '../../broker/api/api-keys.ts';
 import { isFinal, type Job } from '../../broker/core/job.ts';
 import { EventHub } from '../../broker/events/event-hub.ts';
 import { EventStream } from '../../broker/events/event-stream.ts';
