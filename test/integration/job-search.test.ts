@@ -2,8 +2,6 @@
 // and input paths, each served by an index the store's scripts keep in step with the record
 // (delete removes every entry), combined with state and pipeline, paged across batches; the
 // backfill that indexes jobs written before the indexes existed; and GET /v1/jobs's query.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -15,22 +13,14 @@ import { transition } from '../../broker/core/state-machine.ts';
 import { JobStore, type JobFilter } from '../../broker/jobs/job-store.ts';
 import { backfillSearchIndex } from '../../broker/jobs/maintenance.ts';
 import { redisKeys } from '../../broker/jobs/redis-keys.ts';
-import { RedisServer } from '../harness/redis-server.ts';
+import { redisForTests } from '../harness/redis-for-tests.ts';
 import { ApiTestServer, PROBLEM, type ApiContext, type JobBody } from './api-fixture.ts';
 
-let dir: string;
-let server: RedisServer;
+const fixture = redisForTests('search');
 let redis: Redis;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-search-'));
-  server = await RedisServer.start({ dir: join(dir, 'redis') });
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+beforeAll(() => {
+  redis = fixture.redis;
 });
 
 const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);

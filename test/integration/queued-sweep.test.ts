@@ -1,12 +1,9 @@
 // The queued-timeout sweep against a real Redis (ADR 0011): the job store keeps each
 // pipeline's queued jobs in a sorted set scored by when their queued stage began, so a sweep
 // costs one range read per pipeline however many jobs wait; only overdue jobs are read.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
 import { transition } from '../../broker/core/state-machine.ts';
 import { JobSteps } from '../../broker/jobs/job-steps.ts';
@@ -16,24 +13,18 @@ import { RunSlots } from '../../broker/jobs/run-slots.ts';
 import { createFsStorage } from '../../broker/lake/fs-storage.ts';
 import { LauncherRegistry } from '../../broker/launchers/launcher-registry.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
-import { RedisServer } from '../harness/redis-server.ts';
+import { redisForTests } from '../harness/redis-for-tests.ts';
 import { standInPipeline } from '../harness/stand-in-app.ts';
 
-let dir: string;
-let server: RedisServer;
+const fixture = redisForTests('sweep');
 let redis: Redis;
-const keys = redisKeys('sweep');
+let dir: string;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-sweep-'));
-  server = await RedisServer.start({ dir: join(dir, 'redis') });
-  redis = new Redis(server.url);
+beforeAll(() => {
+  redis = fixture.redis;
+  dir = fixture.dir;
 });
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const keys = redisKeys('sweep');
 
 function queuedJob(id: string, pipeline: string, queuedAt: number): Job {
   const at = new Date(queuedAt).toISOString();

@@ -1,37 +1,24 @@
 // The job store's writes that take or give back a run slot in the same Lua script, against a
 // real Redis (ADR 0023): the caps hold, the waiters are kept, and a record that changed since it
 // was read is never written, whatever the slot did.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
 import { transition } from '../../broker/core/state-machine.ts';
 import { JobStore, type StoredJob } from '../../broker/jobs/job-store.ts';
 import { redisKeys } from '../../broker/jobs/redis-keys.ts';
 import { RunSlots } from '../../broker/jobs/run-slots.ts';
-import { RedisServer } from '../harness/redis-server.ts';
+import { redisForTests } from '../harness/redis-for-tests.ts';
 
 const keys = redisKeys('slots');
 const GLOBAL_CAP = 2;
-let dir: string;
-let server: RedisServer;
+const fixture = redisForTests('slot-writes');
 let redis: Redis;
 let store: JobStore;
 let slots: RunSlots;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-slot-writes-'));
-  server = await RedisServer.start({ dir: join(dir, 'redis') });
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
 beforeEach(async () => {
+  redis = fixture.redis;
   await redis.flushall();
   store = new JobStore(redis, keys);
   slots = new RunSlots(redis, keys, GLOBAL_CAP);
