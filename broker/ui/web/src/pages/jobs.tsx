@@ -2,7 +2,7 @@
 // id and input paths (every filter kept in the URL query), paged by cursor, and live: a job
 // submitted elsewhere appears at the top of the first page and every row moves through its
 // states as the events arrive, without a reload. After a lost feed the page is read again.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, client, JOB_STATES, messageOf, type JobState, type JobView, type Me, type SluiceEvent } from '../api.ts';
 import { ErrorNote, FeedBanner, FilterSelect, Link, StateBadge } from '../components.tsx';
 import { ago, localTime } from '../format.ts';
@@ -35,8 +35,12 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
   const [pipelines, setPipelines] = useState<string[]>([]);
   const [error, setError] = useState<string | undefined>(undefined);
 
-  const reload = () =>
-    call(
+  // Only the newest read may fill the table: filters changed in quick succession (a field's
+  // change, then Apply) start reads whose answers can come back in either order.
+  const reads = useRef(0);
+  const reload = () => {
+    const read = ++reads.current;
+    return call(
       client.api.GET('/v1/jobs', {
         params: {
           query: {
@@ -53,12 +57,16 @@ export function JobsPage(props: { me: Me; query: URLSearchParams }) {
       }),
     ).then(
       (page) => {
+        if (read !== reads.current) return;
         setJobs(page.items);
         setNext(page.nextCursor);
         setError(undefined);
       },
-      (failure: unknown) => setError(messageOf(failure)),
+      (failure: unknown) => {
+        if (read === reads.current) setError(messageOf(failure));
+      },
     );
+  };
 
   useEffect(() => void reload(), [state, pipeline, labels.join('\n'), from, until, search, cursor]);
   useEffect(() => {
