@@ -47,8 +47,9 @@ const COALESCE_MS = 20;
  * Entries of one folder stat-ed per round: a folder of 100,000 files is read a slice at a
  * time. On a local disk (native watches) a round's stats are synchronous, which spares the
  * thread pool's round trip per file: a rescan of 100,000 files took 0.83 s of CPU so, 3.5 s
- * before (measured while writing this); 64 stats of cached inodes block the loop briefly. On a network mount, where one stat may wait on the
- * server, they go through the thread pool, `concurrency` at a time.
+ * before (measured while writing this); 64 stats of cached inodes block the loop briefly.
+ * On a network mount, where one stat may wait on the server, they go through the thread
+ * pool, `concurrency` at a time.
  */
 const ENTRIES_PER_ROUND = 64;
 

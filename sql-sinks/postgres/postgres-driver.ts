@@ -36,12 +36,13 @@ const columnDefinitions = (columns: readonly SqlColumn[]): string =>
 /**
  * The SQL that applies the staged rows to the target; exported for unit tests. Merge is
  * PostgreSQL's MERGE (a join, then plain inserts: half the time of INSERT ... ON CONFLICT,
- * which probes the index row by row; measured in docs/adr/0009-sql-sinks.md), preceded by a count of the staged rows that match, since MERGE reports
- * only a total. Both run under the target's load lock, so no other load changes the matches
- * in between. When none match, `insertOnly` replaces the MERGE: every staged row would be
- * inserted anyway, and a plain INSERT ... SELECT does it without the join and the per-row
- * action dispatch (on the sql bench's 1,000,000 keyed rows: MERGE 6–8 s, INSERT ... SELECT
- * about 6 s, measured while writing this).
+ * which probes the index row by row; measured in docs/adr/0009-sql-sinks.md), preceded by a
+ * count of the staged rows that match, since MERGE reports only a total. Both run under the
+ * target's load lock, so no other load changes the matches in between. When none match,
+ * `insertOnly` replaces the MERGE: every staged row would be inserted anyway, and a plain
+ * INSERT ... SELECT does it without the join and the per-row action dispatch (on the sql
+ * bench's 1,000,000 keyed rows: MERGE 6–8 s, INSERT ... SELECT about 6 s, measured while
+ * writing this).
  */
 export function applyStatements(plan: ApplyPlan): { count?: string; delete?: string; write: string; insertOnly?: string } {
   const target = qualified(plan.table);
