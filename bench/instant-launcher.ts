@@ -14,7 +14,7 @@ export class InstantLauncher implements Launcher {
   /** Called at each launch with the job id: the benchmark's "job started" moment. */
   onLaunch: (jobId: string) => void = () => undefined;
 
-  constructor(private readonly lake: LakeStorage) {}
+  constructor(readonly lake: LakeStorage) {}
 
   async launch(request: RunRequest): Promise<RunHandle> {
     this.onLaunch(request.jobId);

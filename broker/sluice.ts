@@ -258,7 +258,6 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
         ? {
             engines: new WorkerEngineChooser({
               maxBytes: config.SLUICE_EMBEDDED_MAX_BYTES,
-              landingRoots: config.SLUICE_LANDING_ROOTS,
               untranslatable: embedded.untranslatable,
               embeddedUnavailable: embedded.unavailable,
               sizeOf: (uri) => landingFiles.size(uri),

@@ -7,16 +7,15 @@ import type { Logger } from 'pino';
 import { chooseEngine, type EngineChoice } from '../core/engine-choice.ts';
 import type { Job } from '../core/job.ts';
 import type { Pipeline } from '../core/pipeline.ts';
-import { expandInputs } from './input-paths.ts';
 
 export interface EngineChooser {
-  choose(job: Job, pipeline: Pipeline): Promise<EngineChoice>;
+  /** `files`: the job's inputs as expandInputs() resolves them (the step resolves them once for the choice and the launch). */
+  choose(job: Job, pipeline: Pipeline, files: Promise<string[]>): Promise<EngineChoice>;
 }
 
 export type EngineChooserDeps = {
   /** SLUICE_EMBEDDED_MAX_BYTES. */
   maxBytes: number;
-  landingRoots: readonly string[];
   /** Why a pipeline's transform cannot run on the embedded engine, by pipeline name (absent: it can). */
   untranslatable: ReadonlyMap<string, string>;
   /** Why this worker has no embedded engine at all, when it has none. */
@@ -29,14 +28,14 @@ export type EngineChooserDeps = {
 export class WorkerEngineChooser implements EngineChooser {
   constructor(private readonly deps: EngineChooserDeps) {}
 
-  async choose(job: Job, pipeline: Pipeline): Promise<EngineChoice> {
+  async choose(job: Job, pipeline: Pipeline, files: Promise<string[]>): Promise<EngineChoice> {
     const untranslatable = this.deps.untranslatable.get(pipeline.name);
     const sizeMatters = pipeline.engine.kind === 'auto' && !this.deps.embeddedUnavailable && !untranslatable;
     const previous = job.engine && job.engine.attempt < job.attempt ? job.engine : undefined;
     return chooseEngine({
       kind: pipeline.engine.kind,
       fallbackToSpark: pipeline.engine.fallback === 'spark',
-      inputBytes: sizeMatters ? await this.inputBytes(job) : undefined,
+      inputBytes: sizeMatters ? await this.inputBytes(job, files) : undefined,
       maxBytes: this.deps.maxBytes,
       embeddedUnavailable: this.deps.embeddedUnavailable,
       untranslatable,
@@ -51,9 +50,9 @@ export class WorkerEngineChooser implements EngineChooser {
    * guess). A missing file counts as nothing: the engine's input check fails it at once,
    * naming it, and no JVM need start for that.
    */
-  private async inputBytes(job: Job): Promise<number | undefined> {
+  private async inputBytes(job: Job, resolving: Promise<string[]>): Promise<number | undefined> {
     try {
-      const files = await expandInputs(job.inputs, this.deps.landingRoots);
+      const files = await resolving;
       const sizes = await Promise.all(files.map((file) => this.deps.sizeOf(file)));
       return sizes.reduce<number>((total, size) => total + (size ?? 0), 0);
     } catch (error) {

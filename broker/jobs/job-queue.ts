@@ -3,8 +3,12 @@
 import type { Job } from '../core/job.ts';
 
 export interface JobQueue {
-  /** Queues the job's next step; a second call for the same job is a no-op. */
-  enqueue(job: Job): Promise<void>;
+  /**
+   * Queues the job's next step; a second call for the same job is a no-op. `record`, the
+   * job's record exactly as just written, may travel with the step so that its first
+   * delivery need not read it.
+   */
+  enqueue(job: Job, record?: string): Promise<void>;
   /** Queues the step again even if an ended one of the same job is still held. */
   requeue(job: Job): Promise<void>;
   /** Runs a job's delayed step now (a run ended, a cancel arrived). No-op if not delayed. */

@@ -48,10 +48,13 @@ class MemoryRecords implements JobRecords {
   constructor(private readonly slots: FakeSlots) {}
   /** Compare-and-sets that wrote. */
   writes = 0;
+  /** Records read. */
+  reads = 0;
   put(job: Job): void {
     this.raws.set(job.id, JSON.stringify(job));
   }
   async read(id: string): Promise<StoredJob | undefined> {
+    this.reads += 1;
     const raw = this.raws.get(id);
     return raw === undefined ? undefined : { job: JSON.parse(raw) as Job, raw };
   }
@@ -85,8 +88,11 @@ class MemoryRecords implements JobRecords {
 
 class FakeSlots implements SlotPort {
   released: string[] = [];
+  /** Slots handed out. */
+  taken = 0;
   constructor(public free = true) {}
   async acquire(): Promise<boolean> {
+    if (this.free) this.taken += 1;
     return this.free;
   }
   terms(): SlotTerms {
@@ -458,6 +464,36 @@ describe('JobSteps: a job that waited for a slot', () => {
     expect((await steps.advance('j1')).kind).toBe('continue');
     expect(records.get('j1').state).toBe('launching');
     expect(records.writes).toBe(1);
+  });
+});
+
+describe('JobSteps: the record a step is handed', () => {
+  it('a first step handed the record its job was queued with takes a slot and launches without reading', async () => {
+    const { steps, records, slots, launcher } = world({ job: { state: 'queued' } });
+    const queuedWith = (await records.read('j1'))!;
+    records.reads = 0;
+    const taken = await steps.advance('j1', { written: queuedWith });
+    expect(taken.kind).toBe('continue');
+    expect(records.get('j1').state).toBe('launching');
+    expect(slots.taken).toBe(1);
+    // The launch gets the inputs the slot's step began resolving, and the record it wrote.
+    await steps.advance('j1', taken.kind === 'continue' ? taken : {});
+    expect(records.get('j1').state).toBe('running');
+    expect(launcher.launched.map((request) => request.spec.inputs)).toEqual([['s3://landing/in/a.parquet']]);
+    expect(records.reads).toBe(0);
+  });
+
+  it('a stale one loses its write and takes no slot; the next step reads and acts on the fresh record', async () => {
+    const { steps, records, slots, launcher } = world({ job: { state: 'queued' } });
+    const queuedWith = (await records.read('j1'))!;
+    // A cancel arrived between the submit and the step's delivery.
+    records.put({ ...queuedWith.job, cancelRequested: true });
+    expect(await steps.advance('j1', { written: queuedWith })).toEqual({ kind: 'continue' });
+    expect(records.get('j1').state).toBe('queued');
+    expect(slots.taken).toBe(0);
+    await steps.advance('j1');
+    expect(records.get('j1').state).toBe('cancelled');
+    expect(launcher.launched).toEqual([]);
   });
 });
 

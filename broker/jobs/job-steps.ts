@@ -51,10 +51,14 @@ import type { JobRecords, StoredJob } from './job-store.ts';
 import type { SlotPort } from './run-slots.ts';
 
 /**
- * What the queue does next: run the next step now (with the record this step wrote, so it
- * need not be read again; absent when another writer won), come back after `ms`, or stop.
+ * What one step hands the next within a delivery: the record it wrote (so it need not be
+ * read again; absent when another writer won) and, from the step that took a slot, the
+ * inputs it began resolving while its write was on the wire (the launch needs them next).
  */
-export type StepOutcome = { kind: 'continue'; written?: StoredJob } | { kind: 'wait'; ms: number } | { kind: 'done' };
+export type Handover = { written?: StoredJob; inputs?: Promise<string[]> };
+
+/** What the queue does next: run the next step now (with what this one hands over), come back after `ms`, or stop. */
+export type StepOutcome = ({ kind: 'continue' } & Handover) | { kind: 'wait'; ms: number } | { kind: 'done' };
 
 export type StepDeps = {
   store: JobRecords;
@@ -134,10 +138,15 @@ export class JobSteps {
     this.callCapMs = deps.callCapMs ?? CALL_CAP_MS;
   }
 
-  /** Takes the job's next step; `known` is the record the previous step wrote, if any. */
-  async advance(jobId: string, known?: StoredJob): Promise<StepOutcome> {
-    // A record this delivery wrote itself is trusted, except to end on: a retry may have
-    // re-queued the job since, and only a fresh read tells.
+  /**
+   * Takes the job's next step, with what the previous step handed over, if anything: the
+   * record it wrote, or on a first delivery the record the job was queued with.
+   */
+  async advance(jobId: string, handover: Handover = {}): Promise<StepOutcome> {
+    // A handed-over record is used without reading it, except to end on: a retry may have
+    // re-queued the job since, and only a fresh read tells. One that is stale costs a lost
+    // compare-and-set (every write is one), and the next step reads.
+    const known = handover.written;
     const stored = known && !isFinal(known.job.state) ? known : await this.deps.store.read(jobId);
     if (!stored) return this.withoutRecord(jobId);
     if (isFinal(stored.job.state)) return this.finalize(stored);
@@ -148,7 +157,7 @@ export class JobSteps {
     if (!pipeline) return this.fail(stored, undefined, log, 'user', `pipeline "${job.pipeline}" is no longer configured`);
     const step: Step = { stored, job, pipeline, log };
     try {
-      return await this.takeStep(step);
+      return await this.takeStep(step, stored === known ? handover.inputs : undefined);
     } catch (error) {
       // A misconfiguration (an unknown launcher, a missing S3A jar) will not cure itself: the
       // job fails now, saying what to fix. Anything else is the step worker's to retry.
@@ -170,12 +179,12 @@ export class JobSteps {
     return young ? wait(RECORD_RECHECK_MS) : DONE;
   }
 
-  private takeStep(step: Step): Promise<StepOutcome> {
+  private takeStep(step: Step, inputs: Promise<string[]> | undefined): Promise<StepOutcome> {
     switch (step.job.state) {
       case 'queued':
         return this.takeSlot(step);
       case 'launching':
-        return this.launch(step);
+        return this.launch(step, inputs);
       case 'running':
         return this.awaitRun(step);
       case 'loading':
@@ -201,13 +210,17 @@ export class JobSteps {
     // A job that found no slot before takes one first and only then chooses its engine, so
     // that a long wait does not size its inputs at every look.
     if (this.waitingForSlot.has(job.id) && !(await slots.acquire(job, cap))) return noSlot();
+    // The inputs are resolved while the write below is on the wire: the launch that follows
+    // needs them, and the engine's choice their size. (Errors are the launch's to report.)
+    const inputs = expandInputs(job.inputs, this.deps.landingRoots);
+    inputs.catch(() => undefined);
     // The write takes the slot in the same script: the common case (a slot free at the first
     // look) costs one round trip; after an acquire above it finds the slot held already, or
     // takes it again if maintenance gave it back meanwhile (a queued holder looks leaked).
-    const { written, slot } = await this.deps.store.takeSlotAndSet(stored, await this.toLaunching(job, pipeline), slots.terms(job, cap));
+    const { written, slot } = await this.deps.store.takeSlotAndSet(stored, await this.toLaunching(job, pipeline, inputs), slots.terms(job, cap));
     if (!slot) return noSlot();
     this.waitingForSlot.delete(job.id);
-    return written ? { kind: 'continue', written } : { kind: 'continue' };
+    return written ? { kind: 'continue', written, inputs } : { kind: 'continue' };
   }
 
   /**
@@ -215,20 +228,21 @@ export class JobSteps {
    * change: the launch step (and any re-delivery of it) starts the attempt on that engine and
    * no other.
    */
-  private async toLaunching(job: Job, pipeline: Pipeline): Promise<Job> {
-    const choice = this.deps.engines ? await this.deps.engines.choose(job, pipeline) : undefined;
+  private async toLaunching(job: Job, pipeline: Pipeline, inputs: Promise<string[]>): Promise<Job> {
+    const choice = this.deps.engines ? await this.deps.engines.choose(job, pipeline, inputs) : undefined;
     const engine = choice ? { attempt: job.attempt, ...choice } : undefined;
     const reason = `slot taken (attempt ${job.attempt})${choice ? `; ${choice.reason}` : ''}`;
     return this.transitionTo(job, 'launching', reason, engine ? { engine } : {});
   }
 
-  private async launch(step: Step): Promise<StepOutcome> {
+  /** `resolving`: the job's inputs as the step that took its slot began resolving them, when this delivery took it. */
+  private async launch(step: Step, resolving: Promise<string[]> | undefined): Promise<StepOutcome> {
     const { stored, job, pipeline, log } = step;
     const limit = pipeline.policy.timeouts.launching;
     if (this.stageLeft(job, limit) <= 0) return this.fail(stored, pipeline, log, 'timeout', `launching took longer than ${limit} ms`);
     let inputs: string[];
     try {
-      inputs = await expandInputs(job.inputs, this.deps.landingRoots);
+      inputs = await (resolving ?? expandInputs(job.inputs, this.deps.landingRoots));
     } catch (error) {
       if (error instanceof UserError) return this.fail(stored, pipeline, log, 'user', error.message);
       throw error;

@@ -131,6 +131,9 @@ export type IdempotencyRecord = { jobId: string; bodyHash: string };
 
 export type StoredJob = { job: Job; raw: string };
 
+/** A job's record as stored: every write compares against these exact characters (by hash). */
+export const jobRecord = (job: Job): string => JSON.stringify(job);
+
 export type JobPage = { items: Job[]; nextCursor?: string };
 
 /** The order list() walks in: by creation time, newest or oldest first (job ids sort by creation time). */
@@ -274,7 +277,7 @@ export class JobStore implements JobRecords {
         this.keys.events,
         ...edits.keys,
       ],
-      [JSON.stringify(job), job.id, JSON.stringify(idempotency ?? null), enteredQueuedMs(job), this.eventsMaxLength, ...edits.args, ...jobEventFields(job)],
+      [jobRecord(job), job.id, JSON.stringify(idempotency ?? null), enteredQueuedMs(job), this.eventsMaxLength, ...edits.args, ...jobEventFields(job)],
     )) as string | null;
     return existing ? (JSON.parse(existing) as IdempotencyRecord) : undefined;
   }
@@ -314,7 +317,7 @@ export class JobStore implements JobRecords {
     slot?: { give: true } | { take: SlotTerms },
   ): Promise<{ written: StoredJob | undefined; waiters: string[]; noSlot?: boolean }> {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
-    const raw = JSON.stringify(next);
+    const raw = jobRecord(next);
     // A new history entry is a transition, including loading → loading (a load retried):
     // only a transition is an event; a record change within a state (a run handle, a load
     // outcome) is not.

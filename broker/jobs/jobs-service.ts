@@ -11,7 +11,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { confineInputs, s3LandingRoots, type S3Root } from './input-paths.ts';
 import { checkInputsOnVolumes } from './input-volumes.ts';
 import type { JobQueue } from './job-queue.ts';
-import type { IdempotencyRecord, JobFilter, JobPage, JobStore } from './job-store.ts';
+import { jobRecord, type IdempotencyRecord, type JobFilter, type JobPage, type JobStore } from './job-store.ts';
 import { resolveParameters } from './resolve-parameters.ts';
 
 /**
@@ -123,12 +123,14 @@ export class JobsService {
    */
   private async createAndEnqueue(job: Job, idempotency: IdempotencyRecord | undefined): Promise<IdempotencyRecord | undefined> {
     const { store, queue } = this.deps;
+    // The record rides with the first step, which then starts without reading it.
+    const record = jobRecord(job);
     if (!this.deps.queueSharesStoreConnection) {
       const existing = await store.create(job, idempotency);
-      if (!existing) await queue.enqueue(job);
+      if (!existing) await queue.enqueue(job, record);
       return existing;
     }
-    const [created, queued] = await Promise.allSettled([store.create(job, idempotency), queue.enqueue(job)]);
+    const [created, queued] = await Promise.allSettled([store.create(job, idempotency), queue.enqueue(job, record)]);
     if (created.status === 'rejected') throw created.reason;
     if (queued.status === 'rejected' && !created.value) throw queued.reason;
     // Left alone, it would look for its record for the whole grace before ending.

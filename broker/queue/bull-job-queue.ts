@@ -16,6 +16,9 @@ const STEP_ATTEMPTS = 1_000;
 /** Delay before the next try of a step that failed `failures` times in a row: 1 s doubling, at most 30 s. */
 export const stepBackoff = (attemptsMade: number): number => Math.min(500 * 2 ** attemptsMade, 30_000);
 
+/** The largest record sent along with a job's first step (it is held twice in Redis while the step waits). */
+const CARRIED_RECORD_MAX_CHARS = 8_192;
+
 export type QueueCounts = { name: string; paused: boolean; counts: Record<string, number> };
 
 export class BullJobQueue implements JobQueue {
@@ -32,7 +35,7 @@ export class BullJobQueue implements JobQueue {
     this.queue.on('error', onConnectionError);
   }
 
-  async enqueue(job: Job): Promise<void> {
+  async enqueue(job: Job, record?: string): Promise<void> {
     const opts: JobsOptions = {
       jobId: job.id,
       priority: job.priority,
@@ -42,7 +45,9 @@ export class BullJobQueue implements JobQueue {
       removeOnComplete: true,
       removeOnFail: { age: 7 * 86_400 },
     };
-    await this.queue.add('step', { jobId: job.id }, opts);
+    // A large record (a landing of many files) is not copied into the queue: its step reads it.
+    const carried = record !== undefined && record.length <= CARRIED_RECORD_MAX_CHARS ? { record } : {};
+    await this.queue.add('step', { jobId: job.id, ...carried }, opts);
   }
 
   async wake(jobId: string): Promise<void> {

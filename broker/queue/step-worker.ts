@@ -12,8 +12,8 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import { failureOf } from '../core/failure-of.ts';
-import type { FailureClass } from '../core/job.ts';
-import type { JobSteps } from '../jobs/job-steps.ts';
+import type { FailureClass, Job } from '../core/job.ts';
+import type { Handover, JobSteps } from '../jobs/job-steps.ts';
 import type { StoredJob } from '../jobs/job-store.ts';
 import { JOBS_QUEUE, stepBackoff } from './bull-job-queue.ts';
 import { closeWhenReady } from './close-when-ready.ts';
@@ -36,7 +36,20 @@ export type StepWorkerOptions = {
   stalledIntervalMs?: number;
 };
 
-type StepData = { jobId: string; stepErrors?: number };
+/** `record`: the job's record as the API wrote it, sent along with its first step (BullJobQueue.enqueue). */
+type StepData = { jobId: string; record?: string; stepErrors?: number };
+
+/**
+ * The record the job's step was queued with, on the step's first delivery only: then it is
+ * almost always still the stored one, and the first step (taking a slot) starts without a read.
+ * Later deliveries read: the record has moved on by then. A stale one costs one lost
+ * compare-and-set, then a read (job-steps.ts advance).
+ */
+function queuedRecord(job: BullJob<StepData>): StoredJob | undefined {
+  const record = job.data.record;
+  if (record === undefined || job.attemptsStarted !== 1) return undefined;
+  return { job: JSON.parse(record) as Job, raw: record };
+}
 
 export type AfterStepError =
   | { kind: 'fail'; failureClass: FailureClass; message: string }
@@ -105,17 +118,17 @@ export class StepWorker {
 
   private async process(job: BullJob<StepData>, token?: string): Promise<void> {
     const jobId = job.id!;
-    let written: StoredJob | undefined;
+    let handover: Handover = { written: queuedRecord(job) };
     for (let i = 0; i < MAX_TRANSITIONS_PER_DELIVERY; i += 1) {
       let outcome;
       try {
-        outcome = await this.steps.advance(jobId, written);
+        outcome = await this.steps.advance(jobId, handover);
       } catch (error) {
         return this.stepFailed(job, token, error as Error);
       }
       if (job.data.stepErrors) await job.updateData({ jobId, stepErrors: 0 });
       if (outcome.kind === 'done') return;
-      if (outcome.kind === 'continue') written = outcome.written;
+      if (outcome.kind === 'continue') handover = outcome;
       if (outcome.kind === 'wait') {
         await job.moveToDelayed(Date.now() + outcome.ms, token);
         throw new DelayedError();
