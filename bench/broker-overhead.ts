@@ -6,7 +6,7 @@
 // server under the same client and the rates of Sluice's API and worker each on its own.
 //   BENCH api_submit_vs_bullmq <ratio> x       (target ≥ 0.5)
 //   BENCH bare_http_vs_bullmq <ratio> x        (no target: the ceiling the line above is read against)
-//   BENCH submit_to_start_p99_added <ms> ms     (target < 5; median of PACED_ROUNDS rounds)
+//   BENCH submit_to_start_p99_added <ms> ms     (target < 5; median of PACED_ROUNDS quiet rounds)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -31,10 +31,14 @@ const PACED_JOBS = 500;
 // broker normally runs), so that it shows the cost of the path rather than queueing.
 const PACED_PER_SECOND = 50;
 // A p99 is set by a handful of submits, and one stall of the machine can set it: this is a
-// VM whose host takes CPU time back now and then (each round prints how much). The latency
-// comparison runs in rounds, raw then Sluice, and reports the median of the rounds'
-// differences.
-const PACED_ROUNDS = 7;
+// VM whose host takes CPU time back now and then, 2 s of a 20 s round at times (each round
+// prints how much). The latency comparison runs in rounds, raw then Sluice; a round in which
+// the host took more than QUIET_STEAL_S is printed but not counted, and another is run, up
+// to MAX_ROUNDS in all. The figure is the median of the counted rounds' differences (of all
+// rounds, saying so, if fewer than PACED_ROUNDS were quiet).
+const PACED_ROUNDS = 5;
+const MAX_ROUNDS = 12;
+const QUIET_STEAL_S = 0.1;
 
 type Phase = { throughput: number; p99Ms: number };
 
@@ -233,20 +237,24 @@ export async function brokerOverhead(): Promise<void> {
     process.stdout.write(`broker: Sluice's roles apart: the API alone takes ${apart.api.toFixed(0)} submits/s, a worker alone runs ${apart.worker.toFixed(0)} jobs/s\n`);
     report('api_submit_vs_bullmq', sluice.throughput / raw.throughput, 'x');
     report('bare_http_vs_bullmq', bare / raw.throughput, 'x');
-    const added: number[] = [];
-    for (let round = 0; round < PACED_ROUNDS; round += 1) {
-      await compactAof(env.redis.url);
-      const rawPaced = await rawBullmq(env.redis.url, PACED_JOBS, true, 2 + round);
+    const quiet: number[] = [];
+    const all: number[] = [];
+    for (let round = 0; round < MAX_ROUNDS && quiet.length < PACED_ROUNDS; round += 1) {
       await compactAof(env.redis.url);
       const stolenBefore = stolenSeconds();
+      const rawPaced = await rawBullmq(env.redis.url, PACED_JOBS, true, 2 + round);
+      await compactAof(env.redis.url);
       const sluicePaced = await throughSluice(env.env, env.redis.url, env.apiKey, PACED_JOBS, true, 2 + round);
       const stolen = stolenSeconds() - stolenBefore;
+      const added = sluicePaced.p99Ms - rawPaced.p99Ms;
+      all.push(added);
+      if (stolen <= QUIET_STEAL_S) quiet.push(added);
       process.stdout.write(
-        `broker: submit-to-start p99 at ${PACED_PER_SECOND}/s, round ${round + 1}: raw BullMQ ${rawPaced.p99Ms.toFixed(2)} ms, Sluice ${sluicePaced.p99Ms.toFixed(2)} ms (CPU taken by the host during Sluice's: ${stolen.toFixed(2)} s)\n`,
+        `broker: submit-to-start p99 at ${PACED_PER_SECOND}/s, round ${round + 1}: raw BullMQ ${rawPaced.p99Ms.toFixed(2)} ms, Sluice ${sluicePaced.p99Ms.toFixed(2)} ms; CPU taken by the host: ${stolen.toFixed(2)} s (${stolen <= QUIET_STEAL_S ? 'counted' : 'not counted'})\n`,
       );
-      added.push(sluicePaced.p99Ms - rawPaced.p99Ms);
     }
-    report('submit_to_start_p99_added', median(added), 'ms');
+    if (quiet.length < PACED_ROUNDS) process.stdout.write(`broker: only ${quiet.length} of ${all.length} rounds ran on a quiet machine; the figure is the median of all of them\n`);
+    report('submit_to_start_p99_added', median(quiet.length < PACED_ROUNDS ? all : quiet), 'ms');
   } finally {
     await env.close();
   }
