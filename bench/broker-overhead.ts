@@ -9,8 +9,10 @@
 //   BENCH submit_to_start_p99_added <ms> ms     (target < 5; median of PACED_ROUNDS quiet rounds)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -226,6 +228,9 @@ async function throughSluice(settings: Record<string, string>, redisUrl: string,
 export async function brokerOverhead(): Promise<void> {
   const env = await createSluiceEnv({ SLUICE_LOG_LEVEL: 'silent', SLUICE_MAX_RUNNING: '1000', SLUICE_WORKER_CONCURRENCY: String(WORKER_CONCURRENCY) });
   try {
+    // The file the jobs name is there, as a landing's is: the launch resolves a real path.
+    await mkdir(join(env.landing, 'bench'), { recursive: true });
+    await writeFile(join(env.landing, 'bench', 'input.parquet'), '');
     // Warm both paths once (JIT, Redis script cache), then measure.
     await rawBullmq(env.redis.url, 300, false, 0);
     await throughSluice(env.env, env.redis.url, env.apiKey, 300, false, 0);

@@ -124,7 +124,8 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
       files.push(path);
       continue;
     }
-    const [realRoots, real] = await Promise.all([resolvingRoots, realpath(path).catch(() => undefined)]);
+    // Its kind is asked alongside (stat follows links to what realpath names): one round trip.
+    const [realRoots, real, stats] = await Promise.all([resolvingRoots, realpath(path).catch(() => undefined), stat(path).catch(() => undefined)]);
     if (real === undefined) {
       // Not there (yet): its deepest existing folder must still lie inside the roots, or a
       // symlinked parent could lead the Spark read outside them once the file appears.
@@ -138,7 +139,7 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
     if (!realRoots.some((root) => isInside(root, real))) {
       throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
     }
-    if ((await stat(real)).isDirectory()) files.push(...(await parquetFilesBelow(real)));
+    if ((stats ?? (await stat(real))).isDirectory()) files.push(...(await parquetFilesBelow(real)));
     else files.push(real);
   }
   return [...new Set(files)];
