@@ -184,16 +184,24 @@ async function benchSluice(settings: Record<string, string>, redisUrl: string, r
   return { sluice, launcher };
 }
 
-/** Resolves with the time the `count`-th job of this process succeeded. */
-function succeeded(sluice: RunningSluice, count: number): Promise<number> {
-  let done = 0;
-  return new Promise<number>((resolve) =>
-    sluice.store.onTransition((job) => {
-      if (job.state !== 'succeeded') return;
-      done += 1;
-      if (done === count) resolve(now());
-    }),
-  );
+/**
+ * Resolves with the time the `count`-th job succeeded. A worker starts taking jobs within
+ * startSluice, before a listener can be added: those that succeeded by then are read from
+ * the state index (a set, so that one both read and heard counts once).
+ */
+async function succeeded(sluice: RunningSluice, count: number): Promise<number> {
+  const ids = new Set<string>();
+  let resolveAt: (at: number) => void = () => undefined;
+  const all = new Promise<number>((resolve) => (resolveAt = resolve));
+  const add = (id: string) => {
+    ids.add(id);
+    if (ids.size === count) resolveAt(now());
+  };
+  sluice.store.onTransition((job) => {
+    if (job.state === 'succeeded') add(job.id);
+  });
+  for (const id of await sluice.store.idsInState('succeeded')) add(id);
+  return all;
 }
 
 /**

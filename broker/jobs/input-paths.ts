@@ -125,6 +125,7 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
       continue;
     }
     // Its kind is asked alongside (stat follows links to what realpath names): one round trip.
+    // One gone between the two is kept as a file, like any input not there.
     const [realRoots, real, stats] = await Promise.all([resolvingRoots, realpath(path).catch(() => undefined), stat(path).catch(() => undefined)]);
     if (real === undefined) {
       // Not there (yet): its deepest existing folder must still lie inside the roots, or a
@@ -139,7 +140,7 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
     if (!realRoots.some((root) => isInside(root, real))) {
       throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
     }
-    if ((stats ?? (await stat(real))).isDirectory()) files.push(...(await parquetFilesBelow(real)));
+    if (stats?.isDirectory()) files.push(...(await parquetFilesBelow(real)));
     else files.push(real);
   }
   return [...new Set(files)];
