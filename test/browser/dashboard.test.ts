@@ -353,6 +353,10 @@ describe('what a session may not do', () => {
     const page = await newPage();
     await signIn(page, dashboard.stack.keys.admin, `/ui/jobs/${id}`);
     await page.getByRole('button', { name: 'Cancel job…' }).click();
+    // The page's own re-reads (the job on its events, the notifications every few seconds) would
+    // meet the ended session first and sign out before the click; they are refused here, so the
+    // first call to meet it is the action's.
+    await page.route('**/v1/**', (route) => (route.request().method() === 'GET' ? route.abort() : route.fallback()));
     // The session's time runs out in Redis, as it does after SLUICE_UI_SESSION_TTL.
     const sessions = await dashboard.stack.redis.keys('sluice:ui:session:*');
     expect(sessions.length).toBeGreaterThan(0);
