@@ -21,9 +21,9 @@ describe('PostgreSQL apply statements', () => {
     expect(count).toContain('WHERE EXISTS (SELECT 1 FROM "dbo"."MeterDaily" t WHERE t."site_id" = s."site_id" AND t."Day" = s."Day")');
   });
 
-  it('offers a plain insert for a merge whose staged rows match nothing', () => {
+  it('offers a plain insert in key order for a merge whose staged rows match nothing', () => {
     const { insertOnly } = applyStatements({ table: parseTableName('dbo.MeterDaily'), columns, output: { connection: 'r', table: 'dbo.MeterDaily', keys: ['site_id', 'Day'], mode: 'merge', partition_by: [] } });
-    expect(insertOnly).toBe(`INSERT INTO "dbo"."MeterDaily" (${columns.map((c) => `"${c.name}"`).join(', ')}) SELECT ${columns.map((c) => `"${c.name}"`).join(', ')} FROM pg_temp.sluice_staging`);
+    expect(insertOnly).toBe(`INSERT INTO "dbo"."MeterDaily" (${columns.map((c) => `"${c.name}"`).join(', ')}) SELECT ${columns.map((c) => `"${c.name}"`).join(', ')} FROM pg_temp.sluice_staging ORDER BY "site_id", "Day"`);
   });
 
   it('merges rows made only of keys by inserting the missing ones', () => {
