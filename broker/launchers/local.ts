@@ -88,19 +88,23 @@ const DEFAULT_TIMING: LocalLauncherTiming = { startGraceMs: 30_000, logPollMs: 2
  * already have ended and its pid been reaped). pid_start is written before pid, so a reader
  * that sees a pid sees its start time (where /proc exists). It runs spark-submit as its
  * child rather than exec'ing it because it must outlive it, and records the exit code last.
- * The TERM trap keeps it alive through cancel()'s SIGTERM to the whole group so that a
- * cancelled run still gets an exit code; it is a handler, not '' (ignore), because an
- * ignored signal would stay ignored in spark-submit too. A cancel that came before the pid
- * is honoured through the `cancelled` marker: cancel() writes it before reading the pid and
- * the supervisor checks it after writing the pid, so one of the two always sees the other.
+ * cancel()'s SIGTERM goes to the whole group, and the supervisor must outlive it so that a
+ * cancelled run still gets an exit code. Its own bookkeeping ignores TERM (''), which its
+ * `mv`s inherit: a cancel that came right after the pid appeared once killed the `mv` still
+ * finishing that rename, and the supervisor exited without an exit code (the run read as
+ * lost). Around spark-submit it is a handler instead, because an ignored signal would stay
+ * ignored in spark-submit too, and a handler is reset to the default in a child. A cancel
+ * that came before the pid is honoured through the `cancelled` marker: cancel() writes it
+ * before reading the pid and the supervisor checks it after writing the pid, so one of the
+ * two always sees the other.
  * `start_time` has its own positional parameters: "$@" (the command) stays as it is.
  */
 const SUPERVISOR_SCRIPT = [
-  "trap 'true' TERM",
+  "trap '' TERM",
   'start_time() { shift 19; echo "$1"; }',
   'if read -r stat 2>/dev/null < /proc/$$/stat; then start_time ${stat##*") "} > pid_start.tmp && mv pid_start.tmp pid_start || exit 70; fi',
   'echo $$ > pid.tmp && mv pid.tmp pid || exit 70',
-  'if [ -e cancelled ]; then code=143; else "$@"; code=$?; fi',
+  "if [ -e cancelled ]; then code=143; else trap 'true' TERM; \"$@\"; code=$?; trap '' TERM; fi",
   'echo "$code" > exit_code.tmp && mv exit_code.tmp exit_code',
 ].join('\n');
 

@@ -4,7 +4,7 @@
 // seconds apart, then exit with `exit` after an optional failure line on stderr.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -263,5 +263,20 @@ describe('local launcher with spark-submit', () => {
     expect(status).toMatchObject({ phase: 'failed', failureClass: 'platform', message: 'spark-submit was killed by signal 15' });
     await sleep(2_000);
     expect((await processGroupsOf(handle.runId)).groups.size).toBe(0);
+  });
+
+  it("cancels a run whose supervisor is still finishing its own bookkeeping: the cancel's TERM reaches the supervisor's `mv` too, and the run still ends with an exit code", async () => {
+    // An `mv` that renames, then lingers as a descheduled one would: the pid file is there
+    // while the `mv` that wrote it still runs in the run's process group.
+    const bin = join(dir, 'slow-mv-bin');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'mv'), '#!/bin/sh\n/bin/mv "$@"; status=$?\nsleep 1\nexit $status\n', { mode: 0o755 });
+    const launcher = new LocalLauncher({ ...options, baseEnv: { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}` } });
+    launchers.push(launcher);
+    const handle = await launch(launcher, request({ count: 600, interval: 0.1 }));
+    await waitFor('the supervisor to record its pid', () => access(join(options.runsDir, handle.runId, 'pid')).then(() => true, () => undefined));
+    await launcher.cancel(handle);
+    const status = await waitForEnd(launcher, handle);
+    expect(status).toMatchObject({ phase: 'failed', failureClass: 'platform', message: 'spark-submit was killed by signal 15' });
   });
 });
