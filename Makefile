@@ -2,7 +2,9 @@
 # scripts/setup first, which is idempotent and fast when nothing changed.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-VITEST := npx vitest run --reporter=default
+# Each tier's temporary folders go in one folder of its own, removed when the tier ends.
+IN_RUN_TMPDIR := scripts/with-run-tmpdir
+VITEST := $(IN_RUN_TMPDIR) npx vitest run --reporter=default
 # The pinned AWS SDK warns on every start that its releases after January 2027 need Node 22;
 # the project runs Node 20 with that pinned SDK, so the warning only clutters the output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
@@ -57,13 +59,13 @@ test-unit:
 	$(VITEST) --project unit
 
 test-python:
-	.venv/bin/pytest -q spark-apps/tests
+	$(IN_RUN_TMPDIR) .venv/bin/pytest -q spark-apps/tests
 
 # The Airflow provider: its wheel built and installed into .venv (scripts/provider-wheel), then
 # its unit tests and its integration tests in a real Airflow 3 against a real Sluice.
 test-airflow:
 	scripts/provider-wheel
-	.venv/bin/pytest -q -p no:cacheprovider airflow-provider/tests
+	$(IN_RUN_TMPDIR) .venv/bin/pytest -q -p no:cacheprovider airflow-provider/tests
 
 test-integration:
 	$(VITEST) --project integration
@@ -76,7 +78,7 @@ test-e2e:
 	$(VITEST) --project e2e
 
 bench: setup
-	@node --import tsx bench/run-all.ts
+	@$(IN_RUN_TMPDIR) node --import tsx bench/run-all.ts
 
 clean:
 	rm -rf .sluice

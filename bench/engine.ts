@@ -183,7 +183,7 @@ async function landingToSql(env: SluiceEnv, meterDaily: Pipeline): Promise<void>
   } finally {
     await db.end().catch(() => undefined);
     await sluice.close();
-    await postgres.stop();
+    await postgres.destroy();
   }
   process.stdout.write(`# engine: landing_to_sql_p50 target < quiet + 3 s = ${(quietMs / 1_000 + 3).toFixed(0)} s (default ready: stable, quiet ${quietMs / 1_000} s)\n`);
   report('landing_to_sql_p50', percentile(latencies, 50), 's');

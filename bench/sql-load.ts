@@ -92,7 +92,7 @@ export async function sqlLoad(): Promise<void> {
     report('sql_load_vs_copy', best(copyTimes) / best(sinkTimes), 'x', 2);
     report('sql_load_peak_rss', peakRss, 'MB', 0);
   } finally {
-    await server.stop();
+    await server.destroy();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -2,11 +2,14 @@
 // with the server's own clean-shutdown signal (SIGKILL after a grace period, so a hung server
 // cannot hang the tests), and restarted on the same port and folder.
 import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 
 const STOP_GRACE_MS = 10_000;
 
 export abstract class ChildServer {
   protected process: ChildProcess | undefined;
+  /** The folder start() made for the server when it was given none: destroy() removes it. */
+  protected ownedDir: string | undefined;
 
   /** SIGTERM for Redis (AOF flushed) and MinIO; SIGINT for PostgreSQL (fast shutdown). */
   protected abstract readonly stopSignal: NodeJS.Signals;
@@ -27,6 +30,12 @@ export abstract class ChildServer {
       });
       child.kill(this.stopSignal);
     });
+  }
+
+  /** Stops the server and removes its folder when start() made it (a folder it was given stays). */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.ownedDir) await rm(this.ownedDir, { recursive: true, force: true });
   }
 
   /** Stops, stays down for `downForMs`, and starts again on the same port and folder. */

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -35,7 +35,6 @@ export class MinioServer extends ChildServer {
     private readonly consolePort: number,
     readonly accessKeyId: string,
     private readonly secret: string,
-    private readonly ownsDir: boolean,
   ) {
     super();
   }
@@ -56,13 +55,13 @@ export class MinioServer extends ChildServer {
   static async start(options: MinioOptions = {}): Promise<MinioServer> {
     const binary = minioBinary();
     if (!existsSync(binary)) throw new Error(`MinIO is not built at ${binary}: run scripts/setup (it builds the version pinned in scripts/versions.env)`);
-    const ownsDir = options.dir === undefined;
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'sluice-minio-')));
     await mkdir(join(dir, 'data'), { recursive: true });
     const port = options.port ?? (await freePort());
     let consolePort = await freePort();
     while (consolePort === port) consolePort = await freePort();
-    const server = new MinioServer(dir, port, consolePort, `sluice-${randomBytes(6).toString('hex')}`, randomBytes(24).toString('hex'), ownsDir);
+    const server = new MinioServer(dir, port, consolePort, `sluice-${randomBytes(6).toString('hex')}`, randomBytes(24).toString('hex'));
+    if (options.dir === undefined) server.ownedDir = dir;
     await server.spawn();
     return server;
   }
@@ -126,11 +125,5 @@ export class MinioServer extends ChildServer {
     } finally {
       client.destroy();
     }
-  }
-
-  /** Stops the server and removes its folder when start() created it. */
-  async destroy(): Promise<void> {
-    await this.stop();
-    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@
 // its JSON Schema accepts (ajv, JSON Schema 2020-12 as OpenAPI 3.1 uses). At the end, every
 // status the document lists for every operation must have been seen: a documented answer
 // nobody can produce, or one the API gives undocumented, fails here.
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -285,6 +285,7 @@ describe('every route, as answered, matches the document', () => {
       await call('post', template, 422, { on: watched, params: { fingerprint: 'not-a-fingerprint' } });
     } finally {
       await watched.close();
+      await rm(folder, { recursive: true, force: true });
     }
   });
 

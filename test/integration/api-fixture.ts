@@ -2,7 +2,7 @@
 // queue and jobs service on a fresh key prefix per context, and a pino logger writing to a
 // buffer (so tests can prove no key is ever logged). The app is driven with app.request().
 import { SourceHealth } from '../../watchers/source-health.ts';
-import { appendFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -124,14 +124,24 @@ export type ApiContext = {
 };
 
 export class ApiTestServer {
+  /** The landing and log folders of every context, removed by stop(). */
+  private readonly folders: string[] = [];
+
   private constructor(readonly redisServer: RedisServer) {}
 
   static async start(): Promise<ApiTestServer> {
     return new ApiTestServer(await RedisServer.start());
   }
 
-  stop(): Promise<void> {
-    return this.redisServer.stop();
+  async stop(): Promise<void> {
+    await this.redisServer.destroy();
+    await Promise.all(this.folders.map((folder) => rm(folder, { recursive: true, force: true })));
+  }
+
+  private async folder(prefix: string): Promise<string> {
+    const made = await mkdtemp(join(tmpdir(), prefix));
+    this.folders.push(made);
+    return made;
   }
 
   /** A fresh app over fresh keys in Redis (its own prefix), so counts start at zero. */
@@ -159,14 +169,14 @@ export class ApiTestServer {
       queue = new BullJobQueue(redis, prefix);
     }
     const store = new JobStore(redis, redisKeys(prefix));
-    const landing = await mkdtemp(join(tmpdir(), 'sluice-api-landing-'));
+    const landing = await this.folder('sluice-api-landing-');
     await mkdir(join(landing, 'sales'), { recursive: true });
     await writeFile(join(landing, 'sales', 'part-0.parquet'), 'not really parquet; nothing reads it here');
     const pipelines = pipelineRegistry([salesPipeline, returnsPipeline, ...(options.pipelines ?? [])]);
     const landings = new LandingLedger(redis, prefix);
     // As the API role builds it: store and queue on one connection, the add sent behind the write.
     const jobs = new JobsService({ store, queue, pipelines, landingRoots: [landing], queueSharesStoreConnection: true });
-    const launcher = new TempFileLauncher(await mkdtemp(join(tmpdir(), 'sluice-api-logs-')));
+    const launcher = new TempFileLauncher(await this.folder('sluice-api-logs-'));
     const keys: Keys = { admin: newApiKey(), reader: newApiKey(), writer: newApiKey(), producer: newApiKey() };
     const logLines: string[] = [];
     const sink = new Writable({

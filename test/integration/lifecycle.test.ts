@@ -63,7 +63,7 @@ describe('start-up', () => {
       expect(await client.dbsize()).toBe(0);
       client.disconnect();
     } finally {
-      await redis.stop();
+      await redis.destroy();
     }
   });
   it('stops cleanly however soon after start it is told to (no error left behind by connections still starting)', async () => {

@@ -28,7 +28,7 @@ afterEach(async () => {
   sluice = undefined;
 });
 afterAll(async () => {
-  await pg?.stop();
+  await pg?.destroy();
   await env?.close();
 });
 

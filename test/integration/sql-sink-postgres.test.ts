@@ -15,7 +15,7 @@ beforeAll(async () => {
   server = await PostgresServer.start({ settings: { fsync: 'off' } });
 });
 afterAll(async () => {
-  await server?.stop();
+  await server?.destroy();
 });
 
 async function freshDatabase(): Promise<string> {

@@ -147,7 +147,7 @@ describe('loading timeout', () => {
     await postgres.query('CREATE TABLE reports.totals (x bigint PRIMARY KEY, n bigint NOT NULL)');
   });
   afterAll(async () => {
-    await postgres?.stop();
+    await postgres?.destroy();
   });
 
   it('loading: a load blocked by a locked table past timeouts.loading fails (timeout), retried on the same run without re-running Spark', async () => {

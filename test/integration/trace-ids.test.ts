@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sluice?.close();
-  await pg?.stop();
+  await pg?.destroy();
   await env?.close();
 });
 

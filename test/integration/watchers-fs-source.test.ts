@@ -35,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   redis?.disconnect();
-  await server?.stop();
+  await server?.destroy();
 });
 
 beforeEach(async () => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => {
   clientA?.disconnect();
   clientB?.disconnect();
-  await server?.stop();
+  await server?.destroy();
 });
 
 beforeEach(async () => {
