@@ -26,6 +26,22 @@ import { SourceHealth } from '../../watchers/source-health.ts';
 import { createApi } from './app.ts';
 import { requestPathRedisOptions } from './request-path-redis.ts';
 
+/**
+ * How long an idle keep-alive connection stays open: longer than the clients and proxies in
+ * front keep theirs (httpx, under the Airflow provider, 5 s; cloud load balancers 60 s), so
+ * that they close idle connections and Sluice never does. With Node's default of 5 s, a
+ * client reusing a connection just as Sluice closed it saw ECONNRESET on its POST (the broker
+ * benchmark's paced client did). close() still ends idle connections at once.
+ */
+export const API_KEEP_ALIVE_MS = 65_000;
+
+function keepIdleConnectionsLonger(server: ServerType): void {
+  if (!('keepAliveTimeout' in server)) return; // an HTTP/2 server has no such setting
+  server.keepAliveTimeout = API_KEEP_ALIVE_MS;
+  // Kept above keepAliveTimeout, the usual pairing, so the headers timer never ends a reused connection first.
+  server.headersTimeout = API_KEEP_ALIVE_MS + 1_000;
+}
+
 export type ApiRoleDeps = {
   config: Config;
   connection: RedisOptions;
@@ -83,6 +99,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));
   });
+  keepIdleConnectionsLonger(server!);
   logger.info({ host: config.SLUICE_API_HOST, port }, 'api listening');
   return {
     port,
