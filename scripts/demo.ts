@@ -18,6 +18,7 @@ import { readCommittedRun } from '../broker/lake/manifests.ts';
 import { openLake } from '../broker/lake/open-lake.ts';
 import { readRunRows } from '../broker/lake/run-batches.ts';
 import { freePort } from '../test/harness/free-port.ts';
+import type { ChildServer } from '../test/harness/child-server.ts';
 import { MinioServer } from '../test/harness/minio-server.ts';
 import { PostgresServer } from '../test/harness/postgres-server.ts';
 import { RedisServer } from '../test/harness/redis-server.ts';
@@ -144,10 +145,7 @@ async function main(): Promise<number> {
   await writeDemoPipeline();
 
   say('starting redis-server (AOF on, noeviction), MinIO (the S3 lake) and PostgreSQL (the reporting database)');
-  const redis = await RedisServer.start({ dir: join(root, 'redis') });
-  const minio = await MinioServer.start({ dir: join(root, 'minio') });
-  const postgres = await PostgresServer.start({ dir: join(root, 'postgres') });
-  await minio.createBucket('lake');
+  const { redis, minio, postgres } = await startServices(root);
   const apiKey = newApiKey();
   const stay = process.env.SLUICE_DEMO_STAY === '1';
   const port = await freePort();
@@ -245,6 +243,29 @@ async function main(): Promise<number> {
     await postgres.stop();
     await minio.stop();
     await redis.stop();
+  }
+}
+
+/**
+ * Starts Redis, MinIO (with the lake's bucket) and PostgreSQL in the demo's folder. If one fails
+ * to start, those already running are stopped before the error goes on: a failed demo leaves no
+ * server behind.
+ */
+async function startServices(root: string): Promise<{ redis: RedisServer; minio: MinioServer; postgres: PostgresServer }> {
+  const started: ChildServer[] = [];
+  const running = <T extends ChildServer>(server: T): T => {
+    started.push(server);
+    return server;
+  };
+  try {
+    const redis = running(await RedisServer.start({ dir: join(root, 'redis') }));
+    const minio = running(await MinioServer.start({ dir: join(root, 'minio') }));
+    const postgres = running(await PostgresServer.start({ dir: join(root, 'postgres') }));
+    await minio.createBucket('lake');
+    return { redis, minio, postgres };
+  } catch (error) {
+    for (const server of started.reverse()) await server.stop();
+    throw error;
   }
 }
 
