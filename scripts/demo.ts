@@ -145,7 +145,8 @@ async function main(): Promise<number> {
   await writeDemoPipeline();
 
   say('starting redis-server (AOF on, noeviction), MinIO (the S3 lake) and PostgreSQL (the reporting database)');
-  const { redis, minio, postgres } = await startServices(root);
+  const services = await startServices(root);
+  const { redis, minio, postgres } = services;
   const apiKey = newApiKey();
   const stay = process.env.SLUICE_DEMO_STAY === '1';
   const port = await freePort();
@@ -240,31 +241,32 @@ async function main(): Promise<number> {
   } finally {
     sluice.kill('SIGTERM');
     await new Promise((done) => (sluice.exitCode !== null ? done(null) : sluice.once('exit', done)));
-    await postgres.stop();
-    await minio.stop();
-    await redis.stop();
+    await services.stop();
   }
 }
 
 /**
- * Starts Redis, MinIO (with the lake's bucket) and PostgreSQL in the demo's folder. If one fails
- * to start, those already running are stopped before the error goes on: a failed demo leaves no
- * server behind.
+ * Starts Redis, MinIO (with the lake's bucket) and PostgreSQL in the demo's folder, and gives
+ * the one way to stop them: the last started first. If one fails to start, those already
+ * running are stopped before the error goes on, so a failed demo leaves no server behind.
  */
-async function startServices(root: string): Promise<{ redis: RedisServer; minio: MinioServer; postgres: PostgresServer }> {
+async function startServices(root: string): Promise<{ redis: RedisServer; minio: MinioServer; postgres: PostgresServer; stop: () => Promise<void> }> {
   const started: ChildServer[] = [];
   const running = <T extends ChildServer>(server: T): T => {
     started.push(server);
     return server;
+  };
+  const stop = async () => {
+    for (const server of started.reverse()) await server.stop();
   };
   try {
     const redis = running(await RedisServer.start({ dir: join(root, 'redis') }));
     const minio = running(await MinioServer.start({ dir: join(root, 'minio') }));
     const postgres = running(await PostgresServer.start({ dir: join(root, 'postgres') }));
     await minio.createBucket('lake');
-    return { redis, minio, postgres };
+    return { redis, minio, postgres, stop };
   } catch (error) {
-    for (const server of started.reverse()) await server.stop();
+    await stop();
     throw error;
   }
 }

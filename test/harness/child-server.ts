@@ -8,8 +8,10 @@ const STOP_GRACE_MS = 10_000;
 
 export abstract class ChildServer {
   protected process: ChildProcess | undefined;
-  /** The folder start() made for the server when it was given none: destroy() removes it. */
-  protected ownedDir: string | undefined;
+  /** The server's folder (data, log, configuration). */
+  abstract readonly dir: string;
+  /** Whether start() made `dir` (it was given none): then destroy() removes it. */
+  protected ownsDir = false;
 
   /** SIGTERM for Redis (AOF flushed) and MinIO; SIGINT for PostgreSQL (fast shutdown). */
   protected abstract readonly stopSignal: NodeJS.Signals;
@@ -35,7 +37,7 @@ export abstract class ChildServer {
   /** Stops the server and removes its folder when start() made it (a folder it was given stays). */
   async destroy(): Promise<void> {
     await this.stop();
-    if (this.ownedDir) await rm(this.ownedDir, { recursive: true, force: true });
+    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
   }
 
   /** Stops, stays down for `downForMs`, and starts again on the same port and folder. */

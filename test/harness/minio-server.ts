@@ -61,7 +61,7 @@ export class MinioServer extends ChildServer {
     let consolePort = await freePort();
     while (consolePort === port) consolePort = await freePort();
     const server = new MinioServer(dir, port, consolePort, `sluice-${randomBytes(6).toString('hex')}`, randomBytes(24).toString('hex'));
-    if (options.dir === undefined) server.ownedDir = dir;
+    server.ownsDir = options.dir === undefined;
     await server.spawn();
     return server;
   }

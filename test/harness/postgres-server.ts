@@ -97,7 +97,7 @@ export class PostgresServer extends ChildServer {
     const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: sockets, max_connections: '50', ...options.settings };
     const args = ['-D', data, '-p', String(port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
     const server = new PostgresServer(dir, port, password, [join(bin, 'postgres'), ...args], user);
-    if (options.dir === undefined) server.ownedDir = dir;
+    server.ownsDir = options.dir === undefined;
     await server.spawn();
     await server.query(`CREATE DATABASE ${DATABASE}`, 'postgres').catch((error: { code?: string }) => {
       if (error.code !== '42P04') throw error; // already there: a restarted folder

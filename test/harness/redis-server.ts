@@ -52,7 +52,7 @@ export class RedisServer extends ChildServer {
     };
     await writeFile(join(dir, 'redis.conf'), Object.entries(settings).map(([k, v]) => `${k} ${v}`).join('\n') + '\n');
     const server = new RedisServer(dir, port);
-    if (options.dir === undefined) server.ownedDir = dir;
+    server.ownsDir = options.dir === undefined;
     await server.spawn();
     return server;
   }
