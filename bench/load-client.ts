@@ -7,8 +7,8 @@
 // It speaks node:http, not fetch: on this 2-core machine the client shares the cores with the
 // server, and Node 20's fetch cost the client 0.69–0.74 ms of CPU per request against 0.12 ms
 // through node:http (a bare server answered 1,400–2,000 requests/s through fetch, 7,700–9,500
-// through node:http), so a fetch client would be measured instead of Sluice. The body and answer keep the types generated from the API's
-// contract.
+// through node:http), so a fetch client would be measured instead of Sluice. The body and
+// answer keep the types generated from the API's contract.
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { JobView, SubmitRequest } from '../broker/cli/sluice-client.ts';

@@ -43,9 +43,9 @@ const columnDefinitions = (columns: readonly SqlColumn[]): string =>
  * INSERT ... SELECT does it without the join and the per-row action dispatch (on the sql
  * bench's 1,000,000 keyed rows: MERGE 6–8 s, INSERT ... SELECT about 6 s, measured while
  * writing this). That insert goes in key order: the rows then reach the key's index in the
- * order of its leaves, each one beside the last, instead of at random pages (the same 1,000,000
- * rows into an empty keyed table, PostgreSQL 15: 2.3–2.5 s sorted, 3.1–3.2 s as staged, the
- * sort included).
+ * order of its leaves, each one beside the last, instead of at random pages (the bench's
+ * 1,000,000 rows into an empty keyed table, PostgreSQL 15, six runs each: 2.3–2.9 s sorted,
+ * the sort included, against 2.9–4.4 s as staged).
  */
 export function applyStatements(plan: ApplyPlan): { count?: string; delete?: string; write: string; insertOnly?: string } {
   const target = qualified(plan.table);
