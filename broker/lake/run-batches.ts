@@ -1,14 +1,16 @@
 // Streams a committed run's rows in column batches for the SQL sinks, with memory bounded
 // by one row group: each part file is read by byte ranges, never whole — the footer, then
-// one row group's columns at a time, handed on as hyparquet decoded them (typed arrays where
-// it can) in slices of `batchRows`, with no object made per row. The Spark app writes small
-// row groups for this reason (ADR 0009). Values come out exact (sql-sinks/column-batch.ts):
+// one row group's columns at a time, in slices of `batchRows`, with no object made per row:
+// the plain types straight from their pages into typed arrays (flat-column.ts), the others
+// as hyparquet assembles them, compacted. The Spark app writes small row groups for this
+// reason (ADR 0009). Values come out exact (sql-sinks/column-batch.ts):
 // - decimals as their unscaled integers and scale: hyparquet turns decimals into floats,
 //   so their annotation is removed from the schema it sees;
 // - timestamps as microseconds and dates as day numbers, through custom parsers, since a
 //   JS Date would drop the microseconds.
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { runKey, type RunManifest } from '../core/manifest.ts';
+import { readFlatColumn } from './flat-column.ts';
 import { rowsOf, unscaledOf, type ColumnBatch, type ColumnValues } from '../../sql-sinks/column-batch.ts';
 import type { RowValue } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from './storage.ts';
@@ -29,6 +31,9 @@ function rangeSource(storage: LakeStorage, key: string, byteLength: number): Asy
     async slice(start, end = byteLength) {
       const bytes = await storage.readRange(key, start, end);
       if (bytes.length !== end - start) throw new Error(`${key}: expected ${end - start} bytes at ${start}, read ${bytes.length}`);
+      // The storage's Buffer usually owns its memory whole (no copy needed); a view into a
+      // shared or larger one is copied out, since hyparquet wants an ArrayBuffer of its own.
+      if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
       return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
     },
   };
@@ -100,13 +105,20 @@ export async function* readRunBatches(storage: LakeStorage, manifest: RunManifes
   const names = manifest.schema.map((column) => column.name);
   for (const part of manifest.files) {
     const file = rangeSource(storage, `${folder}/${part.name}`, part.bytes);
-    const { metadata, scales } = withRawDecimals(await parquetMetadataAsync(file));
+    const fileMetadata = await parquetMetadataAsync(file);
+    const { metadata, scales } = withRawDecimals(fileMetadata);
     let groupStart = 0;
     for (const group of metadata.row_groups) {
       const groupRows = Number(group.num_rows);
       const columns: ColumnValues[] = [];
-      // One column at a time, compacted as soon as it is decoded (see compacted()).
+      // One column at a time: straight from its pages where flat-column.ts reads its type,
+      // else through hyparquet and compacted as soon as it is decoded (see compacted()).
       for (const name of names) {
+        const flat = await readFlatColumn(file, fileMetadata, group, groupRows, name);
+        if (flat) {
+          columns.push(flat);
+          continue;
+        }
         const chunks: Chunk[] = [];
         await parquetRead({
           file,

@@ -1,0 +1,107 @@
+// The lake reader gives the sinks exactly the values pyarrow wrote, whichever way the file
+// was laid out: dictionary or plain pages, data pages v1 or v2, many pages to a row group,
+// NULLs in some pages and none in others, and values past what a double holds exactly
+// (those columns go through hyparquet's own assembly instead of flat-column.ts).
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFsStorage } from '../../broker/lake/fs-storage.ts';
+import { readRunBatches } from '../../broker/lake/run-batches.ts';
+import { rowsOf } from '../../sql-sinks/column-batch.ts';
+import type { RowValue } from '../../sql-sinks/sink.ts';
+import { pythonJson } from '../harness/python.ts';
+import { oneFileRunManifest } from '../harness/sample-manifest.ts';
+
+const ROWS = 3_000;
+
+// Writes the same table in each layout and prints the expected rows in the sinks' value
+// forms: integers and unscaled decimals as text (exact past 2^53), dates as day numbers,
+// timestamps as microseconds, decimals as text with their scale.
+const WRITE = `
+import datetime, decimal, json, os, sys, pyarrow as pa, pyarrow.parquet as pq
+n = ${ROWS}
+utc = datetime.timezone.utc
+def nulls_late(values):  # NULLs only in the second half: some pages have none
+    return [None if i >= n // 2 and i % 7 == 0 else v for i, v in enumerate(values)]
+t = pa.table({
+  "i32": pa.array(nulls_late([(i * 7919) % 100000 - 50000 for i in range(n)]), pa.int32()),
+  "i64": pa.array(nulls_late([(2**53 - 1) - i * 1000003 if i % 2 else -(2**53 - 1) + i for i in range(n)]), pa.int64()),
+  "i64_wide": pa.array(nulls_late([2**62 + i if i == n - 1 else i for i in range(n)]), pa.int64()),
+  "d9": pa.array(nulls_late([decimal.Decimal(i * 37 - 40000) / 100 for i in range(n)]), pa.decimal128(9, 2)),
+  "d18": pa.array(nulls_late([decimal.Decimal(i * 1234567891 - 10**12) / 1000 for i in range(n)]), pa.decimal128(18, 3)),
+  "d28": pa.array(nulls_late([decimal.Decimal(i * 98765 - 10**6) / 1000 for i in range(n)]), pa.decimal128(28, 3)),
+  "d28_wide": pa.array(nulls_late([decimal.Decimal(10**24 + i) / 1000 if i == 5 else decimal.Decimal(i) for i in range(n)]), pa.decimal128(28, 3)),
+  "f32": pa.array(nulls_late([i / 8 for i in range(n)]), pa.float32()),
+  "f64": pa.array(nulls_late([(-1) ** i * i / 3 for i in range(n)]), pa.float64()),
+  "day": pa.array(nulls_late([datetime.date(1969, 12, 1) + datetime.timedelta(days=i) for i in range(n)]), pa.date32()),
+  "at_ms": pa.array(nulls_late([datetime.datetime(1960, 1, 1, tzinfo=utc) + datetime.timedelta(milliseconds=i * 987654321) for i in range(n)]), pa.timestamp("ms", tz="UTC")),
+  "at_us": pa.array(nulls_late([datetime.datetime(1960, 1, 1) + datetime.timedelta(microseconds=i * 987654321123) for i in range(n)]), pa.timestamp("us")),
+  "at_ns": pa.array(nulls_late([datetime.datetime(2020, 1, 1, tzinfo=utc) + datetime.timedelta(microseconds=i * 12345) for i in range(n)]), pa.timestamp("ns", tz="UTC")),
+  "name": pa.array(nulls_late([["ok", "ünïcode ✓", "it's \\"quoted\\"", ""][i % 4] + (str(i) if i % 3 == 0 else "") for i in range(n)]), pa.string()),
+  "flag": pa.array(nulls_late([i % 3 == 0 for i in range(n)]), pa.bool_()),
+})
+for name, options in json.loads(sys.argv[2]).items():
+    folder = os.path.join(sys.argv[1], name, "bench", "run=bench-1")
+    os.makedirs(folder)
+    pq.write_table(t, os.path.join(folder, "part-0.parquet"), row_group_size=1000, data_page_size=2048, store_decimal_as_integer=True, **options)
+epoch = datetime.datetime(1970, 1, 1, tzinfo=utc)
+def expected(column, v):
+    if v is None: return None
+    if isinstance(v, bool): return v
+    if isinstance(v, int): return str(v)
+    if isinstance(v, decimal.Decimal): return str(v)
+    if isinstance(v, float): return v
+    if isinstance(v, datetime.datetime):
+        v = v if v.tzinfo else v.replace(tzinfo=utc)
+        d = v - epoch
+        return str((d.days * 86400 + d.seconds) * 10**6 + d.microseconds)
+    if isinstance(v, datetime.date): return str((v - datetime.date(1970, 1, 1)).days)
+    return v
+rows = [[expected(c, v) for c, v in zip(t.column_names, row.values())] for row in t.to_pylist()]
+print(json.dumps({"columns": t.column_names, "rows": rows}))
+`;
+
+const LAYOUTS = {
+  dictionary_v1: { use_dictionary: true, data_page_version: '1.0' },
+  plain_v1: { use_dictionary: false, data_page_version: '1.0' },
+  dictionary_v2: { use_dictionary: true, data_page_version: '2.0' },
+  plain_v2: { use_dictionary: false, data_page_version: '2.0' },
+};
+
+const SCHEMA = [
+  ['i32', 'int'], ['i64', 'bigint'], ['i64_wide', 'bigint'], ['d9', 'decimal(9,2)'], ['d18', 'decimal(18,3)'], ['d28', 'decimal(28,3)'], ['d28_wide', 'decimal(28,3)'],
+  ['f32', 'float'], ['f64', 'double'], ['day', 'date'], ['at_ms', 'timestamp'], ['at_us', 'timestamp_ntz'], ['at_ns', 'timestamp'], ['name', 'string'], ['flag', 'boolean'],
+].map(([name, type]) => ({ name: name!, type: type!, nullable: true }));
+
+/** A value the reader gave, in the test's expected form: numbers other than floats as exact text. */
+function shown(value: RowValue, type: string): unknown {
+  if (typeof value === 'bigint' || (typeof value === 'number' && type !== 'float' && type !== 'double')) return String(value);
+  return value;
+}
+
+describe('reading a committed run for the sinks', () => {
+  let dir: string;
+  let expected: { columns: string[]; rows: unknown[][] };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-run-batches-'));
+    await mkdir(dir, { recursive: true });
+    expected = await pythonJson(WRITE, [dir, JSON.stringify(LAYOUTS)]);
+  }, 60_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(Object.keys(LAYOUTS))('gives every value exactly, NULLs where they were, with %s pages', async (layout) => {
+    const runDir = join(dir, layout, 'bench', 'run=bench-1');
+    const manifest = await oneFileRunManifest('bench', runDir, 'part-0.parquet', ROWS, SCHEMA);
+    const lake = createFsStorage(pathToFileURL(join(dir, layout)).href);
+    const rows: unknown[][] = [];
+    for await (const batch of readRunBatches(lake, manifest, 700)) for (const row of rowsOf(batch)) rows.push(row.map((value, c) => shown(value, SCHEMA[c]!.type)));
+    expect(rows).toHaveLength(ROWS);
+    // Floats as pyarrow gave them (the float32s are eighths, exact in both).
+    for (const [c, name] of expected.columns.entries()) {
+      expect({ column: name, values: rows.map((row) => row[c]) }).toEqual({ column: name, values: expected.rows.map((row) => row[c]) });
+    }
+  });
+});
