@@ -18,7 +18,8 @@ import { unscaledOf, type ColumnValues } from '../../sql-sinks/column-batch.ts';
 type Reading = { kind: 'number'; multiplier: number; scale?: number } | { kind: 'string' };
 
 const TWO_32 = 4_294_967_296;
-const utf8 = new TextDecoder();
+// A leading U+FEFF is data in a Parquet string, not a byte-order mark to drop.
+export const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The reading for a column this file handles, by its physical type and annotations. */
 function readingOf(element: SchemaElement): Reading | undefined {
@@ -51,7 +52,7 @@ function numbersOf(values: DecodedArray, multiplier: number): Float64Array | und
     const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
     for (let i = 0; i < values.length; i++) {
       const high = words[2 * i + 1]!;
-      // |value| < 2^53, so that high * 2^32 + low is exact.
+      // -2^53 <= value < 2^53, so that high * 2^32 + low is exact.
       if (high < -0x20_0000 || high >= 0x20_0000) return undefined;
       numbers[i] = (high * TWO_32 + (words[2 * i]! >>> 0)) * multiplier;
     }
@@ -74,8 +75,11 @@ const stringsOf = (values: DecodedArray): string[] => Array.from(values as Array
 /** A page's present values, dictionary indices resolved, in the reading's form. */
 function pageValues(reading: Reading, dataPage: DecodedArray, encoding: string, dictionary: Float64Array | string[] | undefined): Float64Array | string[] | undefined {
   if (!encoding.endsWith('_DICTIONARY')) return reading.kind === 'string' ? stringsOf(dataPage) : numbersOf(dataPage, reading.multiplier);
-  if (dictionary === undefined) throw new Error('parquet dictionary page missing');
   const indices = dataPage as ArrayLike<number>;
+  if (dictionary === undefined) {
+    if (indices.length > 0) throw new Error('parquet dictionary page missing');
+    return reading.kind === 'string' ? [] : new Float64Array(0); // a page of NULLs only
+  }
   if (dictionary instanceof Float64Array) {
     const numbers = new Float64Array(indices.length);
     for (let i = 0; i < indices.length; i++) numbers[i] = dictionary[indices[i]!]!;
@@ -92,8 +96,10 @@ export async function readFlatColumn(file: AsyncBuffer, metadata: FileMetaData, 
   const schemaPath = getSchemaPath(metadata.schema, [name]);
   const element = schemaPath.at(-1)!.element;
   const reading = readingOf(element);
-  const meta = group.columns.find((chunk) => chunk.meta_data?.path_in_schema.length === 1 && chunk.meta_data.path_in_schema[0] === name)?.meta_data;
-  if (!reading || !meta || !isFlatColumn(schemaPath) || element.repetition_type === 'REPEATED') return undefined;
+  const chunk = group.columns.find((candidate) => candidate.meta_data?.path_in_schema.length === 1 && candidate.meta_data.path_in_schema[0] === name);
+  const meta = chunk?.meta_data;
+  // A chunk in another file (file_path) is hyparquet's to refuse.
+  if (!reading || !meta || chunk.file_path || !isFlatColumn(schemaPath) || element.repetition_type === 'REPEATED') return undefined;
 
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const bytes = new Uint8Array(await file.slice(start, start + Number(meta.total_compressed_size)));

@@ -1,7 +1,8 @@
 // The lake reader gives the sinks exactly the values pyarrow wrote, whichever way the file
 // was laid out: dictionary or plain pages, data pages v1 or v2, many pages to a row group,
-// NULLs in some pages and none in others, and values past what a double holds exactly
-// (those columns go through hyparquet's own assembly instead of flat-column.ts).
+// NULLs in some pages and none in others, a column that cannot be NULL, and values past
+// what a double holds exactly (those columns go through hyparquet's own assembly instead of
+// flat-column.ts).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,9 +40,10 @@ t = pa.table({
   "at_ms": pa.array(nulls_late([datetime.datetime(1960, 1, 1, tzinfo=utc) + datetime.timedelta(milliseconds=i * 987654321) for i in range(n)]), pa.timestamp("ms", tz="UTC")),
   "at_us": pa.array(nulls_late([datetime.datetime(1960, 1, 1) + datetime.timedelta(microseconds=i * 987654321123) for i in range(n)]), pa.timestamp("us")),
   "at_ns": pa.array(nulls_late([datetime.datetime(2020, 1, 1, tzinfo=utc) + datetime.timedelta(microseconds=i * 12345) for i in range(n)]), pa.timestamp("ns", tz="UTC")),
-  "name": pa.array(nulls_late([["ok", "ünïcode ✓", "it's \\"quoted\\"", ""][i % 4] + (str(i) if i % 3 == 0 else "") for i in range(n)]), pa.string()),
+  "name": pa.array(nulls_late([["ok", "ünïcode ✓", "it's \\"quoted\\"", "", "\\ufeffstarts with U+FEFF"][i % 5] + (str(i) if i % 3 == 0 else "") for i in range(n)]), pa.string()),
   "flag": pa.array(nulls_late([i % 3 == 0 for i in range(n)]), pa.bool_()),
 })
+t = t.append_column(pa.field("required", pa.int64(), nullable=False), pa.array([i * 3 - 7 for i in range(n)], pa.int64()))
 for name, options in json.loads(sys.argv[2]).items():
     folder = os.path.join(sys.argv[1], name, "bench", "run=bench-1")
     os.makedirs(folder)
@@ -72,8 +74,8 @@ const LAYOUTS = {
 
 const SCHEMA = [
   ['i32', 'int'], ['i64', 'bigint'], ['i64_wide', 'bigint'], ['d9', 'decimal(9,2)'], ['d18', 'decimal(18,3)'], ['d28', 'decimal(28,3)'], ['d28_wide', 'decimal(28,3)'],
-  ['f32', 'float'], ['f64', 'double'], ['day', 'date'], ['at_ms', 'timestamp'], ['at_us', 'timestamp_ntz'], ['at_ns', 'timestamp'], ['name', 'string'], ['flag', 'boolean'],
-].map(([name, type]) => ({ name: name!, type: type!, nullable: true }));
+  ['f32', 'float'], ['f64', 'double'], ['day', 'date'], ['at_ms', 'timestamp'], ['at_us', 'timestamp_ntz'], ['at_ns', 'timestamp'], ['name', 'string'], ['flag', 'boolean'], ['required', 'bigint'],
+].map(([name, type]) => ({ name: name!, type: type!, nullable: name !== 'required' }));
 
 /** A value the reader gave, in the test's expected form: numbers other than floats as exact text. */
 function shown(value: RowValue, type: string): unknown {
