@@ -1,5 +1,5 @@
 // The lake reader gives the sinks exactly the values pyarrow wrote, whichever way the file
-// was laid out: dictionary or plain pages, data pages v1 or v2, many pages to a row group,
+// was laid out: dictionary, plain or delta pages, data pages v1 or v2, many pages to a row group,
 // NULLs in some pages and none in others, a column that cannot be NULL, and values past
 // what a double holds exactly (those columns go through hyparquet's own assembly instead of
 // flat-column.ts).
@@ -65,11 +65,20 @@ rows = [[expected(c, v) for c, v in zip(t.column_names, row.values())] for row i
 print(json.dumps({"columns": t.column_names, "rows": rows}))
 `;
 
+/** Delta-packed integers and dates, split floats, delta byte arrays for wide decimals, `strings` for the text. */
+function encodings(strings: string): Record<string, string> {
+  const delta = ['i32', 'i64', 'i64_wide', 'd9', 'd18', 'day', 'at_ms', 'at_us', 'at_ns', 'required'].map((column) => [column, 'DELTA_BINARY_PACKED']);
+  return Object.fromEntries([...delta, ['d28', 'DELTA_BYTE_ARRAY'], ['d28_wide', 'DELTA_BYTE_ARRAY'], ['f32', 'BYTE_STREAM_SPLIT'], ['f64', 'BYTE_STREAM_SPLIT'], ['name', strings], ['flag', 'PLAIN']]);
+}
+
 const LAYOUTS = {
   dictionary_v1: { use_dictionary: true, data_page_version: '1.0' },
   plain_v1: { use_dictionary: false, data_page_version: '1.0' },
   dictionary_v2: { use_dictionary: true, data_page_version: '2.0' },
   plain_v2: { use_dictionary: false, data_page_version: '2.0' },
+  // The other encodings Parquet writers use, column by column.
+  delta_v1: { use_dictionary: false, data_page_version: '1.0', column_encoding: encodings('DELTA_LENGTH_BYTE_ARRAY') },
+  delta_v2: { use_dictionary: false, data_page_version: '2.0', column_encoding: encodings('DELTA_BYTE_ARRAY') },
 };
 
 const SCHEMA = [
