@@ -216,7 +216,10 @@ describe('a watched S3 prefix', () => {
 
   it('turns uploaded objects into one job with their s3:// uris, starts none after a restart, and a new one for a rewritten key', async () => {
     let sluice = await start({ api: false, worker: true, watch: true });
-    await Promise.all(['a', 'b', 'c'].map(async (name, i) => put(`drop/${name}.parquet`, await parquet(i + 1))));
+    // Made first, then uploaded together: made one by one (a Python process each), the three
+    // arrived seconds apart on a busy machine, past the batch's 1.5 s wait, in two batches.
+    const bodies = await parquetBytes({ rows: 1 }, { rows: 2 }, { rows: 3 });
+    await Promise.all(['a', 'b', 'c'].map((name, i) => put(`drop/${name}.parquet`, bodies[i]!)));
     const [job] = await waitFor('a job from the objects', async () => {
       const jobs = await allJobs(sluice, 's3-landed');
       return jobs.length > 0 ? jobs : undefined;
