@@ -21,17 +21,20 @@ const TWO_32 = 4_294_967_296;
 // A leading U+FEFF is data in a Parquet string, not a byte-order mark to drop.
 export const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** A decimal column's scale, or undefined when the column is not a decimal. */
+export const decimalScaleOf = (element: SchemaElement): number | undefined =>
+  element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL' ? (element.scale ?? 0) : undefined;
+
 /** The reading for a column this file handles, by its physical type and annotations. */
 function readingOf(element: SchemaElement): Reading | undefined {
   const converted = element.converted_type;
   const logical = element.logical_type;
   if (element.type === 'BYTE_ARRAY') return converted === 'UTF8' || logical?.type === 'STRING' ? { kind: 'string' } : undefined;
   if (element.type === 'FLOAT' || element.type === 'DOUBLE') return converted || logical ? undefined : { kind: 'number', multiplier: 1 };
-  const decimal = converted === 'DECIMAL' || logical?.type === 'DECIMAL';
   // Decimals as their unscaled integers, also wide ones in fixed-length bytes (Spark's sums).
-  if (decimal && element.type === 'FIXED_LEN_BYTE_ARRAY') return { kind: 'number', multiplier: 1, scale: element.scale ?? 0 };
+  const scale = decimalScaleOf(element);
+  if (scale !== undefined) return element.type === 'FIXED_LEN_BYTE_ARRAY' || element.type === 'INT32' || element.type === 'INT64' ? { kind: 'number', multiplier: 1, scale } : undefined;
   if (element.type !== 'INT32' && element.type !== 'INT64') return undefined;
-  if (decimal) return { kind: 'number', multiplier: 1, scale: element.scale ?? 0 };
   // Dates as day numbers, timestamps as microseconds: what run-batches.ts's parsers make.
   if (converted === 'DATE' || logical?.type === 'DATE') return { kind: 'number', multiplier: 1 };
   if (converted === 'TIMESTAMP_MILLIS' || (logical?.type === 'TIMESTAMP' && logical.unit === 'MILLIS')) return { kind: 'number', multiplier: 1000 };
@@ -72,14 +75,15 @@ function numbersOf(values: DecodedArray, multiplier: number): Float64Array | und
 
 const stringsOf = (values: DecodedArray): string[] => Array.from(values as ArrayLike<Uint8Array>, (bytes) => utf8.decode(bytes));
 
-/** A page's present values, dictionary indices resolved, in the reading's form. */
+/**
+ * A page's present values, dictionary indices resolved, in the reading's form; undefined when
+ * one is not exact as a number, or the page names a dictionary the chunk did not have (the
+ * caller then leaves the column to hyparquet).
+ */
 function pageValues(reading: Reading, dataPage: DecodedArray, encoding: string, dictionary: Float64Array | string[] | undefined): Float64Array | string[] | undefined {
   if (!encoding.endsWith('_DICTIONARY')) return reading.kind === 'string' ? stringsOf(dataPage) : numbersOf(dataPage, reading.multiplier);
+  if (dictionary === undefined) return undefined;
   const indices = dataPage as ArrayLike<number>;
-  if (dictionary === undefined) {
-    if (indices.length > 0) throw new Error('parquet dictionary page missing');
-    return reading.kind === 'string' ? [] : new Float64Array(0); // a page of NULLs only
-  }
   if (dictionary instanceof Float64Array) {
     const numbers = new Float64Array(indices.length);
     for (let i = 0; i < indices.length; i++) numbers[i] = dictionary[indices[i]!]!;

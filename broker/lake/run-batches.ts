@@ -10,7 +10,7 @@
 //   JS Date would drop the microseconds.
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { runKey, type RunManifest } from '../core/manifest.ts';
-import { readFlatColumn, utf8 } from './flat-column.ts';
+import { decimalScaleOf, readFlatColumn, utf8 } from './flat-column.ts';
 import { rowsOf, unscaledOf, type ColumnBatch, type ColumnValues } from '../../sql-sinks/column-batch.ts';
 import type { RowValue } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from './storage.ts';
@@ -44,9 +44,9 @@ function rangeSource(storage: LakeStorage, key: string, byteLength: number): Asy
 function withRawDecimals(metadata: FileMetaData): { metadata: FileMetaData; scales: Map<string, number> } {
   const scales = new Map<string, number>();
   const schema = metadata.schema.map((element: SchemaElement) => {
-    const decimal = element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL';
-    if (!decimal) return element;
-    scales.set(element.name, element.scale ?? 0);
+    const scale = decimalScaleOf(element);
+    if (scale === undefined) return element;
+    scales.set(element.name, scale);
     const { converted_type: _converted, logical_type: _logical, ...plain } = element;
     return plain as SchemaElement;
   });
