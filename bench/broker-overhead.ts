@@ -3,12 +3,15 @@
 // run. The HTTP clients run in a process of their own, as real clients do; raw BullMQ adds
 // and processes in the benchmark's process, as Sluice's API and worker share one here. Prints the throughput ratio and the p99
 // submit-to-start latency Sluice adds, and, to read them against, the rate of a bare HTTP
-// server under the same client and the rates of Sluice's API and worker each on its own.
+// server under the same client, the rates of Sluice's API and worker each on its own, and
+// what a job costs in CPU on each path (which the host's stalls, unlike the rates, leave
+// alone), with what the target would leave Sluice's own work of it.
 //   BENCH api_submit_vs_bullmq <ratio> x       (target ≥ 0.5)
 //   BENCH bare_http_vs_bullmq <ratio> x        (no target: the ceiling the line above is read against)
 //   BENCH submit_to_start_p99_added <ms> ms     (target < 5; median of PACED_ROUNDS quiet rounds)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,7 +45,22 @@ const PACED_ROUNDS = 5;
 const MAX_ROUNDS = 12;
 const QUIET_STEAL_S = 0.1;
 
-type Phase = { throughput: number; p99Ms: number };
+/** `cpuMs`: CPU a job, of this process, Redis and the load client together (throughput rounds only). */
+type Phase = { throughput: number; p99Ms: number; cpuMs: number };
+
+/** CPU seconds used so far by this process and by the Redis server. */
+type CpuMark = { process: number; redis: number };
+
+async function cpuMark(redis: Redis): Promise<CpuMark> {
+  const usage = process.cpuUsage();
+  const info = await redis.info('cpu');
+  const seconds = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1]);
+  return { process: (usage.user + usage.system) / 1e6, redis: seconds('used_cpu_user') + seconds('used_cpu_sys') };
+}
+
+/** Milliseconds of CPU a job between two marks, adding what the load client spent (its own count). */
+const cpuMsPerJob = (from: CpuMark, to: CpuMark, clientSeconds: number, count: number): number =>
+  ((to.process - from.process + (to.redis - from.redis) + clientSeconds) * 1_000) / count;
 
 /** Sends `count` items either as fast as `CLIENTS` lanes allow, or paced at a steady rate. */
 async function drive(count: number, paced: boolean, send: (i: number) => Promise<void>): Promise<void> {
@@ -58,7 +76,7 @@ async function drive(count: number, paced: boolean, send: (i: number) => Promise
   await Promise.all(sends);
 }
 
-async function rawBullmq(redisUrl: string, count: number, paced: boolean, round: number): Promise<Phase> {
+async function rawBullmq(redisUrl: string, admin: Redis, count: number, paced: boolean, round: number): Promise<Phase> {
   const connection = redisOptions(redisUrl);
   const prefix = `raw${round}`;
   const queue = new Queue('raw', { connection, prefix });
@@ -77,6 +95,7 @@ async function rawBullmq(redisUrl: string, count: number, paced: boolean, round:
     { connection, prefix, concurrency: WORKER_CONCURRENCY },
   );
   await worker.waitUntilReady();
+  const cpuBefore = await cpuMark(admin);
   const start = performance.now();
   await drive(count, paced, async (i) => {
     const id = `r${i}`;
@@ -85,10 +104,11 @@ async function rawBullmq(redisUrl: string, count: number, paced: boolean, round:
   });
   await allDone;
   const seconds = (performance.now() - start) / 1_000;
+  const cpuMs = cpuMsPerJob(cpuBefore, await cpuMark(admin), 0, count);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { throughput: count / seconds, p99Ms: percentile(latencies, 99) };
+  return { throughput: count / seconds, p99Ms: percentile(latencies, 99), cpuMs };
 }
 
 /**
@@ -117,7 +137,7 @@ async function compactAof(redisUrl: string): Promise<void> {
  * 201 with an id, nothing else: the most requests per second any HTTP API in Node could take
  * from this client on this machine, against which api_submit_vs_bullmq can be read.
  */
-async function bareHttp(count: number): Promise<number> {
+async function bareHttp(admin: Redis, count: number): Promise<{ throughput: number; cpuMs: number }> {
   let served = 0;
   let lastAnswer = 0;
   const server = createServer((request, response) => {
@@ -134,8 +154,9 @@ async function bareHttp(count: number): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   try {
-    const sentAt = await loadClient(`http://127.0.0.1:${port}`, 'bare', count, 0);
-    return count / ((lastAnswer - firstSubmit(sentAt)) / 1_000);
+    const cpuBefore = await cpuMark(admin);
+    const { sentAt, cpuSeconds } = await loadClient(`http://127.0.0.1:${port}`, 'bare', count, 0);
+    return { throughput: count / ((lastAnswer - firstSubmit(sentAt)) / 1_000), cpuMs: cpuMsPerJob(cpuBefore, await cpuMark(admin), cpuSeconds, count) };
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -157,8 +178,8 @@ const now = (): number => performance.timeOrigin + performance.now();
  */
 const firstSubmit = (sentAt: Record<string, number>): number => Math.min(...Object.values(sentAt));
 
-/** Runs the load generator in its own process; resolves with each job's submit time. */
-async function loadClient(url: string, apiKey: string, count: number, rate: number): Promise<Record<string, number>> {
+/** Runs the load generator in its own process; resolves with each job's submit time and the CPU the client spent. */
+async function loadClient(url: string, apiKey: string, count: number, rate: number): Promise<{ sentAt: Record<string, number>; cpuSeconds: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts', url, apiKey, String(count), String(CLIENTS), String(rate)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -166,7 +187,7 @@ async function loadClient(url: string, apiKey: string, count: number, rate: numb
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`load client exited with ${code}`);
-  return JSON.parse(out) as Record<string, number>;
+  return JSON.parse(out) as { sentAt: Record<string, number>; cpuSeconds: number };
 }
 
 const benchPipeline = PipelineSchema.parse({
@@ -211,7 +232,7 @@ async function succeeded(sluice: RunningSluice, count: number): Promise<number> 
  */
 async function rolesApart(settings: Record<string, string>, redisUrl: string, apiKey: string, count: number, round: number): Promise<{ api: number; worker: number }> {
   const { sluice: api, launcher } = await benchSluice(settings, redisUrl, round, { api: true, worker: false });
-  const sentAt = await loadClient(`http://127.0.0.1:${api.port}`, apiKey, count, 0);
+  const { sentAt } = await loadClient(`http://127.0.0.1:${api.port}`, apiKey, count, 0);
   const apiRate = count / ((now() - firstSubmit(sentAt)) / 1_000);
   await api.close();
   const start = now();
@@ -221,43 +242,64 @@ async function rolesApart(settings: Record<string, string>, redisUrl: string, ap
   return { api: apiRate, worker: workerRate };
 }
 
-async function throughSluice(settings: Record<string, string>, redisUrl: string, apiKey: string, count: number, paced: boolean, round: number): Promise<Phase> {
+async function throughSluice(settings: Record<string, string>, redisUrl: string, admin: Redis, apiKey: string, count: number, paced: boolean, round: number): Promise<Phase> {
   const { sluice, launcher } = await benchSluice(settings, redisUrl, round, { api: true, worker: true });
   const startedAt = new Map<string, number>();
   launcher.onLaunch = (jobId) => startedAt.set(jobId, now());
   const allDone = succeeded(sluice, count);
-  const sentAt = await loadClient(`http://127.0.0.1:${sluice.port}`, apiKey, count, paced ? PACED_PER_SECOND : 0);
+  const cpuBefore = await cpuMark(admin);
+  const { sentAt, cpuSeconds } = await loadClient(`http://127.0.0.1:${sluice.port}`, apiKey, count, paced ? PACED_PER_SECOND : 0);
   const seconds = ((await allDone) - firstSubmit(sentAt)) / 1_000;
+  const cpuMs = cpuMsPerJob(cpuBefore, await cpuMark(admin), cpuSeconds, count);
   const latencies = Object.entries(sentAt).map(([id, at]) => startedAt.get(id)! - at);
   await sluice.close();
-  return { throughput: count / seconds, p99Ms: percentile(latencies, 99) };
+  return { throughput: count / seconds, p99Ms: percentile(latencies, 99), cpuMs };
+}
+
+/**
+ * What a job costs in CPU on each path (this process, Redis and the load client together), and
+ * what api_submit_vs_bullmq's target would leave Sluice's own work: at half raw BullMQ's
+ * rate the machine's cores give each job cores / rate of CPU, of which HTTP (the bare server
+ * and its client) and BullMQ's add and process (the raw path) take their part whatever
+ * Sluice does; the rest is all its auth, checks, record writes, steps and events may cost.
+ */
+function printCpuBudget(raw: Phase, httpCpuMs: number, sluiceCpuMs: number): void {
+  const cores = availableParallelism();
+  const budgetMs = (cores * 1_000) / (0.5 * raw.throughput) - httpCpuMs - raw.cpuMs;
+  process.stdout.write(
+    `broker: CPU a job (this process, Redis and the load client): raw BullMQ ${raw.cpuMs.toFixed(3)} ms, a bare HTTP server ${httpCpuMs.toFixed(3)} ms, Sluice ${sluiceCpuMs.toFixed(3)} ms\n` +
+      `broker: at 0.5 x raw BullMQ's rate, ${cores} cores leave Sluice's own work (all but HTTP and BullMQ) ${budgetMs.toFixed(3)} ms of CPU a job; it takes ${(sluiceCpuMs - httpCpuMs - raw.cpuMs).toFixed(3)} ms\n`,
+  );
 }
 
 export async function brokerOverhead(): Promise<void> {
   const env = await createSluiceEnv({ SLUICE_LOG_LEVEL: 'silent', SLUICE_MAX_RUNNING: '1000', SLUICE_WORKER_CONCURRENCY: String(WORKER_CONCURRENCY) });
+  // Reads Redis's CPU counters around each throughput round.
+  const admin = new Redis(redisOptions(env.redis.url));
   try {
     // The file the jobs name is there, as a landing's is: the launch resolves a real path.
     await mkdir(join(env.landing, 'bench'), { recursive: true });
     await writeFile(join(env.landing, 'bench', 'input.parquet'), '');
     // Warm both paths once (JIT, Redis script cache), then measure.
-    await rawBullmq(env.redis.url, 300, false, 0);
-    await throughSluice(env.env, env.redis.url, env.apiKey, 300, false, 0);
-    const raw = await rawBullmq(env.redis.url, JOBS, false, 1);
-    const sluice = await throughSluice(env.env, env.redis.url, env.apiKey, JOBS, false, 1);
-    const bare = await bareHttp(JOBS);
+    await rawBullmq(env.redis.url, admin, 300, false, 0);
+    await throughSluice(env.env, env.redis.url, admin, env.apiKey, 300, false, 0);
+    const raw = await rawBullmq(env.redis.url, admin, JOBS, false, 1);
+    const sluice = await throughSluice(env.env, env.redis.url, admin, env.apiKey, JOBS, false, 1);
+    const bare = await bareHttp(admin, JOBS);
     const apart = await rolesApart(env.env, env.redis.url, env.apiKey, JOBS, 100);
-    process.stdout.write(`broker: raw BullMQ ${raw.throughput.toFixed(0)} jobs/s, Sluice ${sluice.throughput.toFixed(0)} jobs/s (${JOBS} jobs, ${CLIENTS} clients); a bare HTTP server, same client: ${bare.toFixed(0)} requests/s\n`);
+    process.stdout.write(`broker: raw BullMQ ${raw.throughput.toFixed(0)} jobs/s, Sluice ${sluice.throughput.toFixed(0)} jobs/s (${JOBS} jobs, ${CLIENTS} clients); a bare HTTP server, same client: ${bare.throughput.toFixed(0)} requests/s\n`);
     process.stdout.write(`broker: Sluice's roles apart: the API alone takes ${apart.api.toFixed(0)} submits/s, a worker alone runs ${apart.worker.toFixed(0)} jobs/s\n`);
     report('api_submit_vs_bullmq', sluice.throughput / raw.throughput, 'x');
-    report('bare_http_vs_bullmq', bare / raw.throughput, 'x');
+    report('bare_http_vs_bullmq', bare.throughput / raw.throughput, 'x');
+    printCpuBudget(raw, bare.cpuMs, sluice.cpuMs);
     const quiet: number[] = [];
     const all: number[] = [];
     for (let round = 0; round < MAX_ROUNDS && quiet.length < PACED_ROUNDS; round += 1) {
       await compactAof(env.redis.url);
       const stolenBefore = stolenSeconds();
-      const rawPaced = await rawBullmq(env.redis.url, PACED_JOBS, true, 2 + round);
+      const rawPaced = await rawBullmq(env.redis.url, admin, PACED_JOBS, true, 2 + round);
       await compactAof(env.redis.url);
-      const sluicePaced = await throughSluice(env.env, env.redis.url, env.apiKey, PACED_JOBS, true, 2 + round);
+      const sluicePaced = await throughSluice(env.env, env.redis.url, admin, env.apiKey, PACED_JOBS, true, 2 + round);
       const stolen = stolenSeconds() - stolenBefore;
       const added = sluicePaced.p99Ms - rawPaced.p99Ms;
       all.push(added);
@@ -269,6 +311,7 @@ export async function brokerOverhead(): Promise<void> {
     if (quiet.length < PACED_ROUNDS) process.stdout.write(`broker: only ${quiet.length} of ${all.length} rounds ran on a quiet machine; the figure is the median of all of them\n`);
     report('submit_to_start_p99_added', median(quiet.length < PACED_ROUNDS ? all : quiet), 'ms');
   } finally {
+    admin.disconnect();
     await env.close();
   }
 }

@@ -1,7 +1,8 @@
 // The HTTP load generator of the broker benchmark, run as its own process (as real clients
 // are). Submits COUNT jobs, either as fast as LANES keep-alive connections allow or paced at
 // RATE per second, and prints one JSON line: the submit time (ms since the epoch,
-// sub-millisecond) of each job id.
+// sub-millisecond) of each job id, and the CPU time this client spent from its first request
+// to its last answer (its start-up, loading TypeScript, is left out).
 // usage: load-client.ts URL API_KEY COUNT LANES RATE|0
 //
 // It speaks node:http, not fetch: on this 2-core machine the client shares the cores with the
@@ -24,6 +25,7 @@ const body = JSON.stringify({ pipeline: 'bench', inputs: ['bench/input.parquet']
 const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}` };
 const now = () => performance.timeOrigin + performance.now();
 const sentAt: Record<string, number> = {};
+const cpuAtStart = process.cpuUsage();
 
 function post(): Promise<JobView> {
   return new Promise((resolve, reject) => {
@@ -65,4 +67,5 @@ if (rate > 0) {
   );
 }
 agent.destroy();
-process.stdout.write(`${JSON.stringify(sentAt)}\n`);
+const cpu = process.cpuUsage(cpuAtStart);
+process.stdout.write(`${JSON.stringify({ sentAt, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
