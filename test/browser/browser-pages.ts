@@ -1,5 +1,6 @@
 // What every browser test file shares: Debian's Chromium (never a downloaded browser), pages
-// that record CSP violations and uncaught errors (a test's afterEach requires none), signing
+// that record CSP violations and uncaught errors (a test's afterEach requires none) and are
+// printed as they stand when a test fails, signing
 // in through the form as a person does, the axe-core scan and the screenshots for docs/.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,20 @@ export class BrowserPages {
     });
     page.on('pageerror', (error) => found.push(`uncaught: ${error.message}`));
     return page;
+  }
+
+  /**
+   * For a failed test: each open page's address and what it shows, on stderr. The run's
+   * temporary folder goes with the run, and a CI log is all that is left of a failure.
+   */
+  async printOpenPages(): Promise<void> {
+    for (const page of this.problems.keys()) {
+      const shown = await page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch((error: Error) => `(could not be read: ${error.message})`);
+      process.stderr.write(`page ${page.url()} shows:\n${shown.slice(0, 3_000)}\n`);
+    }
   }
 
   /** For afterEach: no page opened by the test met a CSP violation or an uncaught error; closes them all. */
@@ -86,7 +101,8 @@ export function dashboardInChromium(options: DashboardStackOptions = {}): Dashbo
     stack = await startDashboardStack(options);
     pages = await BrowserPages.launch();
   }, 180_000);
-  afterEach(async () => {
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await pages?.printOpenPages();
     await pages?.expectNoProblemsAndClose();
   });
   afterAll(async () => {

@@ -352,7 +352,12 @@ describe('what a session may not do', () => {
     await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
     const page = await newPage();
     await signIn(page, dashboard.stack.keys.admin, `/ui/jobs/${id}`);
+    // The page has settled (its feed is live, its re-reads done) before the click, as it has by
+    // the time a person acts, and the confirmation is there before the session ends: in a busy
+    // make test, a click at the page's first sight of the job once left no confirmation to click.
+    await feedIs(page, 'live');
     await page.getByRole('button', { name: 'Cancel job…' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel the job' }).waitFor();
     // The page's own re-reads (the job on its events, the notifications every few seconds) would
     // meet the ended session first and sign out before the click; they are refused here, so the
     // first call to meet it is the action's.
