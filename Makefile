@@ -9,12 +9,13 @@ VITEST := $(IN_RUN_TMPDIR) npx vitest run --reporter=default
 # the project runs Node 20 with that pinned SDK, so the warning only clutters the output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup demo test test-lane-node test-lane-python test-browser test-static test-unit test-integration test-e2e test-python test-airflow bench clean openapi openapi-check
+.PHONY: help setup demo test test-lane-node test-lane-python test-browser screenshots test-static test-unit test-integration test-e2e test-python test-airflow bench clean openapi openapi-check
 
 help:
 	@echo "make demo   land sample Parquet in a watched folder, run the job it starts, print what came out"
 	@echo "make test   install what the tests need and run every tier"
 	@echo "make bench  run the benchmarks (BENCH lines)"
+	@echo "make screenshots  run the browser tests and write their screenshots over docs/screenshots/"
 	@echo "make openapi  write docs/openapi.json from the route definitions and regenerate the TypeScript and Python clients"
 
 setup:
@@ -73,6 +74,10 @@ test-integration:
 # The dashboard in real Chromium (Debian's, driven by playwright-core) against a real Sluice.
 test-browser:
 	$(VITEST) --project browser
+
+# The browser tests again, writing their screenshots over docs/screenshots/ (make test keeps them in its temporary folder).
+screenshots: setup
+	SLUICE_UPDATE_SCREENSHOTS=1 $(VITEST) --project browser
 
 test-e2e:
 	$(VITEST) --project e2e

@@ -3,7 +3,7 @@
 // spark-submit). The tests look at what a person sees and does: headings, labelled fields,
 // buttons by their names, rows appearing and changing state, and what the API then holds.
 // Each page also passes axe-core with no serious or critical violation, runs under the strict
-// CSP without a single violation, and is photographed into docs/screenshots/.
+// CSP without a single violation, and is photographed (into docs/screenshots/ under make screenshots).
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';

@@ -3,7 +3,7 @@
 // reason; once fixed, a person with jobs:write re-admits it by clicking (after a confirmation)
 // and it runs; a read-only key sees no Re-admit button and a POST forged with its session is
 // refused. The page passes axe-core with no serious violation, runs under the strict CSP
-// without a violation, and is photographed into docs/screenshots/landings.png.
+// without a violation, and is photographed (docs/screenshots/landings.png under make screenshots).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
