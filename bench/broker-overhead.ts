@@ -45,7 +45,7 @@ const PACED_ROUNDS = 5;
 const MAX_ROUNDS = 12;
 const QUIET_STEAL_S = 0.1;
 
-/** `cpuMs`: CPU a job, of this process, Redis and the load client together (throughput rounds only). */
+/** `cpuMs`: CPU a job, of this process, Redis and the load client together (the budget reads the throughput rounds'). */
 type Phase = { throughput: number; p99Ms: number; cpuMs: number };
 
 /** CPU seconds used so far by this process and by the Redis server. */
