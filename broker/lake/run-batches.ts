@@ -11,18 +11,20 @@
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { runKey, type RunManifest } from '../core/manifest.ts';
 import { decimalScaleOf, readFlatColumn, utf8 } from './flat-column.ts';
-import { rowsOf, unscaledOf, type ColumnBatch, type ColumnValues } from '../../sql-sinks/column-batch.ts';
+import { exactNumberOf, rowsOf, unscaledOf, type ColumnBatch, type ColumnValues } from '../../sql-sinks/column-batch.ts';
 import type { RowValue } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from './storage.ts';
 import { dateText, timestampText } from '../../sql-sinks/row-text.ts';
 
-// Timestamps as microseconds in a double: exact within ±285 years of 1970, and a double in
-// an array costs 8 bytes where a BigInt is an object of its own. Strings keep a leading U+FEFF.
+// Timestamps as microseconds in a double where one holds them exactly (within ±285 years of
+// 1970: a double in an array costs 8 bytes where a BigInt is an object of its own), and as a
+// BigInt beyond, so that 9999-12-31 23:59:59.999999, the usual "no end" mark, keeps its last
+// microsecond. Strings keep a leading U+FEFF.
 const PARSERS = {
   stringFromBytes: (bytes: Uint8Array | undefined) => bytes && utf8.decode(bytes),
-  timestampFromMilliseconds: (millis: bigint) => Number(millis) * 1000,
-  timestampFromMicroseconds: (micros: bigint) => Number(micros),
-  timestampFromNanoseconds: (nanos: bigint) => Number(BigInt(nanos) / 1000n),
+  timestampFromMilliseconds: (millis: bigint) => exactNumberOf(BigInt(millis) * 1000n),
+  timestampFromMicroseconds: (micros: bigint) => exactNumberOf(BigInt(micros)),
+  timestampFromNanoseconds: (nanos: bigint) => exactNumberOf(BigInt(nanos) / 1000n),
   dateFromDays: (days: number) => days,
 };
 

@@ -75,6 +75,14 @@ describe('COPY binary encoding', () => {
     expect(row![2]!.readBigInt64BE(0)).toBe(1n);
   });
 
+  it('keeps the microsecond of a timestamp near the ends of what a double holds (before 1714, after 2255)', () => {
+    // -(2^53 - 1) µs is 1684-06-03 (a double holds it; shifted to 2000 it would not be), and
+    // 9999-12-31 23:59:59.999999 comes as a BigInt.
+    const [row] = encode([[-9_007_199_254_740_991, 253_402_300_799_999_999n]], columnsFor('timestamp', 'timestamp'));
+    expect(row![0]!.readBigInt64BE(0)).toBe(-9_007_199_254_740_991n - 946_684_800_000_000n);
+    expect(row![1]!.readBigInt64BE(0)).toBe(253_402_300_799_999_999n - 946_684_800_000_000n);
+  });
+
   it('writes strings as UTF-8 with no escaping, and bytes and booleans as they are', () => {
     const [row] = encode([['tab\there\nback\\slash', 'Zürich ✓', new Uint8Array([0, 1, 255]), true, false]], columnsFor('string', 'string', 'binary', 'boolean', 'boolean'));
     expect(row!.map((field) => field!.toString('hex'))).toEqual([

@@ -166,7 +166,9 @@ const timestampWriter: Writer = (out, values, index) => {
   const value = values[index];
   out.room(12);
   out.int32(8);
-  if (typeof value === 'number' && Math.abs(value) <= Number.MAX_SAFE_INTEGER) {
+  // Shifted to PostgreSQL's epoch in a double only while the result stays exact there too
+  // (not before the year 1714).
+  if (typeof value === 'number' && Math.abs(value) <= Number.MAX_SAFE_INTEGER && Math.abs(value - PG_EPOCH_US) <= Number.MAX_SAFE_INTEGER) {
     out.int64(value - PG_EPOCH_US);
   } else {
     out.buf.writeBigInt64BE(BigInt(value as bigint | number) - BigInt(PG_EPOCH_US), out.pos);

@@ -1,8 +1,8 @@
 // The lake reader gives the sinks exactly the values pyarrow wrote, whichever way the file
 // was laid out: dictionary, plain or delta pages, data pages v1 or v2, many pages to a row group,
 // NULLs in some pages and none in others, a column that cannot be NULL, and values past
-// what a double holds exactly (those columns go through hyparquet's own assembly instead of
-// flat-column.ts).
+// what a double holds exactly, integers and timestamps in the years 1600, 2260 and 9999
+// (those columns go through hyparquet's own assembly instead of flat-column.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ n = ${ROWS}
 utc = datetime.timezone.utc
 def nulls_late(values):  # NULLs only in the second half: some pages have none
     return [None if i >= n // 2 and i % 7 == 0 else v for i, v in enumerate(values)]
+def with_ends(values, ends):  # timestamps past what a double holds in microseconds, in the last row group
+    return [ends.get(i, v) for i, v in enumerate(values)]
 t = pa.table({
   "i32": pa.array(nulls_late([(i * 7919) % 100000 - 50000 for i in range(n)]), pa.int32()),
   "i64": pa.array(nulls_late([(2**53 - 1) - i * 1000003 if i % 2 else -(2**53 - 1) + i for i in range(n)]), pa.int64()),
@@ -39,9 +41,12 @@ t = pa.table({
   "f32": pa.array(nulls_late([i / 8 for i in range(n)]), pa.float32()),
   "f64": pa.array(nulls_late([(-1) ** i * i / 3 for i in range(n)]), pa.float64()),
   "day": pa.array(nulls_late([datetime.date(1969, 12, 1) + datetime.timedelta(days=i) for i in range(n)]), pa.date32()),
-  "at_ms": pa.array(nulls_late([datetime.datetime(1960, 1, 1, tzinfo=utc) + datetime.timedelta(milliseconds=i * 987654321) for i in range(n)]), pa.timestamp("ms", tz="UTC")),
-  "at_us": pa.array(nulls_late([datetime.datetime(1960, 1, 1) + datetime.timedelta(microseconds=i * 987654321123) for i in range(n)]), pa.timestamp("us")),
-  "at_ns": pa.array(nulls_late([datetime.datetime(2020, 1, 1, tzinfo=utc) + datetime.timedelta(microseconds=i * 12345) for i in range(n)]), pa.timestamp("ns", tz="UTC")),
+  "at_ms": pa.array(nulls_late(with_ends([datetime.datetime(1960, 1, 1, tzinfo=utc) + datetime.timedelta(milliseconds=i * 987654321) for i in range(n)],
+    {n - 2: datetime.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=utc)})), pa.timestamp("ms", tz="UTC")),
+  "at_us": pa.array(nulls_late(with_ends([datetime.datetime(1960, 1, 1) + datetime.timedelta(microseconds=i * 987654321123) for i in range(n)],
+    {n - 2: datetime.datetime(9999, 12, 31, 23, 59, 59, 999999), n - 3: datetime.datetime(1600, 1, 1, 0, 0, 0, 1)})), pa.timestamp("us")),
+  "at_ns": pa.array(nulls_late(with_ends([datetime.datetime(2020, 1, 1, tzinfo=utc) + datetime.timedelta(microseconds=i * 12345) for i in range(n)],
+    {n - 2: datetime.datetime(2260, 1, 1, 0, 0, 0, 1, tzinfo=utc)})), pa.timestamp("ns", tz="UTC")),
   "name": pa.array(nulls_late([["ok", "ünïcode ✓", "it's \\"quoted\\"", "", "\\ufeffstarts with U+FEFF"][i % 5] + (str(i) if i % 3 == 0 else "") for i in range(n)]), pa.string()),
   "flag": pa.array(nulls_late([i % 3 == 0 for i in range(n)]), pa.bool_()),
 })
@@ -129,9 +134,10 @@ describe('reading a committed run for the sinks', () => {
       return left;
     };
     // Nanosecond timestamps and booleans always; a column holding a value past 2^53 only in
-    // the row group that holds it (d28_wide in the first, i64_wide in the last).
+    // the row group that holds it (d28_wide in the first; i64_wide and the timestamps of the
+    // years 1600 and 9999 in the last).
     expect(await hyparquetColumns(0)).toEqual(['d28_wide', 'at_ns', 'flag']);
     expect(await hyparquetColumns(1)).toEqual(['at_ns', 'flag']);
-    expect(await hyparquetColumns(2)).toEqual(['i64_wide', 'at_ns', 'flag']);
+    expect(await hyparquetColumns(2)).toEqual(['i64_wide', 'at_ms', 'at_us', 'at_ns', 'flag']);
   });
 });
