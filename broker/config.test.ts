@@ -152,4 +152,19 @@ describe('SQL connection settings', () => {
       expect((error as Error).message).not.toContain('secret');
     }
   });
+
+  it.each([
+    ['postgres://loader:Sup3rSecret@db:99999/x', /SLUICE_SQL_REPORTING_URL: cannot be parsed as a URL/],
+    ['postgres://loader:Sup3rSecret%@db/x', /SLUICE_SQL_REPORTING_URL: has a badly escaped password \(write % as %25\)/],
+    ['mssql://loader:Sup3rSecret@sql:1433 1/x', /SLUICE_SQL_REPORTING_URL: cannot be parsed as a URL/],
+  ])('refuses a URL that no driver could open (%s) at start-up, without echoing its password', (url, message) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ SLUICE_SQL_REPORTING_URL: url });
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).toMatch(message);
+    expect(JSON.stringify(thrown, Object.getOwnPropertyNames(thrown))).not.toContain('Sup3rSecret');
+  });
 });

@@ -10,7 +10,7 @@ import { DurationSchema, SizeSchema } from './core/units.ts';
 import { DEFAULT_EVENTS_MAX_LENGTH } from './core/events.ts';
 import { parseS3Root, type S3Root } from './jobs/input-paths.ts';
 import type { S3Settings } from './lake/s3-storage.ts';
-import { DIALECT_HINT, dialectOf } from '../sql-sinks/dialect-of.ts';
+import { connectionUrlProblem, DIALECT_HINT, dialectOf } from '../sql-sinks/dialect-of.ts';
 
 const csv = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
 const paths = z.string().transform((text) => text.split(':').map((part) => part.trim()).filter(Boolean).map((p) => resolve(p)));
@@ -159,6 +159,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!SQL_URL_SETTING.test(name) || !value) continue;
     // The value is not echoed: it holds a password.
     if (!dialectOf(value)) throw new ConfigError(`invalid environment setting:\n  ${name}: ${DIALECT_HINT}`);
+    const problem = connectionUrlProblem(value);
+    if (problem) throw new ConfigError(`invalid environment setting:\n  ${name}: ${problem}`);
     sqlUrls[name] = value;
   }
   return Object.freeze({ ...parsed.data, sqlUrls: Object.freeze(sqlUrls), webhooks: webhookTargets(env) });

@@ -1,5 +1,6 @@
 // pino with constant messages and variables in fields. Known secret-bearing fields are
-// redacted as a second line of defence; the first is never putting a secret in a field.
+// redacted as a second line of defence; the first is never putting a secret in a field. (Node's
+// URL errors carry the URL they could not parse, password and all, as `input`.)
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -8,7 +9,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'sluice' },
       redact: {
-        paths: ['authorization', '*.authorization', 'headers.authorization', 'apiKey', '*.apiKey', 'password', '*.password', 'url', '*.redisUrl'],
+        paths: ['authorization', '*.authorization', 'headers.authorization', 'apiKey', '*.apiKey', 'password', '*.password', 'url', '*.redisUrl', 'err.input'],
         censor: '[redacted]',
       },
     },

@@ -11,4 +11,27 @@ export function dialectOf(url: string): Dialect | undefined {
   return undefined;
 }
 
+/**
+ * What is wrong with a connection URL of the scheme://user:password@host form that no driver
+ * could open, or undefined (ADO strings are the SQL Server driver's to read). Never repeats the
+ * URL: it holds the password, as does Node's own URL error, which is why it is not passed on.
+ */
+export function connectionUrlProblem(text: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'cannot be parsed as a URL (a port over 65535, a space, or a character that must be escaped?)';
+  }
+  for (const [part, value] of [['user name', url.username], ['password', url.password]] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      return `has a badly escaped ${part} (write % as %25)`;
+    }
+  }
+  return undefined;
+}
+
 export const DIALECT_HINT = 'must start with postgres://, postgresql://, mssql:// or sqlserver://, or be an ADO string (Server=...;Database=...)';

@@ -13,6 +13,8 @@ import { columnsOf, type LoadBatch } from '../column-batch.ts';
 import type { SqlColumn } from '../sql-types.ts';
 import { ChunkWriter, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, writeCopyBinary } from './copy-binary.ts';
 import { readPostgresError } from './postgres-errors.ts';
+import { connectionUrlProblem } from '../dialect-of.ts';
+import { SinkError } from '../sink-error.ts';
 import { parsePostgresType, postgresColumnType } from './postgres-types.ts';
 
 export type PostgresSinkSettings = {
@@ -80,8 +82,19 @@ export function applyStatements(plan: ApplyPlan): { count?: string; delete?: str
   }
 }
 
+/**
+ * The URL's password, to be kept out of messages. A URL that does not parse is refused here,
+ * before pg sees it: Node's URL error carries the whole URL, password included, in a field
+ * that a logged error would show.
+ */
+export function postgresUrlPassword(text: string): string {
+  const problem = connectionUrlProblem(text);
+  if (problem) throw new SinkError('user', `the PostgreSQL URL ${problem} (expected postgres://user:password@host:5432/database)`);
+  return decodeURIComponent(new URL(text).password);
+}
+
 export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver {
-  const url = new URL(settings.url);
+  const password = postgresUrlPassword(settings.url);
   const pool = new pg.Pool({
     connectionString: settings.url,
     max: settings.poolMax,
@@ -242,7 +255,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
   return {
     dialect: 'postgres',
     planOptions: { namesIgnoreCase: false },
-    secrets: [settings.url, decodeURIComponent(url.password)].filter((secret) => secret.length > 0),
+    secrets: [settings.url, password].filter((secret) => secret.length > 0),
 
     ensureLedger() {
       ledgerReady ??= inTransaction(async (client) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTableName } from '../identifiers.ts';
 import { readPostgresError } from './postgres-errors.ts';
-import { applyStatements } from './postgres-driver.ts';
+import { applyStatements, createPostgresDriver } from './postgres-driver.ts';
 import { parsePostgresType, postgresColumnType } from './postgres-types.ts';
 import { runSqlColumns } from '../schema-plan.ts';
 import { SinkError } from '../sink-error.ts';
@@ -74,4 +74,21 @@ describe('PostgreSQL error reading', () => {
     expect(readPostgresError(server('42703', 'column "x" does not exist'))).toMatchObject({ failureClass: 'user', message: 'PostgreSQL 42703: column "x" does not exist' });
     expect(readPostgresError(new TypeError('a bug'))).toBeUndefined();
   });
+});
+
+describe('PostgreSQL connection URL', () => {
+  it.each(['postgres://loader:Sup3rSecret@db:99999/x', 'postgres://loader:Sup3rSecret%@db/x'])(
+    'refuses %s as the user\'s to fix, with no trace of the password in the error',
+    (url) => {
+      let thrown: unknown;
+      try {
+        createPostgresDriver({ url, poolMax: 1, connectTimeoutMs: 1_000 });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(SinkError);
+      expect((thrown as SinkError).failureClass).toBe('user');
+      expect(JSON.stringify(thrown, Object.getOwnPropertyNames(thrown))).not.toContain('Sup3rSecret');
+    },
+  );
 });
