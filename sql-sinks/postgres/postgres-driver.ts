@@ -136,6 +136,21 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
 
   /** A transaction-scoped advisory lock named by text: DDL on one table, or loads into one table, go one at a time. */
   const advisoryLock = (client: pg.PoolClient, name: string) => client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
+  // A table's lock is named after the table itself, not the name as the pipeline spells it:
+  // "tt" and "public.tt" are one table, and two loads through the two spellings must wait for
+  // each other. The schema is the one the name resolves to, or, for a table not made yet, the
+  // one CREATE TABLE would put it in. (Looked up in pg_class by a plain query, not
+  // to_regclass: a name looked up before the wait would be remembered by this session as
+  // missing, and the look after the wait would not see the table the other load made.)
+  const tableLock = (client: pg.PoolClient, kind: 'sluice-ddl' | 'sluice-load', table: TableName) =>
+    client.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || quote_ident(coalesce(
+         (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relname = $3 AND (n.nspname = $2 OR ($2 IS NULL AND n.nspname = ANY (current_schemas(false))))
+           ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1),
+         $2, current_schema())) || '.' || quote_ident($3), 0))`,
+      [kind, table.schema ?? null, table.table],
+    );
 
   async function describe(client: pg.PoolClient, table: TableName): Promise<TableShape | undefined> {
     const name = qualified(table);
@@ -205,7 +220,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
           await client.query(`ANALYZE ${STAGING}`);
           return staged;
         }),
-      lockTarget: (table) => run(() => advisoryLock(client, `sluice-load:${qualified(table)}`).then(() => undefined)),
+      lockTarget: (table) => run(() => tableLock(client, 'sluice-load', table).then(() => undefined)),
       ledgerEntry: (key) => run(() => readLedger(client, key)),
       apply: (plan) =>
         run(async (): Promise<ApplyCounts> => {
@@ -282,7 +297,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
 
     shapeTable: (table, plan) =>
       inTransaction(async (client) => {
-        await advisoryLock(client, `sluice-ddl:${qualified(table)}`);
+        await tableLock(client, 'sluice-ddl', table);
         const change = plan(await describe(client, table));
         if (change.kind === 'create') {
           // Only when missing: CREATE SCHEMA needs a privilege that a loader of an existing schema may lack.

@@ -6,6 +6,7 @@ import { openSinks, type SinkRegistry } from '../../sql-sinks/open-sinks.ts';
 import { freePort } from '../harness/free-port.ts';
 import { PostgresServer } from '../harness/postgres-server.ts';
 import { loadTypedRun } from '../harness/typed-run.ts';
+import { numberedRows, NUMBERED_COLUMNS } from '../harness/sink-rows.ts';
 import { sinkSuite } from './sql-sink-suite.ts';
 
 let server: PostgresServer;
@@ -73,5 +74,40 @@ describe('PostgreSQL sink', () => {
     ]);
     const types = await server.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'typed' ORDER BY ordinal_position`, database);
     expect(types.map((row) => row.data_type)).toEqual(['integer', 'bigint', 'numeric', 'double precision', 'text', 'boolean', 'date', 'timestamp with time zone', 'bytea']);
+  });
+
+  it('makes two loads into one table wait for each other however the pipelines spell its name ("spelled" and "public.spelled")', async () => {
+    // A table a DBA made, with no key index: only the load lock keeps a merge from inserting a key twice.
+    await server.query('CREATE TABLE spelled (x bigint NOT NULL, n bigint NOT NULL, label text)', database);
+    const load = (table: string, job: string, scale: number, onProgress?: (progress: { phase: string }) => Promise<void>) =>
+      sinks.get('pg').load({
+        jobId: job,
+        runAttempt: 1,
+        output: { connection: 'pg', table, keys: ['x'], mode: 'merge', partition_by: [] },
+        columns: NUMBERED_COLUMNS,
+        rows: () => numberedRows(500, scale),
+        checksum: 'c'.repeat(64),
+        timeoutMs: 60_000,
+        ...(onProgress ? { onProgress } : {}),
+      });
+    // The first holds its lock at "applying" until the second has had time to reach its own.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let applying!: () => void;
+    const firstApplying = new Promise<void>((resolve) => (applying = resolve));
+    const first = load('spelled', 'spelled-1', 1, async ({ phase }) => {
+      if (phase === 'applying') {
+        applying();
+        await held;
+      }
+    });
+    await firstApplying;
+    const second = load('public.spelled', 'spelled-2', 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    const [one, two] = await Promise.all([first, second]);
+    expect([one.inserted, two.inserted, two.updated]).toEqual([500, 0, 500]);
+    const rows = await server.query('SELECT count(*)::int AS rows, count(DISTINCT x)::int AS keys, sum(n)::bigint::text AS total FROM spelled', database);
+    expect(rows).toEqual([{ rows: 500, keys: 500, total: String(2 * ((499 * 500) / 2)) }]);
   });
 });
