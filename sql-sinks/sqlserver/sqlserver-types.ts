@@ -160,6 +160,11 @@ export function stagedValue(type: SqlType, quoted: string): string {
     case 'timestamptz':
       // The staged value is the instant's UTC wall-clock time; offset 0 makes it that instant.
       return `TODATETIMEOFFSET(${quoted}, 0)`;
+    case 'string':
+      // The staging table lives in tempdb and takes its collation: compared with the target's
+      // text (a merge's keys, replaced partitions) in a database of another collation, it would
+      // fail with a collation conflict (Msg 468). Read as the database's own, it compares.
+      return `${quoted} COLLATE DATABASE_DEFAULT`;
     default:
       return quoted;
   }
