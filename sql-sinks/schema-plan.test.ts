@@ -23,6 +23,16 @@ function refusal(action: () => unknown): SinkError {
 }
 
 describe('planSchema', () => {
+  it('refuses a name longer than the server keeps (PostgreSQL: 63 bytes) before the table is made, naming it', () => {
+    const limited = { namesIgnoreCase: false, nameLimit: { bytes: 63, server: 'PostgreSQL' } };
+    const long = `kwh_${'é'.repeat(30)}`; // 64 bytes in 34 characters
+    const error = refusal(() => planSchema('dbo.t', [...run, { name: long, type: { kind: 'float', bits: 64 }, nullable: true }], undefined, output, limited));
+    expect(error.failureClass).toBe('user');
+    expect(error.message).toBe(`column name "${long}" is 64 bytes long; PostgreSQL keeps names to 63 bytes: give it a shorter name in the pipeline`);
+    expect(refusal(() => planSchema(`dbo.${'t'.repeat(64)}`, run, undefined, output, limited)).message).toMatch(/^table name "t{64}" is 64 bytes long/);
+    expect(planSchema(`dbo.${'t'.repeat(63)}`, run, undefined, output, limited).kind).toBe('create');
+  });
+
   it('creates a missing table with the merge keys NOT NULL and as its primary key', () => {
     const change = planSchema('dbo.t', run, undefined, output, options);
     expect(change).toMatchObject({ kind: 'create', primaryKey: ['site_id', 'day'] });

@@ -2,7 +2,7 @@
 // add the run's new columns (always nullable, so readers and older runs are unaffected), or
 // refuse with a message naming the column. Pure: the drivers read the catalog and run the DDL.
 import type { SqlOutput } from '../broker/core/pipeline.ts';
-import { checkColumnName } from './identifiers.ts';
+import { checkColumnName, parseTableName } from './identifiers.ts';
 import { SinkError } from './sink-error.ts';
 import type { RunColumn } from './sink.ts';
 import { describeType, fits, sqlTypeOfSpark, type SqlColumn, type SqlType } from './sql-types.ts';
@@ -19,7 +19,27 @@ export type SchemaChange =
 export type PlanOptions = {
   /** Whether the server compares column names without case (SQL Server's usual collations). */
   namesIgnoreCase: boolean;
+  /** The longest name the server keeps whole, in bytes of UTF-8, when it is shorter than a pipeline may write (PostgreSQL: 63). */
+  nameLimit?: { bytes: number; server: string };
 };
+
+const utf8Bytes = (name: string): number => new TextEncoder().encode(name).length;
+
+/**
+ * Refuses a name the server would cut short: the table would be made with the cut name, and
+ * every later load, looking for the whole one, would try to add the column again and fail.
+ */
+function checkNameLengths(tableName: string, run: readonly SqlColumn[], limit: PlanOptions['nameLimit']): void {
+  if (!limit) return;
+  const table = parseTableName(tableName);
+  const names: [string, string][] = [...(table.schema ? [['schema', table.schema] as [string, string]] : []), ['table', table.table], ...run.map((column): [string, string] => ['column', column.name])];
+  for (const [what, name] of names) {
+    const bytes = utf8Bytes(name);
+    if (bytes > limit.bytes) {
+      throw new SinkError('user', `${what} name "${name}" is ${bytes} bytes long; ${limit.server} keeps names to ${limit.bytes} bytes: give it a shorter name in the pipeline`);
+    }
+  }
+}
 
 /** The run's columns as SQL columns; an unloadable name or type fails the load as the pipeline's fault. */
 export function runSqlColumns(columns: readonly RunColumn[]): SqlColumn[] {
@@ -33,6 +53,7 @@ export function runSqlColumns(columns: readonly RunColumn[]): SqlColumn[] {
 }
 
 export function planSchema(tableName: string, run: readonly SqlColumn[], table: TableShape | undefined, output: SqlOutput, options: PlanOptions): SchemaChange {
+  checkNameLengths(tableName, run, options.nameLimit);
   const runNames = new Set(run.map((column) => column.name));
   for (const [field, label] of [['keys', 'key'], ['partition_by', 'partition']] as const) {
     for (const name of output[field]) {

@@ -269,7 +269,8 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
 
   return {
     dialect: 'postgres',
-    planOptions: { namesIgnoreCase: false },
+    // PostgreSQL cuts longer names to 63 bytes (NAMEDATALEN - 1); a pipeline may write 128 characters.
+    planOptions: { namesIgnoreCase: false, nameLimit: { bytes: 63, server: 'PostgreSQL' } },
     secrets: [settings.url, password].filter((secret) => secret.length > 0),
 
     ensureLedger() {

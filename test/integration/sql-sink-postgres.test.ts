@@ -76,6 +76,27 @@ describe('PostgreSQL sink', () => {
     expect(types.map((row) => row.data_type)).toEqual(['integer', 'bigint', 'numeric', 'double precision', 'text', 'boolean', 'date', 'timestamp with time zone', 'bytea']);
   });
 
+  it('refuses a column name PostgreSQL would cut to 63 bytes, as the pipeline\'s to fix, and makes no table', async () => {
+    const long = `label_${'x'.repeat(58)}`; // 64 bytes
+    const error = await sinks
+      .get('pg')
+      .load({
+        jobId: 'long-name',
+        runAttempt: 1,
+        output: { connection: 'pg', table: 'long_named', keys: ['x'], mode: 'merge', partition_by: [] },
+        columns: [NUMBERED_COLUMNS[0]!, NUMBERED_COLUMNS[1]!, { name: long, type: 'string', nullable: true }],
+        rows: () => numberedRows(10, 1),
+        checksum: 'c'.repeat(64),
+        timeoutMs: 60_000,
+      })
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(error).toMatchObject({ failureClass: 'user', message: `column name "${long}" is 64 bytes long; PostgreSQL keeps names to 63 bytes: give it a shorter name in the pipeline` });
+    expect(await server.query(`SELECT to_regclass('long_named') IS NULL AS missing`, database)).toEqual([{ missing: true }]);
+  });
+
   it('makes two loads into one table wait for each other however the pipelines spell its name ("spelled" and "public.spelled")', async () => {
     // A table a DBA made, with no key index: only the load lock keeps a merge from inserting a key twice.
     await server.query('CREATE TABLE spelled (x bigint NOT NULL, n bigint NOT NULL, label text)', database);
