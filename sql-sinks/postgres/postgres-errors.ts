@@ -10,14 +10,26 @@ const PLATFORM_SOCKET = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'E
 const TRANSIENT_MESSAGES = [/connection terminated/i, /connection error/i, /not queryable/i];
 const PLATFORM_MESSAGES = [/timeout exceeded when trying to connect/i];
 
-type PgLikeError = Error & { code?: string; detail?: string; hint?: string; severity?: string };
+type PgLikeError = Error & { code?: string; detail?: string; hint?: string; severity?: string; column?: string; where?: string };
+
+/**
+ * Which column (and staged row) a server error is about, when it says: a bad value found
+ * while staging (a NUL in a string, a string too long for a DBA's varchar(n)) names neither
+ * in its message, only in these fields. Only the place is taken from `where`, never a value.
+ */
+function placeOf(error: PgLikeError): string | undefined {
+  const copy = /^COPY [^,]+, line (\d+), column ([^:\n]+)/.exec(error.where ?? '');
+  if (copy) return `staged row ${copy[1]}, column ${copy[2]}`;
+  return error.column ? `column ${error.column}` : undefined;
+}
 
 export function readPostgresError(error: unknown): ErrorReading | undefined {
   if (!(error instanceof Error)) return undefined;
   const { code, detail } = error as PgLikeError;
   const server = (error as PgLikeError).severity !== undefined && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
   if (server) {
-    const message = `PostgreSQL ${code}: ${error.message}${detail ? ` (${detail})` : ''}`;
+    const place = placeOf(error as PgLikeError);
+    const message = `PostgreSQL ${code}: ${error.message}${detail ? ` (${detail})` : ''}${place ? ` [${place}]` : ''}`;
     if (TRANSIENT_STATES.has(code)) return { failureClass: 'platform', transient: true, message };
     if (code.startsWith('08')) return { failureClass: 'platform', transient: true, message };
     if (code === '57014') return { failureClass: 'timeout', transient: false, message };

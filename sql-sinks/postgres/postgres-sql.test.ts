@@ -74,6 +74,12 @@ describe('PostgreSQL error reading', () => {
     expect(readPostgresError(server('42703', 'column "x" does not exist'))).toMatchObject({ failureClass: 'user', message: 'PostgreSQL 42703: column "x" does not exist' });
     expect(readPostgresError(new TypeError('a bug'))).toBeUndefined();
   });
+  it('names the column and staged row a bad value was found in, which the message alone does not', () => {
+    const nul = Object.assign(server('22021', 'invalid byte sequence for encoding "UTF8": 0x00'), { where: 'COPY sluice_staging, line 3, column label' });
+    expect(readPostgresError(nul)).toMatchObject({ failureClass: 'data', message: 'PostgreSQL 22021: invalid byte sequence for encoding "UTF8": 0x00 [staged row 3, column label]' });
+    const notNull = Object.assign(server('23502', 'null value in column "n" violates not-null constraint'), { column: 'n' });
+    expect(readPostgresError(notNull)?.message).toBe('PostgreSQL 23502: null value in column "n" violates not-null constraint [column n]');
+  });
 });
 
 describe('PostgreSQL connection URL', () => {

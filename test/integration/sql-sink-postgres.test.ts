@@ -97,6 +97,31 @@ describe('PostgreSQL sink', () => {
     expect(await server.query(`SELECT to_regclass('long_named') IS NULL AS missing`, database)).toEqual([{ missing: true }]);
   });
 
+  it('fails a string holding NUL (which PostgreSQL text cannot hold) as bad data, naming the staged row and column', async () => {
+    const error = await sinks
+      .get('pg')
+      .load({
+        jobId: 'nul-value',
+        runAttempt: 1,
+        output: { connection: 'pg', table: 'with_nul', keys: ['x'], mode: 'merge', partition_by: [] },
+        columns: NUMBERED_COLUMNS,
+        rows: async function* () {
+          yield [
+            [1n, 1n, 'fine'],
+            [2n, 2n, 'nul \u0000 inside'],
+          ];
+        },
+        checksum: 'c'.repeat(64),
+        timeoutMs: 60_000,
+      })
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(error).toMatchObject({ failureClass: 'data' });
+    expect((error as Error).message).toMatch(/^PostgreSQL 22021: .*\[staged row 2, column label\]$/);
+  });
+
   it('makes two loads into one table wait for each other however the pipelines spell its name ("spelled" and "public.spelled")', async () => {
     // A table a DBA made, with no key index: only the load lock keeps a merge from inserting a key twice.
     await server.query('CREATE TABLE spelled (x bigint NOT NULL, n bigint NOT NULL, label text)', database);
