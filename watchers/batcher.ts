@@ -111,8 +111,7 @@ export class Batcher {
   recover(olderThanMs: number): Promise<ClosedBatch[]> {
     return this.serial(async () => {
       const recovered: ClosedBatch[] = [];
-      for (const open of await this.options.ledger.openBatches(olderThanMs)) {
-        if (open.pipeline !== this.options.pipeline) continue;
+      for (const open of await this.options.ledger.openBatches(olderThanMs, 100, this.options.pipeline)) {
         const landings = await this.options.ledger.batchLandings(open);
         if (landings.length === 0) {
           await this.options.ledger.dropBatch(open.batchId);

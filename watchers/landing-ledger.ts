@@ -23,6 +23,10 @@ import { luaScript, type LuaScript } from '../broker/jobs/lua-script.ts';
 import type { PathRecord } from './fingerprint.ts';
 import { LANDING_STATES, landingKeys, type LandingKeys, type LandingState } from './landing-keys.ts';
 
+/** Open batches read per round trip, and at most per call, when looking for one pipeline's. */
+const OPEN_BATCHES_PAGE = 200;
+const OPEN_BATCHES_READ = 10_000;
+
 const PRELUDE = `
 local P = ARGV[1]
 local NOW = ARGV[2]
@@ -587,17 +591,30 @@ export class LandingLedger {
     return (await this.setPathScript([], [this.keys.base, this.now(), this.eventsMaxLength, source, path, fingerprint, ''])) === 1;
   }
 
-  /** Batches claimed at least `olderThanMs` ago that hold no job yet (the claimer died, or submit failed). */
-  async openBatches(olderThanMs: number, limit = 100): Promise<OpenBatch[]> {
-    const ids = await this.redis.zrangebyscore(this.keys.openBatches, '-inf', this.now() - olderThanMs, 'LIMIT', 0, limit);
+  /**
+   * Up to `limit` batches of `pipeline` (of any, when absent) claimed at least `olderThanMs`
+   * ago that hold no job yet (the claimer died, or submit failed), oldest first. The open set
+   * is shared by every pipeline, so it is read past other pipelines' batches, a page at a
+   * time: batches that can never be submitted (their pipeline removed from the configuration)
+   * must not hide another pipeline's behind them. At most OPEN_BATCHES_READ are looked at a call.
+   */
+  async openBatches(olderThanMs: number, limit = 100, pipeline?: string): Promise<OpenBatch[]> {
     const batches: OpenBatch[] = [];
-    for (const batchId of ids) {
-      const hash = await this.redis.hgetall(this.keys.batch(batchId));
-      if (!hash.fingerprints) {
-        await this.redis.zrem(this.keys.openBatches, batchId);
-        continue;
+    let offset = 0;
+    for (let read = 0; batches.length < limit && read < OPEN_BATCHES_READ; read += OPEN_BATCHES_PAGE) {
+      const ids = await this.redis.zrangebyscore(this.keys.openBatches, '-inf', this.now() - olderThanMs, 'LIMIT', offset, OPEN_BATCHES_PAGE);
+      for (const batchId of ids) {
+        const hash = await this.redis.hgetall(this.keys.batch(batchId));
+        if (!hash.fingerprints) {
+          await this.redis.zrem(this.keys.openBatches, batchId);
+          continue;
+        }
+        offset += 1;
+        if (pipeline !== undefined && hash.pipeline !== pipeline) continue;
+        batches.push({ batchId, pipeline: hash.pipeline ?? '', createdAt: iso(hash.createdAt)!, fingerprints: hash.fingerprints.split(' ') });
+        if (batches.length === limit) break;
       }
-      batches.push({ batchId, pipeline: hash.pipeline ?? '', createdAt: iso(hash.createdAt)!, fingerprints: hash.fingerprints.split(' ') });
+      if (ids.length < OPEN_BATCHES_PAGE) break;
     }
     return batches;
   }

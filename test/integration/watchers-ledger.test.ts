@@ -203,6 +203,20 @@ describe('release and re-claim', () => {
     ]);
   });
 
+  it('finds a pipeline\'s open batch behind hundreds of another pipeline\'s that can never be submitted (a pipeline removed from the configuration)', async () => {
+    for (let n = 1; n <= 250; n += 1) {
+      await a.markReady(landing(n, 'retired'));
+      await a.claimForBatch([`fp-retired-${n}`], `retired-batch-${n}`, { pipeline: 'retired' });
+      clock += 1;
+    }
+    await a.markReady(landing(1));
+    await a.claimForBatch(['fp-harp-1'], 'harp-batch', { pipeline: 'harp' });
+    clock += 60_000;
+    expect((await b.openBatches(30_000, 100, 'harp')).map((open) => open.batchId)).toEqual(['harp-batch']);
+    expect(await b.openBatches(30_000, 100)).toHaveLength(100);
+    expect((await b.openBatches(30_000, 300, 'retired')).map((open) => open.batchId)).toHaveLength(250);
+  });
+
   it('keeps claimed batches without a job open for recovery, and closes them on assignJob', async () => {
     for (const n of [1, 2]) await a.markReady(landing(n));
     await a.claimForBatch(['fp-harp-1', 'fp-harp-2'], 'batch-1', { pipeline: 'harp' });
