@@ -5,6 +5,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { OperationalError } from '../broker/core/errors.ts';
 import { LandingDoor, type DoorRoute } from './landing-door.ts';
+import { Superseded } from './landing-validator.ts';
 import type { ReadyLanding } from './landing-ledger.ts';
 
 const log = pino({ level: 'silent' });
@@ -48,6 +49,19 @@ describe('LandingDoor', () => {
     expect(quarantined).toEqual([{ fingerprints: ['fp-bad.parquet'], reason: 'input /in/bad.parquet: column "x" is string, expected long' }]);
     expect(moved).toEqual([['/in/bad.parquet', '/q/bad.parquet']]);
     expect(reasonFiles.get('/q/bad.parquet.reason.txt')).toContain('column "x" is string, expected long');
+  });
+
+  it('neither batches nor quarantines (nor moves) a landing whose file was rewritten since it was ready, and does not look again', async () => {
+    let checks = 0;
+    const { batched, quarantined, moved, route, door } = fakes({
+      '/in/rewritten.parquet': async () => {
+        checks += 1;
+        throw new Superseded('/in/rewritten.parquet has changed since it was ready');
+      },
+    });
+    await door({ retryDelaysMs: [0, 0] }).admit(route, landing('rewritten.parquet'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect({ batched, quarantined, moved, checks }).toEqual({ batched: [], quarantined: [], moved: [], checks: 1 });
   });
 
   it('looks again at a landing whose footer could not be read, and batches it once it can', async () => {

@@ -8,13 +8,14 @@
 //                └──── later (RETRY_DELAYS_MS) ◄── read failed ───┘
 //
 // A read that fails (a mount or S3 hiccup) is no verdict: the landing is looked at again a
-// few times, then left ready for the next rescan's re-emit. Checks run a few at a time, so a
+// few times, then left ready for the next rescan's re-emit. Nor is a file rewritten since the
+// landing was ready: it is left where it is, for its own landing. Checks run a few at a time, so a
 // start-up over 100,000 ready files opens a handful of files at once, not all of them.
 import type { Logger } from 'pino';
 import type { Pipeline } from '../broker/core/pipeline.ts';
 import type { Batcher } from './batcher.ts';
 import type { ReadyLanding } from './landing-ledger.ts';
-import type { LandingValidator } from './landing-validator.ts';
+import { Superseded, type LandingValidator } from './landing-validator.ts';
 import { quarantineLandings, type QuarantineDeps } from './quarantine.ts';
 
 /** Where a landing of one pipeline goes. */
@@ -79,6 +80,12 @@ export class LandingDoor {
     try {
       reason = await this.gated(() => this.options.validator.check(landing, pipeline.input));
     } catch (error) {
+      if (error instanceof Superseded) {
+        // Not batched and not quarantined: the file there now is a later version, whose own
+        // landing its source hands over once it is ready.
+        log.info(fields, 'landing superseded: its file was rewritten since it was ready');
+        return;
+      }
       this.retryLater(route, landing, attempt, error);
       return;
     }

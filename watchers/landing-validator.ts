@@ -13,7 +13,7 @@
 // Beyond Spark's checks, the door holds two of its own: `input.max_file_size`, and
 // `input.not_null` — each listed column REQUIRED in the schema, or counted null-free by
 // every row group's statistics (a footer without null counts cannot show it, and passes).
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetMetadataAsync, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { isMissingFile, OperationalError } from '../broker/core/errors.ts';
@@ -42,6 +42,16 @@ class ReadFailure extends Error {
 class Missing extends Error {
   override readonly name = 'Missing';
 }
+
+/**
+ * What is at the landing's path is no longer the landing's version (rewritten since it was
+ * ready): no verdict on it may stand for the landing, and nothing may move it. The new
+ * version is a landing of its own, which its source hands over when it is ready.
+ */
+export class Superseded extends Error {
+  override readonly name = 'Superseded';
+}
+
 
 const INTEGER_NAMES: Record<string, string> = {
   '8:true': 'tinyint',
@@ -190,6 +200,17 @@ export class LandingValidator {
    * be read for a reason that is not the file's.
    */
   async check(landing: DoorLanding, input: DoorInput): Promise<string | undefined> {
+    // A verdict is on the landing's version: a file rewritten since it was ready (a re-check
+    // after a rescan, a restart or a release) is neither judged nor moved for it. Told by its
+    // size: a later mtime alone may be a touch (same content), which stays the same landing.
+    if (!landing.uri.startsWith('s3://')) {
+      const now = await stat(landing.uri).catch((error: unknown) => {
+        if (isMissingFile(error)) return undefined;
+        throw new OperationalError(`could not stat ${landing.uri}`, { cause: error });
+      });
+      if (!now) return `input ${landing.uri}: file not found`;
+      if (now.size !== landing.size) throw new Superseded(`${landing.uri} has changed since it was ready`);
+    }
     if (input.max_file_size !== undefined && landing.size > input.max_file_size) {
       return `input ${landing.uri}: ${landing.size} bytes is larger than input.max_file_size (${input.max_file_size} bytes)`;
     }
@@ -200,6 +221,7 @@ export class LandingValidator {
       metadata = await this.readFooter(landing);
     } catch (error) {
       if (error instanceof Missing) return `input ${landing.uri}: file not found`;
+      if (error instanceof Superseded) throw error;
       if (error instanceof ReadFailure) throw new OperationalError(`could not read the footer of ${landing.uri}`, { cause: error.cause });
       return `input ${landing.uri}: not a readable Parquet file (${(error as Error).message})`;
     }
@@ -238,8 +260,24 @@ export class LandingValidator {
       byteLength: landing.size,
       async slice(start, end = landing.size) {
         if (end <= start) return new ArrayBuffer(0);
+        let object;
         try {
-          const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+          object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+        } catch (error) {
+          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          if ((error as Error).name === 'NoSuchKey' || status === 404) throw new Missing(landing.uri);
+          // A range past the end of an object shorter than the landing's: another version.
+          if (status === 416) throw new Superseded(`${landing.uri} has changed since it was ready`);
+          throw new ReadFailure('ranged read failed', { cause: error });
+        }
+        // The footer's offsets are the landing's: read from an object of another size (uploaded
+        // again since), they would be garbage, and a verdict on it would not be the landing's.
+        const total = /\/(\d+)$/.exec(object.ContentRange ?? '')?.[1];
+        if (total !== undefined && Number(total) !== landing.size) {
+          object.Body?.transformToByteArray().catch(() => undefined); // drain the answer
+          throw new Superseded(`${landing.uri} has changed since it was ready`);
+        }
+        try {
           const bytes = await object.Body!.transformToByteArray();
           return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
         } catch (error) {

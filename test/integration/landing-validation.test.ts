@@ -2,14 +2,14 @@
 // the same Spark type names for what pyarrow writes, and the same verdict, good or bad, on
 // good and broken landings. Real files written by pyarrow; the Spark app's check run by the
 // project's Python on the same files.
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineSchema } from '../../broker/core/pipeline.ts';
-import { footerColumns, LandingValidator, type DoorInput } from '../../watchers/landing-validator.ts';
+import { footerColumns, LandingValidator, Superseded, type DoorInput } from '../../watchers/landing-validator.ts';
 import { python, pythonJson } from '../harness/python.ts';
 import { writeCorruptParquet, writeWrongTypeParquet } from '../harness/sample-data.ts';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
@@ -146,6 +146,23 @@ pq.write_table(pa.table({"x": pa.array([1], pa.int64()), "ts": pa.array([datetim
       if (problem) expect(door).toMatch(problem);
       if (door) expect(door).toContain(`input ${path}:`);
     }
+  });
+
+  it('gives no verdict on a file rewritten since its landing was ready (another size), and still judges one only touched (a later mtime)', async () => {
+    const path = join(dir, 'rewritten.parquet');
+    const [first] = await parquetBytes({ rows: 10 });
+    await writeFile(path, first!);
+    const v1 = await stat(path);
+    const landing = { uri: path, size: v1.size };
+    expect(await validator.check(landing, { columns: { x: 'long' } })).toBeUndefined();
+    // Half of a new version, being written: judged as the landing, it would be "not Parquet".
+    await writeFile(path, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(40)]));
+    await expect(validator.check(landing, { columns: { x: 'long' } })).rejects.toBeInstanceOf(Superseded);
+    // The same bytes, touched later: the touch rule keeps it the same landing, so it is judged.
+    await writeFile(path, first!);
+    await utimes(path, v1.atime, new Date(v1.mtimeMs + 5_000));
+    expect(await validator.check(landing, { columns: { x: 'long' } })).toBeUndefined();
+    expect(await validator.check(landing, { columns: { x: 'int' } })).toMatch(/column "x" is long, expected int/);
   });
 
   it('refuses a file larger than input.max_file_size, naming the setting', async () => {

@@ -15,6 +15,7 @@ import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice
 import type { ReadyLanding } from '../../watchers/landing-ledger.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { redisCursorStore, S3Source } from '../../watchers/s3-source.ts';
+import { LandingValidator, Superseded } from '../../watchers/landing-validator.ts';
 import { MinioServer } from '../harness/minio-server.ts';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
@@ -83,6 +84,21 @@ async function put(key: string, body: string | Buffer): Promise<void> {
 const parquet = async (rows: number): Promise<Buffer> => (await parquetBytes({ rows }))[0]!;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the door on S3', () => {
+  it('gives no verdict on an object uploaded again with another size since its landing was ready (its footer offsets would be the old version\'s)', async () => {
+    const validator = new LandingValidator(client);
+    const key = 'door/rewritten.parquet';
+    const v1 = await parquet(200);
+    await put(key, v1);
+    const landing = { uri: `s3://${BUCKET}/${key}`, size: v1.length };
+    expect(await validator.check(landing, { columns: { x: 'long' } })).toBeUndefined();
+    await put(key, await parquet(5_000)); // larger: the footer read lands mid-file
+    await expect(validator.check(landing, { columns: { x: 'long' } })).rejects.toBeInstanceOf(Superseded);
+    await put(key, Buffer.from('PAR1')); // shorter than the old footer's offset: the range is past its end
+    await expect(validator.check(landing, { columns: { x: 'long' } })).rejects.toBeInstanceOf(Superseded);
+  });
+});
 
 describe('S3Source', () => {
   let run = 0;
