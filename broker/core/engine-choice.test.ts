@@ -1,6 +1,6 @@
 // The engine an attempt runs on, and the reason the job shows for it.
 import { describe, expect, it } from 'vitest';
-import { chooseEngine, type EngineChoiceInputs } from './engine-choice.ts';
+import { chooseEngine, isFallback, type EngineChoiceInputs } from './engine-choice.ts';
 import { formatSize } from './units.ts';
 
 const GB = 1_000_000_000;
@@ -24,8 +24,26 @@ describe('chooseEngine', () => {
     ],
     ['a retry after an embedded platform failure, fallback off', { fallbackToSpark: false, previous: { attempt: 1, engine: 'embedded', failureClass: 'platform' } }, 'embedded', 'embedded: 46 MB ≤ 2 GB'],
     ['a retry after a Spark platform failure stays on auto\'s choice', { previous: { attempt: 1, engine: 'spark', failureClass: 'platform' } }, 'embedded', 'embedded: 46 MB ≤ 2 GB'],
+    [
+      'a retry after a fallen-back Spark attempt failed too stays on Spark',
+      { previous: { attempt: 2, engine: 'spark', failureClass: 'platform', fellBack: true } },
+      'spark',
+      'spark: attempt 2 ran on Spark after the embedded engine failed, and later attempts stay there: engine.fallback is spark',
+    ],
   ])('%s', (_case, overrides, engine, reason) => {
     expect(chooseEngine({ ...base, ...overrides })).toEqual({ engine, reason });
+  });
+
+  it('keeps a job that fell back on Spark for every later attempt: embedded, then Spark, Spark, Spark (not back and forth)', () => {
+    const engines: string[] = [];
+    let previous: EngineChoiceInputs['previous'];
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      const choice = chooseEngine({ ...base, ...(previous ? { previous } : {}) });
+      engines.push(choice.engine);
+      // Every attempt fails on the platform (the embedded engine past its memory, then Spark's cluster away).
+      previous = { attempt, engine: choice.engine, failureClass: 'platform', fellBack: isFallback(choice) };
+    }
+    expect(engines).toEqual(['embedded', 'spark', 'spark', 'spark']);
   });
 });
 

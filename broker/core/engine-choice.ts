@@ -22,15 +22,27 @@ export type EngineChoiceInputs = {
   embeddedUnavailable?: string | undefined;
   /** Why the embedded engine cannot run this transform (from the translation check at load), if it cannot. */
   untranslatable?: string | undefined;
-  /** The attempt before this one, when there was one. */
-  previous?: { attempt: number; engine: Engine; failureClass?: FailureClass | undefined } | undefined;
+  /** The attempt before this one, when there was one; `fellBack` when it ran on Spark because the embedded engine had failed (isFallback). */
+  previous?: { attempt: number; engine: Engine; failureClass?: FailureClass | undefined; fellBack?: boolean } | undefined;
 };
+
+// Every choice made because the embedded engine failed says so in the same words at its end,
+// so that the next attempt's choice can tell from the record.
+const FALLBACK_WORDS = 'engine.fallback is spark';
+
+/** Whether an attempt's recorded choice was Spark because an earlier attempt failed on the embedded engine. */
+export const isFallback = (choice: EngineChoice): boolean => choice.engine === 'spark' && choice.reason.endsWith(FALLBACK_WORDS);
 
 export function chooseEngine(inputs: EngineChoiceInputs): EngineChoice {
   const { kind, previous } = inputs;
   if (kind === 'spark') return { engine: 'spark', reason: 'spark: engine.kind is spark' };
   if (previous?.engine === 'embedded' && previous.failureClass === 'platform' && inputs.fallbackToSpark) {
-    return { engine: 'spark', reason: `spark: attempt ${previous.attempt} on the embedded engine failed (platform) and engine.fallback is spark` };
+    return { engine: 'spark', reason: `spark: attempt ${previous.attempt} on the embedded engine failed (platform) and ${FALLBACK_WORDS}` };
+  }
+  // Once fallen back, a job stays on Spark: going back to the embedded engine would meet the
+  // same failure (its memory limit, say) again, every other attempt.
+  if (previous?.engine === 'spark' && previous.fellBack && inputs.fallbackToSpark) {
+    return { engine: 'spark', reason: `spark: attempt ${previous.attempt} ran on Spark after the embedded engine failed, and later attempts stay there: ${FALLBACK_WORDS}` };
   }
   if (kind === 'embedded') return { engine: 'embedded', reason: 'embedded: engine.kind is embedded' };
   if (inputs.embeddedUnavailable) return { engine: 'spark', reason: `spark: this worker has no embedded engine (${inputs.embeddedUnavailable})` };

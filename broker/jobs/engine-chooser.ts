@@ -4,7 +4,7 @@
 // whether the pipeline's transform translates for the embedded engine (embedded_check.py,
 // asked once at start), and the engine and failure of the attempt before.
 import type { Logger } from 'pino';
-import { chooseEngine, type EngineChoice } from '../core/engine-choice.ts';
+import { chooseEngine, isFallback, type EngineChoice } from '../core/engine-choice.ts';
 import type { Job } from '../core/job.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 
@@ -40,7 +40,14 @@ export class WorkerEngineChooser implements EngineChooser {
       embeddedUnavailable: this.deps.embeddedUnavailable,
       untranslatable,
       ...(previous
-        ? { previous: { attempt: previous.attempt, engine: previous.engine, failureClass: job.failure?.attempt === previous.attempt ? job.failure.class : undefined } }
+        ? {
+            previous: {
+              attempt: previous.attempt,
+              engine: previous.engine,
+              failureClass: job.failure?.attempt === previous.attempt ? job.failure.class : undefined,
+              fellBack: isFallback(previous),
+            },
+          }
         : {}),
     });
   }
