@@ -96,6 +96,9 @@ const keyOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a,
 
 const folderOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
 
+/** A key with an empty, "." or ".." part: S3 keeps it, but a job's s3:// input cannot name it (lake-key.ts). */
+const hasUnreadableParts = (key: string): boolean => key.split('/').some((part) => part === '' || part === '.' || part === '..');
+
 export class S3Source extends EventEmitter<S3SourceEvents> {
   readonly id: string;
   private readonly include: GlobMatcher;
@@ -105,6 +108,8 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
   private readonly known = new Map<string, string>();
   /** marker rule: objects recorded as seen, waiting for their folder's marker. */
   private readonly pending = new Map<string, LandingInput>();
+  /** Keys refused for their parts, each logged once. */
+  private readonly refusedKeys = new Set<string>();
   private cursorKey: string | undefined;
   private ticks = 0;
   private failures = 0;
@@ -231,6 +236,10 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       listed?.add(object.key);
       const rel = this.relativeKey(object.key);
       if (rel === undefined) continue;
+      if (hasUnreadableParts(object.key)) {
+        this.refuseKey(object.key);
+        continue;
+      }
       const segments = rel.split('/');
       const name = segments.at(-1)!;
       if (segments.slice(0, -1).some(isHiddenSegment)) continue;
@@ -251,6 +260,16 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       }
     }
     await inParallel(work, CONCURRENCY, (task) => task());
+  }
+
+  /** Logged once per key (not at every listing): S3 allows such keys, no s3:// URI of a job can name them. */
+  private refuseKey(key: string): void {
+    if (this.refusedKeys.has(key)) return;
+    this.refusedKeys.add(key);
+    this.options.log.warn(
+      { source: this.id, key },
+      'landing refused: its key has an empty, "." or ".." part (as in "in//x.parquet"), which no job can read; upload it under a plain key',
+    );
   }
 
   /** The key below the prefix ('' never: the prefix itself is no landing), or undefined for a folder placeholder. */

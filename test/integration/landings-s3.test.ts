@@ -162,6 +162,35 @@ describe('S3Source', () => {
     expect(second.errors).toEqual([]);
   });
 
+  it('refuses keys with an empty, "." or ".." part (S3 keeps them; no job\'s s3:// input can name them), logging each once, and takes in the rest', async () => {
+    const prefix = `unit${++run}/`;
+    await put(`${prefix}ok.parquet`, 'ok');
+    // Listed as a producer joining "in/" and "/x.parquet" would have made them on S3 (MinIO
+    // refuses such names, even as a listing's StartAfter: they sort before ok.parquet, so the
+    // cursor stays a real key).
+    const odd = [`${prefix}./y.parquet`, `${prefix}a/../z.parquet`, `${prefix}in//x.parquet`];
+    const listing = {
+      send: async (command: unknown) => {
+        const answer = (await client.send(command as never)) as { Contents?: Array<Record<string, unknown>> };
+        if (answer.Contents?.length) answer.Contents.unshift(...odd.map((Key) => ({ Key, Size: 10, ETag: '"e"', LastModified: new Date() })));
+        return answer;
+      },
+    } as unknown as S3Client;
+    const { source, emitted, errors } = sourceOver(prefix, `unit${run}:landings`, { client: listing });
+    const warned: string[] = [];
+    const warn = log.warn.bind(log);
+    log.warn = ((fields: { key?: string }, message: string) => (fields.key && warned.push(fields.key), warn(fields, message))) as typeof log.warn;
+    try {
+      await source.start();
+      await source.poll();
+    } finally {
+      log.warn = warn;
+    }
+    expect(emitted.map((landing) => landing.path)).toEqual([`${prefix}ok.parquet`]);
+    expect(warned.sort()).toEqual([...odd].sort());
+    expect(errors).toEqual([]);
+  });
+
   it('marker rule: objects wait, recorded as seen, until a _SUCCESS at least as new is in their folder', async () => {
     const prefix = `unit${++run}/`;
     const { source, ledger, emitted } = sourceOver(prefix, `unit${run}:landings`, { rule: 'marker' });
