@@ -1,6 +1,7 @@
 // The folder watcher on a real folder: one watch per folder, none per file; files found by a
-// listing and by events; deletions of files and of whole folders; symlink loops end.
-import type { Stats } from 'node:fs';
+// listing and by events; deletions of files and of whole folders; symlink loops end; an entry
+// that cannot be stat-ed stops nothing; a folder deleted or moved and made again is watched again.
+import { mkdirSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -98,5 +99,88 @@ describe('folder watcher', () => {
     expect(heard.files.map((file) => file.path)).toEqual(['a.parquet']);
     await watcher!.list();
     expect(heard.files.map((file) => file.path).sort()).toEqual(['a.parquet', 'a.parquet', 'b.parquet']);
+  });
+
+  // `ln -s loop loop`: stat fails with ELOOP, as it fails with ESTALE or EIO on a sick mount.
+  it.each([
+    { mode: 'native watches', native: true },
+    { mode: 'polling', native: false },
+  ])('lists the rest of the tree around an entry that cannot be stat-ed, and says which ($mode)', async ({ native }) => {
+    await mkdir(join(root, 'a'));
+    await writeFile(join(root, 'a', 'good.parquet'), 'g');
+    await writeFile(join(root, 'z.parquet'), 'z');
+    await symlink('loop', join(root, 'a', 'loop'));
+    await mkdir(join(root, 'b'));
+    await writeFile(join(root, 'b', 'after.parquet'), 'b');
+    const heard = startWatcher(native);
+    // A loop leads to no file: nothing is hidden, so the listing is whole.
+    expect(await watcher!.list()).toBe(true);
+    expect(heard.files.map((file) => file.path).sort()).toEqual(['a/good.parquet', 'b/after.parquet', 'z.parquet']);
+    expect(heard.problems).toHaveLength(1);
+    expect(heard.problems[0]).toMatch(/^a\/loop: ELOOP/);
+    if (native) {
+      await writeFile(join(root, 'a', 'new.parquet'), 'n');
+      await until('a file written after the listing', () => heard.files.some((file) => file.path === 'a/new.parquet'));
+    }
+  });
+});
+
+// The 5-minute rescan must not be what finds these files: every wait below is 5 s at most, and
+// nothing calls list() again.
+describe('folder watcher, a folder made again under the same name', () => {
+  it.each([
+    // ext4 gives the new folder the old one's inode number at once: only the old watch's last
+    // event (the folder itself gone) tells them apart.
+    { how: 'rm -rf a && mkdir a', replace: () => (rmSync(join(root, 'a'), { recursive: true }), mkdirSync(join(root, 'a'))), watched: 2 },
+    // a.old is a folder new to the root: listed and watched under its own name.
+    { how: 'mv a a.old && mkdir a', replace: () => (renameSync(join(root, 'a'), join(root, 'a.old')), mkdirSync(join(root, 'a'))), watched: 3 },
+  ])('watches the new folder after $how within one look-up round', async ({ replace, watched }) => {
+    await mkdir(join(root, 'a'));
+    await writeFile(join(root, 'a', 'old.parquet'), 'o');
+    const heard = startWatcher();
+    await watcher!.list();
+    // Synchronous: no look-up runs between the two.
+    replace();
+    await writeFile(join(root, 'a', 'new.parquet'), 'n');
+    await until('a file in the new folder', () => heard.files.some((file) => file.path === 'a/new.parquet'));
+    await writeFile(join(root, 'a', 'newer.parquet'), 'n');
+    await until('a second file in the new folder', () => heard.files.some((file) => file.path === 'a/newer.parquet'));
+    expect(watcher!.watchedFolders).toBe(watched);
+    expect(heard.problems).toEqual([]);
+  });
+
+  it('does not report what lands in a moved-away folder under its old name', async () => {
+    await mkdir(join(root, 'a'));
+    const heard = startWatcher();
+    await watcher!.list();
+    renameSync(join(root, 'a'), join(root, 'a.old'));
+    mkdirSync(join(root, 'a'));
+    await writeFile(join(root, 'a', 'marker.parquet'), 'm');
+    await until('the new folder to be watched', () => heard.files.some((file) => file.path === 'a/marker.parquet'));
+    await writeFile(join(root, 'a.old', 'late.parquet'), 'l');
+    await until('the file in the moved folder', () => heard.files.some((file) => file.path === 'a.old/late.parquet'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...heard.files.map((file) => file.path), ...heard.gone.map((gone) => gone.path)]).not.toContain('a/late.parquet');
+  });
+
+  it('watches the root again when it is made again at once', async () => {
+    await writeFile(join(root, 'old.parquet'), 'o');
+    const heard = startWatcher();
+    await watcher!.list();
+    rmSync(root, { recursive: true });
+    mkdirSync(root);
+    await writeFile(join(root, 'top.parquet'), 't');
+    await until('a file in the new root', () => heard.files.some((file) => file.path === 'top.parquet'));
+  });
+
+  it('watches the root again at the next listing when it was made again later', async () => {
+    const heard = startWatcher();
+    await watcher!.list();
+    await rm(root, { recursive: true });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await mkdir(root);
+    expect(await watcher!.list()).toBe(true);
+    await writeFile(join(root, 'top.parquet'), 't');
+    await until('a file in the new root', () => heard.files.some((file) => file.path === 'top.parquet'));
   });
 });

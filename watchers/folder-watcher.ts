@@ -7,13 +7,19 @@
 //                                                                            ├─ folder ──► watch it, list it
 //                                                                            └─ gone ──► listener.gone
 //
+// A folder deleted or moved away and made again under the same name is another folder, which
+// the old watch does not hear (or hears under the old name, when it was moved). A look-up or a
+// listing that finds another device and inode there forgets the old one and all under it
+// (listener.gone), then watches and lists the new one; so does a look-up asked by the old
+// watch's last event, as the new folder may have the old one's inode number.
+//
 // Nothing is kept per file: what a file was is the caller's to remember (known-paths.ts).
 // list() reads the whole tree, streaming each folder's entries; the caller runs it at start,
 // on every rescan, and, on a network mount (native: false, where the kernel sees no remote
 // writes), every polling interval instead of any native watch.
 import { statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { lstat, opendir, realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { inParallel } from '../broker/in-parallel.ts';
 import { isInside } from '../broker/jobs/input-paths.ts';
 
@@ -23,7 +29,7 @@ export interface FolderWatcherListener {
   file(absolute: string, stats: Stats): void;
   /** A path reported changed that is no longer there; `folder` when it was a watched folder (all under it went too). */
   gone(absolute: string, folder: boolean): void;
-  /** A folder that could not be watched or read; its files are still found by the next listing that can read it. */
+  /** A folder that could not be watched or read, or an entry that could not be stat-ed; the rest is still listed, and its files are found by the next listing that can read it. */
   problem(absolute: string, error: Error): void;
 }
 
@@ -53,12 +59,16 @@ const COALESCE_MS = 20;
  */
 const ENTRIES_PER_ROUND = 64;
 
-/** A watched folder: its native watch (undefined once lost or when it could not be set) and its real path. */
-type Folder = { watch: FSWatcher | undefined; real: string };
+/** A watched folder: its native watch (undefined once lost or when it could not be set), its real path and identity. */
+type Folder = { watch: FSWatcher | undefined; real: string; dev: number; ino: number };
+
+const sameFolder = (folder: Folder, stats: Stats): boolean => folder.dev === stats.dev && folder.ino === stats.ino;
 
 const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 const isGoneError = (error: unknown): boolean => codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR';
 const isDeniedError = (error: unknown): boolean => codeOf(error) === 'EACCES' || codeOf(error) === 'EPERM';
+/** A symlink loop (`ln -s loop loop`): it leads to no file, so it hides none. */
+const isLoopError = (error: unknown): boolean => codeOf(error) === 'ELOOP';
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 export class FolderWatcher {
@@ -71,6 +81,8 @@ export class FolderWatcher {
   private changed = new Set<string>();
   /** Folders whose watch could not say what changed in them (its queue overflowed): listed again. */
   private relist = new Set<string>();
+  /** Folders whose own watch reported their name: maybe deleted or moved away, the watch with them. */
+  private itself = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private looking: Promise<void> | undefined;
   private realRoot = '';
@@ -119,22 +131,28 @@ export class FolderWatcher {
   private async walk(dir: string, seen: Set<string>, linked: boolean): Promise<boolean> {
     if (this.closed) return true;
     let real: string;
+    let identity: Stats | undefined;
     try {
       real = await realpath(dir);
+      // Only a watched folder is known by its identity; polling keeps none.
+      if (this.options.native) identity = await stat(dir);
     } catch (error) {
       return this.unreadable(dir, error);
     }
+    if (this.closed) return true;
     if (seen.has(real) || (linked && isInside(this.realRoot, real))) return true;
+    if (identity) this.watchCurrent(dir, real, identity, seen);
     seen.add(real);
-    if (this.options.native && this.folders.get(dir)?.watch === undefined) this.watchFolder(dir, real);
     // Sized by the folder's subfolders, never by its files.
     const subfolders: Array<{ path: string; linked: boolean }> = [];
     let complete = true;
     try {
       let round: string[] = [];
       const statRound = async (): Promise<void> => {
-        const found = (absolute: string, stats: Stats | undefined): void => {
-          if (stats?.isDirectory()) subfolders.push({ path: absolute, linked: true });
+        const found = (absolute: string, stats: Stats | Error | undefined): void => {
+          // One entry that cannot be stat-ed is that entry's problem: the rest is still listed.
+          if (stats instanceof Error) complete = this.unreadable(absolute, stats) && complete;
+          else if (stats?.isDirectory()) subfolders.push({ path: absolute, linked: true });
           else if (stats?.isFile() && !this.options.ignored(absolute, stats)) {
             this.listing += 1;
             this.options.listener.file(absolute, stats);
@@ -145,7 +163,7 @@ export class FolderWatcher {
           // Lets events and requests in between rounds.
           await new Promise((resolve) => setImmediate(resolve));
         } else {
-          await inParallel(round, this.concurrency, async (absolute) => found(absolute, await this.statOrGone(absolute)), () => this.closed);
+          await inParallel(round, this.concurrency, async (absolute) => found(absolute, await this.statLater(absolute)), () => this.closed);
         }
         round = [];
       };
@@ -159,21 +177,33 @@ export class FolderWatcher {
       }
       await statRound();
     } catch (error) {
-      complete = this.unreadable(dir, error);
+      complete = this.unreadable(dir, error) && complete;
     }
     for (const subfolder of subfolders) complete = (await this.walk(subfolder.path, seen, subfolder.linked)) && complete;
     return complete;
   }
 
-  /** A folder that vanished mid-listing is complete (nothing in it to miss); one that cannot be read is not. */
-  private unreadable(dir: string, error: unknown): boolean {
+  /**
+   * A folder or entry that could not be read or stat-ed (denied, a stale NFS handle, an I/O
+   * error, a symlink loop) is said and skipped, and the walk goes on: it is that path's problem,
+   * not the tree's. False when it may hide files, which the listing then did not report; one
+   * that vanished mid-listing, or a loop, hides none.
+   */
+  private unreadable(path: string, error: unknown): boolean {
     if (isGoneError(error)) return true;
-    this.options.listener.problem(dir, asError(error));
-    if (isDeniedError(error)) return false;
-    throw error;
+    this.options.listener.problem(path, asError(error));
+    return isLoopError(error);
   }
 
-  private watchFolder(dir: string, real: string): void {
+  /** Watches `dir` unless the folder watched there is this one; another one in its place replaces it. */
+  private watchCurrent(dir: string, real: string, identity: Stats, seen: Set<string>): void {
+    const folder = this.folders.get(dir);
+    // The folders under the old one went with it: this walk lists those in the new one.
+    if (folder && !sameFolder(folder, identity)) for (const gone of this.vanished(dir)) seen.delete(gone);
+    if (this.folders.get(dir)?.watch === undefined) this.watchFolder(dir, real, identity);
+  }
+
+  private watchFolder(dir: string, real: string, identity: Stats): void {
     let handle: FSWatcher | undefined;
     try {
       handle = watch(dir, { persistent: true }, (_event, name) => this.noticed(dir, name));
@@ -193,13 +223,18 @@ export class FolderWatcher {
       this.options.listener.problem(dir, asError(error));
     }
     this.folders.get(dir)?.watch?.close();
-    this.folders.set(dir, { watch: handle, real });
+    this.folders.set(dir, { watch: handle, real, dev: identity.dev, ino: identity.ino });
   }
 
   private noticed(dir: string, name: string | null): void {
     if (this.closed) return;
     if (name === null) this.relist.add(dir);
-    else this.changed.add(join(dir, name));
+    else {
+      this.changed.add(join(dir, name));
+      // A folder deleted or moved away is reported by its own watch under its own name (which an
+      // entry in it may also have): the folder itself is looked at again.
+      if (name === basename(dir)) this.itself.add(dir);
+    }
     this.schedule();
   }
 
@@ -215,22 +250,25 @@ export class FolderWatcher {
 
   private lookAtChanged(): void {
     this.timer = undefined;
-    const paths = [...this.changed];
+    const paths = [...new Set([...this.changed, ...this.itself])];
     const folders = [...this.relist];
+    const itself = this.itself;
     this.changed = new Set();
     this.relist = new Set();
+    this.itself = new Set();
     this.looking = (async () => {
-      await inParallel(paths, this.concurrency, (absolute) => this.lookAt(absolute), () => this.closed);
+      await inParallel(paths, this.concurrency, (absolute) => this.lookAt(absolute, itself.has(absolute)), () => this.closed);
       for (const folder of folders) if (this.folders.has(folder)) await this.walk(folder, this.realPathsBut(folder), false);
     })()
       .catch((error: unknown) => this.options.listener.problem(this.options.root, asError(error)))
       .finally(() => {
         this.looking = undefined;
-        if (this.changed.size + this.relist.size > 0) this.schedule();
+        if (this.changed.size + this.relist.size + this.itself.size > 0) this.schedule();
       });
   }
 
-  private async lookAt(absolute: string): Promise<void> {
+  /** `itself`: the folder's own watch reported its name (see noticed()). */
+  private async lookAt(absolute: string, itself: boolean): Promise<void> {
     if (this.options.ignored(absolute)) return;
     let stats: Stats;
     try {
@@ -245,8 +283,19 @@ export class FolderWatcher {
       // A folder made or moved in is listed whole. A known one that merely changed (a file in
       // it came or went) has nothing more to say; one whose watch broke is watched again by the
       // next rescan's listing, not here (a watch that keeps failing must not spin).
-      if (this.folders.has(absolute)) return;
-      const linked = (await lstat(absolute).catch(() => undefined))?.isSymbolicLink() ?? false;
+      const folder = this.folders.get(absolute);
+      if (folder && !sameFolder(folder, stats)) {
+        // Another folder in its place (mv in in.old && mkdir in): the old one went, with all under it.
+        this.vanished(absolute);
+      } else if (folder && itself) {
+        // Deleted and made again at once (rm -rf in && mkdir in): ext4 gives the new folder the
+        // old one's inode number, so only the old watch's last word tells them apart. Set anew
+        // and listed; a folder merely holding an entry of its own name costs that listing.
+        folder.watch?.close();
+        folder.watch = undefined;
+      } else if (folder) return;
+      // The root is walked as the root, even when its path is a symlink.
+      const linked = absolute !== this.options.root && ((await lstat(absolute).catch(() => undefined))?.isSymbolicLink() ?? false);
       await this.walk(absolute, this.realPathsBut(absolute), linked);
     } else if (stats.isFile() && !this.options.ignored(absolute, stats)) {
       this.options.listener.file(absolute, stats);
@@ -260,34 +309,37 @@ export class FolderWatcher {
     return reals;
   }
 
-  private vanished(absolute: string): void {
+  /** Says `absolute` went; a watched folder takes every folder under it along. Returns their real paths. */
+  private vanished(absolute: string): string[] {
+    const reals: string[] = [];
     const wasFolder = this.folders.has(absolute);
     if (wasFolder) {
-      const under = `${absolute}${sep}`;
+      const under = absolute.endsWith(sep) ? absolute : `${absolute}${sep}`;
       for (const [path, folder] of this.folders) {
         if (path !== absolute && !path.startsWith(under)) continue;
         folder.watch?.close();
         this.folders.delete(path);
+        reals.push(folder.real);
       }
     }
     this.options.listener.gone(absolute, wasFolder);
+    return reals;
   }
 
-  private statNow(absolute: string): Stats | undefined {
+  /** An entry's stats, undefined when it is gone (or a symlink to nothing), or why it could not be stat-ed. */
+  private statNow(absolute: string): Stats | Error | undefined {
     try {
       return statSync(absolute, { throwIfNoEntry: false });
     } catch (error) {
-      if (isGoneError(error) || isDeniedError(error)) return undefined;
-      throw error;
+      return asError(error);
     }
   }
 
-  private async statOrGone(absolute: string): Promise<Stats | undefined> {
+  private async statLater(absolute: string): Promise<Stats | Error | undefined> {
     try {
       return await stat(absolute);
     } catch (error) {
-      if (isGoneError(error) || isDeniedError(error)) return undefined;
-      throw error;
+      return isGoneError(error) ? undefined : asError(error);
     }
   }
 }

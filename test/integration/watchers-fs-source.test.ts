@@ -1,7 +1,9 @@
 // The fs source on real folders and a real redis-server: slow writes are emitted once, after
 // the last write; files present before start are caught up; rewrites are new landings,
-// touches are not; marker and rename rules; symlinks out of the root are refused. The
-// polling variant stands in for an SMB/NFS mount.
+// touches are not; marker and rename rules; symlinks out of the root are refused; a symlink
+// loop stops nothing; a folder made again is watched again. The polling variant stands in
+// for an SMB/NFS mount.
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,5 +225,36 @@ describe('confinement', () => {
     expect(ready.map((seen) => seen.landing.path).sort()).toEqual(['alias.parquet', 'real.parquet']);
     expect(ready.some((seen) => seen.landing.uri.includes('outside'))).toBe(false);
     expect((await ledger.list({ limit: 10 })).items.map((record) => record.path).sort()).toEqual(['alias.parquet', 'real.parquet']);
+  });
+});
+
+// At the production defaults (2 s quiet and polling interval, 5-minute rescan): neither case
+// may wait for the rescan.
+const DEFAULTS = { interval: '2s', ready: {} };
+
+describe('what one folder or entry does to the rest', () => {
+  it.each([
+    { mode: 'native events', polling: false },
+    { mode: 'polling (network mount)', polling: true },
+  ])('a symlink loop under the root stops nothing: the source starts, and files around it land ($mode)', async ({ polling }) => {
+    await mkdir(join(root, 'sub'));
+    await writeFile(join(root, 'sub', 'one.parquet'), 'one');
+    await symlink('loop', join(root, 'loop'));
+    const { ready } = await startSource({ ...DEFAULTS, polling });
+    await writeFile(join(root, 'sub', 'two.parquet'), 'two');
+    await waitForCount('both files', ready, 2, 10_000);
+    expect(ready.map((seen) => seen.landing.path).sort()).toEqual(['sub/one.parquet', 'sub/two.parquet']);
+  });
+
+  it.each([
+    { how: 'rm -rf in && mkdir in', replace: () => (rmSync(join(root, 'in'), { recursive: true }), mkdirSync(join(root, 'in'))) },
+    { how: 'mv in in.old && mkdir in', replace: () => (renameSync(join(root, 'in'), join(root, 'in.old')), mkdirSync(join(root, 'in'))) },
+  ])('a folder made again at once ($how) is watched again: a file landing in it is ready in seconds', async ({ replace }) => {
+    await mkdir(join(root, 'in'));
+    const { ready } = await startSource(DEFAULTS);
+    replace();
+    await writeFile(join(root, 'in', 'new.parquet'), 'new');
+    await waitForCount('the file in the new folder', ready, 1, 10_000);
+    expect(ready.map((seen) => seen.landing.path)).toEqual(['in/new.parquet']);
   });
 });
