@@ -2,10 +2,14 @@
 
     .venv/bin/python spark-apps/embedded_check.py < pipelines.json
 
-stdin: a JSON list of {"pipeline": name, "transform": {...}, "parameters": {name: declared}}
-(transform as in the run spec; parameters: the names the pipeline declares, values unused).
+stdin: a JSON list of {"pipeline": name, "transform": {...}, "parameters": {name: declared},
+"columns": {name: type}, "conf": {key: value}} (transform as in the run spec; parameters: the
+names the pipeline declares, values unused; columns: input.columns; conf: engine.conf).
+columns and conf may be left out: then a derived column named as an input column is caught
+only when its expression reads that name, and no setting is checked.
 stdout: a JSON list in the same order of {"pipeline": name, "ok": true} or
-{"pipeline": name, "ok": false, "reason": "filter: cannot translate '…' for the embedded engine: …"}.
+{"pipeline": name, "ok": false, "reason": "filter: cannot translate '…' for the embedded engine: …"}
+(or "engine.conf: cannot translate 'spark.sql.session.timeZone: Europe/Paris' for the embedded engine: …").
 Exit 0 whenever the answer was written; 2 when stdin is not such a list. Imports no pyspark,
 so it answers in well under a second.
 """
@@ -17,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sluice_embedded.translate import TranslationError, check_transform, transform_parameters  # noqa: E402
+from sluice_embedded.translate import TranslationError, check_engine_conf, check_transform, transform_parameters  # noqa: E402
 from sluice_spark.spec import parse_transform  # noqa: E402
 
 
@@ -25,14 +29,16 @@ def check_pipeline(entry: dict[str, Any]) -> dict[str, Any]:
     name = entry.get("pipeline")
     try:
         transform = parse_transform(entry["transform"])
-        check_transform(transform)
+        columns = entry.get("columns")
+        check_transform(transform, None if columns is None else list(columns))
+        check_engine_conf(entry.get("conf") or {})
         declared = set(entry.get("parameters") or {})
         undeclared = sorted(transform_parameters(transform) - declared)
         if undeclared:
             return {"pipeline": name, "ok": False, "reason": f"transform: parameter :{undeclared[0]} is not declared"}
     except TranslationError as error:
         return {"pipeline": name, "ok": False, "reason": str(error)}
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         return {"pipeline": name, "ok": False, "reason": f"transform: not a transform the embedded engine knows ({error})"}
     return {"pipeline": name, "ok": True}
 

@@ -29,7 +29,15 @@ export async function checkEmbeddedTransforms(options: { python: string; sparkAp
   }
   if (!(await exists(options.python))) return { unavailable: `no Python at ${options.python} (the project's environment, next to SLUICE_SPARK_SUBMIT; run scripts/setup)`, untranslatable };
   if (asked.length === 0) return { untranslatable };
-  const request = asked.map((pipeline) => ({ pipeline: pipeline.name, transform: pipeline.transform, parameters: pipeline.parameters }));
+  // The input columns and engine.conf go along: a derived column named as an input column, or
+  // a setting that changes what Spark SQL computes (its session time zone, say), is Spark's.
+  const request = asked.map((pipeline) => ({
+    pipeline: pipeline.name,
+    transform: pipeline.transform,
+    parameters: pipeline.parameters,
+    columns: pipeline.input.columns,
+    conf: pipeline.engine.conf,
+  }));
   let answers: Answer[];
   try {
     answers = JSON.parse(await run(options.python, [join(options.sparkAppsDir, 'embedded_check.py')], JSON.stringify(request), options.env)) as Answer[];

@@ -32,6 +32,7 @@ from .metrics import MetricPlan, finish_batch, plan_metrics
 from .translate import (
     LANDING_VIEW,
     TranslationError,
+    check_derived_names,
     never_null_in_spark,
     parameter_values,
     quote_identifier,
@@ -134,6 +135,11 @@ def _register_landing(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> N
     Local files go through DuckDB's own Parquet reader (faster than an Arrow dataset: see
     README); S3 objects, and local names DuckDB would take for a glob, through pyarrow (which
     reaches S3 as storage.py configures it, and reads every path literally).
+
+    Neither reads `key=value` folder names as columns: Spark, given the files themselves,
+    does not, and DuckDB's hive_partitioning (on by default when a path looks like one) would
+    put the folder's `site=zzz` in place of the file's own column `site`. pyarrow takes no
+    partitioning unless given one.
     """
     schema = landing_schema(spec.expected_columns)
     locations = [storage.locate(location) for location in spec.inputs]
@@ -142,15 +148,15 @@ def _register_landing(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> N
         columns = ", ".join(
             f"CAST({quote_identifier(field.name)} AS {_duckdb_type(field.type)}) AS {quote_identifier(field.name)}" for field in schema
         )
-        connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT {columns} FROM read_parquet([{paths}])")
+        connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT {columns} FROM read_parquet([{paths}], hive_partitioning = false)")
         return
     filesystem = locations[0].filesystem if all(location.is_s3 for location in locations) else None
     if filesystem is None and any(location.is_s3 for location in locations):
         # Mixed local and S3 inputs: one dataset per filesystem.
-        datasets = [ds.dataset(location.path, schema=schema, format="parquet", filesystem=location.filesystem) for location in locations]
+        datasets = [ds.dataset(location.path, schema=schema, format="parquet", filesystem=location.filesystem, partitioning=None) for location in locations]
         dataset: Any = ds.dataset(datasets)
     else:
-        dataset = ds.dataset([location.path for location in locations], schema=schema, format="parquet", filesystem=filesystem)
+        dataset = ds.dataset([location.path for location in locations], schema=schema, format="parquet", filesystem=filesystem, partitioning=None)
     connection.register("sluice_landing_files", dataset)
     connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT * FROM sluice_landing_files")
 
@@ -159,7 +165,7 @@ def _query(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> tuple[_Query
     transform = spec.transform
     if isinstance(transform, SqlTransform):
         translated = translate_statement(transform.sql)
-        parameters = parameter_values(translated.parameters, spec.parameters, "sql")
+        parameters = parameter_values(translated.parameters, spec.parameters, "sql", translated.like_patterns)
         # Spark's sum of integers is a bigint; DuckDB's a HUGEINT (128 bits): cast back.
         types = _result_types(connection, translated.sql, parameters)
         columns = ", ".join(
@@ -168,23 +174,25 @@ def _query(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> tuple[_Query
         )
         return _Query(f"SELECT {columns} FROM ({translated.sql})"), parameters, translated.never_null
     assert isinstance(transform, AggregateTransform)
-    relation, used, never_null = LANDING_VIEW, frozenset[str](), frozenset[str]()
+    relation, used, like_patterns, never_null = LANDING_VIEW, frozenset[str](), frozenset[str](), frozenset[str]()
     steps = []
     if transform.filter is not None:
         condition = translate_expression(transform.filter, "filter")
         steps.append(f"sluice_filtered AS (SELECT * FROM {relation} WHERE {condition.sql})")
-        relation, used = "sluice_filtered", used | condition.parameters
+        relation, used, like_patterns = "sluice_filtered", used | condition.parameters, condition.like_patterns
     if transform.derive:
         derived = {name: translate_expression(text, f"derive.{name}") for name, text in transform.derive.items()}
+        check_derived_names(transform.derive, spec.expected_columns)
         # One SELECT, as the Spark app's: a later derived column may refer to an earlier one.
         items = ", ".join(f"({expression.sql}) AS {quote_identifier(name)}" for name, expression in derived.items())
         steps.append(f"sluice_derived AS (SELECT *, {items} FROM {relation})")
         relation = "sluice_derived"
         used = used.union(*(expression.parameters for expression in derived.values()))
+        like_patterns = like_patterns.union(*(expression.like_patterns for expression in derived.values()))
         for name, expression in derived.items():
             if expression.tree is not None and never_null_in_spark(expression.tree, never_null):
                 never_null |= {name}
-    parameters = parameter_values(used, spec.parameters, "transform")
+    parameters = parameter_values(used, spec.parameters, "transform", like_patterns)
     prefix = f"WITH {', '.join(steps)} " if steps else ""
     arrow_types = dict(_arrow_types(connection, f"{prefix}SELECT * FROM {relation}", parameters))
     plan = plan_metrics(transform.group_by, transform.metrics, arrow_types, never_null)

@@ -5,15 +5,15 @@ Where DuckDB's own aggregate differs from Spark's, the SQL here computes Spark's
   Spark's ANSI mode does; sum of decimal(p,s) is decimal(p+10,s) (DuckDB: decimal(38,s));
 - avg of integers and doubles is the sum divided by the count, as a double (Spark's Average);
 - avg of decimal(p,s) is decimal(p+4,s+4) in Spark (DuckDB: DOUBLE): DuckDB computes the exact
-  sum and the count, and `finish_batch` divides them in Python's Decimal with Spark's own
-  rounding steps (see spark_decimal_average);
+  sum and the count, and `finish_batch` divides them exactly and rounds as Spark does (see
+  spark_decimal_average);
 - approx_percentile is DuckDB's exact `quantile_disc` (an element of the column at the exact
   rank), which is within Spark's documented bound: percentile_approx with its default
   accuracy 10000 answers within a rank error of n/10000.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 
 import pyarrow as pa
 
@@ -130,29 +130,29 @@ def finish_batch(batch: pa.RecordBatch, plan: MetricPlan) -> pa.RecordBatch:
 def spark_decimal_average(total: Decimal | None, count: int, precision: int, scale: int) -> Decimal | None:
     """Spark's avg of a decimal(precision,scale) column from its exact sum and count.
 
-    Spark divides the sum, decimal(p+10,s), by the count as decimal(20,0): the quotient is
-    first taken to 38 decimal places, then to the scale of the division's result type (with
-    spark.sql.decimalOperations.allowPrecisionLoss, Spark's default), then cast to the avg's
-    type decimal(p+4,s+4); every step rounds HALF_UP. The same steps here give the same digits.
+    Spark 4's Average divides the sum by the count in one step (DecimalDivideWithOverflowCheck):
+    Decimal's `/` keeps 39 decimal places, truncating, and the quotient is then rounded HALF_UP
+    to the avg's type decimal(p+4,s+4) (bounded at 38), so `precision` does not change the
+    digits. The type of decimal(p+10,s) / decimal(20,0) plays no part: rounding to its scale
+    first, as this once did, cut wide decimals short (decimal(28,10)'s avg of 1, 0, 0 came out
+    0.33333333330000 where Spark answers 0.33333333333333). Truncating at 39 places cannot change a HALF_UP rounding
+    at 38 places or fewer (whether the rest reaches half a unit is decided within 39 places),
+    so this is one HALF_UP rounding of the exact quotient, done here in integers.
     """
     if total is None or count == 0:
         return None
-    with localcontext() as context:
-        context.prec = 200
-        quotient = (total / Decimal(count)).quantize(Decimal(1).scaleb(-MAX_PRECISION), rounding=ROUND_HALF_UP)
-        _, division_scale = _division_type(min(precision + 10, MAX_PRECISION), scale, 20, 0)
-        quotient = quotient.quantize(Decimal(1).scaleb(-division_scale), rounding=ROUND_HALF_UP)
-        return quotient.quantize(Decimal(1).scaleb(-min(scale + 4, MAX_PRECISION)), rounding=ROUND_HALF_UP)
-
-
-def _division_type(p1: int, s1: int, p2: int, s2: int) -> tuple[int, int]:
-    """Spark's result type of decimal(p1,s1) / decimal(p2,s2), allowing precision loss."""
-    scale = max(6, s1 + p2 + 1)
-    precision = p1 - s1 + s2 + scale
-    if precision <= MAX_PRECISION:
-        return precision, scale
-    integer_digits = precision - scale
-    return MAX_PRECISION, max(MAX_PRECISION - integer_digits, min(scale, 6))
+    target_scale = min(scale + 4, MAX_PRECISION)
+    # |total| × 10^target_scale / count as a fraction of integers: Decimal arithmetic would round
+    # to its context's 28 digits, and these have up to 38.
+    sign, digits, exponent = total.as_tuple()
+    assert isinstance(exponent, int), f"a sum is a number, not {total}"
+    shift = exponent + target_scale
+    numerator = int("".join(map(str, digits)) or "0") * 10 ** max(shift, 0)
+    denominator = count * 10 ** max(-shift, 0)
+    quotient, remainder = divmod(numerator, denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return Decimal(f"{'-' if sign else ''}{quotient}E-{target_scale}")
 
 
 def _decimal_average(name: str, index: int, arrow_type: pa.Decimal128Type) -> DecimalAverage:

@@ -21,7 +21,13 @@ Refused on purpose, because DuckDB means something else by the same words:
 - `upper`, `lower`: Java's case mapping is not DuckDB's (Spark: upper('straße') = 'STRASSE',
   DuckDB: 'STRAẞE');
 - `to_date(s, format)`, `date_format`: Java date patterns, not strftime's;
+- `ilike` (Java's case mapping again), and `LIKE … ESCAPE`;
+- a `LIKE` pattern that is neither a string literal nor a parameter (see _check_like);
+- a derived column named as an input column (see check_derived_names);
 - any function sqlglot does not know (it would be passed through by name, unchecked).
+
+`LIKE` is written with `ESCAPE '\\'`: Spark's LIKE escapes with a backslash by default, DuckDB's
+has no escape character unless told (`a\\_c` matches `a_c` on Spark, `a\\xc` on DuckDB).
 """
 
 from collections.abc import Iterable, Mapping
@@ -92,6 +98,8 @@ class Translated:
     tree: exp.Expression | None = None
     # A statement's output columns that Spark knows can never be NULL.
     never_null: frozenset[str] = frozenset()
+    # The parameters used as a LIKE pattern, whose values parameter_values() checks as Spark does.
+    like_patterns: frozenset[str] = frozenset()
 
 
 def translate_expression(text: str, where: str) -> Translated:
@@ -119,11 +127,12 @@ def translate_statement(text: str, where: str = "sql") -> Translated:
             raise TranslationError(where, text, f"name the output column {item.sql('spark')!r} with AS")
     translated = _render(tree, text, where)
     never_null = frozenset(item.alias for item in tree.expressions if isinstance(item, exp.Alias) and never_null_in_spark(item.this, frozenset()))
-    return Translated(translated.sql, translated.parameters, tree, never_null)
+    return Translated(translated.sql, translated.parameters, tree, never_null, translated.like_patterns)
 
 
-def check_transform(transform: Transform) -> None:
-    """Raise TranslationError for the first part of the transform that cannot be translated."""
+def check_transform(transform: Transform, input_columns: Iterable[str] | None = None) -> None:
+    """Raise TranslationError for the first part of the transform that cannot be translated;
+    `input_columns`, when known, are the pipeline's (see check_derived_names)."""
     if isinstance(transform, SqlTransform):
         translate_statement(transform.sql)
         return
@@ -132,6 +141,80 @@ def check_transform(transform: Transform) -> None:
         translate_expression(transform.filter, "filter")
     for name, expression in transform.derive.items():
         translate_expression(expression, f"derive.{name}")
+    check_derived_names(transform.derive, input_columns)
+
+
+def check_derived_names(derive: Mapping[str, str], input_columns: Iterable[str] | None) -> None:
+    """A derived column may not take the name of an input column (or of another derived one).
+
+    Spark's derive step is `SELECT *, (…) AS x`: with an input column `x` the step has two
+    columns `x`, and a group_by or metric naming `x` fails with AMBIGUOUS_REFERENCE (the
+    pipeline's error). DuckDB takes the input column without a word and would commit its sums,
+    so the embedded engine refuses the transform: `auto` runs it on Spark, which says why.
+    Names compare case-insensitively, as both engines compare them. Without the input columns
+    (embedded_check.py when the broker does not send them) a derived column whose expression
+    reads its own name is caught all the same: that name can only be an input column's.
+    """
+    seen = {column.lower(): "an input column" for column in input_columns or ()}
+    for name, text in derive.items():
+        where = f"derive.{name}"
+        clash = seen.get(name.lower())
+        if clash is None and input_columns is None:
+            tree = _parse(text, where)
+            if any(column.name.lower() == name.lower() for column in tree.find_all(exp.Column)):
+                clash = "an input column"
+        if clash is not None:
+            raise TranslationError(
+                where,
+                text,
+                f"{name!r} is also the name of {clash}: Spark fails with AMBIGUOUS_REFERENCE where the name is used, "
+                "DuckDB would silently read one of the two; give the derived column another name",
+            )
+        seen[name.lower()] = "a derived column"
+
+
+# A pipeline's engine.conf goes to spark-submit. The embedded engine computes as Spark does
+# with these settings at the values listed (the Spark app's own when a pipeline sets none), and
+# at no other: key → (values, what another value changes).
+_SAME_SQL_AT: dict[str, tuple[frozenset[str], str]] = {
+    "spark.sql.session.timeZone": (
+        frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "z", "+00:00"}),
+        "the days and hours of timestamps are then that zone's; the embedded engine's are UTC's",
+    ),
+    "spark.sql.ansi.enabled": (frozenset({"true"}), "casts and sums then return NULL where ANSI mode, and the embedded engine, fail"),
+    "spark.sql.caseSensitive": (frozenset({"false"}), "column names are then case-sensitive; on the embedded engine they are not"),
+    "spark.sql.decimalOperations.allowPrecisionLoss": (frozenset({"true"}), "decimal arithmetic then has other result types and digits"),
+    "spark.sql.parser.escapedStringLiterals": (frozenset({"false"}), "a backslash in a string literal then means itself"),
+    "spark.sql.ansi.doubleQuotedIdentifiers": (frozenset({"false"}), '"…" is then a column name, not a string'),
+    "spark.sql.timestampType": (frozenset({"timestamp_ltz"}), "cast(… AS timestamp) is then a wall-clock time, not an instant"),
+}
+# spark.sql settings that change how Spark runs, never what it answers.
+_RUNNING_ONLY = (
+    "spark.sql.shuffle.partitions", "spark.sql.adaptive.", "spark.sql.files.maxPartitionBytes",
+    "spark.sql.files.openCostInBytes", "spark.sql.files.minPartitionNum", "spark.sql.autoBroadcastJoinThreshold",
+    "spark.sql.broadcastTimeout", "spark.sql.codegen.", "spark.sql.execution.arrow.", "spark.sql.inMemoryColumnarStorage.",
+    "spark.sql.parquet.compression.codec", "spark.sql.parquet.enableVectorizedReader", "spark.sql.parquet.filterPushdown",
+    "spark.sql.parquet.columnarReaderBatchSize", "spark.sql.ui.",
+)  # fmt: skip
+
+
+def check_engine_conf(conf: Mapping[str, str]) -> None:
+    """Raise TranslationError for the first spark.sql setting that may change the answers.
+
+    A pipeline that sets spark.sql.session.timeZone to Europe/Paris gets Paris days from Spark,
+    so it cannot run embedded: `auto` runs it on Spark, `engine.kind: embedded` is refused.
+    Settings outside spark.sql (memory, cores, S3, Kubernetes) change no answer; within it,
+    only those known to change nothing but speed pass, and those above at the listed values.
+    """
+    for key, value in conf.items():
+        if not key.startswith("spark.sql."):
+            continue
+        if key in _SAME_SQL_AT:
+            values, change = _SAME_SQL_AT[key]
+            if str(value).strip().lower() not in values:
+                raise TranslationError("engine.conf", f"{key}: {value}", f"Spark SQL computes differently under it ({change})")
+        elif not key.startswith(_RUNNING_ONLY):
+            raise TranslationError("engine.conf", f"{key}: {value}", "a Spark SQL setting the embedded engine has not been checked against")
 
 
 def transform_parameters(transform: Transform) -> frozenset[str]:
@@ -169,6 +252,8 @@ def _check(tree: exp.Expression, allowed: tuple[type[exp.Expression], ...], text
 
 
 def _check_node(node: exp.Expression, text: str, where: str) -> None:
+    if isinstance(node, exp.Like):
+        _check_like(node, text, where)
     if isinstance(node, exp.TsOrDsToDate) and node.args.get("format") is not None:
         raise TranslationError(where, text, "to_date with a format uses Java date patterns, which DuckDB does not read")
     if isinstance(node, exp.TimestampTrunc):
@@ -181,16 +266,48 @@ def _check_node(node: exp.Expression, text: str, where: str) -> None:
         )
 
 
+def _check_like(node: exp.Like, text: str, where: str) -> None:
+    """Spark refuses a pattern with a backslash before anything but `_`, `%` or `\\`, or at its
+    end (INVALID_FORMAT.ESC_IN_THE_MIDDLE, ESC_AT_THE_END); DuckDB, told ESCAPE '\\', would take
+    the first as the plain character and run. A literal pattern is checked here, a parameter's
+    value when it is bound (parameter_values); one computed from columns cannot be checked
+    before it meets a row, so it is refused."""
+    pattern = node.expression
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        problem = spark_like_pattern_problem(pattern.this)
+        if problem:
+            raise TranslationError(where, text, f"Spark rejects the LIKE pattern {pattern.this!r}: {problem}")
+    elif not isinstance(pattern, exp.Placeholder):
+        raise TranslationError(
+            where, text, "a LIKE pattern that is neither a string literal nor a :parameter (Spark checks its backslash escapes row by row)"
+        )
+
+
+def spark_like_pattern_problem(pattern: str) -> str | None:
+    """Why Spark's LIKE (escape character `\\`) refuses this pattern, or None."""
+    index = 0
+    while index < len(pattern):
+        if pattern[index] == "\\":
+            if index + 1 == len(pattern):
+                return "it ends with the escape character \\"
+            if pattern[index + 1] not in "_%\\":
+                return f"the escape character \\ may only precede _, % or \\, not {pattern[index + 1]!r}"
+            index += 1
+        index += 1
+    return None
+
+
 def _render(tree: exp.Expression, text: str, where: str) -> Translated:
     parameters = frozenset(node.name for node in tree.find_all(exp.Placeholder))
     if any(not name for name in parameters):
         raise TranslationError(where, text, "positional parameters (?) are not supported; use :name")
+    like_patterns = frozenset(node.expression.name for node in tree.find_all(exp.Like) if isinstance(node.expression, exp.Placeholder))
     tree = tree.transform(_strict_conversions)
     try:
         sql = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE, identify=True)
     except UnsupportedError as error:
         raise TranslationError(where, text, _first_line(error)) from None
-    return Translated(sql=sql, parameters=parameters, tree=tree)
+    return Translated(sql=sql, parameters=parameters, tree=tree, like_patterns=like_patterns)
 
 
 # Spark's nullability of an expression decides `nullable` in the manifest, and a SQL sink
@@ -199,13 +316,20 @@ _NULL_IF_ANY_CHILD_IS = (
     exp.Paren, exp.Not, exp.And, exp.Or, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Between,
     exp.Like, exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.DPipe, exp.Concat, exp.Length, exp.Abs,
     exp.TsOrDsToDate, exp.Year, exp.Month, exp.Day, exp.DayOfMonth, exp.Hour, exp.Minute, exp.Second, exp.Cast,
+    exp.Escape,  # only the ESCAPE '\\' that _strict_conversions puts around a LIKE
 )  # fmt: skip
+
+# NULL from non-NULL input: try_cast's whole point (a text that is no number), so Spark marks it
+# nullable whatever its argument; it subclasses Cast in sqlglot and must be caught first.
+_NULL_FROM_ANY_INPUT = (exp.TryCast,)
 
 
 def never_null_in_spark(node: exp.Expression, non_null_columns: frozenset[str]) -> bool:
     """Whether Spark's analyzer marks the expression non-nullable, given the columns it knows
     are never NULL (input columns never are: Spark reads Parquet with every column nullable).
     Anything not listed here is nullable, the safe answer."""
+    if isinstance(node, _NULL_FROM_ANY_INPUT):
+        return False
     if isinstance(node, (exp.Literal, exp.Boolean, exp.Placeholder, exp.Count, exp.NullSafeEQ, exp.Is)):
         return True
     if isinstance(node, exp.Column):
@@ -226,11 +350,13 @@ def never_null_in_spark(node: exp.Expression, non_null_columns: frozenset[str]) 
 def _strict_conversions(node: exp.Expression) -> exp.Expression:
     """Spark 4 runs in ANSI mode: cast() and to_date() fail on a value they cannot convert.
     sqlglot assumes the older Spark that returned NULL and writes TRY_CAST; only the author's
-    own try_cast() may return NULL."""
+    own try_cast() may return NULL. A LIKE gets Spark's default escape character, `\\`."""
     if isinstance(node, exp.TryCast) and not node.args.get("safe"):
         return exp.Cast(this=node.this, to=node.to)
     if isinstance(node, exp.TsOrDsToDate):
         return exp.Cast(this=node.this, to=exp.DataType.build("date"))
+    if isinstance(node, exp.Like) and not isinstance(node.parent, exp.Escape):
+        return exp.Escape(this=node.copy(), expression=exp.Literal.string("\\"))
     return node
 
 
@@ -244,10 +370,18 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def parameter_values(names: Iterable[str], values: Mapping[str, ParameterValue], where: str) -> dict[str, ParameterValue]:
+def parameter_values(
+    names: Iterable[str], values: Mapping[str, ParameterValue], where: str, like_patterns: Iterable[str] = ()
+) -> dict[str, ParameterValue]:
     """The values of exactly the parameters a statement reads (DuckDB refuses extra ones); a
-    parameter without a value is the pipeline's fault, as Spark's UNBOUND_SQL_PARAMETER is."""
+    parameter without a value is the pipeline's fault, as Spark's UNBOUND_SQL_PARAMETER is, and
+    so is a LIKE pattern Spark refuses (INVALID_FORMAT, see _check_like)."""
     missing = sorted(set(names) - values.keys())
     if missing:
         raise UserFailure(f"{where}: parameter :{missing[0]} has no value")
+    for name in sorted(like_patterns):
+        value = values[name]
+        problem = spark_like_pattern_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise UserFailure(f"{where}: parameter :{name} is the LIKE pattern {value!r}, which Spark rejects: {problem}")
     return {name: values[name] for name in sorted(names)}

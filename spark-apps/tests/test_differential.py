@@ -37,6 +37,7 @@ from conftest import READING_SCHEMA, SPARK_APPS
 from sluice_embedded.engine import default_settings, run_embedded
 from sluice_spark.aggregate import aggregate
 from sluice_spark.checks import check_inputs
+from sluice_spark.failures import UserFailure
 from sluice_spark.spec import RunSpec, parse_spec
 
 EXAMPLES = SPARK_APPS.parent / "examples" / "pipelines"
@@ -436,3 +437,112 @@ def test_the_percentile_check_itself_catches_a_wrong_answer() -> None:
     with pytest.raises(AssertionError):
         assert_within_rank(900, values, 0.95, lambda n: n / SPARK_ACCURACY, "wrong")
     assert math.isclose(Exact({}, 0.5, lambda row: ()).spark_error(20_000), 2.0)
+
+
+# --- cases where the engines once disagreed ---------------------------------------------------
+
+
+def small_document(inputs: list[Path], columns: dict[str, str], transform: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {**wide_document(inputs, transform, parameters), "expected_columns": columns}
+
+
+@pytest.mark.parametrize("file_name", ["f.parquet", "f[1].parquet"], ids=["duckdb-reader", "pyarrow-reader"])
+def test_folder_names_like_key_value_are_not_columns(spark: SparkSession, tmp_path: Path, file_name: str) -> None:
+    # DuckDB reads `site=zzz/n=7/` as hive partition columns by default, in place of the
+    # file's own `site` and `n`; Spark, given the file, reads the file's columns. A name with
+    # glob characters goes through pyarrow instead of DuckDB's reader: the same must hold.
+    folder = tmp_path / "landing" / "site=zzz" / "n=7"
+    folder.mkdir(parents=True)
+    path = folder / file_name
+    pq.write_table(pa.table({"site": ["a", "b", "a"], "x": [1.0, 2.0, 4.0], "n": pa.array([1, 2, 3], pa.int32())}), path)
+    columns = {"site": "string", "x": "double", "n": "int"}
+    transform = {"derive": {}, "group_by": ["site", "n"], "metrics": [{"name": "s", "fn": "sum", "column": "x"}]}
+    spark_run, embedded_run = run_both(spark, small_document([path], columns, transform), tmp_path)
+    assert sorted((row["site"], row["n"], row["s"]) for row in embedded_run.rows) == [("a", 1, 1.0), ("a", 3, 4.0), ("b", 2, 2.0)]
+    assert_same_runs(spark_run, embedded_run)
+
+
+def test_like_escapes_with_a_backslash_and_try_cast_is_nullable(spark: SparkSession, tmp_path: Path) -> None:
+    # Spark's LIKE takes `\` as its escape character; DuckDB's has none unless told. try_cast
+    # makes NULL from a text that is no number, so Spark marks it nullable (the embedded engine
+    # once declared it non-nullable and failed writing the NULL).
+    keys = ["a_c", "abc", "a\\_c", "a\\c", "a%c", "a%", "a\\xc", "12.5", None]
+    path = tmp_path / "keys.parquet"
+    pq.write_table(pa.table({"key": keys, "x": [1.0] * len(keys)}), path)
+    transform = {
+        "derive": {
+            "underscore": r"key LIKE 'a\_c'",
+            "backslash": r"key LIKE 'a\\\\c'",
+            "percent": r"key NOT LIKE 'a\%'",
+            "bound": "key LIKE :pattern",
+            "constant": r"'a_c' LIKE 'a\_c'",
+            "number": "try_cast(coalesce(key, 'zz') AS double)",
+        },
+        "group_by": ["key", "underscore", "backslash", "percent", "bound", "constant", "number"],
+        "metrics": [{"name": "rows", "fn": "count"}],
+    }
+    spark_run, embedded_run = run_both(spark, small_document([path], {"key": "string", "x": "double"}, transform, {"pattern": "a\\%_"}), tmp_path)
+    by_key = {row["key"]: row for row in embedded_run.rows}
+    assert [key for key in keys if by_key[key]["underscore"]] == ["a_c"]
+    assert [key for key in keys if by_key[key]["backslash"]] == ["a\\c"]
+    assert [key for key in keys if by_key[key]["bound"]] == ["a%c"]
+    assert by_key["12.5"]["number"] == 12.5 and by_key["abc"]["number"] is None
+    assert_same_runs(spark_run, embedded_run)
+
+
+def test_a_derived_column_named_as_an_input_column_fails_on_both(spark: SparkSession, tmp_path: Path) -> None:
+    # Spark: AMBIGUOUS_REFERENCE, the pipeline's error. DuckDB alone would sum the input `x`.
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"key": ["a", "b", "a"], "x": [1.0, 2.0, 4.0]}), path)
+    transform = {"derive": {"x": "x * 2"}, "group_by": ["key"], "metrics": [{"name": "s", "fn": "sum", "column": "x"}]}
+    document = small_document([path], {"key": "string", "x": "double"}, transform)
+    for engine in ("spark", "embedded"):
+        folder = tmp_path / engine
+        spec = parse_spec({**document, "output": {**document["output"], "run_uri": f"file://{folder}"}})
+        inputs = check_inputs(spec.inputs, spec.expected_columns)
+        with pytest.raises(UserFailure) as raised:
+            aggregate(spark, spec, inputs) if engine == "spark" else run_embedded(spec, inputs, default_settings(memory="1GB", threads=2))
+        assert "AMBIGUOUS_REFERENCE" in raised.value.message
+        assert not (folder / "_manifest.json").exists()
+
+
+DECIMAL_TYPES = [(10, 2), (28, 10), (36, 30), (38, 10), (38, 36)]
+
+
+def test_decimal_avg_of_every_precision_and_scale(spark: SparkSession, tmp_path: Path) -> None:
+    # Spark rounds the exact quotient once, HALF_UP, to decimal(p+4,s+4) (at most 38 places).
+    # Groups: 1, 0, 0 (a third: every digit counts); one unit of the last place among 32 rows
+    # (exactly half a unit at s+4: away from zero, both signs); random values of every width
+    # that fits the avg's type, with a NULL.
+    rng = random.Random(5)
+    columns = {"key": "string"} | {f"d{p}_{s}": f"decimal({p},{s})" for p, s in DECIMAL_TYPES}
+    rows: list[dict[str, Any]] = []
+
+    def add(key: str, value_of: Callable[[int, int], Decimal | None]) -> None:
+        rows.append({"key": key} | {f"d{p}_{s}": value_of(p, s) for p, s in DECIMAL_TYPES})
+
+    for value in (1, 0, 0):
+        add("third", lambda p, s, value=value: Decimal(value))
+    for index in range(32):
+        add("half-up", lambda p, s, index=index: Decimal(1).scaleb(-s) if index == 0 else Decimal(0))
+        add("half-down", lambda p, s, index=index: Decimal(-1).scaleb(-s) if index == 0 else Decimal(0))
+
+    def random_value(p: int, s: int) -> Decimal:
+        # Integer digits the input and the avg's type decimal(p+4,s+4) both hold, one spare.
+        integer_digits = max(min(p - s, min(p + 4, 38) - min(s + 4, 38)) - 1, 0)
+        digits = rng.randrange(1, integer_digits + s + 1)
+        return Decimal(rng.randrange(-(10**digits) + 1, 10**digits)).scaleb(-s)
+
+    for _ in range(9):
+        add("random", random_value)
+    add("random", lambda p, s: None)
+    path = tmp_path / "decimals.parquet"
+    schema = pa.schema([("key", pa.string())] + [(f"d{p}_{s}", pa.decimal128(p, s)) for p, s in DECIMAL_TYPES])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    metrics = [{"name": f"avg_{p}_{s}", "fn": "avg", "column": f"d{p}_{s}"} for p, s in DECIMAL_TYPES]
+    transform = {"derive": {}, "group_by": ["key"], "metrics": metrics}
+    spark_run, embedded_run = run_both(spark, small_document([path], columns, transform), tmp_path)
+    third = next(row for row in embedded_run.rows if row["key"] == "third")
+    assert third["avg_28_10"] == Decimal("0.33333333333333")
+    assert third["avg_38_36"] == Decimal("0." + "3" * 38)
+    assert_same_runs(spark_run, embedded_run)

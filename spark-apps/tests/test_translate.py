@@ -13,8 +13,17 @@ import pytest
 
 from conftest import SPARK_APPS
 from sluice_embedded.metrics import spark_decimal_average
-from sluice_embedded.translate import TranslationError, parameter_values, translate_expression, translate_statement
+from sluice_embedded.translate import (
+    TranslationError,
+    check_engine_conf,
+    check_transform,
+    never_null_in_spark,
+    parameter_values,
+    translate_expression,
+    translate_statement,
+)
 from sluice_spark.failures import UserFailure
+from sluice_spark.spec import parse_transform
 
 
 def evaluate(expression: str, parameters: dict[str, object] | None = None) -> object:
@@ -107,13 +116,22 @@ def test_a_statement_reads_only_the_landing_view_and_names_its_columns() -> None
         translate_statement("SELECT avg(kwh) AS a FROM landing")
 
 
-def test_spark_decimal_average_rounds_half_up_at_each_of_sparks_steps() -> None:
+def test_spark_decimal_average_rounds_the_exact_quotient_once_half_up() -> None:
     # decimal(12,2): avg is decimal(16,6); 0.01/3 = 0.00333333…, 0.05/8 = 0.00625 exactly.
     assert spark_decimal_average(Decimal("0.01"), 3, 12, 2) == Decimal("0.003333")
     assert spark_decimal_average(Decimal("0.02"), 3, 12, 2) == Decimal("0.006667")
     assert spark_decimal_average(Decimal("-0.02"), 3, 12, 2) == Decimal("-0.006667")
     assert spark_decimal_average(Decimal("0.0000005"), 1, 12, 7) == Decimal("0.00000050000")
     assert spark_decimal_average(None, 0, 12, 2) is None
+    # decimal(28,10): avg is decimal(32,14). Rounding first to the division's scale (10) gave
+    # 0.33333333330000; Spark answers 0.33333333333333.
+    assert spark_decimal_average(Decimal("1.0000000000"), 3, 28, 10) == Decimal("0.33333333333333")
+    # Half a unit of the last place rounds away from zero (1/32 of 1e-10 = 3.125e-12).
+    assert spark_decimal_average(Decimal("1E-10"), 32, 28, 10) == Decimal("3.13E-12")
+    assert spark_decimal_average(Decimal("-1E-10"), 32, 28, 10) == Decimal("-3.13E-12")
+    # decimal(38,36): the avg's scale stops at 38; 38 digits survive (Decimal's context has 28).
+    total = Decimal("12.345678901234567890123456789012345678")
+    assert spark_decimal_average(total, 1, 38, 36) == total
 
 
 def test_embedded_check_answers_the_broker_for_each_pipeline_quickly() -> None:
@@ -143,3 +161,110 @@ def test_embedded_check_answers_the_broker_for_each_pipeline_quickly() -> None:
 def test_embedded_check_refuses_input_that_is_not_a_list() -> None:
     result = subprocess.run([sys.executable, str(SPARK_APPS / "embedded_check.py")], input="{}", capture_output=True, text=True, check=False)
     assert result.returncode == 2 and "expected a JSON list" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("spark", "expected"),
+    [
+        # Spark's LIKE escapes with a backslash: `a\_c` is a, an underscore, c.
+        (r"'a_c' LIKE 'a\_c'", True),
+        (r"'a\_c' LIKE 'a\_c'", False),
+        (r"'abc' LIKE 'a\_c'", False),
+        (r"'a%' LIKE 'a\%'", True),
+        (r"'ab' LIKE 'a\%'", False),
+        (r"'a\\c' LIKE 'a\\\\c'", True),
+        (r"'a_c' NOT LIKE 'a\_c'", False),
+        (r"'ab' LIKE 'a_'", True),
+    ],
+)
+def test_like_escapes_with_a_backslash_as_in_spark(spark: str, expected: bool) -> None:
+    assert evaluate(spark) is expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        (r"key LIKE 'a\\x'", r"Spark rejects the LIKE pattern 'a\\x': the escape character \ may only precede _, % or \, not 'x'"),
+        (r"key LIKE 'a\\'", "it ends with the escape character"),
+        ("key LIKE concat(site, '%')", "a LIKE pattern that is neither a string literal nor a :parameter"),
+        ("key LIKE 'a!_c' ESCAPE '!'", "is not one the embedded engine has checked"),
+        ("key ILIKE 'a%'", "is not one the embedded engine has checked"),
+    ],
+)
+def test_a_like_pattern_spark_would_refuse_or_read_otherwise_is_refused(expression: str, reason: str) -> None:
+    with pytest.raises(TranslationError) as raised:
+        translate_expression(expression, "filter")
+    assert reason in str(raised.value)
+
+
+def test_a_like_pattern_parameter_is_checked_as_spark_checks_it_when_bound() -> None:
+    translated = translate_expression("key LIKE :pattern", "filter")
+    assert translated.sql == """"key" LIKE $pattern ESCAPE '\\'"""
+    assert translated.like_patterns == {"pattern"}
+    assert evaluate("'a_c' LIKE :pattern", {"pattern": "a\\_c"}) is True
+    assert evaluate("'abc' LIKE :pattern", {"pattern": "a\\_c"}) is False
+    with pytest.raises(UserFailure, match=r"filter: parameter :pattern is the LIKE pattern 'a\\\\x', which Spark rejects"):
+        parameter_values({"pattern"}, {"pattern": "a\\x"}, "filter", {"pattern"})
+
+
+def test_try_cast_is_nullable_whatever_its_argument() -> None:
+    # Spark marks try_cast nullable: a text that is no number becomes NULL.
+    assert not never_null_in_spark(translate_expression("try_cast(coalesce(key, 'zz') AS double)", "derive.x").tree, frozenset())  # type: ignore[arg-type]
+    assert never_null_in_spark(translate_expression("cast(coalesce(key, '1') AS double)", "derive.x").tree, frozenset())  # type: ignore[arg-type]
+    assert never_null_in_spark(translate_expression("'a' LIKE 'a\\_'", "derive.x").tree, frozenset())  # type: ignore[arg-type]
+
+
+def aggregate_transform(derive: dict[str, str]) -> object:
+    return parse_transform({"derive": derive, "group_by": ["key"], "metrics": [{"name": "s", "fn": "sum", "column": "x"}]})
+
+
+def test_a_derived_column_named_as_an_input_column_is_refused() -> None:
+    with pytest.raises(TranslationError) as raised:
+        check_transform(aggregate_transform({"x": "x * 2"}))  # type: ignore[arg-type]
+    assert str(raised.value).startswith("derive.x: cannot translate 'x * 2' for the embedded engine: 'x' is also the name of an input column")
+    assert "AMBIGUOUS_REFERENCE" in str(raised.value)
+    with pytest.raises(TranslationError, match="derive.X: .*'X' is also the name of an input column"):
+        check_transform(aggregate_transform({"X": "y * 2"}), ["key", "x", "y"])  # type: ignore[arg-type]
+    with pytest.raises(TranslationError, match="derive.B: .*'B' is also the name of a derived column"):
+        check_transform(aggregate_transform({"b": "y", "B": "y + 1"}), ["key", "x", "y"])  # type: ignore[arg-type]
+    check_transform(aggregate_transform({"x2": "x * 2", "x3": "x2 + 1"}), ["key", "x"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("conf", "refused"),
+    [
+        ({"spark.sql.session.timeZone": "Europe/Paris"}, "spark.sql.session.timeZone: Europe/Paris"),
+        ({"spark.sql.session.timeZone": "UTC", "spark.sql.ansi.enabled": "false"}, "spark.sql.ansi.enabled: false"),
+        ({"spark.sql.caseSensitive": "true"}, "spark.sql.caseSensitive: true"),
+        ({"spark.sql.legacy.timeParserPolicy": "LEGACY"}, "has not been checked against"),
+        ({"spark.sql.session.timeZone": "UTC", "spark.sql.ansi.enabled": "true", "spark.sql.caseSensitive": "false"}, None),
+        ({"spark.sql.shuffle.partitions": "8", "spark.sql.adaptive.enabled": "true", "spark.executor.memory": "2g"}, None),
+    ],
+)
+def test_engine_conf_that_changes_what_spark_sql_computes_is_refused(conf: dict[str, str], refused: str | None) -> None:
+    if refused is None:
+        check_engine_conf(conf)
+        return
+    with pytest.raises(TranslationError) as raised:
+        check_engine_conf(conf)
+    assert str(raised.value).startswith("engine.conf: cannot translate ")
+    assert refused in str(raised.value)
+
+
+def test_embedded_check_reads_the_pipelines_columns_and_engine_conf() -> None:
+    daily = {"filter": "status = 'ok'", "derive": {"day": "to_date(ts)"}, "group_by": ["site", "day"], "metrics": [{"name": "n", "fn": "count"}]}
+    request = [
+        {"pipeline": "paris", "transform": daily, "parameters": {}, "columns": {"status": "string", "ts": "timestamp", "site": "string"}, "conf": {"spark.sql.session.timeZone": "Europe/Paris"}},
+        {"pipeline": "utc", "transform": daily, "parameters": {}, "columns": {"status": "string", "ts": "timestamp", "site": "string"}, "conf": {"spark.sql.session.timeZone": "UTC"}},
+        {"pipeline": "shadow", "transform": {**daily, "derive": {"ts": "date_trunc('hour', ts)"}}, "parameters": {}},
+        {"pipeline": "shadow-by-columns", "transform": {**daily, "derive": {"Status": "site"}}, "parameters": {}, "columns": {"status": "string", "ts": "timestamp", "site": "string"}},
+    ]
+    result = subprocess.run(
+        [sys.executable, str(SPARK_APPS / "embedded_check.py")], input=json.dumps(request), capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+    assert [answer["ok"] for answer in answers] == [False, True, False, False]
+    assert answers[0]["reason"].startswith("engine.conf: cannot translate 'spark.sql.session.timeZone: Europe/Paris' for the embedded engine: ")
+    assert answers[2]["reason"].startswith("derive.ts: cannot translate \"date_trunc('hour', ts)\" for the embedded engine: 'ts' is also the name of an input column")
+    assert answers[3]["reason"].startswith("derive.Status: cannot translate 'site' for the embedded engine: 'Status' is also the name of an input column")
