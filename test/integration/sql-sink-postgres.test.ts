@@ -7,6 +7,7 @@ import { freePort } from '../harness/free-port.ts';
 import { PostgresServer } from '../harness/postgres-server.ts';
 import { loadTypedRun } from '../harness/typed-run.ts';
 import { numberedRows, NUMBERED_COLUMNS } from '../harness/sink-rows.ts';
+import type { LoadRequest, RowBatch } from '../../sql-sinks/sink.ts';
 import { sinkSuite } from './sql-sink-suite.ts';
 
 let server: PostgresServer;
@@ -61,6 +62,24 @@ describe('PostgreSQL sink', () => {
   });
   afterAll(async () => sinks?.close());
 
+  /** A merge of `rows` (NUMBERED_COLUMNS unless given) into `table` on x, as a job's load step makes it. */
+  const mergeInto = (table: string, jobId: string, rows: LoadRequest['rows'], extra: Partial<LoadRequest> = {}) =>
+    sinks.get('pg').load({
+      jobId,
+      runAttempt: 1,
+      output: { connection: 'pg', table, keys: ['x'], mode: 'merge', partition_by: [] },
+      columns: NUMBERED_COLUMNS,
+      rows,
+      checksum: 'c'.repeat(64),
+      timeoutMs: 60_000,
+      ...extra,
+    });
+  const rejection = (load: Promise<unknown>): Promise<unknown> =>
+    load.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+
   it('carries every value type exactly from a Parquet run to the table (decimals, microseconds, escapes, unicode, nulls, bytes)', async () => {
     await loadTypedRun(sinks.get('pg'), 'pg', 'typed', { ratio: 'inf', name: 'line\nbreak \\ back' });
     const rows = await server.query(
@@ -78,46 +97,20 @@ describe('PostgreSQL sink', () => {
 
   it('refuses a column name PostgreSQL would cut to 63 bytes, as the pipeline\'s to fix, and makes no table', async () => {
     const long = `label_${'x'.repeat(58)}`; // 64 bytes
-    const error = await sinks
-      .get('pg')
-      .load({
-        jobId: 'long-name',
-        runAttempt: 1,
-        output: { connection: 'pg', table: 'long_named', keys: ['x'], mode: 'merge', partition_by: [] },
-        columns: [NUMBERED_COLUMNS[0]!, NUMBERED_COLUMNS[1]!, { name: long, type: 'string', nullable: true }],
-        rows: () => numberedRows(10, 1),
-        checksum: 'c'.repeat(64),
-        timeoutMs: 60_000,
-      })
-      .then(
-        () => undefined,
-        (thrown: unknown) => thrown,
-      );
+    const columns = [NUMBERED_COLUMNS[0]!, NUMBERED_COLUMNS[1]!, { name: long, type: 'string', nullable: true }];
+    const error = await rejection(mergeInto('long_named', 'long-name', () => numberedRows(10, 1), { columns }));
     expect(error).toMatchObject({ failureClass: 'user', message: `column name "${long}" is 64 bytes long; PostgreSQL keeps names to 63 bytes: give it a shorter name in the pipeline` });
     expect(await server.query(`SELECT to_regclass('long_named') IS NULL AS missing`, database)).toEqual([{ missing: true }]);
   });
 
   it('fails a string holding NUL (which PostgreSQL text cannot hold) as bad data, naming the staged row and column', async () => {
-    const error = await sinks
-      .get('pg')
-      .load({
-        jobId: 'nul-value',
-        runAttempt: 1,
-        output: { connection: 'pg', table: 'with_nul', keys: ['x'], mode: 'merge', partition_by: [] },
-        columns: NUMBERED_COLUMNS,
-        rows: async function* () {
-          yield [
-            [1n, 1n, 'fine'],
-            [2n, 2n, 'nul \u0000 inside'],
-          ];
-        },
-        checksum: 'c'.repeat(64),
-        timeoutMs: 60_000,
-      })
-      .then(
-        () => undefined,
-        (thrown: unknown) => thrown,
-      );
+    const rows = async function* () {
+      yield [
+        [1n, 1n, 'fine'],
+        [2n, 2n, 'nul \u0000 inside'],
+      ] as RowBatch;
+    };
+    const error = await rejection(mergeInto('with_nul', 'nul-value', rows));
     expect(error).toMatchObject({ failureClass: 'data' });
     expect((error as Error).message).toMatch(/^PostgreSQL 22021: .*\[staged row 2, column label\]$/);
   });
@@ -125,17 +118,8 @@ describe('PostgreSQL sink', () => {
   it('makes two loads into one table wait for each other however the pipelines spell its name ("spelled" and "public.spelled")', async () => {
     // A table a DBA made, with no key index: only the load lock keeps a merge from inserting a key twice.
     await server.query('CREATE TABLE spelled (x bigint NOT NULL, n bigint NOT NULL, label text)', database);
-    const load = (table: string, job: string, scale: number, onProgress?: (progress: { phase: string }) => Promise<void>) =>
-      sinks.get('pg').load({
-        jobId: job,
-        runAttempt: 1,
-        output: { connection: 'pg', table, keys: ['x'], mode: 'merge', partition_by: [] },
-        columns: NUMBERED_COLUMNS,
-        rows: () => numberedRows(500, scale),
-        checksum: 'c'.repeat(64),
-        timeoutMs: 60_000,
-        ...(onProgress ? { onProgress } : {}),
-      });
+    const load = (table: string, job: string, scale: number, onProgress?: LoadRequest['onProgress']) =>
+      mergeInto(table, job, () => numberedRows(500, scale), onProgress ? { onProgress } : {});
     // The first holds its lock at "applying" until the second has had time to reach its own.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
