@@ -4,9 +4,10 @@
 
 stdin: a JSON list of {"pipeline": name, "transform": {...}, "parameters": {name: declared},
 "columns": {name: type}, "conf": {key: value}} (transform as in the run spec; parameters: the
-names the pipeline declares, values unused; columns: input.columns; conf: engine.conf).
-columns and conf may be left out: then a derived column named as an input column is caught
-only when its expression reads that name, and no setting is checked.
+pipeline's declarations, {"type": "string"|"number"|"boolean", …}; columns: input.columns;
+conf: engine.conf). columns and conf may be left out: then a derived column named as an input
+column is caught only when its expression reads that name, concat/|| of a column is refused
+(its type is not known), and no setting is checked.
 stdout: a JSON list in the same order of {"pipeline": name, "ok": true} or
 {"pipeline": name, "ok": false, "reason": "filter: cannot translate '…' for the embedded engine: …"}
 (or "engine.conf: cannot translate 'spark.sql.session.timeZone: Europe/Paris' for the embedded engine: …").
@@ -30,7 +31,8 @@ def check_pipeline(entry: dict[str, Any]) -> dict[str, Any]:
     try:
         transform = parse_transform(entry["transform"])
         columns = entry.get("columns")
-        check_transform(transform, None if columns is None else list(columns))
+        declared_types = {name: declared.get("type") for name, declared in (entry.get("parameters") or {}).items() if isinstance(declared, dict)}
+        check_transform(transform, None if columns is None else dict(columns), {name: kind for name, kind in declared_types.items() if kind})
         check_engine_conf(entry.get("conf") or {})
         declared = set(entry.get("parameters") or {})
         undeclared = sorted(transform_parameters(transform) - declared)

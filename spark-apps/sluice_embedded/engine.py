@@ -32,10 +32,12 @@ from .metrics import MetricPlan, finish_batch, plan_metrics
 from .translate import (
     LANDING_VIEW,
     TranslationError,
+    ValueTypes,
     check_derived_names,
     never_null_in_spark,
     parameter_values,
     quote_identifier,
+    translate_derive,
     translate_expression,
     translate_statement,
 )
@@ -118,15 +120,57 @@ def _connection(settings: EngineSettings) -> Iterator[duckdb.DuckDBPyConnection]
 @contextmanager
 def _engine_failures(settings: EngineSettings) -> Iterator[None]:
     """DuckDB's errors as the Spark app's: a bad expression is the pipeline's (64), memory
-    exhausted past spilling is the platform's (a line, then exit 70); other errors raise."""
+    exhausted past spilling is the platform's (a line, then exit 70), and so is an expression
+    DuckDB cannot bind where Spark may (see _binder_failure); other errors raise."""
     try:
         yield
     except TranslationError as error:
         raise UserFailure(str(error)) from error
     except duckdb.OutOfMemoryException as error:
         raise PlatformFailure(f"embedded engine out of memory (memory limit {settings.memory_limit}): {_first_line(error)}") from error
-    except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException) as error:
+    except duckdb.BinderException as error:
+        raise _binder_failure(error, "transform") from error
+    except (duckdb.ParserException, duckdb.CatalogException) as error:
         raise UserFailure(f"transform: {_first_line(error)}") from error
+
+
+# DuckDB's binder errors for a name the query reads that does not exist: Spark fails there too
+# (UNRESOLVED_COLUMN), so they are the pipeline's fault.
+_MISSING_NAME = ("Referenced column ", "Referenced table ")
+
+
+def _binder_failure(error: duckdb.BinderException, where: str, text: str | None = None) -> UserFailure | PlatformFailure:
+    """A missing column is the pipeline's fault (64). Any other binder error (no function
+    matching the argument types: length(n) on an int, which Spark casts and DuckDB does not)
+    says nothing about Spark: a platform failure, which the broker retries on Spark."""
+    message = _first_line(error)
+    expression = f" {text.strip()!r}" if text else ""
+    if any(name in message for name in _MISSING_NAME):
+        return UserFailure(f"{where}{expression}: {message}")
+    return PlatformFailure(f"{where}{expression}: the embedded engine could not run the translated expression ({message})")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of a transform, for naming the one DuckDB cannot bind: the query up to it, the
+    parameters that query reads, and the part's name and Spark text."""
+
+    sql: str
+    reads: frozenset[str]
+    where: str
+    text: str
+
+
+def _bind_failure(
+    connection: duckdb.DuckDBPyConnection, error: duckdb.BinderException, parts: list[_Part], parameters: Mapping[str, ParameterValue]
+) -> UserFailure | PlatformFailure:
+    """The failure for a binder error of the whole query, naming the first part that fails alone."""
+    for part in parts:
+        try:
+            connection.execute(f"SELECT * FROM ({part.sql}) LIMIT 0", {name: parameters[name] for name in sorted(part.reads)})
+        except duckdb.BinderException as part_error:
+            return _binder_failure(part_error, part.where, part.text)
+    return _binder_failure(error, "transform")
 
 
 def _register_landing(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> None:
@@ -163,27 +207,37 @@ def _register_landing(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> N
 
 def _query(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> tuple[_Query, dict[str, ParameterValue], frozenset[str]]:
     transform = spec.transform
+    types = ValueTypes.of_run(spec.expected_columns, spec.parameters)
     if isinstance(transform, SqlTransform):
-        translated = translate_statement(transform.sql)
+        translated = translate_statement(transform.sql, types=types)
         parameters = parameter_values(translated.parameters, spec.parameters, "sql", translated.like_patterns)
         # Spark's sum of integers is a bigint; DuckDB's a HUGEINT (128 bits): cast back.
-        types = _result_types(connection, translated.sql, parameters)
+        try:
+            result_types = _result_types(connection, translated.sql, parameters)
+        except duckdb.BinderException as error:
+            raise _binder_failure(error, "sql", transform.sql) from error
         columns = ", ".join(
             f"CAST({quote_identifier(name)} AS BIGINT) AS {quote_identifier(name)}" if kind == "HUGEINT" else quote_identifier(name)
-            for name, kind in types
+            for name, kind in result_types
         )
         return _Query(f"SELECT {columns} FROM ({translated.sql})"), parameters, translated.never_null
     assert isinstance(transform, AggregateTransform)
     relation, used, like_patterns, never_null = LANDING_VIEW, frozenset[str](), frozenset[str](), frozenset[str]()
-    steps = []
+    steps, parts = [], []
     if transform.filter is not None:
-        condition = translate_expression(transform.filter, "filter")
+        condition = translate_expression(transform.filter, "filter", types)
+        parts.append(_Part(f"SELECT * FROM {relation} WHERE {condition.sql}", condition.parameters, "filter", transform.filter))
         steps.append(f"sluice_filtered AS (SELECT * FROM {relation} WHERE {condition.sql})")
         relation, used, like_patterns = "sluice_filtered", used | condition.parameters, condition.like_patterns
     if transform.derive:
-        derived = {name: translate_expression(text, f"derive.{name}") for name, text in transform.derive.items()}
+        derived = translate_derive(transform.derive, types)
         check_derived_names(transform.derive, spec.expected_columns)
         # One SELECT, as the Spark app's: a later derived column may refer to an earlier one.
+        prefix, reads = f"WITH {', '.join(steps)} " if steps else "", used
+        for count, (name, expression) in enumerate(derived.items(), start=1):
+            items = ", ".join(f"({earlier.sql}) AS {quote_identifier(item)}" for item, earlier in list(derived.items())[:count])
+            reads |= expression.parameters
+            parts.append(_Part(f"{prefix}SELECT *, {items} FROM {relation}", reads, f"derive.{name}", transform.derive[name]))
         items = ", ".join(f"({expression.sql}) AS {quote_identifier(name)}" for name, expression in derived.items())
         steps.append(f"sluice_derived AS (SELECT *, {items} FROM {relation})")
         relation = "sluice_derived"
@@ -194,7 +248,10 @@ def _query(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> tuple[_Query
                 never_null |= {name}
     parameters = parameter_values(used, spec.parameters, "transform", like_patterns)
     prefix = f"WITH {', '.join(steps)} " if steps else ""
-    arrow_types = dict(_arrow_types(connection, f"{prefix}SELECT * FROM {relation}", parameters))
+    try:
+        arrow_types = dict(_arrow_types(connection, f"{prefix}SELECT * FROM {relation}", parameters))
+    except duckdb.BinderException as error:
+        raise _bind_failure(connection, error, parts, parameters) from error
     plan = plan_metrics(transform.group_by, transform.metrics, arrow_types, never_null)
     keys = ", ".join(quote_identifier(key) for key in transform.group_by)
     sql = f"{prefix}SELECT {keys}, {', '.join(plan.select)} FROM {relation} GROUP BY {keys}"

@@ -16,6 +16,8 @@ Refused on purpose, because DuckDB means something else by the same words:
 - `cast(x AS int|bigint|smallint|tinyint)`: Spark truncates a double (2.7 → 2), DuckDB rounds (3);
 - `cast(x AS string)`: Spark writes 1.0E10 and `2026-01-01 00:00:00`, DuckDB 10000000000.0 and
   `2026-01-01 00:00:00+00`;
+- `concat`/`||` of anything but strings, and `if`/`CASE`/`coalesce` mixing a string with
+  another type: both convert the other value to text, as that cast does (see _check_text);
 - `substring`/`substr`: positions 0 and below mean different things;
 - `dayofweek`: Spark counts from Sunday = 1, DuckDB from Sunday = 0;
 - `upper`, `lower`: Java's case mapping is not DuckDB's (Spark: upper('straße') = 'STRASSE',
@@ -31,7 +33,7 @@ has no escape character unless told (`a\\_c` matches `a_c` on Spark, `a\\xc` on 
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
@@ -89,6 +91,28 @@ class TranslationError(Exception):
 
 
 @dataclass(frozen=True)
+class ValueTypes:
+    """What is known of the types of the names an expression reads, for _check_text: the
+    columns' Spark types (`string`, `double`, …) and the parameters' declared types (`string`,
+    `number`, `boolean`). A name not listed is of a type not known."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def of_run(expected_columns: Mapping[str, str], parameters: Mapping[str, ParameterValue]) -> "ValueTypes":
+        """A run's: its expected columns, and its parameters by the values they are bound to."""
+        return ValueTypes(expected_columns, {name: "string" if isinstance(value, str) else "other" for name, value in parameters.items()})
+
+    def column(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((kind for column, kind in self.columns.items() if column.lower() == lowered), None)
+
+    def with_columns(self, columns: Mapping[str, str]) -> "ValueTypes":
+        return ValueTypes({**self.columns, **columns}, self.parameters)
+
+
+@dataclass(frozen=True)
 class Translated:
     """DuckDB SQL text and the names of the parameters it reads (`$name`)."""
 
@@ -102,21 +126,42 @@ class Translated:
     like_patterns: frozenset[str] = frozenset()
 
 
-def translate_expression(text: str, where: str) -> Translated:
-    """One filter condition or derived column expression."""
+def translate_expression(text: str, where: str, types: ValueTypes = ValueTypes()) -> Translated:
+    """One filter condition or derived column expression; `types`, of the names it reads."""
     tree = _parse(text, where)
     if isinstance(tree, exp.Query):
         raise TranslationError(where, text, "expected an expression, found a query")
     _check(tree, _SAME_MEANING, text, where)
+    _check_text(tree, types, text, where)
     return _render(tree, text, where)
 
 
-def translate_statement(text: str, where: str = "sql") -> Translated:
-    """The SQL mode's statement: one query reading only the `landing` view."""
+def translate_derive(derive: Mapping[str, str], types: ValueTypes) -> dict[str, Translated]:
+    """The derived columns, each knowing the types of those before it (one SELECT: a later
+    derived column may read an earlier one)."""
+    translated: dict[str, Translated] = {}
+    for name, text in derive.items():
+        translated[name] = translate_expression(text, f"derive.{name}", types)
+        if types.column(name) is None:  # a name clash is check_derived_names' to refuse
+            kind = _text_kind(translated[name].tree, types)  # type: ignore[arg-type]
+            if kind.is_string is not None:
+                types = types.with_columns({name: "string" if kind.is_string else "non-string"})
+    return translated
+
+
+def translate_statement(text: str, where: str = "sql", types: ValueTypes = ValueTypes()) -> Translated:
+    """The SQL mode's statement: one query reading only the `landing` view, whose columns'
+    types are `types`."""
     tree = _parse(text, where)
     if not isinstance(tree, exp.Select):
         raise TranslationError(where, text, "only a single SELECT over the landing view is supported")
     _check(tree, _SAME_MEANING + _STATEMENT_PARTS, text, where)
+    # A name the statement gives a value (an alias, a CTE's column list) may not be the landing
+    # column of that name: its type is not known.
+    renamed = {alias.alias.lower() for alias in tree.find_all(exp.Alias) if not (isinstance(alias.this, exp.Column) and alias.this.name.lower() == alias.alias.lower())}
+    renamed |= {column.name.lower() for table_alias in tree.find_all(exp.TableAlias) for column in table_alias.columns}
+    landing = {name: kind for name, kind in types.columns.items() if name.lower() not in renamed}
+    _check_text(tree, ValueTypes(landing, types.parameters), text, where)
     own_views = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
         if table.name.lower() not in own_views | {LANDING_VIEW} or table.args.get("db"):
@@ -130,18 +175,21 @@ def translate_statement(text: str, where: str = "sql") -> Translated:
     return Translated(translated.sql, translated.parameters, tree, never_null, translated.like_patterns)
 
 
-def check_transform(transform: Transform, input_columns: Iterable[str] | None = None) -> None:
+def check_transform(
+    transform: Transform, input_columns: Mapping[str, str] | None = None, parameter_types: Mapping[str, str] | None = None
+) -> None:
     """Raise TranslationError for the first part of the transform that cannot be translated;
-    `input_columns`, when known, are the pipeline's (see check_derived_names)."""
+    `input_columns` (name → Spark type), when known, are the pipeline's (see
+    check_derived_names), `parameter_types` its declared parameters' (see ValueTypes)."""
+    types = ValueTypes(input_columns or {}, parameter_types or {})
     if isinstance(transform, SqlTransform):
-        translate_statement(transform.sql)
+        translate_statement(transform.sql, types=types)
         return
     assert isinstance(transform, AggregateTransform)
     if transform.filter is not None:
-        translate_expression(transform.filter, "filter")
-    for name, expression in transform.derive.items():
-        translate_expression(expression, f"derive.{name}")
-    check_derived_names(transform.derive, input_columns)
+        translate_expression(transform.filter, "filter", types)
+    translate_derive(transform.derive, types)
+    check_derived_names(transform.derive, None if input_columns is None else list(input_columns))
 
 
 def check_derived_names(derive: Mapping[str, str], input_columns: Iterable[str] | None) -> None:
@@ -220,11 +268,12 @@ def check_engine_conf(conf: Mapping[str, str]) -> None:
 def transform_parameters(transform: Transform) -> frozenset[str]:
     """Every parameter name the transform's expressions read."""
     if isinstance(transform, SqlTransform):
-        return translate_statement(transform.sql).parameters
-    assert isinstance(transform, AggregateTransform)
-    texts = [("filter", transform.filter)] if transform.filter is not None else []
-    texts += [(f"derive.{name}", text) for name, text in transform.derive.items()]
-    return frozenset().union(*(translate_expression(text, where).parameters for where, text in texts))
+        texts = [("sql", transform.sql)]
+    else:
+        assert isinstance(transform, AggregateTransform)
+        texts = [("filter", transform.filter)] if transform.filter is not None else []
+        texts += [(f"derive.{name}", text) for name, text in transform.derive.items()]
+    return frozenset(node.name for where, text in texts for node in _parse(text, where).find_all(exp.Placeholder))
 
 
 def quote_identifier(name: str) -> str:
@@ -264,6 +313,114 @@ def _check_node(node: exp.Expression, text: str, where: str) -> None:
         raise TranslationError(
             where, text, f"cast to {node.to.sql('spark')} converts differently in DuckDB (only double, date, boolean and timestamp are checked)"
         )
+
+
+@dataclass(frozen=True)
+class _TextKind:
+    """Whether an expression's value is a string (None: not known), and what it is, for a message."""
+
+    is_string: bool | None
+    what: str
+    is_null: bool = False
+
+
+# Expressions whose value is never a string (those allowed above that are not DPipe, Concat,
+# Case, If, Coalesce, Min, Max, names, literals or parameters).
+_NOT_TEXT = (
+    exp.Not, exp.And, exp.Or, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Is, exp.In,
+    exp.Between, exp.Like, exp.Escape, exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Length, exp.Abs,
+    exp.TsOrDsToDate, exp.TimestampTrunc, exp.Year, exp.Month, exp.Day, exp.DayOfMonth, exp.Hour, exp.Minute,
+    exp.Second, exp.Cast, exp.Count, exp.Sum,
+)  # fmt: skip
+
+
+def _check_text(tree: exp.Expression, types: ValueTypes, text: str, where: str) -> None:
+    """Spark and DuckDB write a non-string value as text differently (Spark: 1.0E10 and
+    `2026-03-28 22:00:00`; DuckDB: 10000000000.0 and `2026-03-28 22:00:00+00`), which is why
+    cast(… AS string) is refused. `concat` and `||` convert every argument that way, and
+    `if`/`CASE`/`coalesce` convert a non-string branch when another is a string, so these are
+    refused unless every argument is known to be a string (or NULL), or, for the conditionals,
+    no branch is one. A value whose type is not known is refused: it may be either."""
+    for node in tree.walk():
+        if isinstance(node, (exp.If, exp.Case, exp.Coalesce)):
+            kinds = [(branch, kind) for branch in _branches(node) if not (kind := _text_kind(branch, types)).is_null]
+            if len(kinds) > 1 and {kind.is_string for _, kind in kinds} not in ({True}, {False}):
+                described = "; ".join(f"{branch.sql('spark')!r}: {kind.what}" for branch, kind in kinds)
+                raise TranslationError(
+                    where,
+                    text,
+                    f"{_describe(node)} mixes a string with a value that is not one, or may not be ({described}): {_TEXT_CONVERSION}",
+                )
+    for node in tree.walk():
+        if isinstance(node, (exp.DPipe, exp.Concat)):
+            for argument in _concat_arguments(node):
+                kind = _text_kind(argument, types)
+                if kind.is_string is not True:
+                    why = "is not a string" if kind.is_string is False else "may not be a string"
+                    raise TranslationError(
+                        where, text, f"concat/|| argument {argument.sql('spark')!r} {why} ({kind.what}): {_TEXT_CONVERSION}"
+                    )
+
+
+_TEXT_CONVERSION = (
+    "Spark and DuckDB write a non-string value as text differently (Spark 1.0E10, DuckDB 10000000000.0; "
+    "timestamps with +00 on DuckDB only), so the embedded engine does not run it"
+)
+
+
+def _text_kind(node: exp.Expression, types: ValueTypes) -> _TextKind:
+    if isinstance(node, exp.Paren):
+        return _text_kind(node.this, types)
+    if isinstance(node, exp.Null):
+        return _TextKind(True, "NULL", is_null=True)
+    if isinstance(node, exp.Literal):
+        return _TextKind(True, "a string literal") if node.is_string else _TextKind(False, "a number")
+    if isinstance(node, exp.Boolean):
+        return _TextKind(False, "a boolean")
+    if isinstance(node, exp.Placeholder):
+        declared = types.parameters.get(node.name)
+        if declared is None:
+            return _TextKind(None, f"parameter :{node.name}, whose type is not known")
+        return _TextKind(declared == "string", f"parameter :{node.name}, of type {declared}")
+    if isinstance(node, exp.Column):
+        column_type = types.column(node.name)
+        if column_type is None:
+            return _TextKind(None, f"column {node.name}, whose type is not known")
+        return _TextKind(column_type.strip().lower() == "string", f"column {node.name}, of type {column_type}")
+    if isinstance(node, (exp.DPipe, exp.Concat)):
+        return _TextKind(True, "a concatenation")
+    if isinstance(node, (exp.Min, exp.Max)):
+        return _text_kind(node.this, types)
+    if isinstance(node, (exp.If, exp.Case, exp.Coalesce)):
+        kinds = [kind for kind in (_text_kind(branch, types) for branch in _branches(node)) if not kind.is_null]
+        if not kinds:
+            return _TextKind(True, "NULL", is_null=True)
+        found = {kind.is_string for kind in kinds}
+        is_string = found.pop() if len(found) == 1 else None
+        return _TextKind(is_string, f"{_describe(node)} of {'strings' if is_string else 'values that are not strings' if is_string is False else 'mixed types'}")
+    if isinstance(node, _NOT_TEXT):
+        return _TextKind(False, f"{_describe(node)}, not a string")
+    return _TextKind(None, f"{_describe(node)}, whose type is not known")
+
+
+def _concat_arguments(node: exp.Expression) -> list[exp.Expression]:
+    """concat's arguments, or those of a chain `a || b || c` in the order written."""
+    if isinstance(node, exp.Concat):
+        return list(node.expressions)
+    if isinstance(node, exp.DPipe):
+        return _concat_arguments(node.this) + _concat_arguments(node.expression)
+    return [node]
+
+
+def _branches(node: exp.Expression) -> list[exp.Expression]:
+    """The values an if/CASE/coalesce may return (a CASE without ELSE: its THENs only)."""
+    if isinstance(node, exp.Case):
+        branches = [branch.args.get("true") for branch in node.args.get("ifs", [])] + [node.args.get("default")]
+    elif isinstance(node, exp.If):
+        branches = [node.args.get("true"), node.args.get("false")]
+    else:
+        branches = [node.this, *node.expressions]
+    return [branch for branch in branches if branch is not None]
 
 
 def _check_like(node: exp.Like, text: str, where: str) -> None:

@@ -159,3 +159,37 @@ def test_local_names_that_look_like_globs_are_read_literally(landing: Landing, t
     result = run_embedded(spec_document(inputs, run_folder, job_id="job-37"), tmp_path)
     assert result.returncode == 0, result.stderr
     assert_committed_run(run_folder, landing)
+
+
+def test_an_expression_duckdb_cannot_bind_where_spark_can_is_a_platform_failure_naming_it(landing: Landing, tmp_path: Path) -> None:
+    """length() of a double: Spark casts it to text, DuckDB has no such function. Not the
+    pipeline's fault: exit 70 with a platform line, so that the broker retries on Spark."""
+    run_folder = tmp_path / "run=job-36-1"
+    spec = spec_document([str(path) for path in landing.paths], run_folder, job_id="job-36")
+    spec["transform"] = {**spec["transform"], "derive": {"day": "to_date(ts)", "digits": "length(kwh)"}}
+    result = run_embedded(spec, tmp_path)
+    assert result.returncode == 70, result.stderr[-3000:]
+    payload = failure_payload(result.stderr)
+    assert payload["class"] == "platform"
+    assert payload["message"].startswith("derive.digits 'length(kwh)': the embedded engine could not run the translated expression (Binder Error: No function matches")
+    assert not (run_folder / MANIFEST_FILE).exists()
+
+
+def test_a_column_that_does_not_exist_in_a_derived_column_or_statement_stays_the_pipelines_fault(landing: Landing, tmp_path: Path) -> None:
+    spec = spec_document([str(path) for path in landing.paths], tmp_path / "run=job-37-1", job_id="job-37")
+    spec["transform"] = {**spec["transform"], "derive": {"day": "to_date(ts)", "v": "voltage * 2"}}
+    result = run_embedded(spec, tmp_path)
+    assert result.returncode == 64
+    payload = failure_payload(result.stderr)
+    assert payload["class"] == "user" and payload["message"].startswith("derive.v 'voltage * 2': Binder Error: Referenced column \"voltage\" not found")
+    spec["transform"] = {"sql": "SELECT site, sum(voltage) AS v FROM landing GROUP BY site"}
+    result = run_embedded(spec, tmp_path)
+    assert result.returncode == 64 and failure_payload(result.stderr)["class"] == "user"
+
+
+def test_a_non_string_written_as_text_is_refused_at_run_time_by_the_landings_types(landing: Landing, tmp_path: Path) -> None:
+    spec = spec_document([str(path) for path in landing.paths], tmp_path / "run=job-38-1", job_id="job-38")
+    spec["transform"] = {**spec["transform"], "derive": {"day": "to_date(ts)", "label": "concat(site, '-', kwh)"}}
+    result = run_embedded(spec, tmp_path)
+    assert result.returncode == 64
+    assert "concat/|| argument 'kwh' is not a string (column kwh, of type double)" in failure_payload(result.stderr)["message"]

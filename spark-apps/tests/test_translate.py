@@ -15,6 +15,7 @@ from conftest import SPARK_APPS
 from sluice_embedded.metrics import spark_decimal_average
 from sluice_embedded.translate import (
     TranslationError,
+    ValueTypes,
     check_engine_conf,
     check_transform,
     never_null_in_spark,
@@ -24,6 +25,9 @@ from sluice_embedded.translate import (
 )
 from sluice_spark.failures import UserFailure
 from sluice_spark.spec import parse_transform
+
+
+KEY_IS_TEXT = ValueTypes({"key": "string"})
 
 
 def evaluate(expression: str, parameters: dict[str, object] | None = None) -> object:
@@ -209,8 +213,8 @@ def test_a_like_pattern_parameter_is_checked_as_spark_checks_it_when_bound() -> 
 
 def test_try_cast_is_nullable_whatever_its_argument() -> None:
     # Spark marks try_cast nullable: a text that is no number becomes NULL.
-    assert not never_null_in_spark(translate_expression("try_cast(coalesce(key, 'zz') AS double)", "derive.x").tree, frozenset())  # type: ignore[arg-type]
-    assert never_null_in_spark(translate_expression("cast(coalesce(key, '1') AS double)", "derive.x").tree, frozenset())  # type: ignore[arg-type]
+    assert not never_null_in_spark(translate_expression("try_cast(coalesce(key, 'zz') AS double)", "derive.x", KEY_IS_TEXT).tree, frozenset())  # type: ignore[arg-type]
+    assert never_null_in_spark(translate_expression("cast(coalesce(key, '1') AS double)", "derive.x", KEY_IS_TEXT).tree, frozenset())  # type: ignore[arg-type]
     assert never_null_in_spark(translate_expression("'a' LIKE 'a\\_'", "derive.x").tree, frozenset())  # type: ignore[arg-type]
 
 
@@ -224,10 +228,10 @@ def test_a_derived_column_named_as_an_input_column_is_refused() -> None:
     assert str(raised.value).startswith("derive.x: cannot translate 'x * 2' for the embedded engine: 'x' is also the name of an input column")
     assert "AMBIGUOUS_REFERENCE" in str(raised.value)
     with pytest.raises(TranslationError, match="derive.X: .*'X' is also the name of an input column"):
-        check_transform(aggregate_transform({"X": "y * 2"}), ["key", "x", "y"])  # type: ignore[arg-type]
+        check_transform(aggregate_transform({"X": "y * 2"}), {"key": "string", "x": "double", "y": "double"})  # type: ignore[arg-type]
     with pytest.raises(TranslationError, match="derive.B: .*'B' is also the name of a derived column"):
-        check_transform(aggregate_transform({"b": "y", "B": "y + 1"}), ["key", "x", "y"])  # type: ignore[arg-type]
-    check_transform(aggregate_transform({"x2": "x * 2", "x3": "x2 + 1"}), ["key", "x"])  # type: ignore[arg-type]
+        check_transform(aggregate_transform({"b": "y", "B": "y + 1"}), {"key": "string", "x": "double", "y": "double"})  # type: ignore[arg-type]
+    check_transform(aggregate_transform({"x2": "x * 2", "x3": "x2 + 1"}), {"key": "string", "x": "double"})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -268,3 +272,93 @@ def test_embedded_check_reads_the_pipelines_columns_and_engine_conf() -> None:
     assert answers[0]["reason"].startswith("engine.conf: cannot translate 'spark.sql.session.timeZone: Europe/Paris' for the embedded engine: ")
     assert answers[2]["reason"].startswith("derive.ts: cannot translate \"date_trunc('hour', ts)\" for the embedded engine: 'ts' is also the name of an input column")
     assert answers[3]["reason"].startswith("derive.Status: cannot translate 'site' for the embedded engine: 'Status' is also the name of an input column")
+
+
+# A landing of every kind of column, and parameters of each declared type.
+TYPES = ValueTypes(
+    {"key": "string", "site": "string", "n": "int", "ratio": "double", "ts": "timestamp", "day": "date", "amount": "decimal(12,2)"},
+    {"label": "string", "floor": "number", "flag": "boolean"},
+)
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        # Spark writes 1.0E10 and 2026-03-28 22:00:00, DuckDB 10000000000.0 and 2026-03-28 22:00:00+00.
+        ("concat(key, '-', ratio)", "concat/|| argument 'ratio' is not a string (column ratio, of type double)"),
+        ("concat('x', ts)", "concat/|| argument 'ts' is not a string (column ts, of type timestamp)"),
+        ("key || day || n", "concat/|| argument 'day' is not a string (column day, of type date)"),
+        ("key || 1", "concat/|| argument '1' is not a string (a number)"),
+        ("concat(key, amount / 2)", "concat/|| argument 'amount / 2' is not a string"),
+        ("concat(key, :floor)", "concat/|| argument ':floor' is not a string (parameter :floor, of type number)"),
+        ("concat(key, :unknown)", "concat/|| argument ':unknown' may not be a string (parameter :unknown, whose type is not known)"),
+        ("concat(key, other)", "concat/|| argument 'other' may not be a string (column other, whose type is not known)"),
+        ("concat(key, coalesce(site, n))", "function coalesce() mixes a string with a value that is not one"),
+        ("if(n > 1, key, ratio)", "function if() mixes a string with a value that is not one"),
+        ("CASE WHEN n > 1 THEN key WHEN n > 2 THEN ts ELSE NULL END", "function case() mixes a string with a value that is not one"),
+        ("coalesce(key, 0)", "'0': a number"),
+        ("coalesce(other, 'x')", "'other': column other, whose type is not known"),
+    ],
+)
+def test_a_non_string_value_written_as_text_is_refused_naming_it(expression: str, reason: str) -> None:
+    with pytest.raises(TranslationError) as raised:
+        translate_expression(expression, "derive.x", TYPES)
+    assert str(raised.value).startswith(f"derive.x: cannot translate {expression!r} for the embedded engine: ")
+    assert reason in str(raised.value)
+    assert "Spark and DuckDB write a non-string value as text differently" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "concat(key, '-', site)",
+        "key || :label || 'x'",
+        "concat(coalesce(key, '∅'), ' · ', NULL)",
+        "concat(key, if(n > 1, 'big', site), CASE WHEN ratio > 0 THEN 'pos' END)",
+        "concat(KEY, Site)",  # names compare case-insensitively, as on both engines
+        "coalesce(n, ratio, 0)",
+        "if(flag, ratio, n)",
+        "CASE WHEN n > 1 THEN ts ELSE NULL END",
+    ],
+)
+def test_strings_and_non_string_values_that_are_never_written_as_text_pass(expression: str) -> None:
+    translate_expression(expression, "derive.x", TYPES)
+
+
+def test_the_types_of_derived_columns_and_statement_columns_are_known_or_refused() -> None:
+    transform = aggregate_transform({"label": "concat(key, '-')", "both": "concat(label, key)"})
+    check_transform(transform, {"key": "string", "x": "double"})  # type: ignore[arg-type]
+    with pytest.raises(TranslationError, match="derive.both: .*argument 'label' is not a string \\(column label, of type non-string\\)"):
+        check_transform(aggregate_transform({"label": "x * 2", "both": "concat(label, key)"}), {"key": "string", "x": "double"})  # type: ignore[arg-type]
+    # Without the input columns' types, a column's type is not known.
+    with pytest.raises(TranslationError, match="column key, whose type is not known"):
+        check_transform(aggregate_transform({"label": "concat(key, '-')"}))  # type: ignore[arg-type]
+    # A statement: landing columns are known; a name the statement gives a value is not.
+    translate_statement("SELECT concat(key, site) AS k, count(*) AS c FROM landing GROUP BY concat(key, site)", types=TYPES)
+    with pytest.raises(TranslationError, match="argument 'n' is not a string"):
+        translate_statement("SELECT concat(key, n) AS k FROM landing", types=TYPES)
+    with pytest.raises(TranslationError, match="argument 'key' may not be a string"):
+        translate_statement("WITH t AS (SELECT n AS key FROM landing) SELECT concat(key, 'x') AS k FROM t", types=TYPES)
+    with pytest.raises(TranslationError, match="argument 'key' may not be a string"):
+        translate_statement("WITH t(key) AS (SELECT n FROM landing) SELECT concat(key, 'x') AS k FROM t", types=TYPES)
+    with pytest.raises(TranslationError, match="argument ':floor' is not a string"):
+        check_transform(parse_transform({"sql": "SELECT concat(key, :floor) AS k FROM landing"}), {"key": "string"}, {"floor": "number"})
+
+
+def test_embedded_check_refuses_a_non_string_written_as_text_by_the_pipelines_types() -> None:
+    columns = {"site": "string", "meter": "string", "kwh": "double", "status": "string"}
+    labelled = {"derive": {"label": "concat(site, '/', meter)"}, "group_by": ["label"], "metrics": [{"name": "n", "fn": "count"}]}
+    request = [
+        {"pipeline": "strings", "transform": labelled, "parameters": {}, "columns": columns},
+        {"pipeline": "double", "transform": {**labelled, "derive": {"label": "concat(site, '/', kwh)"}}, "parameters": {}, "columns": columns},
+        {"pipeline": "number-parameter", "transform": {"sql": "SELECT site || :suffix AS label FROM landing"}, "parameters": {"suffix": {"type": "number"}}, "columns": columns},
+        {"pipeline": "string-parameter", "transform": {"sql": "SELECT site || :suffix AS label FROM landing"}, "parameters": {"suffix": {"type": "string"}}, "columns": columns},
+    ]
+    result = subprocess.run(
+        [sys.executable, str(SPARK_APPS / "embedded_check.py")], input=json.dumps(request), capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+    assert [answer["ok"] for answer in answers] == [True, False, False, True]
+    assert answers[1]["reason"].startswith("derive.label: cannot translate \"concat(site, '/', kwh)\" for the embedded engine: concat/|| argument 'kwh' is not a string (column kwh, of type double)")
+    assert "argument ':suffix' is not a string (parameter :suffix, of type number)" in answers[2]["reason"]
