@@ -16,8 +16,9 @@ Refused on purpose, because DuckDB means something else by the same words:
 - `cast(x AS int|bigint|smallint|tinyint)`: Spark truncates a double (2.7 → 2), DuckDB rounds (3);
 - `cast(x AS string)`: Spark writes 1.0E10 and `2026-01-01 00:00:00`, DuckDB 10000000000.0 and
   `2026-01-01 00:00:00+00`;
-- `concat`/`||` of anything but strings, and `if`/`CASE`/`coalesce` mixing a string with
-  another type: both convert the other value to text, as that cast does (see _check_text);
+- `concat`/`||` of anything but strings, integers, dates and booleans (which both write alike),
+  and `if`/`CASE`/`coalesce` mixing a string with another type: both convert the other value
+  to text, as that cast does (see _check_text);
 - `substring`/`substr`: positions 0 and below mean different things;
 - `dayofweek`: Spark counts from Sunday = 1, DuckDB from Sunday = 0;
 - `upper`, `lower`: Java's case mapping is not DuckDB's (Spark: upper('straße') = 'STRASSE',
@@ -32,6 +33,7 @@ Refused on purpose, because DuckDB means something else by the same words:
 has no escape character unless told (`a\\_c` matches `a_c` on Spark, `a\\xc` on DuckDB).
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -156,9 +158,15 @@ def translate_statement(text: str, where: str = "sql", types: ValueTypes = Value
     if not isinstance(tree, exp.Select):
         raise TranslationError(where, text, "only a single SELECT over the landing view is supported")
     _check(tree, _SAME_MEANING + _STATEMENT_PARTS, text, where)
-    # A name the statement gives a value (an alias, a CTE's column list) may not be the landing
-    # column of that name: its type is not known.
-    renamed = {alias.alias.lower() for alias in tree.find_all(exp.Alias) if not (isinstance(alias.this, exp.Column) and alias.this.name.lower() == alias.alias.lower())}
+    # A name a nested query gives a value (an alias in a CTE or subquery, a CTE's column list)
+    # may not be the landing column of that name where it is read: its type is not known. The
+    # outer query's own aliases change nothing in its expressions: there, as Spark resolves
+    # them, a name is the landing column first (`coalesce(status, 'none') AS status` reads it).
+    renamed = {
+        alias.alias.lower()
+        for alias in tree.find_all(exp.Alias)
+        if alias.find_ancestor(exp.Select) is not tree and not (isinstance(alias.this, exp.Column) and alias.this.name.lower() == alias.alias.lower())
+    }
     renamed |= {column.name.lower() for table_alias in tree.find_all(exp.TableAlias) for column in table_alias.columns}
     landing = {name: kind for name, kind in types.columns.items() if name.lower() not in renamed}
     _check_text(tree, ValueTypes(landing, types.parameters), text, where)
@@ -322,6 +330,15 @@ class _TextKind:
     is_string: bool | None
     what: str
     is_null: bool = False
+    # Not a string, but written as the same text by both engines (an integer, a date, a boolean).
+    same_text: bool = False
+
+
+# Column types both engines write as the same text: integers, dates and booleans (Spark
+# `5`, `2026-03-28`, `true`, as DuckDB). Not double/float (1.0E10), decimal, or timestamps (+00).
+_SAME_TEXT_TYPES = frozenset({"tinyint", "byte", "smallint", "short", "int", "integer", "bigint", "long", "date", "boolean"})
+# Expressions of an integer or date value, written as the same text by both engines.
+_SAME_TEXT_VALUES = (exp.Year, exp.Month, exp.Day, exp.DayOfMonth, exp.Hour, exp.Minute, exp.Second, exp.Length, exp.Count, exp.TsOrDsToDate)
 
 
 # Expressions whose value is never a string (those allowed above that are not DPipe, Concat,
@@ -339,8 +356,9 @@ def _check_text(tree: exp.Expression, types: ValueTypes, text: str, where: str) 
     `2026-03-28 22:00:00`; DuckDB: 10000000000.0 and `2026-03-28 22:00:00+00`), which is why
     cast(… AS string) is refused. `concat` and `||` convert every argument that way, and
     `if`/`CASE`/`coalesce` convert a non-string branch when another is a string, so these are
-    refused unless every argument is known to be a string (or NULL), or, for the conditionals,
-    no branch is one. A value whose type is not known is refused: it may be either."""
+    refused unless every argument is known to be a string (or NULL) or a value both write alike
+    (an integer, a date, a boolean), or, for the conditionals, no branch is a string. A value
+    whose type is not known is refused: it may be either."""
     for node in tree.walk():
         if isinstance(node, (exp.If, exp.Case, exp.Coalesce)):
             kinds = [(branch, kind) for branch in _branches(node) if not (kind := _text_kind(branch, types)).is_null]
@@ -355,7 +373,7 @@ def _check_text(tree: exp.Expression, types: ValueTypes, text: str, where: str) 
         if isinstance(node, (exp.DPipe, exp.Concat)):
             for argument in _concat_arguments(node):
                 kind = _text_kind(argument, types)
-                if kind.is_string is not True:
+                if kind.is_string is not True and not kind.same_text:
                     why = "is not a string" if kind.is_string is False else "may not be a string"
                     raise TranslationError(
                         where, text, f"concat/|| argument {argument.sql('spark')!r} {why} ({kind.what}): {_TEXT_CONVERSION}"
@@ -374,19 +392,22 @@ def _text_kind(node: exp.Expression, types: ValueTypes) -> _TextKind:
     if isinstance(node, exp.Null):
         return _TextKind(True, "NULL", is_null=True)
     if isinstance(node, exp.Literal):
-        return _TextKind(True, "a string literal") if node.is_string else _TextKind(False, "a number")
+        if node.is_string:
+            return _TextKind(True, "a string literal")
+        return _TextKind(False, "a number", same_text=re.fullmatch(r"-?\d+", node.this) is not None)
     if isinstance(node, exp.Boolean):
-        return _TextKind(False, "a boolean")
+        return _TextKind(False, "a boolean", same_text=True)
     if isinstance(node, exp.Placeholder):
         declared = types.parameters.get(node.name)
         if declared is None:
             return _TextKind(None, f"parameter :{node.name}, whose type is not known")
-        return _TextKind(declared == "string", f"parameter :{node.name}, of type {declared}")
+        return _TextKind(declared == "string", f"parameter :{node.name}, of type {declared}", same_text=declared == "boolean")
     if isinstance(node, exp.Column):
         column_type = types.column(node.name)
         if column_type is None:
             return _TextKind(None, f"column {node.name}, whose type is not known")
-        return _TextKind(column_type.strip().lower() == "string", f"column {node.name}, of type {column_type}")
+        kind = column_type.strip().lower()
+        return _TextKind(kind == "string", f"column {node.name}, of type {column_type}", same_text=kind in _SAME_TEXT_TYPES)
     if isinstance(node, (exp.DPipe, exp.Concat)):
         return _TextKind(True, "a concatenation")
     if isinstance(node, (exp.Min, exp.Max)):
@@ -398,6 +419,8 @@ def _text_kind(node: exp.Expression, types: ValueTypes) -> _TextKind:
         found = {kind.is_string for kind in kinds}
         is_string = found.pop() if len(found) == 1 else None
         return _TextKind(is_string, f"{_describe(node)} of {'strings' if is_string else 'values that are not strings' if is_string is False else 'mixed types'}")
+    if isinstance(node, _SAME_TEXT_VALUES) or (isinstance(node, exp.Cast) and node.to.this in (exp.DataType.Type.DATE, exp.DataType.Type.BOOLEAN)):
+        return _TextKind(False, f"{_describe(node)}, not a string", same_text=True)
     if isinstance(node, _NOT_TEXT):
         return _TextKind(False, f"{_describe(node)}, not a string")
     return _TextKind(None, f"{_describe(node)}, whose type is not known")

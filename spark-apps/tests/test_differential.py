@@ -546,3 +546,17 @@ def test_decimal_avg_of_every_precision_and_scale(spark: SparkSession, tmp_path:
     assert third["avg_28_10"] == Decimal("0.33333333333333")
     assert third["avg_38_36"] == Decimal("0." + "3" * 38)
     assert_same_runs(spark_run, embedded_run)
+
+
+def test_concat_of_integers_dates_and_booleans_is_the_same_text_on_both(spark: SparkSession, wide_landing: tuple[list[Path], list[dict[str, Any]]], tmp_path: Path) -> None:
+    """What the translator lets into concat besides strings (integers, dates, booleans, and the
+    integers and dates made of timestamps) must read the same on both engines, NULLs included."""
+    paths, _ = wide_landing
+    transform = {
+        "derive": {"label": "concat(coalesce(key, '∅'), '/', n, '/', big, '/', day, '/', flag, '/', year(ts), '-', to_date(ts), '/', length(key), '/', 7)"},
+        "group_by": ["label"],
+        "metrics": [{"name": "rows", "fn": "count"}],
+    }
+    spark_run, embedded_run = run_both(spark, wide_document(paths, transform), tmp_path)
+    assert spark_run.manifest["rows_out"] > 1000
+    assert_same_runs(spark_run, embedded_run)

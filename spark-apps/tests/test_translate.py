@@ -287,8 +287,9 @@ TYPES = ValueTypes(
         # Spark writes 1.0E10 and 2026-03-28 22:00:00, DuckDB 10000000000.0 and 2026-03-28 22:00:00+00.
         ("concat(key, '-', ratio)", "concat/|| argument 'ratio' is not a string (column ratio, of type double)"),
         ("concat('x', ts)", "concat/|| argument 'ts' is not a string (column ts, of type timestamp)"),
-        ("key || day || n", "concat/|| argument 'day' is not a string (column day, of type date)"),
-        ("key || 1", "concat/|| argument '1' is not a string (a number)"),
+        ("concat(key, amount)", "concat/|| argument 'amount' is not a string (column amount, of type decimal(12,2))"),
+        ("key || 1.5", "concat/|| argument '1.5' is not a string (a number)"),
+        ("concat(key, n / 2)", "concat/|| argument 'n / 2' is not a string"),
         ("concat(key, amount / 2)", "concat/|| argument 'amount / 2' is not a string"),
         ("concat(key, :floor)", "concat/|| argument ':floor' is not a string (parameter :floor, of type number)"),
         ("concat(key, :unknown)", "concat/|| argument ':unknown' may not be a string (parameter :unknown, whose type is not known)"),
@@ -316,6 +317,9 @@ def test_a_non_string_value_written_as_text_is_refused_naming_it(expression: str
         "concat(coalesce(key, '∅'), ' · ', NULL)",
         "concat(key, if(n > 1, 'big', site), CASE WHEN ratio > 0 THEN 'pos' END)",
         "concat(KEY, Site)",  # names compare case-insensitively, as on both engines
+        # Integers, dates and booleans are written as the same text by both engines.
+        "key || day || n || 1 || true || :flag",
+        "concat(site, '_', to_date(ts), '_', year(ts), '/', length(key))",
         "coalesce(n, ratio, 0)",
         "if(flag, ratio, n)",
         "CASE WHEN n > 1 THEN ts ELSE NULL END",
@@ -335,8 +339,13 @@ def test_the_types_of_derived_columns_and_statement_columns_are_known_or_refused
         check_transform(aggregate_transform({"label": "concat(key, '-')"}))  # type: ignore[arg-type]
     # A statement: landing columns are known; a name the statement gives a value is not.
     translate_statement("SELECT concat(key, site) AS k, count(*) AS c FROM landing GROUP BY concat(key, site)", types=TYPES)
-    with pytest.raises(TranslationError, match="argument 'n' is not a string"):
-        translate_statement("SELECT concat(key, n) AS k FROM landing", types=TYPES)
+    with pytest.raises(TranslationError, match="argument 'ratio' is not a string"):
+        translate_statement("SELECT concat(key, ratio) AS k FROM landing", types=TYPES)
+    # The outer query's aliases do not hide the landing columns its expressions read, as in Spark.
+    translate_statement(
+        "SELECT coalesce(key, 'none') AS key, concat(site, '-', key) AS site, sum(coalesce(ratio, 0)) AS ratio FROM landing GROUP BY coalesce(key, 'none'), concat(site, '-', key)",
+        types=TYPES,
+    )
     with pytest.raises(TranslationError, match="argument 'key' may not be a string"):
         translate_statement("WITH t AS (SELECT n AS key FROM landing) SELECT concat(key, 'x') AS k FROM t", types=TYPES)
     with pytest.raises(TranslationError, match="argument 'key' may not be a string"):
