@@ -17,6 +17,7 @@ function fakes(verdicts: Record<string, () => Promise<string | undefined>>) {
   const quarantined: Array<{ fingerprints: string[]; reason: string }> = [];
   const moved: Array<[string, string]> = [];
   const reasonFiles = new Map<string, string>();
+  const superseded: string[] = [];
   const route: DoorRoute = {
     pipeline: { name: 'p', input: { format: 'parquet', columns: { x: 'long' }, paths: [], not_null: [] }, after: { on_success: 'keep', quarantine: '/q' } },
     batcher: { add: async (file) => (batched.push(file.uri.slice('/in/'.length)), []) },
@@ -32,9 +33,10 @@ function fakes(verdicts: Record<string, () => Promise<string | undefined>>) {
           writeText: async (uri, text) => void reasonFiles.set(uri, text),
         },
       },
+      ledger: { supersede: async (fingerprints) => (superseded.push(...fingerprints), [...fingerprints]) },
       ...options,
     });
-  return { batched, quarantined, moved, reasonFiles, route, door };
+  return { batched, quarantined, moved, reasonFiles, superseded, route, door };
 }
 
 describe('LandingDoor', () => {
@@ -51,9 +53,9 @@ describe('LandingDoor', () => {
     expect(reasonFiles.get('/q/bad.parquet.reason.txt')).toContain('column "x" is string, expected long');
   });
 
-  it('neither batches nor quarantines (nor moves) a landing whose file was rewritten since it was ready, and does not look again', async () => {
+  it('neither batches nor quarantines (nor moves) a landing whose file was rewritten since it was ready, closes it as superseded, and does not look again', async () => {
     let checks = 0;
-    const { batched, quarantined, moved, route, door } = fakes({
+    const { batched, quarantined, moved, superseded, route, door } = fakes({
       '/in/rewritten.parquet': async () => {
         checks += 1;
         throw new Superseded('/in/rewritten.parquet has changed since it was ready');
@@ -61,7 +63,7 @@ describe('LandingDoor', () => {
     });
     await door({ retryDelaysMs: [0, 0] }).admit(route, landing('rewritten.parquet'));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect({ batched, quarantined, moved, checks }).toEqual({ batched: [], quarantined: [], moved: [], checks: 1 });
+    expect({ batched, quarantined, moved, checks, superseded }).toEqual({ batched: [], quarantined: [], moved: [], checks: 1, superseded: ['fp-rewritten.parquet'] });
   });
 
   it('looks again at a landing whose footer could not be read, and batches it once it can', async () => {

@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import type { Pipeline } from '../broker/core/pipeline.ts';
 import type { Batcher } from './batcher.ts';
-import type { ReadyLanding } from './landing-ledger.ts';
+import type { LandingLedger, ReadyLanding } from './landing-ledger.ts';
 import { Superseded, type LandingValidator } from './landing-validator.ts';
 import { quarantineLandings, type QuarantineDeps } from './quarantine.ts';
 
@@ -28,6 +28,8 @@ export type DoorRoute = {
 export type LandingDoorOptions = {
   validator: Pick<LandingValidator, 'check'>;
   quarantine: QuarantineDeps;
+  /** Where a landing whose file was rewritten since it was ready is closed (done, superseded). */
+  ledger: Pick<LandingLedger, 'supersede'>;
   /** Checks in flight at once. */
   concurrency?: number;
   /** Waits before looking again at a landing whose file could not be read. */
@@ -82,7 +84,9 @@ export class LandingDoor {
     } catch (error) {
       if (error instanceof Superseded) {
         // Not batched and not quarantined: the file there now is a later version, whose own
-        // landing its source hands over once it is ready.
+        // landing its source hands over once it is ready. This one is closed, so that rescans
+        // stop handing it over.
+        await this.options.ledger.supersede([landing.fingerprint]).catch((failure: unknown) => log.warn({ ...fields, err: failure }, 'could not close a superseded landing'));
         log.info(fields, 'landing superseded: its file was rewritten since it was ready');
         return;
       }

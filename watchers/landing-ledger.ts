@@ -427,6 +427,15 @@ export class LandingLedger {
     return this.move(fingerprints, 'done', '', ['batched']);
   }
 
+  /**
+   * ready → done, with the reason, for a landing whose file was rewritten before it was batched
+   * (landing-door.ts): there is nothing left of it to run, and the new version is a landing of
+   * its own. Without it the landing would stay ready, re-checked at every rescan.
+   */
+  supersede(fingerprints: readonly string[]): Promise<string[]> {
+    return this.move(fingerprints, 'done', 'superseded: its file was rewritten before it was batched; the new version is a landing of its own', ['ready']);
+  }
+
   /** → quarantined with a reason (a corrupt or schema-mismatched file); never from done. */
   quarantine(fingerprints: readonly string[], reason: string): Promise<string[]> {
     return this.move(fingerprints, 'quarantined', reason, ['seen', 'ready', 'batched']);

@@ -57,6 +57,7 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
   const door = new LandingDoor({
     validator: new LandingValidator(options.s3),
     quarantine: { ledger, files: new LandingFiles(options.s3) },
+    ledger,
   });
   /** Source id → the routes of the pipelines that watch it. */
   const routes = new Map<string, DoorRoute[]>();

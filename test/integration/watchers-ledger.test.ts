@@ -203,6 +203,14 @@ describe('release and re-claim', () => {
     ]);
   });
 
+  it('closes a ready landing whose file was rewritten as done, superseded, and leaves a batched one alone', async () => {
+    for (const n of [1, 2]) await a.markReady(landing(n));
+    await a.claimForBatch(['fp-harp-2'], 'batch-s', { pipeline: 'harp' });
+    expect(await b.supersede(['fp-harp-1', 'fp-harp-2'])).toEqual(['fp-harp-1']);
+    expect(await a.get('fp-harp-1')).toMatchObject({ state: 'done', reason: expect.stringMatching(/^superseded: its file was rewritten/) });
+    expect((await a.get('fp-harp-2'))?.state).toBe('batched');
+  });
+
   it('finds a pipeline\'s open batch behind hundreds of another pipeline\'s that can never be submitted (a pipeline removed from the configuration)', async () => {
     for (let n = 1; n <= 250; n += 1) {
       await a.markReady(landing(n, 'retired'));
