@@ -141,14 +141,17 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
   // each other. The schema is the one the name resolves to, or, for a table not made yet, the
   // one CREATE TABLE would put it in. (Looked up in pg_class by a plain query, not
   // to_regclass: a name looked up before the wait would be remembered by this session as
-  // missing, and the look after the wait would not see the table the other load made.)
+  // missing, and the look after the wait would not see the table the other load made.) The
+  // name is written as qualified() writes it, "schema"."table", which is what earlier versions
+  // named the lock after when the pipeline spelled the schema: during a rolling upgrade, loads
+  // of old and new workers into such a table still wait for each other.
   const tableLock = (client: pg.PoolClient, kind: 'sluice-ddl' | 'sluice-load', table: TableName) =>
     client.query(
-      `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || quote_ident(coalesce(
+      `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':"' || replace(coalesce(
          (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE c.relname = $3 AND (n.nspname = $2 OR ($2 IS NULL AND n.nspname = ANY (current_schemas(false))))
            ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1),
-         $2, current_schema())) || '.' || quote_ident($3), 0))`,
+         $2, current_schema()), '"', '""') || '"."' || replace($3, '"', '""') || '"', 0))`,
       [kind, table.schema ?? null, table.table],
     );
 
