@@ -39,10 +39,19 @@ export function dateText(days: number): string {
 
 /** `2025-03-01 12:00:00.123456` from microseconds since the epoch (UTC), without a zone suffix. */
 export function timestampText(micros: bigint | number): string {
-  // Exact as a double for any time within ±285 years of 1970.
-  const us = Number(micros);
-  const days = Math.floor(us / DAY_US);
-  let rest = us - days * DAY_US;
+  // Days and the microseconds into the day: in doubles, exact within ±285 years of 1970; a
+  // BigInt (the years beyond, as 9999-12-31 23:59:59.999999) is split in BigInt first.
+  let days: number;
+  let rest: number;
+  if (typeof micros === 'bigint') {
+    const day = BigInt(DAY_US);
+    const whole = micros / day - (micros % day < 0n ? 1n : 0n);
+    days = Number(whole);
+    rest = Number(micros - whole * day);
+  } else {
+    days = Math.floor(micros / DAY_US);
+    rest = micros - days * DAY_US;
+  }
   const hours = Math.floor(rest / 3_600_000_000);
   rest -= hours * 3_600_000_000;
   const minutes = Math.floor(rest / 60_000_000);
