@@ -58,7 +58,7 @@ describe('LandingDoor', () => {
     const { batched, quarantined, moved, superseded, route, door } = fakes({
       '/in/rewritten.parquet': async () => {
         checks += 1;
-        throw new Superseded('/in/rewritten.parquet has changed since it was ready');
+        throw new Superseded('/in/rewritten.parquet');
       },
     });
     await door({ retryDelaysMs: [0, 0] }).admit(route, landing('rewritten.parquet'));

@@ -50,6 +50,10 @@ class Missing extends Error {
  */
 export class Superseded extends Error {
   override readonly name = 'Superseded';
+
+  constructor(uri: string) {
+    super(`${uri} has changed since it was ready`);
+  }
 }
 
 
@@ -209,7 +213,7 @@ export class LandingValidator {
         throw new OperationalError(`could not stat ${landing.uri}`, { cause: error });
       });
       if (!now) return `input ${landing.uri}: file not found`;
-      if (now.size !== landing.size) throw new Superseded(`${landing.uri} has changed since it was ready`);
+      if (now.size !== landing.size) throw new Superseded(landing.uri);
     }
     if (input.max_file_size !== undefined && landing.size > input.max_file_size) {
       return `input ${landing.uri}: ${landing.size} bytes is larger than input.max_file_size (${input.max_file_size} bytes)`;
@@ -267,7 +271,7 @@ export class LandingValidator {
           const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
           if ((error as Error).name === 'NoSuchKey' || status === 404) throw new Missing(landing.uri);
           // A range past the end of an object shorter than the landing's: another version.
-          if (status === 416) throw new Superseded(`${landing.uri} has changed since it was ready`);
+          if (status === 416) throw new Superseded(landing.uri);
           throw new ReadFailure('ranged read failed', { cause: error });
         }
         // The footer's offsets are the landing's: read from an object of another size (uploaded
@@ -275,14 +279,13 @@ export class LandingValidator {
         const total = /\/(\d+)$/.exec(object.ContentRange ?? '')?.[1];
         if (total !== undefined && Number(total) !== landing.size) {
           object.Body?.transformToByteArray().catch(() => undefined); // drain the answer
-          throw new Superseded(`${landing.uri} has changed since it was ready`);
+          throw new Superseded(landing.uri);
         }
         try {
           const bytes = await object.Body!.transformToByteArray();
           return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
         } catch (error) {
-          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if ((error as Error).name === 'NoSuchKey' || status === 404) throw new Missing(landing.uri);
+          // The answer's status was read above: what fails here is its body on the wire.
           throw new ReadFailure('ranged read failed', { cause: error });
         }
       },

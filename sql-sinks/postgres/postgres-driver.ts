@@ -87,7 +87,7 @@ export function applyStatements(plan: ApplyPlan): { count?: string; delete?: str
  * before pg sees it: Node's URL error carries the whole URL, password included, in a field
  * that a logged error would show.
  */
-export function postgresUrlPassword(text: string): string {
+function postgresUrlPassword(text: string): string {
   const problem = connectionUrlProblem(text);
   if (problem) throw new SinkError('user', `the PostgreSQL URL ${problem} (expected postgres://user:password@host:5432/database)`);
   return decodeURIComponent(new URL(text).password);
