@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnsOf, rowsOf, unscaledOf, type ColumnBatch } from './column-batch.ts';
+import { columnsOf, firstNullIn, rowsOf, unscaledOf, type ColumnBatch } from './column-batch.ts';
 
 describe('column batches', () => {
   it('reads decimal bytes of any width exactly, negative ones too', () => {
@@ -32,5 +32,24 @@ describe('column batches', () => {
     const columns = columnsOf([[1, 'a'], [2, null]], 2);
     expect(columns.columns.map((column) => Array.from(column.values))).toEqual([[1, 2], ['a', null]]);
     expect(columnsOf(columns, 2)).toBe(columns);
+  });
+
+  it('finds the first row with a NULL in the given columns, in a column slice (mask or value) and in rows', () => {
+    const batch: ColumnBatch = {
+      kind: 'columns',
+      rowCount: 3,
+      offset: 1,
+      columns: [
+        { values: new Float64Array([0, 1, 2, 3, 4]), nulls: new Uint8Array([1, 0, 0, 1, 0]) },
+        { values: ['z', 'a', null, 'c', 'd'] },
+        { values: [null, 1, 2, 3, 4] },
+      ],
+    };
+    // Row 0 of the slice is index 1: column 0's NULL at index 0 lies before the slice.
+    expect(firstNullIn(batch, [0, 1])).toEqual({ row: 1, column: 1 });
+    expect(firstNullIn(batch, [0])).toEqual({ row: 2, column: 0 });
+    expect(firstNullIn(batch, [2])).toBeUndefined();
+    expect(firstNullIn([[1, 'a'], [2, null], [null, 'c']], [0, 1])).toEqual({ row: 1, column: 1 });
+    expect(firstNullIn([[1, 'a']], [0, 1])).toBeUndefined();
   });
 });

@@ -15,11 +15,38 @@
 // failover) retry the whole protocol a few times here; others leave as a SinkError.
 import type { LoadOutcome } from '../broker/core/job.ts';
 import { sqlSinkName } from '../broker/core/pipeline.ts';
+import { firstNullIn, rowCountOf, type LoadBatch } from './column-batch.ts';
 import { parseTableName } from './identifiers.ts';
 import { planSchema, runSqlColumns } from './schema-plan.ts';
 import type { LedgerEntry, SinkDriver } from './sink-driver.ts';
 import { redact, SinkError } from './sink-error.ts';
-import type { Dialect, LoadPhase, LoadRequest, Sink } from './sink.ts';
+import type { Dialect, LoadPhase, LoadRequest, RunColumn, Sink } from './sink.ts';
+
+/**
+ * The run's batches, refused at the first row with a NULL merge key. A NULL key matches no
+ * row (NULL = NULL is not true), so a merge would insert it again on every run, duplicating
+ * the row wherever the table allows NULL keys (a DBA's table with a nullable key column;
+ * a unique index takes any number of NULLs). A table Sluice made has NOT NULL keys and would
+ * refuse the row too, in words about its own internals. Checked as the rows stream into
+ * staging, so the refusal costs nothing but the staging transaction, which rolls back.
+ */
+async function* withKeysPresent(batches: AsyncIterable<LoadBatch>, columns: readonly RunColumn[], keys: readonly string[]): AsyncGenerator<LoadBatch> {
+  const indexes = keys.map((key) => columns.findIndex((column) => column.name === key)).filter((index) => index >= 0);
+  let before = 0;
+  for await (const batch of batches) {
+    const found = firstNullIn(batch, indexes);
+    if (found) {
+      const name = columns[found.column]!.name;
+      throw new SinkError(
+        'user',
+        `the run's row ${before + found.row + 1} has NULL in the merge key column "${name}": a merge matches rows by their keys, and NULL matches nothing, ` +
+          `so the row would be inserted again by every run; drop or replace such rows in the pipeline's transform (a filter, or coalesce), or drop "${name}" from the keys`,
+      );
+    }
+    before += rowCountOf(batch);
+    yield batch;
+  }
+}
 
 export type SqlSinkOptions = {
   /** How many times a transient error may retry the load within the stage. */
@@ -75,7 +102,8 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
     const transaction = await driver.begin(request.timeoutMs);
     try {
       await progress('staging', 0);
-      const rows = await transaction.stage(columns, request.rows(), (staged) => progress('staging', staged));
+      const batches = output.mode === 'merge' ? withKeysPresent(request.rows(), request.columns, output.keys) : request.rows();
+      const rows = await transaction.stage(columns, batches, (staged) => progress('staging', staged));
       await progress('staged', rows);
       await transaction.lockTarget(table);
       const raced = await transaction.ledgerEntry(key);

@@ -236,6 +236,27 @@ export function sinkSuite(dialect: string, openDatabase: () => Promise<SinkDatab
       expect(await count(table)).toBe(0);
     });
 
+    it('refuses a run with a NULL merge key as the pipeline\'s fault, naming the row and column, and loads nothing, even where the table allows NULL keys', async () => {
+      // A DBA's table whose key column takes NULL: a NULL key matches no row, so without the
+      // check every run would insert its NULL-key row again.
+      const table = 'sluice_test.nullable_key';
+      await db.query(`CREATE TABLE ${table} (x ${db.types.bigint}, n ${db.types.bigint}, label ${db.types.text})`);
+      async function* nullKeyInSecondBatch(): AsyncGenerator<RowBatch> {
+        yield* numberedRows(1_000, 1);
+        yield [
+          [5_000n, 1n, 'keyed'],
+          [null, 2n, 'no key'],
+        ];
+      }
+      for (const into of [table, 'sluice_test.made_by_sluice']) {
+        const error = await failure(sink().load(request(merge(into), nullKeyInSecondBatch)));
+        expect(error.failureClass).toBe('user');
+        expect(error.message).toMatch(/row 1002 has NULL in the merge key column "x"/);
+      }
+      expect(await count(table)).toBe(0);
+      expect(await db.query(`SELECT * FROM sluice_load_ledger WHERE target_table = '${table}'`)).toEqual([]);
+    });
+
     it('stops a load that outlives its time with class timeout, writing nothing', async () => {
       const table = 'sluice_test.locked';
       await db.query(`CREATE TABLE ${table} (x ${db.types.bigint} NOT NULL PRIMARY KEY, n ${db.types.bigint}, label ${db.types.text})`);
