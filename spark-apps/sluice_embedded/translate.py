@@ -27,7 +27,9 @@ Refused on purpose, because DuckDB means something else by the same words:
 - `ilike` (Java's case mapping again), and `LIKE … ESCAPE`;
 - a `LIKE` pattern that is neither a string literal nor a parameter (see _check_like);
 - a derived column named as an input column (see check_derived_names);
-- any function sqlglot does not know (it would be passed through by name, unchecked).
+- any function sqlglot does not know (it would be passed through by name, unchecked);
+- decimal division, and decimal arithmetic past 38 digits (see result_types.py, which also
+  casts what DuckDB types otherwise to Spark's types).
 
 `LIKE` is written with `ESCAPE '\\'`: Spark's LIKE escapes with a backslash by default, DuckDB's
 has no escape character unless told (`a\\_c` matches `a_c` on Spark, `a\\xc` on DuckDB).
@@ -41,6 +43,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
+from sluice_embedded.result_types import ResultTypeRefusal, spark_numeric, with_spark_result_types
 from sluice_spark.failures import UserFailure
 from sluice_spark.spec import AggregateTransform, ParameterValue, SqlTransform, Transform
 
@@ -135,7 +138,7 @@ def translate_expression(text: str, where: str, types: ValueTypes = ValueTypes()
         raise TranslationError(where, text, "expected an expression, found a query")
     _check(tree, _SAME_MEANING, text, where)
     _check_text(tree, types, text, where)
-    return _render(tree, text, where)
+    return _render(_typed_as_spark(tree, types, text, where), text, where)
 
 
 def translate_derive(derive: Mapping[str, str], types: ValueTypes) -> dict[str, Translated]:
@@ -145,8 +148,13 @@ def translate_derive(derive: Mapping[str, str], types: ValueTypes) -> dict[str, 
     for name, text in derive.items():
         translated[name] = translate_expression(text, f"derive.{name}", types)
         if types.column(name) is None:  # a name clash is check_derived_names' to refuse
-            kind = _text_kind(translated[name].tree, types)  # type: ignore[arg-type]
-            if kind.is_string is not None:
+            tree = translated[name].tree
+            assert tree is not None
+            numeric = spark_numeric(tree, types.column)
+            kind = _text_kind(tree, types)
+            if numeric is not None:
+                types = types.with_columns({name: numeric.spark_name()})
+            elif kind.is_string is not None:
                 types = types.with_columns({name: "string" if kind.is_string else "non-string"})
     return translated
 
@@ -170,6 +178,7 @@ def translate_statement(text: str, where: str = "sql", types: ValueTypes = Value
     renamed |= {column.name.lower() for table_alias in tree.find_all(exp.TableAlias) for column in table_alias.columns}
     landing = {name: kind for name, kind in types.columns.items() if name.lower() not in renamed}
     _check_text(tree, ValueTypes(landing, types.parameters), text, where)
+    tree = _typed_as_spark(tree, ValueTypes(landing, types.parameters), text, where)
     own_views = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
         if table.name.lower() not in own_views | {LANDING_VIEW} or table.args.get("db"):
@@ -475,6 +484,14 @@ def spark_like_pattern_problem(pattern: str) -> str | None:
             index += 1
         index += 1
     return None
+
+
+def _typed_as_spark(tree: exp.Expression, types: ValueTypes, text: str, where: str) -> exp.Expression:
+    """The tree with casts that give its values Spark's types (result_types.py)."""
+    try:
+        return with_spark_result_types(tree, types.column)
+    except ResultTypeRefusal as refusal:
+        raise TranslationError(where, text, str(refusal)) from None
 
 
 def _render(tree: exp.Expression, text: str, where: str) -> Translated:

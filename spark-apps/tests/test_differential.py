@@ -367,6 +367,47 @@ def test_sql_mode(spark: SparkSession, wide_landing: tuple[list[Path], list[dict
     assert_same_runs(spark_run, embedded_run)
 
 
+def test_result_types_are_sparks_whatever_the_engine(spark: SparkSession, wide_landing: tuple[list[Path], list[dict[str, Any]]], tmp_path: Path) -> None:
+    # A pipeline's runs land in one SQL table whichever engine ran them (auto picks by size):
+    # a type that differs would be refused there as a narrowing (`int` column, `bigint` run).
+    # DuckDB gives year() and length() as bigint and decimal products and sums fewer digits;
+    # the embedded engine casts them to Spark's types. Values are compared too, NULLs included.
+    paths, _ = wide_landing
+    transform = {
+        "derive": {
+            "year": "year(ts)",
+            "hour": "hour(ts)",
+            "key_length": "length(key)",
+            "amount_twice": "amount * 2",
+            "amount_by_n": "amount * n",
+            "amount_squared": "amount * amount",
+            "scaled": "n * 2.5",
+            "shifted": "coalesce(amount * n, 0) + amount",
+            "tiny": "amount * 0.05",
+            "year_amount": "year(ts) * amount",
+        },
+        "group_by": ["key", "year", "hour", "key_length"],
+        "metrics": [
+            {"name": "rows", "fn": "count"},
+            *({"name": f"{column}_sum", "fn": "sum", "column": column} for column in ("amount_twice", "amount_by_n", "amount_squared", "scaled", "shifted", "tiny", "year_amount")),
+            {"name": "amount_by_n_max", "fn": "max", "column": "amount_by_n"},
+        ],
+    }
+    spark_run, embedded_run = run_both(spark, wide_document(paths, transform), tmp_path / "aggregate")
+    types = {column["name"]: column["type"] for column in embedded_run.manifest["schema"]}
+    assert (types["year"], types["key_length"], types["amount_by_n_max"]) == ("int", "int", "decimal(23,2)")
+    assert_same_runs(spark_run, embedded_run)
+
+    statement = {
+        "sql": "SELECT year(ts) AS year, key, sum(amount) AS amount_sum, sum(amount * n) AS product_sum, sum(amount) + 1 AS plus_one, "
+        "max(length(key)) AS longest FROM landing GROUP BY year(ts), key"
+    }
+    spark_run, embedded_run = run_both(spark, wide_document(paths, statement), tmp_path / "sql")
+    types = {column["name"]: column["type"] for column in embedded_run.manifest["schema"]}
+    assert (types["year"], types["amount_sum"], types["product_sum"], types["longest"]) == ("int", "decimal(22,2)", "decimal(33,2)", "int")
+    assert_same_runs(spark_run, embedded_run)
+
+
 def test_an_empty_landing(spark: SparkSession, wide_landing: tuple[list[Path], list[dict[str, Any]]], tmp_path: Path) -> None:
     paths, _ = wide_landing
     transform = {"derive": {"d": "to_date(ts)"}, "group_by": ["key", "d"], "metrics": EVERY_METRIC}

@@ -96,6 +96,40 @@ def test_what_would_change_meaning_is_refused_by_name(expression: str, reason: s
     assert reason in str(raised.value)
 
 
+DECIMALS = ValueTypes({"amount": "decimal(12,2)", "wide": "decimal(38,10)", "n": "int", "ratio": "double"})
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("amount / 4", "decimal division 'amount / 4': Spark rounds the exact quotient to a decimal, DuckDB divides in floating point"),
+        ("amount / n", "decimal division"),
+        ("wide * amount", "'wide * amount' needs decimal(51,12), past 38 digits"),
+        ("wide + wide", "needs decimal(39,10), past 38 digits"),
+        ("amount * :factor", "reads a decimal with a value whose type is not known"),
+    ],
+)
+def test_decimal_arithmetic_whose_spark_result_duckdb_would_not_give_is_refused(expression: str, reason: str) -> None:
+    with pytest.raises(TranslationError) as raised:
+        translate_expression(expression, "derive.x", DECIMALS)
+    assert reason in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("expression", "sql"),
+    [
+        ("year(ts)", 'CAST(YEAR(CAST("ts" AS DATE)) AS INT)'),
+        ("amount * n", 'CAST("amount" * "n" AS DECIMAL(23, 2))'),
+        ("amount * 2 + 1", 'CAST(CAST("amount" * 2 AS DECIMAL(14, 2)) + 1 AS DECIMAL(15, 2))'),
+        ("amount / ratio", '"amount" / NULLIF("ratio", 0)'),
+        ("cast(amount AS double) / 4", 'CAST("amount" AS DOUBLE) / NULLIF(4, 0)'),
+        ("n / 2", '"n" / NULLIF(2, 0)'),
+    ],
+)
+def test_results_get_sparks_types(expression: str, sql: str) -> None:
+    assert translate_expression(expression, "derive.x", DECIMALS).sql == sql
+
+
 def test_a_cast_fails_like_spark_in_ansi_mode_and_try_cast_does_not() -> None:
     assert translate_expression("cast(s AS double)", "filter").sql == 'CAST("s" AS DOUBLE)'
     assert translate_expression("try_cast(s AS double)", "filter").sql == 'TRY_CAST("s" AS DOUBLE)'
@@ -332,7 +366,7 @@ def test_strings_and_non_string_values_that_are_never_written_as_text_pass(expre
 def test_the_types_of_derived_columns_and_statement_columns_are_known_or_refused() -> None:
     transform = aggregate_transform({"label": "concat(key, '-')", "both": "concat(label, key)"})
     check_transform(transform, {"key": "string", "x": "double"})  # type: ignore[arg-type]
-    with pytest.raises(TranslationError, match="derive.both: .*argument 'label' is not a string \\(column label, of type non-string\\)"):
+    with pytest.raises(TranslationError, match="derive.both: .*argument 'label' is not a string \\(column label, of type double\\)"):
         check_transform(aggregate_transform({"label": "x * 2", "both": "concat(label, key)"}), {"key": "string", "x": "double"})  # type: ignore[arg-type]
     # Without the input columns' types, a column's type is not known.
     with pytest.raises(TranslationError, match="column key, whose type is not known"):
