@@ -130,7 +130,9 @@ async function submit(config: Config, args: string[]): Promise<number> {
     ...(values.input ? { inputs: values.input } : {}),
     ...(values.priority ? { priority: Number(values.priority) } : {}),
   };
-  const job = await client.submit(request, values['idempotency-key']);
+  const job = await client.submit(request, values['idempotency-key'], {
+    onRetry: (error, key) => process.stderr.write(`sluice: Sluice is unavailable (${error.message.split('\n')[0]}); trying again with Idempotency-Key ${key}\n`),
+  });
   process.stdout.write(`${job.id}\n`);
   if (!values.follow) return 0;
   const done = await followJob(client, job.id);

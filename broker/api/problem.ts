@@ -9,7 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { UserError, zodErrorDetails, type ErrorDetail } from '../core/errors.ts';
 import type { ApiEnv } from './api-env.ts';
-import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './request-path-redis.ts';
+import { isRedisCommandUnsent, isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './request-path-redis.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -99,7 +99,12 @@ export const errorHandler: ErrorHandler<ApiEnv> = (error, c) => {
       c,
       503,
       'redis-unavailable',
-      'Redis, where Sluice keeps jobs, did not answer in time; the request was not carried out. Try again (with the same Idempotency-Key, if you sent one).',
+      // Said only when it is true: a submit told "not carried out" and sent again without a key
+      // would make a second job where the first was made after all.
+      isRedisCommandUnsent(error)
+        ? 'Redis, where Sluice keeps jobs, cannot be reached; the request was not carried out. Try again after the Retry-After seconds.'
+        : 'Redis, where Sluice keeps jobs, did not answer in time; the request may or may not have been carried out. ' +
+            'Send it again with the same Idempotency-Key, which gives its outcome if it was; without one, look for its effect (GET /v1/jobs) before sending it again.',
       [],
       { 'Retry-After': String(REDIS_RETRY_AFTER_SECONDS) },
     );

@@ -39,16 +39,25 @@ export function requestPathRedisOptions(connection: RedisOptions): RedisOptions 
  * above: not connected (offline queue disabled), the connection closed with the command in
  * flight, no answer within the command timeout, or retries used up.
  */
-const UNAVAILABLE_MESSAGES = [
-  "Stream isn't writeable and enableOfflineQueue options is false",
-  'Connection is closed.',
-  'Command timed out',
-];
+const NOT_SENT_MESSAGE = "Stream isn't writeable and enableOfflineQueue options is false";
+const UNAVAILABLE_MESSAGES = [NOT_SENT_MESSAGE, 'Connection is closed.', 'Command timed out'];
 
 /** Whether an error (or one of its causes) says Redis could not be reached, rather than that a command failed. */
 export function isRedisUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
     if (current.name === 'MaxRetriesPerRequestError' || UNAVAILABLE_MESSAGES.includes(current.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether Redis was never sent the failed command (the connection was down when the request
+ * came), so the request certainly changed nothing. A command that timed out, or was in flight
+ * when the connection closed, may still run once Redis answers again: its outcome is unknown.
+ */
+export function isRedisCommandUnsent(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    if (current.message === NOT_SENT_MESSAGE) return true;
   }
   return false;
 }

@@ -47,13 +47,51 @@ describe('SluiceClient', () => {
     expect(isUnavailable(unavailable)).toBe(true);
   });
 
-  it('reports an unreachable Sluice as status 0 naming the URL and SLUICE_URL', async () => {
+  it('reports an unreachable Sluice as status 0 naming the URL and SLUICE_URL, as unavailable for now', async () => {
     const { client } = clientAnswering(() => {
       throw new TypeError('fetch failed');
     });
     const error = await client.job('j1').catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 0 });
     expect((error as Error).message).toBe('cannot reach Sluice at http://sluice.test/ (SLUICE_URL): fetch failed');
+    expect(isUnavailable(error)).toBe(true);
+  });
+
+  it('submits with a key of its own and, while Sluice is unavailable, tries again with the same key (an unanswered submit may have made the job)', async () => {
+    let answered = 0;
+    const { client, requests } = clientAnswering(() => {
+      answered += 1;
+      if (answered === 1) throw new TypeError('fetch failed');
+      if (answered === 2) return problem(503, 'Service unavailable', 'Redis did not answer in time; the request may or may not have been carried out');
+      return Response.json({ id: 'j1' }, { status: 200 });
+    });
+    const retried: string[] = [];
+    const job = await client.submit({ pipeline: 'sales' }, undefined, { pauseMs: 1, onRetry: (_error, key) => retried.push(key) });
+    expect(job).toMatchObject({ id: 'j1' });
+    const keys = requests.map((request) => request.headers.get('idempotency-key'));
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^cli-[0-9a-f-]{36}$/);
+    expect(new Set(keys).size).toBe(1);
+    expect(retried).toEqual([keys[0], keys[0]]);
+  });
+
+  it('gives up after its tries naming the key to submit again with, and never retries a refusal', async () => {
+    const unavailable = clientAnswering(() => problem(503, 'Service unavailable', 'Redis did not answer in time'));
+    const error = await unavailable.client.submit({ pipeline: 'sales' }, 'key-7', { tries: 2, pauseMs: 1 }).catch((caught: unknown) => caught);
+    expect(unavailable.requests).toHaveLength(2);
+    expect((error as Error).message).toMatch(/submit again with --idempotency-key key-7/);
+    const refused = clientAnswering(() => problem(422, 'Unprocessable content', 'bad'));
+    await refused.client.submit({ pipeline: 'sales' }, undefined, { pauseMs: 1 }).catch(() => undefined);
+    expect(refused.requests).toHaveLength(1);
+  });
+
+  it('reads an empty log (a 200 without a body) as an empty stream, not an error', async () => {
+    const { client } = clientAnswering(() => new Response(null, { status: 200, headers: { 'Content-Type': 'text/plain', 'Content-Length': '0' } }));
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await client.logs('j1', { tail: 10 })) chunks.push(chunk);
+    expect(chunks).toEqual([]);
+    const missing = await clientAnswering(() => problem(404, 'Not found', 'no job j1')).client.logs('j1', {}).catch((caught: unknown) => caught);
+    expect(missing).toMatchObject({ status: 404 });
   });
 
   it('keeps a non-problem error body readable', async () => {

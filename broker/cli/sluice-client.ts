@@ -2,7 +2,9 @@
 // (generated/sluice-api.ts, `make openapi`), so a call that does not match the API's
 // contract does not compile. This module adds only what every caller needs around it: the
 // base URL and bearer key, one error type carrying the problem+json (title, detail, field
-// paths), the 503 test, and the log stream for `logs --follow`.
+// paths), the 503 test, a submit that survives a moment's outage without making two jobs, and
+// the log stream for `logs --follow`.
+import { randomUUID } from 'node:crypto';
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './generated/sluice-api.ts';
 
@@ -26,10 +28,21 @@ export class ApiError extends Error {
   }
 }
 
-/** Sluice answered 503: a dependency (Redis) is away for now, and the same call may work in a moment. */
+/**
+ * Sluice answered 503 (a dependency, Redis, is away for now), or could not be reached at all
+ * (status 0: a restart, a rolling upgrade): the same call may work in a moment.
+ */
 export function isUnavailable(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 503;
+  return error instanceof ApiError && (error.status === 503 || error.status === 0);
 }
+
+export type SubmitOptions = {
+  /** Tries in all while Sluice is unavailable (isUnavailable), a pause between each. */
+  tries?: number;
+  pauseMs?: number;
+  /** Told before each try again. */
+  onRetry?: (error: ApiError, key: string) => void;
+};
 
 const isProblem = (value: unknown): value is Problem => typeof value === 'object' && value !== null && 'status' in value && 'title' in value;
 
@@ -83,8 +96,32 @@ export class SluiceClient {
     return answer.data;
   }
 
-  submit(body: SubmitRequest, idempotencyKey?: string): Promise<JobView> {
-    return this.data(this.api.POST('/v1/jobs', { body, params: { header: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} } }));
+  /**
+   * Submits, always with an Idempotency-Key (a new one when none is given), and tries again
+   * with the same key while Sluice is unavailable: an unanswered submit may have made its job
+   * (the 503 says so), and the key makes the next try return that job instead of a second.
+   * Still unavailable after the last try: the ApiError's message names the key to send again.
+   */
+  async submit(body: SubmitRequest, idempotencyKey?: string, options: SubmitOptions = {}): Promise<JobView> {
+    const key = idempotencyKey ?? `cli-${randomUUID()}`;
+    const tries = options.tries ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.data(this.api.POST('/v1/jobs', { body, params: { header: { 'idempotency-key': key } } }));
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        const unavailable = error as ApiError;
+        if (attempt >= tries) {
+          throw new ApiError(
+            unavailable.status,
+            `${unavailable.message}\n  (the job may have been created: submit again with --idempotency-key ${key} to get it, not a second one)`,
+            unavailable.problem,
+          );
+        }
+        options.onRetry?.(unavailable, key);
+        await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 2_000));
+      }
+    }
   }
 
   job(id: string): Promise<JobView> {
@@ -92,7 +129,15 @@ export class SluiceClient {
   }
 
   /** The driver log: the last `tail` lines, and with `follow` the lines written after them while the run lives. */
-  logs(id: string, query: { tail?: number; follow?: boolean }): Promise<ReadableStream<Uint8Array>> {
-    return this.data(this.api.GET('/v1/jobs/{id}/logs', { params: { path: { id }, query }, parseAs: 'stream' }));
+  async logs(id: string, query: { tail?: number; follow?: boolean }): Promise<ReadableStream<Uint8Array>> {
+    const answer = this.api.GET('/v1/jobs/{id}/logs', { params: { path: { id }, query }, parseAs: 'stream' });
+    // An empty log (a run that has written nothing yet) comes as a 200 without a body, which
+    // openapi-fetch gives as no data at all.
+    const empty = await answer.then(
+      (settled) => settled.response.ok && (settled.data === undefined || settled.data === null),
+      () => false,
+    );
+    if (empty) return new ReadableStream({ start: (controller) => controller.close() });
+    return this.data(answer);
   }
 }

@@ -58,7 +58,10 @@ export const submitJobRoute = createRoute({
     413: problemResponse('The body is larger than the limit.'),
     415: problemResponse('The body is not application/json.'),
     422: problemResponse('Invalid fields, unknown pipeline or parameters, or inputs outside the landing roots.'),
-    503: problemResponse('Redis did not answer in time (urn:sluice:problem:redis-unavailable); nothing was created. Retry after the Retry-After seconds, with the same Idempotency-Key.'),
+    503: problemResponse(
+      'Redis could not be reached or did not answer in time (urn:sluice:problem:redis-unavailable). Unreachable: nothing was created. ' +
+        'No answer in time: the job may have been created after all; retry after the Retry-After seconds with the same Idempotency-Key, which then returns it.',
+    ),
   },
 });
 

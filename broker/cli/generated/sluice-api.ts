@@ -1282,7 +1282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable); nothing was created. Retry after the Retry-After seconds, with the same Idempotency-Key. */
+            /** @description Redis could not be reached or did not answer in time (urn:sluice:problem:redis-unavailable). Unreachable: nothing was created. No answer in time: the job may have been created after all; retry after the Retry-After seconds with the same Idempotency-Key, which then returns it. */
             503: {
                 headers: {
                     [name: string]: unknown;
