@@ -18,7 +18,8 @@ import { pipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
 import { SinkError } from '../../sql-sinks/sink-error.ts';
 import type { LoadOutcome } from '../core/job.ts';
-import { JobSteps, type StepOutcome } from './job-steps.ts';
+import type { JobFinalizer } from './job-finalizer.ts';
+import { FINISH_RETRY_MS, JobSteps, type StepOutcome } from './job-steps.ts';
 import type { JobRecords, StoredJob } from './job-store.ts';
 import type { SlotPort, SlotTerms } from './run-slots.ts';
 
@@ -247,6 +248,7 @@ type WorldSetup = {
   noLocalLauncher?: boolean;
   sink?: Behaviour<undefined>;
   callCapMs?: number;
+  finalizer?: JobFinalizer;
 };
 
 function world(setup: WorldSetup): World {
@@ -275,6 +277,7 @@ function world(setup: WorldSetup): World {
     now: clock.now,
     random: () => 0,
     ...(setup.callCapMs ? { callCapMs: setup.callCapMs } : {}),
+    ...(setup.finalizer ? { finalizer: setup.finalizer } : {}),
   });
   return { steps, records, slots, launcher, lake, clock };
 }
@@ -528,13 +531,48 @@ describe('JobSteps.expireOverdueQueued', () => {
   });
 });
 
+/** Finish work (a landing job's files) that fails while `failing` is true, and counts its runs. */
+class FlakyFinalizer implements JobFinalizer {
+  failing = true;
+  finished: string[] = [];
+  appliesTo(): boolean {
+    return true;
+  }
+  async finalize(job: Job): Promise<void> {
+    if (this.failing) throw new Error('EIO: the landing share is away');
+    this.finished.push(job.id);
+  }
+}
+
 describe('JobSteps.abandon', () => {
-  it('fails the job with the message it is given and stops its run', async () => {
-    const { steps, records, launcher } = world({ job: { state: 'running' } });
-    await steps.abandon('j1', 'platform', 'the job step failed 12 times in a row; the last error: connection refused');
+  it('fails the job with the message it is given and stops its run, and its step goes on to the finish work', async () => {
+    const finalizer = new FlakyFinalizer();
+    finalizer.failing = false;
+    const { steps, records, launcher } = world({ job: { state: 'running' }, finalizer });
+    const after = await steps.abandon('j1', 'platform', 'the job step failed 12 times in a row; the last error: connection refused');
     const job = records.get('j1');
     expect(job.state).toBe('failed');
     expect(job.failure).toMatchObject({ class: 'platform', message: expect.stringContaining('connection refused') });
     expect(launcher.cancelled).toEqual(['j1-1']);
+    // The step is not over: the failed job's landing files are released by the next one.
+    expect(after.kind).toBe('continue');
+    expect(await steps.advance('j1')).toEqual({ kind: 'done' });
+    expect(finalizer.finished).toEqual(['j1']);
+    expect(records.get('j1').finalized).toBe(true);
+  });
+
+  it('keeps trying the finish work of a final job every few minutes, however long it fails, until its files are done with', async () => {
+    const finalizer = new FlakyFinalizer();
+    const { steps, records } = world({ job: { state: 'succeeded' }, finalizer });
+    await expect(steps.advance('j1')).rejects.toThrow(/EIO/);
+    // The step worker's error budget is spent: the job is final, so nothing is failed, and the step waits.
+    expect(await steps.abandon('j1', 'platform', 'the job step failed 12 times in a row; the last error: EIO')).toEqual({ kind: 'wait', ms: FINISH_RETRY_MS });
+    expect(records.get('j1')).toMatchObject({ state: 'succeeded' });
+    expect(records.get('j1').finalized).toBeUndefined();
+    finalizer.failing = false;
+    expect(await steps.advance('j1')).toEqual({ kind: 'done' });
+    expect(records.get('j1').finalized).toBe(true);
+    // Finished: a later abandon (a stale delivery) has nothing to do.
+    expect(await steps.abandon('j1', 'platform', 'late')).toEqual({ kind: 'done' });
   });
 });

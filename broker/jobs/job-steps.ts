@@ -118,6 +118,13 @@ class BoundedSet {
 const RECORD_GRACE_MS = 10_000;
 const RECORD_RECHECK_MS = 100;
 
+/**
+ * How often the finish work of a final job (archiving, quarantining, releasing its landing
+ * files) is tried again once its step has used up its error budget: the files must reach their
+ * end state however long the share or bucket is away, and nothing else would try again.
+ */
+export const FINISH_RETRY_MS = 2 * 60_000;
+
 /** Overdue queued jobs expired per pipeline per sweep; the next sweep (a second later) takes the rest. */
 const EXPIRE_BATCH = 100;
 
@@ -463,11 +470,19 @@ export class JobSteps {
    * Fails a job whose step threw instead of failing a stage: at once for an error no retry
    * cures, or after the step worker's budget of consecutive step errors ran out (a bug, or
    * Redis away for long). Its run is stopped as far as the launcher answers, and its slot
-   * given back; the failure carries the error's own message.
+   * given back; the failure carries the error's own message. A final job whose finish work
+   * keeps failing (its landing share or bucket away) has nothing left to fail: its step waits
+   * FINISH_RETRY_MS and tries again, for as long as it takes, so that its files are archived,
+   * quarantined or released in the end rather than left batched.
    */
-  async abandon(jobId: string, failureClass: FailureClass, message: string): Promise<void> {
+  async abandon(jobId: string, failureClass: FailureClass, message: string): Promise<StepOutcome> {
     const stored = await this.deps.store.read(jobId);
-    if (!stored || isFinal(stored.job.state)) return;
+    if (!stored) return DONE;
+    if (isFinal(stored.job.state)) {
+      if (stored.job.finalized || !this.deps.finalizer?.appliesTo(stored.job)) return DONE;
+      this.loggerFor(stored.job).warn({ state: stored.job.state, reason: message, retryInMs: FINISH_RETRY_MS }, 'finish work of a final job keeps failing; trying again');
+      return wait(FINISH_RETRY_MS);
+    }
     const { job } = stored;
     const log = this.loggerFor(job);
     try {
@@ -478,7 +493,8 @@ export class JobSteps {
     }
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt };
     log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
-    await this.commitReleasing(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+    // The failed job's finish work (releasing its landing files) is the next step's.
+    return this.commitReleasing(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
   }
 
   /**

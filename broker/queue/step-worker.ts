@@ -144,8 +144,12 @@ export class StepWorker {
     const next = afterStepError(error, job.data.stepErrors ?? 0);
     if (next.kind === 'fail') {
       this.options.logger.warn({ jobId, err: error, failureClass: next.failureClass, reason: next.message }, 'job step failed for good');
-      await this.steps.abandon(jobId, next.failureClass, next.message);
-      return;
+      const after = await this.steps.abandon(jobId, next.failureClass, next.message);
+      if (after.kind === 'done') return;
+      // A job just failed (its finish work comes next), or a final job whose finish work must
+      // be tried again later: the step stays.
+      await job.moveToDelayed(Date.now() + (after.kind === 'wait' ? after.ms : 0), token);
+      throw new DelayedError();
     }
     this.options.logger.error({ jobId, err: error, stepErrors: next.stepErrors }, 'job step failed');
     await job.updateData({ jobId, stepErrors: next.stepErrors });
