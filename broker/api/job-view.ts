@@ -28,7 +28,7 @@ const RunView = RunHandleSchema.extend({
       'Updated by the worker as it watches the run; it keeps the last state seen once the run ended.',
   }),
 }).meta({ id: 'Run' });
-const EngineView = EngineChoiceSchema.meta({
+const EngineView = EngineChoiceSchema.omit({ failedWith: true }).meta({
   id: 'EngineChoice',
   description: 'The engine the latest attempt runs on and why, in words: "embedded: 46 MB ≤ 2 GB", "spark: 3.1 GB > 2 GB (SLUICE_EMBEDDED_MAX_BYTES)" (docs/adr/0021-embedded-engine.md).',
 });
@@ -83,7 +83,7 @@ export function jobView(job: Job): JobView {
     updatedAt,
     history,
     ...(job.run !== undefined ? { run: job.run } : {}),
-    ...(job.engine !== undefined ? { engine: job.engine } : {}),
+    ...(job.engine !== undefined ? { engine: { attempt: job.engine.attempt, engine: job.engine.engine, reason: job.engine.reason } } : {}),
     ...(job.failure !== undefined ? { failure: job.failure } : {}),
     ...(job.output !== undefined ? { output: job.output } : {}),
     ...(job.loads !== undefined ? { loads: job.loads } : {}),

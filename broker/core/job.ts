@@ -120,6 +120,12 @@ export const EngineChoiceSchema = z.object({
   attempt: z.number().int(),
   engine: z.enum(['embedded', 'spark']),
   reason: z.string(),
+  /**
+   * How that attempt failed, set when a retry by request clears the job's failure: the next
+   * attempt's engine choice still needs it (an embedded attempt that failed `platform` falls
+   * back to Spark). Not shown in the API.
+   */
+  failedWith: FailureClassSchema.optional(),
 });
 
 /** What a launcher hands back from launch(): enough to find the run again after a restart. */

@@ -44,7 +44,8 @@ export class WorkerEngineChooser implements EngineChooser {
             previous: {
               attempt: previous.attempt,
               engine: previous.engine,
-              failureClass: job.failure?.attempt === previous.attempt ? job.failure.class : undefined,
+              // A retry by request clears the failure and keeps its class on the choice.
+              failureClass: job.failure?.attempt === previous.attempt ? job.failure.class : previous.failedWith,
               fellBack: isFallback(previous),
             },
           }

@@ -206,8 +206,10 @@ export class JobsService {
     const retried = await store.update(id, (current) => {
       if (current.state !== 'failed' && current.state !== 'cancelled') return undefined;
       const attempt = current.attempt + 1;
-      const { failure: _failure, cancelRequested: _cancel, run, finalized: _finalized, ...rest } = current;
-      const patch = { attempt, maxAttempts: attempt + allowance - 1 };
+      const { failure, cancelRequested: _cancel, run, finalized: _finalized, ...rest } = current;
+      // The failure goes; the engine choice keeps how its attempt ended, for the next choice.
+      const engine = current.engine && failure?.attempt === current.engine.attempt ? { ...current.engine, failedWith: failure.class } : current.engine;
+      const patch = { attempt, maxAttempts: attempt + allowance - 1, ...(engine ? { engine } : {}) };
       if (reload(current)) return transition({ ...rest, run } as Job, 'loading', this.now(), `load retried by ${by}`, patch);
       return transition(rest as Job, 'queued', this.now(), `retried by ${by}`, patch);
     });

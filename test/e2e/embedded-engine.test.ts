@@ -130,6 +130,20 @@ describe('engine.kind auto (the default)', () => {
   });
 });
 
+describe('a retry by request', () => {
+  it('of a job whose last attempt failed on the embedded engine (platform) runs on Spark, as an automatic retry would', async () => {
+    // One attempt: the out-of-memory failure is final, and on-call retries the job by hand.
+    const pipeline = variant('meter-one-try', {}, { policy: { ...meterDaily.policy, max_attempts: 1 } });
+    const api = await start([pipeline], { SLUICE_EMBEDDED_MEMORY: '1MB' });
+    const failed = await api.finished((await api.submit({ pipeline: 'meter-one-try', inputs: ['meter-readings'] })).id);
+    expect(failed).toMatchObject({ state: 'failed', engine: { attempt: 1, engine: 'embedded' }, failure: { class: 'platform' } });
+    expect((await api.post(`/v1/jobs/${failed.id}/retry`)).status).toBe(202);
+    const job = await api.finished(failed.id);
+    expect(job.state, JSON.stringify(job.failure)).toBe('succeeded');
+    expect(job.engine).toEqual({ attempt: 2, engine: 'spark', reason: 'spark: attempt 1 on the embedded engine failed (platform) and engine.fallback is spark' });
+  });
+});
+
 describe('engine.kind embedded', () => {
   it('refuses at start a pipeline whose transform the embedded engine cannot run, naming the pipeline and the expression', async () => {
     const forced = variant('meter-forced', { kind: 'embedded' }, { transform: { ...meterDaily.transform, filter: "upper(status) = 'OK'" } });
