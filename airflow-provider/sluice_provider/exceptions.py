@@ -8,6 +8,9 @@ stack trace or an HTTP library's message, and none ever holds the connection's A
   parameters, ...). It is also an `AirflowFailException`, so the task fails at once.
 - `SluiceUnreachable`: no answer at all (connection refused, timeouts) after the hook's retries.
 - `SluiceJobFailed`: Sluice ran the job and it failed or was cancelled.
+
+`sluice_unavailable` tells which of them mean "Sluice cannot answer for now": what everything
+that waits on a job (the operator's worker poll, SluiceJobTrigger, SluiceJobSensor) waits through.
 """
 
 from __future__ import annotations
@@ -80,3 +83,15 @@ class SluiceJobEnded(SluiceJobFailed, AirflowFailException):
     """A watched job ended failed or cancelled: a sensor's retry cannot change that, so the task
     fails at once. (The operator raises the retryable SluiceJobFailed instead: its retry is what
     asks Sluice to run the job again.)"""
+
+
+def sluice_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means Sluice cannot answer for now, so that a task waiting on a job (which
+    goes on in Sluice meanwhile) should look again later rather than fail.
+
+    True for no answer (`SluiceUnreachable`) and for an error answer a later look may not get
+    (`SluiceApiError`: 429, 5xx such as a 503 while Sluice's Redis is away, an unreadable answer),
+    once the hook's own retries are spent. False for `SluiceRequestRejected` (401, 403, 404, ...:
+    waiting cannot change it) and for anything else (a wrong connection, a failed job).
+    """
+    return isinstance(error, (SluiceUnreachable, SluiceApiError)) and not isinstance(error, SluiceRequestRejected)

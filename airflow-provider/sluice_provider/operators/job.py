@@ -23,6 +23,10 @@ What it does:
   (`sluice_provider.assets`), and returns the job (a JobView dict).
 - On failure writes the driver log tail to the task log and raises SluiceJobFailed naming
   Sluice's failure class and reason. After ``timeout`` it cancels the job and fails the task.
+- While Sluice cannot answer (unreachable, or 429/5xx such as a 503 while its Redis is away, for
+  longer than the hook's own retries) the wait goes on, in the worker as in the triggerer: the
+  job goes on in Sluice. The worker logs it once per outage; ``timeout`` (and Airflow's
+  ``execution_timeout``) still bound the wait. A refusal (401, 403, 404, ...) fails at once.
 - When the task is killed (marked failed, cleared) it cancels the job (``cancel_on_kill``).
 
 Why the job's parameters are ``params``: that is the spelling DAG authors expect, and it is also
@@ -55,7 +59,7 @@ from airflow.sdk.definitions._internal.types import is_arg_set
 from airflow.sdk.exceptions import AirflowException
 
 from sluice_provider.assets import outlet_event_extra
-from sluice_provider.exceptions import SluiceJobFailed, SluiceUnreachable
+from sluice_provider.exceptions import SluiceJobFailed, sluice_unavailable
 from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook, SubmittedJob
 from sluice_provider.links import XCOM_JOB_ID, XCOM_SPARK_UI_URL, SluiceJobLink, SparkUiLink
 from sluice_provider.triggers.job import SluiceJobTrigger
@@ -235,17 +239,37 @@ class SluiceSubmitJobOperator(BaseOperator):
 
     def _poll(self, context: Context, job: dict[str, Any], end_by: datetime | None) -> dict[str, Any]:
         job_id = str(job["id"])
+        outage_since: datetime | None = None  # when Sluice stopped answering; None while it answers
         while job.get("state") not in ENDED_STATES:
             left = (end_by - datetime.now(timezone.utc)).total_seconds() if end_by else None
             if left is not None and left <= 0:
                 self._time_out(job)
-            self.log.info("Sluice job %s is %s (stage %s)", job_id, job.get("state"), job.get("stage"))
+            if outage_since is None:
+                self.log.info("Sluice job %s is %s (stage %s)", job_id, job.get("state"), job.get("stage"))
             time.sleep(min(self.poll_interval, left) if left is not None else self.poll_interval)
             try:
                 job = self.hook.get_job(job_id)
-            except SluiceUnreachable as error:
-                # The hook has retried already; the job goes on in Sluice, so keep looking.
-                self.log.warning("%s; still waiting for job %s", error, job_id)
+            except AirflowException as error:
+                if not sluice_unavailable(error):
+                    raise  # refused (401, 403, 404, ...): no wait can change that
+                # The hook has retried already; the job goes on in Sluice, so keep looking (as
+                # SluiceJobTrigger and SluiceJobSensor do) until the timeout. Once in the log.
+                if outage_since is None:
+                    outage_since = datetime.now(timezone.utc)
+                    self.log.warning(
+                        "Sluice is unavailable (%s); still waiting for job %s, which goes on in Sluice",
+                        str(error).splitlines()[0],
+                        job_id,
+                    )
+                continue
+            if outage_since is not None:
+                self.log.info(
+                    "Sluice answers again after %.0f s; job %s is %s",
+                    (datetime.now(timezone.utc) - outage_since).total_seconds(),
+                    job_id,
+                    job.get("state"),
+                )
+                outage_since = None
         return self._ended(context, job)
 
     def _ended(self, context: Context, job: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
-from sluice_provider.exceptions import SluiceApiError, SluiceJobEnded, SluiceRequestRejected, SluiceUnreachable
+from sluice_provider.exceptions import SluiceJobEnded, sluice_unavailable
 from sluice_provider.hooks.sluice import SluiceHook
 from sluice_provider.triggers.job import SluiceJobTrigger
 
@@ -113,9 +113,9 @@ class SluiceJobSensor(BaseSensorOperator):
             if self.job_id:
                 return self._poke_job(str(self.job_id))
             return self._poke_pipeline(str(self.pipeline), self._since(context))
-        except SluiceRequestRejected:
-            raise
-        except (SluiceUnreachable, SluiceApiError) as error:
+        except AirflowException as error:
+            if not sluice_unavailable(error):
+                raise  # refused (401, 403, 404, ...), a failed job, a wrong connection
             self.log.warning("Sluice unreachable (%s); will look again", str(error).splitlines()[0])
             return False
 

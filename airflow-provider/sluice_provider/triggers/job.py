@@ -24,7 +24,7 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from sluice_provider.exceptions import SluiceApiError, SluiceRequestRejected, SluiceUnreachable
+from sluice_provider.exceptions import SluiceRequestRejected, sluice_unavailable
 from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook
 
 #: The longest wait between two polls while Sluice is unreachable.
@@ -91,7 +91,10 @@ class SluiceJobTrigger(BaseTrigger):
                     misses = 0
                 except SluiceRequestRejected as error:
                     return self._event("error", job, f"Sluice refused to show job {self.job_id}: {error}")
-                except (SluiceUnreachable, SluiceApiError) as error:
+                except AirflowException as error:
+                    if not sluice_unavailable(error):
+                        # The connection itself is wrong (missing, no host, no key): waiting won't fix it.
+                        return self._event("error", job, f"cannot follow Sluice job {self.job_id}: {error}")
                     # Unreachable, or an answer that means "later" (429, 502-504) or a server
                     # error: the job goes on in Sluice, so keep looking.
                     misses += 1
@@ -111,9 +114,6 @@ class SluiceJobTrigger(BaseTrigger):
                     )
                     await asyncio.sleep(delay)
                     continue
-                except AirflowException as error:
-                    # The connection itself is wrong (missing, no host, no key): waiting won't fix it.
-                    return self._event("error", job, f"cannot follow Sluice job {self.job_id}: {error}")
 
                 state = job.get("state")
                 if state in ENDED_STATES:

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from airflow.sdk import DAG, Param
 from airflow.sdk.bases.operator import ExecutorSafeguard
-from airflow.sdk.exceptions import AirflowException, TaskDeferred
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
 from sluice_provider.assets import lake_table_asset, sql_table_asset
-from sluice_provider.exceptions import SluiceJobFailed
+from sluice_provider.exceptions import SluiceJobFailed, SluiceRequestRejected
 from sluice_provider.hooks.sluice import SluiceHook
 from sluice_provider.operators import job as operator_module
 from sluice_provider.operators.job import SluiceSubmitJobOperator, idempotency_key, job_parameters
@@ -311,6 +311,108 @@ def test_not_deferrable_it_polls_from_the_worker(monkeypatch: pytest.MonkeyPatch
     assert operator(sluice, deferrable=False, poll_interval=3).execute(context(ti))["state"] == "succeeded"
     assert slept == [3.0, 3.0]
     assert ti.xcoms["lake_path"] == "file:///lake/meter_by_status/run=j1-1"
+
+
+REDIS_AWAY = {
+    "type": "urn:sluice:problem:redis-unavailable",
+    "title": "Service unavailable",
+    "status": 503,
+    "detail": "Redis did not answer",
+    "errors": [],
+}
+
+
+def redis_away() -> httpx.Response:
+    headers = {"Retry-After": "2", "content-type": "application/problem+json"}
+    return httpx.Response(503, json=REDIS_AWAY, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        pytest.param(redis_away, id="503"),
+        pytest.param(lambda: httpx.Response(500, json={"title": "Internal Server Error"}), id="500"),
+    ],
+)
+def test_not_deferrable_it_keeps_polling_through_an_outage_longer_than_the_hooks_retries(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, outage: Any
+) -> None:
+    # Sluice answers "unavailable" (503: its Redis is away; or a server error) to every try of
+    # several polls in a row, longer than the hook's own retries (1 + 5 tries of a 503), while
+    # the job goes on: the worker waits it out, as the trigger and the sensor do, and says so once.
+    monkeypatch.setattr(operator_module.time, "sleep", lambda seconds: None)  # the hook's too: one `time`
+    tries = 1 + SluiceHook().retry_limit
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(201, json=job("queued"))],
+            "GET /v1/jobs/j1": [
+                httpx.Response(200, json=job("running")),
+                *(outage() for _ in range(3 * tries)),
+                httpx.Response(200, json=job("running")),
+                httpx.Response(200, json=SUCCEEDED),
+            ],
+        }
+    )
+    ti = FakeTI()
+    assert operator(sluice, deferrable=False, poll_interval=3).execute(context(ti))["state"] == "succeeded"
+    assert sluice.calls().count("GET /v1/jobs/j1") == 1 + 3 * tries + 2
+    assert ti.xcoms["rows_out"] == 3
+    log = capsys.readouterr().out
+    assert log.count("still waiting for job j1") == 1
+    assert log.count("Sluice answers again") == 1
+
+
+def test_not_deferrable_an_outage_does_not_outlast_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    clock = [start]
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001
+            return clock[0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += timedelta(seconds=seconds)
+
+    monkeypatch.setattr(operator_module, "datetime", Clock)
+    monkeypatch.setattr(operator_module.time, "sleep", sleep)  # the hook's retries too: one `time` module
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(201, json=job("queued"))],
+            "GET /v1/jobs/j1": [redis_away()],
+            "POST /v1/jobs/j1/cancel": [httpx.Response(202, json=job("cancelled"))],
+        }
+    )
+    with pytest.raises(AirflowException, match=r"^Sluice job j1 did not end within 0:02:00; cancelled it$"):
+        operator(sluice, deferrable=False, poll_interval=10, timeout=120).execute(context(FakeTI()))
+    assert sluice.calls()[-1] == "POST /v1/jobs/j1/cancel"
+    # The wait ends at the first look after the timeout: past it by at most one poll's retries
+    # (2 + 2 + 4 + 8 + 16 s, Retry-After honoured).
+    assert timedelta(seconds=120) < clock[0] - start <= timedelta(seconds=120 + 32)
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_not_deferrable_a_refused_poll_fails_the_task_at_once(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    monkeypatch.setattr(operator_module.time, "sleep", lambda seconds: None)  # the hook's too: one `time`
+    # An outage first (a whole poll of 503s), then an answer no wait can change.
+    tries = 1 + SluiceHook().retry_limit
+    refused = httpx.Response(status, json={"title": "Refused", "detail": "no", "errors": []})
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(201, json=job("queued"))],
+            "GET /v1/jobs/j1": [
+                httpx.Response(200, json=job("running")),
+                *(redis_away() for _ in range(tries)),
+                refused,
+                httpx.Response(200, json=SUCCEEDED),
+            ],
+        }
+    )
+    with pytest.raises(SluiceRequestRejected) as caught:
+        operator(sluice, deferrable=False, poll_interval=3).execute(context(FakeTI()))
+    assert caught.value.status == status
+    assert isinstance(caught.value, AirflowFailException)  # no Airflow retries
+    assert sluice.calls().count("GET /v1/jobs/j1") == 1 + tries + 1
 
 
 def test_success_pushes_the_xcoms_and_annotates_the_outlets() -> None:

@@ -11,7 +11,7 @@ import pytest
 from airflow.sdk.bases.operator import ExecutorSafeguard
 from airflow.sdk.exceptions import TaskDeferred
 
-from sluice_provider.exceptions import SluiceJobFailed
+from sluice_provider.exceptions import SluiceJobFailed, SluiceRequestRejected
 from sluice_provider.hooks.sluice import SluiceHook
 from sluice_provider.sensors.job import SluiceJobSensor
 
@@ -135,3 +135,24 @@ def test_an_unreachable_sluice_is_not_yet(monkeypatch: pytest.MonkeyPatch) -> No
         sluice_conn_id="sluice_sensor_unit", retry_limit=0, transport=httpx.MockTransport(refuse)
     )
     assert op.poke({}) is False
+
+
+def test_a_503_is_not_yet_and_a_refusal_fails_at_once() -> None:
+    # What SluiceSubmitJobOperator's worker poll and SluiceJobTrigger wait through, the sensor too.
+    def answering(status: int):  # noqa: ANN202
+        problem = {"title": "Service Unavailable" if status == 503 else "Forbidden", "detail": "x", "errors": []}
+        return lambda request: httpx.Response(status, json=problem)
+
+    def poked(status: int, **kwargs: Any) -> Any:
+        op = SluiceJobSensor(task_id="wait", sluice_conn_id="sluice_sensor_unit", **kwargs)
+        op.__dict__["hook"] = SluiceHook(
+            sluice_conn_id="sluice_sensor_unit", retry_limit=0, transport=httpx.MockTransport(answering(status))
+        )
+        return op.poke({})
+
+    assert poked(503, job_id="j1") is False
+    assert poked(503, pipeline="meter-daily", since=SINCE) is False
+    with pytest.raises(SluiceRequestRejected, match="^403 Forbidden"):
+        poked(403, job_id="j1")
+    with pytest.raises(SluiceRequestRejected, match="^403 Forbidden"):
+        poked(403, pipeline="meter-daily", since=SINCE)

@@ -221,6 +221,22 @@ def test_a_refused_request_ends_the_wait_with_an_error(monkeypatch: pytest.Monke
     assert '404 Not found: job "j1" does not exist' in event["message"]
 
 
+def test_a_connection_without_an_api_key_ends_the_wait_with_an_error(
+    monkeypatch: pytest.MonkeyPatch, waits: list[float]
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SLUICE_TRIGGER_NO_KEY", json.dumps({"conn_type": "sluice", "host": "http://sluice.test"})
+    )
+    sluice = Sluice(httpx.Response(200, json=job("running")))
+    wire(monkeypatch, sluice)
+    event = first_event(SluiceJobTrigger(job_id="j1", sluice_conn_id="sluice_trigger_no_key"))
+    assert event["status"] == "error"
+    assert event["message"].startswith(
+        "cannot follow Sluice job j1: Airflow connection 'sluice_trigger_no_key' has no API key"
+    )
+    assert (sluice.requests, waits) == ([], [])
+
+
 # ------------------------------------------------------------------------------------ on_kill
 
 
