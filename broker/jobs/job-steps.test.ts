@@ -71,7 +71,11 @@ class MemoryRecords implements JobRecords {
     if (!(await this.slots.acquire())) return { written: undefined, slot: false };
     return { written: await this.compareAndSet(current, next), slot: true };
   }
-  async releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+  async releaseSlotAndSet(current: StoredJob, next: Job, options: { onlyIfWritten?: boolean } = {}): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+    if (options.onlyIfWritten) {
+      const written = await this.compareAndSet(current, next);
+      return { written, waiters: written ? await this.slots.release(current.job.id) : [] };
+    }
     const waiters = await this.slots.release(current.job.id);
     return { written: await this.compareAndSet(current, next), waiters };
   }

@@ -524,11 +524,17 @@ export class JobSteps {
     return expired;
   }
 
-  /** A job queued past its limit fails for good: a new attempt would only queue again. */
+  /**
+   * A job queued past its limit fails for good: a new attempt would only queue again. Its slot
+   * (one its step may have taken while sizing its inputs) is given back only if this write wins:
+   * when it loses, the job's own step has just taken the slot and launched, and giving that slot
+   * back would let another job run past the cap.
+   */
   private async expireQueuedJob(stored: StoredJob, log: Logger, limit: number): Promise<StepOutcome> {
     const message = `queued longer than ${limit} ms (policy.timeouts.queued) without starting: the queue was paused or no run slot came free`;
-    // No pipeline given: fail() then retries nothing, which is the point.
-    return this.fail(stored, undefined, log, 'timeout', message);
+    const failure: Failure = { class: 'timeout', message, stage: 'queued', attempt: stored.job.attempt };
+    log.warn({ attempt: stored.job.attempt, stage: 'queued', failureClass: 'timeout', reason: message }, 'job failed');
+    return this.commitReleasing(stored, this.transitionTo(stored.job, 'failed', `timeout: ${message}`, { failure }), { onlyIfWritten: true });
   }
 
   /** Stops the Spark run of the job's current attempt, recorded or not (launchers name runs by job and attempt). */
@@ -571,8 +577,8 @@ export class JobSteps {
    * job's slot is given back in the same round trip as the write, whatever its outcome, and
    * the most urgent jobs waiting for a slot are woken.
    */
-  private async commitReleasing(stored: StoredJob, next: Job): Promise<StepOutcome> {
-    const { written, waiters } = await this.deps.store.releaseSlotAndSet(stored, next);
+  private async commitReleasing(stored: StoredJob, next: Job, options: { onlyIfWritten?: boolean } = {}): Promise<StepOutcome> {
+    const { written, waiters } = await this.deps.store.releaseSlotAndSet(stored, next, options);
     await Promise.all(waiters.map((id) => this.deps.wake(id)));
     return written ? { kind: 'continue', written } : { kind: 'continue' };
   }

@@ -57,7 +57,8 @@ return false
 // ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
 //       entered-queued ms ("" when not queued), events max length,
 //       the slot change: "" (none), "give" (then how many waiters to name) or "take" (then
-//       the global cap, the pipeline cap and the waiter score), in ARGV[7..10],
+//       the global cap, the pipeline cap and the waiter score), in ARGV[7..10] ("give-if-written":
+//       given back only when the write goes through),
 //       the search index edits, then the transition's event field/value pairs (none when the
 //       write is not a transition)
 // Returns: {1, waiters...} when written (with its event), {0, waiters...} when the record
@@ -72,6 +73,7 @@ local waiters = {}
 if ARGV[7] == 'give' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8])) end
 local current = redis.call('GET', KEYS[1])
 if not current or redis.sha1hex(current) ~= ARGV[1] then return {0, unpack(waiters)} end
+if ARGV[7] == 'give-if-written' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8])) end
 if ARGV[7] == 'take' and not takeSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]) then return {2} end
 redis.call('SET', KEYS[1], ARGV[2])
 if KEYS[2] ~= KEYS[3] then
@@ -215,9 +217,10 @@ export interface JobRecords {
   compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined>;
   /**
    * compareAndSet, giving the job's run slot back first in the same round trip (given back
-   * whatever the write's outcome); `waiters` are the jobs to wake for the freed slot.
+   * whatever the write's outcome, or with `onlyIfWritten` only when the write goes through);
+   * `waiters` are the jobs to wake for the freed slot.
    */
-  releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }>;
+  releaseSlotAndSet(current: StoredJob, next: Job, options?: { onlyIfWritten?: boolean }): Promise<{ written: StoredJob | undefined; waiters: string[] }>;
   /**
    * compareAndSet, taking a run slot for the job in the same round trip: written only when the
    * record is unchanged and the slot free (`slot` false: a cap is reached, nothing is written,
@@ -301,8 +304,8 @@ export class JobStore implements JobRecords {
     return (await this.write(current, next)).written;
   }
 
-  async releaseSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
-    return this.write(current, next, { give: true });
+  async releaseSlotAndSet(current: StoredJob, next: Job, options: { onlyIfWritten?: boolean } = {}): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+    return this.write(current, next, { give: true, onlyIfWritten: options.onlyIfWritten ?? false });
   }
 
   async takeSlotAndSet(current: StoredJob, next: Job, terms: SlotTerms): Promise<{ written: StoredJob | undefined; slot: boolean }> {
@@ -314,7 +317,7 @@ export class JobStore implements JobRecords {
   private async write(
     current: StoredJob,
     next: Job,
-    slot?: { give: true } | { take: SlotTerms },
+    slot?: { give: true; onlyIfWritten: boolean } | { take: SlotTerms },
   ): Promise<{ written: StoredJob | undefined; waiters: string[]; noSlot?: boolean }> {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
     const raw = jobRecord(next);
@@ -325,7 +328,11 @@ export class JobStore implements JobRecords {
     const changes = searchEntryChanges(current.job, next, this.keys);
     const edits = indexEdits(changes.removed, changes.added);
     const slotKeys = slot ? [this.keys.runningGlobal, this.keys.runningPipeline(current.job.pipeline), this.keys.slotWaiters] : ['', '', ''];
-    const slotArgs = !slot ? ['', '', '', ''] : 'give' in slot ? ['give', WAITERS_TO_WAKE, '', ''] : ['take', slot.take.globalCap, slot.take.pipelineCap, slot.take.waiterScore];
+    const slotArgs = !slot
+      ? ['', '', '', '']
+      : 'give' in slot
+        ? [slot.onlyIfWritten ? 'give-if-written' : 'give', WAITERS_TO_WAKE, '', '']
+        : ['take', slot.take.globalCap, slot.take.pipelineCap, slot.take.waiterScore];
     const [written, ...waiters] = (await this.compareAndSetScript(
       [
         this.keys.job(next.id),

@@ -128,6 +128,22 @@ describe('releaseSlotAndSet', () => {
     expect(await holders()).toEqual({ global: [], pipeline: [], waiters: [] });
   });
 
+  it('with onlyIfWritten keeps the slot when the record changed since it was read (the queued-timeout sweep racing the job\'s own launch)', async () => {
+    const stale = await queued('a');
+    // The job's own step takes the slot and writes launching between the sweep's read and its write.
+    const launched = (await store.takeSlotAndSet(stale, launching(stale), slots.terms(stale.job, 5))).written!;
+    const expired = transition(stale.job, 'failed', new Date(T0 + 2_000), 'timeout: queued too long');
+    const { written, waiters } = await store.releaseSlotAndSet(stale, expired, { onlyIfWritten: true });
+    expect(written).toBeUndefined();
+    expect(waiters).toEqual([]);
+    expect(launched.job.state).toBe('launching');
+    expect(await holders()).toEqual({ global: ['a'], pipeline: ['a'], waiters: [] });
+    // When it wins, it gives the slot back as a plain release does.
+    const current = (await store.read('a'))!;
+    expect((await store.releaseSlotAndSet(current, transition(current.job, 'failed', new Date(T0 + 3_000), 'x'), { onlyIfWritten: true })).written).toBeDefined();
+    expect(await holders()).toEqual({ global: [], pipeline: [], waiters: [] });
+  });
+
   it('names no waiters when the job held no slot', async () => {
     const a = await queued('a');
     await running('b');
