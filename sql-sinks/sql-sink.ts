@@ -121,7 +121,7 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
       };
       await transaction.record(entry);
       // Checked last, before the one write that counts: a load its caller gave up on rolls back.
-      if (request.signal?.aborted) throw new SinkError('timeout', 'the load was given up by its caller (its deadline passed) and rolled back');
+      if (request.signal?.aborted) throw new SinkError('timeout', 'the load was given up by its caller (its deadline passed, or its job was cancelled) and rolled back');
       await transaction.commit();
       await progress('committed', rows);
       return outcome(entry, false);

@@ -16,10 +16,11 @@ import type { CallOptions, Launcher, RunRequest, RunStatus } from '../launchers/
 import type { LakeStorage, StoredObject } from '../lake/storage.ts';
 import { pipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
+import type { LoadRequest } from '../../sql-sinks/sink.ts';
 import { SinkError } from '../../sql-sinks/sink-error.ts';
 import type { LoadOutcome } from '../core/job.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
-import { FINISH_RETRY_MS, JobSteps, type StepOutcome } from './job-steps.ts';
+import { FINISH_RETRY_MS, JobSteps, LOAD_CANCEL_POLL_MS, type StepOutcome } from './job-steps.ts';
 import type { JobRecords, StoredJob } from './job-store.ts';
 import type { SlotPort, SlotTerms } from './run-slots.ts';
 
@@ -253,6 +254,8 @@ type WorldSetup = {
   sink?: Behaviour<undefined>;
   callCapMs?: number;
   finalizer?: JobFinalizer;
+  /** Runs inside the sink's load, before it answers (it may throw): what happens meanwhile. */
+  duringLoad?: (request: LoadRequest, records: MemoryRecords) => Promise<void>;
 };
 
 function world(setup: WorldSetup): World {
@@ -277,7 +280,7 @@ function world(setup: WorldSetup): World {
     pollMs: 5_000,
     slotWaitMs: 2_000,
     wake: async () => undefined,
-    sinks: fakeSinks(clock, setup.sink ?? { answer: undefined }),
+    sinks: fakeSinks(clock, setup.sink ?? { answer: undefined }, setup.duringLoad && ((request) => setup.duringLoad!(request, records))),
     now: clock.now,
     random: () => 0,
     ...(setup.callCapMs ? { callCapMs: setup.callCapMs } : {}),
@@ -286,10 +289,11 @@ function world(setup: WorldSetup): World {
   return { steps, records, slots, launcher, lake, clock };
 }
 
-function fakeSinks(clock: Clock, behaviour: Behaviour<undefined>): SinkRegistry {
+function fakeSinks(clock: Clock, behaviour: Behaviour<undefined>, duringLoad?: (request: LoadRequest) => Promise<void>): SinkRegistry {
   const sink = {
     dialect: 'postgres' as const,
-    async load(): Promise<LoadOutcome> {
+    async load(request: LoadRequest): Promise<LoadOutcome> {
+      await duringLoad?.(request);
       if ('throws' in behaviour) throw behaviour.throws;
       if ('hangs' in behaviour) {
         clock.advance(behaviour.clockAdvanceMs ?? 0);
@@ -547,6 +551,38 @@ class FlakyFinalizer implements JobFinalizer {
     this.finished.push(job.id);
   }
 }
+
+describe('a cancel asked for while a SQL load runs', () => {
+  /** The API's cancel: it marks the record, which changes it under the load's step. */
+  const askToCancel = (records: MemoryRecords) => records.put({ ...records.get('j1'), cancelRequested: true });
+
+  it('gives the load up: its signal is aborted, it rolls back, and the job ends cancelled with nothing loaded', async () => {
+    const { steps, records } = world({
+      job: { state: 'loading', pipeline: 'to-sql' },
+      committed: true,
+      duringLoad: async (request, records) => {
+        askToCancel(records);
+        // The sink gives up at its next look at the signal, before its commit.
+        await new Promise<void>((resolve) => request.signal!.addEventListener('abort', () => resolve(), { once: true }));
+        throw new SinkError('timeout', 'the load was given up by its caller (its deadline passed, or its job was cancelled) and rolled back');
+      },
+    });
+    const started = Date.now();
+    expect((await steps.advance('j1')).kind).toBe('continue');
+    expect(Date.now() - started).toBeLessThan(LOAD_CANCEL_POLL_MS + 1_000);
+    await steps.advance('j1');
+    expect(records.get('j1')).toMatchObject({ state: 'cancelled', failure: { class: 'cancelled', stage: 'loading' } });
+    expect(records.get('j1').loads ?? []).toEqual([]);
+  });
+
+  it('that came too late to stop the commit keeps what was loaded in the record: the job ends cancelled, saying the table was loaded', async () => {
+    const { steps, records } = world({ job: { state: 'loading', pipeline: 'to-sql' }, committed: true, duringLoad: async (_request, records) => askToCancel(records) });
+    await steps.advance('j1');
+    expect(records.get('j1').loads).toMatchObject([{ sink: 'reporting:totals', inserted: 2 }]);
+    await steps.advance('j1');
+    expect(records.get('j1')).toMatchObject({ state: 'cancelled', loads: [{ sink: 'reporting:totals', inserted: 2 }] });
+  });
+});
 
 describe('JobSteps.abandon', () => {
   it('fails the job with the message it is given and stops its run, and its step goes on to the finish work', async () => {

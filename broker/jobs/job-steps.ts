@@ -25,7 +25,7 @@ import type { Logger } from 'pino';
 import { DeadlineError } from '../core/errors.ts';
 import { jobIdTime } from '../core/ids.ts';
 import { failureOf } from '../core/failure-of.ts';
-import type { Failure, FailureClass, Job, RunHandle } from '../core/job.ts';
+import type { Failure, FailureClass, Job, LoadOutcome, RunHandle } from '../core/job.ts';
 import { isFinal } from '../core/job.ts';
 import { summarizeManifest, runKey, type RunManifest } from '../core/manifest.ts';
 import { sqlOutputs, sqlSinkName, type Pipeline, type SqlOutput } from '../core/pipeline.ts';
@@ -113,6 +113,9 @@ class BoundedSet {
     this.members.delete(member);
   }
 }
+
+/** How often a load in progress looks whether its job was asked to cancel (then it rolls back). */
+export const LOAD_CANCEL_POLL_MS = 1_000;
 
 /** How long after its creation a job's step waits for its record to appear (withoutRecord). */
 const RECORD_GRACE_MS = 10_000;
@@ -387,8 +390,9 @@ export class JobSteps {
       const sink = this.deps.sinks.get(output.connection);
       // The sink cancels its own statements after `timeoutMs`; the deadline also bounds what
       // it does outside them (connecting, shaping the table), which no statement timeout covers.
+      // A cancel asked for meanwhile gives the load up too: it rolls back instead of committing.
       const outcome = await withDeadline(`sql sink ${sinkName}: load()`, Math.max(left, MIN_CALL_MS), (signal) =>
-        sink.load({
+        this.whileNotCancelled(job.id, signal, (loadSignal) => sink.load({
           jobId: job.id,
           runAttempt: run.attempt,
           pipeline: job.pipeline,
@@ -398,18 +402,59 @@ export class JobSteps {
           rows: () => readRunBatches(this.deps.lake, manifest),
           checksum: manifestChecksum(manifest),
           timeoutMs: left,
-          signal,
+          signal: loadSignal,
           onProgress: this.loadProgressLogger(log, output, manifest.rows_out),
-        }),
+        })),
       );
       log.info({ ...outcome }, outcome.alreadyLoaded ? 'sql load found in ledger' : 'sql load committed');
-      const loads = [...(job.loads ?? []).filter((previous) => previous.sink !== sinkName), outcome];
-      return this.commit(stored, { ...job, loads, updatedAt: this.now().toISOString() });
+      return this.recordLoad(stored, outcome);
     } catch (error) {
       if (error instanceof DeadlineError) return this.fail(stored, pipeline, log, 'timeout', `loading took longer than ${limit} ms: ${error.message}`);
       if (!(error instanceof SinkError)) throw error;
       return this.fail(stored, pipeline, log, error.failureClass, `${sinkName}: ${error.message}`);
     }
+  }
+
+  /**
+   * Runs `work` with a signal that is aborted with `signal`, or once the job's record says a
+   * cancel was asked for (looked at every LOAD_CANCEL_POLL_MS; the step holding the job, no
+   * other step can see the request meanwhile).
+   */
+  private async whileNotCancelled<T>(jobId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const cancelled = new AbortController();
+    const look = setInterval(() => {
+      this.deps.store.read(jobId).then(
+        (current) => {
+          if (current?.job.cancelRequested) cancelled.abort();
+        },
+        // Redis away: the load goes on, bounded by its deadline; the next look may see.
+        () => undefined,
+      );
+    }, LOAD_CANCEL_POLL_MS);
+    try {
+      return await work(AbortSignal.any([signal, cancelled.signal]));
+    } finally {
+      clearInterval(look);
+    }
+  }
+
+  /**
+   * Records a committed load. The write may lose to a cancel asked for while the load ran
+   * (which changed the record): the rows are in the table all the same, so the outcome goes
+   * into the record as it is now, as long as it is still this attempt's load; the next step
+   * then honours the cancel, and the job says what was loaded before it.
+   */
+  private async recordLoad(stored: StoredJob, outcome: LoadOutcome): Promise<StepOutcome> {
+    let current: StoredJob | undefined = stored;
+    for (let tries = 0; current && tries < 3; tries++) {
+      const { job } = current;
+      if (job.state !== 'loading' || job.attempt !== stored.job.attempt) break;
+      const loads = [...(job.loads ?? []).filter((previous) => previous.sink !== outcome.sink), outcome];
+      const written = await this.deps.store.compareAndSet(current, { ...job, loads, updatedAt: this.now().toISOString() });
+      if (written) return { kind: 'continue', written };
+      current = await this.deps.store.read(stored.job.id);
+    }
+    return { kind: 'continue' };
   }
 
   /** Progress lines for a long load: each phase, and every 10% of the rows staged. */
