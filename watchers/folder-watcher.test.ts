@@ -1,6 +1,7 @@
 // The folder watcher on a real folder: one watch per folder, none per file; files found by a
-// listing and by events; deletions of files and of whole folders; symlink loops end; an entry
-// that cannot be stat-ed stops nothing; a folder deleted or moved and made again is watched again.
+// listing and by events; deletions of files and of whole folders; symlink loops end; a symlinked
+// folder out of the root is refused, neither listed nor watched; an entry that cannot be stat-ed
+// stops nothing; a folder deleted or moved and made again is watched again.
 import { mkdirSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,10 +23,10 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-type Heard = { files: Array<{ path: string; size: number }>; gone: Array<{ path: string; folder: boolean }>; problems: string[] };
+type Heard = { files: Array<{ path: string; size: number }>; gone: Array<{ path: string; folder: boolean }>; problems: string[]; refused: string[] };
 
 function startWatcher(native = true): Heard {
-  const heard: Heard = { files: [], gone: [], problems: [] };
+  const heard: Heard = { files: [], gone: [], problems: [], refused: [] };
   watcher = new FolderWatcher({
     root,
     native,
@@ -34,6 +35,7 @@ function startWatcher(native = true): Heard {
       file: (path: string, stats: Stats) => heard.files.push({ path: relative(root, path), size: stats.size }),
       gone: (path: string, folder: boolean) => heard.gone.push({ path: relative(root, path), folder }),
       problem: (path: string, error: Error) => heard.problems.push(`${relative(root, path)}: ${error.message}`),
+      refused: (path: string, reason: string) => heard.refused.push(`${relative(root, path)}: ${reason}`),
     },
   });
   return heard;
@@ -87,6 +89,44 @@ describe('folder watcher', () => {
     const heard = startWatcher();
     expect(await watcher!.list()).toBe(true);
     expect(heard.files.map((file) => file.path)).toEqual(['a/1.parquet']);
+  });
+
+  // `ln -s / root/x` must not have every rescan list (and watch) the whole disk.
+  it.each([
+    { mode: 'native watches', native: true },
+    { mode: 'polling', native: false },
+  ])('neither lists nor watches a symlinked folder that leads out of the root, and says so at each listing ($mode)', async ({ native }) => {
+    const outside = await mkdtemp(join(tmpdir(), 'sluice-folder-watcher-outside-'));
+    try {
+      await mkdir(join(outside, 'deep'));
+      await writeFile(join(outside, 'secret.parquet'), 's');
+      await writeFile(join(outside, 'deep', 'deeper.parquet'), 'd');
+      await mkdir(join(root, 'a'));
+      await writeFile(join(root, 'a', '1.parquet'), '1');
+      await symlink(outside, join(root, 'a', 'out'));
+      const heard = startWatcher(native);
+      // Its files are not the source's: none is hidden, so the listing is whole.
+      expect(await watcher!.list()).toBe(true);
+      expect(heard.files.map((file) => file.path)).toEqual(['a/1.parquet']);
+      expect(heard.refused).toEqual(['a/out: symlinked folder leads outside the source root']);
+      // The root and a; with the link followed, out and out/deep too.
+      expect(watcher!.watchedFolders).toBe(native ? 2 : 0);
+      expect(await watcher!.list()).toBe(true);
+      expect(heard.refused).toHaveLength(2);
+      if (native) {
+        // Made after the listing: the event's look-up refuses it the same way.
+        await symlink(outside, join(root, 'later'));
+        await until('the later link to be refused', () => heard.refused.includes('later: symlinked folder leads outside the source root'));
+        await writeFile(join(outside, 'new.parquet'), 'n');
+        await writeFile(join(root, 'a', 'after.parquet'), 'a');
+        await until('a file written inside after it', () => heard.files.some((file) => file.path === 'a/after.parquet'));
+        expect(watcher!.watchedFolders).toBe(2);
+      }
+      expect(new Set(heard.files.map((file) => file.path))).toEqual(new Set(native ? ['a/1.parquet', 'a/after.parquet'] : ['a/1.parquet']));
+      expect(heard.problems).toEqual([]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('sets no native watch on a network mount (polling): each listing finds what changed', async () => {

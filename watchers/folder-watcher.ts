@@ -13,6 +13,13 @@
 // (listener.gone), then watches and lists the new one; so does a look-up asked by the old
 // watch's last event, as the new folder may have the old one's inode number.
 //
+// A symlinked folder is never followed: one that stays inside the root is an alias of a
+// folder listed under its own path, and one that leads out of it (`ln -s / root/x`) would have
+// every rescan list, and the watcher watch, a tree that is not the source's (the whole disk,
+// another pipeline's landing root) only for the source to refuse its files one by one. It is
+// reported instead (listener.refused), once per listing that meets it. A symlinked file is
+// the caller's to confine, when it reads the file.
+//
 // Nothing is kept per file: what a file was is the caller's to remember (known-paths.ts).
 // list() reads the whole tree, streaming each folder's entries; the caller runs it at start,
 // on every rescan, and, on a network mount (native: false, where the kernel sees no remote
@@ -31,6 +38,8 @@ export interface FolderWatcherListener {
   gone(absolute: string, folder: boolean): void;
   /** A folder that could not be watched or read, or an entry that could not be stat-ed; the rest is still listed, and its files are found by the next listing that can read it. */
   problem(absolute: string, error: Error): void;
+  /** A symlinked folder that leads out of the root: neither listed nor watched; said by every listing (and look-up) that meets it. */
+  refused(absolute: string, reason: string): void;
 }
 
 export type FolderWatcherOptions = {
@@ -70,6 +79,7 @@ const isDeniedError = (error: unknown): boolean => codeOf(error) === 'EACCES' ||
 /** A symlink loop (`ln -s loop loop`): it leads to no file, so it hides none. */
 const isLoopError = (error: unknown): boolean => codeOf(error) === 'ELOOP';
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+const OUTSIDE_ROOT = 'symlinked folder leads outside the source root';
 
 export class FolderWatcher {
   /** Files the last whole listing reported (the watcher's health shows it). */
@@ -124,9 +134,9 @@ export class FolderWatcher {
 
   /**
    * Lists `dir` and the folders under it. `seen`: real paths this walk has listed, so a
-   * symlink loop ends. A symlinked folder (`linked`) is followed only when it leads out of the
-   * root, so that its files are refused loudly by the source; one that stays inside is an
-   * alias of a folder already listed under its own path, whose files would come twice.
+   * symlink loop ends. A symlinked folder (`linked`) is not followed: one that leads out of
+   * the root is refused (see the header), one that stays inside is an alias of a folder
+   * listed under its own path, whose files would come twice.
    */
   private async walk(dir: string, seen: Set<string>, linked: boolean): Promise<boolean> {
     if (this.closed) return true;
@@ -140,7 +150,9 @@ export class FolderWatcher {
       return this.unreadable(dir, error);
     }
     if (this.closed) return true;
-    if (seen.has(real) || (linked && isInside(this.realRoot, real))) return true;
+    if (linked && !isInside(this.realRoot, real)) this.options.listener.refused(dir, OUTSIDE_ROOT);
+    // Neither kind hides a file of the source: the listing stays complete.
+    if (linked || seen.has(real)) return true;
     if (identity) this.watchCurrent(dir, real, identity, seen);
     seen.add(real);
     // Sized by the folder's subfolders, never by its files.

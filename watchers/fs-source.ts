@@ -16,6 +16,16 @@
 // insertion-ordered map that one scheduler tick walks from its front until the first entry
 // not yet due, so no timer per file; stat calls and checks a few at a time. An idle file
 // costs its row in the known table and nothing else.
+//
+// Confinement: a symlinked file is checked where it leads when it is read (at its first check
+// and again when ready); a symlinked folder that leads out of the root is neither listed nor
+// watched (folder-watcher.ts), only refused, once.
+//
+// Seen records: a file waiting for its rule is recorded `seen` once, so the landing listing
+// shows it waiting. One that goes before it is ready (an aborted copy deleted, a writer that
+// renames its finished file) takes its seen record along (discard()); one that went while no
+// watcher ran is found by the next complete rescan, which sweeps the source's seen paths that
+// the listing did not report.
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -35,7 +45,7 @@ import { sourceId, type FsSource as FsSourceConfig } from '../broker/core/landin
 export interface FsSourceEvents {
   /** A complete file, recorded as ready in the ledger (by this process or another). */
   ready: [landing: ReadyLanding];
-  /** A file outside the root (symlink escape, ".."): logged and never emitted. */
+  /** A file outside the root (symlink escape, ".."), or a symlinked folder that leads out of it: logged once and never emitted. */
   refused: [path: string, reason: string];
   /** A known file whose mtime moved but whose content did not: not a new landing (touch_is_new: false). */
   touched: [path: string];
@@ -44,7 +54,10 @@ export interface FsSourceEvents {
   error: [error: Error];
 }
 
-export type FsSourceLedger = Pick<LandingLedger, 'pathRecords' | 'markSeen' | 'markReady' | 'updatePath' | 'forgetPath' | 'pathRecord' | 'each'>;
+export type FsSourceLedger = Pick<
+  LandingLedger,
+  'pathRecords' | 'markSeen' | 'forgetSeen' | 'seenPaths' | 'markReady' | 'updatePath' | 'forgetPath' | 'pathRecord' | 'each'
+>;
 
 export type FsSourceOptions = {
   config: FsSourceConfig;
@@ -59,10 +72,13 @@ export type FsSourceOptions = {
 
 /**
  * A file waiting for its rule: its last observation (the rule compares the next stat with it),
- * when to look again, and `checked`: confined and recorded as seen in the ledger (done at its
- * first check, not per event). One flat object: only files being written are candidates.
+ * when to look again, `checked`: confined and recorded as seen in the ledger (done at its
+ * first check, not per event), and `seen`: the fingerprint of that seen record while it is
+ * one, for discard() to remove. One flat object: only files being written are candidates.
  */
-type Candidate = Observation & { due: number; checked: boolean };
+type Candidate = Observation & { due: number; checked: boolean; seen: string | undefined };
+type CandidateChecks = Pick<Candidate, 'checked' | 'seen'>;
+const UNCHECKED: CandidateChecks = { checked: false, seen: undefined };
 
 const toFileStat = (stats: Stats): FileStat => ({ size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), ino: stats.ino });
 
@@ -85,6 +101,11 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   private readonly urgent = new Set<string>();
   private readonly checking = new Set<string>();
   private readonly refusedPaths = new Set<string>();
+  /**
+   * During a listing: the source's seen paths (path → fingerprint) read before it, struck as
+   * the listing reports each; what is left was not there. Sized by files being written.
+   */
+  private unreportedSeen: Map<string, string> | undefined;
   private watcher: FolderWatcher | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private rescanner: NodeJS.Timeout | undefined;
@@ -129,6 +150,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
         file: (path, stats) => this.onFileEvent(path, stats),
         gone: (path, folder) => this.onUnlink(path, folder),
         problem: (path, error) => this.failed('watcher error', this.relativePath(path) ?? '', error),
+        refused: (path, reason) => this.refuse(this.relativePath(path) ?? path, reason),
       },
     });
     this.watcher = watcher;
@@ -191,6 +213,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     const rel = this.relativePath(path);
     if (rel === undefined || this.closed) return;
     this.known.markListed(rel);
+    this.unreportedSeen?.delete(rel);
     this.consider(rel, toFileStat(stats));
   }
 
@@ -205,9 +228,29 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   }
 
   private drop(rel: string): void {
-    this.candidates.delete(rel);
+    this.discard(rel);
     this.urgent.delete(rel);
     this.forget(rel);
+  }
+
+  /**
+   * The file stops waiting without being recorded ready (it went, was refused, or is a known
+   * version after all): the seen record made for it goes too, else the landing listing shows
+   * it waiting for ever. One recorded ready needs nothing: RECORD_SCRIPT moves its seen
+   * record to ready, or removes it as superseded.
+   */
+  private discard(rel: string): void {
+    const candidate = this.candidates.get(rel);
+    if (candidate === undefined) return;
+    this.candidates.delete(rel);
+    if (candidate.seen !== undefined) void this.forgetSeen(rel, candidate.seen);
+  }
+
+  private forgetSeen(rel: string, fingerprint: string): Promise<void> {
+    return this.options.ledger.forgetSeen(this.id, rel, fingerprint).then(
+      () => undefined,
+      (error: unknown) => this.failed('forget seen landing failed', rel, error),
+    );
   }
 
   private forget(rel: string): void {
@@ -228,14 +271,14 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     if (rule === 'rename' && renameDecision(name, this.isTemporary) === 'ignore') return;
     // The idle case (every rescan, for every file): no record is built to say "nothing new".
     if (this.known.isKnownVersion(rel, current)) {
-      this.candidates.delete(rel);
+      this.discard(rel);
       return;
     }
     const at = this.now();
     const existing = this.candidates.get(rel);
     if (existing && existing.size === current.size && existing.mtimeMs === current.mtimeMs) return;
     const delay = rule === 'stable' ? quiet : rule === 'marker' ? this.options.config.interval : 0;
-    this.requeue(rel, { size: current.size, mtimeMs: current.mtimeMs, at }, at + delay, existing?.checked ?? false);
+    this.requeue(rel, { size: current.size, mtimeMs: current.mtimeMs, at }, at + delay, existing ?? UNCHECKED);
   }
 
   private wakeFolder(folder: string): void {
@@ -275,11 +318,11 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   }
 
   /** (Re-)inserts the candidate at the end of the map: the map stays in due order. */
-  private requeue(rel: string, obs: Observation, due: number, checked: boolean): void {
+  private requeue(rel: string, obs: Observation, due: number, { checked, seen }: CandidateChecks): void {
     this.candidates.delete(rel);
     // The key is copied: `rel` is often cut out of an absolute path, which it would keep alive
     // (a start-up over 100,000 files makes every file a candidate at once).
-    this.candidates.set(ownCopy(rel), { size: obs.size, mtimeMs: obs.mtimeMs, at: obs.at, due, checked });
+    this.candidates.set(ownCopy(rel), { size: obs.size, mtimeMs: obs.mtimeMs, at: obs.at, due, checked, seen });
     this.keepTicking();
   }
 
@@ -292,7 +335,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     } catch (error) {
       this.failed('landing check failed', rel, error);
       // Try again later rather than drop the file: a ledger or mount hiccup must not lose it.
-      this.requeue(rel, candidate, this.now() + Math.max(this.options.config.ready.quiet, 1_000), candidate.checked);
+      this.requeue(rel, candidate, this.now() + Math.max(this.options.config.ready.quiet, 1_000), candidate);
     } finally {
       this.checking.delete(rel);
     }
@@ -303,7 +346,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     const absolute = join(this.root, rel);
     const first = await this.statOrGone(absolute);
     if (!first) {
-      this.candidates.delete(rel);
+      this.discard(rel);
       return;
     }
     if (!candidate.checked) {
@@ -324,9 +367,9 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
           : ({ ready: true } as const);
     if (!decision.ready) {
       // Recorded as seen once, so GET /v1/landings shows what is waiting for its rule.
-      if (!candidate.checked) await ledger.markSeen(this.landingInput(rel, first));
+      const seen = candidate.checked ? candidate.seen : await this.markSeen(rel, first);
       const changed = obs.size !== candidate.size || obs.mtimeMs !== candidate.mtimeMs;
-      this.requeue(rel, changed ? obs : candidate, decision.recheckAt, true);
+      this.requeue(rel, changed ? obs : candidate, decision.recheckAt, { checked: true, seen });
       return;
     }
     // Checked again when ready: a symlink may have been re-pointed while the file waited.
@@ -343,7 +386,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     if (change === 'same') {
       // Recorded meanwhile (by another process watching the same folder): known from now on.
       this.known.set(rel, previous!);
-      this.candidates.delete(rel);
+      this.discard(rel);
       return;
     }
     const sample = await contentSample(absolute, first.size);
@@ -352,7 +395,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
         const touched: PathRecord = { ...previous, mtimeMs: first.mtimeMs };
         await ledger.updatePath(this.id, rel, touched);
         this.known.set(rel, touched);
-        this.candidates.delete(rel);
+        this.discard(rel);
         log.info({ source: this.id, path: rel }, 'landing touched, content unchanged');
         this.emit('touched', rel);
         return;
@@ -361,8 +404,8 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     // The sample read took time: a file that moved meanwhile is still being written.
     const second = await this.statOrGone(absolute);
     if (!second || second.size !== first.size || second.mtimeMs !== first.mtimeMs || second.ino !== first.ino) {
-      if (second) this.requeue(rel, { size: second.size, mtimeMs: second.mtimeMs, at: this.now() }, this.now() + config.ready.quiet, true);
-      else this.candidates.delete(rel);
+      if (second) this.requeue(rel, { size: second.size, mtimeMs: second.mtimeMs, at: this.now() }, this.now() + config.ready.quiet, { checked: true, seen: candidate.seen });
+      else this.discard(rel);
       return;
     }
     const landing = { ...this.landingInput(rel, first), sample };
@@ -377,13 +420,21 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     this.emit('ready', readyLanding(landing));
   }
 
+  /** A refused file (or symlinked folder, from the folder watcher) leaves no trace in the ledger. */
   private refuse(rel: string, reason: string): void {
-    this.candidates.delete(rel);
+    this.discard(rel);
     // Logged once per path, not on every rescan.
     if (this.refusedPaths.has(rel)) return;
     this.refusedPaths.add(rel);
     this.options.log.warn({ source: this.id, path: rel, reason }, 'landing refused');
     this.emit('refused', rel, reason);
+  }
+
+  /** Records the file as seen; returns the record's fingerprint while it is a seen one (another process may have made it ready). */
+  private async markSeen(rel: string, file: FileStat): Promise<string | undefined> {
+    const landing = this.landingInput(rel, file);
+    const { state } = await this.options.ledger.markSeen(landing);
+    return state === 'seen' ? landing.fingerprint : undefined;
   }
 
   private landingInput(rel: string, file: FileStat): LandingInput {
@@ -429,7 +480,8 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
 
   /**
    * Full listing: files whose events were lost become candidates, vanished paths are
-   * forgotten, and ready landings not batched yet go to the batcher again.
+   * forgotten, seen landings whose files went are removed, and ready landings not batched yet
+   * go to the batcher again.
    */
   rescan(): Promise<void> {
     return this.reconcile(true);
@@ -455,21 +507,52 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   private async listAndReconcile(): Promise<void> {
     const started = this.now();
     this.known.beginListing();
-    // Every file listed (or reported by an event meanwhile) is marked in the known table, so
-    // what was not seen is found without a set of every listed path.
-    const complete = await this.watcher!.list();
+    // Every file listed (or reported by an event meanwhile) is marked in the known table, and
+    // struck from the seen paths read before, so what was not seen is found without a set of
+    // every listed path.
+    const unreportedSeen = await this.seenPaths();
+    this.unreportedSeen = unreportedSeen;
+    const complete = await this.watcher!.list().finally(() => {
+      this.unreportedSeen = undefined;
+    });
     if (this.closed) return;
     // A folder that could not be read hides its files: their absence proves nothing.
     const vanished = complete ? this.known.unlisted() : [];
     for (const rel of vanished) this.forget(rel);
+    const seenForgotten = complete && unreportedSeen ? await this.forgetUnreportedSeen(unreportedSeen) : 0;
     if (this.reemitDue) {
       this.reemitDue = false;
       // Ready landings not batched yet go to the batcher again: those a release announcement
       // did not reach (the watch service hears releases at once), or a stopped process left.
       await this.reemitReady();
     }
-    this.options.log.debug({ source: this.id, known: this.known.size, forgotten: vanished.length, complete, candidates: this.candidates.size, ms: this.now() - started }, 'fs source rescanned');
+    this.options.log.debug({ source: this.id, known: this.known.size, forgotten: vanished.length, seenForgotten, complete, candidates: this.candidates.size, ms: this.now() - started }, 'fs source rescanned');
     if (complete) this.emit('listed', { files: this.watcher!.filesListed, ms: this.now() - started });
+  }
+
+  /** The source's seen paths, or undefined (said) when the ledger cannot be read: the listing, which finds new files, goes on without its sweep. */
+  private async seenPaths(): Promise<Map<string, string> | undefined> {
+    try {
+      return await this.options.ledger.seenPaths(this.id);
+    } catch (error) {
+      this.failed('reading seen landings failed', '', error);
+      return undefined;
+    }
+  }
+
+  /**
+   * Removes the seen landings of the paths the complete listing did not report and no
+   * candidate stands for: their files went before they were ready, perhaps while no watcher
+   * ran (a candidate's own discard() covers the rest). The ledger removes a record only while
+   * it is still the path's seen version read here; yet another process watching the same
+   * folder may be waiting on that very version (moved away and back after this listing passed
+   * its folder). Removing it wrongly is harmless: that process's markReady creates the landing
+   * as ready directly, and only the listing's "waiting" line is lost meanwhile.
+   */
+  private async forgetUnreportedSeen(unreported: Map<string, string>): Promise<number> {
+    const gone = [...unreported].filter(([rel]) => !this.candidates.has(rel));
+    await Promise.all(gone.map(([rel, fingerprint]) => this.forgetSeen(rel, fingerprint)));
+    return gone.length;
   }
 
   private failed(message: string, path: string, error: unknown): void {

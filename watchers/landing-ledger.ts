@@ -6,6 +6,9 @@
 //    └────────┼┴──────────┴──► quarantined (reason)
 //             └────────────────────┘ re-admit (an operator fixed the file; who and when recorded)
 //
+// A seen landing is removed, not moved, when a newer version of its path is recorded or when
+// its file goes before it is ready: it was only ever a partial file.
+//
 // Every transition is one Lua script that checks the current state first, so several Sluice
 // processes watching the same source agree without a leader: recording a landing twice is a
 // no-op, and of two processes claiming the same ready files for a batch, only the first gets
@@ -83,7 +86,8 @@ end
 // A landing that exists already keeps its state unless it moves seen → ready: recording is
 // idempotent. The path index points at the path's last *ready* version (what the touch rule
 // compares with); a "seen" version (a partial file seen mid-write) is tracked apart and is
-// superseded, its record deleted, when a newer version of the path is recorded.
+// superseded, its record deleted, when a newer version of the path is recorded (or removed by
+// FORGET_SEEN_SCRIPT when the file goes).
 const RECORD_SCRIPT = `${PRELUDE}
 local target, fp, member, source, path, pathJson = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local key = landingKey(fp)
@@ -117,6 +121,25 @@ if state == 'seen' and target == 'ready' then
 end
 if target == 'ready' then redis.call('HSETNX', pathsKey, path, pathJson) end
 return {state, 0}
+`;
+
+// ARGV: prefix, now (unused), events max length (unused), source, path, fingerprint
+// Returns 1 when the landing was removed (keys: the source's seen paths, the landing's and its
+// indexes): the path's seen version was still that landing, and it was still seen. For a file
+// that went (deleted, renamed away) before it was complete: there is nothing of it to run, and
+// the landing listing must not show it waiting. The path's pointer goes whenever it names the
+// landing (one quarantined while seen keeps its record). No event: landing.<state> events
+// announce states, and "gone before it was complete" is none a consumer can act on (nothing
+// of the file was ever ready); a seen version superseded by a newer one (RECORD_SCRIPT) goes
+// silently too.
+const FORGET_SEEN_SCRIPT = `${PRELUDE}
+local seenKey = P .. 'landings:seen-paths:' .. ARGV[4]
+local path, fp = ARGV[5], ARGV[6]
+if redis.call('HGET', seenKey, path) ~= fp then return 0 end
+redis.call('HDEL', seenKey, path)
+if redis.call('HGET', landingKey(fp), 'state') ~= 'seen' then return 0 end
+remove(fp)
+return 1
 `;
 
 // ARGV: prefix, now, events max length, batch id, pipeline, fingerprints...
@@ -342,6 +365,7 @@ export function pathRecordOf(landing: LandingInput): PathRecord {
 export class LandingLedger {
   readonly keys: LandingKeys;
   private readonly recordScript: LuaScript;
+  private readonly forgetSeenScript: LuaScript;
   private readonly claimScript: LuaScript;
   private readonly assignJobScript: LuaScript;
   private readonly moveScript: LuaScript;
@@ -359,6 +383,7 @@ export class LandingLedger {
   ) {
     this.keys = landingKeys(prefix);
     this.recordScript = luaScript(redis, RECORD_SCRIPT);
+    this.forgetSeenScript = luaScript(redis, FORGET_SEEN_SCRIPT);
     this.claimScript = luaScript(redis, CLAIM_SCRIPT);
     this.assignJobScript = luaScript(redis, ASSIGN_JOB_SCRIPT);
     this.moveScript = luaScript(redis, MOVE_SCRIPT);
@@ -388,6 +413,22 @@ export class LandingLedger {
    */
   markReady(landing: LandingInput): Promise<RecordResult> {
     return this.record(landing, 'ready');
+  }
+
+  /**
+   * Removes the landing recorded seen at `path` when the file went before it was ready: only
+   * while the path's seen version is still this landing and its state is still seen (a
+   * landing that moved on, or a newer version seen since, is left alone). True when removed.
+   */
+  async forgetSeen(source: string, path: string, fingerprint: string): Promise<boolean> {
+    return (await this.forgetSeenScript([], [this.keys.base, this.now(), this.eventsMaxLength, source, path, fingerprint])) === 1;
+  }
+
+  /** The source's paths with a version seen but not yet ready, each with that version's fingerprint (files being written: few). */
+  async seenPaths(source: string): Promise<Map<string, string>> {
+    const seen = new Map<string, string>();
+    for await (const [path, fingerprint] of this.hashEntries(this.keys.seenPaths(source))) seen.set(path, fingerprint);
+    return seen;
   }
 
   private async record(landing: LandingInput, target: 'seen' | 'ready'): Promise<RecordResult> {
@@ -574,10 +615,15 @@ export class LandingLedger {
    * HSCAN may return a path twice; the later record is as good as the first.
    */
   async *pathRecords(source: string): AsyncGenerator<[path: string, record: PathRecord]> {
+    for await (const [path, json] of this.hashEntries(this.keys.paths(source))) yield [path, JSON.parse(json) as PathRecord];
+  }
+
+  /** A hash's fields and values, an HSCAN page at a time (a field may come twice). */
+  private async *hashEntries(key: string): AsyncGenerator<[field: string, value: string]> {
     let cursor = '0';
     do {
-      const [next, entries] = await this.redis.hscan(this.keys.paths(source), cursor, 'COUNT', 1_000);
-      for (let i = 0; i + 1 < entries.length; i += 2) yield [entries[i]!, JSON.parse(entries[i + 1]!) as PathRecord];
+      const [next, entries] = await this.redis.hscan(key, cursor, 'COUNT', 1_000);
+      for (let i = 0; i + 1 < entries.length; i += 2) yield [entries[i]!, entries[i + 1]!];
       cursor = next;
     } while (cursor !== '0');
   }

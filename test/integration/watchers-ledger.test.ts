@@ -109,6 +109,29 @@ describe('transitions', () => {
     expect((await a.knownPaths('harp')).get('d/f1.parquet')).toMatchObject({ fingerprint: 'whole', size: 30 });
   });
 
+  it('removes a seen landing whose file went, only while it is still the path\'s seen version and still seen', async () => {
+    await a.markSeen(landing(1, 'harp', { fingerprint: 'partial', size: 10 }));
+    // A newer version seen since: the old one is gone already, the new one is not asked for.
+    await a.markSeen(landing(1, 'harp', { fingerprint: 'bigger', size: 20 }));
+    expect(await a.forgetSeen('harp', 'd/f1.parquet', 'partial')).toBe(false);
+    expect((await a.get('bigger'))?.state).toBe('seen');
+    expect(await b.forgetSeen('harp', 'd/f1.parquet', 'bigger')).toBe(true);
+    expect(await a.get('bigger')).toBeUndefined();
+    expect(await a.countByState('harp')).toMatchObject({ seen: 0 });
+    expect(await a.seenPaths('harp')).toEqual(new Map());
+    // Quarantined while seen: the record stays (an operator's), the path's pointer goes.
+    await a.markSeen(landing(2));
+    await a.quarantine(['fp-harp-2'], 'bad');
+    expect(await a.seenPaths('harp')).toEqual(new Map([['d/f2.parquet', 'fp-harp-2']]));
+    expect(await a.forgetSeen('harp', 'd/f2.parquet', 'fp-harp-2')).toBe(false);
+    expect((await a.get('fp-harp-2'))?.state).toBe('quarantined');
+    expect(await a.seenPaths('harp')).toEqual(new Map());
+    // Recorded ready later all the same: created as ready directly.
+    expect(await a.markReady(landing(1, 'harp', { fingerprint: 'bigger', size: 20 }))).toEqual({ state: 'ready', changed: true });
+    const events = await clientA.xrange(a.keys.events, '-', '+');
+    expect(events.map(([, fields]) => fields[fields.indexOf('type') + 1])).toEqual(['landing.seen', 'landing.seen', 'landing.seen', 'landing.quarantined', 'landing.ready']);
+  });
+
   it('quarantines with a reason, never from done', async () => {
     for (const n of [1, 2]) await a.markReady(landing(n));
     await a.claimForBatch(['fp-harp-1', 'fp-harp-2'], 'batch-1');
