@@ -552,6 +552,16 @@ class FlakyFinalizer implements JobFinalizer {
   }
 }
 
+describe('a job whose pipeline is no longer configured', () => {
+  it('fails as the pipeline\'s fault, and its Spark run is stopped first rather than left running outside the caps', async () => {
+    const { steps, records, launcher, slots } = world({ job: { state: 'running', pipeline: 'renamed-away' } });
+    await steps.advance('j1');
+    expect(records.get('j1')).toMatchObject({ state: 'failed', failure: { class: 'user', message: 'pipeline "renamed-away" is no longer configured' } });
+    expect(launcher.cancelled).toEqual(['j1-1']);
+    expect(slots.released).toEqual(['j1']);
+  });
+});
+
 describe('a cancel asked for while a SQL load runs', () => {
   /** The API's cancel: it marks the record, which changes it under the load's step. */
   const askToCancel = (records: MemoryRecords) => records.put({ ...records.get('j1'), cancelRequested: true });

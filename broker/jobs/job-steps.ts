@@ -164,7 +164,11 @@ export class JobSteps {
     const log = this.loggerFor(job);
     if (job.cancelRequested) return this.cancel(stored, log);
     const pipeline = this.deps.pipelines.get(job.pipeline);
-    if (!pipeline) return this.fail(stored, undefined, log, 'user', `pipeline "${job.pipeline}" is no longer configured`);
+    if (!pipeline) {
+      // Its run must not outlive the job: it would run outside the caps and commit for no one.
+      if (job.state === 'running') await this.stopRunOrWarn(job, log, 'could not stop the spark run of a job whose pipeline is gone');
+      return this.fail(stored, undefined, log, 'user', `pipeline "${job.pipeline}" is no longer configured`);
+    }
     const step: Step = { stored, job, pipeline, log };
     try {
       return await this.takeStep(step, stored === known ? handover.inputs : undefined);
@@ -530,12 +534,7 @@ export class JobSteps {
     }
     const { job } = stored;
     const log = this.loggerFor(job);
-    try {
-      await this.stopRunOfAttempt(job);
-    } catch (error) {
-      // The job fails all the same: a launcher that cannot answer must not keep it open.
-      log.warn({ err: failureOf(error).message }, 'could not stop the spark run of an abandoned job');
-    }
+    await this.stopRunOrWarn(job, log, 'could not stop the spark run of an abandoned job');
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt };
     log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
     // The failed job's finish work (releasing its landing files) is the next step's.
@@ -580,6 +579,15 @@ export class JobSteps {
     const failure: Failure = { class: 'timeout', message, stage: 'queued', attempt: stored.job.attempt };
     log.warn({ attempt: stored.job.attempt, stage: 'queued', failureClass: 'timeout', reason: message }, 'job failed');
     return this.commitReleasing(stored, this.transitionTo(stored.job, 'failed', `timeout: ${message}`, { failure }), { onlyIfWritten: true });
+  }
+
+  /** stopRunOfAttempt for a job that fails all the same: a launcher that cannot answer must not keep it open. */
+  private async stopRunOrWarn(job: Job, log: Logger, message: string): Promise<void> {
+    try {
+      await this.stopRunOfAttempt(job);
+    } catch (error) {
+      log.warn({ err: failureOf(error).message }, message);
+    }
   }
 
   /** Stops the Spark run of the job's current attempt, recorded or not (launchers name runs by job and attempt). */
