@@ -23,6 +23,13 @@
 // folders' markers looked up each tick (a marker usually sorts before the cursor: "_" <
 // "p"), so the incremental listing need not see the marker itself.
 //
+// Seen records: an object deleted before it was ready (an aborted upload cleaned up, a
+// producer that wrote elsewhere) takes its seen record along at the next full listing, the
+// first that can tell it went: the source's seen paths are read before it, and those it did
+// not list are removed (LandingLedger.forgetSeen), whichever rule the source has now. Else
+// GET /v1/landings shows it waiting for ever, and each restart takes it back as waiting, to be
+// made ready when a marker comes to its folder.
+//
 // Failures: the client rides out short outages itself (s3-storage's retry strategy); a
 // listing that still fails is logged and the next tick comes after a backoff (interval
 // doubling per failure, at most MAX_BACKOFF_MS). Nothing is lost — the cursor only moves
@@ -57,7 +64,7 @@ export interface S3SourceEvents {
   listed: [listing: { files: number; ms: number }];
 }
 
-export type S3SourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'markReady' | 'forgetPath' | 'each'>;
+export type S3SourceLedger = Pick<LandingLedger, 'knownPaths' | 'markSeen' | 'forgetSeen' | 'seenPaths' | 'markReady' | 'forgetPath' | 'each'>;
 
 /** Where a source's listing cursor is kept between runs. */
 export type CursorStore = {
@@ -171,7 +178,8 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
     const started = this.now();
     try {
       const markers = new Map<string, number>();
-      if (full) await this.fullListing(markers);
+      let seenForgotten = 0;
+      if (full) seenForgotten = await this.fullListing(markers);
       else await this.listFrom(this.cursorKey, markers);
       if (this.options.config.ready.rule === 'marker') await this.checkPending(markers);
       // Landings left ready by a process that stopped before batching them, or released
@@ -181,7 +189,7 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       if (full) this.fullDue = false;
       if (this.failures > 0) this.options.log.info({ source: this.id, failures: this.failures }, 's3 listing works again');
       this.failures = 0;
-      this.options.log.debug({ source: this.id, full, known: this.known.size, waiting: this.pending.size, ms: this.now() - started }, 's3 source listed');
+      this.options.log.debug({ source: this.id, full, known: this.known.size, waiting: this.pending.size, seenForgotten, ms: this.now() - started }, 's3 source listed');
       this.emit('listed', { files: this.known.size, ms: this.now() - started });
     } catch (error) {
       if (full) this.fullDue = true;
@@ -216,17 +224,39 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
     } while (token);
   }
 
-  /** The whole prefix: everything the incremental listings missed, and keys gone since. */
-  private async fullListing(markers: Map<string, number>): Promise<void> {
+  /**
+   * The whole prefix: everything the incremental listings missed, and keys gone since, their
+   * seen landings with them. Returns how many seen landings it removed.
+   */
+  private async fullListing(markers: Map<string, number>): Promise<number> {
+    // Read before the listing: a version seen after the listing passed its key (by another
+    // process watching the same prefix) is not this listing's to judge. Few: objects waiting.
+    const seen = await this.options.ledger.seenPaths(this.id);
     const listed = new Set<string>();
     await this.listFrom(undefined, markers, listed);
-    if (this.closed) return;
+    if (this.closed) return 0;
     for (const [key, fingerprint] of [...this.known]) {
       if (listed.has(key)) continue;
       this.known.delete(key);
       await this.options.ledger.forgetPath(this.id, key, fingerprint);
     }
     for (const key of [...this.pending.keys()]) if (!listed.has(key)) this.pending.delete(key);
+    return this.forgetUnlistedSeen(seen, listed);
+  }
+
+  /**
+   * Removes the seen landings whose keys the full listing did not list: their objects went
+   * before they were ready, perhaps while no source ran. The ledger removes a record only
+   * while it is still the path's seen version read before the listing and still seen. One
+   * whose object came back the same (after the listing passed its key) is removed wrongly,
+   * and harmlessly: the next full listing records it as seen again, and a process still
+   * waiting on it creates it as ready directly with markReady; only the "waiting" line of
+   * GET /v1/landings is missing meanwhile.
+   */
+  private async forgetUnlistedSeen(seen: Map<string, string>, listed: Set<string>): Promise<number> {
+    const gone = [...seen].filter(([key]) => !listed.has(key));
+    await inParallel(gone, CONCURRENCY, async ([key, fingerprint]) => void (await this.options.ledger.forgetSeen(this.id, key, fingerprint)));
+    return gone.length;
   }
 
   private async takeIn(objects: Listed[], markers: Map<string, number>, listed?: Set<string>): Promise<void> {

@@ -1,9 +1,10 @@
 // Objects landing under an S3 prefix start jobs by themselves, once: a real MinIO, a real
 // Redis, and the real local launcher running the stand-in app (so a run takes seconds).
-// The first block drives the S3Source alone (cursor, full listing, marker, outage); the
-// second runs whole Sluices with the watch role, whose door reads each object's Parquet
-// footer by ranged reads: objects there are real Parquet unless a test means them to be bad.
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+// The first block drives the S3Source alone (cursor, full listing, marker, seen records of
+// objects deleted before their marker, outage); the second runs whole Sluices with the watch
+// role, whose door reads each object's Parquet footer by ranged reads: objects there are real
+// Parquet unless a test means them to be bad.
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { pipelineRegistry, type PipelineRegistry } from '../../broker/pipelines/
 import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice.ts';
 import type { ReadyLanding } from '../../watchers/landing-ledger.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
-import { redisCursorStore, S3Source } from '../../watchers/s3-source.ts';
+import { FULL_LISTING_EVERY, redisCursorStore, S3Source } from '../../watchers/s3-source.ts';
 import { LandingValidator, Superseded } from '../../watchers/landing-validator.ts';
 import { MinioServer } from '../harness/minio-server.ts';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
@@ -82,6 +83,10 @@ async function put(key: string, body: string | Buffer): Promise<void> {
 
 /** A Parquet object of `rows` rows that fits the stand-in pipelines' input (x: long). */
 const parquet = async (rows: number): Promise<Buffer> => (await parquetBytes({ rows }))[0]!;
+
+async function remove(key: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -212,6 +217,72 @@ describe('S3Source', () => {
     await source.poll();
     expect(emitted.map((landing) => landing.path)).toContain(`${prefix}old/late.parquet`);
     expect(emitted).toHaveLength(3);
+  });
+
+  /** The paths the ledger holds as seen (GET /v1/landings' waiting ones). */
+  const seenLandings = async (ledger: LandingLedger): Promise<string[]> =>
+    (await ledger.list({ state: 'seen', limit: 100 })).items.map((record) => record.path).sort();
+
+  /** Ticks until the next is a full listing at the production cadence (poll() is the source's own tick). */
+  async function pollUntilFullListingDue(source: S3Source, ticksSoFar: number): Promise<void> {
+    for (let tick = ticksSoFar + 1; tick < FULL_LISTING_EVERY; tick += 1) await source.poll();
+  }
+
+  it('marker rule: an object deleted before its marker takes its seen landing along at the next full listing; the others keep waiting', async () => {
+    const prefix = `unit${++run}/`;
+    // The production cadence: every FULL_LISTING_EVERY-th tick lists the whole prefix; an
+    // incremental listing (StartAfter the cursor) cannot see a key go.
+    const { source, ledger, emitted, errors } = sourceOver(prefix, `unit${run}:landings`, { rule: 'marker', fullListingEvery: FULL_LISTING_EVERY });
+    await put(`${prefix}d1/a.parquet`, 'a');
+    await put(`${prefix}d1/b.parquet`, 'b');
+    await source.start(); // tick 1: full (no cursor yet)
+    expect(await seenLandings(ledger)).toEqual([`${prefix}d1/a.parquet`, `${prefix}d1/b.parquet`]);
+    await remove(`${prefix}d1/a.parquet`); // an aborted upload cleaned up, say
+    await pollUntilFullListingDue(source, 1);
+    expect(await seenLandings(ledger)).toHaveLength(2);
+    await source.poll(); // tick FULL_LISTING_EVERY: full
+    expect(await seenLandings(ledger)).toEqual([`${prefix}d1/b.parquet`]);
+    expect([...(await ledger.seenPaths(source.id)).keys()]).toEqual([`${prefix}d1/b.parquet`]);
+    expect(source.waiting).toBe(1);
+    await sleep(1_100); // the marker no older than b, on AWS-like servers too
+    await put(`${prefix}d1/_SUCCESS`, '');
+    await source.poll();
+    expect(emitted.map((landing) => landing.path)).toEqual([`${prefix}d1/b.parquet`]);
+    expect(await seenLandings(ledger)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('marker rule: an object deleted while no source ran loses its seen landing at the next full listing, so a later restart does not make it ready when a marker comes', async () => {
+    const prefix = `unit${++run}/`;
+    const ledgerPrefix = `unit${run}:landings`;
+    const first = sourceOver(prefix, ledgerPrefix, { rule: 'marker', fullListingEvery: FULL_LISTING_EVERY });
+    await put(`${prefix}d1/gone.parquet`, 'gone');
+    await put(`${prefix}d2/kept.parquet`, 'kept');
+    await first.source.start();
+    expect(await seenLandings(first.ledger)).toEqual([`${prefix}d1/gone.parquet`, `${prefix}d2/kept.parquet`]);
+    await first.source.close();
+    await remove(`${prefix}d1/gone.parquet`);
+
+    // Restarted: it carries on from its cursor, its waiting objects read from the ledger.
+    const second = sourceOver(prefix, ledgerPrefix, { rule: 'marker', fullListingEvery: FULL_LISTING_EVERY });
+    await second.source.start(); // tick 1: incremental
+    expect(second.source.waiting).toBe(2);
+    await pollUntilFullListingDue(second.source, 1);
+    await second.source.poll(); // full
+    expect(await seenLandings(second.ledger)).toEqual([`${prefix}d2/kept.parquet`]);
+    expect(second.source.waiting).toBe(1);
+    await second.source.close();
+
+    // A marker for d1 comes later (a producer's rerun that wrote nothing else): no landing of
+    // d1 is left to wait for it, so a restart has nothing of d1 to make ready.
+    await sleep(1_100);
+    await put(`${prefix}d1/_SUCCESS`, '');
+    const third = sourceOver(prefix, ledgerPrefix, { rule: 'marker', fullListingEvery: FULL_LISTING_EVERY });
+    await third.source.start();
+    expect(third.source.waiting).toBe(1);
+    expect(third.emitted).toEqual([]);
+    expect(await seenLandings(third.ledger)).toEqual([`${prefix}d2/kept.parquet`]);
+    expect([...first.errors, ...second.errors, ...third.errors]).toEqual([]);
   });
 
   it('survives MinIO going away: the failed listings are reported and backed off, and afterwards every object is emitted exactly once', async () => {
