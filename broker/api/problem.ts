@@ -34,6 +34,14 @@ export const problemResponse = (description: string) => ({
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
 });
 
+/**
+ * For every route that takes a request body (POST): the body limit (SLUICE_BODY_LIMIT) applies
+ * to all of them, before the caller's key is looked at, whether the route reads a body or not.
+ */
+export const bodyLimitResponse = {
+  413: problemResponse('The request body is larger than SLUICE_BODY_LIMIT (urn:sluice:problem:content-too-large); checked before the API key.'),
+} as const;
+
 /** For routes that read or write Redis: what they answer while it is away (see errorHandler). */
 export const unavailableResponse = {
   503: problemResponse('Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds.'),

@@ -103,6 +103,8 @@ async function call(method: string, template: string, expected: number, options:
 }
 
 const submitBody = (labels: Record<string, string> = {}) => json({ pipeline: 'sales', inputs: ['sales'], labels });
+/** A body over the fixture's 64 KiB limit: every route that takes a POST refuses it, reading a body or not. */
+const tooLarge = () => json({ padding: 'x'.repeat(70_000) });
 
 /** Moves a job along as a worker would, through the store's compare-and-set. */
 async function advance(id: string, ...states: ('launching' | 'running')[]): Promise<void> {
@@ -183,12 +185,14 @@ describe('every route, as answered, matches the document', () => {
     await call('post', '/v1/jobs/{id}/cancel', 422, { params: { id: 'not.a.job.id' } });
     await call('post', '/v1/jobs/{id}/cancel', 401, { params: id, key: null });
     await call('post', '/v1/jobs/{id}/cancel', 403, { params: id, key: ctx.keys.reader });
+    await call('post', '/v1/jobs/{id}/cancel', 413, { params: id, init: tooLarge() });
 
     expect(await call('post', '/v1/jobs/{id}/retry', 202, { params: { id: queued.id } })).toMatchObject({ state: 'queued', attempt: 2 });
     await call('post', '/v1/jobs/{id}/retry', 404, { params: { id: 'j-no-such-job' } });
     await call('post', '/v1/jobs/{id}/retry', 422, { params: { id: 'not.a.job.id' } });
     await call('post', '/v1/jobs/{id}/retry', 401, { params: id, key: null });
     await call('post', '/v1/jobs/{id}/retry', 403, { params: id, key: ctx.keys.reader });
+    await call('post', '/v1/jobs/{id}/retry', 413, { params: id, init: tooLarge() });
   });
 
   it('events (SSE): status codes and content type', async () => {
@@ -258,6 +262,7 @@ describe('every route, as answered, matches the document', () => {
       await call('post', template, 422, { params: { name: 'q'.repeat(65) } });
       await call('post', template, 401, { params: { name }, key: null });
       await call('post', template, 403, { params: { name }, key: ctx.keys.writer });
+      await call('post', template, 413, { params: { name }, init: tooLarge() });
     }
     await call('get', '/v1/landings', 200, { query: 'state=ready&limit=10' });
     await call('get', '/v1/landings', 422, { query: 'state=nonsense' });
@@ -283,6 +288,7 @@ describe('every route, as answered, matches the document', () => {
       await call('post', template, 409, { on: watched, params: { fingerprint } });
       await call('post', template, 404, { on: watched, params: { fingerprint: '0'.repeat(40) } });
       await call('post', template, 422, { on: watched, params: { fingerprint: 'not-a-fingerprint' } });
+      await call('post', template, 413, { on: watched, params: { fingerprint }, init: tooLarge() });
     } finally {
       await watched.close();
       await rm(folder, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { jobView } from '../job-view.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse, unavailableResponse } from '../problem.ts';
+import { bodyLimitResponse, problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema, JobViewSchema } from '../schemas.ts';
 
 export const cancelJobRoute = createRoute({
@@ -19,6 +19,7 @@ export const cancelJobRoute = createRoute({
   responses: {
     202: { description: 'Cancelled, or marked for cancelling.', content: { 'application/json': { schema: JobViewSchema } } },
     ...authResponses,
+    ...bodyLimitResponse,
     ...unavailableResponse,
     404: problemResponse('No such job.'),
     409: problemResponse('The job has already finished.'),

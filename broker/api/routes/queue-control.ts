@@ -6,7 +6,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse, unavailableResponse } from '../problem.ts';
+import { bodyLimitResponse, problemResponse, unavailableResponse } from '../problem.ts';
 import { QueueNameParamsSchema, QueueViewSchema } from '../schemas.ts';
 
 type Action = 'pause' | 'resume';
@@ -23,6 +23,7 @@ export function queueControlRoute(action: Action) {
     responses: {
       200: { description: 'The queue after the change.', content: { 'application/json': { schema: QueueViewSchema } } },
       ...authResponses,
+      ...bodyLimitResponse,
       ...unavailableResponse,
       404: problemResponse('No such queue.'),
       422: problemResponse('Not a queue name.'),

@@ -6,7 +6,7 @@ import { readmitLanding as putBackAndReadmit, ReadmitFileError } from '../../../
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse, unavailableProblem } from '../problem.ts';
+import { bodyLimitResponse, problemResponse, unavailableProblem } from '../problem.ts';
 import { LandingSchema, landingView } from './list-landings.ts';
 
 const ParamsSchema = z.object({
@@ -32,6 +32,7 @@ export const readmitLandingRoute = createRoute({
   responses: {
     200: { description: 'Re-admitted: the landing as it now is (ready, or already further on).', content: { 'application/json': { schema: LandingSchema } } },
     ...authResponses,
+    ...bodyLimitResponse,
     404: problemResponse('No landing has this fingerprint.'),
     409: problemResponse('The landing is not quarantined (the detail names its state), or its file cannot be put back (missing, the path taken by a newer file, no pipeline watching the source).'),
     422: problemResponse('Not a landing fingerprint.'),

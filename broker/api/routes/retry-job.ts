@@ -4,7 +4,7 @@ import type { ApiDeps } from '../api-deps.ts';
 import type { ApiEnv } from '../api-env.ts';
 import { jobView } from '../job-view.ts';
 import { authResponses, protect } from '../auth.ts';
-import { problemResponse, unavailableResponse } from '../problem.ts';
+import { bodyLimitResponse, problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema, JobViewSchema } from '../schemas.ts';
 
 export const retryJobRoute = createRoute({
@@ -18,6 +18,7 @@ export const retryJobRoute = createRoute({
   responses: {
     202: { description: 'Queued again as a new attempt (back to loading alone when only the load failed).', content: { 'application/json': { schema: JobViewSchema } } },
     ...authResponses,
+    ...bodyLimitResponse,
     ...unavailableResponse,
     404: problemResponse('No such job.'),
     409: problemResponse('The job is neither failed nor cancelled.'),

@@ -1416,6 +1416,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is larger than SLUICE_BODY_LIMIT (urn:sluice:problem:content-too-large); checked before the API key. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not a job id. */
             422: {
                 headers: {
@@ -1485,6 +1494,15 @@ export interface operations {
             };
             /** @description The job is neither failed nor cancelled. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than SLUICE_BODY_LIMIT (urn:sluice:problem:content-too-large); checked before the API key. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2221,6 +2239,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is larger than SLUICE_BODY_LIMIT (urn:sluice:problem:content-too-large); checked before the API key. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not a landing fingerprint. */
             422: {
                 headers: {
@@ -2288,6 +2315,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body is larger than SLUICE_BODY_LIMIT (urn:sluice:problem:content-too-large); checked before the API key. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not a queue name. */
             422: {
                 headers: {
@@ -2348,6 +2384,15 @@ export interface operations {
             };
             /** @description No such queue. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than SLUICE_BODY_LIMIT (urn:sluice:problem:content-too-large); checked before the API key. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
