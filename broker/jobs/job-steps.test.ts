@@ -611,6 +611,15 @@ describe('JobSteps.abandon', () => {
     expect(records.get('j1').finalized).toBe(true);
   });
 
+  it('ends a job whose cancel was asked for as cancelled, not failed, when its steps kept failing (its run could not be stopped)', async () => {
+    const { steps, records } = world({ job: { state: 'running', cancelRequested: true } });
+    await steps.abandon('j1', 'platform', 'the job step failed 12 times in a row; the last error: launcher cancel() timed out');
+    expect(records.get('j1')).toMatchObject({
+      state: 'cancelled',
+      failure: { class: 'cancelled', message: expect.stringContaining('could not be confirmed stopped (the job step failed 12 times') },
+    });
+  });
+
   it('keeps trying the finish work of a final job every few minutes, however long it fails, until its files are done with', async () => {
     const finalizer = new FlakyFinalizer();
     const { steps, records } = world({ job: { state: 'succeeded' }, finalizer });

@@ -535,6 +535,14 @@ export class JobSteps {
     const { job } = stored;
     const log = this.loggerFor(job);
     await this.stopRunOrWarn(job, log, 'could not stop the spark run of an abandoned job');
+    if (job.cancelRequested) {
+      // Asked to cancel, and the steps that would have (stopping the run first) kept failing:
+      // it ends as asked, saying why its run may not have been seen to stop.
+      const reason = `cancelled by request; the run could not be confirmed stopped (${message})`;
+      log.warn({ stage: job.state, attempt: job.attempt, reason }, 'job cancelled');
+      const cancelled: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
+      return this.commitReleasing(stored, this.transitionTo(job, 'cancelled', reason, { failure: cancelled }));
+    }
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt };
     log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
     // The failed job's finish work (releasing its landing files) is the next step's.
