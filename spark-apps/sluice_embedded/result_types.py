@@ -131,32 +131,33 @@ def _arithmetic(node: exp.Expression, left: Numeric | None, right: Numeric | Non
         # Integer division is real division in Spark (`/` gives a double); the rest stays integer.
         return Numeric("double") if isinstance(node, exp.Div) else Numeric("integer", max(left.precision, right.precision))
     a, b = left.as_decimal(), right.as_decimal()
+    # Past 38 digits a type is kept as computed, for with_spark_result_types to refuse.
     if isinstance(node, (exp.Add, exp.Sub)):
         scale = max(a.scale, b.scale)
-        return _bounded(scale + max(a.precision - a.scale, b.precision - b.scale) + 1, scale)
+        return Numeric("decimal", scale + max(a.precision - a.scale, b.precision - b.scale) + 1, scale)
     if isinstance(node, exp.Mul):
-        return _bounded(a.precision + b.precision + 1, a.scale + b.scale)
+        return Numeric("decimal", a.precision + b.precision + 1, a.scale + b.scale)
     scale = max(6, a.scale + b.precision + 1)
-    return _bounded(a.precision - a.scale + b.scale + scale, scale)
+    return Numeric("decimal", a.precision - a.scale + b.scale + scale, scale)
 
 
-def _bounded(precision: int, scale: int) -> Numeric:
-    """A decimal type; one past 38 digits is kept as computed, for with_spark_result_types to refuse."""
-    return Numeric("decimal", precision, scale)
-
-
-def _wider(node: exp.Expression, column_type: ColumnType) -> Numeric | None:
-    """The type Spark gives if/CASE/coalesce over numeric branches (an integer literal counts
-    at its type here, not at its digits); None when a branch is not known to be numeric."""
+def branches_of(node: exp.Expression) -> list[exp.Expression]:
+    """The values an if/CASE/coalesce may return (a CASE without ELSE: its THENs only)."""
     if isinstance(node, exp.Case):
         branches = [branch.args.get("true") for branch in node.args.get("ifs", [])] + [node.args.get("default")]
     elif isinstance(node, exp.If):
         branches = [node.args.get("true"), node.args.get("false")]
     else:
         branches = [node.this, *node.expressions]
+    return [branch for branch in branches if branch is not None]
+
+
+def _wider(node: exp.Expression, column_type: ColumnType) -> Numeric | None:
+    """The type Spark gives if/CASE/coalesce over numeric branches (an integer literal counts
+    at its type here, not at its digits); None when a branch is not known to be numeric."""
     kinds: list[Numeric] = []
-    for branch in branches:
-        if branch is None or isinstance(branch, exp.Null):
+    for branch in branches_of(node):
+        if isinstance(branch, exp.Null):
             continue
         kind = spark_numeric(branch, column_type)
         if kind is None:

@@ -43,7 +43,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
-from sluice_embedded.result_types import ResultTypeRefusal, spark_numeric, with_spark_result_types
+from sluice_embedded.result_types import ResultTypeRefusal, branches_of, spark_numeric, with_spark_result_types
 from sluice_spark.failures import UserFailure
 from sluice_spark.spec import AggregateTransform, ParameterValue, SqlTransform, Transform
 
@@ -370,7 +370,7 @@ def _check_text(tree: exp.Expression, types: ValueTypes, text: str, where: str) 
     whose type is not known is refused: it may be either."""
     for node in tree.walk():
         if isinstance(node, (exp.If, exp.Case, exp.Coalesce)):
-            kinds = [(branch, kind) for branch in _branches(node) if not (kind := _text_kind(branch, types)).is_null]
+            kinds = [(branch, kind) for branch in branches_of(node) if not (kind := _text_kind(branch, types)).is_null]
             if len(kinds) > 1 and {kind.is_string for _, kind in kinds} not in ({True}, {False}):
                 described = "; ".join(f"{branch.sql('spark')!r}: {kind.what}" for branch, kind in kinds)
                 raise TranslationError(
@@ -422,7 +422,7 @@ def _text_kind(node: exp.Expression, types: ValueTypes) -> _TextKind:
     if isinstance(node, (exp.Min, exp.Max)):
         return _text_kind(node.this, types)
     if isinstance(node, (exp.If, exp.Case, exp.Coalesce)):
-        kinds = [kind for kind in (_text_kind(branch, types) for branch in _branches(node)) if not kind.is_null]
+        kinds = [kind for kind in (_text_kind(branch, types) for branch in branches_of(node)) if not kind.is_null]
         if not kinds:
             return _TextKind(True, "NULL", is_null=True)
         found = {kind.is_string for kind in kinds}
@@ -442,17 +442,6 @@ def _concat_arguments(node: exp.Expression) -> list[exp.Expression]:
     if isinstance(node, exp.DPipe):
         return _concat_arguments(node.this) + _concat_arguments(node.expression)
     return [node]
-
-
-def _branches(node: exp.Expression) -> list[exp.Expression]:
-    """The values an if/CASE/coalesce may return (a CASE without ELSE: its THENs only)."""
-    if isinstance(node, exp.Case):
-        branches = [branch.args.get("true") for branch in node.args.get("ifs", [])] + [node.args.get("default")]
-    elif isinstance(node, exp.If):
-        branches = [node.args.get("true"), node.args.get("false")]
-    else:
-        branches = [node.this, *node.expressions]
-    return [branch for branch in branches if branch is not None]
 
 
 def _check_like(node: exp.Like, text: str, where: str) -> None:
