@@ -152,9 +152,11 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   };
   const local = overrides.launcher ?? new LocalLauncher(localOptions);
   // Embedded runs live in a hidden folder of the runs directory: the local Spark launcher's
-  // listing never sees them, and each launcher adopts only its own runs.
+  // listing never sees them, and each launcher adopts only its own runs. A process without the
+  // worker role has it as it has local Spark's, to read runs (their logs) that workers started:
+  // it never launches one, so it needs no check of the engine (no Python, no DuckDB loaded).
   const embeddedLauncher =
-    embedded && !embedded.unavailable
+    !roles.worker || (embedded && !embedded.unavailable)
       ? new LocalLauncher({
           ...localOptions,
           runsDir: join(config.SLUICE_RUNS_DIR, '.embedded'),
@@ -324,7 +326,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     const api = await startApiRole({ config, connection, logger, keys, store, jobsDeps, pipelines, launchers, metrics, landingsS3, processName: processName() });
     port = api.port;
     eventHub = api.eventHub;
-    // First of all: open event streams would keep the server's close waiting.
+    // First of all: open event streams and log follows would keep the server's close waiting.
     closers.unshift(...api.closers);
   }
 

@@ -47,6 +47,11 @@ export type ApiDeps = {
   notifications?: Pick<DeliveryLog, 'forJob' | 'recent'>;
   /** The watchers' record of their listings, for GET /v1/watchers; without it every source reads as never listed. */
   watcherHealth?: Pick<SourceHealth, 'all'>;
+  /**
+   * Aborted when the API starts to close: long answers (a log follow) end then, as the event
+   * hub ends its streams, so that the server's close does not wait on them.
+   */
+  closing?: AbortSignal;
   /** The bull-board UI, built by queue/ (the only importer of bullmq), mounted at /admin/queues. */
   queueBoard?: (basePath: string) => Hono;
 };

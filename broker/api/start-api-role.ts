@@ -42,6 +42,26 @@ function keepIdleConnectionsLonger(server: ServerType): void {
   server.headersTimeout = API_KEEP_ALIVE_MS + 1_000;
 }
 
+/** How often a closing server ends the connections that have gone idle since close() began. */
+const CLOSE_SWEEP_MS = 50;
+
+/**
+ * Stops accepting connections and waits for the open ones. server.close() ends only the
+ * connections idle at that moment: one whose response was still being written (a log follow or
+ * an event stream that the closers before ended, a slow request) goes idle just after, and
+ * would then be kept open for API_KEEP_ALIVE_MS, holding the close that long unless its client
+ * leaves. So idle connections are ended again until the server has closed.
+ */
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = 'closeIdleConnections' in server ? setInterval(() => server.closeIdleConnections(), CLOSE_SWEEP_MS) : undefined;
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+  });
+}
+
 export type ApiRoleDeps = {
   config: Config;
   connection: RedisOptions;
@@ -57,7 +77,7 @@ export type ApiRoleDeps = {
   processName: string;
 };
 
-/** The running API: its port, its event hub, and what closes it, in order (event streams first). */
+/** The running API: its port, its event hub, and what closes it, in order (event streams and log follows first). */
 export type ApiRole = { port: number; eventHub: EventHub; closers: Array<() => Promise<void>> };
 
 export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
@@ -74,6 +94,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
   const hubRedis = new Redis({ ...connection, lazyConnect: true, commandTimeout: 15_000 });
   hubRedis.on('error', (error) => logger.debug({ err: error.message }, 'event hub redis connection error'));
   const eventHub = new EventHub({ redis: hubRedis, key: keys.events, logger });
+  const closing = new AbortController();
   const app = createApi({
     jobs: new JobsService({ ...deps.jobsDeps, store: deps.store.overConnection(apiRedis), queue: apiQueue, queueSharesStoreConnection: true }),
     pipelines: deps.pipelines,
@@ -92,6 +113,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
     landingFiles: new LandingFiles(deps.landingsS3),
     watcherHealth: new SourceHealth(apiRedis, config.SLUICE_QUEUE_PREFIX, deps.processName),
     events: { stream: new EventStream(apiRedis, keys.events), hub: eventHub },
+    closing: closing.signal,
     ui: dashboardDeps(apiRedis, config),
     notifications: new DeliveryLog(apiRedis, notifyKeys(config.SLUICE_QUEUE_PREFIX), config.SLUICE_RETENTION),
   });
@@ -105,9 +127,12 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
     port,
     eventHub,
     closers: [
-      // First of all: open event streams would keep server.close() waiting.
-      () => eventHub.close(),
-      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+      // First of all: open event streams and log follows would keep server.close() waiting.
+      () => {
+        closing.abort();
+        return eventHub.close();
+      },
+      () => (server ? closeServer(server) : Promise.resolve()),
       async () => {
         await apiQueue.close();
         await apiRedis.quit().catch(() => apiRedis.disconnect());

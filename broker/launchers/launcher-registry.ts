@@ -1,10 +1,23 @@
 // The launchers a worker can use, built once in the composition root (broker/sluice.ts). A
 // launch is resolved from the pipeline's `engine.launcher`; everything after it (status,
 // cancel, logs, clean-up) from the handle's `launcher`, so that a run started by one
-// launcher is always followed by the same one, even after the pipeline changed.
+// launcher is always followed by the same one, even after the pipeline changed. A name this
+// process was not given throws LauncherNotConfiguredError: a configuration error for a worker,
+// a 503 for the API (whose logs route reads runs of launchers it may not have).
 import { ConfigError } from '../core/errors.ts';
 import type { RunHandle } from '../core/job.ts';
 import type { Launcher, LauncherListener } from './launcher.ts';
+
+/** A pipeline or run names a launcher this process was not given. */
+export class LauncherNotConfiguredError extends ConfigError {
+  constructor(
+    /** The launcher's name, as the pipeline or the run handle gives it. */
+    readonly launcher: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export class LauncherRegistry {
   private readonly byKey: ReadonlyMap<string, Launcher>;
@@ -18,7 +31,8 @@ export class LauncherRegistry {
   forPipeline(pipeline: { name: string; engine: { launcher: string } }): Launcher {
     const launcher = this.byKey.get(pipeline.engine.launcher);
     if (!launcher) {
-      throw new ConfigError(
+      throw new LauncherNotConfiguredError(
+        pipeline.engine.launcher,
         `pipeline "${pipeline.name}" asks for launcher "${pipeline.engine.launcher}" (engine.launcher), which this worker does not have; it has: ${[...this.byKey.keys()].join(', ') || 'none'}`,
       );
     }
@@ -28,7 +42,7 @@ export class LauncherRegistry {
   /** The launcher that started a run: by the name the handle records (a launcher's own name, or its key here). */
   forHandle(handle: Pick<RunHandle, 'launcher' | 'runId'>): Launcher {
     const launcher = this.byKey.get(handle.launcher) ?? this.list().find((candidate) => candidate.name === handle.launcher);
-    if (!launcher) throw new ConfigError(`run ${handle.runId} was started by launcher "${handle.launcher}", which this worker does not have`);
+    if (!launcher) throw new LauncherNotConfiguredError(handle.launcher, `run ${handle.runId} was started by launcher "${handle.launcher}", which this worker does not have`);
     return launcher;
   }
 

@@ -1591,7 +1591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable); retry after the Retry-After seconds. */
+            /** @description Redis did not answer in time (urn:sluice:problem:redis-unavailable), or the run was started by a launcher this process does not have (urn:sluice:problem:launcher-unavailable: a Kubernetes run read by an API without SLUICE_K8S_KUBECONFIG). */
             503: {
                 headers: {
                     [name: string]: unknown;
