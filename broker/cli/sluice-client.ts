@@ -4,7 +4,6 @@
 // base URL and bearer key, one error type carrying the problem+json (title, detail, field
 // paths), the 503 test, a submit that survives a moment's outage without making two jobs, and
 // the log stream for `logs --follow`.
-import { randomUUID } from 'node:crypto';
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './generated/sluice-api.ts';
 
@@ -103,7 +102,7 @@ export class SluiceClient {
    * Still unavailable after the last try: the ApiError's message names the key to send again.
    */
   async submit(body: SubmitRequest, idempotencyKey?: string, options: SubmitOptions = {}): Promise<JobView> {
-    const key = idempotencyKey ?? `cli-${randomUUID()}`;
+    const key = idempotencyKey ?? `cli-${crypto.randomUUID()}`;
     const tries = options.tries ?? 4;
     for (let attempt = 1; ; attempt++) {
       try {
