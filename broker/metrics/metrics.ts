@@ -39,9 +39,16 @@ export type SluiceMetrics = {
   recordQuarantine(count: number): void;
 };
 
+/** How often the event loop's delay is sampled for nodejs_eventloop_lag_* (prom-client's default: 10 ms). */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 export function createMetrics(sources: MetricsSources): SluiceMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event loop's delay is sampled every 100 ms, not prom-client's default 10 ms: a timer
+  // waking the process 100 times a second cost an idle watcher about 0.4 % of a core (measured:
+  // an idle Node process 0.80 % at 10 ms, 0.40 % at 100 ms, 0.29 % without), and a loop blocked
+  // long enough to matter still shows in nodejs_eventloop_lag_* at this resolution.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 
   const roles = new Gauge({
     name: 'sluice_process_roles',
