@@ -21,7 +21,7 @@ import { SinkError } from '../../sql-sinks/sink-error.ts';
 import type { LoadOutcome } from '../core/job.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
 import { FINISH_RETRY_MS, JobSteps, LOAD_CANCEL_POLL_MS, type StepOutcome } from './job-steps.ts';
-import type { JobRecords, StoredJob } from './job-store.ts';
+import type { JobRecords, ReleaseOptions, StoredJob } from './job-store.ts';
 import type { SlotPort, SlotTerms } from './run-slots.ts';
 
 const MINUTE = 60_000;
@@ -72,7 +72,7 @@ class MemoryRecords implements JobRecords {
     if (!(await this.slots.acquire())) return { written: undefined, slot: false };
     return { written: await this.compareAndSet(current, next), slot: true };
   }
-  async releaseSlotAndSet(current: StoredJob, next: Job, options: { onlyIfWritten?: boolean } = {}): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+  async releaseSlotAndSet(current: StoredJob, next: Job, options: ReleaseOptions = {}): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
     if (options.onlyIfWritten) {
       const written = await this.compareAndSet(current, next);
       return { written, waiters: written ? await this.slots.release(current.job.id) : [] };

@@ -47,7 +47,7 @@ import { CALL_CAP_MS, withDeadline } from './call-deadline.ts';
 import type { EngineChooser } from './engine-chooser.ts';
 import { expandInputs } from './input-paths.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
-import type { JobRecords, StoredJob } from './job-store.ts';
+import { updateRecord, type JobRecords, type ReleaseOptions, type StoredJob } from './job-store.ts';
 import type { SlotPort } from './run-slots.ts';
 
 /**
@@ -449,15 +449,14 @@ export class JobSteps {
    * then honours the cancel, and the job says what was loaded before it.
    */
   private async recordLoad(stored: StoredJob, outcome: LoadOutcome): Promise<StepOutcome> {
-    let current: StoredJob | undefined = stored;
-    for (let tries = 0; current && tries < 3; tries++) {
-      const { job } = current;
-      if (job.state !== 'loading' || job.attempt !== stored.job.attempt) break;
-      const loads = [...(job.loads ?? []).filter((previous) => previous.sink !== outcome.sink), outcome];
-      const written = await this.deps.store.compareAndSet(current, { ...job, loads, updatedAt: this.now().toISOString() });
-      if (written) return { kind: 'continue', written };
-      current = await this.deps.store.read(stored.job.id);
-    }
+    const withLoad = (job: Job): Job => ({
+      ...job,
+      loads: [...(job.loads ?? []).filter((previous) => previous.sink !== outcome.sink), outcome],
+      updatedAt: this.now().toISOString(),
+    });
+    const written = await this.deps.store.compareAndSet(stored, withLoad(stored.job));
+    if (written) return { kind: 'continue', written };
+    await updateRecord(this.deps.store, stored.job.id, (job) => (job.state === 'loading' && job.attempt === stored.job.attempt ? withLoad(job) : undefined));
     return { kind: 'continue' };
   }
 
@@ -472,11 +471,15 @@ export class JobSteps {
   }
 
   private async cancel(stored: StoredJob, log: Logger): Promise<StepOutcome> {
+    await this.stopRunOfAttempt(stored.job);
+    return this.commitCancelled(stored, log, 'cancelled by request');
+  }
+
+  /** Writes the job cancelled (its run stopped, or given up on), giving its slot back. */
+  private commitCancelled(stored: StoredJob, log: Logger, reason: string): Promise<StepOutcome> {
     const { job } = stored;
-    await this.stopRunOfAttempt(job);
-    const reason = 'cancelled by request';
     const failure: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
-    log.info({ stage: job.state, attempt: job.attempt }, 'job cancelled');
+    log.info({ stage: job.state, attempt: job.attempt, reason }, 'job cancelled');
     return this.commitReleasing(stored, this.transitionTo(job, 'cancelled', reason, { failure }));
   }
 
@@ -491,6 +494,7 @@ export class JobSteps {
     failureClass: FailureClass,
     message: string,
     detail: Pick<Failure, 'logTail' | 'input'> = {},
+    release: ReleaseOptions = {},
   ): Promise<StepOutcome> {
     const { job } = stored;
     // Leaving `launching` without a recorded run: a run may have started all the same (the
@@ -512,7 +516,7 @@ export class JobSteps {
       return this.commitReleasing(stored, next);
     }
     log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
-    return this.commitReleasing(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }));
+    return this.commitReleasing(stored, this.transitionTo(job, 'failed', `${failureClass}: ${message}`, { failure }), release);
   }
 
   /**
@@ -535,14 +539,9 @@ export class JobSteps {
     const { job } = stored;
     const log = this.loggerFor(job);
     await this.stopRunOrWarn(job, log, 'could not stop the spark run of an abandoned job');
-    if (job.cancelRequested) {
-      // Asked to cancel, and the steps that would have (stopping the run first) kept failing:
-      // it ends as asked, saying why its run may not have been seen to stop.
-      const reason = `cancelled by request; the run could not be confirmed stopped (${message})`;
-      log.warn({ stage: job.state, attempt: job.attempt, reason }, 'job cancelled');
-      const cancelled: Failure = { class: 'cancelled', message: reason, stage: job.state, attempt: job.attempt };
-      return this.commitReleasing(stored, this.transitionTo(job, 'cancelled', reason, { failure: cancelled }));
-    }
+    // Asked to cancel, and the steps that would have (stopping the run first) kept failing: it
+    // ends as asked, saying why its run may not have been seen to stop.
+    if (job.cancelRequested) return this.commitCancelled(stored, log, `cancelled by request; the run could not be confirmed stopped (${message})`);
     const failure: Failure = { class: failureClass, message, stage: job.state, attempt: job.attempt };
     log.warn({ attempt: job.attempt, stage: job.state, failureClass, reason: message }, 'job failed');
     // The failed job's finish work (releasing its landing files) is the next step's.
@@ -584,9 +583,8 @@ export class JobSteps {
    */
   private async expireQueuedJob(stored: StoredJob, log: Logger, limit: number): Promise<StepOutcome> {
     const message = `queued longer than ${limit} ms (policy.timeouts.queued) without starting: the queue was paused or no run slot came free`;
-    const failure: Failure = { class: 'timeout', message, stage: 'queued', attempt: stored.job.attempt };
-    log.warn({ attempt: stored.job.attempt, stage: 'queued', failureClass: 'timeout', reason: message }, 'job failed');
-    return this.commitReleasing(stored, this.transitionTo(stored.job, 'failed', `timeout: ${message}`, { failure }), { onlyIfWritten: true });
+    // No pipeline given: fail() then retries nothing, which is the point.
+    return this.fail(stored, undefined, log, 'timeout', message, {}, { onlyIfWritten: true });
   }
 
   /** stopRunOfAttempt for a job that fails all the same: a launcher that cannot answer must not keep it open. */
@@ -638,8 +636,8 @@ export class JobSteps {
    * job's slot is given back in the same round trip as the write, whatever its outcome, and
    * the most urgent jobs waiting for a slot are woken.
    */
-  private async commitReleasing(stored: StoredJob, next: Job, options: { onlyIfWritten?: boolean } = {}): Promise<StepOutcome> {
-    const { written, waiters } = await this.deps.store.releaseSlotAndSet(stored, next, options);
+  private async commitReleasing(stored: StoredJob, next: Job, release: ReleaseOptions = {}): Promise<StepOutcome> {
+    const { written, waiters } = await this.deps.store.releaseSlotAndSet(stored, next, release);
     await Promise.all(waiters.map((id) => this.deps.wake(id)));
     return written ? { kind: 'continue', written } : { kind: 'continue' };
   }

@@ -212,6 +212,23 @@ export type TransitionListener = (job: Job, previous: Job) => void;
  * What the job steps need of the records (JobStore in Redis; an in-memory fake in unit tests):
  * read one, write it back on a compare-and-set, and find queued jobs that are overdue.
  */
+/** How a write that ends a run gives its slot back: by default first, whatever the write's outcome. */
+export type ReleaseOptions = { onlyIfWritten?: boolean };
+
+/**
+ * Applies `change` to the freshest record until the write wins. `change` returns undefined
+ * to leave the record as it is. Returns the record as written (or as found).
+ */
+export async function updateRecord(records: Pick<JobRecords, 'read' | 'compareAndSet'>, id: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
+  for (;;) {
+    const current = await records.read(id);
+    if (!current) return undefined;
+    const next = change(current.job);
+    if (!next) return current.job;
+    if (await records.compareAndSet(current, next)) return next;
+  }
+}
+
 export interface JobRecords {
   read(id: string): Promise<StoredJob | undefined>;
   compareAndSet(current: StoredJob, next: Job): Promise<StoredJob | undefined>;
@@ -220,7 +237,7 @@ export interface JobRecords {
    * whatever the write's outcome, or with `onlyIfWritten` only when the write goes through);
    * `waiters` are the jobs to wake for the freed slot.
    */
-  releaseSlotAndSet(current: StoredJob, next: Job, options?: { onlyIfWritten?: boolean }): Promise<{ written: StoredJob | undefined; waiters: string[] }>;
+  releaseSlotAndSet(current: StoredJob, next: Job, options?: ReleaseOptions): Promise<{ written: StoredJob | undefined; waiters: string[] }>;
   /**
    * compareAndSet, taking a run slot for the job in the same round trip: written only when the
    * record is unchanged and the slot free (`slot` false: a cap is reached, nothing is written,
@@ -304,7 +321,7 @@ export class JobStore implements JobRecords {
     return (await this.write(current, next)).written;
   }
 
-  async releaseSlotAndSet(current: StoredJob, next: Job, options: { onlyIfWritten?: boolean } = {}): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
+  async releaseSlotAndSet(current: StoredJob, next: Job, options: ReleaseOptions = {}): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
     return this.write(current, next, { give: true, onlyIfWritten: options.onlyIfWritten ?? false });
   }
 
@@ -362,18 +379,9 @@ export class JobStore implements JobRecords {
     return { written: { job: next, raw }, waiters };
   }
 
-  /**
-   * Applies `change` to the freshest record until the write wins. `change` returns undefined
-   * to leave the record as it is. Returns the record as written (or as found).
-   */
-  async update(id: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
-    for (;;) {
-      const current = await this.read(id);
-      if (!current) return undefined;
-      const next = change(current.job);
-      if (!next) return current.job;
-      if (await this.compareAndSet(current, next)) return next;
-    }
+  /** updateRecord() on this store. */
+  update(id: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
+    return updateRecord(this, id, change);
   }
 
   async readIdempotency(key: string, scope: string | undefined): Promise<IdempotencyRecord | undefined> {
