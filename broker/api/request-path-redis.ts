@@ -8,6 +8,7 @@
 // up on one that gets no answer; such failures answer 503 (problem.ts) instead of 500.
 // This module only describes that connection; the composition root opens it.
 import type { RedisOptions } from 'ioredis';
+import { causeChain } from '../core/failure-of.ts';
 
 /** How long one Redis command on the request path may go unanswered. */
 export const API_REDIS_COMMAND_TIMEOUT_MS = 1_000;
@@ -44,10 +45,7 @@ const UNAVAILABLE_MESSAGES = [NOT_SENT_MESSAGE, 'Connection is closed.', 'Comman
 
 /** Whether an error (or one of its causes) says Redis could not be reached, rather than that a command failed. */
 export function isRedisUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
-    if (current.name === 'MaxRetriesPerRequestError' || UNAVAILABLE_MESSAGES.includes(current.message)) return true;
-  }
-  return false;
+  return causeChain(error).some((link) => link instanceof Error && (link.name === 'MaxRetriesPerRequestError' || UNAVAILABLE_MESSAGES.includes(link.message)));
 }
 
 /**
@@ -56,8 +54,5 @@ export function isRedisUnavailable(error: unknown): boolean {
  * when the connection closed, may still run once Redis answers again: its outcome is unknown.
  */
 export function isRedisCommandUnsent(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
-    if (current.message === NOT_SENT_MESSAGE) return true;
-  }
-  return false;
+  return causeChain(error).some((link) => link instanceof Error && link.message === NOT_SENT_MESSAGE);
 }

@@ -43,7 +43,7 @@ function reading(failureClass: FailureClass, retry: boolean, message: string): F
 }
 
 /** The error, its cause, that one's cause, … */
-function causeChain(error: unknown): unknown[] {
+export function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = [];
   for (let link: unknown = error; link !== undefined && link !== null && chain.length < MAX_CAUSES; link = (link as { cause?: unknown }).cause) {
     if (chain.includes(link)) break;

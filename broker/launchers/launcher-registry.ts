@@ -9,15 +9,7 @@ import type { RunHandle } from '../core/job.ts';
 import type { Launcher, LauncherListener } from './launcher.ts';
 
 /** A pipeline or run names a launcher this process was not given. */
-export class LauncherNotConfiguredError extends ConfigError {
-  constructor(
-    /** The launcher's name, as the pipeline or the run handle gives it. */
-    readonly launcher: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class LauncherNotConfiguredError extends ConfigError {}
 
 export class LauncherRegistry {
   private readonly byKey: ReadonlyMap<string, Launcher>;
@@ -32,7 +24,6 @@ export class LauncherRegistry {
     const launcher = this.byKey.get(pipeline.engine.launcher);
     if (!launcher) {
       throw new LauncherNotConfiguredError(
-        pipeline.engine.launcher,
         `pipeline "${pipeline.name}" asks for launcher "${pipeline.engine.launcher}" (engine.launcher), which this worker does not have; it has: ${[...this.byKey.keys()].join(', ') || 'none'}`,
       );
     }
@@ -42,7 +33,7 @@ export class LauncherRegistry {
   /** The launcher that started a run: by the name the handle records (a launcher's own name, or its key here). */
   forHandle(handle: Pick<RunHandle, 'launcher' | 'runId'>): Launcher {
     const launcher = this.byKey.get(handle.launcher) ?? this.list().find((candidate) => candidate.name === handle.launcher);
-    if (!launcher) throw new LauncherNotConfiguredError(handle.launcher, `run ${handle.runId} was started by launcher "${handle.launcher}", which this worker does not have`);
+    if (!launcher) throw new LauncherNotConfiguredError(`run ${handle.runId} was started by launcher "${handle.launcher}", which this worker does not have`);
     return launcher;
   }
 
