@@ -49,7 +49,7 @@ describe('column batches', () => {
     expect(firstNullIn(batch, [0, 1])).toEqual({ row: 1, column: 1 });
     expect(firstNullIn(batch, [0])).toEqual({ row: 2, column: 0 });
     expect(firstNullIn(batch, [2])).toBeUndefined();
-    expect(firstNullIn([[1, 'a'], [2, null], [null, 'c']], [0, 1])).toEqual({ row: 1, column: 1 });
-    expect(firstNullIn([[1, 'a']], [0, 1])).toBeUndefined();
+    expect(firstNullIn(columnsOf([[1, 'a'], [2, null], [null, 'c']], 2), [0, 1])).toEqual({ row: 1, column: 1 });
+    expect(firstNullIn(columnsOf([[1, 'a']], 2), [0, 1])).toBeUndefined();
   });
 });

@@ -75,19 +75,12 @@ export function rowValueAt(column: ColumnValues, index: number): RowValue {
   return value as RowValue;
 }
 
-/** The number of rows in a batch, whichever its form. */
-export const rowCountOf = (batch: LoadBatch): number => (isColumnBatch(batch) ? batch.rowCount : batch.length);
-
 /**
  * The first row of the batch (counted from the batch's start) that has NULL in one of the
  * columns at `indexes`, with that column's index; undefined when none has. Reads the null
  * masks and values in place: no row is built.
  */
-export function firstNullIn(batch: LoadBatch, indexes: readonly number[]): { row: number; column: number } | undefined {
-  if (!isColumnBatch(batch)) {
-    for (let r = 0; r < batch.length; r++) for (const c of indexes) if ((batch[r]![c] ?? null) === null) return { row: r, column: c };
-    return undefined;
-  }
+export function firstNullIn(batch: ColumnBatch, indexes: readonly number[]): { row: number; column: number } | undefined {
   let first: { row: number; column: number } | undefined;
   for (const c of indexes) {
     const column = batch.columns[c]!;

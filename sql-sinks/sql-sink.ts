@@ -15,7 +15,7 @@
 // failover) retry the whole protocol a few times here; others leave as a SinkError.
 import type { LoadOutcome } from '../broker/core/job.ts';
 import { sqlSinkName } from '../broker/core/pipeline.ts';
-import { firstNullIn, rowCountOf, type LoadBatch } from './column-batch.ts';
+import { columnsOf, firstNullIn, type LoadBatch } from './column-batch.ts';
 import { parseTableName } from './identifiers.ts';
 import { planSchema, runSqlColumns } from './schema-plan.ts';
 import type { LedgerEntry, SinkDriver } from './sink-driver.ts';
@@ -31,10 +31,13 @@ import type { Dialect, LoadPhase, LoadRequest, RunColumn, Sink } from './sink.ts
  * staging, so the refusal costs nothing but the staging transaction, which rolls back.
  */
 async function* withKeysPresent(batches: AsyncIterable<LoadBatch>, columns: readonly RunColumn[], keys: readonly string[]): AsyncGenerator<LoadBatch> {
-  const indexes = keys.map((key) => columns.findIndex((column) => column.name === key)).filter((index) => index >= 0);
+  // Every key is a column of the run: planSchema refused the load otherwise.
+  const indexes = keys.map((key) => columns.findIndex((column) => column.name === key));
   let before = 0;
   for await (const batch of batches) {
-    const found = firstNullIn(batch, indexes);
+    // The lake reader's batches are columns already; a row batch (tests, small callers) is turned into them.
+    const columnar = columnsOf(batch, columns.length);
+    const found = firstNullIn(columnar, indexes);
     if (found) {
       const name = columns[found.column]!.name;
       throw new SinkError(
@@ -43,7 +46,7 @@ async function* withKeysPresent(batches: AsyncIterable<LoadBatch>, columns: read
           `so the row would be inserted again by every run; drop or replace such rows in the pipeline's transform (a filter, or coalesce), or drop "${name}" from the keys`,
       );
     }
-    before += rowCountOf(batch);
+    before += columnar.rowCount;
     yield batch;
   }
 }
