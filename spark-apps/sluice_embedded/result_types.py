@@ -30,9 +30,10 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from sluice_embedded.types import decimal_type, normalized_type
+
 MAX_PRECISION = 38
 
-_DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
 # Integer types and the decimal precision Spark gives them in decimal arithmetic.
 _INTEGER_DIGITS = {"tinyint": 3, "byte": 3, "smallint": 5, "short": 5, "int": 10, "integer": 10, "bigint": 20, "long": 20}
 _DOUBLE_TYPES = frozenset({"double", "float", "real"})
@@ -73,10 +74,10 @@ def numeric_of_type(type_name: str | None) -> Numeric | None:
     """The Numeric of a Spark type name (`decimal(10,2)`, `int`, `double`), or None."""
     if type_name is None:
         return None
-    normalized = type_name.replace(" ", "").lower()
-    decimal = _DECIMAL.match(normalized)
+    normalized = normalized_type(type_name)
+    decimal = decimal_type(normalized)
     if decimal:
-        return Numeric("decimal", int(decimal.group(1)), int(decimal.group(2)))
+        return Numeric("decimal", *decimal)
     if normalized in _INTEGER_DIGITS:
         return Numeric("integer", _INTEGER_DIGITS[normalized])
     if normalized in _DOUBLE_TYPES:

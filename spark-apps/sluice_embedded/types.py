@@ -42,12 +42,23 @@ _OUTPUT_NAMES: dict[pa.DataType, str] = {
 }
 
 
+def normalized_type(spark_type: str) -> str:
+    """A Spark type name as compared here: lower case, no spaces (`DECIMAL(10, 2)` → `decimal(10,2)`)."""
+    return spark_type.replace(" ", "").lower()
+
+
+def decimal_type(spark_type: str) -> tuple[int, int] | None:
+    """(precision, scale) of a `decimal(p,s)` type name, or None for any other type."""
+    decimal = _DECIMAL.match(normalized_type(spark_type))
+    return (int(decimal.group(1)), int(decimal.group(2))) if decimal else None
+
+
 def arrow_read_type(spark_type: str) -> pa.DataType:
     """The Arrow type a landing column of this pipeline type is read as."""
-    normalized = spark_type.replace(" ", "").lower()
-    decimal = _DECIMAL.match(normalized)
+    normalized = normalized_type(spark_type)
+    decimal = decimal_type(normalized)
     if decimal:
-        return pa.decimal128(int(decimal.group(1)), int(decimal.group(2)))
+        return pa.decimal128(*decimal)
     if normalized not in _READ_TYPES:
         raise ValueError(f"expected_columns: unknown column type {spark_type!r}")
     return _READ_TYPES[normalized]
