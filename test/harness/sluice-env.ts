@@ -1,6 +1,6 @@
 // One Sluice under test: a real redis-server, temporary landing/lake/runs folders, an admin
 // API key, and a config built the way `sluice serve` builds it (from environment settings).
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,4 +59,13 @@ export async function createSluiceEnv(settings: Record<string, string> = {}): Pr
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A file in the example pipelines' default input folder (meter-readings), for a Sluice without
+ * a worker: a submit needs an input to name, and nothing ever reads it.
+ */
+export async function placeholderReadings(env: SluiceEnv): Promise<void> {
+  await mkdir(join(env.landing, 'meter-readings'), { recursive: true });
+  await writeFile(join(env.landing, 'meter-readings', 'part-0.parquet'), 'not read: no worker runs here');
 }

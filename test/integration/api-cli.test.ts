@@ -9,15 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
 import { transition } from '../../broker/core/state-machine.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
-import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
+import { createSluiceEnv, placeholderReadings, type SluiceEnv } from '../harness/sluice-env.ts';
 
 let env: SluiceEnv;
 let sluice: RunningSluice;
 
 beforeAll(async () => {
   env = await createSluiceEnv();
-  await mkdir(join(env.landing, 'meter-readings'), { recursive: true });
-  await writeFile(join(env.landing, 'meter-readings', 'part-0.parquet'), 'not read: no worker runs here');
+  await placeholderReadings(env);
   // The API alone: jobs stay queued (or cancelled) as the commands left them.
   sluice = await startSluice(env.config(), { api: true, worker: false });
 }, 60_000);

@@ -13,7 +13,9 @@ import type { RunHandle } from '../../broker/core/job.ts';
 import { transition } from '../../broker/core/state-machine.ts';
 import { processStartTime } from '../../broker/launchers/process-start.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
-import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
+import { http } from '../harness/http.ts';
+import { createSluiceEnv, placeholderReadings, type SluiceEnv } from '../harness/sluice-env.ts';
+import { waitFor } from '../harness/wait-for.ts';
 
 let env: SluiceEnv;
 /** Stands in for a run's supervisor: a live process, so that the run reads as running. */
@@ -21,8 +23,7 @@ let supervisor: ChildProcess;
 
 beforeAll(async () => {
   env = await createSluiceEnv();
-  await mkdir(join(env.landing, 'meter-readings'), { recursive: true });
-  await writeFile(join(env.landing, 'meter-readings', 'part-0.parquet'), 'not read: no worker runs here');
+  await placeholderReadings(env);
   supervisor = spawn('sleep', ['600'], { stdio: 'ignore' });
 }, 60_000);
 
@@ -31,17 +32,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-const headers = () => ({ authorization: `Bearer ${env.apiKey}` });
-
-async function submitted(sluice: RunningSluice): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${sluice.port}/v1/jobs`, {
-    method: 'POST',
-    headers: { ...headers(), 'content-type': 'application/json' },
-    body: JSON.stringify({ pipeline: 'meter-daily' }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
+const apiOf = (sluice: RunningSluice) => http(`http://127.0.0.1:${sluice.port}`, env.apiKey);
+const submitted = async (sluice: RunningSluice): Promise<string> => (await apiOf(sluice).submit({ pipeline: 'meter-daily' })).id;
 
 /** The job as a worker leaves it once its run started: running, with the run's handle (and, for the embedded engine, the engine choice). */
 async function running(sluice: RunningSluice, id: string, launcher: string): Promise<RunHandle> {
@@ -61,7 +53,7 @@ async function runDir(run: RunHandle, files: Record<string, string>): Promise<st
   return dir;
 }
 
-const logsOf = (sluice: RunningSluice, id: string, query = '') => fetch(`http://127.0.0.1:${sluice.port}/v1/jobs/${id}/logs${query}`, { headers: headers() });
+const logsOf = (sluice: RunningSluice, id: string, query = '') => apiOf(sluice).get(`/v1/jobs/${id}/logs${query}`);
 
 describe('an open log follow when the API stops', () => {
   it('ends, so that close() completes at once; the follower sees its stream end cleanly (the CLI exits 0)', async () => {
@@ -103,8 +95,7 @@ describe('an open log follow when the API stops', () => {
       // The follows are live: a line the run writes now reaches both.
       await appendFile(join(dir, 'driver.log'), 'line two\n');
       await readUntil('line two\n');
-      const deadline = Date.now() + 10_000;
-      while (!cliOut.includes('line two\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor('the CLI to print line two', async () => (cliOut.includes('line two\n') ? true : undefined), 10_000, 50);
       expect(cliOut, cliErr).toBe('line one\nline two\n');
 
       // The run goes on (its supervisor lives) and writes on; the API stops (SIGTERM).

@@ -3,12 +3,10 @@
 // with Retry-After instead of hanging, and once Redis is back no job exists for a refused
 // request. The worker's side (the patient connection) still waits the outage out.
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
-import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
+import { createSluiceEnv, placeholderReadings, type SluiceEnv } from '../harness/sluice-env.ts';
 import { waitFor } from '../harness/wait-for.ts';
 
 let env: SluiceEnv;
@@ -17,8 +15,7 @@ let base: string;
 
 beforeAll(async () => {
   env = await createSluiceEnv();
-  await mkdir(join(env.landing, 'meter-readings'), { recursive: true });
-  await writeFile(join(env.landing, 'meter-readings', 'part-0.parquet'), 'not read: no worker runs here');
+  await placeholderReadings(env);
   // The API role alone: nothing launches Spark, and every request goes through the API's connection.
   sluice = await startSluice(env.config(), { api: true, worker: false });
   base = `http://127.0.0.1:${sluice.port}`;
