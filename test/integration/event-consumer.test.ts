@@ -10,6 +10,7 @@ import { EventConsumer } from '../../broker/notify/event-consumer.ts';
 import type { SluiceEvent } from '../../broker/core/events.ts';
 import { redisForTests } from '../harness/redis-for-tests.ts';
 import { waitFor } from '../harness/wait-for.ts';
+import { jobRecord } from '../harness/job-record.ts';
 
 const fixture = redisForTests('event-consumer');
 const KEY = 'consumer-test:events';
@@ -22,13 +23,7 @@ afterEach(async () => {
   await fixture.redis.flushall();
 });
 
-function queuedJob(id: string): Job {
-  const at = new Date().toISOString();
-  return {
-    id, pipeline: 'p', state: 'queued', attempt: 1, maxAttempts: 3, priority: 10, parameters: {}, inputs: ['a.parquet'], labels: {},
-    createdAt: at, updatedAt: at, history: [{ state: 'queued', at, attempt: 1, reason: 'submitted' }],
-  };
-}
+const queuedJob = (id: string): Job => jobRecord(id, 'p');
 
 const write = (id: string) => fixture.redis.xadd(KEY, '*', ...jobEventFields(queuedJob(id)));
 

@@ -20,6 +20,7 @@ import { StepWorker } from '../../broker/queue/step-worker.ts';
 import { redisForTests } from '../harness/redis-for-tests.ts';
 import { standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
+import { jobRecord } from '../harness/job-record.ts';
 
 const fixture = redisForTests('finish');
 const PREFIX = 'finish';
@@ -42,13 +43,7 @@ class ShareAway implements JobFinalizer {
   }
 }
 
-function succeededJob(id: string): Job {
-  const at = new Date().toISOString();
-  return {
-    id, pipeline: 'landed', state: 'succeeded', attempt: 1, maxAttempts: 3, priority: 10, parameters: {}, inputs: ['a.parquet'], labels: {},
-    createdAt: at, updatedAt: at, history: [{ state: 'succeeded', at, attempt: 1, reason: 'done' }],
-  };
-}
+const succeededJob = (id: string): Job => jobRecord(id, 'landed', 'succeeded');
 
 describe('finish work of a final job', () => {
   it('that fails with an error no quick retry cures keeps its step, delayed by FINISH_RETRY_MS, and the job is finished once it works', async () => {

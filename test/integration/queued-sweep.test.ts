@@ -15,6 +15,7 @@ import { LauncherRegistry } from '../../broker/launchers/launcher-registry.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { redisForTests } from '../harness/redis-for-tests.ts';
 import { standInPipeline } from '../harness/stand-in-app.ts';
+import { jobRecord } from '../harness/job-record.ts';
 
 const fixture = redisForTests('sweep');
 let redis: Redis;
@@ -26,13 +27,7 @@ beforeAll(() => {
 });
 const keys = redisKeys('sweep');
 
-function queuedJob(id: string, pipeline: string, queuedAt: number): Job {
-  const at = new Date(queuedAt).toISOString();
-  return {
-    id, pipeline, state: 'queued', attempt: 1, maxAttempts: 3, priority: 10, parameters: {}, inputs: ['a.parquet'], labels: {},
-    createdAt: at, updatedAt: at, history: [{ state: 'queued', at, attempt: 1, reason: 'submitted' }],
-  };
-}
+const queuedJob = (id: string, pipeline: string, queuedAt: number): Job => jobRecord(id, pipeline, 'queued', queuedAt);
 
 /** Calls Redis served per command since the last CONFIG RESETSTAT. */
 async function commandCalls(): Promise<Record<string, number>> {

@@ -9,6 +9,7 @@ import { JobStore, type StoredJob } from '../../broker/jobs/job-store.ts';
 import { redisKeys } from '../../broker/jobs/redis-keys.ts';
 import { RunSlots } from '../../broker/jobs/run-slots.ts';
 import { redisForTests } from '../harness/redis-for-tests.ts';
+import { jobRecord } from '../harness/job-record.ts';
 
 const keys = redisKeys('slots');
 const GLOBAL_CAP = 2;
@@ -27,12 +28,7 @@ beforeEach(async () => {
 const T0 = Date.UTC(2026, 0, 1);
 
 async function queued(id: string, pipeline = 'p', createdMs = T0): Promise<StoredJob> {
-  const at = new Date(createdMs).toISOString();
-  const job: Job = {
-    id, pipeline, state: 'queued', attempt: 1, maxAttempts: 3, priority: 10, parameters: {}, inputs: ['a.parquet'], labels: {},
-    createdAt: at, updatedAt: at, history: [{ state: 'queued', at, attempt: 1, reason: 'submitted' }],
-  };
-  expect(await store.create(job)).toBeUndefined();
+  expect(await store.create(jobRecord(id, pipeline, 'queued', createdMs))).toBeUndefined();
   return (await store.read(id))!;
 }
 
