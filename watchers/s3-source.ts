@@ -28,7 +28,9 @@
 // first that can tell it went: the source's seen paths are read before it, and those it did
 // not list are removed (LandingLedger.forgetSeen), whichever rule the source has now. Else
 // GET /v1/landings shows it waiting for ever, and each restart takes it back as waiting, to be
-// made ready when a marker comes to its folder.
+// made ready when a marker comes to its folder. A marker that comes before that full listing
+// finds the same: its folder is listed again before anything in it is made ready, so what is
+// gone is forgotten and what was rewritten is taken as it is now.
 //
 // Failures: the client rides out short outages itself (s3-storage's retry strategy); a
 // listing that still fails is logged and the next tick comes after a backoff (interval
@@ -309,22 +311,53 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
     return rel === '' ? undefined : rel;
   }
 
-  /** marker rule: each folder with waiting objects is ready once its marker is at least as new as them. */
+  /**
+   * marker rule: each folder with waiting objects is ready once its marker is at least as new
+   * as them. A folder whose marker has come is listed again before anything in it is made
+   * ready: what it holds now, not what the listings saw, is the landing (an object deleted or
+   * rewritten since, below the cursor, would otherwise be handed to a job as it was seen).
+   */
   private async checkPending(markers: Map<string, number>): Promise<void> {
-    const { interval } = this.options.config;
-    const folders = new Map<string, LandingInput[]>();
-    for (const landing of this.pending.values()) {
-      const folder = folderOf(landing.path);
-      folders.set(folder, [...(folders.get(folder) ?? []), landing]);
-    }
     const now = this.now();
-    for (const [folder, landings] of folders) {
+    for (const folder of new Set([...this.pending.values()].map((landing) => folderOf(landing.path)))) {
       if (this.closed) return;
       const markerMs = markers.has(folder) ? markers.get(folder) : await this.markerModified(folder);
-      const markerObs = markerMs === undefined ? undefined : { size: 0, mtimeMs: markerMs, at: now };
-      const ready = landings.filter((landing) => markerDecision({ size: landing.size, mtimeMs: landing.mtimeMs ?? 0, at: now }, markerObs, interval).ready);
-      await inParallel(ready, CONCURRENCY, (landing) => this.ready(landing));
+      if (this.readyIn(folder, markerMs, now).length === 0) continue;
+      const fresh = new Map<string, number>();
+      const listed = await this.listFolder(folder, fresh);
+      const gone = this.waitingIn(folder).filter((landing) => !listed.has(landing.path));
+      for (const landing of gone) this.pending.delete(landing.path);
+      await inParallel(gone, CONCURRENCY, async (landing) => void (await this.options.ledger.forgetSeen(this.id, landing.path, landing.fingerprint)));
+      await inParallel(this.readyIn(folder, fresh.get(folder), now), CONCURRENCY, (landing) => this.ready(landing));
     }
+  }
+
+  private waitingIn(folder: string): LandingInput[] {
+    return [...this.pending.values()].filter((landing) => folderOf(landing.path) === folder);
+  }
+
+  /** The folder's waiting objects that its marker (last modified at `markerMs`, undefined when absent) makes ready. */
+  private readyIn(folder: string, markerMs: number | undefined, now: number): LandingInput[] {
+    const markerObs = markerMs === undefined ? undefined : { size: 0, mtimeMs: markerMs, at: now };
+    return this.waitingIn(folder).filter((landing) => markerDecision({ size: landing.size, mtimeMs: landing.mtimeMs ?? 0, at: now }, markerObs, this.options.config.interval).ready);
+  }
+
+  /**
+   * Takes in the objects directly in `folder` (a new version recorded as seen, in place of the
+   * one waiting) and returns their keys. The cursor stays where it is: it marks how far the
+   * whole prefix was listed, which a folder's listing says nothing of.
+   */
+  private async listFolder(folder: string, markers: Map<string, number>): Promise<Set<string>> {
+    const { client, config } = this.options;
+    const listed = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: folder, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }));
+      const objects = (page.Contents ?? []).map(toListed).filter((object): object is Listed => object !== undefined);
+      await this.takeIn(objects, markers, listed);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token && !this.closed);
+    return listed;
   }
 
   /** The marker's last-modified time (from a listing, as precise as the object's), or undefined when absent. */

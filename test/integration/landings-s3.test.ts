@@ -252,6 +252,30 @@ describe('S3Source', () => {
     expect(errors).toEqual([]);
   });
 
+  it('marker rule: when the marker comes before the next full listing, an object deleted or replaced meanwhile is not made ready as it was seen', async () => {
+    const prefix = `unit${++run}/`;
+    const { source, ledger, emitted, errors } = sourceOver(prefix, `unit${run}:landings`, { rule: 'marker', fullListingEvery: FULL_LISTING_EVERY });
+    await put(`${prefix}d1/gone.parquet`, 'gone');
+    await put(`${prefix}d1/kept.parquet`, 'kept');
+    await put(`${prefix}d1/redone.parquet`, 'first version');
+    await put(`${prefix}d1/sub/other.parquet`, 'another folder');
+    await source.start(); // tick 1: full
+    expect(source.waiting).toBe(4);
+    await remove(`${prefix}d1/gone.parquet`);
+    // Rewritten under the same key: it sorts below the cursor, so no incremental listing sees it.
+    await put(`${prefix}d1/redone.parquet`, 'second version, longer');
+    await sleep(1_100); // the marker no older than the objects, on AWS-like servers too
+    await put(`${prefix}d1/_SUCCESS`, '');
+    await source.poll(); // tick 2: incremental, long before the next full listing
+    expect(emitted.map((landing) => landing.path).sort()).toEqual([`${prefix}d1/kept.parquet`, `${prefix}d1/redone.parquet`]);
+    // The version emitted is the one there now, not the one seen first.
+    expect(emitted.find((landing) => landing.path.endsWith('redone.parquet'))?.size).toBe('second version, longer'.length);
+    // The deleted one's seen record went with it; the sub-folder still waits for its own marker.
+    expect(await seenLandings(ledger)).toEqual([`${prefix}d1/sub/other.parquet`]);
+    expect(source.waiting).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
   it('marker rule: an object deleted while no source ran loses its seen landing at the next full listing, so a later restart does not make it ready when a marker comes', async () => {
     const prefix = `unit${++run}/`;
     const ledgerPrefix = `unit${run}:landings`;
