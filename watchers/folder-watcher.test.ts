@@ -49,7 +49,7 @@ describe('folder watcher', () => {
     for (const folder of ['a', 'b', 'a/deep', '.hidden']) await mkdir(join(root, folder), { recursive: true });
     for (const file of ['top.parquet', 'a/1.parquet', 'a/2.parquet', 'b/3.parquet', 'a/deep/4.parquet', '.hidden/5.parquet', 'a/.6.parquet']) await writeFile(join(root, file), file);
     const heard = startWatcher();
-    expect(await watcher!.list()).toBe(true);
+    expect((await watcher!.list()).complete).toBe(true);
     expect(heard.files.map((file) => file.path).sort()).toEqual(['a/1.parquet', 'a/2.parquet', 'a/deep/4.parquet', 'b/3.parquet', 'top.parquet']);
     expect(watcher!.watchedFolders).toBe(4);
   });
@@ -87,7 +87,7 @@ describe('folder watcher', () => {
     await symlink(join(root, 'a'), join(root, 'a', 'loop'));
     await symlink(join(root, 'a'), join(root, 'alias'));
     const heard = startWatcher();
-    expect(await watcher!.list()).toBe(true);
+    expect((await watcher!.list()).complete).toBe(true);
     expect(heard.files.map((file) => file.path)).toEqual(['a/1.parquet']);
   });
 
@@ -106,12 +106,12 @@ describe('folder watcher', () => {
       await symlink(outside, join(root, 'a', 'out'));
       const heard = startWatcher(native);
       // Its files are not the source's: none is hidden, so the listing is whole.
-      expect(await watcher!.list()).toBe(true);
+      expect((await watcher!.list()).complete).toBe(true);
       expect(heard.files.map((file) => file.path)).toEqual(['a/1.parquet']);
       expect(heard.refused).toEqual(['a/out: symlinked folder leads outside the source root']);
       // The root and a; with the link followed, out and out/deep too.
       expect(watcher!.watchedFolders).toBe(native ? 2 : 0);
-      expect(await watcher!.list()).toBe(true);
+      expect((await watcher!.list()).complete).toBe(true);
       expect(heard.refused).toHaveLength(2);
       if (native) {
         // Made after the listing: the event's look-up refuses it the same way.
@@ -154,7 +154,7 @@ describe('folder watcher', () => {
     await writeFile(join(root, 'b', 'after.parquet'), 'b');
     const heard = startWatcher(native);
     // A loop leads to no file: nothing is hidden, so the listing is whole.
-    expect(await watcher!.list()).toBe(true);
+    expect((await watcher!.list()).complete).toBe(true);
     expect(heard.files.map((file) => file.path).sort()).toEqual(['a/good.parquet', 'b/after.parquet', 'z.parquet']);
     expect(heard.problems).toHaveLength(1);
     expect(heard.problems[0]).toMatch(/^a\/loop: ELOOP/);
@@ -162,6 +162,23 @@ describe('folder watcher', () => {
       await writeFile(join(root, 'a', 'new.parquet'), 'n');
       await until('a file written after the listing', () => heard.files.some((file) => file.path === 'a/new.parquet'));
     }
+  });
+
+  // A file on a sick mount (EIO, ESTALE) or one the watcher may not read (EACCES) cannot be
+  // stat-ed and may be a landing; as root, a link to a name too long (ENAMETOOLONG) stands in.
+  it('names what an entry that cannot be stat-ed may hide: itself, not the rest of the tree', async () => {
+    await mkdir(join(root, 'a'));
+    await writeFile(join(root, 'a', 'good.parquet'), 'g');
+    await symlink('n'.repeat(300), join(root, 'a', 'sick.parquet'));
+    const heard = startWatcher();
+    const listing = await watcher!.list();
+    expect(heard.problems).toHaveLength(1);
+    expect(heard.problems[0]).toMatch(/^a\/sick.parquet: ENAMETOOLONG/);
+    expect(listing.complete).toBe(false);
+    expect(listing.mayHaveMissed(join(root, 'a', 'sick.parquet'))).toBe(true);
+    expect(listing.mayHaveMissed(join(root, 'a', 'good.parquet'))).toBe(false);
+    expect(listing.mayHaveMissed(join(root, 'a', 'gone.parquet'))).toBe(false);
+    expect(listing.mayHaveMissed(join(root, 'a', 'sick.parquet.old'))).toBe(false);
   });
 });
 
@@ -219,7 +236,7 @@ describe('folder watcher, a folder made again under the same name', () => {
     await rm(root, { recursive: true });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await mkdir(root);
-    expect(await watcher!.list()).toBe(true);
+    expect((await watcher!.list()).complete).toBe(true);
     await writeFile(join(root, 'top.parquet'), 't');
     await until('a file in the new root', () => heard.files.some((file) => file.path === 'top.parquet'));
   });

@@ -42,6 +42,13 @@ export interface FolderWatcherListener {
   refused(absolute: string, reason: string): void;
 }
 
+/** What a listing could not see: files at or under a path it could not read went unreported. */
+export type Listing = {
+  complete: boolean;
+  /** Whether the file at `absolute` may exist although the listing did not report it. */
+  mayHaveMissed(absolute: string): boolean;
+};
+
 export type FolderWatcherOptions = {
   root: string;
   /** false on a network mount: no native watches; the caller calls list() every polling interval. */
@@ -113,15 +120,19 @@ export class FolderWatcher {
   /**
    * Reads the whole tree, reporting every file; with native watches, watches every folder
    * not yet watched before reading it, so a file created meanwhile is reported either way.
-   * Resolves to false when some folder could not be read: its files went unreported, so the
-   * caller must not take their absence as deleted.
+   * Resolves to the listing's gaps: a folder or entry that could not be read went unreported,
+   * with every file under it, so the caller must not take their absence as deleted. The rest
+   * of the tree was listed all the same.
    */
-  async list(): Promise<boolean> {
+  async list(): Promise<Listing> {
     this.realRoot = await realpath(this.options.root);
     this.listing = 0;
-    const complete = await this.walk(this.options.root, new Set(), false);
+    const unread = await this.walk(this.options.root, new Set(), false);
     this.filesListed = this.listing;
-    return complete;
+    return {
+      complete: unread.length === 0,
+      mayHaveMissed: (path) => unread.some((gap) => isInside(gap, path)),
+    };
   }
 
   async close(): Promise<void> {
@@ -136,10 +147,11 @@ export class FolderWatcher {
    * Lists `dir` and the folders under it. `seen`: real paths this walk has listed, so a
    * symlink loop ends. A symlinked folder (`linked`) is not followed: one that leads out of
    * the root is refused (see the header), one that stays inside is an alias of a folder
-   * listed under its own path, whose files would come twice.
+   * listed under its own path, whose files would come twice. Returns the folders and entries
+   * under `dir` that could not be read and may hide files (none when the listing is whole).
    */
-  private async walk(dir: string, seen: Set<string>, linked: boolean): Promise<boolean> {
-    if (this.closed) return true;
+  private async walk(dir: string, seen: Set<string>, linked: boolean): Promise<string[]> {
+    if (this.closed) return [];
     let real: string;
     let identity: Stats | undefined;
     try {
@@ -147,23 +159,25 @@ export class FolderWatcher {
       // Only a watched folder is known by its identity; polling keeps none.
       if (this.options.native) identity = await stat(dir);
     } catch (error) {
-      return this.unreadable(dir, error);
+      return this.unreadable(dir, error) ? [] : [dir];
     }
-    if (this.closed) return true;
+    if (this.closed) return [];
     if (linked && !isInside(this.realRoot, real)) this.options.listener.refused(dir, OUTSIDE_ROOT);
     // Neither kind hides a file of the source: the listing stays complete.
-    if (linked || seen.has(real)) return true;
+    if (linked || seen.has(real)) return [];
     if (identity) this.watchCurrent(dir, real, identity, seen);
     seen.add(real);
     // Sized by the folder's subfolders, never by its files.
     const subfolders: Array<{ path: string; linked: boolean }> = [];
-    let complete = true;
+    const unread: string[] = [];
     try {
       let round: string[] = [];
       const statRound = async (): Promise<void> => {
         const found = (absolute: string, stats: Stats | Error | undefined): void => {
           // One entry that cannot be stat-ed is that entry's problem: the rest is still listed.
-          if (stats instanceof Error) complete = this.unreadable(absolute, stats) && complete;
+          if (stats instanceof Error) {
+            if (!this.unreadable(absolute, stats)) unread.push(absolute);
+          }
           else if (stats?.isDirectory()) subfolders.push({ path: absolute, linked: true });
           else if (stats?.isFile() && !this.options.ignored(absolute, stats)) {
             this.listing += 1;
@@ -189,10 +203,10 @@ export class FolderWatcher {
       }
       await statRound();
     } catch (error) {
-      complete = this.unreadable(dir, error) && complete;
+      if (!this.unreadable(dir, error)) unread.push(dir);
     }
-    for (const subfolder of subfolders) complete = (await this.walk(subfolder.path, seen, subfolder.linked)) && complete;
-    return complete;
+    for (const subfolder of subfolders) unread.push(...(await this.walk(subfolder.path, seen, subfolder.linked)));
+    return unread;
   }
 
   /**

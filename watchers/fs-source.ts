@@ -24,8 +24,8 @@
 // Seen records: a file waiting for its rule is recorded `seen` once, so the landing listing
 // shows it waiting. One that goes before it is ready (an aborted copy deleted, a writer that
 // renames its finished file) takes its seen record along (discard()); one that went while no
-// watcher ran is found by the next complete rescan, which sweeps the source's seen paths that
-// the listing did not report.
+// watcher ran is found by the next rescan, which sweeps the source's seen paths that the
+// listing did not report (except at or under a folder or entry it could not read).
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -157,7 +157,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     // The first listing takes in the files present before start; nothing is forgotten on it
     // (the first rescan does that), as a start-up must not lose a path to a slow mount.
     const listingStarted = this.now();
-    if (await watcher.list()) this.emit('listed', { files: watcher.filesListed, ms: this.now() - listingStarted });
+    if ((await watcher.list()).complete) this.emit('listed', { files: watcher.filesListed, ms: this.now() - listingStarted });
     this.listed = true;
     this.keepTicking();
     this.rescanner = setInterval(() => void this.rescan(), config.rescan);
@@ -512,14 +512,17 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     // every listed path.
     const unreportedSeen = await this.seenPaths();
     this.unreportedSeen = unreportedSeen;
-    const complete = await this.watcher!.list().finally(() => {
+    const listing = await this.watcher!.list().finally(() => {
       this.unreportedSeen = undefined;
     });
     if (this.closed) return;
-    // A folder that could not be read hides its files: their absence proves nothing.
-    const vanished = complete ? this.known.unlisted() : [];
+    const { complete } = listing;
+    // A folder or entry that could not be read hides its files: their absence proves nothing.
+    // The rest of the tree was listed, and what it did not report went.
+    const listed = (rel: string): boolean => !listing.mayHaveMissed(join(this.root, rel));
+    const vanished = this.known.unlisted().filter(listed);
     for (const rel of vanished) this.forget(rel);
-    const seenForgotten = complete && unreportedSeen ? await this.forgetUnreportedSeen(unreportedSeen) : 0;
+    const seenForgotten = unreportedSeen ? await this.forgetUnreportedSeen(new Map([...unreportedSeen].filter(([rel]) => listed(rel)))) : 0;
     if (this.reemitDue) {
       this.reemitDue = false;
       // Ready landings not batched yet go to the batcher again: those a release announcement

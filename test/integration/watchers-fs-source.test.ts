@@ -302,6 +302,23 @@ describe('seen landings whose files went', () => {
     expect((await ledger.list({ source: 'harp', limit: 10 })).items.map((record) => record.path)).toEqual(['run-2/part-0.parquet']);
     expect(await redis.hkeys(ledger.keys.seenPaths('harp'))).toEqual(['run-2/part-0.parquet']);
   });
+
+  // One entry that cannot be stat-ed (a file on a sick mount answers EIO or ESTALE, one the
+  // watcher may not read EACCES; as root, a link to a name too long stands in) hides at most
+  // itself: the rest of the listing still tells what went.
+  it('removes at the rescan the seen landing of a part that went, though an entry elsewhere cannot be stat-ed', async () => {
+    const first = await startSource(MARKER);
+    await writeRunsSeen();
+    await first.source.close();
+    await rm(join(root, 'run-1', 'part-0.parquet'));
+    await mkdir(join(root, 'other'));
+    await symlink('n'.repeat(300), join(root, 'other', 'part-9.parquet'));
+
+    const restarted = await startSource(MARKER);
+    await restarted.source.rescan();
+    await waitForSeen("the gone part's seen landing to be removed", 1);
+    expect(await redis.hkeys(ledger.keys.seenPaths('harp'))).toEqual(['run-2/part-0.parquet']);
+  });
 });
 
 describe('what one folder or entry does to the rest', () => {
