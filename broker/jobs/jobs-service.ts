@@ -46,7 +46,8 @@ export type JobsDeps = {
   now?: () => Date;
 };
 
-const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+/** What an Idempotency-Key may be (published in the API document as the header's pattern). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /** A new trace id in the W3C form (32 lowercase hex digits), so that tracing tools accept it. */
 export const newTraceId = (): string => randomBytes(16).toString('hex');

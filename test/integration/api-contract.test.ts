@@ -147,6 +147,18 @@ describe('every route, as answered, matches the document', () => {
     await call('post', '/v1/jobs', 401, { init: submitBody(), key: null });
     await call('post', '/v1/jobs', 403, { init: submitBody(), key: ctx.keys.reader });
 
+    // The Idempotency-Key's published pattern is the one the API applies: a client that checks
+    // a key against the document before sending it sends none the API refuses, and refuses none
+    // the API takes (an Airflow run id, say, with its ':' and '.').
+    const parameters = (document.paths['/v1/jobs']!.post as unknown as { parameters: Array<{ name: string; schema: { pattern?: string } }> }).parameters;
+    const published = parameters.find((parameter) => parameter.name === 'idempotency-key')?.schema.pattern;
+    expect(published, 'the Idempotency-Key header publishes its pattern').toBeDefined();
+    const keys = ['k', 'x'.repeat(200), 'airflow:daily_sales:load:scheduled__2026-12-01T00.00.00_00.00:0f3a', 'x'.repeat(201), 'has spaces', 'plus+sign', 'slash/in', 'ünïcode'];
+    for (const [i, key] of keys.entries()) {
+      const init = { ...submitBody({ case: `pattern-${i}` }), headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key } };
+      await call('post', '/v1/jobs', new RegExp(published!).test(key) ? 201 : 400, { init });
+    }
+
     const page = (await call('get', '/v1/jobs', 200, { query: 'limit=1' })) as { items: unknown[]; nextCursor?: string };
     expect(page.items).toHaveLength(1);
     expect(page.nextCursor).toBeDefined();

@@ -9,6 +9,7 @@ import { authResponses, protect } from '../auth.ts';
 import { problemResponse } from '../problem.ts';
 import { traceIdOfRequest } from '../request-context.ts';
 import { JobViewSchema, SubmitRequestBodySchema } from '../schemas.ts';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../jobs/jobs-service.ts';
 
 const HeadersSchema = z.object({
   'idempotency-key': z
@@ -17,6 +18,9 @@ const HeadersSchema = z.object({
     .openapi({
       param: { name: 'idempotency-key', in: 'header' },
       description: 'Idempotency-Key (header names are case-insensitive): makes a retried submit safe; 1-200 characters of A-Z a-z 0-9 . _ : -',
+      // Published so that a client can check a key before sending it; the service checks it
+      // itself and answers 400 (not the 422 of a schema check) for one that does not match.
+      pattern: IDEMPOTENCY_KEY_PATTERN.source,
       example: 'sales-2024-06-01',
     }),
   traceparent: z
