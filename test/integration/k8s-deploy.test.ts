@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { ConfigSchema } from '../../broker/config.ts';
 import { KubeCluster, k8sBinDir, k8sUnavailable } from '../harness/k8s-cluster.ts';
 import { waitFor } from '../harness/wait-for.ts';
 
@@ -22,6 +23,8 @@ const CHART = join(ROOT, 'deploy/helm/sluice');
 const ALL_ON = join(CHART, 'ci/all-on-values.yaml');
 const RELEASE_NS = 'sluice';
 const SPARK_NAMESPACES = ['analytics', 'reporting'];
+/** rbac.sparkNamespaces of the chart's default values. */
+const DEFAULT_SPARK_NAMESPACE = 'spark';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [key: string]: unknown };
 type PolicyRule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] };
@@ -113,6 +116,21 @@ describe('deploy/ images', () => {
     expect(args[0]!.HADOOP_AWS_SHA256).toBe(args[1]!.HADOOP_AWS_SHA256);
     expect(args[0]!.AWS_SDK_BUNDLE_SHA256).toBe(args[1]!.AWS_SDK_BUNDLE_SHA256);
   });
+
+  it("serve the dashboard: the Sluice image builds it in a stage of its own and points SLUICE_UI_DIR at the copy", () => {
+    // No Docker engine runs on the CI machines, so the image is read rather than built; the
+    // stage's two commands are the ones scripts/setup runs (npm ci, npm run build:ui).
+    const dockerfile = readFileSync(join(ROOT, 'deploy/docker/Dockerfile.sluice'), 'utf8');
+    const stage = /^FROM \$\{NODE_IMAGE\} AS ui$([\s\S]*?)^FROM /m.exec(dockerfile)?.[1] ?? '';
+    expect(stage).toMatch(/^RUN npm ci /m);
+    expect(stage).toMatch(/^COPY broker \.\/broker$/m);
+    expect(stage).toMatch(/^RUN npm run build:ui$/m);
+    const copied = /^COPY --from=ui \/opt\/sluice\/\.sluice\/ui (\S+)$/m.exec(dockerfile)?.[1];
+    expect(copied).toBe('./ui');
+    expect(dockerfile).toMatch(/SLUICE_UI_DIR=\/opt\/sluice\/ui /);
+    // What build:ui writes is what the stage copies.
+    expect(readFileSync(join(ROOT, 'broker/ui/vite.config.ts'), 'utf8')).toContain("outDir: here('../../.sluice/ui')");
+  });
 });
 
 if (helmMissing) {
@@ -135,7 +153,7 @@ if (helmMissing) {
 
     it('refuses settings it owns, secrets in plain config, and probes it could not make', () => {
       const refused = (set: string, message: RegExp) => {
-        const result = helmTemplate(['--set', set], { allowError: true });
+        const result = helmTemplate(set.split(' ').flatMap((one) => ['--set', one]), { allowError: true });
         expect(result.code, set).not.toBe(0);
         expect(result.stderr).toMatch(message);
       };
@@ -145,6 +163,47 @@ if (helmMissing) {
       refused('worker.config.SLUICE_METRICS_PORT=off', /probes/);
       refused('config.NOT_SLUICE=1', /additional properties 'NOT_SLUICE' not allowed/);
       refused('redis.bundled.enabled=false', /redis\.external\.urlSecret\.name/);
+      // A webhook's URL and signing secret are secrets too.
+      refused('config.SLUICE_WEBHOOK_OPS_SECRET=hunter2', /holds a secret: .*secretEnv\.SLUICE_WEBHOOK_OPS_SECRET/);
+      refused('config.SLUICE_WEBHOOK_OPS_URL=https://hooks.example/t0ken', /holds a secret/);
+      // A typo would be ignored by every pod: refused, named.
+      refused('config.SLUICE_K8S_KUBE_CONFIG=in-cluster', /config\.SLUICE_K8S_KUBE_CONFIG: Sluice has no such setting/);
+      refused('secretEnv.SLUICE_SQL_REPORTING_URI.secretName=s secretEnv.SLUICE_SQL_REPORTING_URI.key=k', /secretEnv\.SLUICE_SQL_REPORTING_URI: Sluice has no such setting/);
+      refused('secretEnv.SLUICE_REDIS_URL.secretName=s secretEnv.SLUICE_REDIS_URL.key=k', /the chart sets SLUICE_REDIS_URL itself/);
+      refused('config.SLUICE_K8S_KUBECONFIG=/etc/kubeconfig', /the chart sets SLUICE_K8S_KUBECONFIG itself/);
+      refused('config.SLUICE_K8S_NAMESPACE=elsewhere', /"elsewhere" is not one of rbac\.sparkNamespaces \(spark\)/);
+      refused('rbac.sparkNamespaces=null', /rbac\.sparkNamespaces: name the namespaces Spark runs in/);
+    });
+
+    it('knows every setting Sluice reads, and no other', () => {
+      const helpers = readFileSync(join(CHART, 'templates/_helpers.tpl'), 'utf8');
+      const block = /define "sluice\.knownSettings" -}}([\s\S]*?){{- end }}/.exec(helpers)?.[1] ?? '';
+      expect(block.trim().split(/\s+/).sort()).toEqual(Object.keys(ConfigSchema.shape).sort());
+    });
+
+    it('turns the Kubernetes launchers on where a pod has a token, in the first Spark namespace, and rolls workers one out before one in', () => {
+      const docs = manifests(helmTemplate([]).stdout);
+      const envOf = (role: string) => {
+        const deployment = docs.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === `sluice-${role}`) as unknown as { spec: { template: { spec: { automountServiceAccountToken: boolean; containers: Array<{ env: Array<{ name: string; value?: string }> }> } } } };
+        const pod = deployment.spec.template.spec;
+        return { token: pod.automountServiceAccountToken, env: Object.fromEntries(pod.containers[0]!.env.map((variable) => [variable.name, variable.value])) };
+      };
+      for (const role of ['api', 'worker']) {
+        const { token, env } = envOf(role);
+        expect(token).toBe(true);
+        expect(env.SLUICE_K8S_KUBECONFIG).toBe('in-cluster');
+        expect(env.SLUICE_K8S_NAMESPACE).toBe(DEFAULT_SPARK_NAMESPACE);
+      }
+      const watch = envOf('watch');
+      expect(watch.token).toBe(false);
+      expect(watch.env.SLUICE_K8S_KUBECONFIG).toBeUndefined();
+      // Sluice's own namespace gets no Role by default.
+      expect(docs.filter((doc) => doc.kind === 'Role').map((doc) => doc.metadata.namespace)).toEqual([DEFAULT_SPARK_NAMESPACE, DEFAULT_SPARK_NAMESPACE]);
+      const worker = docs.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === 'sluice-worker') as unknown as { spec: { strategy: unknown } };
+      expect(worker.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+      // Another Spark namespace named in config is taken when it is one of the chart's.
+      const chosen = manifests(helmTemplate(['-f', ALL_ON, '--set', 'worker.config.SLUICE_K8S_NAMESPACE=reporting']).stdout);
+      expect(JSON.stringify(chosen.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === 'sluice-worker'))).toContain('"name":"SLUICE_K8S_NAMESPACE","value":"reporting"');
     });
 
     it('puts every role on the same settings, with secrets only as references', () => {
@@ -180,7 +239,7 @@ if (clusterMissing) {
 
     beforeAll(async () => {
       cluster = await KubeCluster.start();
-      for (const namespace of [RELEASE_NS, ...SPARK_NAMESPACES]) await cluster.createNamespace(namespace);
+      for (const namespace of [RELEASE_NS, DEFAULT_SPARK_NAMESPACE, ...SPARK_NAMESPACES]) await cluster.createNamespace(namespace);
       // The API server's Pod Security admission warns about any pod template that breaks the
       // restricted standard: the dry runs below must draw no such warning.
       const label = await cluster.kubectl(['label', 'namespace', RELEASE_NS, 'pod-security.kubernetes.io/warn=restricted', 'pod-security.kubernetes.io/audit=restricted']);

@@ -58,10 +58,50 @@ app.kubernetes.io/component: {{ .role }}
 {{- include "sluice.imageRef" (dict "repository" .Values.image.repository "digest" .Values.image.digest "tag" (default .Chart.AppVersion .Values.image.tag)) }}
 {{- end }}
 
-{{/* The namespaces Spark runs in: rbac.sparkNamespaces, or the release's own. */}}
+{{/*
+The namespaces Spark runs in: rbac.sparkNamespaces. An empty list is refused rather than read
+as the release's own namespace: a Spark driver may create pods in its namespace, and a pod
+there could mount Sluice's Secrets.
+*/}}
 {{- define "sluice.sparkNamespaces" -}}
-{{- $namespaces := .Values.rbac.sparkNamespaces | default (list .Release.Namespace) }}
+{{- $namespaces := .Values.rbac.sparkNamespaces }}
+{{- if not $namespaces }}
+{{- fail "rbac.sparkNamespaces: name the namespaces Spark runs in (e.g. --set 'rbac.sparkNamespaces={spark}'); they must exist, and should not be Sluice's own" }}
+{{- end }}
 {{- toJson (uniq $namespaces) }}
+{{- end }}
+
+{{/*
+Every setting Sluice reads (broker/config.ts ConfigSchema, kept equal by
+test/integration/k8s-deploy.test.ts), besides the SLUICE_SQL_<NAME>_URL and
+SLUICE_WEBHOOK_<TARGET>_URL/_SECRET families: a name not among them (a typo) is refused at
+render instead of being ignored by every pod.
+*/}}
+{{- define "sluice.knownSettings" -}}
+SLUICE_REDIS_URL SLUICE_QUEUE_PREFIX SLUICE_PIPELINES_DIR SLUICE_LAKE_URI SLUICE_LANDING_ROOTS
+SLUICE_RUNS_DIR SLUICE_SPARK_SUBMIT SLUICE_SPARK_APPS_DIR SLUICE_SPARK_LOCAL_CORES
+SLUICE_EMBEDDED_MAX_BYTES SLUICE_EMBEDDED_MEMORY SLUICE_API_HOST SLUICE_API_PORT SLUICE_API_KEYS
+SLUICE_METRICS_HOST SLUICE_METRICS_PORT SLUICE_BODY_LIMIT SLUICE_MAX_RUNNING
+SLUICE_WORKER_CONCURRENCY SLUICE_AWAIT_POLL SLUICE_SHUTDOWN_GRACE SLUICE_RETENTION
+SLUICE_EVENTS_MAX_LENGTH SLUICE_S3_ENDPOINT SLUICE_S3_REGION SLUICE_S3_ACCESS_KEY_ID
+SLUICE_S3_SECRET_ACCESS_KEY SLUICE_S3_FORCE_PATH_STYLE SLUICE_S3_LANDING_ROOTS
+SLUICE_K8S_KUBECONFIG SLUICE_K8S_NAMESPACE SLUICE_K8S_SPARK_IMAGE SLUICE_K8S_APP_FILE
+SLUICE_K8S_SPARK_VERSION SLUICE_K8S_UI_URL SLUICE_K8S_HISTORY_URL SLUICE_K8S_DRIVER_LOGS
+SLUICE_K8S_S3_SECRET SLUICE_K8S_RESYNC SLUICE_K8S_WATCH_QUIET SLUICE_SQL_POOL_MAX
+SLUICE_SQL_CONNECT_TIMEOUT SLUICE_UI_SESSION_TTL SLUICE_UI_DIR SLUICE_UI_TRUST_PROXY
+SLUICE_UI_TRUSTED_HEADER SLUICE_UI_TRUSTED_PROXIES SLUICE_UI_TRUSTED_SCOPES
+SLUICE_UI_TRUSTED_USERS SLUICE_LOG_LEVEL SLUICE_WEBHOOK_LINK_BASE SLUICE_URL SLUICE_API_KEY
+{{- end }}
+
+{{/* Whether a SLUICE_* name is a setting Sluice reads; call with (dict "root" $ "name" "SLUICE_…"). */}}
+{{- define "sluice.isKnownSetting" -}}
+{{- $known := regexSplit "\\s+" (include "sluice.knownSettings" .root | trim) -1 }}
+{{- if or (has .name $known) (regexMatch "^SLUICE_SQL_[A-Z][A-Z0-9_]*_URL$" .name) (regexMatch "^SLUICE_WEBHOOK_[A-Z][A-Z0-9_]*_(URL|SECRET)$" .name) }}yes{{ end }}
+{{- end }}
+
+{{/* Whether a setting holds a secret, and so belongs under secretEnv. */}}
+{{- define "sluice.isSecretSetting" -}}
+{{- if or (eq .name "SLUICE_S3_SECRET_ACCESS_KEY") (eq .name "SLUICE_API_KEY") (regexMatch "^SLUICE_SQL_[A-Z][A-Z0-9_]*_URL$" .name) (regexMatch "^SLUICE_WEBHOOK_[A-Z][A-Z0-9_]*_(URL|SECRET)$" .name) }}yes{{ end }}
 {{- end }}
 
 {{- define "sluice.redisName" -}}
@@ -76,6 +116,11 @@ app.kubernetes.io/component: {{ .role }}
 {{- default (printf "%s-pipelines" (include "sluice.fullname" .)) .Values.pipelines.existingConfigMap }}
 {{- end }}
 
+{{/* Settings the chart sets itself → the value that sets them. */}}
+{{- define "sluice.ownedSettings" -}}
+{{- toJson (dict "SLUICE_REDIS_URL" "redis.bundled or redis.external.urlSecret" "SLUICE_PIPELINES_DIR" "pipelines" "SLUICE_RUNS_DIR" "worker.runsDir" "SLUICE_API_KEYS" "apiKeys.secretName" "SLUICE_K8S_KUBECONFIG" "the pods' ServiceAccount (in-cluster, api and worker)") }}
+{{- end }}
+
 {{/*
 A role's SLUICE_* settings: the shared `config` with the role's own `config` over it, each
 value a string, empty ones dropped (Sluice reads an empty variable as unset anyway). Settings
@@ -86,16 +131,19 @@ Call with (dict "root" $ "role" "api"); returns JSON.
 {{- $root := .root }}
 {{- $roleValues := index $root.Values .role }}
 {{- $merged := merge (deepCopy (default dict $roleValues.config)) (deepCopy (default dict $root.Values.config)) }}
-{{- $owned := dict "SLUICE_REDIS_URL" "redis.bundled or redis.external.urlSecret" "SLUICE_PIPELINES_DIR" "pipelines" "SLUICE_RUNS_DIR" "worker.runsDir" "SLUICE_API_KEYS" "apiKeys.secretName" }}
+{{- $owned := include "sluice.ownedSettings" . | fromJson }}
 {{- $result := dict }}
 {{- range $name, $value := $merged }}
 {{- if not (regexMatch "^SLUICE_[A-Z][A-Z0-9_]*$" $name) }}
 {{- fail (printf "config.%s: only SLUICE_* settings belong in config (other variables go in extraEnv)" $name) }}
 {{- end }}
+{{- if not (include "sluice.isKnownSetting" (dict "root" $root "name" $name)) }}
+{{- fail (printf "config.%s: Sluice has no such setting, so every pod would ignore it (the README's Configuration table lists them)" $name) }}
+{{- end }}
 {{- if hasKey $owned $name }}
 {{- fail (printf "config.%s: the chart sets %s itself; use %s" $name $name (get $owned $name)) }}
 {{- end }}
-{{- if or (eq $name "SLUICE_S3_SECRET_ACCESS_KEY") (eq $name "SLUICE_API_KEY") (regexMatch "^SLUICE_SQL_[A-Z][A-Z0-9_]*_URL$" $name) }}
+{{- if include "sluice.isSecretSetting" (dict "name" $name) }}
 {{- fail (printf "config.%s holds a secret: name the Secret key it is read from under secretEnv.%s instead" $name $name) }}
 {{- end }}
 {{- if hasKey $root.Values.secretEnv $name }}
@@ -103,6 +151,18 @@ Call with (dict "root" $ "role" "api"); returns JSON.
 {{- end }}
 {{- if and (ne (toString $value) "") (ne (toString $value) "<nil>") }}
 {{- $_ := set $result $name (toString $value) }}
+{{- end }}
+{{- end }}
+{{- if has .role (list "api" "worker") }}
+{{- /* The roles with a token reach the API server through it: the Kubernetes launchers are on. */}}
+{{- $_ := set $result "SLUICE_K8S_KUBECONFIG" "in-cluster" }}
+{{- if $root.Values.rbac.create }}
+{{- $namespaces := include "sluice.sparkNamespaces" $root | fromJsonArray }}
+{{- if not (hasKey $result "SLUICE_K8S_NAMESPACE") }}
+{{- $_ := set $result "SLUICE_K8S_NAMESPACE" (first $namespaces) }}
+{{- else if not (has (get $result "SLUICE_K8S_NAMESPACE") $namespaces) }}
+{{- fail (printf "config.SLUICE_K8S_NAMESPACE %q is not one of rbac.sparkNamespaces (%s): Sluice could not create runs there" (get $result "SLUICE_K8S_NAMESPACE") (join ", " $namespaces)) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- if and (not (hasKey $result "SLUICE_LANDING_ROOTS")) $root.Values.landings }}
@@ -186,9 +246,16 @@ variable is SLUICE_-prefixed so that Sluice keeps it away from the processes it 
 - name: {{ $name }}
   value: {{ $value | quote }}
 {{- end }}
+{{- $owned := include "sluice.ownedSettings" . | fromJson }}
 {{- range $name, $ref := $root.Values.secretEnv }}
 {{- if not (regexMatch "^SLUICE_[A-Z][A-Z0-9_]*$" $name) }}
 {{- fail (printf "secretEnv.%s: only SLUICE_* settings belong in secretEnv (other variables go in extraEnv)" $name) }}
+{{- end }}
+{{- if not (include "sluice.isKnownSetting" (dict "root" $root "name" $name)) }}
+{{- fail (printf "secretEnv.%s: Sluice has no such setting, so every pod would ignore it (the README's Configuration table lists them)" $name) }}
+{{- end }}
+{{- if hasKey $owned $name }}
+{{- fail (printf "secretEnv.%s: the chart sets %s itself; use %s" $name $name (get $owned $name)) }}
 {{- end }}
 - name: {{ $name }}
   valueFrom:
