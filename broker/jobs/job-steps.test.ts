@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DeadlineError } from '../core/errors.ts';
 import { newJobId } from '../core/ids.ts';
 import type { FailureClass, Job, JobState, RunHandle } from '../core/job.ts';
-import { runKey, MANIFEST_FILE, type RunManifest } from '../core/manifest.ts';
+import { runKey, MANIFEST_FILE, summarizeManifest, type RunManifest } from '../core/manifest.ts';
 import { PipelineSchema, type Pipeline } from '../core/pipeline.ts';
 import { stageStartedAt } from '../core/state-machine.ts';
 import { LauncherRegistry } from '../launchers/launcher-registry.ts';
@@ -41,6 +41,8 @@ const PIPELINES = pipelineRegistry([
   basePipeline('plain'),
   basePipeline('to-sql', { outputs: { sql: { connection: 'reporting', table: 'totals', keys: ['x'] } } }),
   basePipeline('unbounded-queue', { policy: { timeouts: { queued: 'none' } } }),
+  // 'to-sql' after a deploy that renamed its lake table.
+  basePipeline('to-sql-renamed', { outputs: { lake: { table: 'totals_v2' }, sql: { connection: 'reporting', table: 'totals', keys: ['x'] } } }),
 ]);
 
 // ---- in-memory fakes -------------------------------------------------------------------
@@ -591,6 +593,18 @@ describe('a cancel asked for while a SQL load runs', () => {
     expect(records.get('j1').loads).toMatchObject([{ sink: 'reporting:totals', inserted: 2 }]);
     await steps.advance('j1');
     expect(records.get('j1')).toMatchObject({ state: 'cancelled', loads: [{ sink: 'reporting:totals', inserted: 2 }] });
+  });
+});
+
+describe('a job loading when its pipeline\'s lake table is renamed', () => {
+  it('loads the run from the table it was committed to, as its record says', async () => {
+    const { steps, records } = world({ job: { state: 'loading', pipeline: 'to-sql-renamed' }, committed: true });
+    const job = records.get('j1');
+    records.put({ ...job, output: summarizeManifest(manifestOf(job)) });
+    await steps.advance('j1');
+    expect(records.get('j1').loads).toMatchObject([{ sink: 'reporting:totals', inserted: 2 }]);
+    await steps.advance('j1');
+    expect(records.get('j1').state).toBe('succeeded');
   });
 });
 

@@ -380,7 +380,10 @@ export class JobSteps {
     const left = this.stageLeft(job, limit);
     if (left <= 0) return this.fail(stored, pipeline, log, 'timeout', `loading took longer than ${limit} ms`);
     const run = job.run;
-    const manifest = run && (await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, run.attempt));
+    // The table the run was committed to, as recorded then: a pipeline whose lake table was
+    // renamed since still finds this run's manifest where the run wrote it.
+    const table = job.output?.table ?? pipeline.outputs.lake.table;
+    const manifest = run && (await readCommittedRun(this.deps.lake, table, job.id, run.attempt));
     if (!run || !manifest) return this.fail(stored, pipeline, log, 'platform', 'the job is loading but its committed run cannot be found in the lake');
 
     const loaded = new Set((job.loads ?? []).filter((outcome) => outcome.runAttempt === run.attempt).map((outcome) => outcome.sink));
