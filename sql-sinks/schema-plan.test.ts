@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SqlOutput } from '../broker/core/pipeline.ts';
-import { planSchema, runSqlColumns, type TableShape } from './schema-plan.ts';
+import { enforcesKeys, planSchema, runSqlColumns, type TableShape } from './schema-plan.ts';
 import { SinkError } from './sink-error.ts';
 
 const output: SqlOutput = { connection: 'r', table: 'dbo.t', keys: ['site_id', 'day'], mode: 'merge', partition_by: [] };
@@ -83,5 +83,22 @@ describe('planSchema', () => {
   it('refuses run columns whose names or types cannot reach SQL, before any SQL is built', () => {
     expect(refusal(() => runSqlColumns([{ name: 'a]b', type: 'bigint', nullable: true }])).message).toMatch(/column "a\]b" cannot be loaded/);
     expect(refusal(() => runSqlColumns([{ name: 'tags', type: 'array<string>', nullable: true }])).message).toMatch(/Spark type array<string>/);
+  });
+});
+
+describe('enforcesKeys', () => {
+  const shaped = (uniqueKeys: string[][]): TableShape => ({ columns: [], uniqueKeys });
+  it('holds for a table Sluice makes (its keys are its primary key) and for a unique index on the keys or on some of them', () => {
+    expect(enforcesKeys(undefined, ['site_id', 'day'], options)).toBe(true);
+    expect(enforcesKeys(shaped([['day', 'site_id']]), ['site_id', 'day'], options)).toBe(true);
+    expect(enforcesKeys(shaped([['site_id']]), ['site_id', 'day'], options)).toBe(true);
+  });
+  it('does not for a table without one, or whose unique index takes in a column beyond the keys', () => {
+    expect(enforcesKeys(shaped([]), ['site_id', 'day'], options)).toBe(false);
+    expect(enforcesKeys(shaped([['site_id', 'day', 'kwh']]), ['site_id', 'day'], options)).toBe(false);
+  });
+  it('compares names as the server does', () => {
+    expect(enforcesKeys(shaped([['SITE_ID', 'Day']]), ['site_id', 'day'], options)).toBe(false);
+    expect(enforcesKeys(shaped([['SITE_ID', 'Day']]), ['site_id', 'day'], { namesIgnoreCase: true })).toBe(true);
   });
 });

@@ -16,6 +16,18 @@ export type SchemaChange =
   | { kind: 'add'; columns: SqlColumn[] }
   | { kind: 'none' };
 
+/**
+ * Whether the table itself refuses a second row for one merge key: a unique index (or primary
+ * key) on the keys or on some of them. A table Sluice makes has its keys as primary key; a
+ * DBA's table may have none, and a merge then inserts a run's rows that repeat a key as they
+ * are, as many times as they repeat.
+ */
+export function enforcesKeys(table: TableShape | undefined, keys: readonly string[], options: PlanOptions): boolean {
+  if (!table) return true;
+  const same = (a: string, b: string) => (options.namesIgnoreCase ? a.toLowerCase() === b.toLowerCase() : a === b);
+  return table.uniqueKeys.some((unique) => unique.length > 0 && unique.every((column) => keys.some((key) => same(key, column))));
+}
+
 export type PlanOptions = {
   /** Whether the server compares column names without case (SQL Server's usual collations). */
   namesIgnoreCase: boolean;

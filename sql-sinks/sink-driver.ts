@@ -24,6 +24,8 @@ export type ApplyPlan = { table: TableName; columns: SqlColumn[]; output: SqlOut
 export interface LoadTransaction {
   /** Creates this session's staging table and bulk-loads the rows into it; returns how many. */
   stage(columns: SqlColumn[], batches: AsyncIterable<LoadBatch>, onRows: (staged: number) => Promise<void>): Promise<number>;
+  /** How many distinct values of `keys` the staged rows hold more than once. */
+  repeatedKeys(keys: readonly string[]): Promise<number>;
   /** Serializes loads into one table until commit: the later load waits and its values win. */
   lockTarget(table: TableName): Promise<void>;
   ledgerEntry(key: LedgerKey): Promise<LedgerEntry | undefined>;

@@ -17,7 +17,7 @@ import type { LoadOutcome } from '../broker/core/job.ts';
 import { sqlSinkName } from '../broker/core/pipeline.ts';
 import { columnsOf, firstNullIn, type LoadBatch } from './column-batch.ts';
 import { parseTableName } from './identifiers.ts';
-import { planSchema, runSqlColumns } from './schema-plan.ts';
+import { enforcesKeys, planSchema, runSqlColumns } from './schema-plan.ts';
 import type { LedgerEntry, SinkDriver } from './sink-driver.ts';
 import { redact, SinkError } from './sink-error.ts';
 import type { Dialect, LoadPhase, LoadRequest, RunColumn, Sink } from './sink.ts';
@@ -100,7 +100,11 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
     await driver.ensureLedger();
     const loaded = await driver.ledgerEntry(key);
     if (loaded) return outcome(loaded, true);
-    await driver.shapeTable(table, (shape) => planSchema(output.table, columns, shape, output, driver.planOptions));
+    let keysEnforced = true;
+    await driver.shapeTable(table, (shape) => {
+      keysEnforced = output.mode !== 'merge' || enforcesKeys(shape, output.keys, driver.planOptions);
+      return planSchema(output.table, columns, shape, output, driver.planOptions);
+    });
 
     const transaction = await driver.begin(request.timeoutMs);
     try {
@@ -108,6 +112,17 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
       const batches = output.mode === 'merge' ? withKeysPresent(request.rows(), request.columns, output.keys) : request.rows();
       const rows = await transaction.stage(columns, batches, (staged) => progress('staging', staged));
       await progress('staged', rows);
+      // A table with no unique index on the keys would take a repeated key's rows as they are.
+      if (!keysEnforced) {
+        const repeated = await transaction.repeatedKeys(output.keys);
+        if (repeated > 0) {
+          throw new SinkError(
+            'user',
+            `the run holds ${repeated} value(s) of the merge key (${output.keys.join(', ')}) on more than one row, and table ${output.table} has no unique index on the key to refuse the second one, ` +
+              `so the merge would insert them all: outputs.sql.keys must pick out one row of the run (the transform's group_by columns, or what makes a sql transform's rows unique)`,
+          );
+        }
+      }
       await transaction.lockTarget(table);
       const raced = await transaction.ledgerEntry(key);
       if (raced) return outcome(raced, true);

@@ -10,6 +10,9 @@ import { DeadlineError } from '../core/errors.ts';
  */
 export const CALL_CAP_MS = 60_000;
 
+/** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days); Node fires a longer one after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Runs `call(signal)`; rejects with a DeadlineError naming `what` and `ms` when it has not
  * settled after `ms`. A call that settles later is ignored (its rejection included).
@@ -18,11 +21,18 @@ export async function withDeadline<T>(what: string, ms: number, call: (signal: A
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new DeadlineError(what, ms);
-      controller.abort(error);
-      reject(error);
-    }, ms);
+    const due = Date.now() + ms;
+    // A stage timeout may be set in days; setTimeout fires at once past MAX_TIMER_MS, so a
+    // longer deadline is reached in steps.
+    const arm = () => {
+      const left = due - Date.now();
+      timer = setTimeout(left > MAX_TIMER_MS ? arm : () => {
+        const error = new DeadlineError(what, ms);
+        controller.abort(error);
+        reject(error);
+      }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
+    };
+    arm();
   });
   try {
     return await Promise.race([call(controller.signal), expired]);

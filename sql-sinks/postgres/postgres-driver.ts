@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { qualifiedWith, quoteWith, type TableName } from '../identifiers.ts';
-import type { TableShape } from '../schema-plan.ts';
+import type { SchemaChange, TableShape } from '../schema-plan.ts';
 import { LEDGER_TABLE, ledgerEntryOf, type LedgerRow, type ApplyCounts, type ApplyPlan, type LedgerEntry, type LedgerKey, type LoadTransaction, type SinkDriver } from '../sink-driver.ts';
 import { columnsOf, type LoadBatch } from '../column-batch.ts';
 import type { SqlColumn } from '../sql-types.ts';
@@ -29,6 +29,16 @@ const STAGING = 'pg_temp.sluice_staging';
 /** COPY data goes out in Buffers of this size, with up to about COPY_BUFFERED_BYTES waiting on each side of the pipe. */
 const COPY_CHUNK_BYTES = 128 * 1024;
 const COPY_BUFFERED_BYTES = 1024 * 1024;
+/**
+ * How long a change to a table's shape (a new column, a new table) waits for the table's lock.
+ * ALTER TABLE needs the table to itself: while it waits behind a long report, every reader that
+ * comes after queues behind it. Past this wait it gives way (SQLSTATE 55P03, a transient
+ * error: the load tries again), so readers are held up for seconds, not for as long as the
+ * report runs.
+ */
+export const DDL_LOCK_WAIT_MS = 5_000;
+/** PostgreSQL's largest statement_timeout (an int of milliseconds); a stage timeout may be longer. */
+const MAX_STATEMENT_TIMEOUT_MS = 2 ** 31 - 1;
 
 export const qualified = qualifiedWith(quote);
 const columnList = (columns: readonly { name: string }[]): string => columns.map((column) => quote(column.name)).join(', ');
@@ -81,6 +91,24 @@ export function applyStatements(plan: ApplyPlan): { count?: string; delete?: str
       return { write: `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${STAGING}` };
   }
 }
+
+/** The oldest PostgreSQL that has MERGE, which merge loads use. */
+const MIN_SERVER_VERSION = 150000;
+
+/**
+ * Refuses a server older than PostgreSQL 15 at the first load, naming it: otherwise the first
+ * load into an empty table (a plain INSERT) would pass and every later merge fail on MERGE's
+ * syntax, as if the pipeline were at fault.
+ */
+export function checkServerVersion(versionNum: number, version: string): void {
+  if (versionNum < MIN_SERVER_VERSION) {
+    throw new SinkError('user', `the PostgreSQL server is version ${version}; Sluice's loads need PostgreSQL 15 or later (they merge with MERGE): upgrade the server, or point the connection at a newer one`);
+  }
+}
+
+/** How many key values the staged rows repeat; exported for unit tests. */
+export const repeatedKeysSql = (keys: readonly string[]): string =>
+  `SELECT count(*)::bigint AS repeated FROM (SELECT 1 FROM ${STAGING} GROUP BY ${columnList(keys.map((name) => ({ name })))} HAVING count(*) > 1) d`;
 
 /**
  * The URL's password, to be kept out of messages. A URL that does not parse is refused here,
@@ -177,6 +205,26 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
     };
   }
 
+  /** Under the table's DDL lock: reads its shape, asks `plan` what to change, and makes the change. */
+  async function shape(client: pg.PoolClient, table: TableName, plan: (shape: TableShape | undefined) => SchemaChange): Promise<void> {
+    await tableLock(client, 'sluice-ddl', table);
+    const change = plan(await describe(client, table));
+    if (change.kind === 'create') {
+      // Only when missing: CREATE SCHEMA needs a privilege that a loader of an existing schema may lack.
+      const schemaMissing = table.schema && (await client.query('SELECT to_regnamespace($1) IS NULL AS missing', [quote(table.schema)])).rows[0].missing;
+      if (schemaMissing) {
+        // Two loads creating tables in one new schema: one creates it, the other waits and finds it.
+        await advisoryLock(client, `sluice-ddl-schema:${quote(table.schema!)}`);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(table.schema!)}`);
+      }
+      const key = change.primaryKey.length > 0 ? `, PRIMARY KEY (${columnList(change.primaryKey.map((name) => ({ name })))})` : '';
+      await client.query(`CREATE TABLE ${qualified(table)} (${columnDefinitions(change.columns)}${key})`);
+    } else if (change.kind === 'add') {
+      const additions = change.columns.map((column) => `ADD COLUMN ${quote(column.name)} ${postgresColumnType(column.type)}`).join(', ');
+      await client.query(`ALTER TABLE ${qualified(table)} ${additions}`);
+    }
+  }
+
   function transaction(client: pg.PoolClient): LoadTransaction {
     let open = true;
     let broken: Error | undefined;
@@ -223,6 +271,8 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
           await client.query(`ANALYZE ${STAGING}`);
           return staged;
         }),
+      repeatedKeys: (keys) =>
+        run(async () => Number((await client.query(repeatedKeysSql(keys))).rows[0].repeated)),
       lockTarget: (table) => run(() => tableLock(client, 'sluice-load', table).then(() => undefined)),
       ledgerEntry: (key) => run(() => readLedger(client, key)),
       apply: (plan) =>
@@ -278,6 +328,8 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
 
     ensureLedger() {
       ledgerReady ??= inTransaction(async (client) => {
+        const server = await client.query(`SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version`);
+        checkServerVersion(server.rows[0].num, server.rows[0].version);
         await advisoryLock(client, `sluice-ddl:${LEDGER_TABLE}`);
         await client.query(
           `CREATE TABLE IF NOT EXISTS ${quote(LEDGER_TABLE)} (
@@ -301,29 +353,23 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
 
     shapeTable: (table, plan) =>
       inTransaction(async (client) => {
-        await tableLock(client, 'sluice-ddl', table);
-        const change = plan(await describe(client, table));
-        if (change.kind === 'create') {
-          // Only when missing: CREATE SCHEMA needs a privilege that a loader of an existing schema may lack.
-          const schemaMissing = table.schema && (await client.query('SELECT to_regnamespace($1) IS NULL AS missing', [quote(table.schema)])).rows[0].missing;
-          if (schemaMissing) {
-            // Two loads creating tables in one new schema: one creates it, the other waits and finds it.
-            await advisoryLock(client, `sluice-ddl-schema:${quote(table.schema!)}`);
-            await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(table.schema!)}`);
-          }
-          const key = change.primaryKey.length > 0 ? `, PRIMARY KEY (${columnList(change.primaryKey.map((name) => ({ name })))})` : '';
-          await client.query(`CREATE TABLE ${qualified(table)} (${columnDefinitions(change.columns)}${key})`);
-        } else if (change.kind === 'add') {
-          const additions = change.columns.map((column) => `ADD COLUMN ${quote(column.name)} ${postgresColumnType(column.type)}`).join(', ');
-          await client.query(`ALTER TABLE ${qualified(table)} ${additions}`);
-        }
+        await client.query(`SET LOCAL lock_timeout = ${DDL_LOCK_WAIT_MS}`);
+        await shape(client, table, plan);
+      }).catch((error: unknown) => {
+        if ((error as { code?: string }).code !== '55P03') throw error;
+        throw new SinkError(
+          'platform',
+          `table ${qualified(table)} is held by another session (a long read or write): the change to its shape waited ${DDL_LOCK_WAIT_MS / 1_000} s for it and gave way, so that readers are not held up behind the change; the load is tried again`,
+          true,
+          { cause: error },
+        );
       }),
 
     async begin(timeoutMs) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+        await client.query(`SET LOCAL statement_timeout = ${Math.min(MAX_STATEMENT_TIMEOUT_MS, Math.max(1, Math.floor(timeoutMs)))}`);
       } catch (error) {
         client.release(error as Error);
         throw error;

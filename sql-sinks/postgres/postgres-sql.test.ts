@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTableName } from '../identifiers.ts';
 import { readPostgresError } from './postgres-errors.ts';
-import { applyStatements, createPostgresDriver } from './postgres-driver.ts';
+import { applyStatements, checkServerVersion, createPostgresDriver, repeatedKeysSql } from './postgres-driver.ts';
 import { parsePostgresType, postgresColumnType } from './postgres-types.ts';
 import { runSqlColumns } from '../schema-plan.ts';
 import { SinkError } from '../sink-error.ts';
@@ -42,6 +42,21 @@ describe('PostgreSQL apply statements', () => {
   it('refuses a table name that is not two plain identifiers', () => {
     expect(() => parseTableName('dbo.T; DROP TABLE x')).toThrow(SinkError);
     expect(() => parseTableName('a.b.c')).toThrow(/"table" or "schema.table"/);
+  });
+});
+
+describe('PostgreSQL server version', () => {
+  it('refuses a server without MERGE (before 15), naming its version, and takes 15 and later', () => {
+    expect(() => checkServerVersion(140011, '14.11 (Debian 14.11-1)')).toThrow(/the PostgreSQL server is version 14\.11 \(Debian 14\.11-1\); Sluice's loads need PostgreSQL 15 or later/);
+    expect(() => checkServerVersion(140011, '14.11')).toThrow(SinkError);
+    expect(() => checkServerVersion(150000, '15.0')).not.toThrow();
+    expect(() => checkServerVersion(170002, '17.2')).not.toThrow();
+  });
+});
+
+describe('PostgreSQL repeated keys', () => {
+  it('counts the key values the staged rows repeat, quoting each key', () => {
+    expect(repeatedKeysSql(['site_id', 'da"y'])).toBe('SELECT count(*)::bigint AS repeated FROM (SELECT 1 FROM pg_temp.sluice_staging GROUP BY "site_id", "da""y" HAVING count(*) > 1) d');
   });
 });
 

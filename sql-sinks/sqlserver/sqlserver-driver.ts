@@ -21,6 +21,7 @@ import { readSqlServerError } from './sqlserver-errors.ts';
 import {
   addColumnsSql,
   applySql,
+  repeatedKeysSql,
   createSchemaSql,
   createStagingSql,
   createTableSql,
@@ -342,6 +343,10 @@ export function createSqlServerDriver(settings: SqlServerSinkSettings): SinkDriv
           await onRows(staged);
         }
         return staged;
+      },
+      async repeatedKeys(keys) {
+        const result = await session.query<{ repeated: string | number }>(repeatedKeysSql(keys));
+        return Number(result.recordset[0]!.repeated);
       },
       async lockTarget(table) {
         await session.query(tableLockSql('sluice-load'), tableParameters(table));

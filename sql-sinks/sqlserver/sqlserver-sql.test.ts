@@ -15,6 +15,7 @@ import {
   quote,
   readLedgerSql,
   recordLedgerSql,
+  repeatedKeysSql,
   stagedRows,
   tableLockSql,
 } from './sqlserver-sql.ts';
@@ -43,6 +44,12 @@ describe('identifiers', () => {
 
 describe('merge', () => {
   const sql = applySql(plan({ keys: ['site_id', 'day'] }));
+
+  it('counts the key values the staged rows repeat (for a table with no unique index to refuse them), quoting each key', () => {
+    expect(repeatedKeysSql(['site_id', 'da]y'])).toBe(
+      'SELECT COUNT_BIG(*) AS repeated FROM (SELECT 1 AS one FROM #sluice_staging GROUP BY [site_id], [da]]y] HAVING COUNT_BIG(*) > 1) AS d;',
+    );
+  });
 
   it('merges with HOLDLOCK on the keys, updating the other columns and inserting new keys', () => {
     expect(sql).toContain('MERGE [dbo].[MeterDaily] WITH (HOLDLOCK) AS t');

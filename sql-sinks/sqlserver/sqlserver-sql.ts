@@ -126,6 +126,14 @@ export function stagedRows(columns: readonly SqlColumn[]): string {
   return `SELECT ${values.join(', ')} FROM ${STAGING_TABLE}`;
 }
 
+/**
+ * How many key values the staged rows repeat. Grouped as staged: in the staging table's
+ * collation (tempdb's), which may tell apart strings that the target's collation takes as one.
+ */
+export function repeatedKeysSql(keys: readonly string[]): string {
+  return `SELECT COUNT_BIG(*) AS repeated FROM (SELECT 1 AS one FROM ${STAGING_TABLE} GROUP BY ${columnList(keys)} HAVING COUNT_BIG(*) > 1) AS d;`;
+}
+
 /** One batch per mode; each ends with one row: inserted, updated, deleted (bigint). */
 export function applySql(plan: ApplyPlan): string {
   const target = qualified(plan.table);

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSinks, type SinkRegistry } from '../../sql-sinks/open-sinks.ts';
+import { DDL_LOCK_WAIT_MS } from '../../sql-sinks/postgres/postgres-driver.ts';
 import { freePort } from '../harness/free-port.ts';
 import { PostgresServer } from '../harness/postgres-server.ts';
 import { loadTypedRun } from '../harness/typed-run.ts';
@@ -114,6 +115,31 @@ describe('PostgreSQL sink', () => {
     expect(error).toMatchObject({ failureClass: 'data' });
     expect((error as Error).message).toMatch(/^PostgreSQL 22021: .*\[staged row 2, column label\]$/);
   });
+
+  it('adds a new column without holding readers up behind a long read: the change gives way after its lock wait, and the load goes on once the read ends', async () => {
+    await server.query('CREATE TABLE reported (x bigint NOT NULL PRIMARY KEY, n bigint NOT NULL)', database);
+    // A long report reads the table in another session; the run brings a column it lacks.
+    const report = new pg.Client({ connectionString: server.url(database) });
+    await report.connect();
+    await report.query('BEGIN');
+    await report.query('SELECT count(*) FROM reported');
+    try {
+      const load = mergeInto('reported', 'new-column', () => numberedRows(10, 1));
+      load.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A reader who comes while the change waits: it gets through once the change gives way
+      // (DDL_LOCK_WAIT_MS), not when the report ends, which here is never before it answers.
+      const reader = server.query('SELECT count(*)::int AS rows FROM reported', database);
+      const late = new Promise<'held up'>((resolve) => setTimeout(() => resolve('held up'), DDL_LOCK_WAIT_MS + 4_000));
+      expect(await Promise.race([reader, late])).toEqual([{ rows: 0 }]);
+      await report.query('COMMIT');
+      // The load's next try finds the table free and adds the column.
+      expect(await load).toMatchObject({ inserted: 10, alreadyLoaded: false });
+    } finally {
+      await report.end();
+    }
+    expect(await server.query(`SELECT count(label)::int AS labelled FROM reported`, database)).toEqual([{ labelled: 10 }]);
+  }, 30_000);
 
   it('makes two loads into one table wait for each other however the pipelines spell its name ("spelled" and "public.spelled")', async () => {
     // A table a DBA made, with no key index: only the load lock keeps a merge from inserting a key twice.

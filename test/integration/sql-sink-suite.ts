@@ -236,6 +236,28 @@ export function sinkSuite(dialect: string, openDatabase: () => Promise<SinkDatab
       expect(await count(table)).toBe(0);
     });
 
+    it('refuses a run that repeats a merge key where the table has no unique index to refuse it, loading nothing (a merge would insert every copy)', async () => {
+      // A DBA's table without a key: only the load can notice that a key comes twice.
+      const table = 'sluice_test.unkeyed';
+      await db.query(`CREATE TABLE ${table} (x ${db.types.bigint} NOT NULL, n ${db.types.bigint}, label ${db.types.text})`);
+      async function* repeated(): AsyncGenerator<RowBatch> {
+        yield* numberedRows(100, 1);
+        yield [
+          [7n, 70n, 'again'],
+          [9n, 90n, 'again'],
+        ] as RowBatch;
+      }
+      const error = await failure(sink().load(request(merge(table), repeated)));
+      expect(error.failureClass).toBe('user');
+      expect(error.message).toMatch(/the run holds 2 value\(s\) of the merge key \(x\) on more than one row, and table sluice_test\.unkeyed has no unique index/);
+      expect(await count(table)).toBe(0);
+      // A run whose keys are distinct merges as before: matched rows updated, once each.
+      await sink().load(request(merge(table), () => numberedRows(100, 1)));
+      const again = await sink().load(request(merge(table), () => numberedRows(100, 2)));
+      expect([again.inserted, again.updated]).toEqual([0, 100]);
+      expect(await count(table)).toBe(100);
+    });
+
     it('refuses a run with a NULL merge key as the pipeline\'s fault, naming the row and column, and loads nothing, even where the table allows NULL keys', async () => {
       // A DBA's table whose key column takes NULL: a NULL key matches no row, so without the
       // check every run would insert its NULL-key row again.
