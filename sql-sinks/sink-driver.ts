@@ -47,8 +47,11 @@ export interface SinkDriver {
   ledgerEntry(key: LedgerKey): Promise<LedgerEntry | undefined>;
   /** Under a lock on the table's name: reads its shape, asks `plan` what to change, and makes the change. */
   shapeTable(table: TableName, plan: (shape: TableShape | undefined) => SchemaChange): Promise<void>;
-  /** Opens a load transaction whose statements are cancelled after `timeoutMs`. */
-  begin(timeoutMs: number): Promise<LoadTransaction>;
+  /**
+   * Opens a load transaction whose statements are cancelled after `timeoutMs`, or when `signal`
+   * aborts (where the driver can cancel a running statement; else at its next look).
+   */
+  begin(timeoutMs: number, signal?: AbortSignal): Promise<LoadTransaction>;
   /** Reads a driver or server error; undefined when it is neither (a bug, to be thrown as it is). */
   read(error: unknown): ErrorReading | undefined;
   close(): Promise<void>;

@@ -51,6 +51,8 @@ async function* withKeysPresent(batches: AsyncIterable<LoadBatch>, columns: read
   }
 }
 
+const givenUp = () => new SinkError('timeout', 'the load was given up by its caller (its deadline passed, or its job was cancelled) and rolled back');
+
 export type SqlSinkOptions = {
   /** How many times a transient error may retry the load within the stage. */
   transientRetries?: number;
@@ -106,7 +108,7 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
       return planSchema(output.table, columns, shape, output, driver.planOptions);
     });
 
-    const transaction = await driver.begin(request.timeoutMs);
+    const transaction = await driver.begin(request.timeoutMs, request.signal);
     try {
       await progress('staging', 0);
       const batches = output.mode === 'merge' ? withKeysPresent(request.rows(), request.columns, output.keys) : request.rows();
@@ -139,7 +141,7 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
       };
       await transaction.record(entry);
       // Checked last, before the one write that counts: a load its caller gave up on rolls back.
-      if (request.signal?.aborted) throw new SinkError('timeout', 'the load was given up by its caller (its deadline passed, or its job was cancelled) and rolled back');
+      if (request.signal?.aborted) throw givenUp();
       await transaction.commit();
       await progress('committed', rows);
       return outcome(entry, false);
@@ -157,6 +159,8 @@ export function createSqlSink(dialect: Dialect, driverOrLoading: SinkDriver | Pr
         try {
           return await loadOnce(driver, request, started);
         } catch (error) {
+          // Whatever stopped it (a statement the driver cancelled, say), a load given up on says so, and is not tried again.
+          if (request.signal?.aborted) throw givenUp();
           const failure = asSinkError(driver, error);
           if (!(failure instanceof SinkError) || !failure.transient || attempt >= retries) throw failure;
           await sleep(firstDelay * 2 ** attempt);

@@ -225,13 +225,40 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
     }
   }
 
-  function transaction(client: pg.PoolClient): LoadTransaction {
+  /**
+   * Cancels what the session `pid` is running, from a connection of its own (not the pool's,
+   * which the loads may hold every connection of). A failure is left to the statement timeout.
+   */
+  async function cancelBackend(pid: number): Promise<void> {
+    const canceller = new pg.Client({ connectionString: settings.url, connectionTimeoutMillis: settings.connectTimeoutMs, application_name: 'sluice' });
+    canceller.on('error', () => undefined);
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+    } catch {
+      // The statement timeout still ends it.
+    } finally {
+      await canceller.end().catch(() => undefined);
+    }
+  }
+
+  function transaction(client: pg.PoolClient, signal: AbortSignal | undefined): LoadTransaction {
     let open = true;
     let broken: Error | undefined;
     // A checked-out connection that the server ends (failover, kill) reports it here, not
     // to the pool; the next statement fails and the connection is not reused.
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
+    // A load its caller gave up on (its deadline passed, its job was cancelled) stops now, not
+    // when its statement ends: the statement is cancelled, and the connection is closed rather
+    // than reused, so that a cancel still on its way cannot reach another load's statement.
+    const pid = (client as unknown as { processID: number }).processID;
+    const onAbort = () => {
+      broken ??= new Error('the load was given up by its caller');
+      void cancelBackend(pid);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     const run = async <T>(work: () => Promise<T>): Promise<T> => {
       try {
         return await work();
@@ -314,6 +341,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
       async release() {
         if (open && !broken) await client.query('ROLLBACK').catch((error: Error) => (broken = error));
         open = false;
+        signal?.removeEventListener('abort', onAbort);
         client.off('error', onError);
         client.release(broken);
       },
@@ -365,7 +393,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
         );
       }),
 
-    async begin(timeoutMs) {
+    async begin(timeoutMs, signal) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
@@ -374,7 +402,7 @@ export function createPostgresDriver(settings: PostgresSinkSettings): SinkDriver
         client.release(error as Error);
         throw error;
       }
-      return transaction(client);
+      return transaction(client, signal);
     },
 
     read: readPostgresError,

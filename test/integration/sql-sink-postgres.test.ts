@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSinks, type SinkRegistry } from '../../sql-sinks/open-sinks.ts';
 import { DDL_LOCK_WAIT_MS } from '../../sql-sinks/postgres/postgres-driver.ts';
 import { freePort } from '../harness/free-port.ts';
+import { waitFor } from '../harness/wait-for.ts';
 import { PostgresServer } from '../harness/postgres-server.ts';
 import { loadTypedRun } from '../harness/typed-run.ts';
 import { numberedRows, NUMBERED_COLUMNS } from '../harness/sink-rows.ts';
@@ -75,6 +76,9 @@ describe('PostgreSQL sink', () => {
       timeoutMs: 60_000,
       ...extra,
     });
+  /** Waits until `count` says no session is left (the server ends a closed one's work shortly after). */
+  const waitForNone = (count: () => Promise<Array<{ n: number }>>) =>
+    waitFor('no Sluice session left working', async () => ((await count())[0]!.n === 0 ? true : undefined), 5_000, 50);
   const rejection = (load: Promise<unknown>): Promise<unknown> =>
     load.then(
       () => undefined,
@@ -140,6 +144,31 @@ describe('PostgreSQL sink', () => {
     }
     expect(await server.query(`SELECT count(label)::int AS labelled FROM reported`, database)).toEqual([{ labelled: 10 }]);
   }, 30_000);
+
+  it('stops a load its caller gave up on at once, even mid-statement: the statement is cancelled and nothing is left open', async () => {
+    await server.query('CREATE TABLE held_up (x bigint NOT NULL PRIMARY KEY, n bigint NOT NULL, label text)', database);
+    const holder = new pg.Client({ connectionString: server.url(database) });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE held_up IN ACCESS EXCLUSIVE MODE');
+    try {
+      const givenUp = new AbortController();
+      // Its stage has an hour left; the caller gives up (a cancel) while it waits for the table.
+      const load = rejection(mergeInto('held_up', 'given-up', () => numberedRows(10, 1), { signal: givenUp.signal, timeoutMs: 3_600_000 }));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const waiting = () => server.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sluice' AND datname = $1 AND state <> 'idle'`, database, [database]);
+      expect(await waiting()).toEqual([{ n: 1 }]);
+      givenUp.abort();
+      const late = new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000));
+      const error = await Promise.race([load, late]);
+      expect(error).toMatchObject({ failureClass: 'timeout', message: expect.stringMatching(/given up by its caller/) });
+      await waitForNone(waiting);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await server.query('SELECT count(*)::int AS rows FROM held_up', database)).toEqual([{ rows: 0 }]);
+  });
 
   it('makes two loads into one table wait for each other however the pipelines spell its name ("spelled" and "public.spelled")', async () => {
     // A table a DBA made, with no key index: only the load lock keeps a merge from inserting a key twice.
