@@ -12,11 +12,23 @@ export type Principal = { name: string; scopes: ReadonlySet<Scope> };
 
 type KeyEntry = Principal & { hash: Buffer };
 
+/** What a dashboard session holds of the key it was opened with: the entry's name and keyFingerprint(). */
+export type SessionKey = { keyName: string; keyFingerprint: string };
+
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/**
+ * A dashboard session's proof of which key opened it: a digest of the entry's configured hash
+ * (never the key, nor the hash itself, which is what SLUICE_API_KEYS holds). A key rotated under
+ * the same name has another hash, so the sessions the old key opened no longer match.
+ */
+function keyFingerprint(hash: Buffer): string {
+  return createHash('sha256').update('sluice-ui-session\0').update(hash).digest('base64url');
 }
 
 /** The SLUICE_API_KEYS entry for a key; the CLI prints it when minting a key. Checked as start-up would check it. */
@@ -69,18 +81,35 @@ export class ApiKeyAuthenticator {
   }
 
   /** The entry whose hash matches the key; every entry is compared, in constant time. */
-  identify(key: string): Principal | undefined {
+  private match(key: string): KeyEntry | undefined {
     const presented = Buffer.from(hashApiKey(key), 'hex');
     let found: KeyEntry | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(presented, entry.hash) && !found) found = entry;
     }
+    return found;
+  }
+
+  /** Who a presented key (a bearer key, a Basic password) is. */
+  identify(key: string): Principal | undefined {
+    const found = this.match(key);
     return found ? { name: found.name, scopes: found.scopes } : undefined;
   }
 
-  /** The configured key of that name (a dashboard session stores the name, never the key). */
-  byName(name: string): Principal | undefined {
-    const found = this.entries.find((entry) => entry.name === name);
+  /** For sign-in: the key's principal and what its session is to hold (never the key). */
+  identifyForSession(key: string): { principal: Principal; session: SessionKey } | undefined {
+    const found = this.match(key);
+    if (!found) return undefined;
+    return { principal: { name: found.name, scopes: found.scopes }, session: { keyName: found.name, keyFingerprint: keyFingerprint(found.hash) } };
+  }
+
+  /**
+   * The key a session was opened with, as configured now: an entry of that name that still has
+   * that hash. Its scopes are the current ones; a key removed, or replaced under the same name,
+   * ends the session.
+   */
+  bySession(session: SessionKey): Principal | undefined {
+    const found = this.entries.find((entry) => entry.name === session.keyName && keyFingerprint(entry.hash) === session.keyFingerprint);
     return found ? { name: found.name, scopes: found.scopes } : undefined;
   }
 

@@ -30,7 +30,7 @@ export function authenticate(auth: ApiKeyAuthenticator, sessions?: BrowserSessio
       const sessionId = sessionIdOf(c.req.header('Cookie'));
       const session = sessionId !== undefined ? await sessions.store.get(sessionId) : undefined;
       const browserPrincipal =
-        (session ? auth.byName(session.keyName) : undefined) ?? trusted?.principalOf({ header: (name) => c.req.header(name), peer: peerAddress(c) });
+        (session ? auth.bySession(session) : undefined) ?? trusted?.principalOf({ header: (name) => c.req.header(name), peer: peerAddress(c) });
       if (browserPrincipal) {
         principal = browserPrincipal;
         if (UNSAFE_METHODS.has(c.req.method) && !sessions.sameOrigin({ url: c.req.url, method: c.req.method, header: (name) => c.req.header(name) })) {

@@ -89,16 +89,17 @@ export function mountUi(app: Hono<ApiEnv>, deps: UiDeps, auth: ApiKeyAuthenticat
     if (!sessions.sameOrigin(browser(c))) return problem(c, 403, 'cross-origin', 'sign in from a Sluice page of this origin');
     const body: unknown = await c.req.json().catch(() => undefined);
     if (!isKeyBody(body) || body.apiKey.trim() === '') return problem(c, 422, 'validation-failed', 'send {"apiKey": "<key>"}', [{ path: 'apiKey', message: 'required' }]);
-    const key = auth.identify(body.apiKey.trim());
+    const key = auth.identifyForSession(body.apiKey.trim());
     if (!key) {
       c.get('log').info({}, 'dashboard sign-in refused');
       return problem(c, 401, 'unauthorized', 'that API key is not valid');
     }
-    const id = await sessions.store.create(key.name);
-    c.get('log').info({ keyName: key.name }, 'dashboard sign-in');
+    const { principal } = key;
+    const id = await sessions.store.create(key.session);
+    c.get('log').info({ keyName: principal.name }, 'dashboard sign-in');
     c.header('Set-Cookie', sessions.cookie(browser(c), id));
     c.header('Cache-Control', 'no-store');
-    return c.json({ name: key.name, scopes: [...key.scopes] }, 201);
+    return c.json({ name: principal.name, scopes: [...principal.scopes] }, 201);
   });
 
   app.get(`${UI_PATH}/session`, (c) => {
@@ -113,6 +114,8 @@ export function mountUi(app: Hono<ApiEnv>, deps: UiDeps, auth: ApiKeyAuthenticat
 
   app.delete(`${UI_PATH}/session`, async (c) => {
     // A cross-origin sign-out with a live session was already refused by authenticate().
+    // When the session cannot be deleted (Redis away) the error handler answers 503 and the
+    // cookie is kept: clearing it would look like a sign-out while the id still opens the API.
     const id = sessionIdOf(c.req.header('Cookie'));
     if (id !== undefined) await sessions.store.delete(id);
     c.header('Set-Cookie', sessions.clearedCookie(browser(c)));

@@ -4,7 +4,7 @@
 // buttons by their names, rows appearing and changing state, and what the API then holds.
 // Each page also passes axe-core with no serious or critical violation, runs under the strict
 // CSP without a single violation, and is photographed (into docs/screenshots/ under make screenshots).
-import { appendFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +79,66 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Resume the queue' }).click();
     await page.getByTestId('queue-state').filter({ hasText: 'running' }).waitFor();
     expect((await dashboard.stack.api.data(dashboard.stack.api.api.GET('/v1/queues'))).items[0]!.paused).toBe(false);
+  });
+
+  it('a re-read in flight when Pause is clicked does not show the queue running again', async () => {
+    const page = await newPage();
+    await signIn(page, dashboard.stack.keys.admin);
+    await page.getByTestId('queue-state').filter({ hasText: 'running' }).waitFor();
+    await feedIs(page, 'live');
+    // The overview's reads of the queue are answered as the queue is when they are made, and
+    // held back until after the pause: a slow read, overtaken by the click.
+    const held: Array<() => Promise<void>> = [];
+    let holding = true;
+    await page.route(
+      (url) => url.pathname === '/v1/queues',
+      async (route) => {
+        if (!holding) return route.continue();
+        const response = await route.fetch();
+        held.push(() => route.fulfill({ response }));
+      },
+    );
+    // A job's events make the page read again; all of them are in (and their reads held) before the click.
+    const id = await dashboard.stack.submit({ seconds: 0 });
+    await waitFor('the job to succeed', async () => ((await jobState(id)) === 'succeeded' ? true : undefined), 90_000, 250);
+    await expect.poll(() => held.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.waitForTimeout(2_000);
+    try {
+      await page.getByRole('button', { name: 'Pause the queue' }).click();
+      await page.getByTestId('queue-state').filter({ hasText: 'paused' }).waitFor();
+      holding = false;
+      const reads = held.length;
+      const answered = Promise.all(Array.from({ length: reads }, () => page.waitForEvent('requestfinished', (request) => new URL(request.url()).pathname === '/v1/queues')));
+      await Promise.all(held.splice(0).map((release) => release()));
+      await answered;
+      await page.waitForTimeout(500);
+      expect(await page.getByTestId('queue-state').textContent()).toMatch(/^paused/);
+    } finally {
+      await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/queues/{name}/resume', { params: { path: { name: 'jobs' } } }));
+    }
+  });
+
+  it('a sign-out Sluice cannot carry out says so and keeps the person signed in; tried again, it ends the session', async () => {
+    const page = await newPage();
+    await signIn(page, dashboard.stack.keys.reader);
+    const cookie = `${SESSION_COOKIE}=${await sessionCookie(page)}`;
+    const status = async () => (await fetch(`${dashboard.stack.url}/v1/jobs`, { headers: { Cookie: cookie } })).status;
+    await dashboard.stack.env.redis.stop();
+    try {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Sign-out failed' }).waitFor({ timeout: 15_000 });
+      expect(await page.getByText('Signed in as').count()).toBe(1);
+      expect(await page.getByText('Signed out.').count()).toBe(0);
+      expect(`${SESSION_COOKIE}=${await sessionCookie(page)}`).toBe(cookie);
+    } finally {
+      await dashboard.stack.env.redis.restart();
+    }
+    // True: the session still opens the API.
+    await expect.poll(status, { timeout: 15_000, interval: 250 }).toBe(200);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
+    expect(await page.getByText('Signed out.').count()).toBe(1);
+    expect(await status()).toBe(401);
   });
 });
 
@@ -228,6 +288,68 @@ describe('a job page', () => {
       250,
     );
     expect(await page.getByRole('button', { name: 'Cancel job…' }).count()).toBe(0);
+  });
+
+  it('follows the driver log again when the follow ends while the run lives, and says so meanwhile', async () => {
+    const id = await dashboard.stack.submit({ seconds: 120 });
+    await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
+    let apiStopped = false;
+    try {
+      const page = await newPage();
+      await signIn(page, dashboard.stack.keys.reader, `/ui/jobs/${id}`);
+      const log = page.getByTestId('driver-log');
+      await log.filter({ hasText: `stand-in run job=${id}` }).waitFor({ timeout: 30_000 });
+      await page.getByText('following live').waitFor();
+      // The API goes away under the follow (a restart; on Kubernetes, a pod log that ends early is the same).
+      await dashboard.stack.stopApi();
+      apiStopped = true;
+      await page.getByText('following live').waitFor({ state: 'detached', timeout: 10_000 });
+      expect(await page.getByText('not connected: following again shortly').count()).toBe(1);
+      await dashboard.stack.startApi();
+      apiStopped = false;
+      await page.getByText('following live').waitFor({ timeout: 30_000 });
+      // A line written now reaches the page through the new follow, and the old lines are not shown twice.
+      const run = (await dashboard.stack.api.job(id)).run!;
+      await appendFile(join(dashboard.stack.env.runsDir, run.runId, 'driver.log'), `INFO after the restart, job ${id}\n`);
+      await log.filter({ hasText: `after the restart, job ${id}` }).waitFor({ timeout: 15_000 });
+      expect((await log.textContent())!.split(`stand-in run job=${id}`)).toHaveLength(2);
+    } finally {
+      if (apiStopped) await dashboard.stack.startApi();
+      await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+    }
+  });
+
+  it('keeps only the last megabyte of a long followed log, and says the start was cut', async () => {
+    const id = await dashboard.stack.submit({ seconds: 120 });
+    await waitFor('the job to run', async () => ((await jobState(id)) === 'running' ? true : undefined), 90_000, 250);
+    try {
+      const page = await newPage();
+      await signIn(page, dashboard.stack.keys.reader, `/ui/jobs/${id}`);
+      const log = page.getByTestId('driver-log');
+      await log.filter({ hasText: `stand-in run job=${id}` }).waitFor({ timeout: 30_000 });
+      const run = (await dashboard.stack.api.job(id)).run!;
+      const filler = Array.from({ length: 15_000 }, (_, i) => `INFO TaskSetManager: finished task ${i} of a long stage, padding the line out to about a hundred\n`).join('');
+      await appendFile(join(dashboard.stack.env.runsDir, run.runId, 'driver.log'), `${filler}INFO the last line of job ${id}\n`);
+      await log.filter({ hasText: `the last line of job ${id}` }).waitFor({ timeout: 30_000 });
+      await page.getByTestId('log-cut').waitFor();
+      const shown = (await log.textContent())!;
+      expect(shown.length).toBeLessThanOrEqual(1_000_000);
+      expect(shown).not.toContain(`stand-in run job=${id}`);
+      expect(shown.startsWith('INFO TaskSetManager')).toBe(true);
+    } finally {
+      await dashboard.stack.api.data(dashboard.stack.api.api.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }));
+    }
+  });
+
+  it('shows an empty driver log of a finished run as empty, not as an error', async () => {
+    const id = await dashboard.stack.submit({ seconds: 0 });
+    await waitFor('the job to succeed', async () => ((await jobState(id)) === 'succeeded' ? true : undefined), 90_000, 250);
+    const run = (await dashboard.stack.api.job(id)).run!;
+    await writeFile(join(dashboard.stack.env.runsDir, run.runId, 'driver.log'), '');
+    const page = await newPage();
+    await signIn(page, dashboard.stack.keys.reader, `/ui/jobs/${id}`);
+    await page.getByTestId('driver-log').filter({ hasText: '(empty)' }).waitFor();
+    expect(await page.getByText('The driver log cannot be read').count()).toBe(0);
   });
 
   it('shows a failure in words and retries the failed job', async () => {

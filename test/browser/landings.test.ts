@@ -104,4 +104,33 @@ describe('the Landings page', () => {
     expect(status).toBe(403);
     expect((await landingAt('meter-8.parquet'))!.state).toBe('quarantined');
   });
+
+  it("a slow answer for a filter left behind does not replace the rows of the filter chosen after it", async () => {
+    await quarantinedLanding('meter-9.parquet');
+    const page = await newPage();
+    await signIn(page, dashboard.stack.keys.reader, '/ui/landings');
+    await row(page, 'meter-9.parquet').waitFor();
+    const isRead = (state: string) => (url: URL) => url.pathname === '/v1/landings' && url.searchParams.get('state') === state;
+    // The read for "done" is answered as the ledger is, but only after the next filter's rows are shown.
+    let release: (() => Promise<void>) | undefined;
+    await page.route(isRead('done'), async (route) => {
+      const response = await route.fetch();
+      release = () => route.fulfill({ response });
+    });
+    await page.getByLabel('State').selectOption('done');
+    await expect.poll(() => release !== undefined, { timeout: 15_000 }).toBe(true);
+    const quarantinedRead = page.waitForEvent('requestfinished', (request) => isRead('quarantined')(new URL(request.url())));
+    await page.getByLabel('State').selectOption('quarantined');
+    await quarantinedRead;
+    await row(page, 'meter-9.parquet').waitFor();
+
+    const doneRead = page.waitForEvent('requestfinished', (request) => isRead('done')(new URL(request.url())));
+    await release!();
+    await doneRead;
+    await page.waitForTimeout(500);
+    expect(page.url()).toContain('state=quarantined');
+    const states = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
+    expect(new Set(states)).toEqual(new Set(['quarantined']));
+    expect(await row(page, 'meter-9.parquet').count()).toBe(1);
+  });
 });

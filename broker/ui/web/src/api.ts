@@ -43,6 +43,17 @@ export async function call<D>(pending: Promise<{ data?: D; error?: unknown; resp
   }
 }
 
+/**
+ * call() for an answer whose 200 may have no body: an empty driver log comes with
+ * Content-Length 0, which openapi-fetch gives as no data at all (call() would make that an
+ * error); here it is undefined. broker/cli/sluice-client.ts logs() does the same for the CLI.
+ */
+export async function callOrEmpty<D>(pending: Promise<{ data?: D; error?: unknown; response: Response }>): Promise<NonNullable<D> | undefined> {
+  const settled = await pending.catch(() => undefined);
+  if (settled?.response.ok && (settled.data === undefined || settled.data === null)) return undefined;
+  return call(pending);
+}
+
 /** What a failed call says to a person: the problem's title and detail, without the CLI's hints. */
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) {
@@ -78,8 +89,12 @@ export async function currentSession(): Promise<Me | undefined> {
   return (await response.json()) as Me;
 }
 
+/** Ends the session; throws when Sluice could not (the session, and the cookie, still live). */
 export async function signOut(): Promise<void> {
-  await fetch('/ui/session', { method: 'DELETE', credentials: 'same-origin' });
+  const response = await fetch('/ui/session', { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
+  if (response?.ok) return;
+  const why = response ? await problemDetail(response) : 'Sluice cannot be reached right now.';
+  throw new Error(`Sign-out failed: ${why} You are still signed in; try again.`);
 }
 
 export const canWrite = (me: Me): boolean => me.scopes.includes('admin') || me.scopes.includes('jobs:write');

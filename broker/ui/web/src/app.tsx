@@ -14,10 +14,14 @@ type SessionState = { kind: 'checking' } | { kind: 'signed-out'; notice?: string
 
 export function App() {
   const [session, setSession] = useState<SessionState>({ kind: 'checking' });
+  const [signOutError, setSignOutError] = useState<string | undefined>(undefined);
   const route = useRoute();
 
   useEffect(() => {
-    whenSignedOut(() => setSession({ kind: 'signed-out', notice: 'Your session has ended. Sign in again to go on.' }));
+    whenSignedOut(() => {
+      setSignOutError(undefined);
+      setSession({ kind: 'signed-out', notice: 'Your session has ended. Sign in again to go on.' });
+    });
     currentSession().then(
       (me) => setSession(me ? { kind: 'signed-in', me } : { kind: 'signed-out' }),
       (error: unknown) => setSession({ kind: 'error', message: messageOf(error) }),
@@ -35,7 +39,14 @@ export function App() {
 
   const me = session.me;
   const doSignOut = async () => {
-    await signOut();
+    setSignOutError(undefined);
+    try {
+      await signOut();
+    } catch (error) {
+      // The session still works: saying "Signed out." would leave it open on a shared screen.
+      setSignOutError(messageOf(error));
+      return;
+    }
     setSession({ kind: 'signed-out', notice: 'Signed out.' });
   };
   return (
@@ -60,6 +71,7 @@ export function App() {
         )}
       </header>
       <main class="page" id="main">
+        <ErrorNote message={signOutError} />
         {route.page === 'overview' && <OverviewPage me={me} />}
         {route.page === 'jobs' && <JobsPage me={me} query={route.query} />}
         {route.page === 'job' && <JobPage me={me} id={route.id} />}

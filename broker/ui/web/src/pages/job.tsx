@@ -6,7 +6,7 @@
 // event feed (GET /v1/jobs/{id}/events); each event re-reads the job.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, call, canWrite, client, FINAL_STATES, messageOf, type JobView, type Me } from '../api.ts';
+import { ApiError, call, callOrEmpty, canWrite, client, FINAL_STATES, messageOf, type JobView, type Me } from '../api.ts';
 import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
 import { bytes, duration, localTime } from '../format.ts';
 import { useLiveFeed } from '../hooks.ts';
@@ -85,11 +85,45 @@ function curlOf(job: JobView): string {
   ].join('\n');
 }
 
-/** The driver log: the archived or current tail, and while the run lives, the lines as they are written. */
+/** The most of the driver log the page keeps: an hours-long follow would otherwise grow without bound. */
+const MAX_LOG_CHARS = 1_000_000;
+/** The first read's lines; the log route has no offset, so a follow again re-reads a tail too. */
+const TAIL_LINES = 500;
+/** The pause before following again after a follow ended while the run lives; doubled (to the cap) while refused. */
+const REFOLLOW_MS = 2_000;
+const REFOLLOW_MAX_MS = 30_000;
+
+/** The end of `text` within MAX_LOG_CHARS, from a line's start, and whether anything was cut. */
+function keepEnd(text: string): { text: string; cut: boolean } {
+  if (text.length <= MAX_LOG_CHARS) return { text, cut: false };
+  const end = text.slice(-MAX_LOG_CHARS);
+  const line = end.indexOf('\n');
+  return { text: line >= 0 ? end.slice(line + 1) : end, cut: true };
+}
+
+const lineCount = (text: string): number => text.split('\n').length;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+type Follow = 'connecting' | 'following' | 'lost';
+
+/**
+ * The driver log: the archived or current tail, and while the run lives, the lines as they are
+ * written. A follow can end while the run still lives (on Kubernetes the pod's log cannot be read
+ * while the driver pod is pending, and the API ends the stream; an API restart drops it): the
+ * page then follows again after a pause, and says it is not following meanwhile.
+ */
 function DriverLog(props: { job: JobView }) {
   const { job } = props;
   const [text, setText] = useState<string | undefined>(undefined);
+  const [cut, setCut] = useState(false);
   const [note, setNote] = useState<string | undefined>(undefined);
+  const [follow, setFollow] = useState<Follow>('connecting');
   const live = job.run !== undefined && (job.state === 'launching' || job.state === 'running');
   const pre = useRef<HTMLPreElement>(null);
 
@@ -100,30 +134,66 @@ function DriverLog(props: { job: JobView }) {
       return;
     }
     const abort = new AbortController();
+    const { signal } = abort;
+    const path = { id: job.id };
     setNote(undefined);
-    (async () => {
+    setCut(false);
+    const failed = (error: unknown) =>
+      setNote(error instanceof ApiError && error.status === 404 ? 'No driver log yet.' : `The driver log cannot be read: ${messageOf(error)}`);
+
+    const readTail = async () => {
       try {
-        if (!live) {
-          const tail = await call(client.api.GET('/v1/jobs/{id}/logs', { params: { path: { id: job.id }, query: { tail: 500 } }, parseAs: 'text', signal: abort.signal }));
-          setText(String(tail));
-          return;
-        }
-        const stream = await call(client.api.GET('/v1/jobs/{id}/logs', { params: { path: { id: job.id }, query: { tail: 500, follow: true } }, parseAs: 'stream', signal: abort.signal }));
-        const reader = (stream as ReadableStream<Uint8Array>).getReader();
-        const decoder = new TextDecoder();
-        let all = '';
-        setText('');
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          all += decoder.decode(value, { stream: true });
-          setText(all);
-        }
+        const tail = await callOrEmpty(client.api.GET('/v1/jobs/{id}/logs', { params: { path, query: { tail: TAIL_LINES } }, parseAs: 'text', signal }));
+        setText(tail ?? '');
       } catch (error) {
-        if (abort.signal.aborted) return;
-        setNote(error instanceof ApiError && error.status === 404 ? 'No driver log yet.' : `The driver log cannot be read: ${messageOf(error)}`);
+        if (!signal.aborted) failed(error);
       }
-    })();
+    };
+
+    const followLog = async () => {
+      let shown = '';
+      let wasCut = false;
+      let pause = REFOLLOW_MS;
+      for (let first = true; !signal.aborted; first = false) {
+        setFollow(first ? 'connecting' : 'lost');
+        if (!first) await sleep(pause, signal);
+        if (signal.aborted) return;
+        try {
+          // Again: as many lines as the page showed, replacing them (the route has no offset to go on from).
+          const tail = first ? TAIL_LINES : Math.min(100_000, Math.max(TAIL_LINES, lineCount(shown)));
+          const stream = await callOrEmpty(client.api.GET('/v1/jobs/{id}/logs', { params: { path, query: { tail, follow: true } }, parseAs: 'stream', signal }));
+          setNote(undefined);
+          pause = REFOLLOW_MS;
+          if (first) setText('');
+          if (!stream) continue; // an empty 200: the follow ended before it began
+          setFollow('following');
+          const reader = (stream as ReadableStream<Uint8Array>).getReader();
+          const decoder = new TextDecoder();
+          let fresh = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            const kept = keepEnd(fresh + decoder.decode(value, { stream: true }));
+            fresh = kept.text;
+            wasCut ||= kept.cut;
+            shown = fresh;
+            setText(shown);
+            setCut(wasCut);
+          }
+        } catch (error) {
+          if (signal.aborted) return;
+          if (error instanceof ApiError && error.status === 401) return; // signed out: the app shows sign-in
+          // Not started (refused, or Sluice unreachable): wait longer each time. A refusal is
+          // worth saying; a dropped or unreachable connection is what the badge says.
+          if (error instanceof ApiError) {
+            if (error.status !== 0) failed(error);
+            pause = Math.min(pause * 2, REFOLLOW_MAX_MS);
+          }
+        }
+      }
+    };
+
+    void (live ? followLog() : readTail());
     return () => abort.abort();
   }, [job.id, job.run?.runId, live]);
 
@@ -133,11 +203,16 @@ function DriverLog(props: { job: JobView }) {
 
   return (
     <section aria-labelledby="log-title">
-      <h2 id="log-title">Driver log {live && <span class="badge live">following live</span>}</h2>
+      <h2 id="log-title">
+        Driver log{' '}
+        {live && follow === 'following' && <span class="badge live">following live</span>}
+        {live && follow === 'lost' && <span class="badge">not connected: following again shortly</span>}
+      </h2>
       {note && <p>{note}</p>}
+      {cut && <p data-testid="log-cut">Only the last {MAX_LOG_CHARS / 1_000_000} MB of the log is kept here; the lines before it were cut.</p>}
       {text !== undefined && (
         <pre class="log" ref={pre} tabIndex={0} aria-label="Driver log" data-testid="driver-log">
-          {text || '(empty so far)'}
+          {text || (live ? '(empty so far)' : '(empty)')}
         </pre>
       )}
     </section>

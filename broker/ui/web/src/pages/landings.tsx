@@ -5,7 +5,7 @@
 // Live through the event stream's landing.* events: each one (many at once are coalesced)
 // re-reads the page shown, since a landing's row depends on its whole record and a new
 // landing may or may not match a path search. After a lost feed the page is read again too.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, canWrite, client, messageOf, type Landing, type Me, type Pipeline } from '../api.ts';
 import { ErrorNote, FeedBanner, FilterSelect, Link, StateBadge } from '../components.tsx';
 import { ago, bytes, localTime } from '../format.ts';
@@ -33,19 +33,27 @@ export function LandingsPage(props: { me: Me; query: URLSearchParams }) {
   const [error, setError] = useState<string | undefined>(undefined);
   const [search, setSearch] = useState(path);
 
-  const reload = () =>
-    call(
+  // Only the newest read may fill the table: filters changed in quick succession start reads
+  // whose answers can come back in either order, and the older one holds another filter's rows.
+  const reads = useRef(0);
+  const reload = () => {
+    const read = ++reads.current;
+    return call(
       client.api.GET('/v1/landings', {
         params: { query: { limit: LIMIT, ...(source ? { source } : {}), ...(state ? { state } : {}), ...(path ? { path } : {}), ...(cursor ? { cursor } : {}) } },
       }),
     ).then(
       (page) => {
+        if (read !== reads.current) return;
         setLandings(page.items);
         setNext(page.nextCursor);
         setError(undefined);
       },
-      (failure: unknown) => setError(messageOf(failure)),
+      (failure: unknown) => {
+        if (read === reads.current) setError(messageOf(failure));
+      },
     );
+  };
 
   useEffect(() => void reload(), [source, state, path, cursor]);
   useEffect(() => setSearch(path), [path]);

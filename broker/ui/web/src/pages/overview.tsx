@@ -2,7 +2,7 @@
 // resume for admin keys), runs per pipeline in the last 24 h, landings waiting and
 // quarantined, and alert deliveries that failed — all read from the public /v1 routes,
 // re-read when the live feed says something changed (alerts: every few seconds).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { components } from '../../../../cli/generated/sluice-api.ts';
 import { call, client, FINAL_STATES, isAdmin, JOB_STATES, messageOf, type JobState, type JobView, type Me, type Queue } from '../api.ts';
 import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
@@ -167,14 +167,22 @@ export function OverviewPage(props: { me: Me }) {
   const [runs, setRuns] = useState<RunStats | undefined>(undefined);
   const [runsError, setRunsError] = useState<string | undefined>(undefined);
 
-  const reload = () =>
-    readOverview().then(
+  // Only the newest read may fill the page, and none started before an action ended: a read in
+  // flight when Pause is clicked carries the queue as it was, and would show it running again.
+  const reads = useRef(0);
+  const reload = () => {
+    const read = ++reads.current;
+    return readOverview().then(
       (overview) => {
+        if (read !== reads.current) return;
         setData(overview);
         setError(undefined);
       },
-      (failure: unknown) => setError(messageOf(failure)),
+      (failure: unknown) => {
+        if (read === reads.current) setError(messageOf(failure));
+      },
     );
+  };
   const reloadRuns = () =>
     readRuns().then(
       (stats) => {
@@ -206,7 +214,8 @@ export function OverviewPage(props: { me: Me }) {
     setBusy(true);
     try {
       const queue = await call(client.api.POST(action === 'pause' ? '/v1/queues/{name}/pause' : '/v1/queues/{name}/resume', { params: { path: { name: data.queue.name } } }));
-      setData({ ...data, queue });
+      reads.current += 1; // every read started until now is older than this answer
+      setData((shown) => shown && { ...shown, queue });
       setError(undefined);
     } catch (failure) {
       setError(messageOf(failure));
