@@ -77,7 +77,7 @@ describe('PostgreSQL sink', () => {
       ...extra,
     });
   /** Waits until `count` says no session is left (the server ends a closed one's work shortly after). */
-  const waitForNone = (count: () => Promise<Array<{ n: number }>>) =>
+  const waitForNone = (count: () => Promise<Array<Record<string, unknown>>>) =>
     waitFor('no Sluice session left working', async () => ((await count())[0]!.n === 0 ? true : undefined), 5_000, 50);
   const rejection = (load: Promise<unknown>): Promise<unknown> =>
     load.then(
