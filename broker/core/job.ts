@@ -72,12 +72,23 @@ function hasGlobCharacters(input: string): boolean {
   }
 }
 
+/**
+ * Whether the file or folder a path names is one Spark skips without a word: its file index
+ * takes names starting with "_" or "." for hidden (_SUCCESS, .crc), so a job naming
+ * "_late.parquet" would succeed without its rows.
+ */
+function namesHiddenFile(input: string): boolean {
+  const last = input.split('/').filter((segment) => segment !== '').at(-1) ?? '';
+  return last.startsWith('_') || last.startsWith('.');
+}
+
 const InputPathSchema = z
   .string()
   .min(1)
   .max(4_096)
   .refine((path) => !hasControlCharacters(path), 'paths may not hold control characters (NUL, newline, tab, …)')
-  .refine((path) => !hasGlobCharacters(path), 'paths may not hold { } [ ] * ? or \\ (Spark would read them as a pattern); name the file or its folder without them');
+  .refine((path) => !hasGlobCharacters(path), 'paths may not hold { } [ ] * ? or \\ (Spark would read them as a pattern); name the file or its folder without them')
+  .refine((path) => !namesHiddenFile(path), 'a file or folder whose name starts with "_" or "." is skipped by Spark as hidden (and by folder expansion): rename it')
 
 /** The body of POST /v1/jobs. */
 export const SubmitRequestSchema = z

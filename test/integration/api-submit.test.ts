@@ -99,6 +99,7 @@ describe('POST /v1/jobs refuses inputs and labels that could be misread, and res
   const cases: { name: string; init: () => RequestInit; paths: string[] }[] = [
     // The file exists under the root (beforeAll): only its name is the problem, as Spark would expand the braces.
     { name: 'an input Spark would glob-expand out of the root', init: () => json({ pipeline: 'sales', inputs: ['sales', '{x,../outside/y}.parquet'] }), paths: ['inputs.1'] },
+    { name: 'a file or folder Spark would skip as hidden (its name starts with _ or .)', init: () => json({ pipeline: 'sales', inputs: ['sales/_late.parquet', 'sales/.resent.parquet', 's3://landing/harp/_x.parquet', 'sales/_staging/', 'sales/ok.parquet'] }), paths: ['inputs.0', 'inputs.1', 'inputs.2', 'inputs.3'] },
     { name: 'the other glob characters, also %-encoded in a file:// URI', init: () => json({ pipeline: 'sales', inputs: ['a[12].parquet', 'sales/*.parquet', 'a?.parquet', 'a\\b.parquet', 'file:///x/%7Ba,b%7D.parquet'] }), paths: ['inputs.0', 'inputs.1', 'inputs.2', 'inputs.3', 'inputs.4'] },
     { name: 'a NUL and a newline in input paths', init: () => raw('{"pipeline":"sales","inputs":["sales","sales/a\\u0000.parquet","sales/b\\n.parquet"]}'), paths: ['inputs.1', 'inputs.2'] },
     { name: 'control characters in a label value', init: () => raw('{"pipeline":"sales","labels":{"team":"retail\\u0000","note":"two\\r\\nlines"}}'), paths: ['labels.team', 'labels.note'] },
