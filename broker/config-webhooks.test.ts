@@ -46,4 +46,14 @@ describe('SLUICE_WEBHOOK_<TARGET>_URL and _SECRET', () => {
     expect(message).not.toContain('XXXXsecretpath');
     expect(message).not.toContain('topsecret');
   });
+
+  it('refuses a URL with user:password@ (fetch would refuse every attempt), naming the setting and the way out, never the URL', () => {
+    for (const url of ['https://alerts:XXXXsecretpass@hooks.example.com/notify', 'https://XXXXsecrettoken@hooks.example.com/notify']) {
+      const message = configError({ SLUICE_WEBHOOK_OPS_URL: url, SLUICE_WEBHOOK_OPS_SECRET: 'topsecret' });
+      expect(message).toContain('SLUICE_WEBHOOK_OPS_URL: must not hold user:password@');
+      expect(message).toContain("put the token in the URL's path or query, or rely on SLUICE_WEBHOOK_OPS_SECRET");
+      expect(message).not.toContain('XXXXsecret');
+      expect(message).not.toContain('topsecret');
+    }
+  });
 });

@@ -166,7 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({ ...parsed.data, sqlUrls: Object.freeze(sqlUrls), webhooks: webhookTargets(env) });
 }
 
-/** SLUICE_WEBHOOK_<TARGET>_URL and _SECRET, paired by target; a half-set pair or a URL that is not http(s) stops start-up. */
+/** SLUICE_WEBHOOK_<TARGET>_URL and _SECRET, paired by target; a half-set pair, a URL that is not http(s) or one with credentials stops start-up. */
 function webhookTargets(env: Record<string, string | undefined>): Readonly<Record<string, WebhookTarget>> {
   const parts: Record<string, { url?: string; secret?: string }> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -183,10 +183,17 @@ function webhookTargets(env: Record<string, string | undefined>): Readonly<Recor
     if (!url) problems.push(`${stem}_SECRET is set but ${stem}_URL is not: set both or neither`);
     else if (!secret) problems.push(`${stem}_URL is set but ${stem}_SECRET is not: every webhook is signed, set both`);
     else if (!isHttpUrl(url)) problems.push(`${stem}_URL: must be an http:// or https:// URL`);
+    // Node's fetch refuses a URL with user:password@, so every attempt would fail.
+    else if (hasCredentials(url)) problems.push(`${stem}_URL: must not hold user:password@ (fetch refuses it); put the token in the URL's path or query, or rely on ${stem}_SECRET, which signs every request`);
     else targets[stem] = Object.freeze({ url, secret });
   }
   if (problems.length > 0) throw new ConfigError(`invalid environment setting:\n${problems.map((line) => `  ${line}`).join('\n')}`);
   return Object.freeze(targets);
+}
+
+function hasCredentials(text: string): boolean {
+  const url = new URL(text);
+  return url.username !== '' || url.password !== '';
 }
 
 function isHttpUrl(text: string): boolean {

@@ -42,6 +42,7 @@ import { s3aJarPaths } from './tool-cache.ts';
 import { connectionSetting, openSinks } from '../sql-sinks/open-sinks.ts';
 import { observeLoads } from '../sql-sinks/observed-sinks.ts';
 import { sqlOutputs, type Pipeline } from './core/pipeline.ts';
+import { checkScheduledInputs } from './schedules/scheduled-inputs.ts';
 import { startSchedules } from './schedules/start-schedules.ts';
 import { startNotifier } from './notify/start-notifier.ts';
 import { warnUnconfiguredTargets } from './notify/webhook-targets.ts';
@@ -108,6 +109,8 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const pipelines = overrides.pipelines ?? (await loadPipelines(config.SLUICE_PIPELINES_DIR));
   // Before any connection opens: a refused start leaves nothing running behind it.
   if (roles.watch) await checkSourcesInsideRoots(pipelines.list(), config.SLUICE_LANDING_ROOTS);
+  // A worker runs the schedules: one whose ticks the submit would refuse stops it here.
+  if (roles.worker) checkScheduledInputs(pipelines, { landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS });
   // The embedded engine (docs/adr/0021-embedded-engine.md): which pipelines it can run, asked
   // once; a pipeline that forces it and cannot have it stops the start, naming why.
   const embeddedPython = pythonBeside(config.SLUICE_SPARK_SUBMIT);

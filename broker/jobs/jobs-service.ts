@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, UserError } from '../core/errors.ts';
 import { newJobId } from '../core/ids.ts';
 import { isFinal, type Job, type SubmitRequest } from '../core/job.ts';
 import { KUBERNETES_LAUNCHERS } from '../core/k8s-engine.ts';
+import type { Pipeline } from '../core/pipeline.ts';
 import { transition } from '../core/state-machine.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -52,6 +53,23 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 /** A new trace id in the W3C form (32 lowercase hex digits), so that tracing tools accept it. */
 export const newTraceId = (): string => randomBytes(16).toString('hex');
 
+/**
+ * The inputs a job of `pipeline` may read, as a submit takes them: confined to the landing
+ * roots (s3:// ones to the S3 roots), and for a run on Kubernetes, on a volume its pods mount.
+ * Throws the UserError a submit answers with. Start-up checks a schedule's input.paths with it
+ * too (broker/schedules/scheduled-inputs.ts): what it accepts, every tick's submit accepts.
+ */
+export function acceptedInputs(
+  pipeline: Pipeline,
+  inputs: string[],
+  options: { pipelines: PipelineRegistry; landingRoots: readonly string[]; s3Roots?: readonly S3Root[] | undefined; field: string },
+): string[] {
+  const confined = confineInputs(inputs, options.landingRoots, options.field, s3LandingRoots(options.pipelines.list(), options.s3Roots));
+  // A run on Kubernetes reads only what its pods can: refused here, before a job exists.
+  if ((KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher)) checkInputsOnVolumes(pipeline, confined);
+  return confined;
+}
+
 export class JobsService {
   private readonly now: () => Date;
 
@@ -81,9 +99,7 @@ export class JobsService {
       if (replay) return replay;
     }
     const parameters = resolveParameters(pipeline, request.parameters);
-    const inputs = confineInputs(request.inputs ?? pipeline.input.paths, this.deps.landingRoots, 'inputs', s3LandingRoots(pipelines.list(), this.deps.s3Roots));
-    // A run on Kubernetes reads only what its pods can: refused here, before a job exists.
-    if ((KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher)) checkInputsOnVolumes(pipeline, inputs);
+    const inputs = acceptedInputs(pipeline, request.inputs ?? pipeline.input.paths, { pipelines, landingRoots: this.deps.landingRoots, s3Roots: this.deps.s3Roots, field: 'inputs' });
     if (inputs.length === 0) {
       throw new UserError('no-inputs', 'the request names no inputs and the pipeline has no default input paths', 422, [
         { path: 'inputs', message: 'give at least one file or folder' },

@@ -1,8 +1,10 @@
 // policy.deadline (docs/adr/0020-alerts.md): a job created in a pipeline with a deadline is
 // added to a sorted set scored by when it falls; a job that succeeds or is cancelled leaves
-// it. A sweep takes the members that are due. Several notifiers sweep the same set: only the
-// one whose ZREM removed the member raises its alert, so a deadline is raised once per job
-// (a notifier that dies between that ZREM and handing the alert off loses that one alert).
+// it. A sweep takes the members that are due, hands each one's alert off, and only then removes
+// it, so that a notifier that dies or fails in between leaves the member for the next sweep.
+// Several notifiers sweep the same set and may hand off the same alert: its delivery id
+// (`<target>.deadline-<jobId>`) makes that one delivery. The one whose ZREM removed the member
+// logs it.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Job } from '../core/job.ts';
@@ -47,21 +49,31 @@ export class DeadlineWatch {
     await this.deps.redis.zrem(this.deps.key, jobId);
   }
 
-  /** Raises the deadlines that are due; returns how many this process raised. */
+  /** Raises the deadlines that are due; returns how many this process removed after raising. */
   async sweep(): Promise<number> {
-    const { redis, key } = this.deps;
-    const due = await redis.zrangebyscore(key, '-inf', this.now(), 'WITHSCORES', 'LIMIT', 0, SWEEP_BATCH);
+    const due = await this.deps.redis.zrangebyscore(this.deps.key, '-inf', this.now(), 'WITHSCORES', 'LIMIT', 0, SWEEP_BATCH);
     let raised = 0;
     for (let i = 0; i + 1 < due.length; i += 2) {
       const jobId = due[i]!;
       const deadlineMs = Number(due[i + 1]);
-      if ((await redis.zrem(key, jobId)) !== 1) continue; // another notifier took it
-      const job = await this.deps.readJob(jobId);
-      if (!job || job.state === 'succeeded' || job.state === 'cancelled') continue;
-      this.deps.logger.warn({ jobId, pipeline: job.pipeline, state: job.state, deadline: new Date(deadlineMs).toISOString() }, 'job missed its deadline');
-      await this.deps.missed(job, deadlineMs);
-      raised += 1;
+      try {
+        if (await this.raise(jobId, deadlineMs)) raised += 1;
+      } catch (error) {
+        // The member stays: the next sweep tries it again; the others are not held up by it.
+        this.deps.logger.warn({ jobId, err: (error as Error).message }, 'deadline alert not handed off; tried again at the next sweep');
+      }
     }
     return raised;
+  }
+
+  private async raise(jobId: string, deadlineMs: number): Promise<boolean> {
+    const job = await this.deps.readJob(jobId);
+    const missed = job !== undefined && job.state !== 'succeeded' && job.state !== 'cancelled';
+    // Handed off before the member goes, so that a throw leaves it in the set.
+    if (missed) await this.deps.missed(job, deadlineMs);
+    // Not removed here: another notifier's sweep removed it and logs it (or the job just ended).
+    if ((await this.deps.redis.zrem(this.deps.key, jobId)) !== 1 || !missed) return false;
+    this.deps.logger.warn({ jobId, pipeline: job.pipeline, state: job.state, deadline: new Date(deadlineMs).toISOString() }, 'job missed its deadline');
+    return true;
   }
 }

@@ -74,9 +74,16 @@ export function startNotifier(settings: NotifierSettings): RunningNotifier {
     ...(settings.claimIdleMs !== undefined ? { claimIdleMs: settings.claimIdleMs } : {}),
   });
   consumer.start();
-  let sweeping: Promise<unknown> = Promise.resolve();
+  // One sweep at a time: a slow one (a backlog, a slow Redis) is not joined by the next tick's,
+  // which would take the same members again.
+  let sweeping: Promise<unknown> | undefined;
   const timer = setInterval(() => {
-    sweeping = deadlines.sweep().catch((error: Error) => logger.warn({ err: error.message }, 'deadline sweep failed; will try again'));
+    sweeping ??= deadlines
+      .sweep()
+      .catch((error: Error) => logger.warn({ err: error.message }, 'deadline sweep failed; will try again'))
+      .finally(() => {
+        sweeping = undefined;
+      });
   }, settings.sweepEveryMs ?? DEADLINE_SWEEP_MS);
   timer.unref();
   return {

@@ -10,13 +10,16 @@ import { PipelineSchema, type Pipeline } from '../core/pipeline.ts';
 export type PipelineRegistry = {
   get(name: string): Pipeline | undefined;
   list(): Pipeline[];
+  /** The file a pipeline was loaded from, for messages that name it; undefined for one built in code (tests). */
+  file(name: string): string | undefined;
 };
 
-export function pipelineRegistry(pipelines: Pipeline[]): PipelineRegistry {
+export function pipelineRegistry(pipelines: Pipeline[], files: ReadonlyMap<string, string> = new Map()): PipelineRegistry {
   const byName = new Map(pipelines.map((pipeline) => [pipeline.name, pipeline]));
   return {
     get: (name) => byName.get(name),
     list: () => [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    file: (name) => files.get(name),
   };
 }
 
@@ -51,5 +54,5 @@ export async function loadPipelines(dir: string): Promise<PipelineRegistry> {
     files.set(pipeline.name, file);
     pipelines.push(pipeline);
   }
-  return pipelineRegistry(pipelines);
+  return pipelineRegistry(pipelines, files);
 }

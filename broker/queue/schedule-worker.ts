@@ -10,10 +10,18 @@ import { closeWhenReady } from './close-when-ready.ts';
 export type Tick = TickData & { at: number };
 
 /** A job scheduler names each tick's job `repeat:<scheduler id>:<tick in ms>`. */
+const TICK_JOB_ID = /^repeat:.+:(\d+)$/;
+
 export function tickTimeOf(bullJobId: string | undefined): number {
-  const millis = /^repeat:.+:(\d+)$/.exec(bullJobId ?? '')?.[1];
+  const millis = TICK_JOB_ID.exec(bullJobId ?? '')?.[1];
   if (millis === undefined) throw new Error(`"${bullJobId}" is not the id of a job scheduler's tick`);
   return Number(millis);
+}
+
+/** The tick's time for a log line; a job id that is not a tick's says nothing rather than throw in a listener. */
+function scheduledForOf(bullJobId: string | undefined): string | undefined {
+  const millis = TICK_JOB_ID.exec(bullJobId ?? '')?.[1];
+  return millis === undefined ? undefined : new Date(Number(millis)).toISOString();
 }
 
 export type ScheduleWorkerOptions = { connection: ConnectionOptions; prefix: string; logger: Logger };
@@ -27,7 +35,12 @@ export class ScheduleWorker {
       prefix: options.prefix,
       concurrency: 1,
     });
-    this.worker.on('failed', (job, error) => options.logger.warn({ pipeline: job?.data.pipeline, err: error.message }, 'schedule tick failed; it is tried again'));
+    this.worker.on('failed', (job, error) => {
+      const fields = { pipeline: job?.data.pipeline, scheduledFor: scheduledForOf(job?.id), attempt: job?.attemptsMade, err: error.message };
+      // BullMQ has counted the failed attempt by now: none left means the tick will not run.
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) options.logger.error(fields, 'schedule tick lost: its last attempt failed; no job for this tick');
+      else options.logger.warn(fields, 'schedule tick failed; it is tried again');
+    });
     this.worker.on('error', (error) => options.logger.error({ err: error }, 'schedule worker error'));
   }
 

@@ -3,6 +3,7 @@
 // guard: a tick delivered twice (a stalled worker, a retry after a lost reply) finds the job
 // the first delivery made.
 import type { Logger } from 'pino';
+import { UserError } from '../core/errors.ts';
 import { failureOf } from '../core/failure-of.ts';
 import type { JobsService } from '../jobs/jobs-service.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
@@ -54,7 +55,9 @@ export class ScheduleTicks {
       const reading = failureOf(error);
       // Trying again would be refused the same way: said once, and the tick is done.
       if (!reading.retry) {
-        logger.error({ pipeline, scheduledFor, err: reading.message }, 'schedule tick refused; no job for this tick');
+        // The details say which path or parameter, and which setting; the message alone does not.
+        const details = error instanceof UserError && error.details.length > 0 ? { details: error.details } : {};
+        logger.error({ pipeline, scheduledFor, err: reading.message, ...details }, 'schedule tick refused; no job for this tick');
         return;
       }
       throw error;

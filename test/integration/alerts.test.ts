@@ -6,7 +6,8 @@
 // Fault: a target that answers 500 (then recovers) is retried with backoff and the job is
 // unaffected; a target that is down for good ends as a failed delivery, listed by the API.
 // Two worker processes raise a missed deadline once, and an event left unacknowledged by a
-// notifier that died is taken over by another and still delivered once.
+// notifier that died is taken over by another and still delivered once. A target that never
+// answers holds only its share of a worker's delivery slots: another target's alerts go on.
 //
 // Test-only settings: retries are 4 attempts from 300 ms (production: 8 from 5 s) and a dead
 // notifier's events are taken over after 1 s (production: 60 s), through startSluice's
@@ -27,7 +28,7 @@ import type { Launcher, RunRequest, RunStatus } from '../../broker/launchers/lau
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { NotificationQueue, deliveryId } from '../../broker/queue/notification-queue.ts';
 import { alertOfEvent } from '../../broker/notify/alert-body.ts';
-import { NOTIFIER_GROUP } from '../../broker/notify/notify-keys.ts';
+import { NOTIFIER_GROUP, notifyKeys } from '../../broker/notify/notify-keys.ts';
 import { redisOptions, startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { s3Settings } from '../../broker/config.ts';
 import { freePort } from '../harness/free-port.ts';
@@ -42,10 +43,17 @@ const RETRY = { attempts: 4, backoffMs: 300 };
 /** What the receiver got: one entry per request. */
 type Received = { path: string; headers: IncomingHttpHeaders; body: string; at: number; answered: number };
 
-/** A webhook receiver: /ok answers 204; /flaky answers 500 to a delivery's first two attempts, then 200. */
+/**
+ * A webhook receiver: /ok answers 204; /flaky answers 500 to a delivery's first two attempts,
+ * then 200; /hang answers nothing until release() (then 204, as /ok).
+ */
 class Receiver {
   readonly received: Received[] = [];
+  /** When each /hang request that was never answered was closed by its sender (its attempt timed out). */
+  readonly hungClosedAt: number[] = [];
   private readonly flakyCounts = new Map<string, number>();
+  /** The answers of /hang requests held open, until release(). */
+  private hanging: Set<() => void> | undefined = new Set();
   private constructor(
     private readonly server: Server,
     readonly port: number,
@@ -66,11 +74,32 @@ class Receiver {
           receiver.flakyCounts.set(delivery, seen);
           status = seen <= 2 ? 500 : 200;
         }
-        receiver.received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), answered: status });
-        response.writeHead(status).end();
+        const answer = (): void => {
+          receiver.received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), answered: status });
+          response.writeHead(status).end();
+        };
+        const held = receiver.hanging;
+        if (request.url === '/hang' && held) {
+          held.add(answer);
+          response.on('close', () => held.delete(answer) && receiver.hungClosedAt.push(Date.now()));
+          return;
+        }
+        answer();
       });
     });
     return receiver;
+  }
+
+  /** /hang requests held open now. */
+  get hangingCount(): number {
+    return this.hanging?.size ?? 0;
+  }
+
+  /** Answers the /hang requests held, and those to come. */
+  release(): void {
+    const held = [...(this.hanging ?? [])];
+    this.hanging = undefined;
+    for (const answer of held) answer();
   }
 
   url(path: string): string {
@@ -177,6 +206,8 @@ beforeAll(async () => {
     SLUICE_WEBHOOK_FLAKY_SECRET: SECRET,
     SLUICE_WEBHOOK_DOWN_URL: `http://127.0.0.1:${downPort}/hook`,
     SLUICE_WEBHOOK_DOWN_SECRET: SECRET,
+    SLUICE_WEBHOOK_HUNG_URL: receiver.url('/hang'),
+    SLUICE_WEBHOOK_HUNG_SECRET: SECRET,
     SLUICE_WEBHOOK_LINK_BASE: 'https://sluice.example.com',
   });
   const config = env.config();
@@ -326,5 +357,30 @@ describe('webhook alerts', () => {
     await sleep(1_500);
     expect(receiver.about(jobId)).toHaveLength(1);
     expect(receiver.about(jobId)[0]!.headers['x-sluice-delivery']).toBe(deliveryId('ops', id));
+  });
+
+  it("a target that never answers holds only its share of a worker's delivery slots: another target's alert arrives before the hung attempts time out, and nothing is lost", async () => {
+    // A Sluice of its own (another prefix) with one worker process: 8 delivery slots.
+    const prefix = 'hung';
+    const queue = new NotificationQueue(redisOptions(env.redis.url), prefix, pino({ enabled: false }), RETRY);
+    const alert = (jobId: string) =>
+      alertOfEvent({ id: '1-0', type: 'job.failed', time: new Date().toISOString(), state: 'failed', pipeline: 'alerts-failing', jobId }, 'job.failed', 'alerts-failing');
+    const hung = Array.from({ length: 12 }, (_, index) => `jhungtarget${index}`);
+    try {
+      for (const jobId of hung) await queue.add({ target: 'hung', delivery: deliveryId('hung', jobId), alert: alert(jobId) });
+      await startWorker(prefix);
+      await waitFor('the hung target to hold requests', async () => (receiver.hangingCount > 0 ? true : undefined), 10_000);
+      await queue.add({ target: 'ops', delivery: deliveryId('ops', 'after-hung'), alert: alert('jafterhungtarget') });
+      const [healthy] = await waitFor('the healthy target\'s alert', async () => (receiver.about('jafterhungtarget').length > 0 ? receiver.about('jafterhungtarget') : undefined), 20_000);
+      // No hung attempt had ended (timed out, 10 s) and freed a slot for it.
+      expect(receiver.hungClosedAt.filter((at) => at <= healthy!.at)).toEqual([]);
+      expect(receiver.hangingCount).toBeLessThanOrEqual(2);
+    } finally {
+      receiver.release();
+      await queue.close();
+    }
+    // Put back, not dropped, and without spending attempts: each hung delivery arrives, at its first attempt.
+    await waitFor('every hung delivery', async () => (hung.every((jobId) => receiver.about(jobId).length > 0) ? true : undefined), 30_000);
+    for (const jobId of hung) expect((await redis.lrange(notifyKeys(prefix).jobLog(jobId), 0, -1)).map((entry) => (JSON.parse(entry) as DeliveryAttempt).attempt)).toEqual([1]);
   });
 });

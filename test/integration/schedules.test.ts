@@ -5,16 +5,21 @@
 // Fault: two Sluice processes with the same schedule → one job per tick. And a worker that
 // was down over several ticks runs one job for them at start with `catchup: latest`, none
 // with `catchup: none`.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Queue } from 'bullmq';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../broker/core/errors.ts';
 import { PipelineSchema, type Pipeline } from '../../broker/core/pipeline.ts';
 import type { Job } from '../../broker/core/job.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
 import { SCHEDULES_QUEUE } from '../../broker/queue/schedule-queue.ts';
+import { ScheduleWorker } from '../../broker/queue/schedule-worker.ts';
 import { redisOptions, startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { waitFor } from '../harness/wait-for.ts';
@@ -142,6 +147,35 @@ describe('pipeline schedules', () => {
     expect(left.map((job) => ({ id: job.id, attempts: job.attemptsMade, reason: job.failedReason })), JSON.stringify(await schedulesQueue.getJobSchedulers())).toEqual([]);
   });
 
+  it('a worker refuses to start with a scheduled pipeline whose input.paths lie outside the landing roots, naming the file, the path and the setting', async () => {
+    const dir = await mkdtemp(join(env.dir, 'pipelines-'));
+    const file = join(dir, 'outside.yaml');
+    await writeFile(
+      file,
+      [
+        'name: scheduled-outside',
+        'input: { columns: { x: long }, paths: [/srv/elsewhere/readings] }',
+        'transform: { group_by: [x], metrics: [{ name: n, fn: count }] }',
+        'outputs: { lake: { table: scheduled_outside } }',
+        "schedule: { cron: '*/1 * * * * *' }",
+      ].join('\n'),
+    );
+    const refused = await startSluice(env.config({ SLUICE_PIPELINES_DIR: dir }), { api: false, worker: true }).then(
+      (sluice) => {
+        running.push(sluice);
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ConfigError);
+    const message = (refused as Error).message;
+    expect(message).toContain(file);
+    expect(message).toContain('"/srv/elsewhere/readings" is outside the landing roots (SLUICE_LANDING_ROOTS)');
+    expect(message).toContain(`SLUICE_LANDING_ROOTS is ${env.landing}`);
+    // Refused before anything started: no scheduler was set up.
+    expect((await schedulesQueue.getJobSchedulers()).map((scheduler) => scheduler.key)).not.toContain('scheduled-outside');
+  });
+
   it('GET /v1/pipelines/{name} and the list show the schedule and its next three run times, as the API document says', async () => {
     const pipeline = ticking('shown-daily', { cron: '0 2 * * *' });
     const api = await startSluice(env.config(), { api: true, worker: false }, { pipelines: pipelineRegistry([pipeline, ticking('unscheduled', null)]) });
@@ -173,5 +207,39 @@ describe('pipeline schedules', () => {
     ajv.addSchema({ ...document, $id: 'sluice-openapi' });
     const validate = ajv.getSchema('sluice-openapi#/components/schemas/Pipeline')!;
     for (const item of [shown, ...list]) expect(validate(item), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
+
+describe('a tick that fails on every attempt', () => {
+  it('is said to be lost, at error level, naming the pipeline and its scheduled time; earlier attempts only warn', async () => {
+    const prefix = 'lost-tick';
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    });
+    // Production ticks get 8 attempts from 1 s; two attempts 10 ms apart show the same thing.
+    const queue = new Queue(SCHEDULES_QUEUE, { connection: redisOptions(env.redis.url), prefix });
+    await queue.upsertJobScheduler('failing', { pattern: '*/1 * * * * *' }, { name: 'tick', data: { pipeline: 'failing', schedule: {} }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 10 } } });
+    const worker = new ScheduleWorker(
+      async () => {
+        throw new Error('redis away');
+      },
+      { connection: redisOptions(env.redis.url), prefix, logger: pino({ level: 'info' }, sink) },
+    );
+    try {
+      const lost = await waitFor('a lost tick', async () => lines.find((line) => line.msg === 'schedule tick lost: its last attempt failed; no job for this tick'), 10_000);
+      expect(lost).toMatchObject({ level: 50, pipeline: 'failing', attempt: 2, err: 'redis away' });
+      const scheduledFor = lost.scheduledFor as string;
+      expect(new Date(scheduledFor).toISOString()).toBe(scheduledFor);
+      // The same tick's first attempt was a warning that it is tried again.
+      expect(lines.find((line) => line.scheduledFor === scheduledFor && line.attempt === 1)).toMatchObject({ level: 40, msg: 'schedule tick failed; it is tried again' });
+    } finally {
+      await worker.close();
+      await queue.removeJobScheduler('failing');
+      await queue.close();
+    }
   });
 });
