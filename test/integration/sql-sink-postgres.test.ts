@@ -22,6 +22,16 @@ afterAll(async () => {
   await server?.destroy();
 });
 
+/** Another session, in a transaction that has run `statement` (a lock, a long read), until `end()` (once, however often called) rolls it back. */
+async function sessionHolding(database: string, statement: string): Promise<{ end: () => Promise<void> }> {
+  const holder = new pg.Client({ connectionString: server.url(database) });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query(statement);
+  let ended: Promise<void> | undefined;
+  return { end: () => (ended ??= holder.query('ROLLBACK').then(() => holder.end())) };
+}
+
 async function freshDatabase(): Promise<string> {
   const name = `sink_${databases++}`;
   await server.createDatabase(name);
@@ -37,16 +47,7 @@ sinkSuite('PostgreSQL', async () => {
     unreachableUrl: `postgres://sluice:${server.password}@127.0.0.1:${await freePort()}/${name}`,
     password: server.password,
     query: (sql) => server.query(sql, name),
-    holdTable: async (table) => {
-      const holder = new pg.Client({ connectionString: server.url(name) });
-      await holder.connect();
-      await holder.query('BEGIN');
-      await holder.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
-      return async () => {
-        await holder.query('ROLLBACK');
-        await holder.end();
-      };
-    },
+    holdTable: async (table) => (await sessionHolding(name, `LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)).end,
     killSluiceSessions: async () => {
       await server.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice' AND datname = $1`, name, [name]);
     },
@@ -123,10 +124,7 @@ describe('PostgreSQL sink', () => {
   it('adds a new column without holding readers up behind a long read: the change gives way after its lock wait, and the load goes on once the read ends', async () => {
     await server.query('CREATE TABLE reported (x bigint NOT NULL PRIMARY KEY, n bigint NOT NULL)', database);
     // A long report reads the table in another session; the run brings a column it lacks.
-    const report = new pg.Client({ connectionString: server.url(database) });
-    await report.connect();
-    await report.query('BEGIN');
-    await report.query('SELECT count(*) FROM reported');
+    const report = await sessionHolding(database, 'SELECT count(*) FROM reported');
     try {
       const load = mergeInto('reported', 'new-column', () => numberedRows(10, 1));
       load.catch(() => undefined);
@@ -136,7 +134,7 @@ describe('PostgreSQL sink', () => {
       const reader = server.query('SELECT count(*)::int AS rows FROM reported', database);
       const late = new Promise<'held up'>((resolve) => setTimeout(() => resolve('held up'), DDL_LOCK_WAIT_MS + 4_000));
       expect(await Promise.race([reader, late])).toEqual([{ rows: 0 }]);
-      await report.query('COMMIT');
+      await report.end();
       // The load's next try finds the table free and adds the column.
       expect(await load).toMatchObject({ inserted: 10, alreadyLoaded: false });
     } finally {
@@ -147,10 +145,7 @@ describe('PostgreSQL sink', () => {
 
   it('stops a load its caller gave up on at once, even mid-statement: the statement is cancelled and nothing is left open', async () => {
     await server.query('CREATE TABLE held_up (x bigint NOT NULL PRIMARY KEY, n bigint NOT NULL, label text)', database);
-    const holder = new pg.Client({ connectionString: server.url(database) });
-    await holder.connect();
-    await holder.query('BEGIN');
-    await holder.query('LOCK TABLE held_up IN ACCESS EXCLUSIVE MODE');
+    const holder = await sessionHolding(database, 'LOCK TABLE held_up IN ACCESS EXCLUSIVE MODE');
     try {
       const givenUp = new AbortController();
       // Its stage has an hour left; the caller gives up (a cancel) while it waits for the table.
@@ -164,7 +159,6 @@ describe('PostgreSQL sink', () => {
       expect(error).toMatchObject({ failureClass: 'timeout', message: expect.stringMatching(/given up by its caller/) });
       await waitForNone(waiting);
     } finally {
-      await holder.query('ROLLBACK');
       await holder.end();
     }
     expect(await server.query('SELECT count(*)::int AS rows FROM held_up', database)).toEqual([{ rows: 0 }]);

@@ -4,35 +4,15 @@
 // and a session stored before sessions named their key's fingerprint counts as ended.
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatApiKeyEntry, newApiKey } from '../../broker/api/api-keys.ts';
-import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
-import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { SESSION_COOKIE } from '../../broker/ui/browser-session.ts';
-import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
-import { standInPipeline } from '../harness/stand-in-app.ts';
+import { apiRoleFixture } from '../harness/api-role-fixture.ts';
 
-let env: SluiceEnv;
-let sluice: RunningSluice | undefined;
-const pipelines = pipelineRegistry([standInPipeline('stand-in')]);
-
-beforeAll(async () => {
-  env = await createSluiceEnv();
-});
-afterEach(async () => {
-  await sluice?.close();
-  sluice = undefined;
-});
-afterAll(async () => {
-  await env?.close();
-});
+const fixture = apiRoleFixture();
 
 /** Starts (or restarts) the API with these keys; returns its URL. */
-async function api(...keys: string[]): Promise<string> {
-  await sluice?.close();
-  sluice = await startSluice(env.config({ SLUICE_API_KEYS: keys.join(',') }), { api: true, worker: false }, { pipelines });
-  return `http://127.0.0.1:${sluice.port}`;
-}
+const api = (...keys: string[]): Promise<string> => fixture.start({ SLUICE_API_KEYS: keys.join(',') });
 
 async function signIn(url: string, apiKey: string): Promise<string> {
   const response = await fetch(`${url}/ui/session`, { method: 'POST', headers: { Origin: url, 'Content-Type': 'application/json' }, body: JSON.stringify({ apiKey }) });
@@ -70,7 +50,7 @@ describe('a dashboard session', () => {
     const entry = formatApiKeyEntry('etl', ['jobs:read'], key);
     const url = await api(entry);
     await signIn(url, key);
-    const redis = new Redis(env.redis.url);
+    const redis = new Redis(fixture.env.redis.url);
     try {
       const [stored] = await Promise.all((await redis.keys('sluice:ui:session:*')).map((name) => redis.get(name)));
       const session = JSON.parse(stored!) as Record<string, string>;
@@ -88,7 +68,7 @@ describe('a dashboard session', () => {
     const url = await api(formatApiKeyEntry('etl', ['jobs:read'], key));
     // The record as sign-in wrote it before: the key's name only.
     const id = randomBytes(32).toString('base64url');
-    const redis = new Redis(env.redis.url);
+    const redis = new Redis(fixture.env.redis.url);
     try {
       const name = `sluice:ui:session:${createHash('sha256').update(id, 'utf8').digest('hex')}`;
       await redis.set(name, JSON.stringify({ keyName: 'etl', createdAt: new Date().toISOString() }), 'PX', 60_000);

@@ -2,36 +2,18 @@
 // HTTP: the header is believed only on connections from the proxy's addresses (here loopback,
 // the default), gives the configured scopes, changes nothing cross-origin, never beats a bearer
 // key, and bad settings stop start-up naming the setting.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
-import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
-import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
-import { standInPipeline } from '../harness/stand-in-app.ts';
+import { describe, expect, it } from 'vitest';
+import { startSluice } from '../../broker/sluice.ts';
+import { apiRoleFixture } from '../harness/api-role-fixture.ts';
 
-let env: SluiceEnv;
-let sluice: RunningSluice | undefined;
-const pipelines = pipelineRegistry([standInPipeline('stand-in')]);
-
-beforeAll(async () => {
-  env = await createSluiceEnv();
-});
-afterEach(async () => {
-  await sluice?.close();
-  sluice = undefined;
-});
-afterAll(async () => {
-  await env?.close();
-});
+const fixture = apiRoleFixture();
 
 const TRUSTED = {
   SLUICE_UI_TRUSTED_HEADER: 'X-Forwarded-User',
   SLUICE_UI_TRUSTED_USERS: 'etl@example.com=jobs:read+jobs:write',
 };
 
-async function api(settings: Record<string, string>): Promise<string> {
-  sluice = await startSluice(env.config(settings), { api: true, worker: false }, { pipelines });
-  return `http://127.0.0.1:${sluice.port}`;
-}
+const api = (settings: Record<string, string>): Promise<string> => fixture.start(settings);
 
 const submitBody = JSON.stringify({ pipeline: 'stand-in', inputs: ['none.parquet'] });
 
@@ -51,16 +33,16 @@ describe('an auth proxy in front of the dashboard', () => {
     const created = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'X-Forwarded-User': 'etl@example.com', Origin: url, 'Content-Type': 'application/json' }, body: submitBody });
     expect(created.status).toBe(201);
     const job = (await created.json()) as { id: string };
-    expect((await sluice!.jobs.list({ limit: 10 })).items.map((item) => item.id)).toEqual([job.id]);
+    expect((await fixture.sluice.jobs.list({ limit: 10 })).items.map((item) => item.id)).toEqual([job.id]);
   });
 
   it('refuses a change from another origin with the header, and nothing changes', async () => {
     const url = await api(TRUSTED);
-    const before = (await sluice!.jobs.list({ limit: 100 })).items;
+    const before = (await fixture.sluice.jobs.list({ limit: 100 })).items;
     const response = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'X-Forwarded-User': 'etl@example.com', Origin: 'https://evil.example', 'Content-Type': 'application/json' }, body: submitBody });
     expect(response.status).toBe(403);
     expect(((await response.json()) as { type: string }).type).toMatch(/cross-origin/);
-    expect((await sluice!.jobs.list({ limit: 100 })).items).toEqual(before);
+    expect((await fixture.sluice.jobs.list({ limit: 100 })).items).toEqual(before);
   });
 
   it('ignores the header from an address that is not the proxy\'s', async () => {
@@ -82,7 +64,7 @@ describe('an auth proxy in front of the dashboard', () => {
   });
 
   it('stops start-up on a bad setting, naming it', async () => {
-    await expect(startSluice(env.config({ ...TRUSTED, SLUICE_UI_TRUSTED_SCOPES: 'jobs:read+everything' }), { api: true, worker: false }, { pipelines })).rejects.toThrow(
+    await expect(startSluice(fixture.env.config({ ...TRUSTED, SLUICE_UI_TRUSTED_SCOPES: 'jobs:read+everything' }), { api: true, worker: false }, { pipelines: fixture.pipelines })).rejects.toThrow(
       /SLUICE_UI_TRUSTED_SCOPES: unknown scope "everything"/,
     );
   });
