@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 from sluice_spark import storage
 from sluice_spark.checks import InputStats
 from sluice_spark.contract import log
-from sluice_spark.failures import PlatformFailure, UserFailure
+from sluice_spark.failures import PlatformFailure, SluiceFailure, UserFailure
 from sluice_spark.manifest import OutputColumn, build_manifest, commit, describe_part_files
+from sluice_spark.run_failures import null_row_transform, unreadable_input, value_failure
 from sluice_spark.spec import AggregateTransform, ParameterValue, RunSpec, SqlTransform
 
 from .metrics import MetricPlan, finish_batch, plan_metrics
@@ -73,11 +74,11 @@ def run_embedded(spec: RunSpec, inputs: list[InputStats], settings: EngineSettin
     """Transform the checked inputs with DuckDB and commit the run; the manifest."""
     started = time.monotonic()
     run_folder = storage.locate(spec.run_uri)
-    with _connection(settings) as connection, _engine_failures(settings):
+    with _connection(settings) as connection, _engine_failures(settings, spec):
         _register_landing(connection, spec)
         query, parameters, never_null = _query(connection, spec)
         reader = connection.execute(query.sql, parameters).fetch_record_batch(BATCH_ROWS)
-        columns = _write_parts(run_folder, reader, query, never_null)
+        columns = _write_parts(run_folder, _result_batches(reader), reader.schema, query, never_null)
     files = describe_part_files(run_folder)
     manifest = build_manifest(spec, inputs, files, columns, time.monotonic() - started, engine="embedded")
     commit(run_folder, manifest)
@@ -118,10 +119,12 @@ def _connection(settings: EngineSettings) -> Iterator[duckdb.DuckDBPyConnection]
 
 
 @contextmanager
-def _engine_failures(settings: EngineSettings) -> Iterator[None]:
+def _engine_failures(settings: EngineSettings, spec: RunSpec) -> Iterator[None]:
     """DuckDB's errors as the Spark app's: a bad expression is the pipeline's (64), memory
     exhausted past spilling is the platform's (a line, then exit 70), and so is an expression
-    DuckDB cannot bind where Spark may (see _binder_failure); other errors raise."""
+    DuckDB cannot bind where Spark may (see _binder_failure). A value a cast cannot convert,
+    and a page that does not decode, are the landing's (65) when shown to be
+    (sluice_spark/run_failures.py, as the Spark app decides them); other errors raise."""
     try:
         yield
     except TranslationError as error:
@@ -132,6 +135,72 @@ def _engine_failures(settings: EngineSettings) -> Iterator[None]:
         raise _binder_failure(error, "transform") from error
     except (duckdb.ParserException, duckdb.CatalogException) as error:
         raise UserFailure(f"transform: {_first_line(error)}") from error
+    except duckdb.InterruptException:
+        raise
+    except duckdb.ConversionException as error:
+        failure = _bad_value_failure(settings, spec, error) if _is_text_conversion(error) else None
+        if failure is None:
+            raise
+        raise failure from error
+    except duckdb.Error as error:
+        # A corrupt page comes as whatever the Parquet reader raised (a bare duckdb.Error for a
+        # broken page header, InvalidInputException, IOException, …): the files decide.
+        failure = unreadable_input(spec)
+        if failure is None:
+            raise
+        raise failure from error
+
+
+def _is_text_conversion(error: duckdb.ConversionException) -> bool:
+    """A text that does not convert (Spark's CAST_INVALID_INPUT), not a number out of range
+    (the cast of a bigint sum, Spark's ARITHMETIC_OVERFLOW, stays a platform failure on both)."""
+    message = str(error)
+    return "Could not convert string" in message or "field format" in message
+
+
+def _bad_value_failure(settings: EngineSettings, spec: RunSpec, error: duckdb.ConversionException) -> SluiceFailure | None:
+    """The failure for a value a cast cannot convert: the landing's unless the transform fails
+    the same way over one row of NULLs; None (no verdict) when that run fails otherwise."""
+    probe = replace(spec, transform=null_row_transform(spec.transform))
+    try:
+        with _connection(settings) as connection:
+            columns = ", ".join(
+                f"CAST(NULL AS {_duckdb_type(field.type)}) AS {quote_identifier(field.name)}" for field in landing_schema(spec.expected_columns)
+            )
+            connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT {columns}")
+            query, parameters, _ = _query(connection, probe)
+            connection.execute(query.sql, parameters).fetch_arrow_table()
+    except duckdb.ConversionException as probe_error:
+        return value_failure(spec, _first_line(error), True, False) if _is_text_conversion(probe_error) else None
+    except Exception:  # noqa: BLE001 — anything else is no verdict
+        return None
+    # DuckDB names the column a failing cast read; a cast of anything else says nothing more.
+    return value_failure(spec, _first_line(error), False, "when casting from source column" in str(error))
+
+
+# DuckDB's error types by the prefix of their message: an error raised while the result
+# streams reaches Python through Arrow's C stream as an OSError carrying only the message.
+_ERRORS_BY_PREFIX: tuple[tuple[str, type[duckdb.Error]], ...] = (
+    ("Conversion Error:", duckdb.ConversionException),
+    ("Out of Memory Error:", duckdb.OutOfMemoryException),
+    ("INTERRUPT Error:", duckdb.InterruptException),
+    ("Invalid Input Error:", duckdb.InvalidInputException),
+    ("IO Error:", duckdb.IOException),
+)
+
+
+def _result_batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    """The reader's batches; an error of the query (not of writing) raised as DuckDB's own type."""
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except (OSError, pa.ArrowException) as error:
+            message = str(error).strip()
+            kind = next((kind for prefix, kind in _ERRORS_BY_PREFIX if message.startswith(prefix)), duckdb.Error)
+            raise kind(message) from error
+        yield batch
 
 
 # DuckDB's binder errors for a name the query reads that does not exist: Spark fails there too
@@ -268,7 +337,9 @@ def _arrow_types(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Ma
     return [(field.name, field.type) for field in schema]
 
 
-def _write_parts(run_folder: storage.Location, reader: pa.RecordBatchReader, query: _Query, never_null: frozenset[str]) -> list[OutputColumn]:
+def _write_parts(
+    run_folder: storage.Location, batches: Iterator[pa.RecordBatch], reader_schema: pa.Schema, query: _Query, never_null: frozenset[str]
+) -> list[OutputColumn]:
     """Write the result as one part file (hidden until whole) and return its columns."""
     _clear_debris(run_folder)
     name = f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
@@ -280,7 +351,7 @@ def _write_parts(run_folder: storage.Location, reader: pa.RecordBatchReader, que
     schema: pa.Schema | None = None
     rows_per_group = BATCH_ROWS
     try:
-        for raw in reader:
+        for raw in batches:
             batch = _with_nullability(finish_batch(raw, query.plan), query.plan) if query.plan else raw
             if writer is None:
                 schema = batch.schema
@@ -291,7 +362,7 @@ def _write_parts(run_folder: storage.Location, reader: pa.RecordBatchReader, que
         if writer is None:
             # No rows at all (an empty landing, or a filter that keeps nothing): Spark still
             # writes one part file with the schema, so does this.
-            schema = _empty_schema(reader.schema, query)
+            schema = _empty_schema(reader_schema, query)
             writer = _open_writer(target, schema)
     finally:
         if writer is not None:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from sluice_spark.failures import UserFailure
+from sluice_spark.failures import PlatformFailure, UserFailure
 from sluice_spark.manifest import OutputColumn
 from sluice_spark.spec import Metric
 
@@ -182,6 +182,14 @@ def _is_numeric(arrow_type: pa.DataType) -> bool:
 
 
 def _require_numeric(arrow_type: pa.DataType, metric: Metric) -> None:
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        # Spark converts each string to double here and answers: not the pipeline's fault, so
+        # not `user`. A platform failure, which engine.fallback runs on Spark. (embedded_check
+        # refuses such a metric whenever it knows the column's type: check_metrics.)
+        raise PlatformFailure(
+            f"metric {metric.name!r}: {metric.fn} of the string column {metric.column!r}, which Spark converts to double "
+            "and the embedded engine does not"
+        )
     if not _is_numeric(arrow_type):
         raise UserFailure(f"metric {metric.name!r}: {metric.fn} needs a numeric column, {metric.column!r} is {spark_output_name(arrow_type)}")
 

@@ -21,6 +21,13 @@ Refused on purpose, because DuckDB means something else by the same words:
   to text, as that cast does (see _check_text);
 - `substring`/`substr`: positions 0 and below mean different things;
 - `dayofweek`: Spark counts from Sunday = 1, DuckDB from Sunday = 0;
+- `date_trunc` of a value not known to be a timestamp or a date (Spark first converts it to a
+  timestamp); of a date it is written over `CAST(… AS TIMESTAMPTZ)`, as Spark converts it (midnight
+  UTC, the session time zone of both), because DuckDB's DATE_TRUNC of a DATE answers a DATE and,
+  in DuckDB 1.4.1, marks NULL dates read from Parquet as valid (see _date_trunc_of_timestamps);
+- subtracting a date or a timestamp (`d - to_date(ts)`: Spark `interval day`, DuckDB a number of
+  days) or a value whose type is not known; `date - integer` (a date on both) passes;
+- `sum`/`avg` of a string (Spark converts it to double, DuckDB refuses; see check_metrics);
 - `upper`, `lower`: Java's case mapping is not DuckDB's (Spark: upper('straße') = 'STRASSE',
   DuckDB: 'STRAẞE');
 - `to_date(s, format)`, `date_format`: Java date patterns, not strftime's;
@@ -45,7 +52,7 @@ from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
 from sluice_embedded.result_types import ResultTypeRefusal, branches_of, spark_numeric, with_spark_result_types
 from sluice_spark.failures import UserFailure
-from sluice_spark.spec import AggregateTransform, ParameterValue, SqlTransform, Transform
+from sluice_spark.spec import AggregateTransform, Metric, ParameterValue, SqlTransform, Transform
 
 # The view the SQL mode's statement reads (LANDING_VIEW in transforms.py).
 LANDING_VIEW = "landing"
@@ -138,12 +145,19 @@ def translate_expression(text: str, where: str, types: ValueTypes = ValueTypes()
         raise TranslationError(where, text, "expected an expression, found a query")
     _check(tree, _SAME_MEANING, text, where)
     _check_text(tree, types, text, where)
+    _check_date_arithmetic(tree, types, text, where)
+    tree = _date_trunc_of_timestamps(tree, types, text, where)
     return _render(_typed_as_spark(tree, types, text, where), text, where)
 
 
 def translate_derive(derive: Mapping[str, str], types: ValueTypes) -> dict[str, Translated]:
     """The derived columns, each knowing the types of those before it (one SELECT: a later
     derived column may read an earlier one)."""
+    return _translate_derive(derive, types)[0]
+
+
+def _translate_derive(derive: Mapping[str, str], types: ValueTypes) -> tuple[dict[str, Translated], ValueTypes]:
+    """translate_derive's answer, and `types` with the derived columns' types added."""
     translated: dict[str, Translated] = {}
     for name, text in derive.items():
         translated[name] = translate_expression(text, f"derive.{name}", types)
@@ -151,12 +165,15 @@ def translate_derive(derive: Mapping[str, str], types: ValueTypes) -> dict[str, 
             tree = translated[name].tree
             assert tree is not None
             numeric = spark_numeric(tree, types.column)
+            temporal = _temporal_kind(tree, types)
             kind = _text_kind(tree, types)
             if numeric is not None:
                 types = types.with_columns({name: numeric.spark_name()})
+            elif temporal is not None:
+                types = types.with_columns({name: temporal})
             elif kind.is_string is not None:
                 types = types.with_columns({name: "string" if kind.is_string else "non-string"})
-    return translated
+    return translated, types
 
 
 def translate_statement(text: str, where: str = "sql", types: ValueTypes = ValueTypes()) -> Translated:
@@ -177,8 +194,12 @@ def translate_statement(text: str, where: str = "sql", types: ValueTypes = Value
     }
     renamed |= {column.name.lower() for table_alias in tree.find_all(exp.TableAlias) for column in table_alias.columns}
     landing = {name: kind for name, kind in types.columns.items() if name.lower() not in renamed}
-    _check_text(tree, ValueTypes(landing, types.parameters), text, where)
-    tree = _typed_as_spark(tree, ValueTypes(landing, types.parameters), text, where)
+    landing_types = ValueTypes(landing, types.parameters)
+    _check_text(tree, landing_types, text, where)
+    _check_date_arithmetic(tree, landing_types, text, where)
+    _check_sums(tree, landing_types, text, where)
+    tree = _date_trunc_of_timestamps(tree, landing_types, text, where)
+    tree = _typed_as_spark(tree, landing_types, text, where)
     own_views = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
         if table.name.lower() not in own_views | {LANDING_VIEW} or table.args.get("db"):
@@ -205,8 +226,34 @@ def check_transform(
     assert isinstance(transform, AggregateTransform)
     if transform.filter is not None:
         translate_expression(transform.filter, "filter", types)
-    translate_derive(transform.derive, types)
+    # The names first: a derived column named as an input column is refused whatever it computes.
     check_derived_names(transform.derive, None if input_columns is None else list(input_columns))
+    _, derived_types = _translate_derive(transform.derive, types)
+    check_metrics(transform.metrics, derived_types)
+
+
+# Metric functions Spark computes over a string column by converting it to double first
+# (failing, in ANSI mode, on a value that is no number); DuckDB's sum/avg take no string.
+_CONVERTING_METRICS = frozenset({"sum", "avg"})
+
+
+def check_metrics(metrics: Iterable[Metric], types: ValueTypes) -> None:
+    """Refuse a sum or avg of a column known to be a string (an input column, or a derived one
+    of strings): Spark answers it, converting each value to double; the embedded engine would
+    fail the job (`user`) where Spark succeeds, so such a pipeline's jobs run on Spark. A column
+    whose type is not known is left to the run, which then fails `platform` (run on Spark by
+    engine.fallback) rather than `user` (metrics.py)."""
+    for metric in metrics:
+        if metric.fn not in _CONVERTING_METRICS or metric.column is None:
+            continue
+        column_type = types.column(metric.column)
+        if column_type is not None and column_type.strip().lower() == "string":
+            raise TranslationError(
+                f"metric {metric.name!r}",
+                f"{metric.fn}({metric.column})",
+                f"{metric.column!r} is a string: Spark converts each value to double for {metric.fn} "
+                "(failing on a value that is no number), DuckDB does not convert it",
+            )
 
 
 def check_derived_names(derive: Mapping[str, str], input_columns: Iterable[str] | None) -> None:
@@ -473,6 +520,104 @@ def spark_like_pattern_problem(pattern: str) -> str | None:
             index += 1
         index += 1
     return None
+
+
+def _temporal_kind(node: exp.Expression, types: ValueTypes) -> str | None:
+    """`date` or `timestamp` when the expression's Spark value is known to be one, else None."""
+    if isinstance(node, (exp.Paren, exp.Min, exp.Max)):
+        return _temporal_kind(node.this, types)
+    if isinstance(node, exp.Column):
+        column_type = (types.column(node.name) or "").strip().lower()
+        return column_type if column_type in ("date", "timestamp") else None
+    if isinstance(node, exp.TsOrDsToDate):
+        return "date"
+    if isinstance(node, exp.TimestampTrunc):
+        return "timestamp"
+    if isinstance(node, exp.Cast):  # and TryCast, its subclass
+        return {exp.DataType.Type.DATE: "date", exp.DataType.Type.TIMESTAMPTZ: "timestamp"}.get(node.to.this)
+    if isinstance(node, (exp.Add, exp.Sub)):
+        # date ± integer is a date on both engines (Spark's date_add/date_sub).
+        left, right = node.this, node.expression
+        if _temporal_kind(left, types) == "date" and _is_integer(right, types):
+            return "date"
+        if isinstance(node, exp.Add) and _temporal_kind(right, types) == "date" and _is_integer(left, types):
+            return "date"
+        return None
+    if isinstance(node, (exp.If, exp.Case, exp.Coalesce)):
+        kinds = {_temporal_kind(branch, types) for branch in branches_of(node) if not isinstance(branch, exp.Null)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def _is_integer(node: exp.Expression, types: ValueTypes) -> bool:
+    numeric = spark_numeric(node, types.column)
+    return numeric is not None and numeric.kind == "integer"
+
+
+def _check_date_arithmetic(tree: exp.Expression, types: ValueTypes, text: str, where: str) -> None:
+    """Spark subtracts dates into an `interval day` (and timestamps into `interval day to
+    second`); DuckDB gives a number of days (and its own INTERVAL). So a subtraction is refused
+    when an operand is a date or a timestamp, unless it is `date - integer` (a date on both),
+    and when an operand's type is not known (it may be a date)."""
+    for node in tree.find_all(exp.Sub):
+        left, right = node.this, node.expression
+        if _temporal_kind(left, types) == "date" and _is_integer(right, types):
+            continue
+        for operand in (left, right):
+            temporal = _temporal_kind(operand, types)
+            if temporal is not None:
+                raise TranslationError(
+                    where,
+                    text,
+                    f"{node.sql('spark')!r} subtracts a {temporal}: Spark answers an interval, DuckDB a number "
+                    "(only date - integer, a date on both, is run)",
+                )
+            if spark_numeric(operand, types.column) is None and _text_kind(operand, types).is_string is None:
+                raise TranslationError(
+                    where,
+                    text,
+                    f"{node.sql('spark')!r} subtracts {operand.sql('spark')!r}, whose type is not known: "
+                    "were it a date, Spark would answer an interval and DuckDB a number",
+                )
+
+
+def _check_sums(tree: exp.Expression, types: ValueTypes, text: str, where: str) -> None:
+    """A statement's sum() of a string: Spark converts each value to double, DuckDB refuses (as
+    check_metrics, for the aggregate mode's metrics)."""
+    for node in tree.find_all(exp.Sum):
+        kind = _text_kind(node.this, types)
+        if kind.is_string:
+            raise TranslationError(
+                where, text, f"{node.sql('spark')!r} sums {kind.what}: Spark converts each value to double, DuckDB does not convert it"
+            )
+
+
+def _date_trunc_of_timestamps(tree: exp.Expression, types: ValueTypes, text: str, where: str) -> exp.Expression:
+    """The tree with every date_trunc reading a timestamp, as Spark's does.
+
+    Spark's date_trunc takes a timestamp and returns one; a date is first converted to the
+    timestamp of its midnight in the session time zone (UTC). DuckDB's DATE_TRUNC of a DATE
+    answers a DATE instead, and in DuckDB 1.4.1 marks the NULL dates it reads from Parquet as
+    valid (count() counts them; a NULL group becomes timestamp -9223372036854775808). So a
+    date argument is cast to TIMESTAMPTZ, midnight UTC under the engine's TimeZone = 'UTC'
+    (tests/test_differential.py compares every unit with NULLs on both engines), and an
+    argument known to be neither (a string, a value of unknown type), which Spark parses as a
+    timestamp, is refused."""
+    for node in list(tree.find_all(exp.TimestampTrunc)):
+        argument = node.this
+        kind = _temporal_kind(argument, types)
+        if kind == "timestamp":
+            continue
+        if kind == "date":
+            argument.replace(exp.Cast(this=argument.copy(), to=exp.DataType.build("TIMESTAMPTZ")))
+            continue
+        raise TranslationError(
+            where,
+            text,
+            f"date_trunc of {argument.sql('spark')!r}, which is not known to be a timestamp or a date: "
+            "Spark first converts it to a timestamp, which the embedded engine does not reproduce",
+        )
+    return tree
 
 
 def _typed_as_spark(tree: exp.Expression, types: ValueTypes, text: str, where: str) -> exp.Expression:

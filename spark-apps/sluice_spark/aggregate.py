@@ -7,17 +7,23 @@ with another code, which the broker retries as a platform failure.
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from py4j.protocol import Py4JError, Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
 from . import storage
 from .checks import InputStats
 from .contract import log, run_once
+from .failures import SluiceFailure
 from .manifest import OutputColumn, build_manifest, commit, describe_part_files
+from .run_failures import column_names, input_named_by_engine, mentions_a_column, null_row, null_row_transform, unreadable_input, value_failure
 from .session import start_session
 from .spec import RunSpec, load_spec
 from .transforms import apply_transform
@@ -50,12 +56,107 @@ def aggregate(spark: SparkSession, spec: RunSpec, inputs: list[InputStats]) -> d
     # Small row groups: the SQL sinks stream a run one row group at a time, so the group
     # size bounds their memory (docs/adr/0009-sql-sinks.md). Aggregates are loaded by row,
     # not scanned by column, so the usual 128 MB groups would buy nothing here.
-    result.write.mode("overwrite").option("parquet.block.size", ROW_GROUP_BYTES).parquet(run_folder.spark_uri())
+    with _landing_failures(spark, spec):
+        result.write.mode("overwrite").option("parquet.block.size", ROW_GROUP_BYTES).parquet(run_folder.spark_uri())
     files = describe_part_files(run_folder)
     manifest = build_manifest(spec, inputs, files, output_columns(result.schema), time.monotonic() - started, engine="spark")
     commit(run_folder, manifest)
     log(spec, f"wrote {len(files)} files, {manifest['rows_out']} rows; committed {spec.run_uri}")
     return manifest
+
+
+# Spark's error conditions for a value a cast cannot convert (ANSI mode).
+_BAD_VALUE_CONDITIONS = frozenset({"CAST_INVALID_INPUT", "CAST_OVERFLOW"})
+
+
+@contextmanager
+def _landing_failures(spark: SparkSession, spec: RunSpec) -> Iterator[None]:
+    """A page Spark cannot read, or a value it cannot convert, as the exit contract's data
+    failure when it is the landing's (sluice_spark/run_failures.py); any other error, and
+    these when the landing is not shown to be at fault, raise as they are (platform)."""
+    try:
+        yield
+    except Exception as error:
+        try:
+            failure = _landing_failure(spark, spec, error)
+        except Exception:  # noqa: BLE001 — telling failed (the JVM gone, say): the error stands
+            failure = None
+        if failure is None:
+            raise
+        raise failure from error
+
+
+def _landing_failure(spark: SparkSession, spec: RunSpec, error: Exception) -> SluiceFailure | None:
+    condition = _condition(error)
+    if condition is None:
+        return None
+    if condition.name.startswith("FAILED_READ_FILE"):
+        location = input_named_by_engine(spec, condition.parameters.get("path", ""))
+        return None if location is None else unreadable_input(spec, [location])
+    if condition.name in _BAD_VALUE_CONDITIONS:
+        fails_without_data = _fails_over_a_null_row(spark, spec)
+        if fails_without_data is None:
+            return None
+        names = column_names(spec)
+        reads_a_column = any(mentions_a_column(fragment, names) for fragment in condition.fragments)
+        return value_failure(spec, condition.message, fails_without_data, reads_a_column)
+    return None
+
+
+def _fails_over_a_null_row(spark: SparkSession, spec: RunSpec) -> bool | None:
+    """Whether the transform fails to convert a value over one row of NULLs (then no landing
+    value is at fault); None when it fails otherwise (no verdict)."""
+    schema = ", ".join(f"`{name}` {type_name}" for name, type_name in spec.expected_columns.items())
+    try:
+        frame = spark.createDataFrame([null_row(spec.expected_columns)], schema)
+        apply_transform(frame, null_row_transform(spec.transform), spec.parameters).collect()
+    except Exception as error:  # noqa: BLE001 — classified below; anything else is no verdict
+        condition = _condition(error)
+        return True if condition is not None and condition.name in _BAD_VALUE_CONDITIONS else None
+    return False
+
+
+@dataclass(frozen=True)
+class _Condition:
+    """What Spark says of an error: its condition (CAST_INVALID_INPUT, FAILED_READ_FILE.NO_HINT,
+    …), the message parameters, the first line of the message, and the SQL fragments of its
+    query context (`cast(reading AS double)`)."""
+
+    name: str
+    parameters: dict[str, str]
+    message: str
+    fragments: tuple[str, ...]
+
+
+def _condition(error: BaseException) -> _Condition | None:
+    """The condition of a Python-side Spark error, or of a JVM exception (or one of its causes)
+    that Py4J passed through; None for any other error."""
+    if isinstance(error, PySparkException):
+        name = error.getCondition()
+        if name is None:
+            return None
+        fragments = tuple(context.fragment() for context in error.getQueryContext())
+        return _Condition(name, dict(error.getMessageParameters() or {}), _first_line(str(error)), fragments)
+    if not isinstance(error, Py4JJavaError):
+        return None
+    throwable = error.java_exception
+    for _ in range(10):  # the cause chain, bounded
+        if throwable is None:
+            return None
+        try:
+            name = throwable.getCondition()
+            parameters = {str(key): str(value) for key, value in dict(throwable.getMessageParameters()).items()}
+            fragments = tuple(str(context.fragment()) for context in throwable.getQueryContext())
+        except Py4JError:  # not a SparkThrowable
+            name = None
+        if name:
+            return _Condition(str(name), parameters, _first_line(str(throwable.getMessage())), fragments)
+        throwable = throwable.getCause()
+    return None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def output_columns(schema: StructType) -> list[OutputColumn]:

@@ -73,7 +73,11 @@ def build_manifest(
 
 
 def commit(run_folder: storage.Location, manifest: dict[str, Any]) -> None:
-    """Write the manifest last and atomically (in S3: one object written after all parts): from this moment on the run exists."""
+    """Write the manifest last and atomically (in S3: one object written after all parts): from this moment on the run exists.
+
+    Locally the part files it names, and the folder, are flushed to disk first, so that no
+    power loss can leave a manifest naming a partial part."""
+    storage.make_durable(run_folder, [file["name"] for file in manifest["files"]])
     storage.write_text_atomically(run_folder.child(MANIFEST_FILE), json.dumps(manifest, indent=2) + "\n")
 
 

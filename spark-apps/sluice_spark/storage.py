@@ -179,6 +179,33 @@ def write_text_atomically(location: Location, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+    # The rename is durable once the folder is.
+    _fsync_path(path.parent)
+
+
+def make_durable(folder: Location, names: list[str]) -> None:
+    """Flush the named files of a local folder, and the folder, to disk; nothing to do in S3.
+
+    Before a manifest names part files, they must be on disk: a part renamed into place (by
+    the embedded engine, or by Spark's committer) may still sit in the page cache, and a power
+    loss after the manifest's own fsync would leave a committed run naming a partial file.
+    The folder's fsync makes the names (the renames) durable too, its parent's the folder's own.
+    """
+    if folder.is_s3:
+        return
+    for name in names:
+        _fsync_path(Path(folder.child(name).path))
+    _fsync_path(Path(folder.path))
+    _fsync_path(Path(folder.path).parent)
+
+
+def _fsync_path(path: Path) -> None:
+    """fsync a file or a folder by path (a folder is opened read-only, as POSIX allows)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def spark_location(location: str) -> str:

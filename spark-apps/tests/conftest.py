@@ -56,15 +56,12 @@ class Landing:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("sluice-spark-tests")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
-    )
+    from sluice_spark.session import DEFAULTS  # the app's own defaults (after sys.path above)
+
+    builder = SparkSession.builder.master("local[2]").appName("sluice-spark-tests")
+    for key, value in DEFAULTS.items():
+        builder = builder.config(key, value)
+    session = builder.config("spark.sql.shuffle.partitions", "2").config("spark.ui.enabled", "false").getOrCreate()
     yield session
     session.stop()
 

@@ -43,7 +43,14 @@ def test_a_missing_file_is_a_data_failure(tmp_path: Path) -> None:
     assert failure.value.input == location
 
 
-@pytest.mark.parametrize("content", [b"", b"not parquet at all, just text", b"PAR1" + b"\0" * 64])
+GARBAGE_FOOTER = b"PAR1" + b"\7" * 4096 + (100).to_bytes(4, "little") + b"PAR1"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not parquet at all, just text", b"PAR1" + b"\0" * 64, GARBAGE_FOOTER],
+    ids=["empty", "text", "no-footer-magic", "garbage-footer"],
+)
 def test_a_corrupt_file_is_a_data_failure(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "corrupt.parquet"
     path.write_bytes(content)

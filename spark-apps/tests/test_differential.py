@@ -601,3 +601,71 @@ def test_concat_of_integers_dates_and_booleans_is_the_same_text_on_both(spark: S
     spark_run, embedded_run = run_both(spark, wide_document(paths, transform), tmp_path)
     assert spark_run.manifest["rows_out"] > 1000
     assert_same_runs(spark_run, embedded_run)
+
+
+def test_date_trunc_of_a_date_column_is_sparks_timestamp_nulls_included(spark: SparkSession, tmp_path: Path) -> None:
+    """Spark's date_trunc takes a timestamp: a date becomes its midnight in the session time
+    zone (UTC), and the answer is a timestamp. DuckDB's DATE_TRUNC of a DATE answered a DATE,
+    and counted NULL dates read from Parquet as values (a NULL group came out as timestamp
+    -9223372036854775808): the embedded engine now casts the date as Spark does."""
+    path = tmp_path / "orders.parquet"
+    days = [date(2026, 3, 15), None, date(2026, 3, 2), None, date(2026, 1, 1), date(2025, 12, 29), None]
+    sites = ["a", "a", "a", "b", "c", "c", "c"]
+    pq.write_table(pa.table({"site": sites, "d": pa.array(days, pa.date32()), "x": [1.0] * len(days)}), path)
+    columns = {"site": "string", "d": "date", "x": "double"}
+    units = ["year", "quarter", "month", "week", "day", "hour", "minute", "second"]
+    derive = {f"by_{unit}": f"date_trunc('{unit}', d)" for unit in units} | {"of_to_date": "date_trunc('month', to_date(d))", "day_before": "d - 1"}
+    metrics = [{"name": "rows", "fn": "count"}]
+    metrics += [{"name": f"{name}_n", "fn": "count", "column": name} for name in derive]
+    metrics += [{"name": f"{name}_distinct", "fn": "count_distinct", "column": name} for name in derive]
+    metrics += [{"name": f"{name}_max", "fn": "max", "column": name} for name in derive]
+    by_site = {"derive": derive, "group_by": ["site"], "metrics": metrics}
+    spark_run, embedded_run = run_both(spark, small_document([path], columns, by_site), tmp_path / "by-site")
+    types = {column["name"]: column["type"] for column in embedded_run.manifest["schema"]}
+    assert {types[f"{name}_max"] for name in derive if name != "day_before"} == {"timestamp"}
+    b = next(row for row in embedded_run.rows if row["site"] == "b")
+    assert (b["by_month_n"], b["by_week_distinct"], b["by_day_max"]) == (0, 0, None)
+    assert_same_runs(spark_run, embedded_run)
+    # NULL dates make one NULL group, on both engines.
+    by_month = {"derive": {"month": "date_trunc('month', d)"}, "group_by": ["month"], "metrics": [{"name": "rows", "fn": "count"}]}
+    spark_run, embedded_run = run_both(spark, small_document([path], columns, by_month), tmp_path / "by-month")
+    assert sorted(row["rows"] for row in embedded_run.rows if row["month"] is None) == [3]
+    assert_same_runs(spark_run, embedded_run)
+
+
+def test_sum_and_avg_of_a_string_column_are_left_to_spark(spark: SparkSession, tmp_path: Path) -> None:
+    """Spark converts a string column to double for sum and avg and answers; the embedded
+    engine does not convert it. embedded_check refuses such a metric (so `auto` runs the job
+    on Spark); a run that meets it all the same fails `platform`, never `user` (which would
+    fail for good a job that Spark answers)."""
+    from sluice_embedded.translate import TranslationError, check_transform
+    from sluice_spark.failures import PlatformFailure
+
+    path = tmp_path / "readings.parquet"
+    pq.write_table(pa.table({"site": ["a", "a", "b"], "reading": ["1.5", "2", None]}), path)
+    columns = {"site": "string", "reading": "string"}
+    transform = {
+        "derive": {"label": "concat(site, '-')"},
+        "group_by": ["site"],
+        "metrics": [{"name": "total", "fn": "sum", "column": "reading"}, {"name": "mean", "fn": "avg", "column": "reading"}],
+    }
+    document = small_document([path], columns, transform)
+    folder = tmp_path / "spark"
+    spec = parse_spec({**document, "output": {**document["output"], "run_uri": f"file://{folder}"}})
+    aggregate(spark, spec, check_inputs(spec.inputs, spec.expected_columns))
+    assert sorted(read_rows(folder, spec), key=lambda row: row["site"]) == [
+        {"site": "a", "total": 3.5, "mean": 1.75},
+        {"site": "b", "total": None, "mean": None},
+    ]
+    for metric in transform["metrics"]:
+        with pytest.raises(TranslationError, match=f"metric '{metric['name']}': cannot translate .*'reading' is a string"):
+            check_transform(parse_spec({**document, "transform": {**transform, "metrics": [metric]}}).transform, columns)
+    # A derived column of strings is a string too.
+    derived = {**transform, "metrics": [{"name": "s", "fn": "sum", "column": "label"}]}
+    with pytest.raises(TranslationError, match="'label' is a string"):
+        check_transform(parse_spec({**document, "transform": derived}).transform, columns)
+    embedded = tmp_path / "embedded"
+    spec = parse_spec({**document, "output": {**document["output"], "run_uri": f"file://{embedded}"}})
+    with pytest.raises(PlatformFailure, match="which Spark converts to double"):
+        run_embedded(spec, check_inputs(spec.inputs, spec.expected_columns), default_settings(memory="1GB", threads=2))
+    assert not (embedded / "_manifest.json").exists()

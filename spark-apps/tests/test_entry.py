@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,12 @@ def spark_submit(spec: dict[str, object], tmp_path: Path) -> subprocess.Complete
 
 def test_a_run_commits_through_spark_submit(landing: Landing, tmp_path: Path) -> None:
     run_folder = tmp_path / "lake" / "meter_daily" / "run=job-10-1"
-    inputs = [f"file://{landing.paths[0]}", *(str(path) for path in landing.paths[1:])]
+    # A ':' in a file name, as producers stamp times: Hadoop's checksummed local file system
+    # failed every task on it (URISyntaxException); the app's session reads file:// without it.
+    stamped = tmp_path / "landing" / "readings_2026-01-01T10:00:00.parquet"
+    stamped.parent.mkdir()
+    shutil.copyfile(landing.paths[0], stamped)
+    inputs = [f"file://{stamped}", *(str(path) for path in landing.paths[1:])]
     result = spark_submit(spec_document(inputs, run_folder, job_id="job-10"), tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     manifest = assert_committed_run(run_folder, landing)

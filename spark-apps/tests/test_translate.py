@@ -405,3 +405,61 @@ def test_embedded_check_refuses_a_non_string_written_as_text_by_the_pipelines_ty
     assert [answer["ok"] for answer in answers] == [True, False, False, True]
     assert answers[1]["reason"].startswith("derive.label: cannot translate \"concat(site, '/', kwh)\" for the embedded engine: concat/|| argument 'kwh' is not a string (column kwh, of type double)")
     assert "argument ':suffix' is not a string (parameter :suffix, of type number)" in answers[2]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        # Spark: interval day (day to second for timestamps); DuckDB: a number of days (an INTERVAL).
+        ("day - to_date(ts)", "subtracts a date: Spark answers an interval, DuckDB a number"),
+        ("to_date(ts) - day", "subtracts a date"),
+        ("ts - ts", "subtracts a timestamp"),
+        ("date_trunc('day', ts) - ts", "subtracts a timestamp"),
+        ("coalesce(day, to_date(ts)) - day", "subtracts a date"),
+        ("other - 1", "subtracts 'other', whose type is not known"),
+        # Spark converts a string to a timestamp for date_trunc; neither a timestamp nor a date is refused.
+        ("date_trunc('month', key)", "date_trunc of 'key', which is not known to be a timestamp or a date"),
+        ("date_trunc('month', other)", "date_trunc of 'other', which is not known to be a timestamp or a date"),
+        ("date_trunc('month', :label)", "date_trunc of ':label'"),
+    ],
+)
+def test_date_subtraction_and_date_trunc_of_a_non_timestamp_are_refused(expression: str, reason: str) -> None:
+    with pytest.raises(TranslationError) as raised:
+        translate_expression(expression, "derive.x", TYPES)
+    assert str(raised.value).startswith(f"derive.x: cannot translate {expression!r} for the embedded engine: ")
+    assert reason in str(raised.value)
+
+
+def test_date_minus_an_integer_passes_and_date_trunc_of_a_date_reads_its_utc_midnight() -> None:
+    assert translate_expression("day - 1", "derive.x", TYPES).sql == '"day" - 1'
+    assert translate_expression("day - n", "derive.x", TYPES).sql == '"day" - "n"'
+    assert translate_expression("date_trunc('hour', ts)", "derive.x", TYPES).sql == "DATE_TRUNC('HOUR', \"ts\")"
+    assert translate_expression("date_trunc('week', day)", "derive.x", TYPES).sql == "DATE_TRUNC('WEEK', CAST(\"day\" AS TIMESTAMPTZ))"
+    assert translate_expression("date_trunc('week', day + 1)", "derive.x", TYPES).sql == "DATE_TRUNC('WEEK', CAST(\"day\" + 1 AS TIMESTAMPTZ))"
+    # A derived column of dates is known to be one, for a later derived column.
+    check_transform(aggregate_transform({"d": "to_date(ts)", "m": "date_trunc('month', d)", "shift": "d - 7"}), {"ts": "timestamp", "key": "string", "x": "double"})  # type: ignore[arg-type]
+    with pytest.raises(TranslationError, match="derive.gap: .*subtracts a date"):
+        check_transform(aggregate_transform({"d": "to_date(ts)", "gap": "d - to_date(ts)"}), {"ts": "timestamp", "key": "string", "x": "double"})  # type: ignore[arg-type]
+    # The statement's sum of a string: Spark converts it to double, DuckDB does not.
+    with pytest.raises(TranslationError, match="sums column key, of type string"):
+        translate_statement("SELECT site, sum(key) AS s FROM landing GROUP BY site", types=TYPES)
+
+
+def test_embedded_check_refuses_a_sum_or_avg_of_a_string_column() -> None:
+    # Spark converts the strings to double and answers; `auto` must run such a job on Spark.
+    columns = {"site": "string", "reading": "string", "kwh": "double"}
+    request = [
+        {"pipeline": f"{fn}-{column}", "transform": {"group_by": ["site"], "metrics": [{"name": "m", "fn": fn, "column": column}]}, "parameters": {}, "columns": columns}
+        for fn in ("sum", "avg")
+        for column in ("reading", "kwh")
+    ]
+    result = subprocess.run(
+        [sys.executable, str(SPARK_APPS / "embedded_check.py")], input=json.dumps(request), capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+    assert [answer["ok"] for answer in answers] == [False, True, False, True]
+    assert answers[0]["reason"] == (
+        "metric 'm': cannot translate 'sum(reading)' for the embedded engine: 'reading' is a string: "
+        "Spark converts each value to double for sum (failing on a value that is no number), DuckDB does not convert it"
+    )
