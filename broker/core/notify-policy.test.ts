@@ -72,3 +72,17 @@ describe('pipeline notify and policy.deadline', () => {
     );
   });
 });
+
+describe('policy.deadline across a clock change', () => {
+  it("a time of day that the change skips falls as much later, the same day: Santiago's 00:30 on 2025-09-07 is 01:30 (04:30Z)", () => {
+    const halfPastMidnight = { kind: 'at', hour: 0, minute: 30 } as const;
+    expect(deadlineOf(halfPastMidnight, at('2025-09-06T20:00:00Z'), 'America/Santiago')).toBe(at('2025-09-07T04:30:00Z'));
+    expect(deadlineOf({ kind: 'at', hour: 0, minute: 0 }, at('2025-09-06T20:00:00Z'), 'America/Santiago')).toBe(at('2025-09-07T04:00:00Z'));
+  });
+
+  it("Zurich's 02:45 on 2025-03-30 is 03:45 CEST (01:45Z), also for a job submitted at 03:20 CEST", () => {
+    const quarterToThree = { kind: 'at', hour: 2, minute: 45 } as const;
+    expect(deadlineOf(quarterToThree, at('2025-03-29T12:00:00Z'), 'Europe/Zurich')).toBe(at('2025-03-30T01:45:00Z'));
+    expect(deadlineOf(quarterToThree, at('2025-03-30T01:20:00Z'), 'Europe/Zurich')).toBe(at('2025-03-30T01:45:00Z'));
+  });
+});

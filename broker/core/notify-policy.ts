@@ -1,7 +1,7 @@
 // What a pipeline's alerting asks for (docs/adr/0020-alerts.md): the kinds a `notify:` rule may
 // list, and when a job's `policy.deadline` falls. Imports nothing of the job or pipeline
 // schemas, so that pipeline.ts can use it.
-import cronParser from 'cron-parser';
+import { nextTick } from './cron-ticks.ts';
 import { parseDuration } from './units.ts';
 
 /** The four things a rule can ask to hear about. */
@@ -28,12 +28,13 @@ export function parseDeadline(text: string): Deadline | undefined {
 export const DEADLINE_HINT = 'must be a duration after submit such as 30m or 2h, or a time of day HH:MM (24-hour)';
 
 /**
- * When a job submitted at `submittedAtMs` misses its deadline: the duration after submit, or
- * the first HH:MM strictly after submit on the wall clock of `timeZone` (a time that does not
- * exist on a day clocks go forward falls an hour later, as cron reads it).
+ * When a job counted from `fromMs` (its submit, or the tick a scheduled job is for) misses its
+ * deadline: the duration after it, or the first HH:MM strictly after it on the wall clock of
+ * `timeZone`, read as a schedule's cron is (nextTick): a time that does not exist on a day
+ * clocks go forward falls that much later (Santiago's 00:30 on the first Sunday of September at
+ * 01:30). Undefined only when cron-parser's search gives up (see cron-ticks.ts).
  */
-export function deadlineOf(deadline: Deadline, submittedAtMs: number, timeZone = 'UTC'): number {
-  if (deadline.kind === 'after') return submittedAtMs + deadline.ms;
-  const next = cronParser.parseExpression(`${deadline.minute} ${deadline.hour} * * *`, { tz: timeZone, currentDate: new Date(submittedAtMs) }).next();
-  return next.getTime();
+export function deadlineOf(deadline: Deadline, fromMs: number, timeZone = 'UTC'): number | undefined {
+  if (deadline.kind === 'after') return fromMs + deadline.ms;
+  return nextTick(`${deadline.minute} ${deadline.hour} * * *`, fromMs, timeZone);
 }

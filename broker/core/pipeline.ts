@@ -1,7 +1,7 @@
 // The pipeline: a declarative YAML file that says where a job's Parquet comes from, what to
 // check and compute, where the result goes and how hard to try. Validated at load; nothing
 // past this schema re-checks the shape.
-import cronParser from 'cron-parser';
+import { nextTick } from './cron-ticks.ts';
 import { z } from 'zod';
 import { K8sEngineFields, KUBERNETES_LAUNCHERS } from './k8s-engine.ts';
 import { LandingConfigSchema } from './landing-config.ts';
@@ -229,7 +229,7 @@ export function cronProblem(cron: string): string | undefined {
     return 'must have five fields (minute hour day-of-month month day-of-week) or six (seconds first)';
   }
   try {
-    cronParser.parseExpression(cron, { tz: 'UTC' }).next();
+    if (nextTick(cron, Date.now(), 'UTC') === undefined) return 'is a cron expression that never ticks';
     return undefined;
   } catch (error) {
     return `is not a cron expression: ${(error as Error).message}`;

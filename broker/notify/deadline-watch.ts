@@ -1,7 +1,9 @@
 // policy.deadline (docs/adr/0020-alerts.md): a job created in a pipeline with a deadline is
-// added to a sorted set scored by when it falls; a job that succeeds or is cancelled leaves
-// it. A sweep takes the members that are due, hands each one's alert off, and only then removes
-// it, so that a notifier that dies or fails in between leaves the member for the next sweep.
+// added to a sorted set scored by when it falls, counted from its creation or, for a job a
+// schedule submitted, from the tick it is for (a catch-up run created after its deadline is
+// due at once); a job that succeeds or is cancelled leaves it. A sweep takes the members that
+// are due, hands each one's alert off, and only then removes it, so that a notifier that dies
+// or fails in between leaves the member for the next sweep.
 // Several notifiers sweep the same set and may hand off the same alert: its delivery id
 // (`<target>.deadline-<jobId>`) makes that one delivery. The one whose ZREM removed the member
 // logs it.
@@ -10,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Job } from '../core/job.ts';
 import { deadlineOf, parseDeadline } from '../core/notify-policy.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
+import { tickOfJob } from '../schedules/scheduled-job.ts';
 
 /** Members taken per sweep; a larger backlog is taken over the next sweeps. */
 const SWEEP_BATCH = 100;
@@ -34,12 +37,22 @@ export class DeadlineWatch {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Records the deadline of a job just created (at `createdAtMs`), when its pipeline has one. */
+  /**
+   * Records the deadline of a job just created (at `createdAtMs`), when its pipeline has one. A
+   * scheduled job's counts from its tick: one that ran late (the broker was down) and is past
+   * its deadline already is raised by the next sweep.
+   */
   async track(jobId: string, pipelineName: string, createdAtMs: number): Promise<void> {
     const pipeline = this.deps.pipelines.get(pipelineName);
     const deadline = pipeline?.policy.deadline === undefined ? undefined : parseDeadline(pipeline.policy.deadline);
     if (!pipeline || !deadline) return;
-    const at = deadlineOf(deadline, createdAtMs, pipeline.schedule?.timezone ?? 'UTC');
+    const job = await this.deps.readJob(jobId);
+    const from = (job && tickOfJob(job)) ?? createdAtMs;
+    const at = deadlineOf(deadline, from, pipeline.schedule?.timezone ?? 'UTC');
+    if (at === undefined) {
+      this.deps.logger.warn({ jobId, pipeline: pipelineName, deadline: pipeline.policy.deadline }, 'no time found for the deadline; the job has none');
+      return;
+    }
     // NX: an event read twice does not move a deadline already recorded.
     await this.deps.redis.zadd(this.deps.key, 'NX', at, jobId);
   }

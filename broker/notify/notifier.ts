@@ -38,7 +38,8 @@ export class Notifier {
     const { deadlines, pipelines } = this.deps;
     switch (event.type) {
       case 'job.queued':
-        // Created (a retry has `from`): its deadline counts from now on.
+        // Created (a retry has `from`): its deadline counts from its creation, or from the tick a
+        // scheduled job is for (DeadlineWatch reads its labels).
         if (!event.from && event.jobId && event.pipeline) await deadlines.track(event.jobId, event.pipeline, Date.parse(event.time));
         return;
       case 'job.cancelled':

@@ -3,6 +3,9 @@
 // any number of Sluice processes share one scheduler per pipeline, and BullMQ keeps one job
 // waiting for its next tick, named `repeat:<pipeline>:<tick in ms>` (docs/adr/0019-schedules.md).
 //
+// Each tick's time comes from nextTick (schedule-repeat.ts), not BullMQ's own cron reading, so
+// that daylight-saving changes are read as the API's next run times read them.
+//
 // A scheduler whose definition is unchanged is left alone: upserting it again would replace
 // the tick job it has waiting, and that waiting job is how a tick missed while no worker ran
 // is run at start (catch-up).
@@ -10,6 +13,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { OperationalError } from '../core/errors.ts';
 import { closeWhenReady } from './close-when-ready.ts';
+import { SCHEDULE_SETTINGS } from './schedule-repeat.ts';
 import type { Schedule } from '../core/pipeline.ts';
 import { canonicalJson } from '../jobs/canonical-json.ts';
 
@@ -47,7 +51,7 @@ export class ScheduleQueue {
   private readonly queue: Queue<TickData>;
 
   constructor(connection: ConnectionOptions, prefix: string) {
-    this.queue = new Queue<TickData>(SCHEDULES_QUEUE, { connection, prefix });
+    this.queue = new Queue<TickData>(SCHEDULES_QUEUE, { connection, prefix, settings: SCHEDULE_SETTINGS });
     // Each call reports its own failure; the event needs a listener or it throws (close-when-ready.ts).
     this.queue.on('error', () => undefined);
   }

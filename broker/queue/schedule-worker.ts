@@ -1,10 +1,12 @@
 // Delivers the ticks of the schedules queue (schedule-queue.ts) to a handler, one at a time.
 // BullMQ gives each tick's job to one worker, and that worker schedules the next tick when it
-// takes the job. A handler that throws has the tick tried again (the job's attempts).
+// takes the job, with the same tick arithmetic as the queue (schedule-repeat.ts). A handler
+// that throws has the tick tried again (the job's attempts).
 import { Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import { SCHEDULES_QUEUE, type TickData } from './schedule-queue.ts';
 import { closeWhenReady } from './close-when-ready.ts';
+import { SCHEDULE_SETTINGS } from './schedule-repeat.ts';
 
 /** One tick: its schedule, and its time in ms (the same in every process that sees it). */
 export type Tick = TickData & { at: number };
@@ -34,6 +36,7 @@ export class ScheduleWorker {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: 1,
+      settings: SCHEDULE_SETTINGS,
     });
     this.worker.on('failed', (job, error) => {
       const fields = { pipeline: job?.data.pipeline, scheduledFor: scheduledForOf(job?.id), attempt: job?.attemptsMade, err: error.message };

@@ -9,12 +9,10 @@ import type { JobsService } from '../jobs/jobs-service.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { Tick } from '../queue/schedule-worker.ts';
 import { isMissedTick, MISSED_TICK_TOLERANCE_MS } from './schedule-times.ts';
+import { scheduledLabels } from './scheduled-job.ts';
 
 /** Keeps schedule ticks' idempotency keys apart from the API's and the watchers'. */
 const SCHEDULER_SCOPE = 'scheduler';
-
-/** The `trigger` label of a job a schedule started. */
-const SCHEDULE_TRIGGER = 'schedule';
 
 const scheduleIdempotencyKey = (pipeline: string, tickIso: string): string => `schedule:${pipeline}:${tickIso}`;
 
@@ -47,7 +45,7 @@ export class ScheduleTicks {
     if (lateMs > MISSED_TICK_TOLERANCE_MS) logger.info({ pipeline, scheduledFor, lateMs }, 'running a missed schedule tick once (catchup: latest)');
     try {
       const { job, created } = await jobs.submit(
-        { pipeline, parameters: schedule.params, labels: { trigger: SCHEDULE_TRIGGER, 'scheduled-for': scheduledFor } },
+        { pipeline, parameters: schedule.params, labels: scheduledLabels(tick.at) },
         { idempotencyKey: scheduleIdempotencyKey(pipeline, scheduledFor), scope: SCHEDULER_SCOPE },
       );
       logger.info({ pipeline, scheduledFor, jobId: job.id, traceId: job.traceId }, created ? 'scheduled job submitted' : 'schedule tick already had its job');

@@ -21,6 +21,13 @@ describe('nextRunTimes', () => {
     expect(iso(nextRunTimes(halfPastTwo, new Date('2025-10-25T12:00:00Z')))).toEqual(['2025-10-26T00:30:00.000Z', '2025-10-27T01:30:00.000Z', '2025-10-28T01:30:00.000Z']);
   });
 
+  it("runs Santiago's midnight on the day clocks jump from 00:00 to 01:00, and both of Zurich's 02:15 and 02:45 when 02:00 becomes 03:00", () => {
+    const santiago = { cron: '0 0 * * *', timezone: 'America/Santiago' };
+    expect(iso(nextRunTimes(santiago, new Date('2025-09-05T12:00:00Z')))).toEqual(['2025-09-06T04:00:00.000Z', '2025-09-07T04:00:00.000Z', '2025-09-08T03:00:00.000Z']);
+    const zurich = { cron: '15,45 2 * * *', timezone: 'Europe/Zurich' };
+    expect(iso(nextRunTimes(zurich, new Date('2025-03-29T12:00:00Z')))).toEqual(['2025-03-30T01:15:00.000Z', '2025-03-30T01:45:00.000Z', '2025-03-31T00:15:00.000Z']);
+  });
+
   it('reads the cron in UTC when the schedule says UTC', () => {
     expect(iso(nextRunTimes({ cron: '0 2 * * *', timezone: 'UTC' }, new Date('2025-03-29T12:00:00Z'), 1))).toEqual(['2025-03-30T02:00:00.000Z']);
   });

@@ -1,7 +1,8 @@
 // When a schedule ticks, and whether a tick came too late to run: pure arithmetic over the
-// cron expression and its time zone, with the same library (cron-parser) that BullMQ's job
-// schedulers use, so that the times shown are the times BullMQ will tick.
-import cronParser from 'cron-parser';
+// cron expression and its time zone, with the very function BullMQ's job schedulers tick with
+// (nextTick, their repeatStrategy: broker/queue/schedule-repeat.ts), so that the times shown are
+// the times BullMQ will tick.
+import { nextTick, nextTicks } from '../core/cron-ticks.ts';
 import type { Schedule } from '../core/pipeline.ts';
 
 /** How many upcoming ticks the API shows for a scheduled pipeline. */
@@ -17,10 +18,7 @@ type Timetable = Pick<Schedule, 'cron' | 'timezone'>;
 
 /** The next `count` tick times strictly after `after`. */
 export function nextRunTimes(timetable: Timetable, after: Date, count = NEXT_RUNS_SHOWN): Date[] {
-  const ticks = cronParser.parseExpression(timetable.cron, { tz: timetable.timezone, currentDate: after });
-  const times: Date[] = [];
-  for (let i = 0; i < count && ticks.hasNext(); i += 1) times.push(ticks.next().toDate());
-  return times;
+  return nextTicks(timetable.cron, after.getTime(), timetable.timezone, count).map((at) => new Date(at));
 }
 
 /**
@@ -29,6 +27,6 @@ export function nextRunTimes(timetable: Timetable, after: Date, count = NEXT_RUN
  */
 export function isMissedTick(timetable: Timetable, tickMs: number, nowMs: number): boolean {
   if (nowMs - tickMs > MISSED_TICK_TOLERANCE_MS) return true;
-  const [following] = nextRunTimes(timetable, new Date(tickMs), 1);
-  return following !== undefined && following.getTime() <= nowMs;
+  const following = nextTick(timetable.cron, tickMs, timetable.timezone);
+  return following !== undefined && following <= nowMs;
 }

@@ -1,9 +1,12 @@
 // The deadline sweep (docs/adr/0020-alerts.md) on a real Redis: a deadline whose alert could not
 // be handed off stays in the set and is raised by the next sweep, and a notifier's sweeps never
-// overlap, however slow one is.
+// overlap, however slow one is. A scheduled job's deadline counts from the tick it is for: a
+// catch-up run created after its deadline is raised at the next sweep.
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
+import { PipelineSchema } from '../../broker/core/pipeline.ts';
+import { scheduledLabels } from '../../broker/schedules/scheduled-job.ts';
 import { DeadlineWatch } from '../../broker/notify/deadline-watch.ts';
 import { notifyKeys } from '../../broker/notify/notify-keys.ts';
 import { startNotifier } from '../../broker/notify/start-notifier.ts';
@@ -47,6 +50,53 @@ describe('DeadlineWatch', () => {
     expect(await watch.sweep()).toBe(1);
     expect(raised).toEqual([late.id]);
     expect(await fixture.redis.zcard(KEY)).toBe(0);
+  });
+});
+
+describe('the deadline of a scheduled job', () => {
+  // A daily 05:00 schedule with deadline 06:00; the broker was down 04:30-07:00, and the catch-up
+  // job made at 07:00 is for the 05:00 tick.
+  const pipeline = PipelineSchema.parse({
+    name: 'daily',
+    input: { columns: { x: 'long' }, paths: ['daily/'] },
+    transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
+    outputs: { lake: { table: 'daily' } },
+    schedule: { cron: '0 5 * * *', timezone: 'UTC' },
+    policy: { deadline: '06:00' },
+  });
+  const tick = Date.parse('2025-06-01T05:00:00Z');
+  const createdAt = Date.parse('2025-06-01T07:00:00Z');
+
+  function watching(jobs: Job[], raised: string[]): DeadlineWatch {
+    return new DeadlineWatch({
+      redis: fixture.redis,
+      key: KEY,
+      pipelines: pipelineRegistry([pipeline]),
+      readJob: async (id) => jobs.find((job) => job.id === id),
+      missed: async (job) => void raised.push(job.id),
+      logger,
+      now: () => createdAt + 2_000,
+    });
+  }
+
+  it('counts from the tick it is for: a catch-up run made after its deadline is raised at the next sweep', async () => {
+    const catchUp = { ...jobRecord('jcatchup', 'daily', 'queued', createdAt), labels: scheduledLabels(tick) };
+    const raised: string[] = [];
+    const watch = watching([catchUp], raised);
+    await watch.track(catchUp.id, 'daily', createdAt);
+    expect(await fixture.redis.zscore(KEY, catchUp.id)).toBe(String(Date.parse('2025-06-01T06:00:00Z')));
+    expect(await watch.sweep()).toBe(1);
+    expect(raised).toEqual([catchUp.id]);
+  });
+
+  it('a job submitted by hand counts from its creation: its 06:00 is the next day', async () => {
+    const byHand = jobRecord('jbyhand', 'daily', 'queued', createdAt);
+    const raised: string[] = [];
+    const watch = watching([byHand], raised);
+    await watch.track(byHand.id, 'daily', createdAt);
+    expect(await fixture.redis.zscore(KEY, byHand.id)).toBe(String(Date.parse('2025-06-02T06:00:00Z')));
+    expect(await watch.sweep()).toBe(0);
+    expect(raised).toEqual([]);
   });
 });
 

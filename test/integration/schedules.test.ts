@@ -5,6 +5,9 @@
 // Fault: two Sluice processes with the same schedule → one job per tick. And a worker that
 // was down over several ticks runs one job for them at start with `catchup: latest`, none
 // with `catchup: none`.
+//
+// Daylight saving: a scheduler ticks Santiago's midnight on the day clocks jump from 00:00 to
+// 01:00, at 01:00, both when the queue adds its first tick and when a worker adds the next.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,7 +21,8 @@ import { PipelineSchema, type Pipeline } from '../../broker/core/pipeline.ts';
 import type { Job } from '../../broker/core/job.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { BullJobQueue } from '../../broker/queue/bull-job-queue.ts';
-import { SCHEDULES_QUEUE } from '../../broker/queue/schedule-queue.ts';
+import { SCHEDULES_QUEUE, type TickData } from '../../broker/queue/schedule-queue.ts';
+import { SCHEDULE_SETTINGS } from '../../broker/queue/schedule-repeat.ts';
 import { ScheduleWorker } from '../../broker/queue/schedule-worker.ts';
 import { redisOptions, startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
@@ -239,6 +243,67 @@ describe('a tick that fails on every attempt', () => {
     } finally {
       await worker.close();
       await queue.removeJobScheduler('failing');
+      await queue.close();
+    }
+  });
+});
+
+const HOUR = 3_600_000;
+
+/** The time zone's offset from UTC at `ms`, in minutes, from the runtime's own tz data (not cron-parser's reading). */
+function utcOffsetMinutes(timeZone: string, ms: number): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(ms).find((part) => part.type === 'timeZoneName')!.value;
+  const [, sign, hours, minutes] = /^GMT(?:([+-])(\d\d):(\d\d))?$/.exec(name)!;
+  return sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
+}
+
+/** The first whole hour after `afterMs` at which the time zone's clocks jump forward. */
+function nextSpringChange(timeZone: string, afterMs: number): number {
+  for (let hour = Math.ceil(afterMs / HOUR) * HOUR; ; hour += HOUR) {
+    if (utcOffsetMinutes(timeZone, hour) > utcOffsetMinutes(timeZone, hour - 1_000)) return hour;
+  }
+}
+
+describe('a daylight-saving change through a real job scheduler', () => {
+  it("ticks Santiago's midnight on the day clocks jump from 00:00 to 01:00, at 01:00: the first tick the queue adds, and the next one a worker adds", async () => {
+    // BullMQ counts from now (or a later startDate, or the tick just taken): without faking its
+    // clock, the change is the next one to come, a Sunday in September (2025-09-07 at 04:00Z was one).
+    const jump = nextSpringChange('America/Santiago', Date.now() + 48 * HOUR);
+    const localTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Santiago', weekday: 'short', hour: '2-digit', minute: '2-digit' });
+    expect(localTime.format(jump)).toBe('Sun 01:00');
+    const saturday = jump - 24 * HOUR; // Saturday 00:00, still at UTC-4
+    expect(localTime.format(saturday)).toBe('Sat 00:00');
+
+    const prefix = 'dst';
+    const connection = redisOptions(env.redis.url);
+    // Set up as ScheduleQueue's queue is (its settings), with a startDate, which ScheduleQueue has no use for.
+    const queue = new Queue<TickData>(SCHEDULES_QUEUE, { connection, prefix, settings: SCHEDULE_SETTINGS });
+    const taken: number[] = [];
+    const worker = new ScheduleWorker(async (tick) => void taken.push(tick.at), { connection, prefix, logger: pino({ level: 'silent' }) });
+    const schedule = { cron: '0 0 * * *', timezone: 'America/Santiago', params: {}, catchup: 'latest' as const };
+    const upsert = (id: string, startDate: number) =>
+      queue.upsertJobScheduler(id, { pattern: schedule.cron, tz: schedule.timezone, startDate }, { name: 'tick', data: { pipeline: id, schedule } });
+    try {
+      // The queue: a scheduler started on the Saturday at noon ticks next at the jump's 01:00.
+      await upsert('from-saturday', saturday + 12 * HOUR);
+      expect((await queue.getJobScheduler('from-saturday'))?.next).toBe(jump);
+      expect(await queue.getJob(`repeat:from-saturday:${jump}`)).toBeDefined();
+
+      // The worker: a scheduler started on the Friday ticks on Saturday; the worker that takes
+      // that tick (promoted, rather than waited for) adds the next at the jump's 01:00.
+      await upsert('from-friday', saturday - 12 * HOUR);
+      expect((await queue.getJobScheduler('from-friday'))?.next).toBe(saturday);
+      await (await queue.getJob(`repeat:from-friday:${saturday}`))!.promote();
+      await waitFor("the worker to take Saturday's tick", async () => (taken.includes(saturday) ? true : undefined), 10_000);
+      const next = await waitFor('the next tick', async () => {
+        const scheduler = await queue.getJobScheduler('from-friday');
+        return scheduler?.next !== undefined && scheduler.next !== saturday ? scheduler.next : undefined;
+      }, 10_000);
+      expect(new Date(next!).toISOString()).toBe(new Date(jump).toISOString());
+      expect(await queue.getJob(`repeat:from-friday:${jump}`)).toBeDefined();
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
       await queue.close();
     }
   });
