@@ -223,6 +223,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
     const watchers = await startWatchService({
       ledger,
       pipelines: pipelines.list(),
+      pipelineFile: (name) => pipelines.file(name),
       jobs,
       logger,
       redis,

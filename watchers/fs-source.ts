@@ -21,6 +21,17 @@
 // and again when ready); a symlinked folder that leads out of the root is neither listed nor
 // watched (folder-watcher.ts), only refused, once.
 //
+// Unfinished Parquet: a file the rule calls complete that looks like Parquet being written (it
+// starts with PAR1, or is empty or zero-filled so far) but has no footer yet (no PAR1 at its
+// end) is not finished, whatever the rule says: a writer pausing between row groups, an SMB
+// copy whose writes show late. It stays seen and is looked at again every quiet period; only
+// once it has stayed unchanged, footerless, for `ready.footer_wait` (10 minutes by default) is it
+// recorded ready, for the door to quarantine (docs/adr/0012).
+//
+// Network mounts: at start the folder's file system is asked (statfs); on SMB/CIFS or NFS
+// without `polling: true` a warning names the pipeline, the folder and the setting, since writes
+// made by other machines are then noticed only by the rescan (docs/adr/0022).
+//
 // Seen records: a file waiting for its rule is recorded `seen` once, so the landing listing
 // shows it waiting. One that goes before it is ready (an aborted copy deleted, a writer that
 // renames its finished file) takes its seen record along (discard()); one that went while no
@@ -28,7 +39,7 @@
 // listing did not report (except at or under a folder or entry it could not read).
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { realpath, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { isMissingFile } from '../broker/core/errors.ts';
@@ -37,6 +48,7 @@ import { isHiddenSegment, isInside } from '../broker/jobs/input-paths.ts';
 import { classifyChange, contentSample, fsFingerprint, type FileStat, type PathRecord } from './fingerprint.ts';
 import { FolderWatcher } from './folder-watcher.ts';
 import { globMatcher, type GlobMatcher } from './glob.ts';
+import { footerPendingAt } from './landing-validator.ts';
 import { KnownPaths, ownCopy } from './known-paths.ts';
 import { readyLanding, type LandingInput, type LandingLedger, type ReadyLanding } from './landing-ledger.ts';
 import { markerDecision, renameDecision, stableDecision, temporaryNameMatcher, type Observation } from './readiness.ts';
@@ -68,7 +80,33 @@ export type FsSourceOptions = {
   tickMs?: number;
   /** Stat calls in flight at once. */
   concurrency?: number;
+  /** The pipeline file the source comes from, for the messages that name it. */
+  pipelineFile?: string;
+  /** Asks the folder's file system (tests inject one); node's statfs by default. */
+  statfs?: (path: string) => Promise<{ type: number }>;
 };
+
+/**
+ * statfs f_type magic numbers of network file systems (linux/magic.h and the file systems'
+ * own headers), on which the kernel reports no change made by another machine.
+ */
+const NETWORK_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0xff534d42, 'cifs'],
+  [0xfe534d42, 'smb2'],
+  [0x517b, 'smb'],
+  [0x6969, 'nfs'],
+  [0x00c36400, 'ceph'],
+  [0x01021997, '9p'],
+  [0x5346414f, 'afs'],
+  [0x73757245, 'coda'],
+  [0x0bd00bd0, 'lustre'],
+]);
+
+/** The name of the network file system a statfs `type` stands for, or undefined for a local one (or one not known). */
+export function networkFileSystem(type: number): string | undefined {
+  // f_type is a C long: some platforms hand the 32-bit magic over sign-extended.
+  return NETWORK_FILE_SYSTEMS.get(type >>> 0);
+}
 
 /**
  * A file waiting for its rule: its last observation (the rule compares the next stat with it),
@@ -101,6 +139,10 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   private readonly urgent = new Set<string>();
   private readonly checking = new Set<string>();
   private readonly refusedPaths = new Set<string>();
+  /** Candidates found without a Parquet footer (path → fingerprint of that version): said once per version. */
+  private readonly footerless = new Map<string, string>();
+  /** Entries skipped as hidden during the listing under way (undefined between listings). */
+  private hidden: { count: number; example: string | undefined } | undefined;
   /**
    * During a listing: the source's seen paths (path → fingerprint) read before it, struck as
    * the listing reports each; what is left was not there. Sized by files being written.
@@ -124,7 +166,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     this.id = sourceId(config);
     this.root = config.path.replace(/\/+$/, '') || '/';
     this.rootPrefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
-    this.include = globMatcher(config.include);
+    this.include = globMatcher(config.include, { nocase: true });
     this.isTemporary = temporaryNameMatcher(config.ready.temp);
     this.now = options.now ?? Date.now;
     // A tenth of the quiet period: a ready file waits at most that past its quiet time. Cheap,
@@ -137,6 +179,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
   async start(): Promise<void> {
     const { config, ledger, log } = this.options;
     this.realRoot = await realpath(this.root);
+    await this.warnIfNetworkMount();
     for await (const [path, record] of ledger.pathRecords(this.id)) this.known.set(path, record);
     // Ready landings not yet batched (this process stopped before closing the batch) go
     // to the batcher again; the claim in the ledger keeps them from being batched twice.
@@ -157,7 +200,9 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     // The first listing takes in the files present before start; nothing is forgotten on it
     // (the first rescan does that), as a start-up must not lose a path to a slow mount.
     const listingStarted = this.now();
-    if ((await watcher.list()).complete) this.emit('listed', { files: watcher.filesListed, ms: this.now() - listingStarted });
+    this.hidden = { count: 0, example: undefined };
+    const firstListing = await watcher.list().finally(() => this.logHidden('info'));
+    if (firstListing.complete) this.emit('listed', { files: watcher.filesListed, ms: this.now() - listingStarted });
     this.listed = true;
     this.keepTicking();
     this.rescanner = setInterval(() => void this.rescan(), config.rescan);
@@ -176,6 +221,34 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     clearInterval(this.poller);
     await this.watcher?.close();
     await this.rescanning;
+  }
+
+  /**
+   * On an SMB/CIFS or NFS mount the kernel reports no write made by another machine: without
+   * polling such files are noticed only by the rescan (5 minutes by default). Said at start,
+   * naming the pipeline file, the folder and the setting. A statfs that fails says nothing.
+   */
+  private async warnIfNetworkMount(): Promise<void> {
+    const { config, log } = this.options;
+    if (config.polling) return;
+    const type = await (this.options.statfs ?? statfs)(this.root).then(
+      (answer) => answer.type,
+      () => undefined,
+    );
+    const fileSystem = type === undefined ? undefined : networkFileSystem(type);
+    if (fileSystem === undefined) return;
+    log.warn(
+      { source: this.id, pipelineFile: this.options.pipelineFile, folder: this.root, fileSystem, setting: 'polling: true', rescanMs: config.rescan },
+      'fs source folder is on a network mount and polling is off: files written by other machines are noticed only by the rescan; set polling: true on this source',
+    );
+  }
+
+  /** Once per listing: how many entries were skipped as hidden ("_" or "." names, as Spark skips them), with one for example. */
+  private logHidden(level: 'info' | 'debug'): void {
+    const hidden = this.hidden;
+    this.hidden = undefined;
+    if (!hidden || hidden.count === 0) return;
+    this.options.log[level]({ source: this.id, hidden: hidden.count, example: hidden.example }, 'landing entries skipped as hidden ("_" or "." names)');
   }
 
   /** How many files wait for their rule (for metrics and tests). */
@@ -198,11 +271,20 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     if (rel === undefined) return path !== this.root;
     const segments = rel.split('/');
     const name = segments.at(-1)!;
-    if (segments.slice(0, -1).some(isHiddenSegment)) return true;
+    if (segments.slice(0, -1).some(isHiddenSegment)) return this.skipHidden(rel);
     if (this.isMarker(name)) return false;
-    if (isHiddenSegment(name)) return true;
+    if (isHiddenSegment(name)) return this.skipHidden(rel);
     if (stats?.isFile()) return !this.include(rel) || (this.options.config.ready.rule === 'rename' && this.isTemporary(name));
     return false;
+  }
+
+  /** Counts a hidden entry during a listing (a listing never enters a hidden folder: its entries are not counted). */
+  private skipHidden(rel: string): true {
+    if (this.hidden) {
+      this.hidden.count += 1;
+      this.hidden.example ??= join(this.root, rel);
+    }
+    return true;
   }
 
   private isMarker(name: string): boolean {
@@ -243,6 +325,7 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     const candidate = this.candidates.get(rel);
     if (candidate === undefined) return;
     this.candidates.delete(rel);
+    this.footerless.delete(rel);
     if (candidate.seen !== undefined) void this.forgetSeen(rel, candidate.seen);
   }
 
@@ -408,9 +491,11 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
       else this.discard(rel);
       return;
     }
+    if (await this.waitForFooter(rel, absolute, candidate, first)) return;
     const landing = { ...this.landingInput(rel, first), sample };
     const { state } = await ledger.markReady(landing);
     this.candidates.delete(rel);
+    this.footerless.delete(rel);
     this.known.set(rel, { fingerprint: landing.fingerprint, size: first.size, mtimeMs: first.mtimeMs });
     if (state !== 'ready') {
       log.debug({ source: this.id, path: rel, fingerprint: landing.fingerprint, state }, 'landing already processed');
@@ -418,6 +503,40 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     }
     log.debug({ source: this.id, path: rel, fingerprint: landing.fingerprint, size: first.size }, 'landing ready');
     this.emit('ready', readyLanding(landing));
+  }
+
+  /**
+   * True when the file, complete by its rule, is Parquet not finished yet (no footer): it
+   * stays a candidate, recorded seen at its current version, and is looked at again after the
+   * quiet period. Once it has stayed unchanged and footerless for `footer_wait`, false: it is
+   * recorded ready, and the door quarantines it.
+   */
+  private async waitForFooter(rel: string, absolute: string, candidate: Candidate, file: FileStat): Promise<boolean> {
+    const { config, log } = this.options;
+    if (!(await footerPendingAt(absolute))) return false;
+    const now = this.now();
+    // The candidate's observation is when this version (size, mtime) was first seen.
+    const giveUpAt = candidate.at + config.ready.footer_wait;
+    const fingerprint = fsFingerprint(this.id, rel, file.size, file.mtimeMs);
+    if (now >= giveUpAt) {
+      log.warn(
+        { source: this.id, path: rel, size: file.size, footerWaitMs: config.ready.footer_wait },
+        'landing still has no Parquet footer after ready.footer_wait unchanged; handed to the door, which quarantines it',
+      );
+      return false;
+    }
+    // Seen at this version, so that the landing listing shows its size now (it replaces the seen record of an earlier one).
+    const seen = candidate.seen === fingerprint ? fingerprint : await this.markSeen(rel, file);
+    if (this.footerless.get(rel) !== fingerprint) {
+      this.footerless.set(rel, fingerprint);
+      log.info(
+        { source: this.id, path: rel, size: file.size, quarantineAt: new Date(giveUpAt).toISOString() },
+        'landing not finished: no Parquet footer yet; waiting for its writer (ready.footer_wait)',
+      );
+    }
+    const recheck = Math.max(config.ready.quiet, 1_000);
+    this.requeue(rel, candidate, Math.min(now + recheck, giveUpAt), { checked: true, seen });
+    return true;
   }
 
   /** A refused file (or symlinked folder, from the folder watcher) leaves no trace in the ledger. */
@@ -512,8 +631,12 @@ export class FsSource extends EventEmitter<FsSourceEvents> {
     // every listed path.
     const unreportedSeen = await this.seenPaths();
     this.unreportedSeen = unreportedSeen;
+    const rescan = this.reemitDue;
+    this.hidden = { count: 0, example: undefined };
     const listing = await this.watcher!.list().finally(() => {
       this.unreportedSeen = undefined;
+      // Once per rescan (every 5 minutes) at info; a polling listing (every interval) at debug.
+      this.logHidden(rescan ? 'info' : 'debug');
     });
     if (this.closed) return;
     const { complete } = listing;

@@ -27,4 +27,11 @@ describe('globMatcher', () => {
     for (const name of ['a.parquet.tmp', '_COPYING_a.parquet', 'a.parquet._COPYING_', '.a.parquet']) expect(temp(name), name).toBe(true);
     expect(temp('a.parquet')).toBe(false);
   });
+
+  it('matches case-insensitively when asked (as sources match include patterns): EXPORT.PARQUET matches "**/*.parquet"', () => {
+    const include = globMatcher(['**/*.parquet'], { nocase: true });
+    for (const path of ['EXPORT.PARQUET', 'sub/Export.Parquet', 'a.parquet']) expect(include(path), path).toBe(true);
+    expect(include('a.parquet.tmp')).toBe(false);
+    expect(globMatcher(['**/*.parquet'])('EXPORT.PARQUET')).toBe(false);
+  });
 });

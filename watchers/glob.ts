@@ -1,7 +1,8 @@
 // Glob patterns of the pipeline YAML ("**/*.parquet", "*.tmp", "{a,b}/*.csv") compiled to
 // regular expressions once. The folder watcher matches paths itself and Node 20's path.matchesGlob
 // is experimental, so this small matcher is ours: `**` spans folders, `*` and `?` stay
-// inside one path segment, `{a,b}` alternates, `[abc]` is a class.
+// inside one path segment, `{a,b}` alternates, `[abc]` is a class. Case-sensitive unless
+// asked (`nocase`): the sources' include patterns are matched case-insensitively.
 
 export type GlobMatcher = (path: string) => boolean;
 
@@ -9,7 +10,15 @@ function escape(char: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(char) ? `\\${char}` : char;
 }
 
-export function globToRegExp(glob: string): RegExp {
+export type GlobOptions = {
+  /**
+   * Case-insensitive: the sources' include patterns are (a Windows producer writes
+   * EXPORT.PARQUET, and "**\/*.parquet" must not skip it silently).
+   */
+  nocase?: boolean;
+};
+
+export function globToRegExp(glob: string, options: GlobOptions = {}): RegExp {
   let out = '';
   let inGroup = 0;
   for (let i = 0; i < glob.length; i += 1) {
@@ -51,11 +60,11 @@ export function globToRegExp(glob: string): RegExp {
       out += escape(char);
     }
   }
-  return new RegExp(`^${out}$`);
+  return new RegExp(`^${out}$`, options.nocase ? 'i' : '');
 }
 
 /** Matches a path relative to the source root, written with "/" separators. */
-export function globMatcher(globs: readonly string[]): GlobMatcher {
-  const patterns = globs.map(globToRegExp);
+export function globMatcher(globs: readonly string[], options: GlobOptions = {}): GlobMatcher {
+  const patterns = globs.map((glob) => globToRegExp(glob, options));
   return (path) => patterns.some((pattern) => pattern.test(path));
 }

@@ -194,6 +194,39 @@ export function footerProblem(uri: string, metadata: Pick<FileMetaData, 'schema'
   return undefined;
 }
 
+const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
+
+/**
+ * Whether a file looks like Parquet still being written: it starts as Parquet does (PAR1, the
+ * start of it, or zeros so far: a copy that set the file's length before writing it) and has
+ * no footer yet (no PAR1 at its end, or too short to hold one). Such a file is unfinished, not
+ * bad: its source waits for it (fs-source.ts, `ready.footer_wait`). Anything else (a footer
+ * corrupt in other ways, a file that is not Parquet at all) is the door's to judge, at once.
+ * `head` and `tail` are the file's first and last min(4, size) bytes.
+ */
+export function lacksFooterYet(head: Uint8Array, tail: Uint8Array, size: number): boolean {
+  const startsLikeParquet = head.every((byte, index) => byte === MAGIC[index]) || head.every((byte) => byte === 0);
+  if (!startsLikeParquet) return false;
+  if (size < MIN_PARQUET_BYTES) return true;
+  return !MAGIC.every((byte, index) => tail[tail.length - 4 + index] === byte);
+}
+
+/** lacksFooterYet() for a local file (two 4-byte reads). Throws when it cannot be read. */
+export async function footerPendingAt(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(4, size);
+    const head = new Uint8Array(length);
+    const tail = new Uint8Array(length);
+    await handle.read(head, 0, length, 0);
+    await handle.read(tail, 0, length, size - length);
+    return lacksFooterYet(head, tail, size);
+  } finally {
+    await handle.close();
+  }
+}
+
 export class LandingValidator {
   /** `s3` is used only for s3:// landings. */
   constructor(private readonly s3: S3Client) {}

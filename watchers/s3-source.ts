@@ -1,4 +1,5 @@
-// An S3 source: lists `bucket/prefix` every `interval`, records each complete object in the
+// An S3 source: lists `bucket/prefix/` every `interval` (the prefix is a folder: "sales" lists
+// "sales/", never "sales-eu/"), records each complete object in the
 // ledger and emits it as ready, with the uri `s3://bucket/key`. There are no events to
 // listen to (S3 event notifications need a queue per bucket), so listing is the watch.
 //
@@ -41,7 +42,7 @@ import { EventEmitter } from 'node:events';
 import { ListObjectsV2Command, type _Object, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { sourceId, type S3Source as S3SourceConfig } from '../broker/core/landing-config.ts';
+import { s3FolderPrefix, sourceId, type S3Source as S3SourceConfig } from '../broker/core/landing-config.ts';
 import { s3Fingerprint } from './fingerprint.ts';
 import { globMatcher, type GlobMatcher } from './glob.ts';
 import type { LandingKeys } from './landing-keys.ts';
@@ -110,6 +111,8 @@ const hasUnreadableParts = (key: string): boolean => key.split('/').some((part) 
 
 export class S3Source extends EventEmitter<S3SourceEvents> {
   readonly id: string;
+  /** The prefix as a folder ("sales" → "sales/"): what is listed, so "sales-eu/..." is not this source's. */
+  private readonly prefix: string;
   private readonly include: GlobMatcher;
   private readonly fullEvery: number;
   private readonly maxBackoffMs: number;
@@ -120,6 +123,8 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
   /** Keys refused for their parts, each logged once. */
   private readonly refusedKeys = new Set<string>();
   private cursorKey: string | undefined;
+  /** Objects skipped as hidden during the full listing under way. */
+  private hidden: { count: number; example: string | undefined } = { count: 0, example: undefined };
   private ticks = 0;
   private failures = 0;
   private fullDue = false;
@@ -130,7 +135,8 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
   constructor(private readonly options: S3SourceOptions) {
     super();
     this.id = sourceId(options.config);
-    this.include = globMatcher(options.config.include);
+    this.prefix = s3FolderPrefix(options.config.prefix);
+    this.include = globMatcher(options.config.include, { nocase: true });
     this.fullEvery = Math.max(1, options.fullListingEvery ?? FULL_LISTING_EVERY);
     this.maxBackoffMs = options.maxBackoffMs ?? MAX_BACKOFF_MS;
   }
@@ -140,11 +146,14 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
     const { config, ledger, log, cursor } = this.options;
     for (const [key, record] of await ledger.knownPaths(this.id)) this.known.set(key, record.fingerprint);
     this.cursorKey = await cursor.get(this.id);
+    // A cursor outside the folder (left by a version that listed "sales" as a bare prefix, and
+    // so took "salesforce/..."): listings from it would find nothing; start from a full listing.
+    if (this.cursorKey !== undefined && !this.cursorKey.startsWith(this.prefix)) this.cursorKey = undefined;
     if (config.ready.rule === 'marker') await this.loadPending();
     // The first tick also hands the ledger's ready landings to the batcher again.
     await this.poll();
     this.schedule();
-    log.info({ source: this.id, bucket: config.bucket, prefix: config.prefix, rule: config.ready.rule, known: this.known.size, cursor: this.cursorKey ?? null }, 's3 source started');
+    log.info({ source: this.id, bucket: config.bucket, prefix: this.prefix, rule: config.ready.rule, known: this.known.size, cursor: this.cursorKey ?? null }, 's3 source started');
   }
 
   async close(): Promise<void> {
@@ -208,7 +217,7 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       const page = await client.send(
         new ListObjectsV2Command({
           Bucket: config.bucket,
-          ...(config.prefix ? { Prefix: config.prefix } : {}),
+          ...(this.prefix ? { Prefix: this.prefix } : {}),
           ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
           ...(pageSize ? { MaxKeys: pageSize } : {}),
         }),
@@ -235,8 +244,10 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
     // process watching the same prefix) is not this listing's to judge. Few: objects waiting.
     const seen = await this.options.ledger.seenPaths(this.id);
     const listed = new Set<string>();
+    this.hidden = { count: 0, example: undefined };
     await this.listFrom(undefined, markers, listed);
     if (this.closed) return 0;
+    this.logHidden();
     for (const [key, fingerprint] of [...this.known]) {
       if (listed.has(key)) continue;
       this.known.delete(key);
@@ -274,12 +285,19 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
       }
       const segments = rel.split('/');
       const name = segments.at(-1)!;
-      if (segments.slice(0, -1).some(isHiddenSegment)) continue;
+      if (segments.slice(0, -1).some(isHiddenSegment)) {
+        if (listed) this.countHidden(object.key);
+        continue;
+      }
       if (rule === 'marker' && name === marker) {
         markers.set(folderOf(object.key), object.lastModifiedMs);
         continue;
       }
-      if (isHiddenSegment(name) || !this.include(rel)) continue;
+      if (isHiddenSegment(name)) {
+        if (listed) this.countHidden(object.key);
+        continue;
+      }
+      if (!this.include(rel)) continue;
       const fingerprint = s3Fingerprint(this.id, object.key, object.size, object.etag);
       if (this.known.get(object.key) === fingerprint) continue;
       const landing = this.landingInput(object, fingerprint);
@@ -294,6 +312,22 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
     await inParallel(work, CONCURRENCY, (task) => task());
   }
 
+  private countHidden(key: string): void {
+    this.hidden.count += 1;
+    this.hidden.example ??= key;
+  }
+
+  /**
+   * Once per full listing: how many objects were skipped as hidden (a "_" or "." name, or
+   * under such a folder: Spark skips them too), with one for example, so that on-call can find
+   * files a producer named that way. Debug level: a prefix that holds _SUCCESS-style files says
+   * it every full listing.
+   */
+  private logHidden(): void {
+    if (this.hidden.count === 0) return;
+    this.options.log.debug({ source: this.id, hidden: this.hidden.count, example: this.hidden.example }, 'objects skipped as hidden ("_" or "." names)');
+  }
+
   /** Logged once per key (not at every listing): S3 allows such keys, no s3:// URI of a job can name them. */
   private refuseKey(key: string): void {
     if (this.refusedKeys.has(key)) return;
@@ -306,8 +340,8 @@ export class S3Source extends EventEmitter<S3SourceEvents> {
 
   /** The key below the prefix ('' never: the prefix itself is no landing), or undefined for a folder placeholder. */
   private relativeKey(key: string): string | undefined {
-    if (key.endsWith('/')) return undefined;
-    const rel = key.slice(this.options.config.prefix.length).replace(/^\/+/, '');
+    if (key.endsWith('/') || !key.startsWith(this.prefix)) return undefined;
+    const rel = key.slice(this.prefix.length).replace(/^\/+/, '');
     return rel === '' ? undefined : rel;
   }
 

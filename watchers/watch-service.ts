@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../broker/core/pipeline.ts';
 import type { JobsService } from '../broker/jobs/jobs-service.ts';
+import { checkSourcesApart } from '../broker/pipelines/load-pipelines.ts';
 import { Batcher, type ClosedBatch } from './batcher.ts';
 import { FsSource } from './fs-source.ts';
 import { LandingDoor, type DoorRoute } from './landing-door.ts';
@@ -47,12 +48,18 @@ export type WatchServiceOptions = {
   landingRoots: readonly string[];
   /** Where each source's last listing and last error are recorded for GET /v1/watchers. */
   health?: SourceHealth;
+  /** The file a pipeline was loaded from (PipelineRegistry.file), for messages that name it. */
+  pipelineFile?: (pipeline: string) => string | undefined;
+  /** For fs sources: asks a folder's file system (tests inject one). */
+  statfs?: (path: string) => Promise<{ type: number }>;
 };
 
 export type WatchService = { close(): Promise<void> };
 
 export async function startWatchService(options: WatchServiceOptions): Promise<WatchService> {
   const { ledger, logger } = options;
+  // Also checked when pipelines are loaded from their files; here for registries built in code.
+  checkSourcesApart(options.pipelines, (name) => options.pipelineFile?.(name) ?? `pipeline "${name}"`);
   await checkSourcesInsideRoots(options.pipelines, options.landingRoots);
   const door = new LandingDoor({
     validator: new LandingValidator(options.s3),
@@ -108,7 +115,7 @@ export async function startWatchService(options: WatchServiceOptions): Promise<W
         const source =
           config.kind === 's3'
             ? new S3Source({ config, client: options.s3, ledger, cursor: redisCursorStore(options.redis, ledger.keys), log })
-            : new FsSource({ config, ledger, log });
+            : new FsSource({ config, ledger, log, pipelineFile: options.pipelineFile?.(pipeline.name), statfs: options.statfs });
         routes.set(source.id, [...(routes.get(source.id) ?? []), route]);
         source.on('ready', (landing) => void door.admit(route, landing));
         source.on('error', (error) => {

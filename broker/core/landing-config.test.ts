@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AfterSchema, BatchSchema, LandingConfigSchema, SourceSchema, SourcesSchema, sourceId } from './landing-config.ts';
+import { AfterSchema, BatchSchema, LandingConfigSchema, overlappingSources, s3FolderPrefix, SourceSchema, SourcesSchema, sourceId, sourcesOverlap } from './landing-config.ts';
 
 describe('SourceSchema', () => {
   it('fills the fs defaults of the issue', () => {
@@ -10,7 +10,7 @@ describe('SourceSchema', () => {
       polling: false,
       interval: 2_000,
       rescan: 300_000,
-      ready: { rule: 'stable', quiet: 2_000, marker: '_SUCCESS', temp: ['*.tmp', '_COPYING_*', '*._COPYING_', '.*'] },
+      ready: { rule: 'stable', quiet: 2_000, marker: '_SUCCESS', temp: ['*.tmp', '_COPYING_*', '*._COPYING_', '.*'], footer_wait: 600_000 },
       touch_is_new: false,
     });
   });
@@ -86,5 +86,51 @@ describe('BatchSchema and AfterSchema', () => {
     expect(config.batch.max_bytes).toBe(20_000_000_000);
     expect(config.after.on_success).toBe('archive');
     expect(LandingConfigSchema.parse({})).toEqual({ sources: [], batch: { max_files: 200, max_bytes: 20_000_000_000, max_wait: 30_000 }, after: { on_success: 'keep' } });
+  });
+});
+
+describe('sources that would take the same files', () => {
+  const fs = (path: string) => SourceSchema.parse({ kind: 'fs', path });
+  const s3 = (bucket: string, prefix: string) => SourceSchema.parse({ kind: 's3', bucket, prefix });
+
+  it('overlap on the same folder (however written) and on a folder inside another, not on siblings that share a name start', () => {
+    expect(sourcesOverlap(fs('/landing'), fs('/landing/'))).toBe(true);
+    expect(sourcesOverlap(fs('/landing/./sales'), fs('/landing//sales'))).toBe(true);
+    expect(sourcesOverlap(fs('/landing'), fs('/landing/sales'))).toBe(true);
+    expect(sourcesOverlap(fs('/landing/sales/eu'), fs('/landing/sales'))).toBe(true);
+    expect(sourcesOverlap(fs('/'), fs('/landing'))).toBe(true);
+    expect(sourcesOverlap(fs('/landing/sales'), fs('/landing/sales-eu'))).toBe(false);
+    expect(sourcesOverlap(fs('/landing/a'), fs('/landing/b'))).toBe(false);
+  });
+
+  it('overlap for s3 on one bucket when one prefix, as a folder, holds the other', () => {
+    expect(sourcesOverlap(s3('landing', 'sales'), s3('landing', 'sales/'))).toBe(true);
+    expect(sourcesOverlap(s3('landing', ''), s3('landing', 'sales'))).toBe(true);
+    expect(sourcesOverlap(s3('landing', 'sales'), s3('landing', 'sales/eu'))).toBe(true);
+    expect(sourcesOverlap(s3('landing', 'sales'), s3('landing', 'salesforce'))).toBe(false);
+    expect(sourcesOverlap(s3('landing', 'sales'), s3('other', 'sales'))).toBe(false);
+    expect(sourcesOverlap(s3('landing', 'sales'), fs('/sales'))).toBe(false);
+  });
+
+  it('are listed in pairs, across pipelines and within one', () => {
+    const pairs = overlappingSources([
+      { owner: 'a', sources: [fs('/landing/a'), fs('/landing/a/x')] },
+      { owner: 'b', sources: [fs('/landing/b')] },
+      { owner: 'c', sources: [fs('/landing/b/')] },
+    ]);
+    expect(pairs.map(({ first, second }) => [first.owner, second.owner])).toEqual([
+      ['a', 'a'],
+      ['b', 'c'],
+    ]);
+  });
+});
+
+describe('s3FolderPrefix', () => {
+  it('takes a prefix as a folder: "sales" and "sales/" are "sales/"; "" is the whole bucket', () => {
+    expect(s3FolderPrefix('sales')).toBe('sales/');
+    expect(s3FolderPrefix('sales/')).toBe('sales/');
+    expect(s3FolderPrefix('sales//')).toBe('sales/');
+    expect(s3FolderPrefix('a/b')).toBe('a/b/');
+    expect(s3FolderPrefix('')).toBe('');
   });
 });

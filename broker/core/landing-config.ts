@@ -22,6 +22,14 @@ export const FsReadySchema = z
      * what `hdfs dfs -put` really writes; "_COPYING_*" is kept for tools that prefix.
      */
     temp: GlobListSchema.default(['*.tmp', '_COPYING_*', '*._COPYING_', '.*']),
+    /**
+     * A file that looks like Parquet being written (it starts with PAR1, or is empty or
+     * zero-filled so far) but has no footer yet (no PAR1 at its end) is not finished, whatever
+     * the rule says: a writer pausing between row groups, an SMB copy whose writes show late.
+     * It waits, and is looked at again every `quiet`; only once it has stayed unchanged,
+     * still without a footer, for this long is it handed to the door, which quarantines it.
+     */
+    footer_wait: DurationSchema.default(600_000),
   })
   .strict();
 
@@ -30,8 +38,12 @@ export const FsSourceSchema = z
     kind: z.literal('fs'),
     id: SourceIdSchema.optional(),
     path: z.string().min(1).refine((path) => path.startsWith('/'), 'must be an absolute path'),
+    /** Matched case-insensitively (EXPORT.PARQUET from Windows matches "**\/*.parquet"). */
     include: GlobListSchema.default(['**/*.parquet']),
-    /** For SMB/NFS mounts, where the kernel sends no change events. */
+    /**
+     * For SMB/NFS mounts, where the kernel sends no change events for writes made by other
+     * machines. Off by default; the source warns at start when its folder is on such a mount.
+     */
     polling: z.boolean().default(false),
     interval: DurationSchema.default(2_000),
     /** Full listing that reconciles with the ledger (lost events, files landed while down). */
@@ -58,7 +70,9 @@ export const S3SourceSchema = z
     kind: z.literal('s3'),
     id: SourceIdSchema.optional(),
     bucket: z.string().regex(S3_BUCKET, 'must be an S3 bucket name'),
+    /** A folder: "sales" and "sales/" both mean the keys under "sales/" (never "sales-eu/..."); see s3FolderPrefix(). */
     prefix: z.string().default(''),
+    /** Matched case-insensitively, as for fs sources. */
     include: GlobListSchema.default(['**/*.parquet']),
     interval: DurationSchema.default(5_000),
     ready: S3ReadySchema.default(S3ReadySchema.parse({})),
@@ -134,4 +148,62 @@ export type After = z.infer<typeof AfterSchema>;
 export function sourceId(source: { kind: 'fs'; id?: string; path: string } | { kind: 's3'; id?: string; bucket: string; prefix: string }): string {
   if (source.id) return source.id;
   return source.kind === 'fs' ? `fs:${source.path.replace(/\/+$/, '') || '/'}` : `s3:${source.bucket}/${source.prefix}`;
+}
+
+/**
+ * The key prefix an s3 source lists and confines to: its `prefix` taken as a folder ("sales"
+ * and "sales/" are "sales/", so that "sales-eu/x" and "salesforce/x" are not its keys; '' is
+ * the whole bucket). The source id keeps the prefix as written, so ledger keys do not move.
+ */
+export function s3FolderPrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/+$/, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
+}
+
+/** A folder without its trailing '/' and with "." / ".." / "//" resolved, for comparing places. */
+function normalFolder(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** Where a source takes files from, for messages: the folder, or s3://bucket/prefix as it lists it. */
+export function sourcePlace(source: FsSource | S3Source): string {
+  return source.kind === 'fs' ? source.path : `s3://${source.bucket}/${s3FolderPrefix(source.prefix)}`;
+}
+
+/** Whether two sources may take the same file: the same folder or one inside the other (the same bucket and nested prefixes for s3). */
+export function sourcesOverlap(a: FsSource | S3Source, b: FsSource | S3Source): boolean {
+  if (a.kind === 'fs' && b.kind === 'fs') {
+    const [x, y] = [normalFolder(a.path), normalFolder(b.path)];
+    const under = (folder: string, root: string): boolean => folder === root || root === '/' || folder.startsWith(`${root}/`);
+    return under(x, y) || under(y, x);
+  }
+  if (a.kind === 's3' && b.kind === 's3') {
+    if (a.bucket !== b.bucket) return false;
+    const [x, y] = [s3FolderPrefix(a.prefix), s3FolderPrefix(b.prefix)];
+    return x.startsWith(y) || y.startsWith(x);
+  }
+  return false;
+}
+
+/** A pair of sources (of one pipeline or two) that would take the same files. */
+export type SourceOverlap = { first: { owner: string; source: FsSource | S3Source }; second: { owner: string; source: FsSource | S3Source } };
+
+/**
+ * Every pair of sources, across all pipelines and within one, whose places overlap. Two
+ * watchers of one file both take it (two jobs), and one's archive or quarantine moves it
+ * from under the other; with the same source id the second never gets a file at all.
+ */
+export function overlappingSources(owners: ReadonlyArray<{ owner: string; sources: ReadonlyArray<FsSource | S3Source> }>): SourceOverlap[] {
+  const all = owners.flatMap(({ owner, sources }) => sources.map((source) => ({ owner, source })));
+  const found: SourceOverlap[] = [];
+  for (let i = 0; i < all.length; i += 1) {
+    for (let j = i + 1; j < all.length; j += 1) if (sourcesOverlap(all[i]!.source, all[j]!.source)) found.push({ first: all[i]!, second: all[j]! });
+  }
+  return found;
 }

@@ -2,7 +2,7 @@
 // folders under a root, and nothing else on the machine (no "..", no symlink out).
 //
 // S3 inputs (`s3://bucket/key`) are confined the same way to the S3 landing roots: the
-// pipelines' s3 sources (bucket + prefix, as they list it) and SLUICE_S3_LANDING_ROOTS. An
+// pipelines' s3 sources (bucket + prefix taken as a folder, as they list it) and SLUICE_S3_LANDING_ROOTS. An
 // S3 input names one object; an S3 "folder" (a key ending in '/', or a bare bucket) is
 // refused, since expanding it would take a listing at launch (name the objects instead).
 //
@@ -16,7 +16,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, type ErrorDetail } from '../core/errors.ts';
-import { S3_BUCKET } from '../core/landing-config.ts';
+import { S3_BUCKET, s3FolderPrefix } from '../core/landing-config.ts';
 import { keySegments } from '../lake/lake-key.ts';
 import { parseS3Uri } from '../lake/s3-uri.ts';
 
@@ -34,10 +34,13 @@ export function parseS3Root(uri: string): S3Root {
   return { bucket, prefix: prefix === '' ? '' : `${prefix}/` };
 }
 
-/** The S3 roots of the pipelines' s3 sources (prefixes exactly as the sources list them) followed by `extra`. */
+/**
+ * The S3 roots of the pipelines' s3 sources followed by `extra`. A source's prefix is a folder,
+ * as the source lists it (s3FolderPrefix): "sales" allows keys under "sales/", not "salesforce/...".
+ */
 export function s3LandingRoots(pipelines: ReadonlyArray<{ sources: ReadonlyArray<{ kind: string; bucket?: string; prefix?: string }> }>, extra: readonly S3Root[] = []): S3Root[] {
   const fromSources = pipelines.flatMap((pipeline) =>
-    pipeline.sources.flatMap((source) => (source.kind === 's3' && source.bucket !== undefined ? [{ bucket: source.bucket, prefix: source.prefix ?? '' }] : [])),
+    pipeline.sources.flatMap((source) => (source.kind === 's3' && source.bucket !== undefined ? [{ bucket: source.bucket, prefix: s3FolderPrefix(source.prefix ?? '') }] : [])),
   );
   return [...fromSources, ...extra];
 }

@@ -104,6 +104,26 @@ describe('loadPipelines', () => {
     expect(error.message).toContain('"same"');
   });
 
+  it.each([
+    ['the same folder', 'sources: [{ kind: fs, path: /landing/sales }]', 'sources: [{ kind: fs, path: /landing/sales/ }]', '/landing/sales', '/landing/sales/'],
+    ['a folder inside another', 'sources: [{ kind: fs, path: /landing }]', 'sources: [{ kind: fs, path: /landing/sales }]', '/landing', '/landing/sales'],
+    ['overlapping s3 prefixes', 'sources: [{ kind: s3, bucket: landing, prefix: sales }]', 'sources: [{ kind: s3, bucket: landing, prefix: sales/eu }]', 's3://landing/sales/', 's3://landing/sales/eu/'],
+  ])('refuses two pipelines whose sources would take the same files (%s), naming both files and places', async (_case, a, b, placeA, placeB) => {
+    const first = join(dir, 'a.yaml');
+    const second = join(dir, 'b.yaml');
+    await writeFile(first, `${valid('first')}${a}\n`);
+    await writeFile(second, `${valid('second')}${b}\n`);
+    const error = await configError(loadPipelines(dir));
+    expect(error.message).toContain('landing sources overlap');
+    expect(error.message).toContain(`${first} watches ${placeA}; ${second} watches ${placeB}`);
+  });
+
+  it('loads pipelines on sibling folders and s3 prefixes that only share a name start', async () => {
+    await writeFile(join(dir, 'a.yaml'), `${valid('first')}sources: [{ kind: fs, path: /landing/sales }, { kind: s3, bucket: landing, prefix: sales }]\n`);
+    await writeFile(join(dir, 'b.yaml'), `${valid('second')}sources: [{ kind: fs, path: /landing/sales-eu }, { kind: s3, bucket: landing, prefix: salesforce }]\n`);
+    expect((await loadPipelines(dir)).list().map((pipeline) => pipeline.name)).toEqual(['first', 'second']);
+  });
+
   it('names SLUICE_PIPELINES_DIR when the folder is missing', async () => {
     const missing = join(dir, 'nowhere');
     const error = await configError(loadPipelines(missing));

@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, zodErrorLines } from '../core/errors.ts';
+import { overlappingSources, sourcePlace } from '../core/landing-config.ts';
 import { PipelineSchema, type Pipeline } from '../core/pipeline.ts';
 
 export type PipelineRegistry = {
@@ -54,5 +55,27 @@ export async function loadPipelines(dir: string): Promise<PipelineRegistry> {
     files.set(pipeline.name, file);
     pipelines.push(pipeline);
   }
+  checkSourcesApart(pipelines, (name) => files.get(name) ?? `pipeline "${name}"`);
   return pipelineRegistry(pipelines, files);
+}
+
+/**
+ * Throws a ConfigError when two landing sources (of two pipelines, or of one) would take the
+ * same files: the same folder, one folder inside the other, or overlapping s3 prefixes of one
+ * bucket. Both would take each file, and one's archive or quarantine would move it from under
+ * the other (with the same folder, both sources share one id, and the second got no file at
+ * all). `where` names a pipeline for the message: its file when it has one.
+ */
+export function checkSourcesApart(pipelines: ReadonlyArray<Pick<Pipeline, 'name' | 'sources'>>, where: (pipeline: string) => string = (name) => `pipeline "${name}"`): void {
+  const overlaps = overlappingSources(pipelines.map((pipeline) => ({ owner: pipeline.name, sources: pipeline.sources })));
+  if (overlaps.length === 0) return;
+  const lines = overlaps.map(({ first, second }) => {
+    const a = `${where(first.owner)} watches ${sourcePlace(first.source)}`;
+    const b = first.owner === second.owner ? `so does its other source ${sourcePlace(second.source)}` : `${where(second.owner)} watches ${sourcePlace(second.source)}`;
+    return `  ${a}; ${b}`;
+  });
+  throw new ConfigError(
+    `landing sources overlap: each file would be taken by both, and one's archive or quarantine would move it from under the other; ` +
+      `give each pipeline a folder (or s3 prefix) of its own, not inside another's\n${lines.join('\n')}`,
+  );
 }

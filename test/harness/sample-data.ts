@@ -7,8 +7,19 @@ export async function generateReadings(dir: string, rows: number, files: number,
   await python(['examples/generate_meter_readings.py', '--out', dir, '--rows', String(rows), '--files', String(files), '--seed', String(seed)]);
 }
 
+/**
+ * A finished Parquet file whose footer is garbage: PAR1, pages, a footer length and PAR1 at the
+ * end, so the door judges it at once. (One without PAR1 at its end is a file still being
+ * written, which waits `ready.footer_wait` for its writer: landings-unfinished.test.ts.)
+ */
+export function corruptParquetBytes(): Buffer {
+  const footerLength = Buffer.alloc(4);
+  footerLength.writeUInt32LE(100);
+  return Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(4096, 7), footerLength, Buffer.from('PAR1')]);
+}
+
 export async function writeCorruptParquet(path: string): Promise<void> {
-  await writeFile(path, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(4096, 7), Buffer.from('not a footer')]));
+  await writeFile(path, corruptParquetBytes());
 }
 
 /** A Parquet file whose kwh column is a string, not a double. */

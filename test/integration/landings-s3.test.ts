@@ -16,6 +16,7 @@ import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice
 import type { ReadyLanding } from '../../watchers/landing-ledger.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { FULL_LISTING_EVERY, redisCursorStore, S3Source } from '../../watchers/s3-source.ts';
+import { confineInputs, s3LandingRoots } from '../../broker/jobs/input-paths.ts';
 import { LandingValidator, Superseded } from '../../watchers/landing-validator.ts';
 import { MinioServer } from '../harness/minio-server.ts';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
@@ -165,6 +166,21 @@ describe('S3Source', () => {
       [`${prefix}d.parquet`, 'ready'],
     ]);
     expect(second.errors).toEqual([]);
+  });
+
+  it('takes a prefix without a trailing "/" as a folder: "sales" lists sales/ and not sales-eu/ or salesforce/, nor lets a job read them; EXPORT.PARQUET matches the default include', async () => {
+    const base = `unit${++run}`;
+    const ledgerPrefix = `unit${run}:landings`;
+    for (const key of [`${base}/sales/a.parquet`, `${base}/sales/EXPORT.PARQUET`, `${base}/sales-eu/b.parquet`, `${base}/salesforce/export.parquet`]) await put(key, 'x');
+    const { source, emitted } = sourceOver(`${base}/sales`, ledgerPrefix);
+    await source.start();
+    expect(emitted.map((landing) => landing.path).sort()).toEqual([`${base}/sales/EXPORT.PARQUET`, `${base}/sales/a.parquet`]);
+    // A job's inputs are confined to the same folder.
+    const roots = s3LandingRoots([{ sources: [S3SourceSchema.parse({ kind: 's3', bucket: BUCKET, prefix: `${base}/sales` })] }]);
+    expect(confineInputs([`s3://${BUCKET}/${base}/sales/a.parquet`], [], 'inputs', roots)).toEqual([`s3://${BUCKET}/${base}/sales/a.parquet`]);
+    for (const outside of [`s3://${BUCKET}/${base}/salesforce/export.parquet`, `s3://${BUCKET}/${base}/sales-eu/b.parquet`]) {
+      expect(() => confineInputs([outside], [], 'inputs', roots), outside).toThrow('an input is outside the landing roots');
+    }
   });
 
   it('refuses keys with an empty, "." or ".." part (S3 keeps them; no job\'s s3:// input can name them), logging each once, and takes in the rest', async () => {

@@ -10,7 +10,7 @@ import { isFinal, type Job } from '../../broker/core/job.ts';
 import { pipelineRegistry, type PipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
 import { startSluice, type RunningSluice, type Roles } from '../../broker/sluice.ts';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
-import { writeCorruptParquet } from '../harness/sample-data.ts';
+import { corruptParquetBytes } from '../harness/sample-data.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
@@ -143,7 +143,7 @@ describe('a watched folder', () => {
     const sluice = await start({ api: false, worker: true, watch: true });
     const wrong = (await parquetBytes({ rows: 3, x: 'string' }))[0]!;
     await land('good.parquet', await parquet(3), door);
-    await writeCorruptParquet(join(door, 'broken.parquet'));
+    await writeFile(join(door, 'broken.parquet'), corruptParquetBytes());
     await land('wrong-type.parquet', wrong, door);
     const landedAt = Date.now();
     const maxWait = pipelines.get('door')!.batch.max_wait;
@@ -165,7 +165,7 @@ describe('a watched folder', () => {
       expect(landing.state).toBe('quarantined');
       expect(Date.parse(landing.quarantinedAt!)).toBeLessThan(Date.parse(job!.createdAt));
     }
-    expect(byPath.get('broken.parquet')!.reason).toBe(`input ${join(door, 'broken.parquet')}: not a readable Parquet file (parquet file invalid (footer != PAR1))`);
+    expect(byPath.get('broken.parquet')!.reason).toContain(`input ${join(door, 'broken.parquet')}: not a readable Parquet file (`);
     expect(byPath.get('wrong-type.parquet')!.reason).toBe(`input ${join(door, 'wrong-type.parquet')}: column "x" is string, expected long`);
     const moved = join(quarantine, 'door');
     expect((await readdir(moved)).sort()).toEqual(['broken.parquet', 'broken.parquet.reason.txt', 'wrong-type.parquet', 'wrong-type.parquet.reason.txt']);

@@ -347,3 +347,55 @@ describe('what one folder or entry does to the rest', () => {
     expect(ready.map((seen) => seen.landing.path)).toEqual(['in/new.parquet']);
   });
 });
+
+describe('what on-call is told, and names not skipped silently', () => {
+  /** A source whose log lines are kept (pino writes each as one JSON line). */
+  async function loggedSource(config: Record<string, unknown>, statfs?: (path: string) => Promise<{ type: number }>) {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const parsed = FsSourceSchema.parse({ kind: 'fs', id: 'harp', path: root, ...config });
+    const source = new FsSource({ config: parsed, ledger, log: logger, pipelineFile: '/etc/sluice/pipelines/harp.yaml', statfs });
+    const ready: string[] = [];
+    source.on('ready', (landing) => ready.push(landing.path));
+    sources.push(source);
+    await source.start();
+    return { ready, lines };
+  }
+
+  it('takes EXPORT.PARQUET (a Windows producer\'s name) with the default include "**/*.parquet"', async () => {
+    await writeFile(join(root, 'EXPORT.PARQUET'), 'from windows');
+    const { ready } = await loggedSource(DEFAULTS);
+    await waitFor('the upper-case file ready', async () => (ready.length === 1 ? true : undefined), 10_000, 50);
+    expect(ready).toEqual(['EXPORT.PARQUET']);
+  });
+
+  it('says once per listing how many entries it skipped as hidden, with one for example', async () => {
+    await mkdir(join(root, '_temporary'));
+    await writeFile(join(root, '_temporary', 'part-0.parquet'), 'x');
+    await writeFile(join(root, '_late.parquet'), 'x');
+    await writeFile(join(root, '.hidden.parquet'), 'x');
+    await writeFile(join(root, 'shown.parquet'), 'x');
+    const { lines } = await loggedSource(DEFAULTS);
+    const said = lines.filter((line) => line.msg === 'landing entries skipped as hidden ("_" or "." names)');
+    expect(said).toHaveLength(1);
+    // The hidden folder is one entry (its files are never listed), and the two hidden files.
+    expect(said[0]).toMatchObject({ level: 30, source: 'harp', hidden: 3 });
+    expect([join(root, '_temporary'), join(root, '_late.parquet'), join(root, '.hidden.parquet')]).toContain(said[0]!.example);
+  });
+
+  it.each([
+    { fileSystem: 'cifs', type: 0xff534d42 },
+    { fileSystem: 'nfs', type: 0x6969 },
+  ])('warns at start on a $fileSystem mount without polling, naming the pipeline file, the folder and the setting; not with polling, not on a local disk', async ({ fileSystem, type }) => {
+    const warning = 'fs source folder is on a network mount and polling is off: files written by other machines are noticed only by the rescan; set polling: true on this source';
+    const mounted = async () => ({ type });
+    const off = await loggedSource(DEFAULTS, mounted);
+    expect(off.lines.filter((line) => line.msg === warning)).toEqual([
+      expect.objectContaining({ level: 40, pipelineFile: '/etc/sluice/pipelines/harp.yaml', folder: root, fileSystem, setting: 'polling: true', rescanMs: 300_000 }),
+    ]);
+    const on = await loggedSource({ ...DEFAULTS, polling: true }, mounted);
+    expect(on.lines.filter((line) => line.msg === warning)).toEqual([]);
+    const local = await loggedSource(DEFAULTS, async () => ({ type: 0xef53 }));
+    expect(local.lines.filter((line) => line.msg === warning)).toEqual([]);
+  });
+});
