@@ -17,6 +17,9 @@ class MemoryLedger implements BatcherLedger {
     if (claimed.length > 0) this.batches.set(batchId, { fingerprints: claimed });
     return claimed;
   }
+  async claimBatch(fingerprints: readonly string[], batchId: string): Promise<Array<{ fingerprint: string; generation: number }>> {
+    return (await this.claimForBatch(fingerprints, batchId)).map((fp) => ({ fingerprint: fp, generation: this.state.get(fp)!.file.generation ?? 0 }));
+  }
   async assignJob(batchId: string, jobId: string): Promise<number> {
     this.batches.get(batchId)!.jobId = jobId;
     for (const entry of this.state.values()) if (entry.batchId === batchId) entry.jobId = jobId;
@@ -126,6 +129,17 @@ describe('Batcher', () => {
     expect(submitted).toHaveLength(2);
     expect(submitted[0]!.idempotencyKey).toBe(submitted[1]!.idempotencyKey);
     expect(submitted[0]!.files).toEqual(submitted[1]!.files);
+  });
+
+  it('gives a landing batched again after going back to ready (released, re-admitted) a new key, and keeps the key of a recovered batch', async () => {
+    expect(batchIdempotencyKey('harp', [{ fingerprint: 'a', generation: 0 }])).toBe(batchIdempotencyKey('harp', ['a']));
+    expect(batchIdempotencyKey('harp', [{ fingerprint: 'a', generation: 1 }])).not.toBe(batchIdempotencyKey('harp', ['a']));
+    const b = batcher({ max_files: 1 });
+    failSubmit = true;
+    await addReady(b, { ...file(1), generation: 2 });
+    failSubmit = false;
+    const [recovered] = await b.recover(0);
+    expect(recovered?.idempotencyKey).toBe(batchIdempotencyKey('harp', [{ fingerprint: 'fp001', generation: 2 }]));
   });
 
   it('ignores a file added twice, and submits only what it claimed', async () => {

@@ -5,16 +5,22 @@
 //   claim in the ledger (only still-ready files move; another process may have won some)
 //     ──► submit(files, idempotency key from the sorted fingerprints) ──► job id on the batch
 //
-// The key depends only on which files were claimed, so submitting the same batch again
-// (after a crash between claim and job id, or a failed submit) returns the same job. Such
-// batches stay "open" in the ledger and recover() submits them again; it is safe to run in
-// every process. Clock and submit are injected; tick() is driven by the caller's timer.
+// The key depends only on which files were claimed, and on each one's generation (how many
+// times it went back to ready: released from a failed batch, or re-admitted after a fix), so
+// submitting the same batch again (after a crash between claim and job id, or a failed
+// submit) returns the same job, while a landing batched again after its job failed makes a
+// new job rather than replaying the failed one. Such batches stay "open" in the ledger and
+// recover() submits them again; it is safe to run in every process. A job whose finish step
+// runs while its batch is still open (the watcher died before writing the job id) adopts the
+// batch itself (landing-finalizer.ts). Clock and submit are injected; tick() is driven by the
+// caller's timer.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LandingLedger } from './landing-ledger.ts';
 import type { Batch } from '../broker/core/landing-config.ts';
 
-export type BatchFile = { fingerprint: string; source: string; uri: string; size: number };
+/** `generation`: how many times the landing went back to ready (set from the ledger at claim; 0 when absent). */
+export type BatchFile = { fingerprint: string; source: string; uri: string; size: number; generation?: number };
 
 export type CloseReason = 'max_files' | 'max_bytes' | 'max_wait' | 'recovered';
 
@@ -30,7 +36,7 @@ export type ClosedBatch = {
 /** Hands the batch to jobs.submit(); returns the job's id (the existing job on a replay). */
 export type SubmitBatch = (batch: ClosedBatch) => Promise<{ jobId: string }>;
 
-export type BatcherLedger = Pick<LandingLedger, 'claimForBatch' | 'assignJob' | 'openBatches' | 'batchLandings' | 'dropBatch'>;
+export type BatcherLedger = Pick<LandingLedger, 'claimBatch' | 'assignJob' | 'openBatches' | 'batchLandings' | 'dropBatch'>;
 
 export type BatcherOptions = {
   pipeline: string;
@@ -42,9 +48,16 @@ export type BatcherOptions = {
   newBatchId?: () => string;
 };
 
-/** "landing:<pipeline>:<hash of the sorted fingerprints>", within jobs-service's key alphabet. */
-export function batchIdempotencyKey(pipeline: string, fingerprints: readonly string[]): string {
-  const digest = createHash('sha256').update([...fingerprints].sort().join('\n')).digest('hex');
+/**
+ * "landing:<pipeline>:<hash of the sorted fingerprints>", within jobs-service's key alphabet. A
+ * landing of generation n > 0 enters the hash as "<fingerprint>#<n>", so that its batch after a
+ * release or a re-admit is a new job (generation 0 hashes as the fingerprint alone, as before).
+ */
+export function batchIdempotencyKey(pipeline: string, landings: ReadonlyArray<string | { fingerprint: string; generation?: number | undefined }>): string {
+  const parts = landings.map((landing) =>
+    typeof landing === 'string' ? landing : landing.generation ? `${landing.fingerprint}#${landing.generation}` : landing.fingerprint,
+  );
+  const digest = createHash('sha256').update(parts.sort().join('\n')).digest('hex');
   return `landing:${pipeline}:${digest.slice(0, 48)}`;
 }
 
@@ -117,7 +130,7 @@ export class Batcher {
           await this.options.ledger.dropBatch(open.batchId);
           continue;
         }
-        const files = landings.map(({ fingerprint, source, uri, size }) => ({ fingerprint, source, uri, size }));
+        const files = landings.map(({ fingerprint, source, uri, size, generation }) => ({ fingerprint, source, uri, size, generation: generation ?? 0 }));
         const batch = this.batchOf(open.batchId, files, 'recovered');
         if (await this.submitAndAssign(batch)) recovered.push(batch);
       }
@@ -153,7 +166,7 @@ export class Batcher {
       pipeline: this.options.pipeline,
       batchId,
       files: sorted,
-      idempotencyKey: batchIdempotencyKey(this.options.pipeline, sorted.map((file) => file.fingerprint)),
+      idempotencyKey: batchIdempotencyKey(this.options.pipeline, sorted),
       reason,
     };
   }
@@ -165,12 +178,16 @@ export class Batcher {
     this.open = new Map();
     this.openBytes = 0;
     const batchId = this.newBatchId();
-    const claimed = new Set(await ledger.claimForBatch(files.map((file) => file.fingerprint), batchId, { pipeline }));
+    const claimed = new Map((await ledger.claimBatch(files.map((file) => file.fingerprint), batchId, { pipeline })).map((landing) => [landing.fingerprint, landing.generation]));
     if (claimed.size === 0) {
       log.debug({ pipeline, files: files.length, reason }, 'batch closed with nothing to claim');
       return undefined;
     }
-    const batch = this.batchOf(batchId, files.filter((file) => claimed.has(file.fingerprint)), reason);
+    const batch = this.batchOf(
+      batchId,
+      files.filter((file) => claimed.has(file.fingerprint)).map((file) => ({ ...file, generation: claimed.get(file.fingerprint)! })),
+      reason,
+    );
     log.info({ pipeline, batchId, files: batch.files.length, lost: files.length - claimed.size, reason }, 'batch closed');
     return batch;
   }

@@ -56,6 +56,12 @@ function finalizer(calls: { quarantined: string[]; released: string[] }) {
       calls.released.push(...fingerprints);
       return fingerprints;
     },
+    openBatches: async () => [],
+    batchLandings: async () => [],
+    getMany: async () => [],
+    assignJob: async () => 0,
+    pathRecord: async () => undefined,
+    noteMovedTo: async () => true,
   };
   // An S3 client that is never used: these landings are files.
   const files = new LandingFiles(createS3Client({ region: 'us-east-1', forcePathStyle: false }));

@@ -143,11 +143,13 @@ return 1
 `;
 
 // ARGV: prefix, now, events max length, batch id, pipeline, fingerprints...
-// Returns the fingerprints this call moved ready → batched; the others were not ready (for
-// instance claimed a moment ago by another process). The batch record lists what was claimed.
+// Returns {fingerprint, generation, ...} of the landings this call moved ready → batched (the
+// generation counts the landing's returns to ready, "0" for none); the others were not ready
+// (for instance claimed a moment ago by another process). The batch record lists what was claimed.
 const CLAIM_SCRIPT = `${PRELUDE}
 local batchId, pipeline = ARGV[4], ARGV[5]
 local claimed = {}
+local result = {}
 for i = 6, #ARGV do
   local fp = ARGV[i]
   if redis.call('HGET', landingKey(fp), 'state') == 'ready' then
@@ -156,13 +158,15 @@ for i = 6, #ARGV do
     redis.call('HDEL', landingKey(fp), 'jobId')
     emit(fp, 'ready', 'batched', '', pipeline)
     claimed[#claimed + 1] = fp
+    result[#result + 1] = fp
+    result[#result + 1] = redis.call('HGET', landingKey(fp), 'generation') or '0'
   end
 end
 if #claimed > 0 then
   redis.call('HSET', P .. 'landing-batch:' .. batchId, 'pipeline', pipeline, 'createdAt', NOW, 'fingerprints', table.concat(claimed, ' '))
   redis.call('ZADD', P .. 'landing-batches:open', NOW, batchId)
 end
-return claimed
+return result
 `;
 
 // ARGV: prefix, now, events max length, batch id, job id
@@ -190,7 +194,8 @@ return n
 // ARGV: prefix, now, events max length, target state, reason ("" for none), allowed from-states
 //       (space separated), fingerprints...
 // Returns the fingerprints moved. Used for done (from batched), release (batched → ready,
-// forgetting the batch) and quarantine (from seen, ready or batched, with a reason).
+// forgetting the batch, counting the landing's returns to ready in `generation`) and quarantine
+// (from seen, ready or batched, with a reason).
 // A release PUBLISHes the moved fingerprints (JSON array) on `<prefix>landings:released`, in
 // the same script, so no release is made without its announcement; a watcher that was
 // not subscribed then finds the landings ready when it starts.
@@ -204,7 +209,10 @@ for i = 7, #ARGV do
     move(fp, state, target)
     -- Before a release forgets the batch, so that its event names the batch and job it left.
     emit(fp, state, target, reason, '')
-    if target == 'ready' then redis.call('HDEL', landingKey(fp), 'batchId', 'jobId', 'batchedAt') end
+    if target == 'ready' then
+      redis.call('HDEL', landingKey(fp), 'batchId', 'jobId', 'batchedAt')
+      redis.call('HINCRBY', landingKey(fp), 'generation', 1)
+    end
     if reason ~= '' then redis.call('HSET', landingKey(fp), 'reason', reason) end
     moved[#moved + 1] = fp
   end
@@ -228,7 +236,8 @@ return 1
 //       file as it now is ("" to leave the path index alone), then field/value pairs to update
 //       (size, mtimeMs, ino, sample of the file put back)
 // Returns {state before the call, 1 when this call moved it quarantined → ready else 0}; the
-// state is "" for an unknown fingerprint. A move appends landing.ready (from quarantined, the
+// state is "" for an unknown fingerprint. The landing's `generation` goes up (its next batch is
+// a new job, not a replay of the one that failed on it) and its `movedTo` goes (the file is back). A move appends landing.ready (from quarantined, the
 // reason naming who re-admitted it, the job it was quarantined from) and PUBLISHes the
 // fingerprint on `<prefix>landings:released`, as a release does, so that the watch role
 // checks and batches it at once. The path index takes the file's record only while no newer
@@ -244,7 +253,8 @@ for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
 if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
 move(fp, 'quarantined', 'ready')
 emit(fp, 'quarantined', 'ready', 're-admitted by ' .. by, '')
-redis.call('HDEL', key, 'batchId', 'jobId', 'batchedAt')
+redis.call('HDEL', key, 'batchId', 'jobId', 'batchedAt', 'movedTo')
+redis.call('HINCRBY', key, 'generation', 1)
 redis.call('HSET', key, 'readmittedAt', NOW, 'readmittedBy', by)
 if pathJson ~= '' then
   local f = redis.call('HMGET', key, 'source', 'path')
@@ -254,6 +264,16 @@ if pathJson ~= '' then
 end
 redis.call('PUBLISH', P .. 'landings:released', cjson.encode({fp}))
 return {state, 1}
+`;
+
+// ARGV: prefix, now (unused), events max length (unused), fingerprint, uri ("" to forget it)
+// Records where the finish work moves the landing's file (archive or quarantine), before it
+// moves it; not a state change (no event). Returns 1 when the landing exists (key: the landing's).
+const MOVED_TO_SCRIPT = `${PRELUDE}
+local key = landingKey(ARGV[4])
+if redis.call('HEXISTS', key, 'state') == 0 then return 0 end
+if ARGV[5] == '' then redis.call('HDEL', key, 'movedTo') else redis.call('HSET', key, 'movedTo', ARGV[5]) end
+return 1
 `;
 
 // ARGV: prefix, now (unused), events max length (unused), source, path, path record json
@@ -297,7 +317,14 @@ export type LandingRecord = LandingInput & {
   /** The last re-admission of a quarantined landing (POST /v1/landings/{fingerprint}/readmit): when, and by whom. */
   readmittedAt?: string;
   readmittedBy?: string;
+  /** How many times the landing went back to ready (released or re-admitted): part of its batch's idempotency key. */
+  generation?: number;
+  /** Where the finish work moved its file (archive or quarantine), recorded just before the move. */
+  movedTo?: string;
 };
+
+/** A landing claimed for a batch, with its generation (see LandingRecord). */
+export type ClaimedLanding = { fingerprint: string; generation: number };
 
 /** What a source hands the batcher: a complete file, recorded as ready. */
 export type ReadyLanding = Required<Pick<LandingInput, 'fingerprint' | 'source' | 'path' | 'uri' | 'size' | 'mtimeMs'>>;
@@ -341,7 +368,8 @@ function parseRecord(hash: Record<string, string>): LandingRecord | undefined {
   };
   if (hash.mtimeMs !== undefined) record.mtimeMs = Number(hash.mtimeMs);
   if (hash.ino !== undefined) record.ino = Number(hash.ino);
-  for (const field of ['etag', 'sample', 'batchId', 'jobId', 'reason', 'readmittedBy'] as const) if (hash[field] !== undefined) record[field] = hash[field];
+  if (hash.generation !== undefined) record.generation = Number(hash.generation);
+  for (const field of ['etag', 'sample', 'batchId', 'jobId', 'reason', 'readmittedBy', 'movedTo'] as const) if (hash[field] !== undefined) record[field] = hash[field];
   for (const field of ['readyAt', 'batchedAt', 'doneAt', 'quarantinedAt', 'readmittedAt'] as const) if (hash[field] !== undefined) record[field] = iso(hash[field]);
   return record;
 }
@@ -372,6 +400,7 @@ export class LandingLedger {
   private readonly setPathScript: LuaScript;
   private readonly readmitScript: LuaScript;
   private readonly claimPathScript: LuaScript;
+  private readonly movedToScript: LuaScript;
   private readonly movedListeners: MovedListener[] = [];
 
   constructor(
@@ -390,6 +419,7 @@ export class LandingLedger {
     this.setPathScript = luaScript(redis, SET_PATH_SCRIPT);
     this.readmitScript = luaScript(redis, READMIT_SCRIPT);
     this.claimPathScript = luaScript(redis, CLAIM_PATH_SCRIPT);
+    this.movedToScript = luaScript(redis, MOVED_TO_SCRIPT);
   }
 
   /** `listener` hears every state change made through this object, after it is made (metrics count them). */
@@ -444,9 +474,16 @@ export class LandingLedger {
 
   /** Moves the still-ready landings among `fingerprints` to batched; returns those it moved. */
   async claimForBatch(fingerprints: readonly string[], batchId: string, options: { pipeline?: string } = {}): Promise<string[]> {
+    return (await this.claimBatch(fingerprints, batchId, options)).map((claimed) => claimed.fingerprint);
+  }
+
+  /** claimForBatch(), with each claimed landing's generation (for the batch's idempotency key). */
+  async claimBatch(fingerprints: readonly string[], batchId: string, options: { pipeline?: string } = {}): Promise<ClaimedLanding[]> {
     if (fingerprints.length === 0) return [];
-    const claimed = (await this.claimScript([], [this.keys.base, this.now(), this.eventsMaxLength, batchId, options.pipeline ?? '', ...fingerprints])) as string[];
-    this.moved(claimed, 'batched');
+    const flat = (await this.claimScript([], [this.keys.base, this.now(), this.eventsMaxLength, batchId, options.pipeline ?? '', ...fingerprints])) as string[];
+    const claimed: ClaimedLanding[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) claimed.push({ fingerprint: flat[i]!, generation: Number(flat[i + 1]) });
+    this.moved(claimed.map((landing) => landing.fingerprint), 'batched');
     return claimed;
   }
 
@@ -463,9 +500,17 @@ export class LandingLedger {
     return fingerprints ? (await this.getMany(fingerprints.split(' '))).filter((record) => record.jobId === jobId) : [];
   }
 
-  /** batched → done (after the job succeeded and the files were archived, deleted or kept). */
-  markDone(fingerprints: readonly string[]): Promise<string[]> {
-    return this.move(fingerprints, 'done', '', ['batched']);
+  /**
+   * batched → done (after the job succeeded and the files were archived, deleted or kept);
+   * `reason` says anything of note (a file replaced by a newer version, left in place).
+   */
+  markDone(fingerprints: readonly string[], reason = ''): Promise<string[]> {
+    return this.move(fingerprints, 'done', reason, ['batched']);
+  }
+
+  /** Records where the finish work moves the landing's file ("" forgets it); false for an unknown landing. */
+  async noteMovedTo(fingerprint: string, uri: string): Promise<boolean> {
+    return (await this.movedToScript([], [this.keys.base, this.now(), this.eventsMaxLength, fingerprint, uri])) === 1;
   }
 
   /**

@@ -25,7 +25,7 @@ import { sourceId, type FsSource, type S3Source } from '../broker/core/landing-c
 import type { Pipeline } from '../broker/core/pipeline.ts';
 import { isInside } from '../broker/jobs/input-paths.ts';
 import { contentSample, type PathRecord } from './fingerprint.ts';
-import { joinLocation, type LandingFiles } from './landing-files.ts';
+import { besideName, joinLocation, type LandingFiles } from './landing-files.ts';
 import type { LandingLedger, LandingRecord, RestoredFile } from './landing-ledger.ts';
 
 export type ReadmitDeps = {
@@ -46,7 +46,7 @@ export async function readmitLanding(deps: ReadmitDeps, fingerprint: string, by:
   if (!landing) throw new NotFoundError('landing', fingerprint);
   if (landing.state !== 'quarantined') throw notQuarantined(landing);
   const source = watchingSource(deps.pipelines, landing);
-  const quarantinePaths = quarantineLocations(deps.pipelines, landing).map((location) => confinedJoin(location, landing.path));
+  const quarantinePaths = quarantinePathsOf(deps.pipelines, landing);
 
   const found = await fileOps(`look for ${landing.path}`, () => findFile(deps.files, landing, quarantinePaths));
   let restored: RestoredFile | undefined;
@@ -116,6 +116,19 @@ function confinedJoin(location: string, relative: string): string {
     throw new ConflictError('landing-path-unsafe', `the landing path "${relative}" leads outside ${location}; it is not moved`);
   }
   return joined.startsWith('/') ? join(joined) : joined;
+}
+
+/**
+ * Where quarantine may have put the landing's file: the name recorded on the landing when it
+ * was moved (quarantine.ts: `<path>`, or beside a namesake `<stem>.<fingerprint 12><.ext>`),
+ * when it is one of those names under a configured quarantine location; else, for a landing
+ * quarantined before names were recorded, `<path>` under each location.
+ */
+function quarantinePathsOf(pipelines: ReadmitDeps['pipelines'], landing: LandingRecord): string[] {
+  const plain = quarantineLocations(pipelines, landing).map((location) => confinedJoin(location, landing.path));
+  const recorded = landing.movedTo;
+  if (recorded && plain.some((path) => recorded === path || recorded === besideName(path, landing.fingerprint))) return [recorded];
+  return plain;
 }
 
 /** The distinct quarantine locations of the pipelines that watch the landing's source. */

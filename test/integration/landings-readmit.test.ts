@@ -23,7 +23,6 @@ import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { LandingFiles } from '../../watchers/landing-files.ts';
 import type { LandingRecord } from '../../watchers/landing-ledger.ts';
 import { parquetBytes } from '../harness/parquet-bytes.ts';
-import { writeCorruptParquet } from '../harness/sample-data.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
 import { standInAppsDir, standInPipeline } from '../harness/stand-in-app.ts';
 import { waitFor } from '../harness/wait-for.ts';
@@ -78,7 +77,10 @@ const jobsOf = async (): Promise<Job[]> => (await sluice.jobs.list({ pipeline: '
 const landingsAt = async (path: string): Promise<LandingRecord[]> => (await sluice.landings.list({ limit: 50, path })).items;
 
 it('a corrupt file quarantined at the door, fixed and re-admitted, runs in a job that succeeds, once', async () => {
-  await writeCorruptParquet(join(folder, 'meter.parquet'));
+  // A finished file (PAR1 at its end) whose footer is garbage; one without would wait for its writer.
+  const footerLength = Buffer.alloc(4);
+  footerLength.writeUInt32LE(100);
+  await writeFile(join(folder, 'meter.parquet'), Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(4096, 7), footerLength, Buffer.from('PAR1')]));
   const [bad] = await waitFor('the corrupt file quarantined at the door', async () => {
     const found = await landingsAt('meter.parquet');
     return found.length === 1 && found[0]!.state === 'quarantined' ? found : undefined;
