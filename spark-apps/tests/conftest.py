@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,6 +31,23 @@ READING_SCHEMA = pa.schema(
         ("status", pa.string()),
     ]
 )
+
+
+def spec_document(
+    name: str, inputs: list[Path], columns: dict[str, str], transform: dict[str, Any], parameters: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A run spec document as the broker writes it, for pipeline `name` (its output run_uri is rewritten by the test)."""
+    return {
+        "version": 1,
+        "job_id": f"job-{name}",
+        "attempt": 1,
+        "pipeline": name,
+        "inputs": [str(path) for path in inputs],
+        "expected_columns": columns,
+        "transform": transform,
+        "parameters": parameters or {},
+        "output": {"table": name, "run_uri": "file:///unused"},
+    }
 
 
 def failure_payload(output: str) -> dict[str, object]:

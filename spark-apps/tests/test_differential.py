@@ -33,7 +33,7 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
-from conftest import READING_SCHEMA, SPARK_APPS
+from conftest import READING_SCHEMA, SPARK_APPS, spec_document
 from sluice_embedded.engine import default_settings, run_embedded
 from sluice_spark.aggregate import aggregate
 from sluice_spark.checks import check_inputs
@@ -243,17 +243,7 @@ def wide_landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], 
 
 
 def wide_document(inputs: list[Path], transform: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "job_id": "job-wide",
-        "attempt": 1,
-        "pipeline": "wide",
-        "inputs": [str(path) for path in inputs],
-        "expected_columns": WIDE_COLUMNS,
-        "transform": transform,
-        "parameters": parameters or {},
-        "output": {"table": "wide", "run_uri": "file:///unused"},
-    }
+    return spec_document("wide", inputs, WIDE_COLUMNS, transform, parameters)
 
 
 EVERY_METRIC = [

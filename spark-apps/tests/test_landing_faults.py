@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from conftest import failure_payload
+from conftest import failure_payload, spec_document
 from sluice_embedded.engine import default_settings, run_embedded
 from sluice_embedded.main import main as embedded_main
 from sluice_spark import aggregate as spark_app
@@ -40,17 +40,7 @@ SUM_OF_V = {"derive": {}, "group_by": ["k"], "metrics": [{"name": "s", "fn": "su
 
 
 def document(inputs: list[Path], columns: dict[str, str], transform: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "job_id": "job-faults",
-        "attempt": 1,
-        "pipeline": "faults",
-        "inputs": [str(path) for path in inputs],
-        "expected_columns": columns,
-        "transform": transform,
-        "parameters": parameters or {},
-        "output": {"table": "faults", "run_uri": "file:///unused"},
-    }
+    return spec_document("faults", inputs, columns, transform, parameters)
 
 
 def spec_for(document_: dict[str, Any], run_folder: Path) -> RunSpec:
