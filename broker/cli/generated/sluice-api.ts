@@ -663,7 +663,8 @@ export interface components {
                  *         "_COPYING_*",
                  *         "*._COPYING_",
                  *         ".*"
-                 *       ]
+                 *       ],
+                 *       "footer_wait": 600000
                  *     }
                  */
                 ready?: {
@@ -685,6 +686,8 @@ export interface components {
                      *     ]
                      */
                     temp?: string[];
+                    /** @default 600000 */
+                    footer_wait?: number | string;
                 };
                 /** @default false */
                 touch_is_new?: boolean;

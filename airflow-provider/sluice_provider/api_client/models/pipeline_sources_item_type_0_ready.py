@@ -21,6 +21,7 @@ class PipelineSourcesItemType0Ready:
         quiet (int | str | Unset):  Default: 2000.
         marker (str | Unset):  Default: '_SUCCESS'.
         temp (list[str] | Unset):
+        footer_wait (int | str | Unset):  Default: 600000.
     """
 
     rule: PipelineSourcesItemType0ReadyRule | Unset = (
@@ -29,6 +30,7 @@ class PipelineSourcesItemType0Ready:
     quiet: int | str | Unset = 2000
     marker: str | Unset = "_SUCCESS"
     temp: list[str] | Unset = UNSET
+    footer_wait: int | str | Unset = 600000
 
     def to_dict(self) -> dict[str, Any]:
         rule: str | Unset = UNSET
@@ -47,6 +49,12 @@ class PipelineSourcesItemType0Ready:
         if not isinstance(self.temp, Unset):
             temp = self.temp
 
+        footer_wait: int | str | Unset
+        if isinstance(self.footer_wait, Unset):
+            footer_wait = UNSET
+        else:
+            footer_wait = self.footer_wait
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -58,6 +66,8 @@ class PipelineSourcesItemType0Ready:
             field_dict["marker"] = marker
         if temp is not UNSET:
             field_dict["temp"] = temp
+        if footer_wait is not UNSET:
+            field_dict["footer_wait"] = footer_wait
 
         return field_dict
 
@@ -82,11 +92,19 @@ class PipelineSourcesItemType0Ready:
 
         temp = cast(list[str], d.pop("temp", UNSET))
 
+        def _parse_footer_wait(data: object) -> int | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(int | str | Unset, data)
+
+        footer_wait = _parse_footer_wait(d.pop("footer_wait", UNSET))
+
         pipeline_sources_item_type_0_ready = cls(
             rule=rule,
             quiet=quiet,
             marker=marker,
             temp=temp,
+            footer_wait=footer_wait,
         )
 
         return pipeline_sources_item_type_0_ready
