@@ -25,20 +25,22 @@ demo: setup
 	@node --import tsx scripts/demo.ts
 
 # The servers-and-processes tiers run in two lanes side by side: the Node lane (integration,
-# then e2e) and the Python lane (spark-apps, then the Airflow provider). Each lane runs its
-# tests one file at a time; both mostly wait on child processes, so two lanes fit 2 cores and
-# keep a warm run under 20 minutes. A lane's output is printed whole when it ends.
+# then the browser tests) and the Python lane (spark-apps, the Airflow provider, then e2e,
+# which is the Node tier that waits longest on Spark and so balances the lanes: integration
+# alone takes about 16 minutes). Each lane runs its tests one file at a time; both mostly wait
+# on child processes, so two lanes fit 2 cores and keep a warm run under 20 minutes. A lane's
+# output is printed whole when it ends.
 test: setup test-static test-unit
 	$(MAKE) -j2 --output-sync=recurse test-lane-node test-lane-python
 
 test-lane-node:
 	$(MAKE) test-integration
 	$(MAKE) test-browser
-	$(MAKE) test-e2e
 
 test-lane-python:
 	$(MAKE) test-python
 	$(MAKE) test-airflow
+	$(MAKE) test-e2e
 
 test-static: openapi-check
 	npx tsc --noEmit
