@@ -20,13 +20,16 @@ import { readRunRows } from '../broker/lake/run-batches.ts';
 import { freePort } from '../test/harness/free-port.ts';
 import type { ChildServer } from '../test/harness/child-server.ts';
 import { MinioServer } from '../test/harness/minio-server.ts';
-import { PostgresServer } from '../test/harness/postgres-server.ts';
+import { PostgresServer, postgresFolder } from '../test/harness/postgres-server.ts';
 import { RedisServer } from '../test/harness/redis-server.ts';
 import { waitFor } from '../test/harness/wait-for.ts';
 
 const ROWS = 2_000_000;
 const FILES = 4;
 const root = resolve('.sluice/demo');
+// PostgreSQL runs as user postgres when the demo runs as root; under a home folder it cannot
+// reach, its cluster goes to a temporary folder instead (postgresFolder).
+const postgresDir = postgresFolder(join(root, 'postgres'));
 const samples = join(root, 'samples');
 const landingRoot = join(root, 'landing');
 const watched = join(landingRoot, 'meter-readings');
@@ -138,13 +141,14 @@ async function main(): Promise<number> {
     say(`sample data already in ${samples}`);
   }
   // Each demo starts from an empty landing folder, archive and S3 lake.
-  for (const dir of [landingRoot, join(root, 'archive'), join(root, 'quarantine'), join(root, 'minio'), join(root, 'redis'), join(root, 'postgres')]) await rm(dir, { recursive: true, force: true });
+  for (const dir of [landingRoot, join(root, 'archive'), join(root, 'quarantine'), join(root, 'minio'), join(root, 'redis'), postgresDir.dir]) await rm(dir, { recursive: true, force: true });
   await mkdir(watched, { recursive: true });
   await mkdir(replay, { recursive: true });
   for (const file of (await readdir(samples)).filter((name) => name.endsWith('.parquet'))) await copyFile(join(samples, file), join(replay, file));
   await writeDemoPipeline();
 
   say('starting redis-server (AOF on, noeviction), MinIO (the S3 lake) and PostgreSQL (the reporting database)');
+  if (postgresDir.moved) say(`PostgreSQL's folder is ${postgresDir.dir}: user postgres, which it runs as, cannot reach ${root}`);
   const services = await startServices(root);
   const { redis, minio, postgres } = services;
   const apiKey = newApiKey();
@@ -262,7 +266,7 @@ async function startServices(root: string): Promise<{ redis: RedisServer; minio:
   try {
     const redis = running(await RedisServer.start({ dir: join(root, 'redis') }));
     const minio = running(await MinioServer.start({ dir: join(root, 'minio') }));
-    const postgres = running(await PostgresServer.start({ dir: join(root, 'postgres') }));
+    const postgres = running(await PostgresServer.start({ dir: postgresDir.dir }));
     await minio.createBucket('lake');
     return { redis, minio, postgres, stop };
   } catch (error) {

@@ -2,12 +2,12 @@
 // free port, with a password login, for the sink tests, the benchmark and `make demo`.
 // PostgreSQL refuses to run as root: when the tests run as root, the server runs as the
 // `postgres` user that Debian's package creates, in a folder given to it.
-import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, openSync, readdirSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
 import { ChildServer } from './child-server.ts';
@@ -43,6 +43,19 @@ function serverUser(): { uid: number; gid: number } | undefined {
   const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   return { uid, gid };
+}
+
+/**
+ * `preferred` when the server's user can reach the folder it sits in; otherwise a folder of
+ * its own under the system's temporary folder. Run as root from a clone under /root (mode
+ * 700), the `postgres` user cannot reach the project folder, and initdb failed: a fresh
+ * machine's `make demo` stopped there.
+ */
+export function postgresFolder(preferred: string): { dir: string; moved: boolean } {
+  const user = serverUser();
+  if (!user || spawnSync('test', ['-x', dirname(preferred)], { uid: user.uid, gid: user.gid }).status === 0) return { dir: preferred, moved: false };
+  const tag = createHash('sha256').update(preferred).digest('hex').slice(0, 12);
+  return { dir: join(tmpdir(), `sluice-postgres-${tag}`), moved: true };
 }
 
 export class PostgresServer extends ChildServer {
