@@ -13,6 +13,7 @@ import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/data
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel, getSchemaPath, isFlatColumn } from 'hyparquet/src/schema.js';
 import { unscaledOf, type ColumnValues } from '../../sql-sinks/column-batch.ts';
+import { COMPRESSORS } from './parquet-codecs.ts';
 
 /** How a column's stored values become the sinks' numbers or strings. */
 type Reading = { kind: 'number'; multiplier: number; scale?: number } | { kind: 'string' };
@@ -108,7 +109,7 @@ export async function readFlatColumn(file: AsyncBuffer, metadata: FileMetaData, 
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const bytes = new Uint8Array(await file.slice(start, start + Number(meta.total_compressed_size)));
   const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  const decoder = { pathInSchema: [name], type: element.type!, element, schemaPath, codec: meta.codec, parsers: {} as never, utf8: false };
+  const decoder = { pathInSchema: [name], type: element.type!, element, schemaPath, codec: meta.codec, compressors: COMPRESSORS, parsers: {} as never, utf8: false };
   const maxDefinition = getMaxDefinitionLevel(schemaPath);
 
   const values: Float64Array | (string | null)[] = reading.kind === 'number' ? new Float64Array(groupRows) : new Array<string | null>(groupRows).fill(null);
@@ -120,7 +121,7 @@ export async function readFlatColumn(file: AsyncBuffer, metadata: FileMetaData, 
     const pageBytes = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
     reader.offset += header.compressed_page_size;
     if (header.type === 'DICTIONARY_PAGE') {
-      const page = decompressPage(pageBytes, header.uncompressed_page_size, meta.codec, undefined);
+      const page = decompressPage(pageBytes, header.uncompressed_page_size, meta.codec, COMPRESSORS);
       const stored = readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, element.type!, header.dictionary_page_header!.num_values, element.type_length);
       dictionary = reading.kind === 'string' ? stringsOf(stored) : numbersOf(stored, reading.multiplier);
       if (dictionary === undefined) return undefined;
@@ -131,7 +132,7 @@ export async function readFlatColumn(file: AsyncBuffer, metadata: FileMetaData, 
     let encoding: string;
     if (header.type === 'DATA_PAGE') {
       const pageHeader = header.data_page_header!;
-      page = readDataPage(decompressPage(pageBytes, header.uncompressed_page_size, meta.codec, undefined), pageHeader, decoder);
+      page = readDataPage(decompressPage(pageBytes, header.uncompressed_page_size, meta.codec, COMPRESSORS), pageHeader, decoder);
       [count, encoding] = [pageHeader.num_values, pageHeader.encoding];
     } else if (header.type === 'DATA_PAGE_V2') {
       page = readDataPageV2(pageBytes, header, decoder);

@@ -11,6 +11,7 @@
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { runKey, type RunManifest } from '../core/manifest.ts';
 import { decimalScaleOf, readFlatColumn, utf8 } from './flat-column.ts';
+import { checkCodecs, COMPRESSORS } from './parquet-codecs.ts';
 import { exactNumberOf, rowsOf, unscaledOf, type ColumnBatch, type ColumnValues } from '../../sql-sinks/column-batch.ts';
 import type { RowValue } from '../../sql-sinks/sink.ts';
 import type { LakeStorage } from './storage.ts';
@@ -107,8 +108,10 @@ export async function* readRunBatches(storage: LakeStorage, manifest: RunManifes
   const folder = runKey(manifest.table, manifest.job_id, manifest.attempt);
   const names = manifest.schema.map((column) => column.name);
   for (const part of manifest.files) {
-    const file = rangeSource(storage, `${folder}/${part.name}`, part.bytes);
+    const key = `${folder}/${part.name}`;
+    const file = rangeSource(storage, key, part.bytes);
     const fileMetadata = await parquetMetadataAsync(file);
+    checkCodecs(key, fileMetadata);
     const { metadata, scales } = withRawDecimals(fileMetadata);
     let groupStart = 0;
     for (const group of metadata.row_groups) {
@@ -131,6 +134,7 @@ export async function* readRunBatches(storage: LakeStorage, manifest: RunManifes
           rowEnd: groupStart + groupRows,
           utf8: false, // only columns annotated as strings become strings; binary stays bytes
           parsers: PARSERS,
+          compressors: COMPRESSORS,
           onChunk: ({ columnData, rowStart }) => chunks.push({ rowStart, data: columnData }),
         });
         columns.push(compacted(joined(chunks, groupStart, groupRows), scales.get(name)));

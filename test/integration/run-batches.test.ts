@@ -2,7 +2,8 @@
 // was laid out: dictionary, plain or delta pages, data pages v1 or v2, many pages to a row group,
 // NULLs in some pages and none in others, a column that cannot be NULL, and values past
 // what a double holds exactly, integers and timestamps in the years 1600, 2260 and 9999
-// (those columns go through hyparquet's own assembly instead of flat-column.ts).
+// (those columns go through hyparquet's own assembly instead of flat-column.ts), compressed
+// with snappy, gzip, brotli, zstd or lz4 (a codec it cannot read: parquet-codecs.test.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +87,11 @@ const LAYOUTS = {
   // The other encodings Parquet writers use, column by column.
   delta_v1: { use_dictionary: false, data_page_version: '1.0', column_encoding: encodings('DELTA_LENGTH_BYTE_ARRAY') },
   delta_v2: { use_dictionary: false, data_page_version: '2.0', column_encoding: encodings('DELTA_BYTE_ARRAY') },
+  // Codecs other than Spark's default (snappy), as engine.conf's spark.sql.parquet.compression.codec picks them.
+  gzip_v1: { use_dictionary: true, data_page_version: '1.0', compression: 'gzip' },
+  brotli_v2: { use_dictionary: false, data_page_version: '2.0', compression: 'brotli' },
+  zstd_v1: { use_dictionary: true, data_page_version: '1.0', compression: 'zstd' },
+  lz4_v2: { use_dictionary: false, data_page_version: '2.0', compression: 'lz4' },
 };
 
 const SCHEMA = [
