@@ -27,6 +27,9 @@ const RunView = RunHandleSchema.extend({
       'Kubernetes runs: the run\'s state in the Spark Operator\'s words (SUBMITTED, RUNNING, COMPLETED, FAILED, SUBMISSION_FAILED, …); for k8s-native the driver pod\'s phase in those words. ' +
       'Updated by the worker as it watches the run; it keeps the last state seen once the run ended.',
   }),
+  table: RunHandleSchema.shape.table.meta({
+    description: 'The lake table the run writes to, as the pipeline said at its launch (its run folder is `<table>/run=<job>-<attempt>/`).',
+  }),
 }).meta({ id: 'Run' });
 const EngineView = EngineChoiceSchema.omit({ failedWith: true }).meta({
   id: 'EngineChoice',

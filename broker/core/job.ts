@@ -163,6 +163,12 @@ export const RunHandleSchema = z.object({
    * the same words. It stays at the last state seen once the run ends. Absent for local runs.
    */
   sparkState: z.string().optional(),
+  /**
+   * The lake table the run writes to, as its spec said at launch (recorded by the worker, not
+   * the launcher): its manifest is looked for there even when the pipeline's table is renamed
+   * while the run goes on. Absent in records written before it was kept.
+   */
+  table: z.string().optional(),
 });
 export type RunHandle = z.infer<typeof RunHandleSchema>;
 

@@ -596,6 +596,25 @@ describe('a cancel asked for while a SQL load runs', () => {
   });
 });
 
+describe('a job running when its pipeline\'s lake table is renamed', () => {
+  it.each([
+    ['succeeded', { phase: 'succeeded' as const }],
+    ['lost after it committed', { phase: 'lost' as const, message: 'supervisor died' }],
+  ])('finds the run it %s under the table its launch recorded, and loads it from there', async (_name, status) => {
+    const { steps, records, launcher } = world({ job: { state: 'launching', pipeline: 'to-sql' }, status, committed: true });
+    await steps.advance('j1');
+    expect(records.get('j1').run?.table).toBe('totals');
+    // A deploy renames the lake table while Spark writes to the old one.
+    records.put({ ...records.get('j1'), pipeline: 'to-sql-renamed' });
+    await steps.advance('j1');
+    expect(records.get('j1')).toMatchObject({ state: 'loading', attempt: 1, output: { table: 'totals' } });
+    await steps.advance('j1');
+    await steps.advance('j1');
+    expect(records.get('j1')).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(launcher.launched).toHaveLength(1);
+  });
+});
+
 describe('a job loading when its pipeline\'s lake table is renamed', () => {
   it('loads the run from the table it was committed to, as its record says', async () => {
     const { steps, records } = world({ job: { state: 'loading', pipeline: 'to-sql-renamed' }, committed: true });

@@ -285,7 +285,7 @@ export class JobSteps {
     }
     const what = embedded ? 'embedded run' : 'spark run';
     log.info({ attempt: job.attempt, runId: handle.runId, inputs: inputs.length, launcher: launcher.name }, `${what} launched`);
-    return this.commit(stored, this.transitionTo(job, 'running', `${what} ${handle.runId} started`, { run: handle }));
+    return this.commit(stored, this.transitionTo(job, 'running', `${what} ${handle.runId} started`, { run: { ...handle, table: pipeline.outputs.lake.table } }));
   }
 
   private async awaitRun(step: Step): Promise<StepOutcome> {
@@ -347,7 +347,7 @@ export class JobSteps {
       case 'lost': {
         // The supervisor may have died after the run committed (killed with its group, the
         // machine rebooted): the manifest is the commit, whatever the launcher lost track of.
-        const manifest = await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt);
+        const manifest = await readCommittedRun(this.deps.lake, runTable(job, pipeline), job.id, job.attempt);
         if (manifest) {
           log.warn({ attempt: job.attempt, runId: job.run?.runId, reason: status.message }, 'lost spark run had committed; carrying on with its manifest');
           return this.finishRun(step, manifest);
@@ -359,7 +359,7 @@ export class JobSteps {
 
   private async finishRun(step: Step, committed?: RunManifest): Promise<StepOutcome> {
     const { stored, job, pipeline, log } = step;
-    const manifest = committed ?? (await readCommittedRun(this.deps.lake, pipeline.outputs.lake.table, job.id, job.attempt));
+    const manifest = committed ?? (await readCommittedRun(this.deps.lake, runTable(job, pipeline), job.id, job.attempt));
     if (!manifest) return this.fail(stored, pipeline, log, 'platform', 'the Spark run ended without committing its manifest');
     const output = summarizeManifest(manifest);
     log.info({ attempt: job.attempt, rowsIn: output.rowsIn, rowsOut: output.rowsOut }, 'spark run committed');
@@ -382,7 +382,7 @@ export class JobSteps {
     const run = job.run;
     // The table the run was committed to, as recorded then: a pipeline whose lake table was
     // renamed since still finds this run's manifest where the run wrote it.
-    const table = job.output?.table ?? pipeline.outputs.lake.table;
+    const table = job.output?.table ?? runTable(job, pipeline);
     const manifest = run && (await readCommittedRun(this.deps.lake, table, job.id, run.attempt));
     if (!run || !manifest) return this.fail(stored, pipeline, log, 'platform', 'the job is loading but its committed run cannot be found in the lake');
 
@@ -680,6 +680,15 @@ export class JobSteps {
  * nothing (then nothing is written). A field the view leaves out keeps its recorded value: the
  * final Spark state and the history link stay once the run's objects are gone.
  */
+/**
+ * The lake table the job's run writes to: the one its launch recorded, so a pipeline whose
+ * table is renamed while the run goes on still finds the run's manifest (it was taken for a
+ * run that never committed, and Spark ran again).
+ */
+function runTable(job: Job, pipeline: Pipeline): string {
+  return job.run?.table ?? pipeline.outputs.lake.table;
+}
+
 function refreshedRun(run: RunHandle, view: RunLiveView | undefined): RunHandle | undefined {
   if (!view) return undefined;
   const changed = (Object.keys(view) as Array<keyof RunLiveView>).filter((key) => view[key] !== undefined && view[key] !== run[key]);

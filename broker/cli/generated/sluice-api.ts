@@ -456,6 +456,8 @@ export interface components {
             historyUrl?: string;
             /** @description Kubernetes runs: the run's state in the Spark Operator's words (SUBMITTED, RUNNING, COMPLETED, FAILED, SUBMISSION_FAILED, …); for k8s-native the driver pod's phase in those words. Updated by the worker as it watches the run; it keeps the last state seen once the run ended. */
             sparkState?: string;
+            /** @description The lake table the run writes to, as the pipeline said at its launch (its run folder is `<table>/run=<job>-<attempt>/`). */
+            table?: string;
         };
         /** @description The engine the latest attempt runs on and why, in words: "embedded: 46 MB ≤ 2 GB", "spark: 3.1 GB > 2 GB (SLUICE_EMBEDDED_MAX_BYTES)" (docs/adr/0021-embedded-engine.md). */
         EngineChoice: {

@@ -29,6 +29,8 @@ class Run:
         spark_state (str | Unset): Kubernetes runs: the run's state in the Spark Operator's words (SUBMITTED, RUNNING,
             COMPLETED, FAILED, SUBMISSION_FAILED, …); for k8s-native the driver pod's phase in those words. Updated by the
             worker as it watches the run; it keeps the last state seen once the run ended.
+        table (str | Unset): The lake table the run writes to, as the pipeline said at its launch (its run folder is
+            `<table>/run=<job>-<attempt>/`).
     """
 
     launcher: str
@@ -40,6 +42,7 @@ class Run:
     name: str | Unset = UNSET
     history_url: str | Unset = UNSET
     spark_state: str | Unset = UNSET
+    table: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,6 +64,8 @@ class Run:
 
         spark_state = self.spark_state
 
+        table = self.table
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -81,6 +86,8 @@ class Run:
             field_dict["historyUrl"] = history_url
         if spark_state is not UNSET:
             field_dict["sparkState"] = spark_state
+        if table is not UNSET:
+            field_dict["table"] = table
 
         return field_dict
 
@@ -105,6 +112,8 @@ class Run:
 
         spark_state = d.pop("sparkState", UNSET)
 
+        table = d.pop("table", UNSET)
+
         run = cls(
             launcher=launcher,
             run_id=run_id,
@@ -115,6 +124,7 @@ class Run:
             name=name,
             history_url=history_url,
             spark_state=spark_state,
+            table=table,
         )
 
         run.additional_properties = d
