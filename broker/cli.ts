@@ -1,16 +1,19 @@
 // `sluice`: the one command line. Server roles (serve, api, worker) build the adapters
 // through startSluice(); client commands (submit, status, logs, cancel, retry, jobs,
 // landings) talk to a running Sluice over HTTP with SLUICE_URL and SLUICE_API_KEY. A command
-// line it cannot read (an unknown option, a missing value) prints the usage and exits 2.
+// line it cannot read (an unknown option, a missing value) prints the usage and exits 2, as
+// does a setting or a request Sluice refuses; exit 1 is a job that failed, Sluice unavailable
+// (503, or not reached at all: worth trying again) or a bug.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatApiKeyEntry, newApiKey, type Scope } from './api/api-keys.ts';
-import { ApiError, SluiceClient, type JobView, type Landing, type SubmitRequest } from './cli/sluice-client.ts';
+import { formatApiKeyEntry, newApiKey, SCOPES, type Scope } from './api/api-keys.ts';
+import { ApiError, isUnavailable, SluiceClient, type JobView, type Landing, type SubmitRequest } from './cli/sluice-client.ts';
 import { followJob } from './cli/follow-job.ts';
 import { runLines } from './cli/run-lines.ts';
 import { typedParameters } from './cli/typed-parameters.ts';
-import { loadConfig, type Config } from './config.ts';
+import { loadConfig, unknownSettings, type Config } from './config.ts';
 import { ConfigError } from './core/errors.ts';
 import { isFinal, JOB_STATES, type JobState } from './core/job.ts';
+import { createLogger } from './logger.ts';
 import { RedisDurabilityError } from './queue/redis-durability.ts';
 import { startSluice, type Roles } from './sluice.ts';
 
@@ -79,7 +82,18 @@ function clientOf(config: Config): SluiceClient {
 }
 
 async function runServer(config: Config, roles: Roles): Promise<void> {
-  const sluice = await startSluice(config, roles);
+  const logger = createLogger(config.SLUICE_LOG_LEVEL);
+  // Before anything connects: a misspelt setting is otherwise ignored without a word, and its
+  // default (a Redis on 127.0.0.1, the example pipelines) used in its place.
+  for (const { name, meant } of unknownSettings()) {
+    logger.warn({ variable: name, ...(meant ? { meant } : {}) }, 'SLUICE_ variable is not a setting; ignored');
+  }
+  const sluice = await startSluice(config, roles, { logger });
+  // Which pipelines this process serves, and where from: a folder left empty (a ConfigMap not
+  // mounted, its keys without .yaml) otherwise shows only as every submit refused.
+  const pipelines = sluice.pipelines.list().map((pipeline) => pipeline.name);
+  if (pipelines.length === 0) logger.warn({ dir: config.SLUICE_PIPELINES_DIR }, 'no pipelines: SLUICE_PIPELINES_DIR holds no .yaml or .yml file');
+  else logger.info({ dir: config.SLUICE_PIPELINES_DIR, pipelines }, 'pipelines loaded');
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -108,6 +122,12 @@ function pairs(values: string[] | undefined, option: string): Record<string, str
   return result;
 }
 
+/** --priority as the API takes it; "high" would otherwise go out as null and come back as "expected number, received null". */
+function priorityOf(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1_000) throw new UsageError(`--priority "${text}": give a whole number from 1 (served first) to 1000`);
+  return Number(text);
+}
+
 async function submit(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parse('submit', args, {
     input: { type: 'string', multiple: true },
@@ -128,7 +148,7 @@ async function submit(config: Config, args: string[]): Promise<number> {
     parameters: typedParameters(texts, declared),
     labels: pairs(values.label, 'label'),
     ...(values.input ? { inputs: values.input } : {}),
-    ...(values.priority ? { priority: Number(values.priority) } : {}),
+    ...(values.priority !== undefined ? { priority: priorityOf(values.priority) } : {}),
   };
   const job = await client.submit(request, values['idempotency-key'], {
     onRetry: (error, key) => process.stderr.write(`sluice: Sluice is unavailable (${error.message.split('\n')[0]}); trying again with Idempotency-Key ${key}\n`),
@@ -172,7 +192,12 @@ async function logs(config: Config, args: string[]): Promise<number> {
     ...(values.tail ? { tail: Number(values.tail) } : {}),
     follow: values.follow,
   });
-  for await (const chunk of stream) process.stdout.write(chunk);
+  try {
+    for await (const chunk of stream) process.stdout.write(chunk);
+  } catch (error) {
+    // Sluice restarting (a rolling upgrade) ends a followed log mid-way: say so, not with fetch's stack trace.
+    throw new ApiError(0, `the log of ${id} from Sluice at ${config.SLUICE_URL} (SLUICE_URL) broke off (${(error as Error).message}): run the command again to go on`);
+  }
   return 0;
 }
 
@@ -200,7 +225,10 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** The command line that fetches the next page, when there is one. */
+/** An argument as a shell reads it back: in single quotes unless it is plain ("--label 'team=data eng'"). */
+const shellWord = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+/** The command line that fetches the next page, when there is one: pasted into a shell, it runs as printed. */
 function nextPage(command: string, args: string[], cursor: string | undefined): string {
   if (!cursor) return '';
   const kept: string[] = [];
@@ -208,7 +236,7 @@ function nextPage(command: string, args: string[], cursor: string | undefined): 
     if (args[index] === '--cursor') index += 1;
     else if (!args[index]!.startsWith('--cursor=')) kept.push(args[index]!);
   }
-  return `next page: sluice ${command} ${[...kept, '--cursor', cursor].join(' ')}\n`;
+  return `next page: sluice ${command} ${[...kept, '--cursor', cursor].map(shellWord).join(' ')}\n`;
 }
 
 async function listJobs(config: Config, args: string[]): Promise<number> {
@@ -279,9 +307,16 @@ async function listLandings(config: Config, args: string[]): Promise<number> {
 function key(args: string[]): number {
   const { values, positionals } = parse('key', args, { name: { type: 'string' }, scopes: { type: 'string' } });
   if (positionals[0] !== 'create' || positionals.length > 1 || !values.name || !values.scopes) throw new UsageError('key: sluice key create --name NAME --scopes jobs:read,jobs:write');
+  // Checked here to name the option: formatApiKeyEntry's own check speaks of "SLUICE_API_KEYS
+  // entry 1", which the person typing this command has not written. The name is the entry's
+  // first part (api-keys.ts), so ":" "," or "+" in it would break the entry.
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(values.name)) throw new UsageError(`key create --name "${values.name}": 1-64 characters of A-Z a-z 0-9 . _ -`);
+  // Comma-separated as the usage says ("jobs:read, admin" too), or "+"-separated as the entry has them.
+  const scopes = values.scopes.split(/[,+]/).map((scope) => scope.trim()).filter(Boolean);
+  const unknown = scopes.find((scope) => !(SCOPES as readonly string[]).includes(scope));
+  if (scopes.length === 0 || unknown !== undefined) throw new UsageError(`key create --scopes "${values.scopes}": ${unknown === undefined ? 'name at least one scope' : `unknown scope "${unknown}"`}; known: ${SCOPES.join(', ')}`);
   const secret = newApiKey();
-  // formatApiKeyEntry checks each scope and names an unknown one.
-  const entry = formatApiKeyEntry(values.name, values.scopes.split(',') as Scope[], secret);
+  const entry = formatApiKeyEntry(values.name, scopes as Scope[], secret);
   process.stdout.write(`key (give it to the client; it is not stored): ${secret}\nSLUICE_API_KEYS entry (stores only its hash): ${entry}\n`);
   return 0;
 }
@@ -291,6 +326,16 @@ function noArguments(command: string, args: string[]): void {
   const { positionals } = parse(command, args, {});
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}" (server roles read their settings from SLUICE_* variables)`);
 }
+
+const CLIENT_COMMANDS: Record<string, (config: Config, args: string[]) => Promise<number>> = {
+  submit,
+  status,
+  logs,
+  cancel,
+  retry,
+  jobs: listJobs,
+  landings: listLandings,
+};
 
 const SERVER_ROLES: Record<string, Roles> = {
   serve: { api: true, worker: true, watch: true },
@@ -303,32 +348,19 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const roles = command !== undefined && Object.hasOwn(SERVER_ROLES, command) ? SERVER_ROLES[command] : undefined;
   if (roles) noArguments(command!, rest);
+  // Neither minting a key nor the usage reads a setting: a wrong one must not stand in their way.
+  if (command === 'key') return key(rest);
+  const client = command !== undefined && Object.hasOwn(CLIENT_COMMANDS, command) ? CLIENT_COMMANDS[command] : undefined;
+  if (!roles && !client) {
+    process.stderr.write(USAGE);
+    return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
   const config = loadConfig();
   if (roles) {
     await runServer(config, roles);
     return -1;
   }
-  switch (command) {
-    case 'submit':
-      return submit(config, rest);
-    case 'status':
-      return status(config, rest);
-    case 'logs':
-      return logs(config, rest);
-    case 'cancel':
-      return cancel(config, rest);
-    case 'retry':
-      return retry(config, rest);
-    case 'jobs':
-      return listJobs(config, rest);
-    case 'landings':
-      return listLandings(config, rest);
-    case 'key':
-      return key(rest);
-    default:
-      process.stderr.write(USAGE);
-      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
-  }
+  return client!(config, rest);
 }
 
 main(process.argv.slice(2)).then(
@@ -343,6 +375,9 @@ main(process.argv.slice(2)).then(
     }
     const known = error instanceof ConfigError || error instanceof ApiError || error instanceof RedisDurabilityError;
     process.stderr.write(`sluice: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
-    process.exitCode = known && !(error instanceof ApiError && error.status >= 500) ? 2 : 1;
+    process.exitCode = known && !isUnavailable(error) && !(error instanceof ApiError && error.status >= 500) ? 2 : 1;
+    // A server role refused after its connections opened (a lake, a port, a cluster that will
+    // not do) would otherwise stay up on them, doing nothing, instead of exiting to be seen.
+    process.exit();
   },
 );

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadConfig, unknownSettings } from './config.ts';
 import { ConfigError } from './core/errors.ts';
 
 function configError(env: Record<string, string>): ConfigError {
@@ -135,6 +135,125 @@ describe('loadConfig', () => {
     const config = loadConfig({ PATH: '/usr/bin', SLUICE_SOMETHING: 'x' });
     expect(config).not.toHaveProperty('PATH');
     expect(config).not.toHaveProperty('SLUICE_SOMETHING');
+  });
+});
+
+describe('the Redis URL', () => {
+  it.each([
+    ['redis:6379', /names no host/],
+    ['sluice-redis:6379', /must be redis:\/\/\[:password@\]host/],
+    ['http://redis:6379', /must be redis:\/\//],
+    ['redis://:Sup3rSecret@redis:6379/zero', /the database after the host must be a number/],
+    ['redis://:Sup3rSecret%zz@redis:6379', /badly escaped password/],
+    ['redis://:Sup3r#Secret@redis:6379', /cannot be parsed as a URL/],
+    ['redis://:Sup3rSecret@redis:6379/0?db=1', /"\?" or "#" part that would be ignored/],
+  ])('refuses %j, which would connect elsewhere than meant (127.0.0.1 for a host:port), without echoing it', (url, message) => {
+    const error = configError({ SLUICE_REDIS_URL: url });
+    expect(error.message).toMatch(new RegExp(`^ {2}SLUICE_REDIS_URL: .*${message.source}`, 'm'));
+    expect(error.message).not.toContain('Sup3r');
+    expect(error.message).not.toContain(url);
+  });
+
+  it.each(['redis://127.0.0.1:6379', 'redis://:p%40ss@redis.internal:6379/2', 'rediss://loader:pw@redis.internal:6380', 'redis://redis'])('takes %j', (url) => {
+    expect(loadConfig({ SLUICE_REDIS_URL: url }).SLUICE_REDIS_URL).toBe(url);
+  });
+});
+
+describe('http URLs: SLUICE_URL, SLUICE_S3_ENDPOINT, SLUICE_WEBHOOK_LINK_BASE', () => {
+  it.each([
+    ['SLUICE_URL', 'localhost:8080'],
+    ['SLUICE_URL', 'sluice.internal:8080'],
+    ['SLUICE_S3_ENDPOINT', 'minio:9000'],
+    ['SLUICE_WEBHOOK_LINK_BASE', 'sluice.example.com:443'],
+  ])('refuses %s=%j (a host:port reads as a URL of scheme "host:")', (name, value) => {
+    expect(configError({ [name]: value }).message).toMatch(new RegExp(`^ {2}${name}: must be an http:// or https:// URL`, 'm'));
+  });
+
+  it.each(['SLUICE_URL', 'SLUICE_S3_ENDPOINT', 'SLUICE_WEBHOOK_LINK_BASE'])('refuses user:password@ in %s without echoing the password', (name) => {
+    const error = configError({ [name]: 'https://admin:Sup3rSecret@sluice.example.com' });
+    expect(error.message).toMatch(new RegExp(`^ {2}${name}: must not hold user:password@`, 'm'));
+    expect(error.message).not.toContain('Sup3rSecret');
+  });
+});
+
+describe('the lake URI', () => {
+  it.each([
+    ['/data/lake', /must be file:\/\/\/absolute\/folder or s3:\/\/bucket\/prefix/],
+    ['file://data/lake', /three slashes/],
+    ['s3a://lake/runs', /write the lake as s3:\/\//],
+    ['s3://Lake_Bucket/runs', /"Lake_Bucket" is not a valid S3 bucket name/],
+  ])('refuses %j at start-up, naming SLUICE_LAKE_URI (not later, with the connections open)', (uri, message) => {
+    expect(configError({ SLUICE_LAKE_URI: uri }).message).toMatch(new RegExp(`^ {2}SLUICE_LAKE_URI: .*${message.source}`, 'm'));
+  });
+
+  it.each(['file:///data/lake', 's3://lake/', 's3://lake/sluice/runs'])('takes %j', (uri) => {
+    expect(loadConfig({ SLUICE_LAKE_URI: uri }).SLUICE_LAKE_URI).toBe(uri);
+  });
+});
+
+describe('other settings a slip would turn into something else', () => {
+  it('refuses landing roots separated by "," (one folder of two) or none at all', () => {
+    expect(configError({ SLUICE_LANDING_ROOTS: '/data/landing,/mnt/share' }).message).toMatch(/^ {2}SLUICE_LANDING_ROOTS: separate folders with ":"/m);
+    expect(configError({ SLUICE_LANDING_ROOTS: ':' }).message).toMatch(/^ {2}SLUICE_LANDING_ROOTS: name at least one folder/m);
+  });
+
+  it.each(['SLUICE_RETENTION', 'SLUICE_AWAIT_POLL', 'SLUICE_UI_SESSION_TTL', 'SLUICE_K8S_RESYNC', 'SLUICE_K8S_WATCH_QUIET'])('refuses %s=0, which would not mean "off" but "at once"', (name) => {
+    expect(configError({ [name]: '0' }).message).toMatch(new RegExp(`^ {2}${name}: must be more than 0`, 'm'));
+    expect(configError({ [name]: '0s' }).message).toMatch(new RegExp(`^ {2}${name}: must be more than 0`, 'm'));
+  });
+
+  it.each([
+    ['SLUICE_API_HOST', '0.0.0.0:8080', 'SLUICE_API_PORT'],
+    ['SLUICE_API_HOST', 'http://0.0.0.0', 'SLUICE_API_PORT'],
+    ['SLUICE_METRICS_HOST', '[::]', 'SLUICE_METRICS_PORT'],
+  ])('refuses %s=%j, which listen() would look up as a host name and fail on with a stack trace', (name, value, port) => {
+    expect(configError({ [name]: value }).message).toContain(`  ${name}: must be a host name or an IP address, without a scheme or port (the port is ${port}; IPv6 without brackets)`);
+  });
+
+  it.each(['0.0.0.0', '::', '::1', 'localhost', 'sluice-api.internal'])('takes the host %j to listen on', (host) => {
+    expect(loadConfig({ SLUICE_API_HOST: host, SLUICE_METRICS_HOST: host })).toMatchObject({ SLUICE_API_HOST: host, SLUICE_METRICS_HOST: host });
+  });
+
+  it('says what the metrics port takes', () => {
+    expect(configError({ SLUICE_METRICS_PORT: 'of' }).message).toContain('SLUICE_METRICS_PORT: must be a port number from 0 to 65535 (0: any free port) or off');
+  });
+});
+
+describe('unknownSettings', () => {
+  it('lists SLUICE_ variables that are no setting, with the setting a misspelt one meant', () => {
+    expect(
+      unknownSettings({
+        PATH: '/usr/bin',
+        SLUICE_REDIS_URI: 'redis://elsewhere',
+        SLUICE_API_KEYS: 'a:admin:00',
+        SLUICE_APIKEYS: 'x',
+        SLUICE_SQL_REPORTING_URL: 'postgres://u:p@db/x',
+        SLUICE_SQL_reporting_URL: 'postgres://u:p@db/x',
+        SLUICE_WEBHOOK_OPS_SECRET: 's',
+        SLUICE_BUNDLED_REDIS_PASSWORD: 'p',
+        SLUICE_TEST_LOG_LEVEL: 'debug',
+        SLUICE_FROBNICATE: '1',
+      }),
+    ).toEqual([
+      { name: 'SLUICE_APIKEYS', meant: 'SLUICE_API_KEYS' },
+      { name: 'SLUICE_FROBNICATE' },
+      { name: 'SLUICE_REDIS_URI', meant: 'SLUICE_REDIS_URL' },
+      { name: 'SLUICE_SQL_reporting_URL', meant: 'SLUICE_SQL_REPORTING_URL' },
+    ]);
+  });
+
+  it("leaves alone what Kubernetes sets for the namespace's Services (service links), but not a misspelt port", () => {
+    expect(
+      unknownSettings({
+        SLUICE_REDIS_SERVICE_HOST: '10.0.0.7',
+        SLUICE_REDIS_SERVICE_PORT: '6379',
+        SLUICE_REDIS_SERVICE_PORT_REDIS: '6379',
+        SLUICE_REDIS_PORT: 'tcp://10.0.0.7:6379',
+        SLUICE_REDIS_PORT_6379_TCP: 'tcp://10.0.0.7:6379',
+        SLUICE_REDIS_PORT_6379_TCP_ADDR: '10.0.0.7',
+        SLUICE_METRIC_PORT: '9100',
+      }),
+    ).toEqual([{ name: 'SLUICE_METRIC_PORT', meant: 'SLUICE_METRICS_PORT' }]);
   });
 });
 

@@ -1,14 +1,16 @@
 // Sluice's settings, all from the environment, parsed once into a frozen object. This is
 // the only module that reads process.env; everything else receives the object. Each
 // setting is listed, with its default and unit, in README.md ("Configuration").
+import { isIP } from 'node:net';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, zodErrorLines } from './core/errors.ts';
 import { DurationSchema, SizeSchema } from './core/units.ts';
 import { DEFAULT_EVENTS_MAX_LENGTH } from './core/events.ts';
 import { parseS3Root, type S3Root } from './jobs/input-paths.ts';
+import { parseS3Uri } from './lake/s3-uri.ts';
 import type { S3Settings } from './lake/s3-storage.ts';
 import { connectionUrlProblem, DIALECT_HINT, dialectOf } from '../sql-sinks/dialect-of.ts';
 
@@ -19,12 +21,97 @@ const paths = z.string().transform((text) => text.split(':').map((part) => part.
 const int = (min: number, max: number) =>
   z.string().regex(/^\s*\d+\s*$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
+/** A duration that must be more than 0: for these settings 0 would not mean "off" but "at once" (a hot loop, or every finished job removed). */
+const positiveDuration = (meaning: string) =>
+  DurationSchema.refine((ms) => ms > 0, `must be more than 0 (${meaning})`);
+
+/**
+ * SLUICE_REDIS_URL as redisOptions() (sluice.ts) reads it. Without this, "redis:6379" or
+ * "my-redis:6379" parse as URLs with no host, and ioredis quietly connects to 127.0.0.1.
+ * The value is never echoed: it holds the password.
+ */
+const RedisUrlSchema = z.string().superRefine((text, ctx) => {
+  const problem = redisUrlProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+function redisUrlProblem(text: string): string | undefined {
+  const form = 'redis://[:password@]host[:port][/db] (rediss:// for TLS)';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `cannot be parsed as a URL: write ${form}, with "%", "#", "/" and "?" in the password escaped (%25, %23, %2F, %3F)`;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `must be ${form}`;
+  if (url.hostname === '') return `names no host: write ${form}`;
+  if (!/^\/?\d*$/.test(url.pathname)) return 'the database after the host must be a number, e.g. redis://host:6379/0';
+  if (url.search !== '' || url.hash !== '') return `has a "?" or "#" part that would be ignored (escape them in a password as %3F and %23): write ${form}`;
+  for (const [part, value] of [['user name', url.username], ['password', url.password]] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      return `has a badly escaped ${part} (write % as %25)`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An http:// or https:// URL with a host. user:password@ is refused (never echoed): Node's
+ * fetch refuses such a URL, and the value would be printed in messages and links; `instead`
+ * says where credentials go.
+ */
+const httpUrl = (example: string, instead: string) =>
+  z.string().superRefine((text, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: `must be an http:// or https:// URL, e.g. ${example}` });
+    } else if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: `must not hold user:password@; ${instead}` });
+    }
+  });
+
+/**
+ * Where a server listens: a host name or an IP address (IPv6 without brackets). "0.0.0.0:8080"
+ * or "http://0.0.0.0" would otherwise reach listen() as a name to look up, and fail there
+ * with a stack trace that names no setting.
+ */
+const listenHost = (portSetting: string) =>
+  z.string().refine((text) => isIP(text) !== 0 || /^[A-Za-z0-9.-]+$/.test(text), `must be a host name or an IP address, without a scheme or port (the port is ${portSetting}; IPv6 without brackets)`);
+
+/** The lake root as openLake() takes it: file:///absolute/folder or s3://bucket/prefix. */
+const LakeUriSchema = z.string().superRefine((text, ctx) => {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  try {
+    if (scheme === 'file') fileURLToPath(text);
+    else if (scheme === 's3') parseS3Uri(text, 'the URI');
+    else if (scheme === 's3a') ctx.addIssue({ code: 'custom', message: 'write the lake as s3://… (Sluice hands Spark the s3a:// form itself)' });
+    else ctx.addIssue({ code: 'custom', message: `"${text}" must be file:///absolute/folder or s3://bucket/prefix` });
+  } catch (error) {
+    const detail = scheme === 'file' ? `"${text}" is not a file:// URI of an absolute folder (file:///data/lake: three slashes)` : (error as Error).message;
+    ctx.addIssue({ code: 'custom', message: detail });
+  }
+});
+
+/** SLUICE_LANDING_ROOTS: ":"-separated like PATH. A "," (other lists' separator) is refused: it would make one folder of two. */
+const LandingRootsSchema = z
+  .string()
+  .refine((text) => !text.includes(','), 'separate folders with ":" (like PATH), not ","')
+  .pipe(paths)
+  .refine((roots) => roots.length > 0, 'name at least one folder');
+
 export const ConfigSchema = z.object({
-  SLUICE_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  SLUICE_REDIS_URL: RedisUrlSchema.default('redis://127.0.0.1:6379'),
   SLUICE_QUEUE_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default('sluice'),
   SLUICE_PIPELINES_DIR: z.string().default('examples/pipelines').transform((p) => resolve(p)),
-  SLUICE_LAKE_URI: z.string().default(pathToFileURL(resolve('.sluice/lake')).href),
-  SLUICE_LANDING_ROOTS: paths.default([resolve('.sluice/landing')]),
+  SLUICE_LAKE_URI: LakeUriSchema.default(pathToFileURL(resolve('.sluice/lake')).href),
+  SLUICE_LANDING_ROOTS: LandingRootsSchema.default([resolve('.sluice/landing')]),
   SLUICE_RUNS_DIR: z.string().default('.sluice/runs').transform((p) => resolve(p)),
   SLUICE_SPARK_SUBMIT: z.string().default('.venv/bin/spark-submit').transform((p) => (p.includes('/') ? resolve(p) : p)),
   SLUICE_SPARK_APPS_DIR: z.string().default('spark-apps').transform((p) => resolve(p)),
@@ -36,27 +123,27 @@ export const ConfigSchema = z.object({
    * quarter of the machine by default: two runs at once plus the worker stay well inside it.
    */
   SLUICE_EMBEDDED_MEMORY: SizeSchema.default(Math.floor(totalmem() / 4)),
-  SLUICE_API_HOST: z.string().default('127.0.0.1'),
+  SLUICE_API_HOST: listenHost('SLUICE_API_PORT').default('127.0.0.1'),
   SLUICE_API_PORT: int(0, 65_535).default(8080),
   SLUICE_API_KEYS: csv.default([]),
   /**
    * Where a worker or watcher process serves GET /metrics without a key (the API serves its
    * own behind the admin scope): port 0 is any free port, `off` serves none.
    */
-  SLUICE_METRICS_HOST: z.string().default('127.0.0.1'),
+  SLUICE_METRICS_HOST: listenHost('SLUICE_METRICS_PORT').default('127.0.0.1'),
   SLUICE_METRICS_PORT: z
-    .union([z.literal('off').transform((): null => null), int(0, 65_535)])
+    .union([z.literal('off').transform((): null => null), int(0, 65_535)], { error: 'must be a port number from 0 to 65535 (0: any free port) or off' })
     .default(9464),
   SLUICE_BODY_LIMIT: SizeSchema.default(1_000_000),
   SLUICE_MAX_RUNNING: int(1, 10_000).default(4),
   SLUICE_WORKER_CONCURRENCY: int(1, 1_000).default(16),
-  SLUICE_AWAIT_POLL: DurationSchema.default(5_000),
+  SLUICE_AWAIT_POLL: positiveDuration('how often a running job is looked at').default(5_000),
   SLUICE_SHUTDOWN_GRACE: DurationSchema.default(30_000),
-  SLUICE_RETENTION: DurationSchema.default(7 * 86_400_000),
+  SLUICE_RETENTION: positiveDuration('finished jobs are removed once it has passed; there is no "keep forever"').default(7 * 86_400_000),
   /** Entries the job and landing event stream keeps (trimmed approximately, never below): docs/adr/0015-event-stream.md. */
   SLUICE_EVENTS_MAX_LENGTH: int(1_000, 100_000_000).default(DEFAULT_EVENTS_MAX_LENGTH),
   /** S3 (or MinIO) for s3:// lakes and landings; without keys the AWS SDK's default chain applies. */
-  SLUICE_S3_ENDPOINT: z.string().url().optional(),
+  SLUICE_S3_ENDPOINT: httpUrl('http://127.0.0.1:9000', 'give the keys as SLUICE_S3_ACCESS_KEY_ID and SLUICE_S3_SECRET_ACCESS_KEY').optional(),
   SLUICE_S3_REGION: z.string().default('us-east-1'),
   SLUICE_S3_ACCESS_KEY_ID: z.string().optional(),
   SLUICE_S3_SECRET_ACCESS_KEY: z.string().optional(),
@@ -98,14 +185,14 @@ export const ConfigSchema = z.object({
   /** A Secret (keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) that S3 runs reference for their keys. */
   SLUICE_K8S_S3_SECRET: z.string().optional(),
   /** How often the launchers' informers list every run again, whatever their watches say. */
-  SLUICE_K8S_RESYNC: DurationSchema.default(300_000),
+  SLUICE_K8S_RESYNC: positiveDuration('the period of a full re-list').default(300_000),
   /** A watch that has said nothing for this long is restarted. */
-  SLUICE_K8S_WATCH_QUIET: DurationSchema.default(600_000),
+  SLUICE_K8S_WATCH_QUIET: positiveDuration('a watch silent this long is restarted').default(600_000),
   /** Most connections each SQL connection's pool opens, per process. */
   SLUICE_SQL_POOL_MAX: int(1, 100).default(4),
   SLUICE_SQL_CONNECT_TIMEOUT: DurationSchema.default(15_000),
   /** How long a dashboard sign-in lasts (the session's expiry in Redis): docs/adr/0018-ops-dashboard.md. */
-  SLUICE_UI_SESSION_TTL: DurationSchema.default(12 * 3_600_000),
+  SLUICE_UI_SESSION_TTL: positiveDuration('how long a sign-in lasts').default(12 * 3_600_000),
   /** Where the dashboard's built files are (`npm run build:ui`, run by scripts/setup). */
   SLUICE_UI_DIR: z.string().default('.sluice/ui').transform((p) => resolve(p)),
   /** `true` when a proxy in front of the API sets X-Forwarded-Proto: only then is it believed (Secure cookies behind TLS). */
@@ -120,9 +207,9 @@ export const ConfigSchema = z.object({
   SLUICE_UI_TRUSTED_USERS: csv.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The dashboard's address as people reach it (https://sluice.example.com): webhook bodies link to the job's page under it. */
-  SLUICE_WEBHOOK_LINK_BASE: z.string().url().optional(),
+  SLUICE_WEBHOOK_LINK_BASE: httpUrl('https://sluice.example.com', 'alerts would carry them to every webhook').optional(),
   /** For the CLI client commands (submit, status, logs, cancel). */
-  SLUICE_URL: z.string().url().default('http://127.0.0.1:8080'),
+  SLUICE_URL: httpUrl('http://127.0.0.1:8080', 'the client commands authenticate with SLUICE_API_KEY').default('http://127.0.0.1:8080'),
   SLUICE_API_KEY: z.string().optional(),
 });
 
@@ -202,6 +289,55 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * SLUICE_ variables that are set for Sluice's processes but are not settings of their own:
+ * the Helm chart's bundled Redis password (SLUICE_REDIS_URL refers to it), the test and demo
+ * switches.
+ */
+const NOT_SETTINGS = /^SLUICE_(BUNDLED_REDIS_PASSWORD|DEMO_STAY|UPDATE_SCREENSHOTS|TEST_[A-Z0-9_]+)$/;
+
+/**
+ * What Kubernetes sets for each Service of the namespace when a pod's service links are on (a
+ * Service named sluice-redis: SLUICE_REDIS_SERVICE_HOST, SLUICE_REDIS_PORT=tcp://…): not
+ * settings, and not typos either.
+ */
+function isServiceLink(name: string, value: string | undefined): boolean {
+  return /_SERVICE_(HOST|PORT(_[A-Z0-9_]+)?)$/.test(name) || /_PORT_\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?$/.test(name) || (/_PORT$/.test(name) && /^(tcp|udp|sctp):\/\//.test(value ?? ''));
+}
+
+/** A SLUICE_ variable that is no setting, with the setting it may have meant to be. */
+export type UnknownSetting = { name: string; meant?: string };
+
+/**
+ * SLUICE_ variables Sluice does not read: loadConfig() leaves them alone, so a misspelt
+ * setting (SLUICE_REDIS_URI) would be ignored without a word and its default used. The server
+ * roles warn about each at start-up, naming the setting it looks like.
+ */
+export function unknownSettings(env: Record<string, string | undefined> = process.env): UnknownSetting[] {
+  const known = Object.keys(ConfigSchema.shape);
+  return Object.keys(env)
+    .filter((name) => name.toUpperCase().startsWith('SLUICE_') && !known.includes(name) && !SQL_URL_SETTING.test(name) && !WEBHOOK_SETTING.test(name) && !NOT_SETTINGS.test(name) && !isServiceLink(name, env[name]))
+    .sort()
+    .map((name) => {
+      // Connection and webhook settings are written in capitals (SLUICE_SQL_REPORTING_URL).
+      const upper = name.toUpperCase();
+      if (SQL_URL_SETTING.test(upper) || WEBHOOK_SETTING.test(upper)) return { name, meant: upper };
+      const [meant] = known.map((setting) => ({ setting, distance: editDistance(upper, setting) })).sort((a, b) => a.distance - b.distance);
+      return meant && meant.distance <= 3 ? { name, meant: meant.setting } : { name };
+    });
+}
+
+/** Levenshtein distance: how many letters to add, drop or change to turn one name into the other. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** The S3 client settings (MinIO needs path-style addressing, the default with an endpoint). */

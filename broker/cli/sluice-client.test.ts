@@ -57,6 +57,19 @@ describe('SluiceClient', () => {
     expect(isUnavailable(error)).toBe(true);
   });
 
+  it('says why Sluice could not be reached: fetch hides it in the cause', async () => {
+    const refused = clientAnswering(() => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), { code: 'ECONNREFUSED' }) });
+    });
+    expect(((await refused.client.job('j1').catch((caught: unknown) => caught)) as Error).message).toBe(
+      'cannot reach Sluice at http://sluice.test/ (SLUICE_URL): fetch failed (connect ECONNREFUSED 127.0.0.1:8080)',
+    );
+    const anonymous = clientAnswering(() => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new AggregateError([]), { code: 'ECONNREFUSED' }) });
+    });
+    expect(((await anonymous.client.job('j1').catch((caught: unknown) => caught)) as Error).message).toMatch(/: fetch failed \(ECONNREFUSED\)$/);
+  });
+
   it('submits with a key of its own and, while Sluice is unavailable, tries again with the same key (an unanswered submit may have made the job)', async () => {
     let answered = 0;
     const { client, requests } = clientAnswering(() => {

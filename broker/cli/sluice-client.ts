@@ -5,6 +5,7 @@
 // paths), the 503 test, a submit that survives a moment's outage without making two jobs, and
 // the log stream for `logs --follow`.
 import createClient, { type Client } from 'openapi-fetch';
+import { withoutUrlCredentials } from '../core/errors.ts';
 import type { components, paths } from './generated/sluice-api.ts';
 
 export type JobView = components['schemas']['JobView'];
@@ -58,6 +59,17 @@ function messageOf(response: Response, error: unknown): string {
   return message;
 }
 
+/**
+ * fetch's own message is only "fetch failed"; the reason (connection refused, a host that does
+ * not resolve, a certificate, a port fetch refuses) is in its cause.
+ */
+function whyUnreachable(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? (error.cause as { message?: unknown; code?: unknown } | undefined) : undefined;
+  const reason = [cause?.message, cause?.code].find((part): part is string => typeof part === 'string' && part !== '');
+  return reason && !message.includes(reason) ? `${message} (${reason})` : message;
+}
+
 type Answer<D> = { data?: D; error?: unknown; response: Response };
 
 export type SluiceClientOptions = {
@@ -87,7 +99,7 @@ export class SluiceClient {
     try {
       answer = await pending;
     } catch (error) {
-      throw new ApiError(0, `cannot reach Sluice at ${this.baseUrl} (SLUICE_URL): ${(error as Error).message}`, undefined);
+      throw new ApiError(0, withoutUrlCredentials(`cannot reach Sluice at ${this.baseUrl} (SLUICE_URL): ${whyUnreachable(error)}`), undefined);
     }
     if (!answer.response.ok || answer.data === undefined || answer.data === null) {
       throw new ApiError(answer.response.status, messageOf(answer.response, answer.error), isProblem(answer.error) ? answer.error : undefined);

@@ -131,9 +131,43 @@ describe('loadPipelines', () => {
     expect(error.message).toContain(missing);
   });
 
+  it('names a pipeline file it cannot read, without a stack trace', async () => {
+    const folder = join(dir, 'sales.yaml');
+    await mkdir(folder);
+    const error = await configError(loadPipelines(dir));
+    expect(error.message).toMatch(new RegExp(`^${folder}: cannot read: .*EISDIR`));
+  });
+
+  it('reads a file whose extension is in capitals (copied from Windows) like any other', async () => {
+    await writeFile(join(dir, 'SALES.YAML'), valid('sales'));
+    await writeFile(join(dir, 'Orders.Yml'), valid('orders'));
+    expect((await loadPipelines(dir)).list().map((pipeline) => pipeline.name)).toEqual(['orders', 'sales']);
+  });
+
   it('loads an empty folder as no pipelines', async () => {
     await mkdir(join(dir, 'sub'));
     expect((await loadPipelines(dir)).list()).toEqual([]);
+  });
+});
+
+describe('parsePipeline: YAML mistakes the parser words for a programmer', () => {
+  it.each(['*/5 * * * *', '* * * * *'])('says to quote a cron written unquoted (%s reads as a YAML alias), with its line', (cron) => {
+    const error = (() => {
+      try {
+        parsePipeline(`${valid('scheduled')}schedule:\n  cron: ${cron}\n`, 'p.yaml');
+      } catch (thrown) {
+        return thrown as Error;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/^p\.yaml: not valid YAML: .* at line 12, column \d+/);
+    expect(error.message).toContain('(a value that starts with "*" is read as a YAML alias: quote it, e.g. cron: "*/5 * * * *")');
+  });
+
+  it('says a file holds one pipeline when it has a second document, not to call parseAllDocuments()', () => {
+    expect(() => parsePipeline(`${valid('one')}---\n${valid('two')}`, 'p.yaml')).toThrow(/^p\.yaml: not valid YAML: a file holds one pipeline, but a second YAML document \("---"\) starts at line 11/);
+    expect(() => parsePipeline(`${valid('one')}---\n`, 'p.yaml')).not.toThrow(/parseAllDocuments/);
   });
 });
 

@@ -24,12 +24,24 @@ export function pipelineRegistry(pipelines: Pipeline[], files: ReadonlyMap<strin
   };
 }
 
+// The YAML parser's message (with its line, column and caret), reworded where it speaks to a
+// programmer (parseAllDocuments) or leaves the cause to guess: a cron written unquoted,
+// cron: */5 * * * *, is a YAML alias.
+function yamlProblem(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'MULTIPLE_DOCS') {
+    return error.message.replace(/^Source contains multiple documents; please use YAML\.parseAllDocuments\(\)/, 'a file holds one pipeline, but a second YAML document ("---") starts');
+  }
+  if (/\balias\b/i.test(error.message)) return `${error.message.trimEnd()}\n  (a value that starts with "*" is read as a YAML alias: quote it, e.g. cron: "*/5 * * * *")`;
+  return error.message;
+}
+
 export function parsePipeline(text: string, file: string): Pipeline {
   let document: unknown;
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`${file}: not valid YAML: ${yamlProblem(error as Error)}`, { cause: error });
   }
   const parsed = PipelineSchema.safeParse(document);
   if (!parsed.success) {
@@ -41,7 +53,8 @@ export function parsePipeline(text: string, file: string): Pipeline {
 export async function loadPipelines(dir: string): Promise<PipelineRegistry> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+    // Any case: a file copied from Windows as METER.YAML is a pipeline too, not one left out without a word.
+    names = (await readdir(dir)).filter((name) => /\.ya?ml$/i.test(name)).sort();
   } catch (error) {
     throw new ConfigError(`SLUICE_PIPELINES_DIR: cannot read ${dir}: ${(error as Error).message}`, { cause: error });
   }
@@ -49,7 +62,14 @@ export async function loadPipelines(dir: string): Promise<PipelineRegistry> {
   const files = new Map<string, string>();
   for (const name of names) {
     const file = join(dir, name);
-    const pipeline = parsePipeline(await readFile(file, 'utf8'), file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      // A folder named x.yaml, a file it may not read, an editor's dangling lock link: name it, not a stack trace.
+      throw new ConfigError(`${file}: cannot read: ${(error as Error).message}`, { cause: error });
+    }
+    const pipeline = parsePipeline(text, file);
     const other = files.get(pipeline.name);
     if (other) throw new ConfigError(`${file}: pipeline name "${pipeline.name}" is already used by ${other}`);
     files.set(pipeline.name, file);

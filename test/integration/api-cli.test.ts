@@ -1,7 +1,7 @@
 // The `sluice` command line as a person runs it (node broker/bin/sluice.js) against a real
 // API over HTTP: a command line it cannot read prints the usage and exits 2 without a stack
 // trace, and retry, jobs and landings show what the API holds.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import type { Job } from '../../broker/core/job.ts';
 import { transition } from '../../broker/core/state-machine.ts';
 import { startSluice, type RunningSluice } from '../../broker/sluice.ts';
 import { createSluiceEnv, placeholderReadings, type SluiceEnv } from '../harness/sluice-env.ts';
+import { waitFor } from '../harness/wait-for.ts';
 
 let env: SluiceEnv;
 let sluice: RunningSluice;
@@ -29,10 +30,15 @@ afterAll(async () => {
 type Run = { code: number; stdout: string; stderr: string };
 
 async function sluiceCli(...args: string[]): Promise<Run> {
+  return sluiceCliWith({}, 60_000, ...args);
+}
+
+/** `sluice` with these settings on top of the test's, killed after `timeoutMs`. */
+async function sluiceCliWith(settings: Record<string, string>, timeoutMs: number, ...args: string[]): Promise<Run> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['broker/bin/sluice.js', ...args], {
-      env: { ...process.env, ...env.env, SLUICE_URL: `http://127.0.0.1:${sluice.port}`, SLUICE_API_KEY: env.apiKey },
-      timeout: 60_000,
+      env: { ...process.env, ...env.env, SLUICE_URL: `http://127.0.0.1:${sluice.port}`, SLUICE_API_KEY: env.apiKey, ...settings },
+      timeout: timeoutMs,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -65,6 +71,41 @@ describe('a command line sluice cannot read', () => {
     expect(run.stderr).toContain('usage: sluice <command> [options]');
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('a server role that cannot start', () => {
+  it('warns of a misspelt setting first, then exits 2 naming the setting it refuses, even once its connections to Redis are open', async () => {
+    const run = await sluiceCliWith(
+      // The kubeconfig is read after the Redis checks, with Redis connections open: they once kept the refused process up.
+      { SLUICE_K8S_KUBECONFIG: join(env.dir, 'no-such-kubeconfig'), SLUICE_REDIS_URI: 'redis://elsewhere:6379', SLUICE_LOG_LEVEL: 'warn', SLUICE_METRICS_PORT: 'off' },
+      30_000,
+      'api',
+    );
+    expect(run.stdout).toMatch(/"variable":"SLUICE_REDIS_URI","meant":"SLUICE_REDIS_URL","msg":"SLUICE_ variable is not a setting; ignored"/);
+    expect(run.stderr).toMatch(/^sluice: SLUICE_K8S_KUBECONFIG: cannot load /m);
+    expect(run.code).toBe(2);
+  });
+
+  it('warns when SLUICE_PIPELINES_DIR holds no pipeline (an empty mount, files without .yaml) instead of running with none in silence', async () => {
+    const empty = join(env.dir, 'no-pipelines');
+    await mkdir(empty, { recursive: true });
+    await writeFile(join(empty, 'meter-daily'), 'name: meter-daily\n');
+    const child = spawn(process.execPath, ['broker/bin/sluice.js', 'api'], {
+      env: { ...process.env, ...env.env, SLUICE_PIPELINES_DIR: empty, SLUICE_LOG_LEVEL: 'info', SLUICE_QUEUE_PREFIX: 'emptypipelines' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const warning = `"dir":"${empty}","msg":"no pipelines: SLUICE_PIPELINES_DIR holds no .yaml or .yml file"`;
+      await waitFor('the warning', async () => (stdout.includes(warning) ? true : undefined), 30_000);
+      expect(stdout).toContain('"msg":"api listening"');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
 
@@ -117,6 +158,19 @@ describe('client commands', () => {
 
     const asJson = JSON.parse((await sluiceCli('jobs', '--state', 'cancelled', '--json')).stdout) as { items: Job[] };
     expect(asJson.items.map((job) => job.id)).toContain(ids[1]);
+  });
+
+  it("prints a next page's command that a shell runs as printed, quoting a label value with a space", async () => {
+    const ids = [await submitted('--label', "owner=data eng's"), await submitted('--label', "owner=data eng's")];
+    const first = await sluiceCli('jobs', '--label', "owner=data eng's", '--limit', '1');
+    expect(first.code, first.stderr).toBe(0);
+    const next = /^next page: sluice (jobs .*)$/m.exec(first.stdout);
+    expect(next?.[1]).toMatch(/^jobs --label 'owner=data eng'\\''s' --limit 1 --cursor \S+$/);
+    // Pasted into a shell as it stands: the second page is the other job.
+    const { stdout } = await promisify(execFile)('sh', ['-c', `"${process.execPath}" broker/bin/sluice.js ${next![1]!}`], {
+      env: { ...process.env, ...env.env, SLUICE_URL: `http://127.0.0.1:${sluice.port}`, SLUICE_API_KEY: env.apiKey },
+    });
+    expect(stdout.split('\n')[1]!.split(/\s+/)[0]).toBe(ids[0]);
   });
 
   it('logs prints the driver log, cancel marks a running job, and status --json shows the JobView only', async () => {
