@@ -157,11 +157,22 @@ describe('output column names', () => {
 });
 
 describe('engine.conf', () => {
-  it('refuses a setting that looks like a secret, naming its path', () => {
-    const result = PipelineSchema.safeParse({ ...base(), engine: { conf: { 'spark.hadoop.fs.s3a.secret.key': 'x' } } });
+  it.each([
+    'spark.hadoop.fs.s3a.secret.key',
+    'spark.hadoop.fs.azure.account.key.lakeacct.dfs.core.windows.net',
+    'spark.hadoop.fs.azure.sas.landing.lakeacct.blob.core.windows.net',
+    'spark.hadoop.fs.gs.auth.service.account.private.key',
+    'spark.hadoop.fs.s3a.server-side-encryption.key',
+  ])('refuses %s, which holds a secret, naming its path', (setting) => {
+    const result = PipelineSchema.safeParse({ ...base(), engine: { conf: { [setting]: 'x' } } });
     expect(result.success).toBe(false);
-    expect(result.error!.issues[0]!.path.join('.')).toBe('engine.conf.spark.hadoop.fs.s3a.secret.key');
+    expect(result.error!.issues[0]!.path.join('.')).toBe(`engine.conf.${setting}`);
     expect(result.error!.issues[0]!.message).toMatch(/secrets come from the environment/);
+  });
+
+  it('takes settings that only name a key or an account', () => {
+    const conf = { 'spark.hadoop.fs.s3a.server-side-encryption-algorithm': 'SSE-KMS', 'spark.hadoop.fs.azure.account.auth.type': 'OAuth', 'spark.sql.shuffle.partitions': '8' };
+    expect(PipelineSchema.safeParse({ ...base(), engine: { conf } }).success).toBe(true);
   });
 });
 

@@ -71,7 +71,9 @@ export const ParameterSchema = z
     }
   });
 
-const SECRET_SETTING = /(secret|password|token|credential|access\.key|session\.key)/i;
+// Also the storage keys that name no secret in words: Azure's account keys and SAS tokens,
+// a service account's private key, a server-side encryption key.
+const SECRET_SETTING = /(secret|password|token|credential|access\.key|session\.key|account\.key|private\.key|encryption\.key|fs\.azure\.sas\.)/i;
 
 export const LAUNCHERS = ['local', ...KUBERNETES_LAUNCHERS] as const;
 
