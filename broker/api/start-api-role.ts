@@ -23,6 +23,7 @@ import { dashboardDeps } from '../ui/dashboard-deps.ts';
 import { LandingFiles } from '../../watchers/landing-files.ts';
 import { LandingLedger } from '../../watchers/landing-ledger.ts';
 import { SourceHealth } from '../../watchers/source-health.ts';
+import { listenRefusal } from '../listen-refusal.ts';
 import { createApi } from './app.ts';
 import { requestPathRedisOptions } from './request-path-redis.ts';
 
@@ -118,8 +119,15 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
     notifications: new DeliveryLog(apiRedis, notifyKeys(config.SLUICE_QUEUE_PREFIX), config.SLUICE_RETENTION),
   });
   let server: ServerType | undefined;
-  const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => resolve(info.port));
+  const port = await new Promise<number>((resolve, reject) => {
+    // A port in use was an unhandled 'error' event: a stack trace that named no setting.
+    const refused = (error: NodeJS.ErrnoException) =>
+      reject(listenRefusal(error, 'the API', `${config.SLUICE_API_HOST}:${config.SLUICE_API_PORT}`, 'SLUICE_API_PORT or SLUICE_API_HOST'));
+    server = serve({ fetch: app.fetch, hostname: config.SLUICE_API_HOST, port: config.SLUICE_API_PORT }, (info) => {
+      server!.off('error', refused);
+      resolve(info.port);
+    });
+    server.once('error', refused);
   });
   keepIdleConnectionsLonger(server!);
   logger.info({ host: config.SLUICE_API_HOST, port }, 'api listening');

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { ConfigError } from '../core/errors.ts';
+import { listenRefusal } from '../listen-refusal.ts';
 
 export type MetricsServer = {
   /** The port it listens on (the chosen one when asked for port 0). */
@@ -41,11 +41,7 @@ export async function serveMetrics(registry: Registry, options: { host: string; 
   server.keepAliveTimeout = 5_000;
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
-          ? new ConfigError(`cannot serve metrics on ${options.host}:${options.port} (${error.code}): set SLUICE_METRICS_PORT (0 for any free port, off for none) or SLUICE_METRICS_HOST`, { cause: error })
-          : error,
-      ),
+      reject(listenRefusal(error, 'metrics', `${options.host}:${options.port}`, 'SLUICE_METRICS_PORT (0 for any free port, off for none) or SLUICE_METRICS_HOST')),
     );
     server.listen(options.port, options.host, () => {
       server.removeAllListeners('error');

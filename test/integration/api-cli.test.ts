@@ -4,6 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
@@ -85,6 +86,20 @@ describe('a server role that cannot start', () => {
     expect(run.stdout).toMatch(/"variable":"SLUICE_REDIS_URI","meant":"SLUICE_REDIS_URL","msg":"SLUICE_ variable is not a setting; ignored"/);
     expect(run.stderr).toMatch(/^sluice: SLUICE_K8S_KUBECONFIG: cannot load /m);
     expect(run.code).toBe(2);
+  });
+
+  it('exits 2 naming SLUICE_API_PORT when the port is taken, without a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const run = await sluiceCliWith({ SLUICE_API_PORT: String(port), SLUICE_API_HOST: '127.0.0.1', SLUICE_LOG_LEVEL: 'warn', SLUICE_METRICS_PORT: 'off' }, 30_000, 'api');
+      expect(run.stderr).toContain(`sluice: cannot serve the API on 127.0.0.1:${port} (EADDRINUSE): set SLUICE_API_PORT or SLUICE_API_HOST`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.code).toBe(2);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('warns when SLUICE_PIPELINES_DIR holds no pipeline (an empty mount, files without .yaml) instead of running with none in silence', async () => {
