@@ -176,4 +176,10 @@ describe('parsePipeline', () => {
     const text = valid('two-problems').replace('amount: double', 'amount: money').replace('fn: sum', 'fn: median');
     expect(() => parsePipeline(text, 'p.yaml')).toThrow(/p\.yaml: invalid pipeline\n {2}input\.columns\.amount: .*\n {2}transform/);
   });
+
+  it('takes numbers and booleans in engine.conf as the text Spark reads, and still refuses a list there', () => {
+    const conf = (value: string) => `${valid('tuned')}engine:\n  conf:\n    spark.sql.shuffle.partitions: ${value}\n    spark.sql.adaptive.enabled: false\n`;
+    expect(parsePipeline(conf('200'), 'p.yaml').engine.conf).toEqual({ 'spark.sql.shuffle.partitions': '200', 'spark.sql.adaptive.enabled': 'false' });
+    expect(() => parsePipeline(conf('[1, 2]'), 'p.yaml')).toThrow(/p\.yaml: invalid pipeline\n {2}engine\.conf\.spark\.sql\.shuffle\.partitions: /);
+  });
 });

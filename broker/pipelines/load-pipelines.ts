@@ -43,11 +43,24 @@ export function parsePipeline(text: string, file: string): Pipeline {
   } catch (error) {
     throw new ConfigError(`${file}: not valid YAML: ${yamlProblem(error as Error)}`, { cause: error });
   }
-  const parsed = PipelineSchema.safeParse(document);
+  const parsed = PipelineSchema.safeParse(sparkConfAsText(document));
   if (!parsed.success) {
     throw new ConfigError(`${file}: invalid pipeline\n${zodErrorLines(parsed.error).map((line) => `  ${line}`).join('\n')}`);
   }
   return parsed.data;
+}
+
+/**
+ * Spark reads every setting as text, and YAML reads `spark.sql.shuffle.partitions: 200` as a
+ * number: such values in engine.conf become their text (they were refused as "expected
+ * string"). Only in a file: the schema, which the API documents, stays strings.
+ */
+function sparkConfAsText(document: unknown): unknown {
+  const engine = (document as { engine?: { conf?: unknown } } | null)?.engine;
+  const conf = engine?.conf;
+  if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) return document;
+  const asText = Object.fromEntries(Object.entries(conf).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'boolean' ? String(value) : value]));
+  return { ...(document as object), engine: { ...engine, conf: asText } };
 }
 
 export async function loadPipelines(dir: string): Promise<PipelineRegistry> {
