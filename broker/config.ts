@@ -13,6 +13,7 @@ import { parseS3Root, type S3Root } from './jobs/input-paths.ts';
 import { parseS3Uri } from './lake/s3-uri.ts';
 import type { S3Settings } from './lake/s3-storage.ts';
 import { connectionUrlProblem, DIALECT_HINT, dialectOf } from '../sql-sinks/dialect-of.ts';
+import { credentialEscapeProblem } from './core/url-credentials.ts';
 
 const csv = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
 const paths = z.string().transform((text) => text.split(':').map((part) => part.trim()).filter(Boolean).map((p) => resolve(p)));
@@ -47,14 +48,7 @@ function redisUrlProblem(text: string): string | undefined {
   if (url.hostname === '') return `names no host: write ${form}`;
   if (!/^\/?\d*$/.test(url.pathname)) return 'the database after the host must be a number, e.g. redis://host:6379/0';
   if (url.search !== '' || url.hash !== '') return `has a "?" or "#" part that would be ignored (escape them in a password as %3F and %23): write ${form}`;
-  for (const [part, value] of [['user name', url.username], ['password', url.password]] as const) {
-    try {
-      decodeURIComponent(value);
-    } catch {
-      return `has a badly escaped ${part} (write % as %25)`;
-    }
-  }
-  return undefined;
+  return credentialEscapeProblem(url);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Which dialect a connection URL speaks. Kept apart from the drivers so that reading the
 // configuration does not load them.
 import type { Dialect } from './sink.ts';
+import { credentialEscapeProblem } from '../broker/core/url-credentials.ts';
 
 /** The dialect of a connection URL: by its scheme, or SQL Server for an ADO string (Server=...;Database=...). */
 export function dialectOf(url: string): Dialect | undefined {
@@ -24,14 +25,7 @@ export function connectionUrlProblem(text: string): string | undefined {
   } catch {
     return 'cannot be parsed as a URL (a port over 65535, a space, or a character that must be escaped?)';
   }
-  for (const [part, value] of [['user name', url.username], ['password', url.password]] as const) {
-    try {
-      decodeURIComponent(value);
-    } catch {
-      return `has a badly escaped ${part} (write % as %25)`;
-    }
-  }
-  return undefined;
+  return credentialEscapeProblem(url);
 }
 
 export const DIALECT_HINT = 'must start with postgres://, postgresql://, mssql:// or sqlserver://, or be an ADO string (Server=...;Database=...)';
