@@ -4,6 +4,7 @@
 // startSluice() with their own launcher or pipelines.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { warnMissingSparkSubmit } from './launchers/spark-submit-check.ts';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EventHub } from './events/event-hub.ts';
@@ -119,6 +120,7 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       ? await checkEmbeddedTransforms({ python: embeddedPython, sparkAppsDir: config.SLUICE_SPARK_APPS_DIR, pipelines: pipelines.list(), env: childProcessEnv() })
       : undefined;
   if (embedded) refuseUnrunnableEmbedded(pipelines.list(), embedded);
+  if (roles.worker && !overrides.launcher) warnMissingSparkSubmit(pipelines.list(), config.SLUICE_SPARK_SUBMIT, childProcessEnv().PATH ?? '', logger);
   const connection = redisOptions(config.SLUICE_REDIS_URL);
   const redis = new Redis(connection);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
