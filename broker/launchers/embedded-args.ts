@@ -1,7 +1,8 @@
 // The embedded engine's command line (issue 12, ADR 0021): `env … python run_embedded.py --spec
 // <file> --memory <limit> --temp-dir spill --threads N`, run by the same supervisor as a local
 // Spark run (local.ts). DuckDB spills to the run directory's `spill` folder past the memory
-// limit, so the spill goes away with the run. S3 reaches it as it reaches the Spark app's own
+// limit, and the supervisor removes that folder as the run ends (a DuckDB killed by a cancel or
+// a timeout cannot clean up after itself). S3 reaches it as it reaches the Spark app's own
 // S3 client (pyarrow): region, endpoint and addressing as variables, keys only in the
 // environment (local.ts puts them there).
 import { dirname, join } from 'node:path';
@@ -37,6 +38,8 @@ export function embeddedCommand(embedded: EmbeddedOptions): LocalCommand {
     launcher: EMBEDDED_LAUNCHER,
     program: 'the embedded engine',
     needsS3aJars: false,
+    // Its spill outlives a run killed mid-spill (Python's cleanup never runs): the supervisor removes it.
+    scratch: SPILL_DIR,
     args: (options: LocalLauncherOptions, request: RunRequest, _runId: string, specPath: string) => {
       const s3 = s3Access(options.s3, request.spec);
       const env = { ...s3?.env, ...options.env };

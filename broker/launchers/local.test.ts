@@ -14,7 +14,7 @@ import type { RunHandle } from '../core/job.ts';
 import { PipelineSchema } from '../core/pipeline.ts';
 import { buildRunSpec } from '../core/run-spec.ts';
 import type { RunEnded } from './launcher.ts';
-import { LocalLauncher } from './local.ts';
+import { LocalLauncher, type LocalCommand } from './local.ts';
 import { isAlive, processStartTime, startTimeOf } from './process-start.ts';
 
 const pipeline = PipelineSchema.parse({
@@ -183,6 +183,26 @@ describe('local launcher', () => {
     await launcher.remove(runs[0]!);
     expect((await launcher.runsOf('j1')).map((run) => run.runId)).toEqual(['j1-2']);
   });
+
+  it("removes the scratch folder a command killed mid-run leaves behind (the embedded engine's spill), and still records its exit", async () => {
+    // What a killed DuckDB leaves: its spill folder, full, with no chance to clean it up itself.
+    const spiller: LocalCommand = {
+      launcher: 'embedded',
+      program: 'the embedded engine',
+      needsS3aJars: false,
+      scratch: 'spill',
+      args: () => ['sh', '-c', 'mkdir -p spill/sluice-embedded-x && head -c 1048576 /dev/zero > spill/sluice-embedded-x/duckdb_temp_block.tmp && exec sleep 60'],
+    };
+    const embedded = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 1, command: spiller, timing: { killGraceMs: 2_000 } });
+    const spec = buildRunSpec({ pipeline, jobId: 'j1', attempt: 1, inputs: [], parameters: {}, runUri: 'file:///lake/orders/run=j1-1' });
+    const run = await embedded.launch({ jobId: 'j1', attempt: 1, pipeline, spec });
+    const spill = join(runsDir, 'j1-1', 'spill');
+    await expect.poll(() => access(join(spill, 'sluice-embedded-x', 'duckdb_temp_block.tmp')).then(() => true, () => false), { timeout: 5_000 }).toBe(true);
+    await embedded.cancel(run);
+    await expect.poll(async () => (await embedded.status(run)).phase, { timeout: 5_000 }).toBe('failed');
+    await expect.poll(() => access(spill).then(() => 'there', () => 'gone'), { timeout: 5_000 }).toBe('gone');
+    await embedded.close();
+  }, 20_000);
 
   it('refuses run ids that are not plain names', async () => {
     await expect(launcher.status(handle('../etc'))).rejects.toThrow(/not a local run id/);

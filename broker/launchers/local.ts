@@ -52,6 +52,15 @@ export type LocalCommand = {
   args(options: LocalLauncherOptions, request: RunRequest, runId: string, specPath: string): string[];
   /** Whether an S3 run needs the S3A jars (Spark's S3 client); the embedded engine uses pyarrow's. */
   needsS3aJars: boolean;
+  /**
+   * A folder of the run directory that the command fills and cleans up itself, except when it
+   * is killed (the embedded engine's spill, gigabytes, which a cancel or a stage timeout's
+   * SIGTERM would otherwise leave on the worker's disk until the job expires): the supervisor
+   * removes it once the command has ended, however it ended: after it recorded the exit code,
+   * so that a cancel's SIGKILL (the group outliving its grace) may cut the clean-up short but
+   * never the run's end.
+   */
+  scratch?: string;
 };
 
 export const SPARK_SUBMIT_COMMAND: LocalCommand = { launcher: 'local', program: 'spark-submit', args: sparkSubmitArgs, needsS3aJars: true };
@@ -97,15 +106,18 @@ const DEFAULT_TIMING: LocalLauncherTiming = { startGraceMs: 30_000, logPollMs: 2
  * that came before the pid is honoured through the `cancelled` marker: cancel() writes it
  * before reading the pid and the supervisor checks it after writing the pid, so one of the
  * two always sees the other.
- * `start_time` has its own positional parameters: "$@" (the command) stays as it is.
+ * `start_time` has its own positional parameters: "$@" (the command) stays as it is; the
+ * first one is the command's scratch folder (LocalCommand.scratch, or empty), taken off first.
  */
 const SUPERVISOR_SCRIPT = [
   "trap '' TERM",
+  'scratch=$1; shift',
   'start_time() { shift 19; echo "$1"; }',
   'if read -r stat 2>/dev/null < /proc/$$/stat; then start_time ${stat##*") "} > pid_start.tmp && mv pid_start.tmp pid_start || exit 70; fi',
   'echo $$ > pid.tmp && mv pid.tmp pid || exit 70',
   "if [ -e cancelled ]; then code=143; else trap 'true' TERM; \"$@\"; code=$?; trap '' TERM; fi",
   'echo "$code" > exit_code.tmp && mv exit_code.tmp exit_code',
+  'if [ -n "$scratch" ]; then rm -rf -- "$scratch"; fi',
 ].join('\n');
 
 const RUN_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -292,7 +304,7 @@ export class LocalLauncher implements Launcher {
     try {
       // detached: its own session and process group, so neither the broker's death nor a
       // signal to the broker's group reaches it; unref: the broker may exit while it runs.
-      const child = spawn('sh', ['-c', SUPERVISOR_SCRIPT, 'sluice-supervisor', ...args], {
+      const child = spawn('sh', ['-c', SUPERVISOR_SCRIPT, 'sluice-supervisor', this.command.scratch ?? '', ...args], {
         cwd: dir.path,
         ...(env ? { env } : {}),
         detached: true,

@@ -10,6 +10,8 @@
 //   - status() of an ended run is stable and reads only;
 //   - a run ending with the user or data exit code is `failed` with that class and the
 //     message (and input) of its SLUICE_FAILURE line (ADR 0004);
+//   - a run ending with any other exit code (a driver that crashed) is `failed` with class
+//     `platform`, the one class a job retries, with the end of its log as the tail;
 //   - cancel() of a live run ends it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunHandle } from '../../broker/core/job.ts';
@@ -20,12 +22,15 @@ export type ContractRunKind =
   | { kind: 'succeeds' }
   /** Goes on until cancelled (minutes at least). */
   | { kind: 'runs-long' }
-  /** Ends with the Spark app's user (64) or data (65) exit code after its failure line. */
-  | { kind: 'fails'; failureClass: 'user' | 'data' };
+  /**
+   * Ends with the Spark app's user (64) or data (65) exit code after its failure line, or
+   * (platform) with another exit code, as a driver that crashed does.
+   */
+  | { kind: 'fails'; failureClass: 'user' | 'data' | 'platform' };
 
 export type ContractRun = {
   request: RunRequest;
-  /** For a failing run: what its failure line says. */
+  /** For a failing run: what its failure line says (platform: a line its log ends with). */
   failure?: { message: string; input?: string };
 };
 
@@ -176,6 +181,15 @@ export function launcherContract(name: string, setup: () => Promise<LauncherCont
         expect(status.logTail).toContain(run.failure!.message);
       });
     }
+
+    it('a run ending with any other exit code is failed (platform), the class a job retries, with the end of its log as the tail', async () => {
+      const run = fixture.run({ kind: 'fails', failureClass: 'platform' }, { jobId: newJobId(), attempt: 1 });
+      const handle = await launch(run);
+      const status = await waitForEnd(handle);
+      expect(status).toMatchObject({ phase: 'failed', failureClass: 'platform', message: expect.any(String) });
+      if (status.phase !== 'failed') return;
+      expect(status.logTail).toContain(run.failure!.message);
+    });
 
     it('cancel of a live run ends it, and the end stays', async () => {
       const job = { jobId: newJobId(), attempt: 1 };

@@ -36,10 +36,9 @@ for (const [name, command] of COMMANDS) launcherContract(name, async () => {
       // The stand-in fails a run with class data naming an input whose name holds "corrupt"; `exit` ends it with that code.
       const corrupt = join(dir, 'landing', `${jobId}-corrupt.parquet`);
       const inputs = kind.kind === 'fails' && kind.failureClass === 'data' ? [corrupt] : [];
-      const parameters = {
-        seconds: kind.kind === 'runs-long' ? 600 : 0,
-        exit: kind.kind === 'fails' && kind.failureClass === 'user' ? 64 : 0,
-      };
+      // A platform failure: the stand-in's any other exit code (after its line, which the log keeps).
+      const exit = kind.kind !== 'fails' ? 0 : kind.failureClass === 'user' ? 64 : kind.failureClass === 'platform' ? 1 : 0;
+      const parameters = { seconds: kind.kind === 'runs-long' ? 600 : 0, exit };
       const spec = buildRunSpec({ pipeline, jobId, attempt, inputs, parameters, runUri: `file://${dir}/lake/run=${jobId}-${attempt}` });
       const request = { jobId, attempt, pipeline, spec };
       if (kind.kind !== 'fails') return { request };

@@ -60,7 +60,7 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
   private readonly listeners = new Set<LauncherListener>();
   private readonly informers = new Map<string, RunInformer<T>>();
   private readonly namespaces: Set<string>;
-  /** runId → the end this launcher made (cancelled, or not started within the launching timeout). */
+  /** runId → the end this launcher made: a run it stopped (cancel(), at a cancel or a stage timeout). */
   private readonly tombstones = new Map<string, RunStatus>();
   /** runIds whose main object the informer saw deleted by someone else before it ended. */
   private readonly deletedByOthers = new Set<string>();
@@ -150,10 +150,14 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
     if (driverView(pod, DRIVER_CONTAINER)?.terminated) return; // ended; its application has yet to say so
     const reason = await this.waitingReason(handle).catch(() => undefined);
     this.options.logger?.info({ namespace, name, reason }, `cancelling ${this.kind.what}`);
+    // A platform failure, as a killed local run reads: a job asked to cancel never reads its run's
+    // status again, so the one who reads this end is a step that stopped the run at a stage
+    // timeout and was cut short before it recorded the timeout (the deletion outlived the call,
+    // or the API server blinked): 'cancelled' would fail that job for good instead of retrying it.
     await this.end(handle.runId, namespace, name, {
       phase: 'failed',
-      failureClass: 'cancelled',
-      message: `cancelled: ${this.kind.what} ${namespace}/${name} deleted by Sluice${reason ? ` (it was waiting: ${reason})` : ''}`,
+      failureClass: 'platform',
+      message: `${this.kind.what} ${namespace}/${name} was stopped by Sluice (deleted)${reason ? ` while it waited: ${reason}` : ''}`,
       logTail: '',
     });
     await this.waitGone(namespace, name, options.signal);
@@ -214,7 +218,9 @@ export class K8sLauncher<T extends KubernetesObject> implements Launcher {
     for (const namespace of this.namespaces) {
       let list;
       try {
-        list = await this.kind.list(this.options.api, namespace, jobSelector(jobId));
+        // The kind's selector, not just Sluice's: a native driver's executor pods carry its labels
+        // and job annotation too, and are not runs (archiving one would overwrite its driver's log).
+        list = await this.kind.list(this.options.api, namespace, jobSelector(jobId, this.kind.selector));
       } catch (error) {
         throw kubeError(`listing the runs of job ${jobId} in namespace ${namespace}`, error);
       }

@@ -62,9 +62,12 @@ export function runAnnotations(run: RunIdentity): Record<string, string> {
   return { [ANNOTATIONS.jobId]: run.jobId, ...(run.traceId ? { [ANNOTATIONS.traceId]: run.traceId } : {}) };
 }
 
-/** The selector of one job's runs, every attempt. */
-export function jobSelector(jobId: string): string {
-  return `${MANAGED_SELECTOR},${LABELS.job}=${labelValue(jobId)}`;
+/**
+ * The selector of one job's runs, every attempt, within `selector` (a launcher's own: for
+ * driver pods it must hold spark-role=driver, since the executors carry the run's labels too).
+ */
+export function jobSelector(jobId: string, selector: string = MANAGED_SELECTOR): string {
+  return `${selector},${LABELS.job}=${labelValue(jobId)}`;
 }
 
 /** A handle's runId is `<namespace>/<name>`: enough to find the run again from any worker. */

@@ -9,16 +9,26 @@
 //        │                        └─no──► deleted by someone else (seen)? failed platform : lost
 //        ├─ being deleted, not by us ─► committed? succeeded : failed platform (deleted by someone else)
 //        ├─ driver terminated (exit code) ─► 0: committed? succeeded : failed platform (no manifest)
-//        │                                   ≠0: committed? succeeded : exit contract (+ OOM, reason words)
-//        ├─ application FAILED / SUBMISSION_FAILED ─► committed? succeeded : failed platform (operator's words)
+//        │                                   ≠0: committed? succeeded : exit contract (+ OOM, eviction, reason words)
+//        ├─ application FAILED / SUBMISSION_FAILED ─► committed? succeeded : exit 64/65 in the operator's words and a
+//        │                                           failure line in the archived log (driver pod gone)? that class : failed platform
 //        ├─ application COMPLETED, driver unseen ─► committed? succeeded : failed platform (no manifest)
 //        └─ otherwise: pending (SUBMITTED, driver Pending: with the reason it waits) or running
+//
+// Every failure carries the end of the driver log (ADR 0004: its last 40 lines) when one could
+// be read, whichever row decided it: a platform failure is the one a log explains best.
 import { SPARK_EXIT } from '../../core/run-spec.ts';
 import type { RunStatus } from '../launcher.ts';
-import { endedRunStatus } from '../spark/exit-contract.ts';
+import { lastLines } from '../log-tail.ts';
+import { endedRunStatus, failureLine, LOG_TAIL_LINES } from '../spark/exit-contract.ts';
 
 export type DriverView = {
   phase?: string | undefined;
+  /**
+   * The pod's own reason and message, set when the kubelet ended or refused the pod itself
+   * (Evicted under node pressure, OutOfcpu, a node shutdown): its containers know nothing of it.
+   */
+  pod?: PodEnd | undefined;
   terminated?: { exitCode: number; reason?: string | undefined; message?: string | undefined } | undefined;
   waiting?: { reason?: string | undefined; message?: string | undefined } | undefined;
   /** The PodScheduled condition's message when the scheduler could not place the pod. */
@@ -60,50 +70,83 @@ export function decideOutcome(view: RunView): Decision {
   const terminated = driver?.terminated;
   if (terminated) {
     if (committed) return { status: { phase: 'succeeded' } };
-    if (terminated.exitCode === SPARK_EXIT.ok) {
-      return failed('platform', `the driver of ${view.what} exited 0 without committing the run's _manifest.json to the lake`);
-    }
     // The termination message is the log's end (FallbackToLogsOnError) where no log can be read.
     const logEnd = view.logEnd ?? terminated.message ?? '';
-    return { status: endedRunStatus(terminated.exitCode, logEnd, exitWords(terminated.exitCode, terminated.reason)) };
+    if (terminated.exitCode === SPARK_EXIT.ok) {
+      return failed('platform', `the driver of ${view.what} exited 0 without committing the run's _manifest.json to the lake`, logEnd);
+    }
+    return { status: endedRunStatus(terminated.exitCode, logEnd, exitWords(terminated.exitCode, terminated.reason, driver?.pod)) };
   }
   if (main.deleting) {
     if (committed) return { status: { phase: 'succeeded' } };
-    return failed('platform', `${view.what} is being deleted by someone else before it ended`);
+    return failed('platform', `${view.what} is being deleted by someone else before it ended`, view.logEnd);
   }
   const state = main.appState ?? '';
   if (state === 'FAILED' || state === 'SUBMISSION_FAILED') {
     if (committed) return { status: { phase: 'succeeded' } };
     const words = state === 'SUBMISSION_FAILED' ? `spark-submit could not submit ${view.what}` : `${view.what} failed`;
-    return failed('platform', `${words}${main.appError ? `: ${operatorWords(main.appError)}` : ''}`, view.logEnd);
+    // The driver pod is gone (collected, deleted) but the operator kept its exit code in its words
+    // and the archived log keeps the app's failure line: a user or data exit is still that (ADR
+    // 0004), not a platform failure that a retry would only repeat. Without the line it stays
+    // platform: a data failure naming no input would quarantine the whole batch, where the next
+    // attempt's driver names the bad file.
+    const exitCode = state === 'FAILED' ? operatorExitCode(main.appError) : undefined;
+    if ((exitCode === SPARK_EXIT.user || exitCode === SPARK_EXIT.data) && view.logEnd && failureLine(view.logEnd)) {
+      return { status: endedRunStatus(exitCode, view.logEnd) };
+    }
+    return failed('platform', `${words}${main.appError ? `: ${operatorWords(main.appError)}` : ''}${podWords(driver?.pod)}`, view.logEnd);
   }
   if (state === 'COMPLETED') {
     if (committed) return { status: { phase: 'succeeded' } };
-    return failed('platform', `${view.what} completed without committing the run's _manifest.json to the lake`);
+    return failed('platform', `${view.what} completed without committing the run's _manifest.json to the lake`, view.logEnd);
   }
   if (driver?.phase === 'Succeeded' || driver?.phase === 'Failed') {
-    // A pod that ended without a container status (evicted, or its node lost).
+    // A pod that ended without a container status (evicted or refused by the kubelet, or its node lost).
     if (committed) return { status: { phase: 'succeeded' } };
-    return failed('platform', `the driver pod of ${view.what} ended (${driver.phase}) without an exit code`);
+    return failed('platform', `the driver pod of ${view.what} ended (${driver.phase}) without an exit code${podWords(driver.pod)}`, view.logEnd);
   }
-  const waitingFor = waitingWords(driver);
-  const pending = PENDING_APP_STATES.has(state) && driver?.phase !== 'Running';
+  // An application without any state has not been taken up by a Spark Operator: none runs, or
+  // none watches its namespace. Said, so that the launching timeout names what to fix.
+  const unclaimed = main.appState === '' && !driver ? `no Spark Operator has taken up ${view.what} (it has no status): is one running and watching its namespace?` : undefined;
+  const waitingFor = waitingWords(driver) ?? unclaimed;
+  // Pending only while the driver has not run: a pod whose state could not be obtained (phase
+  // Unknown, its node not answering) is a run going on (its node's eviction ends it), not one
+  // that did not start within timeouts.launching, which the job would stop at once.
+  const pending = PENDING_APP_STATES.has(state) && (driver?.phase === undefined || driver.phase === 'Pending');
   if (!LIVE_APP_STATES.has(state)) return { status: { phase: 'running' }, ...(waitingFor ? { waitingFor } : {}) };
   return { status: { phase: pending || driver?.phase === 'Pending' ? 'pending' : 'running' }, ...(waitingFor ? { waitingFor } : {}) };
 }
 
 function failed(failureClass: 'platform', message: string, logEnd = ''): Decision {
-  return { status: { phase: 'failed', failureClass, message, logTail: logEnd } };
+  return { status: { phase: 'failed', failureClass, message, logTail: lastLines(logEnd, LOG_TAIL_LINES) } };
 }
 
-/** The words for an exit the app did not explain: Kubernetes' termination reason says more than a number. */
-export function exitWords(exitCode: number, reason: string | undefined): string {
-  if (reason === 'OOMKilled' || (exitCode === 137 && !reason)) {
-    return `the driver was OOM-killed (exit ${exitCode}): it needs more memory than engine.driver.memory allows`;
-  }
+/**
+ * The words for an exit the app did not explain: Kubernetes' termination reason says more than
+ * a number. An eviction is the pod's reason, not its container's (whose reason then reads Error
+ * or ContainerStatusUnknown, with exit 137): it is told before any guess from the exit code, so
+ * that a node short of disk is not reported as a driver short of memory.
+ */
+export function exitWords(exitCode: number, reason: string | undefined, pod?: PodEnd): string {
+  if (reason === 'OOMKilled') return oomWords(exitCode);
+  if (pod?.reason) return `the driver pod was ${pod.reason === 'Evicted' ? 'evicted' : `ended by its node (${pod.reason})`} (exit ${exitCode})${pod.message ? `: ${pod.message}` : ''}`;
+  if (exitCode === 137 && !reason) return oomWords(exitCode);
   if (exitCode === 137) return `the driver was killed (exit 137, ${reason})`;
-  if (reason === 'Evicted') return `the driver pod was evicted (exit ${exitCode})`;
   return `the driver exited with code ${exitCode}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
+}
+
+const oomWords = (exitCode: number): string => `the driver was OOM-killed (exit ${exitCode}): it needs more memory than engine.driver.memory allows`;
+
+/** The pod's own reason and message, as words to append to a failure ("" when the kubelet gave none). */
+function podWords(pod: PodEnd | undefined): string {
+  if (!pod?.reason) return '';
+  return ` (${pod.reason === 'Evicted' ? 'evicted' : pod.reason}${pod.message ? `: ${pod.message}` : ''})`;
+}
+
+/** The driver's exit code in the operator's errorMessage ("driver container failed with ExitCode: 64, Reason: Error"). */
+function operatorExitCode(message: string | undefined): number | undefined {
+  const match = /ExitCode: (\d+)/.exec(message ?? '');
+  return match ? Number(match[1]) : undefined;
 }
 
 /** The operator's errorMessage, with a known exit said in words. */
@@ -134,18 +177,25 @@ export function driverView(pod: PodLike | undefined, container: string): DriverV
   const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
   const terminated = status?.state?.terminated;
   const waiting = status?.state?.waiting;
+  const podReason = pod.status?.reason;
   return {
     phase: pod.status?.phase,
+    ...(podReason ? { pod: { reason: podReason, ...(pod.status?.message ? { message: pod.status.message } : {}) } } : {}),
     ...(terminated ? { terminated: { exitCode: terminated.exitCode, reason: terminated.reason, message: terminated.message } } : {}),
     ...(waiting ? { waiting: { reason: waiting.reason, message: waiting.message } } : {}),
     ...(scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? { unschedulable: scheduled.message ?? '' } : {}),
   };
 }
 
+/** A pod's own end, as the kubelet says it (V1PodStatus reason and message). */
+export type PodEnd = { reason?: string | undefined; message?: string | undefined };
+
 /** The parts of a V1Pod read here (plain, so tests build them by hand). */
 export type PodLike = {
   status?: {
     phase?: string | undefined;
+    reason?: string | undefined;
+    message?: string | undefined;
     conditions?: Array<{ type: string; status: string; reason?: string | undefined; message?: string | undefined }> | undefined;
     containerStatuses?:
       | Array<{
