@@ -1,15 +1,21 @@
 // Two workers that do not share SLUICE_RUNS_DIR must not both run jobs (ADR 0010): the local
 // launcher's runs lease in a real Redis lets the first worker's directory in and refuses a
 // worker with another directory at start-up, naming both and the setting.
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, OperationalError } from '../../broker/core/errors.ts';
-import { RUNS_ID_FILE, RunsDirLease } from '../../broker/launchers/runs-dir-lease.ts';
+import { RUNS_ID_FILE, RunsDirLease, processSpace } from '../../broker/launchers/runs-dir-lease.ts';
 import { startSluice } from '../../broker/sluice.ts';
 import { createSluiceEnv, type SluiceEnv } from '../harness/sluice-env.ts';
+
+const execFileAsync = promisify(execFile);
+/** Prints processSpace() as a process in a PID namespace of its own sees it. */
+const SPACE_PROBE = "import('./broker/launchers/runs-dir-lease.ts').then((m) => m.processSpace()).then((space) => console.log(space))";
 
 let env: SluiceEnv;
 let redis: Redis;
@@ -53,6 +59,34 @@ describe('the local runs lease', () => {
     } finally {
       await first.close();
     }
+  });
+
+  it('refuses a worker of the same directory in another PID namespace (a second pod on a shared volume) once the lease has not lapsed within a TTL, and lets it in when the holder stops', async () => {
+    // Two pods: the same boot id, PID namespaces of their own, as processSpace() reads them in and outside `unshare -p`.
+    const here = await processSpace();
+    const inner = await execFileAsync('unshare', ['-Urpf', '--mount-proc', process.execPath, '--import', 'tsx', '-e', SPACE_PROBE]).then(({ stdout }) => stdout.trim(), () => undefined);
+    const otherPod = inner ?? `${here.split('/')[0]}/pid:[1]`;
+    expect(otherPod).not.toBe(here);
+    expect(otherPod.split('/')[0]).toBe(here.split('/')[0]);
+
+    const key = 'lease-test:pods';
+    const dir = join(env.dir, 'lease-shared');
+    await mkdir(dir);
+    const a = await RunsDirLease.acquire({ redis, key, runsDir: dir, ttlMs: 1_000, refreshMs: 300 });
+    try {
+      const started = Date.now();
+      const refused = RunsDirLease.acquire({ redis, key, runsDir: dir, space: otherPod, ttlMs: 1_000 });
+      await expect(refused).rejects.toThrow(ConfigError);
+      await expect(refused).rejects.toThrow(/in another pod or on another machine.*follows a run by its pid.*worker\.replicas: 1/);
+      // It waited a TTL for a stopped holder's lease to lapse before refusing.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      await a.close();
+    }
+    // The pod it replaces stopped: the successor waits out the TTL and takes the lease.
+    const b = await RunsDirLease.acquire({ redis, key, runsDir: dir, space: otherPod, ttlMs: 1_000, refreshMs: 300 });
+    b.check();
+    await b.close();
   });
 
   it('lapses after its last holder stops; a holder that lost it to another directory starts no run', async () => {
