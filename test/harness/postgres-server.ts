@@ -53,7 +53,10 @@ function serverUser(): { uid: number; gid: number } | undefined {
  */
 export function postgresFolder(preferred: string): { dir: string; moved: boolean } {
   const user = serverUser();
-  if (!user || spawnSync('test', ['-x', dirname(preferred)], { uid: user.uid, gid: user.gid }).status === 0) return { dir: preferred, moved: false };
+  // The nearest folder that exists yet (a fresh clone has no .sluice/demo): those made below it are made open (umask 022).
+  let parent = dirname(preferred);
+  while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+  if (!user || spawnSync('test', ['-x', parent], { uid: user.uid, gid: user.gid }).status === 0) return { dir: preferred, moved: false };
   const tag = createHash('sha256').update(preferred).digest('hex').slice(0, 12);
   return { dir: join(tmpdir(), `sluice-postgres-${tag}`), moved: true };
 }
