@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import storage
+from . import run_failures, storage
 from .failures import DataFailure, UserFailure
 
 # Arrow types whose Spark name does not depend on parameters. Unsigned integers are listed
@@ -101,13 +101,18 @@ def check_input(location: str, expected_columns: dict[str, str]) -> InputStats:
         raise DataFailure(f"input {location}: file not found", input=location) from None
     except pa.ArrowInvalid as error:
         raise DataFailure(f"input {location}: not a readable Parquet file ({error})", input=location) from None
-    except OSError as error:
+    except OSError:
         # A file that ends in PAR1 but whose footer is garbage fails in Thrift, which pyarrow
-        # reports as a bare OSError, the same class as a storage outage; only the message
-        # tells the file's fault (data) from the platform's (retried).
-        if "thrift" not in str(error).lower():
+        # reports as a bare OSError, as it does a storage outage: the footer is read again,
+        # remembering whether the file's bytes came (run_failures.py). Only then is it the
+        # file's fault (data); a failed read stays the platform's (retried).
+        try:
+            reason = run_failures.undecodable_footer(location)
+        except Exception:  # noqa: BLE001 — the bytes could not be read: the original error stands
+            reason = None
+        if reason is None:
             raise
-        raise DataFailure(f"input {location}: not a readable Parquet file ({error})", input=location) from None
+        raise DataFailure(f"input {location}: not a readable Parquet file ({reason})", input=location) from None
     _check_columns(location, footer, expected_columns)
     return InputStats(path=location, rows=footer.num_rows, bytes=storage.file_size(where))
 

@@ -126,15 +126,23 @@ def mentions_a_column(fragment: str, names: frozenset[str]) -> bool:
     return False
 
 
-def _undecodable_page(location: str, expected_columns: Mapping[str, str]) -> str | None:
-    """Why a page of the file's expected columns does not decode, or None when all decode.
-    Raises when the file's bytes cannot be read (the storage's fault, not the file's)."""
+def undecodable_footer(location: str) -> str | None:
+    """Why the file's footer does not decode, or None when it does. Raises when the file's
+    bytes cannot be read (the storage's fault, not the file's). The footer check (checks.py)
+    asks this when pyarrow fails with a bare OSError, as it does for both."""
+    return _undecodable_page(location, {}, pages=False)
+
+
+def _undecodable_page(location: str, expected_columns: Mapping[str, str], pages: bool = True) -> str | None:
+    """Why the footer or (with `pages`) a page of the file's expected columns does not decode,
+    or None when all decode. Raises when the file's bytes cannot be read (the storage's fault,
+    not the file's)."""
     where = storage.locate(location)
     with where.filesystem.open_input_file(where.path) as handle:
         source = _ReadsOfTheFile(handle)
         try:
             parquet = pq.ParquetFile(source, coerce_int96_timestamp_unit="us")
-            for _ in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=list(expected_columns)):
+            for _ in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=list(expected_columns)) if pages else ():
                 pass
         except pa.ArrowNotImplementedError:
             raise  # pyarrow's limit, not the file's fault

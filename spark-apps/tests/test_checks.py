@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import READING_COLUMNS, Landing
+from sluice_spark import storage
 from sluice_spark.checks import check_input, check_inputs, spark_type_name
 from sluice_spark.failures import DataFailure
 
@@ -108,3 +109,16 @@ def test_decimals_compare_by_precision_and_scale(tmp_path: Path) -> None:
 )
 def test_arrow_types_map_to_spark_names(arrow_type: pa.DataType, spark_name: str) -> None:
     assert spark_type_name(arrow_type) == spark_name
+
+
+def test_a_footer_read_that_fails_once_is_not_blamed_on_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow says OSError for a garbage footer and for a storage outage alike: a file whose
+    footer reads well when read again is not a data failure, and the storage's error stands."""
+    location = write_table(tmp_path / "fine.parquet", {"site": pa.array(["a"])})
+
+    def outage(_where: object) -> None:
+        raise OSError("Couldn't deserialize thrift: connection reset while reading")
+
+    monkeypatch.setattr(storage, "read_parquet_footer", outage)
+    with pytest.raises(OSError, match="connection reset"):
+        check_input(location, {"site": "string"})
