@@ -19,7 +19,8 @@ export const COMPRESSORS: Compressors = {
   LZ4_RAW: decompressLz4Raw,
 };
 
-const READABLE: ReadonlySet<CompressionCodec> = new Set(['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW']);
+/** What hyparquet reads by itself, and what COMPRESSORS adds. */
+const READABLE: ReadonlySet<CompressionCodec> = new Set(['UNCOMPRESSED', 'SNAPPY', ...(Object.keys(COMPRESSORS) as CompressionCodec[])]);
 
 /** Refuses a part file with a column chunk in a codec this reader cannot decompress (a `user` failure: the pipeline picked it). */
 export function checkCodecs(key: string, metadata: FileMetaData): void {
@@ -29,7 +30,7 @@ export function checkCodecs(key: string, metadata: FileMetaData): void {
       if (codec === undefined || READABLE.has(codec)) continue;
       throw new SinkError(
         'user',
-        `${key} is compressed with ${codec}, which the SQL load cannot read (it reads SNAPPY, GZIP, BROTLI, ZSTD, LZ4 and uncompressed parts): ` +
+        `${key} is compressed with ${codec}, which the SQL load cannot read (it reads ${[...READABLE].join(', ')}): ` +
           `set spark.sql.parquet.compression.codec in the pipeline's engine.conf to snappy (the default), zstd or gzip`,
       );
     }
