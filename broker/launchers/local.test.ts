@@ -4,7 +4,7 @@
 // and test/integration/launcher-contract-local.test.ts holds it to the launcher contract.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { access, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,6 +98,20 @@ describe('local launcher', () => {
     expect(await launcher.status(handle('j9-1'))).toMatchObject({ phase: 'lost', message: expect.stringMatching(/does not exist/) });
     await launcher.cancel(handle('j1-1'));
     await launcher.cancel(handle('j9-1'));
+  });
+
+  it('says lost when the supervisor died and waits, a zombie, for a parent that never reaps it', async () => {
+    // The supervisor's stand-in dies 0.3 s in; its parent execs into a sleep that never waits
+    // for it, as a PID 1 that reaps no one would not (a container's Node, this VM's init).
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    children.push(parent);
+    const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+    const pid = Number(line.toString().trim());
+    const startTime = await processStartTime(pid);
+    await runDir('j1-1', { pid: `${pid}\n`, pid_start: `${startTime}\n` });
+    expect(await launcher.status(handle('j1-1'))).toEqual({ phase: 'running' });
+    await expect.poll(() => readFile(`/proc/${pid}/stat`, 'utf8').then((stat) => stat.split(') ')[1]![0]), { timeout: 3_000 }).toBe('Z');
+    expect(await launcher.status(handle('j1-1'))).toMatchObject({ phase: 'lost', message: expect.stringMatching(/died without an exit code/) });
   });
 
   it('says running while the recorded supervisor is the same process (and, for a pid file without a start time, while the pid lives)', async () => {
@@ -201,6 +215,27 @@ describe('local launcher', () => {
     await embedded.cancel(run);
     await expect.poll(async () => (await embedded.status(run)).phase, { timeout: 5_000 }).toBe('failed');
     await expect.poll(() => access(spill).then(() => 'there', () => 'gone'), { timeout: 5_000 }).toBe('gone');
+    await embedded.close();
+  }, 20_000);
+
+  it('records a run its cancel had to SIGKILL as killed, not lost, and removes the scratch folder its supervisor died before removing', async () => {
+    // A command that ignores SIGTERM outlives the grace; the SIGKILL that follows kills the supervisor with it.
+    const stubborn: LocalCommand = {
+      launcher: 'embedded',
+      program: 'the embedded engine',
+      needsS3aJars: false,
+      scratch: 'spill',
+      args: () => ['sh', '-c', "trap '' TERM; mkdir -p spill/x && head -c 1048576 /dev/zero > spill/x/block.tmp && exec sleep 60"],
+    };
+    const embedded = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 1, command: stubborn, timing: { killGraceMs: 1_000 } });
+    const spec = buildRunSpec({ pipeline, jobId: 'j1', attempt: 1, inputs: [], parameters: {}, runUri: 'file:///lake/orders/run=j1-1' });
+    const run = await embedded.launch({ jobId: 'j1', attempt: 1, pipeline, spec });
+    const spill = join(runsDir, 'j1-1', 'spill');
+    await expect.poll(() => access(join(spill, 'x', 'block.tmp')).then(() => true, () => false), { timeout: 5_000 }).toBe(true);
+    await embedded.cancel(run);
+    const status = await embedded.status(run);
+    expect(status).toMatchObject({ phase: 'failed', message: expect.stringMatching(/killed by signal 9/) });
+    await expect(access(spill)).rejects.toThrow();
     await embedded.close();
   }, 20_000);
 

@@ -226,7 +226,22 @@ export class LocalLauncher implements Launcher {
     if ((await this.supervisorOf(dir, pid)) === 'replaced') return;
     this.options.logger?.warn(fields, 'local run outlived SIGTERM; sending SIGKILL');
     signalGroup(pid, 'SIGKILL');
-    await waitForGroupExit(pid, this.timing.killGraceMs, options.signal);
+    // Judged by the supervisor, not the group: a member orphaned to a PID 1 that reaps no one
+    // (a container's Node, some VMs' init) stays in the group as a zombie for good.
+    if (await this.waitForSupervisorExit(dir, pid, options.signal)) await this.recordKill(dir);
+  }
+
+  /**
+   * A SIGKILL kills the supervisor with its group, before it can record an exit code or remove
+   * its command's scratch folder: the run would read as lost (a supervisor that died without
+   * an exit code) rather than killed, and the embedded engine's spill (gigabytes) would stay on
+   * the worker's disk until the job expires. The group is gone, so no one else writes here:
+   * cancel() records the kill as the run's end (128 + 9, as a shell reports it) and does the
+   * supervisor's clean-up.
+   */
+  private async recordKill(dir: RunDir): Promise<void> {
+    if ((await dir.readExitCode()) === undefined) await dir.writeExitCode(128 + 9);
+    if (this.command.scratch) await rm(join(dir.path, this.command.scratch), { recursive: true, force: true });
   }
 
   async *logs(handle: RunHandle, options: LogOptions = {}): AsyncGenerator<string> {
@@ -322,6 +337,16 @@ export class LocalLauncher implements Launcher {
   /** The recorded supervisor now; its start time is read after the pid (it is written before it). */
   private async supervisorOf(dir: RunDir, pid: number): Promise<RecordedProcess> {
     return recordedProcess(pid, await dir.readPidStart());
+  }
+
+  /** Whether the supervisor ended within the kill grace; false early when the caller's signal aborts. */
+  private async waitForSupervisorExit(dir: RunDir, pid: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const deadline = Date.now() + this.timing.killGraceMs;
+    while ((await this.supervisorOf(dir, pid)) === 'alive') {
+      if (Date.now() >= deadline || signal?.aborted) return false;
+      await sleep(100);
+    }
+    return true;
   }
 
   /**

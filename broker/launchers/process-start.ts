@@ -10,7 +10,12 @@ import { isMissingFile } from '../core/errors.ts';
 /** What a recorded supervisor is now: still that process, gone, or its pid taken by another process. */
 export type RecordedProcess = 'alive' | 'gone' | 'replaced';
 
-/** A process's start time as /proc shows it (a decimal string), or undefined when no such process exists. */
+/**
+ * A process's start time as /proc shows it (a decimal string), or undefined when no such
+ * process exists or it has exited and waits, a zombie, for a parent to reap it: a supervisor
+ * orphaned to a PID 1 that reaps no one (a container's Node, some VMs' init) would otherwise
+ * read as alive for good once it died.
+ */
 export async function processStartTime(pid: number): Promise<string | undefined> {
   let stat: string;
   try {
@@ -20,8 +25,11 @@ export async function processStartTime(pid: number): Promise<string | undefined>
     if (isMissingFile(error) || (error as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw error;
   }
-  return startTimeOf(stat);
+  return stateOf(stat) === 'Z' || stateOf(stat) === 'X' ? undefined : startTimeOf(stat);
 }
+
+/** Field 3 of a /proc/<pid>/stat line: R, S, D, Z (zombie), X (dead), … */
+const stateOf = (stat: string): string | undefined => stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ')[0];
 
 /**
  * Field 22 of a /proc/<pid>/stat line. The command name (field 2) is in parentheses and may

@@ -5,7 +5,8 @@
 //   pid_start   the supervisor's start time (process-start.ts), written first by it, so
 //               that a pid file always has one beside it (one without is from an older broker)
 //   pid         the supervisor's pid (its process group id too), written next
-//   exit_code   spark-submit's exit code, written last by the supervisor
+//   exit_code   spark-submit's exit code, written last by the supervisor (by cancel() when its
+//               SIGKILL killed the supervisor too)
 //   driver.log  spark-submit's stdout and stderr
 //   cancelled   written by cancel(): a supervisor that has not started spark-submit yet never will
 // Every file is written once and atomically (temp + rename): a reader sees it whole or not at all.
@@ -41,6 +42,13 @@ export class RunDir {
 
   readExitCode(): Promise<number | undefined> {
     return this.readInteger(RUN_FILES.exitCode);
+  }
+
+  /** Written by the supervisor, or by cancel() for a supervisor its SIGKILL killed. */
+  async writeExitCode(code: number): Promise<void> {
+    const target = this.file(RUN_FILES.exitCode);
+    await writeFile(`${target}.tmp`, `${code}\n`);
+    await rename(`${target}.tmp`, target);
   }
 
   async writeSpec(spec: unknown): Promise<void> {
