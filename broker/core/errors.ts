@@ -60,6 +60,16 @@ export class ClassifiedError extends Error {
   }
 }
 
+/**
+ * A failure of the attempt that taking the same step again cannot cure, because the step
+ * would read the same thing again (a run's broken manifest): the job fails its attempt at
+ * once, with its class, and a new attempt follows when the class is retried. A plain
+ * ClassifiedError of a retried class has the step taken again first.
+ */
+export class AttemptError extends ClassifiedError {
+  override readonly name: string = 'AttemptError';
+}
+
 /** A call (a launcher's, a sink's) that did not return by its deadline; the caller aborted it. */
 export class DeadlineError extends ClassifiedError {
   override readonly name = 'DeadlineError';

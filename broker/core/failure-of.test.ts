@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClassifiedError, ConfigError, DeadlineError, OperationalError, UserError } from './errors.ts';
+import { AttemptError, ClassifiedError, ConfigError, DeadlineError, OperationalError, UserError } from './errors.ts';
 import { failureOf } from './failure-of.ts';
 
 describe('failureOf', () => {
@@ -19,6 +19,7 @@ describe('failureOf', () => {
   it('reads user, classified (a sink\'s), deadline, operational and unexpected errors', () => {
     expect(failureOf(new UserError('bad', 'input outside the roots', 422))).toEqual({ class: 'user', retry: false, message: 'input outside the roots' });
     expect(failureOf(new ClassifiedError('data', 'value too long'))).toEqual({ class: 'data', retry: false, message: 'value too long' });
+    expect(failureOf(new AttemptError('platform', 'run manifest t/run=j-1/_manifest.json is invalid'))).toEqual({ class: 'platform', retry: false, message: 'run manifest t/run=j-1/_manifest.json is invalid' });
     expect(failureOf(new ClassifiedError('platform', 'connection refused'))).toEqual({ class: 'platform', retry: true, message: 'connection refused' });
     expect(failureOf(new DeadlineError('launcher local: launch()', 5_000))).toEqual({ class: 'timeout', retry: true, message: 'launcher local: launch() did not return within 5000 ms' });
     expect(failureOf(new OperationalError('S3 read failed', { cause: new Error('ECONNRESET') }))).toEqual({ class: 'platform', retry: true, message: 'S3 read failed: ECONNRESET' });

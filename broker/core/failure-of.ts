@@ -4,12 +4,14 @@
 //
 //   ConfigError anywhere in the cause chain → user, no retry (a setting to fix: say which)
 //   UserError                              → user, no retry
+//   AttemptError (a broken run manifest)   → its class; the step not taken again (the attempt
+//                                            is retried instead, when the class is)
 //   ClassifiedError (SinkError, deadline)  → its class; retried when the class is
 //   OperationalError                       → platform, retried
 //   anything else (a bug)                  → platform, retried, with its own message
 //
 // Messages are ours or a library's; any credentials in a URL are taken out all the same.
-import { ClassifiedError, ConfigError, OperationalError, UserError, withoutUrlCredentials } from './errors.ts';
+import { AttemptError, ClassifiedError, ConfigError, OperationalError, UserError, withoutUrlCredentials } from './errors.ts';
 import type { FailureClass } from './job.ts';
 import { isRetryable } from './state-machine.ts';
 
@@ -27,6 +29,7 @@ export function failureOf(error: unknown): FailureReading {
     return reading('user', false, message);
   }
   if (error instanceof UserError) return reading('user', false, error.message);
+  if (error instanceof AttemptError) return reading(error.failureClass, false, error.message);
   if (error instanceof ClassifiedError) return reading(error.failureClass, isRetryable(error.failureClass), error.message);
   if (error instanceof OperationalError) {
     // Our wrapper says what was being done; its cause says why.

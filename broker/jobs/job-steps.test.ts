@@ -251,6 +251,8 @@ type WorldSetup = {
   launch?: Behaviour<undefined>;
   status?: RunStatus | Behaviour<RunStatus>;
   committed?: boolean;
+  /** A manifest is there but is not one (a half-written or overwritten file). */
+  brokenManifest?: boolean;
   /** The launcher registry lacks the pipelines' launcher (a misconfigured worker). */
   noLocalLauncher?: boolean;
   sink?: Behaviour<undefined>;
@@ -271,6 +273,7 @@ function world(setup: WorldSetup): World {
   const launcher = new FakeLauncher(clock, setup.launch, status);
   const lake = new MemoryLake();
   if (setup.committed) void lake.write(`${runKey('totals', job.id, job.attempt)}/${MANIFEST_FILE}`, JSON.stringify(manifestOf(job)));
+  if (setup.brokenManifest) void lake.write(`${runKey('totals', job.id, job.attempt)}/${MANIFEST_FILE}`, '{"job_id": "j1", "fil');
   const steps = new JobSteps({
     store: records,
     slots,
@@ -377,6 +380,8 @@ const ROWS: Row[] = [
   ['running, failed (platform), no attempts left → failed', { job: { state: 'running', attempt: 3 }, status: { phase: 'failed', failureClass: 'platform', message: 'JVM died', logTail: '' } }, { outcome: 'continue', state: 'failed', attempt: 3, failure: 'platform' }],
   ['running, lost but its manifest is committed → succeeded with that run', { job: { state: 'running' }, status: { phase: 'lost', message: 'supervisor died' }, committed: true }, { outcome: 'continue', state: 'succeeded', attempt: 1, cancels: 0, slotReleased: true }],
   ['running, lost with a committed manifest, SQL outputs → loading', { job: { state: 'running', pipeline: 'to-sql' }, status: { phase: 'lost', message: 'supervisor died' }, committed: true }, { outcome: 'continue', state: 'loading', attempt: 1 }],
+  ['running, succeeded with a broken manifest → retry (platform) at once, naming it (the step is not taken again: it would read the same bytes)', { job: { state: 'running' }, status: { phase: 'succeeded' }, brokenManifest: true }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform', message: /run manifest totals\/run=j1-1\/_manifest\.json is invalid: not JSON/, slotReleased: true }],
+  ['running, lost with a broken manifest → retry (platform) at once', { job: { state: 'running' }, status: { phase: 'lost', message: 'supervisor died' }, brokenManifest: true }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform', message: /is invalid: not JSON/ }],
   ['running, lost without a manifest → retry (platform)', { job: { state: 'running' }, status: { phase: 'lost', message: 'supervisor died' } }, { outcome: 'continue', state: 'queued', attempt: 2, failure: 'platform', message: /supervisor died/ }],
 
   // running: the run's live view (Spark's state, links) is written when it changed, and only then

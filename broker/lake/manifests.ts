@@ -3,19 +3,23 @@
 // through here, so nothing reads an uncommitted run.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../jobs/canonical-json.ts';
-import { zodErrorLines } from '../core/errors.ts';
+import { AttemptError, zodErrorLines } from '../core/errors.ts';
 import { MANIFEST_FILE, RunManifestSchema, runKey, type RunManifest } from '../core/manifest.ts';
 import type { LakeStorage } from './storage.ts';
 
-/** A manifest that exists but cannot be trusted: the run is broken, not merely uncommitted. */
-export class InvalidManifestError extends Error {
+/**
+ * A manifest that exists but cannot be trusted: the run is broken, not merely uncommitted.
+ * Reading it again would read the same bytes, so the attempt fails `platform` at once and a
+ * new attempt runs the job again into a run folder of its own.
+ */
+export class InvalidManifestError extends AttemptError {
   override readonly name = 'InvalidManifestError';
   constructor(
     readonly key: string,
     reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`run manifest ${key} is invalid: ${reason}`, options);
+    super('platform', `run manifest ${key} is invalid: ${reason}`, options);
   }
 }
 
