@@ -163,6 +163,13 @@ describe('events across processes', () => {
       expect(response.headers.get('content-type')).toBe('application/problem+json');
     }
     expect((await get('/v1/events', { 'Last-Event-ID': '1-x' })).status).toBe(422);
+    // An id no event can have yet (a day ahead of the clock) would keep the stream silent until then.
+    const ahead = `${Date.now() + 86_400_000}-0`;
+    for (const [path, headers, field] of [[`/v1/events?since=${ahead}`, {}, 'since'], ['/v1/events', { 'Last-Event-ID': ahead }, 'last-event-id']] as const) {
+      const response = await get(path, headers);
+      expect(response.status, path).toBe(422);
+      expect(((await response.json()) as { errors: unknown }).errors).toEqual([{ path: field, message: expect.stringMatching(/ahead of the server's clock/) }]);
+    }
     expect((await get('/v1/jobs/no-such-job/events')).status).toBe(404);
     expect((await fetch(`${base}/v1/events`)).status).toBe(401);
   });
