@@ -157,7 +157,7 @@ describe('events across processes', () => {
 
   it('refuses a bad filter or event id with 422, an unknown job with 404, and a missing key with 401', async () => {
     const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${env.apiKey}`, ...headers } });
-    for (const path of ['/v1/events?type=job.exploded', '/v1/events?since=yesterday', '/v1/events?pipeline=Bad%20Name']) {
+    for (const path of ['/v1/events?type=job.exploded', '/v1/events?since=yesterday', '/v1/events?pipeline=Bad%20Name', '/v1/events?jobId=j1']) {
       const response = await get(path);
       expect(response.status, path).toBe(422);
       expect(response.headers.get('content-type')).toBe('application/problem+json');

@@ -262,7 +262,7 @@ describe('GET /v1/jobs filters', () => {
     expect(await ids(`q=${encodeURIComponent(join(ctx.landing, 'sales'))}&label=team%3Dops`)).toEqual([other.id]);
   });
 
-  it('answers 422 with the field path for a bad label, time or search', async () => {
+  it('answers 422 with the field path for a bad label, time or search, and for a filter it does not know', async () => {
     const problem = async (query: string) => {
       const response = await ctx.call(`/v1/jobs?${query}`);
       expect(response.status).toBe(422);
@@ -276,5 +276,8 @@ describe('GET /v1/jobs filters', () => {
     expect(await problem('from=2025-06-02&until=2025-06-01')).toEqual(['until']);
     expect(await problem('q=')).toEqual(['q']);
     expect(await problem('q=a%0Ab')).toEqual(['q']);
+    // A misspelt filter would otherwise list every job, and a script acting on the list would act on all of them.
+    expect(await problem('status=failed')).toEqual(['status']);
+    expect(await problem('pipline=returns&state=failed')).toEqual(['pipline']);
   });
 });

@@ -9,7 +9,7 @@ import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema } from '../schemas.ts';
 
-const QuerySchema = z.object({
+const QuerySchema = z.strictObject({
   type: EventTypeFilterSchema.optional(),
   since: SinceSchema,
 });

@@ -15,7 +15,7 @@ import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableProblem } from '../problem.ts';
 import { JobIdParamsSchema } from '../schemas.ts';
 
-const QuerySchema = z.object({
+const QuerySchema = z.strictObject({
   tail: z.coerce.number().int().min(1).max(100_000).default(200).openapi({ description: 'How many of the last lines to send first.' }),
   follow: z.stringbool().default(false).openapi({ type: 'boolean', description: 'Keep streaming while the run lives (true/false).' }),
 });

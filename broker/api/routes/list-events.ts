@@ -10,7 +10,7 @@ import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
 import { JobIdParamsSchema } from '../schemas.ts';
 
-const QuerySchema = z.object({
+const QuerySchema = z.strictObject({
   pipeline: NameSchema.optional(),
   job: JobIdParamsSchema.shape.id.optional().openapi({ param: { name: 'job', in: 'query' } }),
   type: EventTypeFilterSchema.optional(),

@@ -22,7 +22,7 @@ const LabelFilterSchema = z
 /** An instant in ISO 8601: a date-time with Z or an offset, or a date (midnight UTC). */
 const InstantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
-const QuerySchema = z.object({
+const QuerySchema = z.strictObject({
   state: JobStateSchema.optional(),
   pipeline: NameSchema.optional(),
   // One value arrives as a string, several as an array: both become an array.

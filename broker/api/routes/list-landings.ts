@@ -9,7 +9,7 @@ import type { ApiEnv } from '../api-env.ts';
 import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
 
-const QuerySchema = z.object({
+const QuerySchema = z.strictObject({
   source: z.string().min(1).max(300).optional(),
   state: z.enum(LANDING_STATES).optional(),
   path: z

@@ -8,7 +8,7 @@ import { authResponses, protect } from '../auth.ts';
 import { problemResponse, unavailableResponse } from '../problem.ts';
 import { notificationsUnavailable, NotificationDeliverySchema } from './job-notifications.ts';
 
-const QuerySchema = z.object({
+const QuerySchema = z.strictObject({
   failed: z.stringbool().default(false).openapi({ type: 'boolean', description: 'Only deliveries that failed for good (true/false).' }),
   limit: z.coerce.number().int().min(1).max(1_000).default(100).openapi({ description: 'How many to list, newest first.' }),
 });

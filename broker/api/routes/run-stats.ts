@@ -12,7 +12,7 @@ import { problemResponse, unavailableResponse } from '../problem.ts';
 /** Job records one request reads at most (in MGET batches): the cost of the answer stays bounded however busy the window was. */
 export const RUNS_READ_AT_MOST = 10_000;
 
-const QuerySchema = z.object({
+const QuerySchema = z.strictObject({
   hours: z.coerce
     .number()
     .int()
