@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatApiKeyEntry, newApiKey, SCOPES, type Scope } from './api/api-keys.ts';
 import { ApiError, isUnavailable, SluiceClient, type JobView, type Landing, type SubmitRequest } from './cli/sluice-client.ts';
 import { followJob } from './cli/follow-job.ts';
+import { loadProgressLines } from './cli/load-progress-lines.ts';
 import { runLines } from './cli/run-lines.ts';
 import { typedParameters } from './cli/typed-parameters.ts';
 import { loadConfig, unknownSettings, type Config } from './config.ts';
@@ -161,7 +162,7 @@ async function submit(config: Config, args: string[]): Promise<number> {
 }
 
 function printSummary(job: JobView): void {
-  const lines = [`job ${job.id}: ${job.state} (attempt ${job.attempt} of ${job.maxAttempts}, pipeline ${job.pipeline})`, ...runLines(job)];
+  const lines = [`job ${job.id}: ${job.state} (attempt ${job.attempt} of ${job.maxAttempts}, pipeline ${job.pipeline})`, ...runLines(job), ...loadProgressLines(job)];
   if (job.output) {
     lines.push(`  rows in ${job.output.rowsIn}, rows out ${job.output.rowsOut}, ${job.output.files} files, ${job.output.bytes} bytes`);
     lines.push(`  lake run ${job.output.runUri}`);

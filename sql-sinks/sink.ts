@@ -3,7 +3,7 @@
 // protocol in sql-sink.ts: bulk rows into a staging table, then in one transaction apply
 // them to the target and write a load-ledger row whose key (job, attempt, sink) makes a
 // second load of the same run a no-op.
-import type { LoadOutcome } from '../broker/core/job.ts';
+import type { LoadOutcome, LoadPhase } from '../broker/core/job.ts';
 import type { SqlOutput } from '../broker/core/pipeline.ts';
 import type { LoadBatch } from './column-batch.ts';
 
@@ -21,7 +21,7 @@ export type RunColumn = { name: string; type: string; nullable: boolean };
 export type RowValue = null | boolean | number | bigint | string | Uint8Array;
 export type RowBatch = RowValue[][];
 
-export type LoadPhase = 'staging' | 'staged' | 'applying' | 'committed';
+export type { LoadPhase };
 export type LoadProgress = { phase: LoadPhase; rowsStaged: number };
 
 export type LoadRequest = {

@@ -4,7 +4,7 @@
 // view names its fields one by one (a field added to the record stays private until it is
 // added here) and every route answers through jobView().
 import { z } from '@hono/zod-openapi';
-import { EngineChoiceSchema, FailureSchema, JobStateSchema, LoadOutcomeSchema, ParameterValueSchema, RunHandleSchema, StateChangeSchema, type Job } from '../core/job.ts';
+import { EngineChoiceSchema, FailureSchema, JobStateSchema, LoadOutcomeSchema, ParameterValueSchema, RunHandleSchema, RunningLoadSchema, StateChangeSchema, type Job } from '../core/job.ts';
 import { ManifestSummarySchema } from '../core/manifest.ts';
 import { NameSchema } from '../core/pipeline.ts';
 import { currentStage, STAGES } from '../core/state-machine.ts';
@@ -37,6 +37,23 @@ const EngineView = EngineChoiceSchema.omit({ failedWith: true }).meta({
 });
 const OutputView = ManifestSummarySchema.meta({ id: 'Output' });
 const LoadView = LoadOutcomeSchema.meta({ id: 'Load' });
+const LoadProgressView = RunningLoadSchema.extend({
+  sink: RunningLoadSchema.shape.sink.meta({ description: 'The SQL output being loaded, as `connection:table` (its outcome in `loads` has the same name).' }),
+  phase: RunningLoadSchema.shape.phase.meta({
+    description:
+      '`staging`: the run\'s rows are going into a staging table; `staged`: all are in, and the load checks them and waits for its turn at the table (another load into it goes first); ' +
+      '`applying`: the one transaction applies them to the table (merge, replace or insert) and writes the load ledger; `committed`: done (its outcome in `loads` follows at once).',
+  }),
+  rowsStaged: RunningLoadSchema.shape.rowsStaged.meta({ description: 'Rows in the staging table so far.' }),
+  rowsTotal: RunningLoadSchema.shape.rowsTotal.meta({ description: 'Rows of the committed run, which the load stages in all: the job\'s `output.rowsOut`.' }),
+  updatedAt: RunningLoadSchema.shape.updatedAt.meta({
+    description:
+      'When the worker recorded this: at each phase, and every 2 s or so while rows are staged. A phase that waits (for the table, say) keeps the time it began.',
+  }),
+}).meta({
+  id: 'LoadProgress',
+  description: 'A SQL load while it runs (docs/adr/0024-load-progress.md).',
+});
 
 export const JobViewSchema = z
   .strictObject({
@@ -61,6 +78,9 @@ export const JobViewSchema = z
     failure: FailureView.optional(),
     output: OutputView.optional(),
     loads: z.array(LoadView).optional(),
+    loadProgress: z.array(LoadProgressView).optional().openapi({
+      description: 'While the job is `loading`: the SQL load running now (one per sink), until its outcome joins `loads`. Absent in every other state.',
+    }),
   })
   .openapi('JobView');
 export type JobView = z.infer<typeof JobViewSchema>;
@@ -90,5 +110,6 @@ export function jobView(job: Job): JobView {
     ...(job.failure !== undefined ? { failure: job.failure } : {}),
     ...(job.output !== undefined ? { output: job.output } : {}),
     ...(job.loads !== undefined ? { loads: job.loads } : {}),
+    ...(job.state === 'loading' && job.loadProgress?.length ? { loadProgress: job.loadProgress } : {}),
   };
 }

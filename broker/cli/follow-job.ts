@@ -1,6 +1,8 @@
 // Follows a job to its end with one progress line per state change, and a heartbeat line
-// while a long stage runs, so a person at a terminal (or a CI log) sees it is alive.
+// while a long stage runs, so a person at a terminal (or a CI log) sees it is alive. While a
+// SQL load runs, its progress is the heartbeat, and each of its phases gets a line at once.
 import { isFinal } from '../core/job.ts';
+import { loadProgressText } from './load-progress-lines.ts';
 import { isUnavailable, type JobView, type SluiceClient } from './sluice-client.ts';
 
 export type FollowOptions = { pollMs?: number; heartbeatMs?: number; print?: (line: string) => void };
@@ -15,6 +17,8 @@ export async function followJob(client: SluiceClient, id: string, options: Follo
   let lastLine = Date.now();
   /** Whether the last read met a 503: the outage is said once, not every poll. */
   let unavailable = false;
+  /** The phases of the loads running as last read: a new one is printed at once. */
+  let shownPhases = '';
   for (;;) {
     let job: JobView;
     try {
@@ -34,10 +38,17 @@ export async function followJob(client: SluiceClient, id: string, options: Follo
     }
     seen = job.history.length;
     if (isFinal(job.state)) return job;
-    if (Date.now() - lastLine >= heartbeatMs) {
+    const loads = job.loadProgress ?? [];
+    const phases = loads.map((load) => `${load.sink} ${load.phase}`).join('\n');
+    const due = Date.now() - lastLine >= heartbeatMs;
+    if (loads.length > 0 && (due || phases !== shownPhases)) {
+      for (const load of loads) print(`[${elapsed()}] ${job.id} ${loadProgressText(load)}`);
+      lastLine = Date.now();
+    } else if (due) {
       print(`[${elapsed()}] ${job.id} ${job.state.padEnd(9)} still ${job.state}…`);
       lastLine = Date.now();
     }
+    shownPhases = phases;
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }

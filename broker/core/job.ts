@@ -193,6 +193,26 @@ export const LoadOutcomeSchema = z.object({
 });
 export type LoadOutcome = z.infer<typeof LoadOutcomeSchema>;
 
+/** Where a SQL load stands (the sink's phases, in order): rows going into staging, all staged, applied to the table, committed. */
+export const LoadPhaseSchema = z.enum(['staging', 'staged', 'applying', 'committed']);
+export type LoadPhase = z.infer<typeof LoadPhaseSchema>;
+
+/**
+ * A SQL load while it runs, as the worker last recorded it: at each phase, and at most every
+ * couple of seconds while rows are staged (load-progress-writer.ts). Every transition ends it,
+ * and the sink's outcome in `loads` replaces it once the load commits.
+ */
+export const RunningLoadSchema = z.object({
+  sink: z.string(),
+  phase: LoadPhaseSchema,
+  rowsStaged: z.number().int(),
+  /** The committed run's rows: what the load stages in all. */
+  rowsTotal: z.number().int(),
+  /** When the worker recorded this (a phase that waits, on a table lock say, keeps its time). */
+  updatedAt: z.string(),
+});
+export type RunningLoad = z.infer<typeof RunningLoadSchema>;
+
 export const JobSchema = z.object({
   id: z.string(),
   pipeline: NameSchema,
@@ -226,6 +246,8 @@ export const JobSchema = z.object({
   output: ManifestSummarySchema.optional(),
   /** One entry per SQL sink loaded so far, in the pipeline's order. */
   loads: z.array(LoadOutcomeSchema).optional(),
+  /** The SQL loads running now, one per sink, while the job is loading. */
+  loadProgress: z.array(RunningLoadSchema).optional(),
   /** Set by cancel while a step may be running; the next step honours it. */
   cancelRequested: z.boolean().optional(),
   /** Set once the finish work (landing files archived or quarantined) is done for the final state. */

@@ -104,6 +104,11 @@ describe('transitions', () => {
     expect(transition({ ...waiting, state: 'loading' }, 'loading', T1, 'retry', { retryAt: '2031-01-01T00:00:00.000Z' }).retryAt).toBe('2031-01-01T00:00:00.000Z');
   });
 
+  it('ends the progress of a running SQL load with the attempt: a load retried, failed or cancelled shows none', () => {
+    const loading = { ...job('loading'), loadProgress: [{ sink: 'reporting:totals', phase: 'staging' as const, rowsStaged: 10, rowsTotal: 100, updatedAt: T1.toISOString() }] };
+    for (const to of ['loading', 'failed', 'cancelled', 'succeeded'] as const) expect(transition(loading, to, T1).loadProgress).toBeUndefined();
+  });
+
   it('does not let a patch override the state or the history', () => {
     const after = transition(job('queued'), 'launching', T1, undefined, { state: 'succeeded', history: [] });
     expect(after.state).toBe('launching');

@@ -43,13 +43,13 @@ export class IllegalTransitionError extends Error {
 
 /**
  * Returns the job after one transition, with the change recorded in its history. A
- * scheduled retry (`retryAt`) belongs to the state that set it: every transition ends it,
- * unless the patch schedules a new one.
+ * scheduled retry (`retryAt`) and the progress of a running SQL load (`loadProgress`) belong
+ * to the state that set them: every transition ends them, unless the patch sets them anew.
  */
 export function transition(job: Job, to: JobState, at: Date, reason?: string, patch: Partial<Job> = {}): Job {
   if (!canTransition(job.state, to)) throw new IllegalTransitionError(job.state, to);
   const iso = at.toISOString();
-  const { retryAt: _ended, ...rest } = job;
+  const { retryAt: _ended, loadProgress: _over, ...rest } = job;
   return {
     ...rest,
     ...patch,

@@ -16,7 +16,7 @@ import type { CallOptions, Launcher, RunRequest, RunStatus } from '../launchers/
 import type { LakeStorage, StoredObject } from '../lake/storage.ts';
 import { pipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { SinkRegistry } from '../../sql-sinks/open-sinks.ts';
-import type { LoadRequest } from '../../sql-sinks/sink.ts';
+import type { LoadPhase, LoadRequest } from '../../sql-sinks/sink.ts';
 import { SinkError } from '../../sql-sinks/sink-error.ts';
 import type { LoadOutcome } from '../core/job.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
@@ -598,6 +598,66 @@ describe('a cancel asked for while a SQL load runs', () => {
     expect(records.get('j1').loads).toMatchObject([{ sink: 'reporting:totals', inserted: 2 }]);
     await steps.advance('j1');
     expect(records.get('j1')).toMatchObject({ state: 'cancelled', loads: [{ sink: 'reporting:totals', inserted: 2 }] });
+  });
+});
+
+describe('a SQL load in progress', () => {
+  /** Reports phases to the step as a sink does, letting each write land before the next. */
+  const report = async (request: LoadRequest, ...phases: Array<[LoadPhase, number]>) => {
+    for (const [phase, rowsStaged] of phases) {
+      await request.onProgress!({ phase, rowsStaged });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
+
+  it('is in the record while the load runs, with the run\'s rows in all; the committed outcome replaces it', async () => {
+    const seen: Job[] = [];
+    const { steps, records } = world({
+      job: { state: 'loading', pipeline: 'to-sql' },
+      committed: true,
+      duringLoad: async (request, records) => {
+        await report(request, ['staging', 0], ['staging', 1], ['staged', 2]);
+        seen.push(records.get('j1'));
+        await report(request, ['applying', 2], ['committed', 2]);
+      },
+    });
+    expect((await steps.advance('j1')).kind).toBe('continue');
+    expect(seen[0]!.loadProgress).toEqual([{ sink: 'reporting:totals', phase: 'staged', rowsStaged: 2, rowsTotal: 2, updatedAt: expect.any(String) }]);
+    // staging 0, staged, applying: the second staging report came within the interval.
+    expect(records.writes).toBe(4);
+    expect(records.get('j1')).toMatchObject({ state: 'loading', loads: [{ sink: 'reporting:totals', inserted: 2 }] });
+    expect(records.get('j1').loadProgress).toBeUndefined();
+  });
+
+  it('a load that fails after its progress was written fails the stage in the same step (it is not loaded again), and shows no progress after', async () => {
+    const { steps, records } = world({
+      job: { state: 'loading', pipeline: 'to-sql' },
+      committed: true,
+      sink: { throws: new SinkError('platform', 'connection reset') },
+      duringLoad: (request) => report(request, ['staging', 0], ['staged', 2]),
+    });
+    await steps.advance('j1');
+    expect(records.get('j1')).toMatchObject({ state: 'loading', attempt: 2, failure: { class: 'platform', message: /connection reset/ } });
+    expect(records.get('j1').loadProgress).toBeUndefined();
+  });
+
+  it('a cancel asked for mid-load is never undone by a progress write: the job ends cancelled', async () => {
+    const { steps, records } = world({
+      job: { state: 'loading', pipeline: 'to-sql' },
+      committed: true,
+      duringLoad: async (request, records) => {
+        await report(request, ['staging', 0]);
+        records.put({ ...records.get('j1'), cancelRequested: true });
+        await report(request, ['staged', 2], ['applying', 2]);
+        expect(records.get('j1').cancelRequested).toBe(true);
+        await new Promise<void>((resolve) => request.signal!.addEventListener('abort', () => resolve(), { once: true }));
+        throw new SinkError('timeout', 'the load was given up by its caller and rolled back');
+      },
+    });
+    await steps.advance('j1');
+    await steps.advance('j1');
+    expect(records.get('j1')).toMatchObject({ state: 'cancelled', failure: { class: 'cancelled', stage: 'loading' } });
+    expect(records.get('j1').loadProgress).toBeUndefined();
   });
 });
 

@@ -16,7 +16,8 @@
 // one that no retry can cure (a configuration error) fails the job at once with its message.
 //
 // A load that fails with attempts left stays in `loading` and retries after backoff with the
-// same committed run: a SQL outage never re-runs Spark.
+// same committed run: a SQL outage never re-runs Spark. While a load runs, its progress goes
+// into the record (load-progress-writer.ts: at each phase, at most every 2 s in between).
 //
 // The await step also records the run as the launcher sees it (Spark's state, a history link
 // that became known) when that changed: with the write the step makes anyway, or, when it only
@@ -48,6 +49,7 @@ import type { EngineChooser } from './engine-chooser.ts';
 import { expandInputs } from './input-paths.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
 import { updateRecord, type JobRecords, type ReleaseOptions, type StoredJob } from './job-store.ts';
+import { LoadProgressWriter, withoutRunningLoad } from './load-progress-writer.ts';
 import type { SlotPort } from './run-slots.ts';
 
 /**
@@ -392,6 +394,10 @@ export class JobSteps {
       return this.commit(stored, this.transitionTo(job, 'succeeded', `loaded into ${loaded.size} SQL table(s)`));
     }
     const sinkName = sqlSinkName(output);
+    // The load's progress goes into the record as it runs; the step's own next write then
+    // compares against the record as the progress writer left it.
+    const progress = new LoadProgressWriter({ store: this.deps.store, stored, sink: sinkName, rowsTotal: manifest.rows_out, log, now: this.now });
+    const logProgress = this.loadProgressLogger(log, output, manifest.rows_out);
     try {
       if (!this.deps.sinks) throw new SinkError('user', 'this worker has no SQL connections configured');
       const sink = this.deps.sinks.get(output.connection);
@@ -410,15 +416,19 @@ export class JobSteps {
           checksum: manifestChecksum(manifest),
           timeoutMs: left,
           signal: loadSignal,
-          onProgress: this.loadProgressLogger(log, output, manifest.rows_out),
+          onProgress: (reported) => {
+            logProgress(reported);
+            progress.report(reported);
+          },
         })),
       );
       log.info({ ...outcome }, outcome.alreadyLoaded ? 'sql load found in ledger' : 'sql load committed');
-      return this.recordLoad(stored, outcome);
+      return this.recordLoad(await progress.close(), outcome);
     } catch (error) {
-      if (error instanceof DeadlineError) return this.fail(stored, pipeline, log, 'timeout', `loading took longer than ${limit} ms: ${error.message}`);
+      const latest = await progress.close();
+      if (error instanceof DeadlineError) return this.fail(latest, pipeline, log, 'timeout', `loading took longer than ${limit} ms: ${error.message}`);
       if (!(error instanceof SinkError)) throw error;
-      return this.fail(stored, pipeline, log, error.failureClass, `${sinkName}: ${error.message}`);
+      return this.fail(latest, pipeline, log, error.failureClass, `${sinkName}: ${error.message}`);
     }
   }
 
@@ -452,8 +462,9 @@ export class JobSteps {
    * then honours the cancel, and the job says what was loaded before it.
    */
   private async recordLoad(stored: StoredJob, outcome: LoadOutcome): Promise<StepOutcome> {
+    // The outcome replaces the sink's progress.
     const withLoad = (job: Job): Job => ({
-      ...job,
+      ...withoutRunningLoad(job, outcome.sink),
       loads: [...(job.loads ?? []).filter((previous) => previous.sink !== outcome.sink), outcome],
       updatedAt: this.now().toISOString(),
     });

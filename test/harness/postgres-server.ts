@@ -160,6 +160,19 @@ export class PostgresServer extends ChildServer {
     }
   }
 
+  /**
+   * Another session, in a transaction that has run `statement` (a lock, a long read), until
+   * `end()` (once, however often called) rolls it back.
+   */
+  async holding(statement: string, database = DATABASE): Promise<{ end: () => Promise<void> }> {
+    const holder = new pg.Client({ connectionString: this.url(database) });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(statement);
+    let ended: Promise<void> | undefined;
+    return { end: () => (ended ??= holder.query('ROLLBACK').then(() => holder.end())) };
+  }
+
   /** A new, empty database, so that tests sharing a server do not see each other's tables. */
   async createDatabase(name: string): Promise<string> {
     await this.query(`CREATE DATABASE ${name}`, 'postgres');

@@ -1,6 +1,8 @@
 // The load stage inside real jobs: real Redis, the real local launcher with the stand-in app
 // writing a Parquet run, and a real PostgreSQL as the reporting database.
+import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../broker/core/job.ts';
 import { pipelineRegistry } from '../../broker/pipelines/load-pipelines.ts';
@@ -17,6 +19,7 @@ let sluice: RunningSluice | undefined;
 
 const pipelines = pipelineRegistry([
   standInPipeline('to-sql', { max_attempts: 2 }, { outputs: { sql: { connection: 'reporting', table: 'reports.totals', keys: ['x'], mode: 'merge' } } }),
+  standInPipeline('to-sql-progress', { max_attempts: 1 }, { outputs: { sql: { connection: 'reporting', table: 'reports.progress', keys: ['x'], mode: 'merge' } } }),
 ]);
 
 beforeAll(async () => {
@@ -60,6 +63,38 @@ describe('jobs with a SQL output', () => {
     const later = await api.finished((await api.submit({ pipeline: 'to-sql', parameters: { rows: 60, scale: 5 }, inputs: ['b.parquet'] })).id);
     expect(later.loads![0]).toMatchObject({ inserted: 10, updated: 50 });
     expect((await totals()).at(-1)).toEqual([59, 295]);
+  });
+
+  it('GET /v1/jobs/{id} and `sluice status` show the load in progress while it runs (here held up by a session that holds the table), then its outcome in its place', async () => {
+    const api = await start(pg.url());
+    await pg.query('CREATE SCHEMA IF NOT EXISTS reports');
+    await pg.query('CREATE TABLE reports.progress (x bigint PRIMARY KEY, n bigint NOT NULL)');
+    // Readers pass, writers wait: the load stages its rows, then waits to apply them, as behind a long report's lock.
+    const holder = await pg.holding('LOCK TABLE reports.progress IN EXCLUSIVE MODE');
+    try {
+      const submitted = await api.submit({ pipeline: 'to-sql-progress', parameters: { rows: 3_000, scale: 2 }, inputs: ['p.parquet'] });
+      const held = await waitFor('the load to show it is applying', async () => {
+        const job = await api.job(submitted.id);
+        return job.loadProgress?.some((load) => load.phase === 'applying') ? job : undefined;
+      }, 30_000);
+      expect(held.state).toBe('loading');
+      expect(held.loadProgress).toEqual([{ sink: 'reporting:reports.progress', phase: 'applying', rowsStaged: 3_000, rowsTotal: 3_000, updatedAt: expect.any(String) }]);
+      expect(Date.parse(held.loadProgress![0]!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(held.history.at(-1)!.at));
+      expect(held.loads ?? []).toEqual([]);
+      // `sluice status` says the same in words; still held, the job keeps loading with the same progress.
+      const { stdout } = await promisify(execFile)(process.execPath, ['broker/bin/sluice.js', 'status', submitted.id], {
+        env: { ...process.env, ...env.env, SLUICE_URL: `http://127.0.0.1:${sluice!.port}`, SLUICE_API_KEY: env.apiKey },
+      });
+      expect(stdout).toContain('  loading into reporting:reports.progress: applying 3,000 staged rows to the table\n');
+      expect((await api.job(submitted.id)).loadProgress).toEqual(held.loadProgress);
+      await holder.end();
+      const done = await api.finished(submitted.id);
+      expect(done.state).toBe('succeeded');
+      expect(done).not.toHaveProperty('loadProgress');
+      expect(done.loads).toEqual([expect.objectContaining({ sink: 'reporting:reports.progress', rowsStaged: 3_000, inserted: 3_000 })]);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('a step re-delivered after the load committed finds the ledger row and writes nothing again', async () => {

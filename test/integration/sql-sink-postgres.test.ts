@@ -1,6 +1,5 @@
 // The SQL sink on a real PostgreSQL (Debian's, started by test/harness): the shared suite,
 // then what is PostgreSQL's own (exact values through COPY).
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSinks, type SinkRegistry } from '../../sql-sinks/open-sinks.ts';
 import { DDL_LOCK_WAIT_MS } from '../../sql-sinks/postgres/postgres-driver.ts';
@@ -22,16 +21,6 @@ afterAll(async () => {
   await server?.destroy();
 });
 
-/** Another session, in a transaction that has run `statement` (a lock, a long read), until `end()` (once, however often called) rolls it back. */
-async function sessionHolding(database: string, statement: string): Promise<{ end: () => Promise<void> }> {
-  const holder = new pg.Client({ connectionString: server.url(database) });
-  await holder.connect();
-  await holder.query('BEGIN');
-  await holder.query(statement);
-  let ended: Promise<void> | undefined;
-  return { end: () => (ended ??= holder.query('ROLLBACK').then(() => holder.end())) };
-}
-
 async function freshDatabase(): Promise<string> {
   const name = `sink_${databases++}`;
   await server.createDatabase(name);
@@ -47,7 +36,7 @@ sinkSuite('PostgreSQL', async () => {
     unreachableUrl: `postgres://sluice:${server.password}@127.0.0.1:${await freePort()}/${name}`,
     password: server.password,
     query: (sql) => server.query(sql, name),
-    holdTable: async (table) => (await sessionHolding(name, `LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)).end,
+    holdTable: async (table) => (await server.holding(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`, name)).end,
     killSluiceSessions: async () => {
       await server.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice' AND datname = $1`, name, [name]);
     },
@@ -124,7 +113,7 @@ describe('PostgreSQL sink', () => {
   it('adds a new column without holding readers up behind a long read: the change gives way after its lock wait, and the load goes on once the read ends', async () => {
     await server.query('CREATE TABLE reported (x bigint NOT NULL PRIMARY KEY, n bigint NOT NULL)', database);
     // A long report reads the table in another session; the run brings a column it lacks.
-    const report = await sessionHolding(database, 'SELECT count(*) FROM reported');
+    const report = await server.holding('SELECT count(*) FROM reported', database);
     try {
       const load = mergeInto('reported', 'new-column', () => numberedRows(10, 1));
       load.catch(() => undefined);
@@ -145,7 +134,7 @@ describe('PostgreSQL sink', () => {
 
   it('stops a load its caller gave up on at once, even mid-statement: the statement is cancelled and nothing is left open', async () => {
     await server.query('CREATE TABLE held_up (x bigint NOT NULL PRIMARY KEY, n bigint NOT NULL, label text)', database);
-    const holder = await sessionHolding(database, 'LOCK TABLE held_up IN ACCESS EXCLUSIVE MODE');
+    const holder = await server.holding('LOCK TABLE held_up IN ACCESS EXCLUSIVE MODE', database);
     try {
       const givenUp = new AbortController();
       // Its stage has an hour left; the caller gives up (a cancel) while it waits for the table.

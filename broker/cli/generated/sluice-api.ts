@@ -435,6 +435,8 @@ export interface components {
             failure?: components["schemas"]["Failure"];
             output?: components["schemas"]["Output"];
             loads?: components["schemas"]["Load"][];
+            /** @description While the job is `loading`: the SQL load running now (one per sink), until its outcome joins `loads`. Absent in every other state. */
+            loadProgress?: components["schemas"]["LoadProgress"][];
         };
         StateChange: {
             /** @enum {string} */
@@ -502,6 +504,22 @@ export interface components {
             loadedAt: string;
             alreadyLoaded: boolean;
             checksum: string;
+        };
+        /** @description A SQL load while it runs (docs/adr/0024-load-progress.md). */
+        LoadProgress: {
+            /** @description The SQL output being loaded, as `connection:table` (its outcome in `loads` has the same name). */
+            sink: string;
+            /**
+             * @description `staging`: the run's rows are going into a staging table; `staged`: all are in, and the load checks them and waits for its turn at the table (another load into it goes first); `applying`: the one transaction applies them to the table (merge, replace or insert) and writes the load ledger; `committed`: done (its outcome in `loads` follows at once).
+             * @enum {string}
+             */
+            phase: "staging" | "staged" | "applying" | "committed";
+            /** @description Rows in the staging table so far. */
+            rowsStaged: number;
+            /** @description Rows of the committed run, which the load stages in all: the job's `output.rowsOut`. */
+            rowsTotal: number;
+            /** @description When the worker recorded this: at each phase, and every 2 s or so while rows are staged. A phase that waits (for the table, say) keeps the time it began. */
+            updatedAt: string;
         };
         Problem: {
             /** @example urn:sluice:problem:validation-failed */

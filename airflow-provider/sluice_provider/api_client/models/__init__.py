@@ -23,6 +23,8 @@ from .list_landings_state import ListLandingsState
 from .load import Load
 from .load_dialect import LoadDialect
 from .load_mode import LoadMode
+from .load_progress import LoadProgress
+from .load_progress_phase import LoadProgressPhase
 from .notification_delivery import NotificationDelivery
 from .notification_delivery_event import NotificationDeliveryEvent
 from .notification_list import NotificationList
@@ -151,6 +153,8 @@ __all__ = (
     "Load",
     "LoadDialect",
     "LoadMode",
+    "LoadProgress",
+    "LoadProgressPhase",
     "NotificationDelivery",
     "NotificationDeliveryEvent",
     "NotificationList",

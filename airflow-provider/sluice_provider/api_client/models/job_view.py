@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..models.job_view_labels import JobViewLabels
     from ..models.job_view_parameters import JobViewParameters
     from ..models.load import Load
+    from ..models.load_progress import LoadProgress
     from ..models.output import Output
     from ..models.run import Run
     from ..models.state_change import StateChange
@@ -50,6 +51,8 @@ class JobView:
         failure (Failure | Unset):
         output (Output | Unset):
         loads (list[Load] | Unset):
+        load_progress (list[LoadProgress] | Unset): While the job is `loading`: the SQL load running now (one per sink),
+            until its outcome joins `loads`. Absent in every other state.
     """
 
     id: str
@@ -73,6 +76,7 @@ class JobView:
     failure: Failure | Unset = UNSET
     output: Output | Unset = UNSET
     loads: list[Load] | Unset = UNSET
+    load_progress: list[LoadProgress] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -133,6 +137,13 @@ class JobView:
                 loads_item = loads_item_data.to_dict()
                 loads.append(loads_item)
 
+        load_progress: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.load_progress, Unset):
+            load_progress = []
+            for load_progress_item_data in self.load_progress:
+                load_progress_item = load_progress_item_data.to_dict()
+                load_progress.append(load_progress_item)
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -168,6 +179,8 @@ class JobView:
             field_dict["output"] = output
         if loads is not UNSET:
             field_dict["loads"] = loads
+        if load_progress is not UNSET:
+            field_dict["loadProgress"] = load_progress
 
         return field_dict
 
@@ -178,6 +191,7 @@ class JobView:
         from ..models.job_view_labels import JobViewLabels
         from ..models.job_view_parameters import JobViewParameters
         from ..models.load import Load
+        from ..models.load_progress import LoadProgress
         from ..models.output import Output
         from ..models.run import Run
         from ..models.state_change import StateChange
@@ -257,6 +271,15 @@ class JobView:
 
                 loads.append(loads_item)
 
+        _load_progress = d.pop("loadProgress", UNSET)
+        load_progress: list[LoadProgress] | Unset = UNSET
+        if _load_progress is not UNSET:
+            load_progress = []
+            for load_progress_item_data in _load_progress:
+                load_progress_item = LoadProgress.from_dict(load_progress_item_data)
+
+                load_progress.append(load_progress_item)
+
         job_view = cls(
             id=id,
             pipeline=pipeline,
@@ -279,6 +302,7 @@ class JobView:
             failure=failure,
             output=output,
             loads=loads,
+            load_progress=load_progress,
         )
 
         return job_view

@@ -1,18 +1,25 @@
 // One job: its state timeline per attempt with durations, the failure in words with the
-// driver log's tail, inputs, the committed run, SQL loads, the driver log (followed live
+// driver log's tail, inputs, the committed run, SQL loads (and the one running, with its
+// rows staged so far), the driver log (followed live
 // while the run lives), Spark's state with the Spark UI link (the history server's once the run
 // ended), and the actions: cancel (after a confirmation),
 // retry, and the curl command that submits the same job again. Live through the job's own
-// event feed (GET /v1/jobs/{id}/events); each event re-reads the job.
+// event feed (GET /v1/jobs/{id}/events); each event re-reads the job. A load's progress is no
+// event (docs/adr/0024-load-progress.md): while the job is loading, the page re-reads it every
+// LOAD_PROGRESS_READ_MS.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, callOrEmpty, canWrite, client, FINAL_STATES, messageOf, type JobView, type Me } from '../api.ts';
 import { ErrorNote, FeedBanner, Link, StateBadge } from '../components.tsx';
-import { bytes, duration, localTime } from '../format.ts';
+import { loadProgressText } from '../../../../cli/load-progress-lines.ts';
+import { ago, bytes, duration, localTime } from '../format.ts';
 import { useLiveFeed } from '../hooks.ts';
 import { JobAlerts } from '../notifications.tsx';
 
 type Entry = JobView['history'][number] & { ms: number; ongoing: boolean };
+
+/** How often the page re-reads a loading job: about as often as the worker records the load's progress. */
+const LOAD_PROGRESS_READ_MS = 2_000;
 
 /** Spark Operator states after which the run does nothing more. */
 const ENDED_SPARK_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'SUBMISSION_FAILED']);
@@ -72,6 +79,26 @@ function Timeline(props: { job: JobView; now: number }) {
         );
       })}
     </>
+  );
+}
+
+/** The SQL loads running now: where each stands, in words and as a bar while rows are staged. */
+function LoadsInProgress(props: { job: JobView; now: number }) {
+  const loads = props.job.loadProgress ?? [];
+  if (loads.length === 0) return null;
+  return (
+    <section aria-labelledby="load-progress-title">
+      <h2 id="load-progress-title">SQL load in progress</h2>
+      <ul class="load-progress">
+        {loads.map((load) => (
+          <li key={load.sink} data-testid="load-progress">
+            {loadProgressText(load)}{' '}
+            {load.phase === 'staging' && load.rowsTotal > 0 && <progress max={load.rowsTotal} value={load.rowsStaged} aria-label={`Rows staged for ${load.sink}`} />}{' '}
+            <span class="muted">(updated {ago(load.updatedAt, props.now)})</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -243,6 +270,11 @@ export function JobPage(props: { me: Me; id: string }) {
     const timer = setInterval(() => setNow(Date.now()), 2_000);
     return () => clearInterval(timer);
   }, [job?.state]);
+  useEffect(() => {
+    if (job?.state !== 'loading') return;
+    const timer = setInterval(() => void reload(), LOAD_PROGRESS_READ_MS);
+    return () => clearInterval(timer);
+  }, [job?.state, props.id]);
 
   const act = async (action: 'cancel' | 'retry') => {
     setBusy(true);
@@ -342,6 +374,8 @@ export function JobPage(props: { me: Me; id: string }) {
           </>
         )}
       </dl>
+
+      <LoadsInProgress job={job} now={now} />
 
       <section aria-labelledby="actions-title" class="actions">
         <h2 id="actions-title" class="visually-hidden">
