@@ -21,6 +21,20 @@ const CARRIED_RECORD_MAX_CHARS = 8_192;
 
 export type QueueCounts = { name: string; paused: boolean; counts: Record<string, number> };
 
+/** How long requeue() waits for a step that is running to end; one longer is the reconciler's to requeue. */
+const ACTIVE_STEP_WAIT_MS = 5_000;
+const ACTIVE_STEP_POLL_MS = 25;
+
+/** A step's state once it is not running, or 'active' when it still runs after ACTIVE_STEP_WAIT_MS. */
+async function settledState(stateOf: () => Promise<string>): Promise<string> {
+  const deadline = Date.now() + ACTIVE_STEP_WAIT_MS;
+  for (;;) {
+    const state = await stateOf();
+    if (state !== 'active' || Date.now() >= deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, ACTIVE_STEP_POLL_MS));
+  }
+}
+
 export class BullJobQueue implements JobQueue {
   readonly queue: Queue;
 
@@ -71,11 +85,25 @@ export class BullJobQueue implements JobQueue {
 
   /**
    * Queues the job's step again after it ended (a retry of a failed job, the reconciler): a
-   * step left in BullMQ's completed or failed set would make add() a no-op.
+   * step left in BullMQ's completed or failed set would make add() a no-op. A step still there
+   * would make it one too, so:
+   * - a delayed step (a final job's finish work waiting to try again, minutes) is promoted: it
+   *   reads the record when it runs and takes the retried job on;
+   * - an active step is waited for, briefly: it may have read the record before the retry's
+   *   write and be ending the job's last attempt, and once it ends BullMQ removes it, which
+   *   would leave the retried job without a step until the reconciler's next pass (a minute).
+   *   A client retrying as soon as it hears `job.failed` aims at that window.
    */
   async requeue(job: Job): Promise<void> {
     const existing = await this.queue.getJob(job.id);
-    if (existing && ['completed', 'failed'].includes(await existing.getState())) await existing.remove().catch(() => undefined);
+    if (existing) {
+      const state = await settledState(existing.getState.bind(existing));
+      if (state === 'delayed') {
+        await existing.promote().catch(() => undefined);
+        return;
+      }
+      if (state === 'completed' || state === 'failed') await existing.remove().catch(() => undefined);
+    }
     await this.enqueue(job);
   }
 
