@@ -22,7 +22,7 @@ import type { LoadOutcome } from '../core/job.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
 import { FINISH_RETRY_MS, JobSteps, LOAD_CANCEL_POLL_MS, type StepOutcome } from './job-steps.ts';
 import type { JobRecords, ReleaseOptions, StoredJob } from './job-store.ts';
-import type { SlotPort, SlotTerms } from './run-slots.ts';
+import type { SlotPort, SlotTake, SlotTerms } from './run-slots.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -69,10 +69,11 @@ class MemoryRecords implements JobRecords {
     this.writes += 1;
     return { job: next, raw };
   }
-  async takeSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; slot: boolean }> {
-    if (this.raws.get(next.id) !== current.raw) return { written: undefined, slot: true };
-    if (!(await this.slots.acquire())) return { written: undefined, slot: false };
-    return { written: await this.compareAndSet(current, next), slot: true };
+  async takeSlotAndSet(current: StoredJob, next: Job): Promise<{ written: StoredJob | undefined; slot: SlotTake }> {
+    if (this.raws.get(next.id) !== current.raw) return { written: undefined, slot: 'taken' };
+    const slot = await this.slots.acquire();
+    if (slot !== 'taken') return { written: undefined, slot };
+    return { written: await this.compareAndSet(current, next), slot };
   }
   async releaseSlotAndSet(current: StoredJob, next: Job, options: ReleaseOptions = {}): Promise<{ written: StoredJob | undefined; waiters: string[] }> {
     if (options.onlyIfWritten) {
@@ -98,10 +99,13 @@ class FakeSlots implements SlotPort {
   released: string[] = [];
   /** Slots handed out. */
   taken = 0;
+  /** Launches paused (POST /v1/queues/jobs/pause): no slot is handed out, free or not. */
+  paused = false;
   constructor(public free = true) {}
-  async acquire(): Promise<boolean> {
+  async acquire(): Promise<SlotTake> {
+    if (this.paused) return 'paused';
     if (this.free) this.taken += 1;
-    return this.free;
+    return this.free ? 'taken' : 'full';
   }
   terms(): SlotTerms {
     return { globalCap: 10, pipelineCap: 2, waiterScore: 0 };
@@ -248,6 +252,7 @@ type World = {
 type WorldSetup = {
   job: JobSetup;
   slotFree?: boolean;
+  launchesPaused?: boolean;
   launch?: Behaviour<undefined>;
   status?: RunStatus | Behaviour<RunStatus>;
   committed?: boolean;
@@ -265,6 +270,7 @@ type WorldSetup = {
 function world(setup: WorldSetup): World {
   const clock = new Clock(T0 + 30 * 86_400_000);
   const slots = new FakeSlots(setup.slotFree ?? true);
+  slots.paused = setup.launchesPaused ?? false;
   const records = new MemoryRecords(slots);
   const job = jobOf(setup.job, clock.ms);
   records.put(job);
@@ -346,6 +352,10 @@ const ROWS: Row[] = [
   // queued
   ['queued, slot free → launching', { job: { state: 'queued' } }, { outcome: 'continue', state: 'launching' }],
   ['queued, no slot → wait for one', { job: { state: 'queued' }, slotFree: false }, { outcome: 'wait', state: 'queued', waitMs: 2_000 }],
+  ['queued, launches paused → wait a minute (resume wakes it), nothing launched', { job: { state: 'queued' }, launchesPaused: true }, { outcome: 'wait', state: 'queued', waitMs: 60_000, launches: 0 }],
+  ['queued, launches paused, 5 s left of timeouts.queued → wake at it', { job: { state: 'queued', enteredAgoMs: 24 * HOUR - 5_000 }, launchesPaused: true }, { outcome: 'wait', state: 'queued', waitMs: 5_000 }],
+  ['running, launches paused → polled as ever', { job: { state: 'running', enteredAgoMs: MINUTE }, status: { phase: 'running' }, launchesPaused: true }, { outcome: 'wait', state: 'running', waitMs: 5_000 }],
+  ['running, launches paused, cancel requested → run stopped, cancelled', { job: { state: 'running', cancelRequested: true }, launchesPaused: true }, { outcome: 'continue', state: 'cancelled', failure: 'cancelled', cancels: 1, slotReleased: true }],
   ['queued, retry backoff pending → wait it out', { job: { state: 'queued', retryInMs: 4_000 } }, { outcome: 'wait', state: 'queued', waitMs: 4_000 }],
   ['queued past 24 h → failed (timeout), no retry', { job: { state: 'queued', enteredAgoMs: 25 * HOUR } }, { outcome: 'continue', state: 'failed', failure: 'timeout', attempt: 1, message: /queued longer than 86400000 ms \(policy\.timeouts\.queued\)/, slotReleased: true }],
   ['queued 25 h with queued: none → launching', { job: { state: 'queued', pipeline: 'unbounded-queue', enteredAgoMs: 25 * HOUR } }, { outcome: 'continue', state: 'launching' }],

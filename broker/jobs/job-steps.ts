@@ -50,7 +50,7 @@ import { expandInputs } from './input-paths.ts';
 import type { JobFinalizer } from './job-finalizer.ts';
 import { updateRecord, type JobRecords, type ReleaseOptions, type StoredJob } from './job-store.ts';
 import { LoadProgressWriter, withoutRunningLoad } from './load-progress-writer.ts';
-import type { SlotPort } from './run-slots.ts';
+import type { SlotPort, SlotTake } from './run-slots.ts';
 
 /**
  * What one step hands the next within a delivery: the record it wrote (so it need not be
@@ -121,6 +121,12 @@ export const LOAD_CANCEL_POLL_MS = 1_000;
 
 /** How long after its creation a job's step waits for its record to appear (withoutRecord). */
 const RECORD_GRACE_MS = 10_000;
+/**
+ * How often a queued job looks again while launches are paused. Resuming wakes every waiting
+ * step (BullJobQueue.resume), so this only bounds a wake that was lost; a look costs a step,
+ * and a paused backlog may be thousands of jobs.
+ */
+const PAUSED_LOOK_MS = 60_000;
 const RECORD_RECHECK_MS = 100;
 
 /**
@@ -219,13 +225,16 @@ export class JobSteps {
     if (backingOff) return backingOff;
     const { slots } = this.deps;
     const cap = pipeline.policy.concurrency;
-    const noSlot = () => {
+    const noSlot = (why: Exclude<SlotTake, 'taken'>) => {
       this.waitingForSlot.add(job.id);
-      return wait(Math.min(this.deps.slotWaitMs, queuedLeft));
+      return wait(Math.min(why === 'paused' ? PAUSED_LOOK_MS : this.deps.slotWaitMs, queuedLeft));
     };
     // A job that found no slot before takes one first and only then chooses its engine, so
     // that a long wait does not size its inputs at every look.
-    if (this.waitingForSlot.has(job.id) && !(await slots.acquire(job, cap))) return noSlot();
+    if (this.waitingForSlot.has(job.id)) {
+      const took = await slots.acquire(job, cap);
+      if (took !== 'taken') return noSlot(took);
+    }
     // The inputs are resolved while the write below is on the wire: the launch that follows
     // needs them, and the engine's choice their size. (Errors are the launch's to report.)
     const inputs = expandInputs(job.inputs, this.deps.landingRoots);
@@ -234,7 +243,7 @@ export class JobSteps {
     // look) costs one round trip; after an acquire above it finds the slot held already, or
     // takes it again if maintenance gave it back meanwhile (a queued holder looks leaked).
     const { written, slot } = await this.deps.store.takeSlotAndSet(stored, await this.toLaunching(job, pipeline, inputs), slots.terms(job, cap));
-    if (!slot) return noSlot();
+    if (slot !== 'taken') return noSlot(slot);
     this.waitingForSlot.delete(job.id);
     return written ? { kind: 'continue', written, inputs } : { kind: 'continue' };
   }
@@ -564,8 +573,9 @@ export class JobSteps {
 
   /**
    * Fails every queued job past its pipeline's policy.timeouts.queued. Run on a timer by each
-   * worker, because a paused queue delivers no step that could notice (ADR 0011): one range
-   * read per pipeline, whatever the number of queued jobs. Returns how many it failed.
+   * worker, because a step not yet delivered cannot notice (a backlog behind the workers'
+   * concurrency, a queue BullMQ-paused by an earlier version: ADR 0011, 0025): one range read
+   * per pipeline, whatever the number of queued jobs. Returns how many it failed.
    */
   async expireOverdueQueued(): Promise<number> {
     let expired = 0;
@@ -580,8 +590,8 @@ export class JobSteps {
         const outcome = await this.expireQueuedJob(stored, this.loggerFor(stored.job), limit);
         if (outcome.kind === 'continue' && outcome.written) {
           expired += 1;
-          // A step waiting for a slot runs now and finishes the job (landing files); in a
-          // paused queue it does so once the queue is resumed.
+          // A step waiting for a slot (or for launches to resume) runs now and finishes the
+          // job (landing files).
           await this.deps.wake(id).catch(() => undefined);
         }
       }

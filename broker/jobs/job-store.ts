@@ -11,7 +11,7 @@ import { DEFAULT_EVENTS_MAX_LENGTH, jobEventFields } from '../core/events.ts';
 
 const ACTIVE_STATES = JOB_STATES.filter((state) => !isFinal(state));
 import { luaScript, type LuaScript } from './lua-script.ts';
-import { RELEASE_SLOT_LUA, TAKE_SLOT_LUA, WAITERS_TO_WAKE, type SlotTerms } from './run-slots.ts';
+import { RELEASE_SLOT_LUA, TAKE_SLOT_LUA, WAITERS_TO_WAKE, type SlotTake, type SlotTerms } from './run-slots.ts';
 import type { Keys } from './redis-keys.ts';
 import { hasLabels, jobIdOfMember, matchesSearch, searchEntries, searchEntryChanges, type IndexEntry } from './job-index.ts';
 
@@ -52,7 +52,8 @@ return false
 `;
 
 // KEYS: job, old state index, new state index, finished, pipeline's queued-since, events,
-//       the run slots' global set, pipeline set and waiters ("" each without a slot change),
+//       the run slots' global set, pipeline set, waiters and launches-paused flag ("" each
+//       without a slot change),
 //       then the search index keys (one per edit; none unless labels or inputs changed)
 // ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
 //       entered-queued ms ("" when not queued), events max length,
@@ -63,7 +64,8 @@ return false
 //       write is not a transition)
 // Returns: {1, waiters...} when written (with its event), {0, waiters...} when the record
 // changed since it was read (then no event, and no slot taken), {2} when the slot to take
-// is not free (then nothing is written; the job joins the waiters). A slot to give is given
+// is not free and {3} when launches are paused (then nothing is written; the job joins the
+// waiters). A slot to give is given
 // back first, whatever the write's outcome, as a separate release before the write would.
 // The step that starts a run takes its slot, and the one that ends it gives it back, in the
 // same round trip as their writes (run-slots.ts holds both functions).
@@ -74,7 +76,11 @@ if ARGV[7] == 'give' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[
 local current = redis.call('GET', KEYS[1])
 if not current or redis.sha1hex(current) ~= ARGV[1] then return {0, unpack(waiters)} end
 if ARGV[7] == 'give-if-written' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8])) end
-if ARGV[7] == 'take' and not takeSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]) then return {2} end
+if ARGV[7] == 'take' then
+  local took = takeSlot(KEYS[7], KEYS[8], KEYS[9], KEYS[10], ARGV[3], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10])
+  if took == 'full' then return {2} end
+  if took == 'paused' then return {3} end
+end
 redis.call('SET', KEYS[1], ARGV[2])
 if KEYS[2] ~= KEYS[3] then
   redis.call('ZREM', KEYS[2], ARGV[3])
@@ -82,7 +88,7 @@ if KEYS[2] ~= KEYS[3] then
 end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[4], ARGV[3]) end
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) else redis.call('ZREM', KEYS[5], ARGV[3]) end
-local events = applyIndexEdits(10, 11)
+local events = applyIndexEdits(11, 11)
 if #ARGV >= events then redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', unpack(ARGV, events)) end
 return {1, unpack(waiters)}
 `;
@@ -240,10 +246,10 @@ export interface JobRecords {
   releaseSlotAndSet(current: StoredJob, next: Job, options?: ReleaseOptions): Promise<{ written: StoredJob | undefined; waiters: string[] }>;
   /**
    * compareAndSet, taking a run slot for the job in the same round trip: written only when the
-   * record is unchanged and the slot free (`slot` false: a cap is reached, nothing is written,
-   * and the job joins the slot's waiters).
+   * record is unchanged and a slot taken (`slot` 'full' or 'paused': a cap is reached or
+   * launches are paused, nothing is written, and the job joins the slot's waiters).
    */
-  takeSlotAndSet(current: StoredJob, next: Job, terms: SlotTerms): Promise<{ written: StoredJob | undefined; slot: boolean }>;
+  takeSlotAndSet(current: StoredJob, next: Job, terms: SlotTerms): Promise<{ written: StoredJob | undefined; slot: SlotTake }>;
   /** Ids of the pipeline's queued jobs that entered `queued` before `enteredBeforeMs`, longest waiting first. */
   queuedBefore(pipeline: string, enteredBeforeMs: number, limit: number): Promise<string[]>;
 }
@@ -325,9 +331,9 @@ export class JobStore implements JobRecords {
     return this.write(current, next, { give: true, onlyIfWritten: options.onlyIfWritten ?? false });
   }
 
-  async takeSlotAndSet(current: StoredJob, next: Job, terms: SlotTerms): Promise<{ written: StoredJob | undefined; slot: boolean }> {
+  async takeSlotAndSet(current: StoredJob, next: Job, terms: SlotTerms): Promise<{ written: StoredJob | undefined; slot: SlotTake }> {
     const { written, noSlot } = await this.write(current, next, { take: terms });
-    return { written, slot: !noSlot };
+    return { written, slot: noSlot ?? 'taken' };
   }
 
   /** The compare-and-set script, with the slot change it makes (see COMPARE_AND_SET_SCRIPT). */
@@ -335,7 +341,7 @@ export class JobStore implements JobRecords {
     current: StoredJob,
     next: Job,
     slot?: { give: true; onlyIfWritten: boolean } | { take: SlotTerms },
-  ): Promise<{ written: StoredJob | undefined; waiters: string[]; noSlot?: boolean }> {
+  ): Promise<{ written: StoredJob | undefined; waiters: string[]; noSlot?: Exclude<SlotTake, 'taken'> }> {
     const finishedAt = isFinal(next.state) ? String(Date.parse(next.updatedAt)) : '';
     const raw = jobRecord(next);
     // A new history entry is a transition, including loading → loading (a load retried):
@@ -344,7 +350,7 @@ export class JobStore implements JobRecords {
     const isTransition = next.history.length !== current.job.history.length;
     const changes = searchEntryChanges(current.job, next, this.keys);
     const edits = indexEdits(changes.removed, changes.added);
-    const slotKeys = slot ? [this.keys.runningGlobal, this.keys.runningPipeline(current.job.pipeline), this.keys.slotWaiters] : ['', '', ''];
+    const slotKeys = slot ? [this.keys.runningGlobal, this.keys.runningPipeline(current.job.pipeline), this.keys.slotWaiters, this.keys.launchesPaused] : ['', '', '', ''];
     const slotArgs = !slot
       ? ['', '', '', '']
       : 'give' in slot
@@ -373,7 +379,8 @@ export class JobStore implements JobRecords {
         ...(isTransition ? jobEventFields(next, current.job) : []),
       ],
     )) as [number, ...string[]];
-    if (written === 2) return { written: undefined, waiters: [], noSlot: true };
+    if (written === 2) return { written: undefined, waiters: [], noSlot: 'full' };
+    if (written === 3) return { written: undefined, waiters: [], noSlot: 'paused' };
     if (written !== 1) return { written: undefined, waiters };
     if (isTransition) for (const listener of this.listeners) listener(next, current.job);
     return { written: { job: next, raw }, waiters };

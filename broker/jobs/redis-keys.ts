@@ -33,5 +33,7 @@ export function redisKeys(prefix: string) {
     runningPipeline: (pipeline: string) => `${p}slots:pipeline:${pipeline}`,
     /** Jobs waiting for a slot, scored by priority then creation time. */
     slotWaiters: `${p}slots:waiters`,
+    /** Exists while launches are paused (POST /v1/queues/jobs/pause): no job takes a run slot (ADR 0025). */
+    launchesPaused: `${p}slots:paused`,
   };
 }

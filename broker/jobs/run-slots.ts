@@ -14,29 +14,38 @@ import { luaScript, type LuaScript } from './lua-script.ts';
 import type { Keys } from './redis-keys.ts';
 
 /**
- * Takes a slot for the job when both caps allow (true), else records it as waiting (false).
- * A Lua function, so that the job store can take it in the same script as the write that
- * records `launching` (job-store.ts).
+ * Takes a slot for the job when launches are not paused and both caps allow ('taken'), else
+ * records it as waiting ('paused', 'full'). A job that holds its slot already keeps it, paused
+ * or not. A Lua function, so that the job store can take it in the same script as the write
+ * that records `launching` (job-store.ts).
  */
 export const TAKE_SLOT_LUA = `
-local function takeSlot(globalKey, pipelineKey, waitersKey, jobId, globalCap, pipelineCap, waiterScore)
-  if redis.call('SISMEMBER', globalKey, jobId) == 1 and redis.call('SISMEMBER', pipelineKey, jobId) == 1 then return true end
-  if redis.call('SCARD', globalKey) >= globalCap or redis.call('SCARD', pipelineKey) >= pipelineCap then
+local function takeSlot(globalKey, pipelineKey, waitersKey, pausedKey, jobId, globalCap, pipelineCap, waiterScore)
+  if redis.call('SISMEMBER', globalKey, jobId) == 1 and redis.call('SISMEMBER', pipelineKey, jobId) == 1 then return 'taken' end
+  local refusal = false
+  if redis.call('EXISTS', pausedKey) == 1 then
+    refusal = 'paused'
+  elseif redis.call('SCARD', globalKey) >= globalCap or redis.call('SCARD', pipelineKey) >= pipelineCap then
+    refusal = 'full'
+  end
+  if refusal then
     redis.call('ZADD', waitersKey, waiterScore, jobId)
-    return false
+    return refusal
   end
   redis.call('SADD', globalKey, jobId)
   redis.call('SADD', pipelineKey, jobId)
   redis.call('ZREM', waitersKey, jobId)
-  return true
+  return 'taken'
 end
 `;
 
-// KEYS: global set, pipeline set, waiters   ARGV: job id, global cap, pipeline cap, waiter score
-// Returns 1 when the job holds a slot in both sets, 0 when a cap is reached (it then waits).
+/** What a try to take a slot came to: one taken (or held already), none free, or launches paused. */
+export type SlotTake = 'taken' | 'full' | 'paused';
+
+// KEYS: global set, pipeline set, waiters, launches-paused flag   ARGV: job id, global cap, pipeline cap, waiter score
+// Returns takeSlot's answer (SlotTake).
 const ACQUIRE_SCRIPT = `${TAKE_SLOT_LUA}
-if takeSlot(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]) then return 1 end
-return 0
+return takeSlot(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
 `;
 
 /**
@@ -73,8 +82,8 @@ type SlotSeeker = { id: string; pipeline: string; priority: number; createdAt: s
  * (JobRecords.takeSlotAndSet, releaseSlotAndSet).
  */
 export interface SlotPort {
-  /** Takes a slot for the job, or records it as waiting; true when it holds one. */
-  acquire(job: SlotSeeker, pipelineCap: number): Promise<boolean>;
+  /** Takes a slot for the job, or records it as waiting; 'taken' when it holds one. */
+  acquire(job: SlotSeeker, pipelineCap: number): Promise<SlotTake>;
   /** The terms of taking a slot for the job, for the write that takes it (JobRecords.takeSlotAndSet). */
   terms(job: SlotSeeker, pipelineCap: number): SlotTerms;
 }
@@ -93,10 +102,10 @@ export class RunSlots implements SlotPort {
   }
 
   /** Takes a slot for the job, or records it as waiting (priority first, then creation time). */
-  async acquire(job: SlotSeeker, pipelineCap: number): Promise<boolean> {
+  async acquire(job: SlotSeeker, pipelineCap: number): Promise<SlotTake> {
     const { globalCap, waiterScore } = this.terms(job, pipelineCap);
-    const keys = [this.keys.runningGlobal, this.keys.runningPipeline(job.pipeline), this.keys.slotWaiters];
-    return (await this.acquireScript(keys, [job.id, globalCap, pipelineCap, waiterScore])) === 1;
+    const keys = [this.keys.runningGlobal, this.keys.runningPipeline(job.pipeline), this.keys.slotWaiters, this.keys.launchesPaused];
+    return (await this.acquireScript(keys, [job.id, globalCap, pipelineCap, waiterScore])) as SlotTake;
   }
 
   /** Waiters are ordered by priority, then by creation time. */

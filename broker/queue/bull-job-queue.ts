@@ -5,6 +5,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Job } from '../core/job.ts';
 import { closeWhenReady } from './close-when-ready.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import { redisKeys } from '../jobs/redis-keys.ts';
 
 export const JOBS_QUEUE = 'jobs';
 
@@ -37,6 +38,7 @@ async function settledState(stateOf: () => Promise<string>): Promise<string> {
 
 export class BullJobQueue implements JobQueue {
   readonly queue: Queue;
+  private readonly pausedKey: string;
 
   /**
    * `onConnectionError` hears the queue's connection errors. Every call reports its own failure
@@ -47,6 +49,7 @@ export class BullJobQueue implements JobQueue {
   constructor(connection: ConnectionOptions, prefix: string, onConnectionError: (error: Error) => void = () => undefined) {
     this.queue = new Queue(JOBS_QUEUE, { connection, prefix });
     this.queue.on('error', onConnectionError);
+    this.pausedKey = redisKeys(prefix).launchesPaused;
   }
 
   async enqueue(job: Job, record?: string): Promise<void> {
@@ -115,19 +118,34 @@ export class BullJobQueue implements JobQueue {
   }
 
   async counts(): Promise<QueueCounts> {
-    const [counts, paused] = await Promise.all([
+    const client = await this.queue.client;
+    const [counts, pausedHere, pausedInBullmq] = await Promise.all([
       this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'paused'),
+      client.get(this.pausedKey),
       this.queue.isPaused(),
     ]);
-    return { name: JOBS_QUEUE, paused, counts };
+    return { name: JOBS_QUEUE, paused: pausedHere !== null || pausedInBullmq, counts };
   }
 
-  pause(): Promise<void> {
-    return this.queue.pause();
+  /**
+   * Pauses launches: no job takes a run slot until resume() (the slot's Lua function reads the
+   * flag, so no launch starts after this returns), while every other step goes on: runs are
+   * watched to their end, loads run, cancels and stage timeouts are honoured. BullMQ's own pause
+   * would hold all of those too (ADR 0025).
+   */
+  async pause(): Promise<void> {
+    await (await this.queue.client).set(this.pausedKey, new Date().toISOString());
   }
 
-  resume(): Promise<void> {
-    return this.queue.resume();
+  /**
+   * Resumes launches and runs every delayed step now, the queued jobs that waited for the
+   * pause among them (others look at their run or backoff once more and wait again). A BullMQ
+   * pause, as an earlier version made, is lifted too.
+   */
+  async resume(): Promise<void> {
+    await (await this.queue.client).del(this.pausedKey);
+    await this.queue.resume();
+    await this.queue.promoteJobs();
   }
 
   close(): Promise<void> {

@@ -7,8 +7,8 @@
 // fails the job at once with its message; any other is retried after a growing delay, and
 // after MAX_STEP_ERRORS in a row the job fails with the last error's message.
 //
-// Each worker also sweeps for queued jobs past their queued timeout, once a second: a paused
-// queue delivers no step that could notice them (ADR 0011).
+// Each worker also sweeps for queued jobs past their queued timeout, once a second: a step not
+// yet delivered cannot notice them (ADR 0011).
 import { DelayedError, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import { failureOf } from '../core/failure-of.ts';

@@ -44,7 +44,7 @@ describe('takeSlotAndSet', () => {
   it('takes a free slot and writes launching in one script, with its event', async () => {
     const a = await queued('a');
     const { written, slot } = await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 5));
-    expect(slot).toBe(true);
+    expect(slot).toBe('taken');
     expect(written?.job.state).toBe('launching');
     expect((await store.get('a'))?.state).toBe('launching');
     expect(await holders()).toEqual({ global: ['a'], pipeline: ['a'], waiters: [] });
@@ -56,13 +56,13 @@ describe('takeSlotAndSet', () => {
   it('at a cap writes nothing and adds the job to the waiters, most urgent first', async () => {
     for (const id of ['a', 'b']) {
       const stored = await queued(id);
-      expect((await store.takeSlotAndSet(stored, launching(stored), slots.terms(stored.job, 5))).slot).toBe(true);
+      expect((await store.takeSlotAndSet(stored, launching(stored), slots.terms(stored.job, 5))).slot).toBe('taken');
     }
     const late = await queued('late', 'p', T0 + 5_000);
     const early = await queued('early', 'p', T0 + 1_000);
     for (const stored of [late, early]) {
       const { written, slot } = await store.takeSlotAndSet(stored, launching(stored), slots.terms(stored.job, 5));
-      expect({ written, slot }).toEqual({ written: undefined, slot: false });
+      expect({ written, slot }).toEqual({ written: undefined, slot: 'full' });
       expect((await store.get(stored.job.id))?.state).toBe('queued');
     }
     expect(await holders()).toEqual({ global: ['a', 'b'], pipeline: ['a', 'b'], waiters: ['early', 'late'] });
@@ -70,9 +70,9 @@ describe('takeSlotAndSet', () => {
 
   it('holds the pipeline cap as well as the global one', async () => {
     const a = await queued('a', 'one-at-a-time');
-    expect((await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 1))).slot).toBe(true);
+    expect((await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 1))).slot).toBe('taken');
     const b = await queued('b', 'one-at-a-time');
-    expect((await store.takeSlotAndSet(b, launching(b), slots.terms(b.job, 1))).slot).toBe(false);
+    expect((await store.takeSlotAndSet(b, launching(b), slots.terms(b.job, 1))).slot).toBe('full');
   });
 
   it('takes no slot when the record changed since it was read (a cancel came first)', async () => {
@@ -80,7 +80,7 @@ describe('takeSlotAndSet', () => {
     expect(await store.compareAndSet(a, { ...a.job, cancelRequested: true })).toBeDefined();
     const { written, slot } = await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 5));
     expect(written).toBeUndefined();
-    expect(slot).toBe(true);
+    expect(slot).toBe('taken');
     expect(await holders()).toEqual({ global: [], pipeline: [], waiters: [] });
     expect((await store.get('a'))?.cancelRequested).toBe(true);
   });
@@ -88,11 +88,25 @@ describe('takeSlotAndSet', () => {
   it('finds a slot the job holds already (a re-delivered step, a waiter that acquired first) and does not count it twice', async () => {
     const a = await queued('a');
     const b = await queued('b');
-    expect(await slots.acquire(a.job, 5)).toBe(true);
-    expect(await slots.acquire(b.job, 5)).toBe(true);
+    expect(await slots.acquire(a.job, 5)).toBe('taken');
+    expect(await slots.acquire(b.job, 5)).toBe('taken');
     // Both caps' worth are held, by a among them: a's write still goes through.
-    expect((await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 5))).slot).toBe(true);
+    expect((await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 5))).slot).toBe('taken');
     expect(await holders()).toEqual({ global: ['a', 'b'], pipeline: ['a', 'b'], waiters: [] });
+  });
+
+  it('takes no slot while launches are paused, free or not, and writes nothing; a job that holds its slot keeps it', async () => {
+    const holder = await queued('holder');
+    expect(await slots.acquire(holder.job, 5)).toBe('taken');
+    await redis.set(keys.launchesPaused, 'now');
+    const a = await queued('a');
+    expect((await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 5))).slot).toBe('paused');
+    expect(await slots.acquire(a.job, 5)).toBe('paused');
+    expect((await store.read('a'))?.job.state).toBe('queued');
+    expect((await store.takeSlotAndSet(holder, launching(holder), slots.terms(holder.job, 5))).slot).toBe('taken');
+    expect(await holders()).toEqual({ global: ['holder'], pipeline: ['holder'], waiters: ['a'] });
+    await redis.del(keys.launchesPaused);
+    expect((await store.takeSlotAndSet(a, launching(a), slots.terms(a.job, 5))).slot).toBe('taken');
   });
 });
 
@@ -106,7 +120,7 @@ describe('releaseSlotAndSet', () => {
     const a = await running('a');
     await running('b');
     const waiting = await queued('c');
-    expect((await store.takeSlotAndSet(waiting, launching(waiting), slots.terms(waiting.job, 5))).slot).toBe(false);
+    expect((await store.takeSlotAndSet(waiting, launching(waiting), slots.terms(waiting.job, 5))).slot).toBe('full');
     const failed = transition(a.job, 'failed', new Date(T0 + 2_000), 'platform: gone', { failure: { class: 'platform', message: 'gone', stage: 'launching', attempt: 1 } });
     const { written, waiters } = await store.releaseSlotAndSet(a, failed);
     expect(written?.job.state).toBe('failed');

@@ -1,6 +1,7 @@
-// POST /v1/queues/{name}/pause and /resume — admin only. Pause stops workers taking new
-// steps (running Spark jobs carry on); resume lets them take steps again. One route factory
-// for both: they differ only in the verb.
+// POST /v1/queues/{name}/pause and /resume — admin only. Pause holds launches: no queued job
+// starts a run until resume, while jobs already started go on as ever (watched to their end,
+// loaded, cancelled, timed out). Resume starts the held jobs at once (ADR 0025). One route
+// factory for both: they differ only in the verb.
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/errors.ts';
 import type { ApiDeps } from '../api-deps.ts';
@@ -18,6 +19,10 @@ export function queueControlRoute(action: Action) {
     operationId: `${action}Queue`,
     tags: ['queues'],
     summary: `${action === 'pause' ? 'Pause' : 'Resume'} a queue`,
+    description:
+      action === 'pause'
+        ? 'Holds launches: queued jobs stay queued (their queued timeout still runs) and no new Spark run starts. Jobs already launched go on: their runs are watched to the end and loaded, and cancels and stage timeouts are honoured.'
+        : 'Lets queued jobs launch again, the held ones at once, in priority order as run slots allow.',
     ...protect('admin'),
     request: { params: QueueNameParamsSchema },
     responses: {

@@ -295,7 +295,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause a queue */
+        /**
+         * Pause a queue
+         * @description Holds launches: queued jobs stay queued (their queued timeout still runs) and no new Spark run starts. Jobs already launched go on: their runs are watched to the end and loaded, and cancels and stage timeouts are honoured.
+         */
         post: operations["pauseQueue"];
         delete?: never;
         options?: never;
@@ -312,7 +315,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a queue */
+        /**
+         * Resume a queue
+         * @description Lets queued jobs launch again, the held ones at once, in priority order as run slots allow.
+         */
         post: operations["resumeQueue"];
         delete?: never;
         options?: never;

@@ -87,6 +87,10 @@ def sync_detailed(
 ) -> Response[Problem | Queue]:
     """Pause a queue
 
+     Holds launches: queued jobs stay queued (their queued timeout still runs) and no new Spark run
+    starts. Jobs already launched go on: their runs are watched to the end and loaded, and cancels and
+    stage timeouts are honoured.
+
     Args:
         name (str):  Example: jobs.
 
@@ -116,6 +120,10 @@ def sync(
 ) -> Problem | Queue | None:
     """Pause a queue
 
+     Holds launches: queued jobs stay queued (their queued timeout still runs) and no new Spark run
+    starts. Jobs already launched go on: their runs are watched to the end and loaded, and cancels and
+    stage timeouts are honoured.
+
     Args:
         name (str):  Example: jobs.
 
@@ -139,6 +147,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | Queue]:
     """Pause a queue
+
+     Holds launches: queued jobs stay queued (their queued timeout still runs) and no new Spark run
+    starts. Jobs already launched go on: their runs are watched to the end and loaded, and cancels and
+    stage timeouts are honoured.
 
     Args:
         name (str):  Example: jobs.
@@ -166,6 +178,10 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | Queue | None:
     """Pause a queue
+
+     Holds launches: queued jobs stay queued (their queued timeout still runs) and no new Spark run
+    starts. Jobs already launched go on: their runs are watched to the end and loaded, and cancels and
+    stage timeouts are honoured.
 
     Args:
         name (str):  Example: jobs.

@@ -87,6 +87,8 @@ def sync_detailed(
 ) -> Response[Problem | Queue]:
     """Resume a queue
 
+     Lets queued jobs launch again, the held ones at once, in priority order as run slots allow.
+
     Args:
         name (str):  Example: jobs.
 
@@ -116,6 +118,8 @@ def sync(
 ) -> Problem | Queue | None:
     """Resume a queue
 
+     Lets queued jobs launch again, the held ones at once, in priority order as run slots allow.
+
     Args:
         name (str):  Example: jobs.
 
@@ -139,6 +143,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | Queue]:
     """Resume a queue
+
+     Lets queued jobs launch again, the held ones at once, in priority order as run slots allow.
 
     Args:
         name (str):  Example: jobs.
@@ -166,6 +172,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | Queue | None:
     """Resume a queue
+
+     Lets queued jobs launch again, the held ones at once, in priority order as run slots allow.
 
     Args:
         name (str):  Example: jobs.
