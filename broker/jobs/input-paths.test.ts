@@ -213,12 +213,26 @@ describe('expandInputs', () => {
     expect(await expandInputs([join(root, 'alias')], [root])).toEqual([join(root, 'real/a.parquet')]);
   });
 
-  it('does not follow symlinks found inside an expanded folder', async () => {
+  it('refuses a symlink found inside an expanded folder that leads outside the roots, or nowhere, naming it', async () => {
     await touch(join(outside, 'secret.parquet'));
     await touch(join(root, 'r/a.parquet'));
+    await touch(join(root, 's/a.parquet'));
+    await touch(join(root, 't/a.parquet'));
     await symlink(join(outside, 'secret.parquet'), join(root, 'r/secret.parquet'));
-    await symlink(outside, join(root, 'r/out'));
-    expect(await expandInputs([join(root, 'r')], [root])).toEqual([join(root, 'r/a.parquet')]);
+    await symlink(outside, join(root, 's/out'));
+    await symlink(join(root, 'gone.parquet'), join(root, 't/gone.parquet'));
+    await expect(expandInputs([join(root, 'r')], [root])).rejects.toMatchObject({ code: 'input-outside-roots', message: expect.stringContaining(join(root, 'r/secret.parquet')) });
+    await expect(expandInputs([join(root, 's')], [root])).rejects.toMatchObject({ code: 'input-outside-roots', message: expect.stringContaining(join(root, 's/out')) });
+    await expect(expandInputs([join(root, 't')], [root])).rejects.toMatchObject({ code: 'input-broken-link', message: expect.stringContaining(join(root, 't/gone.parquet')) });
+  });
+
+  it('reads the files that symlinks inside an expanded folder lead to within the roots, each once, through loops', async () => {
+    await touch(join(root, 'day/a.parquet'));
+    await touch(join(root, 'other/d.parquet'));
+    await symlink(join(root, 'day/a.parquet'), join(root, 'day/c.parquet'));
+    await symlink(join(root, 'other'), join(root, 'day/sub'));
+    await symlink(join(root, 'day'), join(root, 'other/back'));
+    expect(await expandInputs([join(root, 'day')], [root])).toEqual([join(root, 'day/a.parquet'), join(root, 'other/d.parquet')]);
   });
 
   it('accepts roots given through a symlink', async () => {

@@ -143,7 +143,7 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
     if (!realRoots.some((root) => isInside(root, real))) {
       throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
     }
-    if (stats?.isDirectory()) files.push(...(await parquetFilesBelow(real)));
+    if (stats?.isDirectory()) files.push(...(await parquetFilesBelow(real, await resolvingRoots)));
     else files.push(real);
   }
   return [...new Set(files)];
@@ -156,11 +156,36 @@ async function deepestExistingAncestor(path: string): Promise<string> {
   }
 }
 
-async function parquetFilesBelow(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.parquet'))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .filter((file) => !relative(dir, file).split(sep).some(isHiddenSegment))
-    .sort();
+/**
+ * The *.parquet files below a folder (a real path), sorted. A symlink among them is followed
+ * as the job's own inputs are: to a file or folder inside the roots it is read (by its real
+ * path; a folder once, however many links lead to it), and one that leads outside the roots
+ * or nowhere fails the job naming it. Skipping it would read fewer rows than the folder holds
+ * and say nothing.
+ */
+async function parquetFilesBelow(dir: string, realRoots: readonly string[], walked = new Set<string>()): Promise<string[]> {
+  walked.add(dir);
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (relative(dir, path).split(sep).some(isHiddenSegment)) continue;
+    const parquet = entry.name.endsWith('.parquet');
+    if (entry.isFile()) {
+      if (parquet) files.push(path);
+      continue;
+    }
+    if (!entry.isSymbolicLink()) continue;
+    const [real, stats] = await Promise.all([realpath(path).catch(() => undefined), stat(path).catch(() => undefined)]);
+    if (real === undefined || stats === undefined) {
+      if (parquet) throw new UserError('input-broken-link', `"${path}" is a symlink that leads nowhere`, 422);
+      continue;
+    }
+    if (!realRoots.some((root) => isInside(root, real))) {
+      throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
+    }
+    if (stats.isDirectory()) {
+      if (!walked.has(real)) files.push(...(await parquetFilesBelow(real, realRoots, walked)));
+    } else if (parquet) files.push(real);
+  }
+  return files.sort();
 }
