@@ -57,7 +57,7 @@ return false
 //       then the search index keys (one per edit; none unless labels or inputs changed)
 // ARGV: SHA-1 of the expected json, new json, job id, finished-at ms ("" when not final),
 //       entered-queued ms ("" when not queued), events max length,
-//       the slot change: "" (none), "give" (then how many waiters to name) or "take" (then
+//       the slot change: "" (none), "give" (then how many waiters to name and the attempt read) or "take" (then
 //       the global cap, the pipeline cap and the waiter score), in ARGV[7..10] ("give-if-written":
 //       given back only when the write goes through),
 //       the search index edits, then the transition's event field/value pairs (none when the
@@ -65,16 +65,21 @@ return false
 // Returns: {1, waiters...} when written (with its event), {0, waiters...} when the record
 // changed since it was read (then no event, and no slot taken), {2} when the slot to take
 // is not free and {3} when launches are paused (then nothing is written; the job joins the
-// waiters). A slot to give is given
-// back first, whatever the write's outcome, as a separate release before the write would.
+// waiters). A slot to give is given back whatever the write's outcome, as a separate release
+// before the write would, unless the record it lost to is of a later attempt (a worker that
+// lost its step to another and wrote late): that attempt may hold the job's slot by now, and
+// giving it back would let it run beyond the caps.
 // The step that starts a run takes its slot, and the one that ends it gives it back, in the
 // same round trip as their writes (run-slots.ts holds both functions).
 // (The expected record is sent as its hash, which halves what every step sends.)
 const COMPARE_AND_SET_SCRIPT = `${APPLY_INDEX_EDITS}${RELEASE_SLOT_LUA}${TAKE_SLOT_LUA}
 local waiters = {}
-if ARGV[7] == 'give' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8])) end
 local current = redis.call('GET', KEYS[1])
-if not current or redis.sha1hex(current) ~= ARGV[1] then return {0, unpack(waiters)} end
+local unchanged = current and redis.sha1hex(current) == ARGV[1]
+if ARGV[7] == 'give' and (unchanged or not current or cjson.decode(current).attempt == tonumber(ARGV[9])) then
+  waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8]))
+end
+if not unchanged then return {0, unpack(waiters)} end
 if ARGV[7] == 'give-if-written' then waiters = releaseSlot(KEYS[7], KEYS[8], KEYS[9], ARGV[3], tonumber(ARGV[8])) end
 if ARGV[7] == 'take' then
   local took = takeSlot(KEYS[7], KEYS[8], KEYS[9], KEYS[10], ARGV[3], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10])
@@ -354,7 +359,7 @@ export class JobStore implements JobRecords {
     const slotArgs = !slot
       ? ['', '', '', '']
       : 'give' in slot
-        ? [slot.onlyIfWritten ? 'give-if-written' : 'give', WAITERS_TO_WAKE, '', '']
+        ? [slot.onlyIfWritten ? 'give-if-written' : 'give', WAITERS_TO_WAKE, current.job.attempt, '']
         : ['take', slot.take.globalCap, slot.take.pipelineCap, slot.take.waiterScore];
     const [written, ...waiters] = (await this.compareAndSetScript(
       [

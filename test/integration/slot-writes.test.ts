@@ -138,6 +138,18 @@ describe('releaseSlotAndSet', () => {
     expect(await holders()).toEqual({ global: [], pipeline: [], waiters: [] });
   });
 
+  it('keeps the slot when the record it lost to is of a later attempt (a stale worker writing late), which may hold it now', async () => {
+    const stale = await running('a');
+    // Another worker took the step over: attempt 1 failed, attempt 2 queued and took the slot again.
+    const retried = transition(stale.job, 'queued', new Date(T0 + 2_000), 'platform failure, retry', { attempt: 2 });
+    const requeued = (await store.releaseSlotAndSet(stale, retried)).written!;
+    const second = (await store.takeSlotAndSet(requeued, launching(requeued), slots.terms(requeued.job, 5))).written!;
+    expect(second.job).toMatchObject({ state: 'launching', attempt: 2 });
+    const late = await store.releaseSlotAndSet(stale, transition(stale.job, 'failed', new Date(T0 + 3_000), 'late'));
+    expect(late.written).toBeUndefined();
+    expect(await holders()).toEqual({ global: ['a'], pipeline: ['a'], waiters: [] });
+  });
+
   it('with onlyIfWritten keeps the slot when the record changed since it was read (the queued-timeout sweep racing the job\'s own launch)', async () => {
     const stale = await queued('a');
     // The job's own step takes the slot and writes launching between the sweep's read and its write.
