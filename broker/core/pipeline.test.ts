@@ -125,6 +125,15 @@ describe('PipelineSchema', () => {
     expect(found.map((issue) => issue.path)).toEqual(['engine.conf.hadoop.fs.s3a.endpoint']);
   });
 
+  it('refuses a spark conf key Sluice sets for each run, saying which engine field to use', () => {
+    const found = issues({ ...base(), engine: { conf: { 'spark.sql.shuffle.partitions': '8', 'spark.kubernetes.namespace': 'other-team', 'spark.driver.memory': '8g', 'spark.kubernetes.driver.pod.name': 'mine' } } });
+    expect(found).toEqual([
+      { path: 'engine.conf.spark.kubernetes.namespace', message: 'cannot be set in engine.conf: use engine.namespace' },
+      { path: 'engine.conf.spark.driver.memory', message: expect.stringMatching(/use engine\.driver_memory \(local runs\) or engine\.driver\.memory/) },
+      { path: 'engine.conf.spark.kubernetes.driver.pod.name', message: expect.stringMatching(/Sluice sets it for each run/) },
+    ]);
+  });
+
   it('refuses an unknown column type', () => {
     const found = issues({ ...base(), input: { columns: { region: 'varchar' } } });
     expect(found.map((issue) => issue.path)).toContain('input.columns.region');

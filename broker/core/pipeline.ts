@@ -75,6 +75,33 @@ export const ParameterSchema = z
 // a service account's private key, a server-side encryption key.
 const SECRET_SETTING = /(secret|password|token|credential|access\.key|session\.key|account\.key|private\.key|encryption\.key|fs\.azure\.sas\.)/i;
 
+/**
+ * The Spark settings Sluice sets for each run, and where a pipeline says what it wants instead.
+ * One in engine.conf would win over Sluice's (the pipeline's conf is applied last): executors in
+ * another namespace than the driver and its RBAC, a driver pod the launcher cannot find, a run
+ * sized apart from the engine fields the worker and the caps read.
+ */
+const SLUICE_SETS = 'Sluice sets it for each run';
+const RUN_OWNED_CONF: Record<string, string> = {
+  'spark.master': SLUICE_SETS,
+  'spark.submit.deployMode': SLUICE_SETS,
+  'spark.app.name': `${SLUICE_SETS} (the run's name)`,
+  'spark.kubernetes.namespace': 'use engine.namespace',
+  'spark.kubernetes.driver.pod.name': `${SLUICE_SETS} (the driver pod's name)`,
+  'spark.kubernetes.executor.podNamePrefix': `${SLUICE_SETS} (the executors' names)`,
+  'spark.kubernetes.authenticate.driver.serviceAccountName': 'use engine.service_account',
+  'spark.kubernetes.container.image': 'use engine.image',
+  'spark.kubernetes.submitInDriver': SLUICE_SETS,
+  'spark.driver.host': SLUICE_SETS,
+  'spark.driver.port': SLUICE_SETS,
+  'spark.driver.blockManager.port': SLUICE_SETS,
+  'spark.driver.memory': 'use engine.driver_memory (local runs) or engine.driver.memory (Kubernetes)',
+  'spark.driver.cores': 'use engine.cores (local runs) or engine.driver.cores (Kubernetes)',
+  'spark.executor.memory': 'use engine.executor.memory',
+  'spark.executor.cores': 'use engine.executor.cores',
+  'spark.executor.instances': 'use engine.executor.instances or engine.dynamic_allocation',
+};
+
 export const LAUNCHERS = ['local', ...KUBERNETES_LAUNCHERS] as const;
 
 export const EngineSchema = z
@@ -99,6 +126,7 @@ export const EngineSchema = z
           if (!/^spark\.[A-Za-z0-9._-]+$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a spark.* setting' });
           // Pipelines are shown by the API and copied into run specs: no secret may live in one.
           else if (SECRET_SETTING.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'looks like a secret; secrets come from the environment, never from a pipeline file' });
+          else if (Object.hasOwn(RUN_OWNED_CONF, key)) ctx.addIssue({ code: 'custom', path: [key], message: `cannot be set in engine.conf: ${RUN_OWNED_CONF[key]}` });
         }
       })
       .default({}),
