@@ -57,9 +57,73 @@ describe('a wrong setting in the environment', () => {
   it('does not stand in the way of the usage or of minting a key, which read no setting', async () => {
     const help = await sluice({ SLUICE_API_PORT: 'eighty' }, 'help');
     expect(help.code).toBe(0);
-    expect(help.stderr).toContain('usage: sluice <command> [options]');
+    expect(help.stdout).toContain('usage: sluice <command> [options]');
+    const jobsHelp = await sluice({ SLUICE_API_PORT: 'eighty' }, 'jobs', '--help');
+    expect(jobsHelp.code, jobsHelp.stderr).toBe(0);
     const key = await sluice({ SLUICE_API_PORT: 'eighty' }, 'key', 'create', '--name', 'etl', '--scopes', 'jobs:read');
     expect(key.code, key.stderr).toBe(0);
+  });
+});
+
+describe('--help after a command', () => {
+  it.each([
+    ['serve', '--help'],
+    ['worker', '-h'],
+    ['submit', 'meter-daily', '--input', 'landing/', '--help'],
+    ['status', 'j0hzk3m4pqrstvwxyz', '-h'],
+    ['logs', '--help'],
+    ['cancel', '--help'],
+    ['retry', '-h'],
+    ['jobs', '--state', 'failed', '--help'],
+    ['landings', '-h'],
+    ['key', 'create', '--help'],
+  ])('sluice %s … prints that command\'s usage on stdout and exits 0 (it was "unknown option", exit 2)', async (command, ...args) => {
+    const run = await sluice({ SLUICE_URL: 'http://127.0.0.1:9' }, command, ...args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(new RegExp(`^usage: sluice ${command} `));
+    expect(run.stdout).not.toContain('client commands');
+  });
+
+  it('keeps the options under the command aligned, and answers `sluice help <command>` the same', async () => {
+    const run = await sluice({}, 'jobs', '--help');
+    const [first, second] = run.stdout.split('\n');
+    expect(first).toMatch(/^usage: sluice jobs \[--state S\]/);
+    expect(second!.indexOf('[--search TEXT]')).toBe(first!.indexOf('[--state S]'));
+    expect((await sluice({}, 'help', 'jobs')).stdout).toBe(run.stdout);
+    const unknown = await sluice({}, 'help', 'frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^sluice: help: no command "frobnicate"/);
+  });
+});
+
+describe('sluice landings', () => {
+  it('shows each landing\'s fingerprint, the id that re-admitting takes, without --json', async () => {
+    const fingerprint = '3f0c9d3b2a4e5f60718293a4b5c6d7e8f9012345';
+    const landing = {
+      fingerprint,
+      source: 'fs:/landing/harp',
+      path: 'broken.parquet',
+      uri: '/landing/harp/broken.parquet',
+      size: 12,
+      state: 'quarantined',
+      seenAt: '2026-01-01T10:00:00.000Z',
+      quarantinedAt: '2026-01-01T10:00:03.000Z',
+      reason: 'not a Parquet file\n(no PAR1 footer)',
+    };
+    let asked = '';
+    server = createServer((request, response) => {
+      asked = request.url ?? '';
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ items: [landing] }));
+    });
+    const port = await listening(server);
+    const run = await sluice({ SLUICE_URL: `http://127.0.0.1:${port}` }, 'landings', '--state', 'quarantined');
+    expect(run.code, run.stderr).toBe(0);
+    expect(asked).toBe('/v1/landings?state=quarantined');
+    const [header, row] = run.stdout.split('\n');
+    expect(header).toMatch(/^FINGERPRINT +STATE +SOURCE +FILE +JOB +REASON$/);
+    expect(row).toMatch(new RegExp(`^${fingerprint} +quarantined +fs:/landing/harp +/landing/harp/broken\\.parquet +not a Parquet file$`));
   });
 });
 

@@ -1,9 +1,10 @@
 // `sluice`: the one command line. Server roles (serve, api, worker) build the adapters
 // through startSluice(); client commands (submit, status, logs, cancel, retry, jobs,
-// landings) talk to a running Sluice over HTTP with SLUICE_URL and SLUICE_API_KEY. A command
-// line it cannot read (an unknown option, a missing value) prints the usage and exits 2, as
-// does a setting or a request Sluice refuses; exit 1 is a job that failed, Sluice unavailable
-// (503, or not reached at all: worth trying again) or a bug.
+// landings) talk to a running Sluice over HTTP with SLUICE_URL and SLUICE_API_KEY. `--help` or
+// `-h` after a command prints that command's usage and exits 0. A command line it cannot read
+// (an unknown option, a missing value) prints the usage and exits 2, as does a setting or a
+// request Sluice refuses; exit 1 is a job that failed, Sluice unavailable (503, or not reached
+// at all: worth trying again) or a bug.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatApiKeyEntry, newApiKey, SCOPES, type Scope } from './api/api-keys.ts';
 import { ApiError, isUnavailable, SluiceClient, type JobView, type Landing, type SubmitRequest } from './cli/sluice-client.ts';
@@ -38,12 +39,42 @@ client commands (SLUICE_URL, SLUICE_API_KEY)
                              lists jobs, newest first; TIME is ISO 8601, --search matches
                              the start of a job id, an input path or an input's file name
   landings [--state S] [--source S] [--limit N] [--cursor C] [--json]
-                             lists landed files and what became of them
+                             lists landed files and what became of them, each with
+                             its fingerprint (what POST /v1/landings/{fingerprint}/readmit takes)
 
 admin
   key create --name NAME --scopes jobs:read,jobs:write,admin
                              prints a new API key and its SLUICE_API_KEYS entry
 `;
+
+/**
+ * One command's part of USAGE, for `sluice <command> --help` (and `sluice help <command>`): its
+ * line and the lines indented under it, with "usage: sluice" before the command and the lines
+ * under it moved along to stay aligned.
+ */
+function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`  ${command} `));
+  if (start < 0) return undefined;
+  const own = [lines[start]!];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('   ')) break;
+    own.push(line);
+  }
+  const shift = ' '.repeat('usage: sluice '.length - 2);
+  return `${own.map((line, index) => (index === 0 ? `usage: sluice ${line.slice(2)}` : `${shift}${line}`)).join('\n')}\n`;
+}
+
+/** The flags that ask for help; after a "--" every argument is taken as it is. */
+const HELP_FLAGS: ReadonlySet<string> = new Set(['--help', '-h']);
+
+function asksForHelp(args: string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (HELP_FLAGS.has(arg)) return true;
+  }
+  return false;
+}
 
 /** A command line that cannot be read: the message, then the usage; exit code 2. */
 class UsageError extends Error {
@@ -300,8 +331,9 @@ async function listLandings(config: Config, args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return 0;
   }
-  const rows = page.items.map((landing) => [landing.state, landing.source, landing.uri, landing.jobId ?? '', landing.reason?.split('\n')[0] ?? '']);
-  process.stdout.write(table(['STATE', 'SOURCE', 'FILE', 'JOB', 'REASON'], rows) + nextPage('landings', args, page.nextCursor));
+  // The fingerprint is the landing's id: what POST /v1/landings/{fingerprint}/readmit takes.
+  const rows = page.items.map((landing) => [landing.fingerprint, landing.state, landing.source, landing.uri, landing.jobId ?? '', landing.reason?.split('\n')[0] ?? '']);
+  process.stdout.write(table(['FINGERPRINT', 'STATE', 'SOURCE', 'FILE', 'JOB', 'REASON'], rows) + nextPage('landings', args, page.nextCursor));
   return 0;
 }
 
@@ -347,14 +379,27 @@ const SERVER_ROLES: Record<string, Roles> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Neither the usage nor minting a key reads a setting: a wrong one must not stand in their way.
+  // Help asked for goes to stdout (to be paged or searched); the usage after a mistake, to stderr.
+  if (command === 'help' || (command !== undefined && HELP_FLAGS.has(command))) {
+    const topic = command === 'help' ? rest[0] : undefined;
+    const usage = topic === undefined ? USAGE : commandUsage(topic);
+    if (usage === undefined) throw new UsageError(`help: no command "${topic}"`);
+    process.stdout.write(usage);
+    return 0;
+  }
+  const known = command !== undefined ? commandUsage(command) : undefined;
+  if (known !== undefined && asksForHelp(rest)) {
+    process.stdout.write(known);
+    return 0;
+  }
   const roles = command !== undefined && Object.hasOwn(SERVER_ROLES, command) ? SERVER_ROLES[command] : undefined;
   if (roles) noArguments(command!, rest);
-  // Neither minting a key nor the usage reads a setting: a wrong one must not stand in their way.
   if (command === 'key') return key(rest);
   const client = command !== undefined && Object.hasOwn(CLIENT_COMMANDS, command) ? CLIENT_COMMANDS[command] : undefined;
   if (!roles && !client) {
     process.stderr.write(USAGE);
-    return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+    return command === undefined ? 0 : 2;
   }
   const config = loadConfig();
   if (roles) {
