@@ -3,8 +3,9 @@
 // manifest, with default values and with everything switched on (ci/all-on-values.yaml); the
 // pods pass the "restricted" Pod Security Standard. The broker's Role is proven minimal: the
 // chart's ServiceAccount, Role and RoleBinding are created for real, and what the
-// ServiceAccount's own token may do (SelfSubjectRulesReview) is exactly the issue's list; the
-// same for the Spark drivers' ServiceAccount. deploy/rbac/ must be what the chart renders, and
+// ServiceAccount's own token may do (SelfSubjectRulesReview) is exactly the RBAC table of
+// deploy/README.md; the same for the Spark drivers' ServiceAccount, which the chart annotates as
+// asked. deploy/rbac/ must be what the chart renders, and
 // the images must pin what spark-apps/ and scripts/versions.env pin. Without the binaries
 // (scripts/setup builds them) the cluster part says it was skipped and why.
 import { spawnSync } from 'node:child_process';
@@ -30,8 +31,8 @@ type Manifest = { apiVersion: string; kind: string; metadata: { name: string; na
 type PolicyRule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] };
 type RulesReview = { status: { resourceRules: PolicyRule[]; incomplete: boolean; evaluationError?: string } };
 
-// What the issue allows, written out here rather than read from the chart: the test compares
-// the chart against the review, not the chart against itself.
+// What the RBAC table of deploy/README.md allows, written out here rather than read from the
+// chart: the test compares the chart against the review, not the chart against itself.
 const BROKER_RULES = [
   ...['create', 'get', 'list', 'watch', 'delete'].map((verb) => `sparkoperator.k8s.io/sparkapplications:${verb}`),
   ...['pods', 'services', 'configmaps'].flatMap((resource) => ['create', 'get', 'list', 'watch', 'delete'].map((verb) => `core/${resource}:${verb}`)),
@@ -206,6 +207,19 @@ if (helmMissing) {
       expect(JSON.stringify(chosen.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === 'sluice-worker'))).toContain('"name":"SLUICE_K8S_NAMESPACE","value":"reporting"');
     });
 
+    it("annotates the drivers' ServiceAccount in every Spark namespace when asked, and only then", () => {
+      const driverAccounts = (docs: Manifest[]) =>
+        docs.filter((doc) => doc.kind === 'ServiceAccount' && doc.metadata.name === 'spark') as Array<Manifest & { metadata: { annotations?: Record<string, string> } }>;
+      const annotated = driverAccounts(manifests(helmTemplate(['-f', ALL_ON, '--show-only', 'templates/rbac.yaml']).stdout));
+      expect(annotated.map((account) => account.metadata.namespace)).toEqual(SPARK_NAMESPACES);
+      for (const account of annotated) expect(account.metadata.annotations).toEqual({ 'example.com/team': 'analytics' });
+      const plain = driverAccounts(manifests(helmTemplate(['--show-only', 'templates/rbac.yaml']).stdout));
+      expect(plain.map((account) => account.metadata.annotations)).toEqual([undefined]);
+      // Sluice's own ServiceAccount keeps its own annotations.
+      const own = manifests(helmTemplate(['-f', ALL_ON, '--show-only', 'templates/serviceaccount.yaml']).stdout) as Array<Manifest & { metadata: { annotations?: Record<string, string> } }>;
+      expect(own.map((account) => account.metadata.annotations)).toEqual([undefined]);
+    });
+
     it('puts every role on the same settings, with secrets only as references', () => {
       const docs = manifests(helmTemplate(['-f', ALL_ON]).stdout);
       const deployments = docs.filter((doc) => doc.kind === 'Deployment');
@@ -307,7 +321,7 @@ if (clusterMissing) {
       expect(uninstall.code, uninstall.stderr).toBe(0);
     });
 
-    it("gives the broker's token exactly the issue's rules in each Spark namespace, and nothing anywhere else", async () => {
+    it("gives the broker's token exactly the RBAC table's rules in each Spark namespace, and nothing anywhere else", async () => {
       const rbac = manifests(helmTemplate(['-f', ALL_ON, '--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml']).stdout);
       const applied = await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: toYaml(rbac) });
       expect(applied.code, applied.stderr).toBe(0);
