@@ -20,3 +20,16 @@ describe('jobView: a SQL load in progress', () => {
     for (const state of ['running', 'succeeded', 'failed', 'cancelled'] as const) expect(jobView(job(state))).not.toHaveProperty('loadProgress');
   });
 });
+
+describe('jobView: a cancel asked for', () => {
+  it('is shown until the worker has stopped the job, and not once it is final', () => {
+    const asked = (state: Job['state']): Job => ({ ...jobRecord('j1', 'to-sql', state, Date.parse(at)), cancelRequested: true });
+    for (const state of ['launching', 'running', 'loading'] as const) {
+      const view = jobView(asked(state));
+      expect(view.cancelRequested).toBe(true);
+      expect(JobViewSchema.parse(view)).toEqual(view);
+    }
+    for (const state of ['cancelled', 'failed', 'succeeded'] as const) expect(jobView(asked(state))).not.toHaveProperty('cancelRequested');
+    expect(jobView(jobRecord('j1', 'to-sql', 'running', Date.parse(at)))).not.toHaveProperty('cancelRequested');
+  });
+});

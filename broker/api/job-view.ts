@@ -4,7 +4,7 @@
 // view names its fields one by one (a field added to the record stays private until it is
 // added here) and every route answers through jobView().
 import { z } from '@hono/zod-openapi';
-import { EngineChoiceSchema, FailureSchema, JobStateSchema, LoadOutcomeSchema, ParameterValueSchema, RunHandleSchema, RunningLoadSchema, StateChangeSchema, type Job } from '../core/job.ts';
+import { EngineChoiceSchema, FailureSchema, isFinal, JobStateSchema, LoadOutcomeSchema, ParameterValueSchema, RunHandleSchema, RunningLoadSchema, StateChangeSchema, type Job } from '../core/job.ts';
 import { ManifestSummarySchema } from '../core/manifest.ts';
 import { NameSchema } from '../core/pipeline.ts';
 import { currentStage, STAGES } from '../core/state-machine.ts';
@@ -78,6 +78,11 @@ export const JobViewSchema = z
     failure: FailureView.optional(),
     output: OutputView.optional(),
     loads: z.array(LoadView).optional(),
+    cancelRequested: z.literal(true).optional().openapi({
+      description:
+        'A cancel was asked for and the worker has not stopped the job yet (it stops its run, or rolls its load back, then writes `cancelled`). ' +
+        'Absent otherwise, and once the job is final.',
+    }),
     loadProgress: z.array(LoadProgressView).optional().openapi({
       description: 'While the job is `loading`: the SQL load running now (one per sink), until its outcome joins `loads`. Absent in every other state.',
     }),
@@ -110,6 +115,7 @@ export function jobView(job: Job): JobView {
     ...(job.failure !== undefined ? { failure: job.failure } : {}),
     ...(job.output !== undefined ? { output: job.output } : {}),
     ...(job.loads !== undefined ? { loads: job.loads } : {}),
+    ...(job.cancelRequested && !isFinal(job.state) ? { cancelRequested: true as const } : {}),
     ...(job.state === 'loading' && job.loadProgress?.length ? { loadProgress: job.loadProgress } : {}),
   };
 }

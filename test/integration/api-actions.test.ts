@@ -29,7 +29,7 @@ async function problemOf(response: Response, status: number): Promise<{ type: st
 }
 
 /** Moves a job along as a worker would, through the store's compare-and-set. */
-async function advance(id: string, ...states: ('launching' | 'running' | 'succeeded')[]): Promise<void> {
+async function advance(id: string, ...states: ('launching' | 'running' | 'succeeded' | 'cancelled')[]): Promise<void> {
   for (const state of states) {
     await ctx.store.update(id, (job) =>
       transition(job, state, new Date(), 'test', state === 'running' ? { run: { launcher: 'test-file', runId: `${id}-1`, attempt: 1, startedAt: new Date().toISOString() } } : {}),
@@ -64,6 +64,18 @@ describe('cancel and retry', () => {
     expect(shown.history.map((change) => change.state)).toEqual(['queued', 'cancelled', 'queued']);
     // Who did each, by the key's name (never the key).
     expect(shown.history.slice(1).map((change) => change.reason)).toEqual(['cancelled by API key "airflow"', 'retried by API key "airflow"']);
+  });
+
+  it('marks a running job for cancel (202, cancelRequested) and says so until the worker has stopped it', async () => {
+    const job = await submit();
+    await ctx.queue.removeIfIdle(job.id);
+    await advance(job.id, 'launching', 'running');
+    const marked = await ctx.call(`/v1/jobs/${job.id}/cancel`, { method: 'POST', key: ctx.keys.writer });
+    expect(marked.status).toBe(202);
+    expect((await marked.json()) as JobBody).toMatchObject({ state: 'running', cancelRequested: true });
+    expect((await (await ctx.call(`/v1/jobs/${job.id}`)).json()) as JobBody).toMatchObject({ state: 'running', cancelRequested: true });
+    await advance(job.id, 'cancelled');
+    expect((await (await ctx.call(`/v1/jobs/${job.id}`)).json()) as JobBody).not.toHaveProperty('cancelRequested');
   });
 
   it('refuses to cancel a finished job (409) and to retry a queued one (409)', async () => {

@@ -441,6 +441,11 @@ export interface components {
             failure?: components["schemas"]["Failure"];
             output?: components["schemas"]["Output"];
             loads?: components["schemas"]["Load"][];
+            /**
+             * @description A cancel was asked for and the worker has not stopped the job yet (it stops its run, or rolls its load back, then writes `cancelled`). Absent otherwise, and once the job is final.
+             * @enum {boolean}
+             */
+            cancelRequested?: true;
             /** @description While the job is `loading`: the SQL load running now (one per sink), until its outcome joins `loads`. Absent in every other state. */
             loadProgress?: components["schemas"]["LoadProgress"][];
         };

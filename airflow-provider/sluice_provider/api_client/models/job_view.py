@@ -51,6 +51,8 @@ class JobView:
         failure (Failure | Unset):
         output (Output | Unset):
         loads (list[Load] | Unset):
+        cancel_requested (bool | Unset): A cancel was asked for and the worker has not stopped the job yet (it stops its
+            run, or rolls its load back, then writes `cancelled`). Absent otherwise, and once the job is final.
         load_progress (list[LoadProgress] | Unset): While the job is `loading`: the SQL load running now (one per sink),
             until its outcome joins `loads`. Absent in every other state.
     """
@@ -76,6 +78,7 @@ class JobView:
     failure: Failure | Unset = UNSET
     output: Output | Unset = UNSET
     loads: list[Load] | Unset = UNSET
+    cancel_requested: bool | Unset = UNSET
     load_progress: list[LoadProgress] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,6 +140,8 @@ class JobView:
                 loads_item = loads_item_data.to_dict()
                 loads.append(loads_item)
 
+        cancel_requested = self.cancel_requested
+
         load_progress: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.load_progress, Unset):
             load_progress = []
@@ -179,6 +184,8 @@ class JobView:
             field_dict["output"] = output
         if loads is not UNSET:
             field_dict["loads"] = loads
+        if cancel_requested is not UNSET:
+            field_dict["cancelRequested"] = cancel_requested
         if load_progress is not UNSET:
             field_dict["loadProgress"] = load_progress
 
@@ -271,6 +278,8 @@ class JobView:
 
                 loads.append(loads_item)
 
+        cancel_requested = d.pop("cancelRequested", UNSET)
+
         _load_progress = d.pop("loadProgress", UNSET)
         load_progress: list[LoadProgress] | Unset = UNSET
         if _load_progress is not UNSET:
@@ -302,6 +311,7 @@ class JobView:
             failure=failure,
             output=output,
             loads=loads,
+            cancel_requested=cancel_requested,
             load_progress=load_progress,
         )
 

@@ -381,12 +381,17 @@ export function JobPage(props: { me: Me; id: string }) {
         <h2 id="actions-title" class="visually-hidden">
           Actions
         </h2>
-        {writable && !final && !confirming && (
+        {!final && job.cancelRequested && (
+          <p class="reason" data-testid="cancel-requested">
+            Cancel requested: the worker is stopping this job (its Spark run, or its SQL load, which rolls back).
+          </p>
+        )}
+        {writable && !final && !job.cancelRequested && !confirming && (
           <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(true)}>
             Cancel job…
           </button>
         )}
-        {writable && !final && confirming && (
+        {writable && !final && !job.cancelRequested && confirming && (
           <div role="group" aria-labelledby="confirm-text" class="confirm">
             <p id="confirm-text">Cancel this job? A running Spark run is stopped; the job ends as cancelled (it can be retried).</p>
             <button type="button" class="danger" disabled={busy} onClick={() => act('cancel')}>
