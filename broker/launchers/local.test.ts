@@ -198,20 +198,23 @@ describe('local launcher', () => {
     expect((await launcher.runsOf('j1')).map((run) => run.runId)).toEqual(['j1-2']);
   });
 
-  it("removes the scratch folder a command killed mid-run leaves behind (the embedded engine's spill), and still records its exit", async () => {
-    // What a killed DuckDB leaves: its spill folder, full, with no chance to clean it up itself.
-    const spiller: LocalCommand = {
-      launcher: 'embedded',
-      program: 'the embedded engine',
-      needsS3aJars: false,
-      scratch: 'spill',
-      args: () => ['sh', '-c', 'mkdir -p spill/sluice-embedded-x && head -c 1048576 /dev/zero > spill/sluice-embedded-x/duckdb_temp_block.tmp && exec sleep 60'],
-    };
-    const embedded = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 1, command: spiller, timing: { killGraceMs: 2_000 } });
+  /**
+   * Starts an embedded-engine-like run whose command (`shell`) fills its scratch folder, and
+   * resolves once the block it writes is there: what a killed DuckDB leaves is its spill folder,
+   * full, with no chance to clean it up itself.
+   */
+  async function spillingRun(shell: string, killGraceMs: number) {
+    const command: LocalCommand = { launcher: 'embedded', program: 'the embedded engine', needsS3aJars: false, scratch: 'spill', args: () => ['sh', '-c', shell] };
+    const embedded = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 1, command, timing: { killGraceMs } });
     const spec = buildRunSpec({ pipeline, jobId: 'j1', attempt: 1, inputs: [], parameters: {}, runUri: 'file:///lake/orders/run=j1-1' });
     const run = await embedded.launch({ jobId: 'j1', attempt: 1, pipeline, spec });
     const spill = join(runsDir, 'j1-1', 'spill');
-    await expect.poll(() => access(join(spill, 'sluice-embedded-x', 'duckdb_temp_block.tmp')).then(() => true, () => false), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => access(join(spill, 'x', 'block.tmp')).then(() => true, () => false), { timeout: 5_000 }).toBe(true);
+    return { embedded, run, spill };
+  }
+
+  it("removes the scratch folder a command killed mid-run leaves behind (the embedded engine's spill), and still records its exit", async () => {
+    const { embedded, run, spill } = await spillingRun('mkdir -p spill/x && head -c 1048576 /dev/zero > spill/x/block.tmp && exec sleep 60', 2_000);
     await embedded.cancel(run);
     await expect.poll(async () => (await embedded.status(run)).phase, { timeout: 5_000 }).toBe('failed');
     await expect.poll(() => access(spill).then(() => 'there', () => 'gone'), { timeout: 5_000 }).toBe('gone');
@@ -220,21 +223,9 @@ describe('local launcher', () => {
 
   it('records a run its cancel had to SIGKILL as killed, not lost, and removes the scratch folder its supervisor died before removing', async () => {
     // A command that ignores SIGTERM outlives the grace; the SIGKILL that follows kills the supervisor with it.
-    const stubborn: LocalCommand = {
-      launcher: 'embedded',
-      program: 'the embedded engine',
-      needsS3aJars: false,
-      scratch: 'spill',
-      args: () => ['sh', '-c', "trap '' TERM; mkdir -p spill/x && head -c 1048576 /dev/zero > spill/x/block.tmp && exec sleep 60"],
-    };
-    const embedded = new LocalLauncher({ runsDir, sparkSubmit: '/opt/venv/bin/spark-submit', sparkAppsDir: '/apps', localCores: 1, command: stubborn, timing: { killGraceMs: 1_000 } });
-    const spec = buildRunSpec({ pipeline, jobId: 'j1', attempt: 1, inputs: [], parameters: {}, runUri: 'file:///lake/orders/run=j1-1' });
-    const run = await embedded.launch({ jobId: 'j1', attempt: 1, pipeline, spec });
-    const spill = join(runsDir, 'j1-1', 'spill');
-    await expect.poll(() => access(join(spill, 'x', 'block.tmp')).then(() => true, () => false), { timeout: 5_000 }).toBe(true);
+    const { embedded, run, spill } = await spillingRun("trap '' TERM; mkdir -p spill/x && head -c 1048576 /dev/zero > spill/x/block.tmp && exec sleep 60", 1_000);
     await embedded.cancel(run);
-    const status = await embedded.status(run);
-    expect(status).toMatchObject({ phase: 'failed', message: expect.stringMatching(/killed by signal 9/) });
+    expect(await embedded.status(run)).toMatchObject({ phase: 'failed', message: expect.stringMatching(/killed by signal 9/) });
     await expect(access(spill)).rejects.toThrow();
     await embedded.close();
   }, 20_000);
