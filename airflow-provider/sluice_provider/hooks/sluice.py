@@ -13,9 +13,12 @@ keeps its Idempotency-Key, so a lost 201 cannot create a second job.
 The connection (type ``sluice``):
     host      Sluice's base URL, e.g. ``https://sluice.internal:8080`` (no scheme means https)
     port      optional, when the host names none
+    schema    optional: the base path when the host carries none (a URI's path:
+              ``sluice://:KEY@sluice.internal:8080/api``); ``http`` or ``https`` there is the
+              scheme instead, as in Airflow's HTTP connections
     password  the API key
     extra     ``{"verify": true | false | "/path/to/ca.pem", "ca_bundle": "/path/to/ca.pem",
-              "timeout": 30}`` (seconds per request)
+              "timeout": 30}`` (seconds per request, more than 0)
 """
 
 from __future__ import annotations
@@ -144,13 +147,21 @@ class SluiceHook(BaseHook):
                 f"Airflow connection {self.sluice_conn_id!r} has no host: set it to Sluice's base URL, "
                 "e.g. https://sluice.internal:8080"
             )
+        schema = (getattr(conn, "schema", None) or "").strip().strip("/")
         if "://" not in host:
-            host = f"https://{host}"
+            # Airflow's HTTP connections keep the scheme in `schema`; anything else there is a path.
+            scheme = schema.lower() if schema.lower() in ("http", "https") else "https"
+            host = f"{scheme}://{host}"
+        if schema.lower() in ("http", "https"):
+            schema = ""
         parts = urlsplit(host)
         netloc = parts.netloc
         if conn.port and parts.port is None:
             netloc = f"{netloc}:{conn.port}"
-        base_url = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+        # A URI's path lands in `schema` (sluice://:KEY@host:8080/api): the base path, unless the
+        # host carries one itself.
+        path = parts.path.rstrip("/") or (f"/{schema}" if schema else "")
+        base_url = urlunsplit((parts.scheme, netloc, path, "", ""))
         api_key = conn.password or ""
         if not api_key:
             raise AirflowException(
@@ -168,8 +179,21 @@ class SluiceHook(BaseHook):
             base_url=base_url,
             api_key=api_key,
             verify=_verify_setting(setting("verify", True), setting("ca_bundle", None)),
-            timeout=float(setting("timeout", 30)),
+            timeout=self._timeout_setting(setting("timeout", 30)),
         )
+
+    def _timeout_setting(self, value: Any) -> float:
+        # A bare ValueError here would crash a trigger in the triggerer: say which field is wrong.
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = None
+        if isinstance(value, bool) or seconds is None or not seconds > 0 or seconds == float("inf"):
+            raise AirflowException(
+                f'Airflow connection {self.sluice_conn_id!r}: its extra field "timeout" must be a number of '
+                f"seconds more than 0 (e.g. 30), not {value!r}"
+            )
+        return seconds
 
     def _load_settings(self) -> _Settings:
         if self._settings is None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from sluice_provider.exceptions import SluiceApiError, SluiceRequestRejected, SluiceUnreachable
 from sluice_provider.hooks import sluice as hook_module
@@ -357,6 +357,62 @@ def test_a_base_url_with_a_path_prefix_keeps_it() -> None:
     )
     hook.get_job("j1")
     assert str(script.requests[0].url) == "https://gw.example.com/sluice/v1/jobs/j1"
+
+
+@pytest.mark.parametrize(
+    ("uri", "base_url"),
+    [
+        ("sluice://:sk-test-0123456789abcdef@sluice.internal:8080/api", "https://sluice.internal:8080/api"),
+        ("sluice://:sk-test-0123456789abcdef@sluice.internal/gw/sluice/", "https://sluice.internal/gw/sluice"),
+        ("sluice://:sk-test-0123456789abcdef@sluice.internal:8080", "https://sluice.internal:8080"),
+        # A host that carries a path of its own keeps it.
+        (
+            "sluice://:sk-test-0123456789abcdef@https%3A%2F%2Fgw.example.com%2Fsluice/api",
+            "https://gw.example.com/sluice",
+        ),
+    ],
+)
+def test_a_uri_connections_path_is_the_base_path(monkeypatch: pytest.MonkeyPatch, uri: str, base_url: str) -> None:
+    # AIRFLOW_CONN_..._URI form: the URI's path lands in the connection's schema.
+    monkeypatch.setenv("AIRFLOW_CONN_SLUICE_URI", uri)
+    script = Script(httpx.Response(200, json=job_view()))
+    hook = SluiceHook(sluice_conn_id="sluice_uri", transport=httpx.MockTransport(script))
+    assert hook.base_url == base_url
+    hook.get_job("j1")
+    assert str(script.requests[0].url) == f"{base_url}/v1/jobs/j1"
+
+
+@pytest.mark.parametrize(
+    ("conn", "base_url"),
+    [
+        ({"host": "sluice.internal", "port": 8080, "schema": "api"}, "https://sluice.internal:8080/api"),
+        # Airflow's HTTP connections keep the scheme in `schema`: that works here too.
+        ({"host": "sluice.internal", "port": 8080, "schema": "http"}, "http://sluice.internal:8080"),
+        ({"host": "https://sluice.internal", "schema": "http"}, "https://sluice.internal"),
+    ],
+)
+def test_a_json_connections_schema_is_the_base_path_or_the_scheme(
+    monkeypatch: pytest.MonkeyPatch, conn: dict, base_url: str
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SLUICE_SCHEMA", json.dumps({"conn_type": "sluice", "password": API_KEY, **conn}))
+    assert SluiceHook(sluice_conn_id="sluice_schema").base_url == base_url
+
+
+@pytest.mark.parametrize("timeout", ["30s", "", "none", 0, -5, "nan", True])
+def test_a_timeout_that_is_not_a_number_of_seconds_names_the_connection_and_the_field(
+    monkeypatch: pytest.MonkeyPatch, timeout: object
+) -> None:
+    conn = {"conn_type": "sluice", "host": "sluice.internal", "password": API_KEY, "extra": {"timeout": timeout}}
+    monkeypatch.setenv("AIRFLOW_CONN_SLUICE_BAD_TIMEOUT", json.dumps(conn))
+    if timeout == "":  # an empty field is no setting: the default
+        assert SluiceHook(sluice_conn_id="sluice_bad_timeout")._load_settings().timeout == 30.0
+        return
+    with pytest.raises(AirflowException) as caught:
+        SluiceHook(sluice_conn_id="sluice_bad_timeout").get_job("j1")
+    assert str(caught.value) == (
+        "Airflow connection 'sluice_bad_timeout': its extra field \"timeout\" must be a number of seconds "
+        f"more than 0 (e.g. 30), not {timeout!r}"
+    )
 
 
 def test_tls_and_timeout_settings_come_from_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -184,6 +184,27 @@ def test_keeps_polling_with_growing_delays_while_sluice_is_unreachable(
     assert "Sluice unreachable (503 Service Unavailable: Redis is unavailable); polling job j1 again in 40 s" in log
 
 
+def test_a_connection_whose_timeout_is_not_a_number_ends_the_wait_with_an_error(
+    monkeypatch: pytest.MonkeyPatch, waits: list[float]
+) -> None:
+    conn = {
+        "conn_type": "sluice",
+        "host": "http://sluice.test",
+        "password": "sk-trigger-unit-key",
+        "extra": {"timeout": "30s"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_SLUICE_TRIGGER_BAD_TIMEOUT", json.dumps(conn))
+    sluice = Sluice(httpx.Response(200, json=job("running")))
+    wire(monkeypatch, sluice)
+    event = first_event(SluiceJobTrigger(job_id="j1", sluice_conn_id="sluice_trigger_bad_timeout"))
+    assert event["status"] == "error"
+    assert event["message"] == (
+        "cannot follow Sluice job j1: Airflow connection 'sluice_trigger_bad_timeout': its extra field "
+        "\"timeout\" must be a number of seconds more than 0 (e.g. 30), not '30s'"
+    )
+    assert (sluice.requests, waits) == ([], [])
+
+
 def test_never_sleeps_past_end_by_and_then_times_out(monkeypatch: pytest.MonkeyPatch, waits: list[float]) -> None:
     end_by = datetime.now(timezone.utc) + timedelta(seconds=30)
     clock = iter([end_by - timedelta(seconds=25), end_by + timedelta(seconds=1)])
