@@ -7,7 +7,12 @@ stack trace or an HTTP library's message, and none ever holds the connection's A
 - `SluiceRequestRejected`: an error no retry can fix (bad key, unknown pipeline, invalid
   parameters, ...). It is also an `AirflowFailException`, so the task fails at once.
 - `SluiceUnreachable`: no answer at all (connection refused, timeouts) after the hook's retries.
-- `SluiceJobFailed`: Sluice ran the job and it failed or was cancelled.
+- `SluiceJobFailed`: Sluice ran the job and it failed or was cancelled. A task may retry
+  (Sluice's failure classes `platform` and `timeout`): the operator's next try asks Sluice to
+  run the same job again.
+- `SluiceJobFailedNoRetry`: the job failed for a reason running it again would only repeat
+  (`user`, `data`), or someone cancelled it in Sluice (`cancelled`). It is also an
+  `AirflowFailException`, so the task fails at once; clearing the task runs the job again.
 
 `sluice_unavailable` tells which of them mean "Sluice cannot answer for now": what everything
 that waits on a job (the operator's worker poll, SluiceJobTrigger, SluiceJobSensor) waits through.
@@ -79,10 +84,28 @@ class SluiceJobFailed(AirflowException):
         return (type(self), (self.job_id, self.failure_class, self.reason, self.log_tail))
 
 
+#: Sluice's failure classes that no Airflow retry should answer by running the job again: the
+#: job's own code or input is wrong (``user``, ``data``), or someone cancelled it in Sluice.
+NOT_RETRIED_FAILURE_CLASSES = frozenset({"user", "data", "cancelled"})
+
+
+class SluiceJobFailedNoRetry(SluiceJobFailed, AirflowFailException):
+    """The job failed for a reason that running it again would only repeat (``user``, ``data``),
+    or it was cancelled in Sluice (``cancelled``): the task fails at once, without Airflow retries,
+    which would ask Sluice to run the job again. Clearing the task still does."""
+
+
+def job_failed(job_id: str, failure_class: str, reason: str, log_tail: str | None = None) -> SluiceJobFailed:
+    """The exception for a job that ended failed or cancelled: retryable unless its failure class
+    is one of `NOT_RETRIED_FAILURE_CLASSES`."""
+    kind = SluiceJobFailedNoRetry if failure_class in NOT_RETRIED_FAILURE_CLASSES else SluiceJobFailed
+    return kind(job_id, failure_class, reason, log_tail)
+
+
 class SluiceJobEnded(SluiceJobFailed, AirflowFailException):
     """A watched job ended failed or cancelled: a sensor's retry cannot change that, so the task
-    fails at once. (The operator raises the retryable SluiceJobFailed instead: its retry is what
-    asks Sluice to run the job again.)"""
+    fails at once. (The operator raises `job_failed`'s choice instead: its retry of a ``platform``
+    or ``timeout`` failure is what asks Sluice to run the job again.)"""
 
 
 def sluice_unavailable(error: BaseException) -> bool:

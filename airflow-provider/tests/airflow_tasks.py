@@ -3,6 +3,8 @@
 - `run_dag` runs a DAG file's DAG with `dag.test()`, optionally leaving a deferred task to a real
   triggerer instead of running its trigger inline, and optionally driving the world (Sluice, the
   metadata DB) from a background thread while the DAG runs.
+- `run_next_try` runs the next try of a task instance whose worker died; `run_cleared` clears a
+  task instance that ended and runs it again, as a user's "Clear" does.
 - `TaskInstanceView`, `xcom` and `task_tries` read what the run left: states, tries, XComs, the log.
 - `mark_failed` marks a task instance failed through the public REST API, as the UI does.
 - `DagRunProcess` runs a DAG in a child process, so a test can SIGTERM or SIGKILL its worker.
@@ -252,6 +254,28 @@ def run_next_try(dag: DAG, run_id: str, task_id: str, map_index: int = -1) -> Ta
     the next try, which a worker runs. Here the retry is due at once and the worker is this
     process, running the try as dag.test() does.
     """
+
+    def retry(ti: TaskInstance, session: Any) -> None:
+        if ti.try_number > ti.max_tries:
+            raise RuntimeError(
+                f"{dag.dag_id}.{task_id} has no retries left (try {ti.try_number} of {ti.max_tries + 1})"
+            )
+        ti.prepare_db_for_next_try(session)
+
+    return _run_again(dag, run_id, task_id, map_index, retry)
+
+
+def run_cleared(dag: DAG, run_id: str, task_id: str, map_index: int = -1) -> TaskTry:
+    """Clears a task instance that ended, as the UI's "Clear" does, and runs its next try in this
+    process (what the scheduler and a worker do next); returns its end."""
+    from airflow.models.taskinstance import clear_task_instances
+
+    return _run_again(dag, run_id, task_id, map_index, lambda ti, session: clear_task_instances([ti], session))
+
+
+def _run_again(
+    dag: DAG, run_id: str, task_id: str, map_index: int, prepare: Callable[[TaskInstance, Any], None]
+) -> TaskTry:
     from airflow.sdk.definitions.dag import _run_task
 
     with create_session() as session:
@@ -260,11 +284,7 @@ def run_next_try(dag: DAG, run_id: str, task_id: str, map_index: int = -1) -> Ta
             .filter_by(dag_id=dag.dag_id, run_id=run_id, task_id=task_id, map_index=map_index)
             .one()
         )
-        if ti.try_number > ti.max_tries:
-            raise RuntimeError(
-                f"{dag.dag_id}.{task_id} has no retries left (try {ti.try_number} of {ti.max_tries + 1})"
-            )
-        ti.prepare_db_for_next_try(session)
+        prepare(ti, session)
         ti.try_number += 1
         ti.state = TaskInstanceState.SCHEDULED
         session.commit()

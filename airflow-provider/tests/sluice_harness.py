@@ -115,6 +115,10 @@ class SluiceJobs:
         response.raise_for_status()
         return response.json()
 
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancels the job, as on-call does from the dashboard."""
+        return self.client.post(f"/v1/jobs/{job_id}/cancel").raise_for_status().json()
+
     def of_pipeline(self, pipeline: str) -> list[dict[str, Any]]:
         jobs: list[dict[str, Any]] = []
         cursor: str | None = None

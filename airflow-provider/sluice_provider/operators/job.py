@@ -22,7 +22,10 @@ What it does:
   ``spark_ui_url``, adds what the job wrote to the asset events of the task's outlets
   (`sluice_provider.assets`), and returns the job (a JobView dict).
 - On failure writes the driver log tail to the task log and raises SluiceJobFailed naming
-  Sluice's failure class and reason. After ``timeout`` it cancels the job and fails the task.
+  Sluice's failure class and reason. A ``user`` or ``data`` failure, or a job cancelled in Sluice,
+  fails the task without Airflow retries (SluiceJobFailedNoRetry): a retry would only ask Sluice
+  to run it again. ``platform`` and ``timeout`` failures are retried. Clearing the task runs it
+  again (a new attempt of the same job). After ``timeout`` it cancels the job and fails the task.
 - While Sluice cannot answer (unreachable, or 429/5xx such as a 503 while its Redis is away, for
   longer than the hook's own retries) the wait goes on, in the worker as in the triggerer: the
   job goes on in Sluice. The worker logs it once per outage; ``timeout`` (and Airflow's
@@ -59,7 +62,7 @@ from airflow.sdk.definitions._internal.types import is_arg_set
 from airflow.sdk.exceptions import AirflowException
 
 from sluice_provider.assets import outlet_event_extra
-from sluice_provider.exceptions import SluiceJobFailed, sluice_unavailable
+from sluice_provider.exceptions import NOT_RETRIED_FAILURE_CLASSES, job_failed, sluice_unavailable
 from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook, SubmittedJob
 from sluice_provider.links import XCOM_JOB_ID, XCOM_SPARK_UI_URL, SluiceJobLink, SparkUiLink
 from sluice_provider.triggers.job import SluiceJobTrigger
@@ -319,7 +322,20 @@ class SluiceSubmitJobOperator(BaseOperator):
         self.log.error("Sluice job %s %s (%s): %s", job_id, state, failure_class, reason)
         if log_tail:
             self.log.error("Driver log tail of Sluice job %s:\n%s", job_id, log_tail.rstrip())
-        raise SluiceJobFailed(job_id, failure_class, reason, log_tail)
+        if failure_class == "cancelled":
+            self.log.error(
+                "Not retrying: job %s was cancelled in Sluice, and a retry would ask Sluice to run it again. "
+                "Clear the task to run the job again",
+                job_id,
+            )
+        elif failure_class in NOT_RETRIED_FAILURE_CLASSES:
+            self.log.error(
+                "Not retrying: a retry would ask Sluice to run job %s again, and a %s failure would only repeat. "
+                "Fix the cause, then clear the task to run the job again",
+                job_id,
+                failure_class,
+            )
+        raise job_failed(job_id, failure_class, reason, log_tail)
 
     def _time_out(self, job: dict[str, Any]) -> None:
         job_id = str(job["id"])

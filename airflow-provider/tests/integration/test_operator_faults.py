@@ -3,8 +3,11 @@
 - A wrong API key, an unknown pipeline, invalid parameters: the task fails at once, on its first
   try although it has retries, and its log carries Sluice's answer (status, detail, field path).
 - Sluice unreachable for 20 s while the deferred task's trigger waits: the task still succeeds.
-- The worker dies while its job runs: the next try adopts that same job; a job that failed is
-  retried in Sluice rather than submitted again.
+- The worker dies while its job runs: the next try adopts that same job.
+- A job that failed for its data, or that on-call cancelled in Sluice, fails the task without
+  Airflow retries (which would run the job again); clearing the task retries that job in Sluice.
+  A platform failure is retried by Airflow, and that retry retries the job in Sluice rather than
+  submitting another.
 
 The DAGs are in dags/faults_operator.py.
 """
@@ -22,6 +25,7 @@ from airflow_tasks import (
     TaskInstanceView,
     load_dag,
     new_run_after,
+    run_cleared,
     run_dag,
     run_next_try,
     task_tries,
@@ -167,20 +171,67 @@ def test_next_try_after_the_worker_died_adopts_the_same_job(sluice, jobs, tmp_pa
     assert "adopting it" in try_two
 
 
-@pytest.mark.timeout(120)
-def test_next_try_after_the_job_failed_retries_that_job_in_sluice(sluice, jobs):
-    run = run_dag(load_dag(DAGS, "faults_job_failed"))
-    log = run.log
+@pytest.mark.timeout(150)
+def test_a_data_failure_is_not_retried_and_a_clear_retries_the_job_in_sluice(sluice, jobs):
+    dag = load_dag(DAGS, "faults_job_failed")
+    run = run_dag(dag)
 
     assert run.state == "failed"
     ti = run.ti("submit")
-    assert (ti.state, ti.try_number) == ("failed", 2)
+    assert (ti.state, ti.try_number, ti.max_tries) == ("failed", 1, 1)  # a retry was left, unused
+    (job,) = jobs.labelled("stand-in", "job-failed")
+    assert (job["state"], job["attempt"], job["failure"]["class"]) == ("failed", 1, "data")
+    (first,) = task_tries(run.log, "submit")
+    assert f"Submitted Sluice job {job['id']}" in first
+    assert f"Sluice job {job['id']} failed (data): stand-in failure" in first
+    assert f"Not retrying: a retry would ask Sluice to run job {job['id']} again, and a data failure" in first
+
+    # A DAG author who fixed the cause clears the task: the same request adopts the same job
+    # and asks Sluice to run it again.
+    cleared = run_cleared(dag, run.run_id, "submit")
+
+    assert (cleared.ti.state, cleared.ti.try_number) == ("failed", 2)
     (job,) = jobs.labelled("stand-in", "job-failed")
     assert (job["state"], job["attempt"]) == ("failed", 2)
     assert one_job_per_key(jobs, job)
-    assert sorted({change["attempt"] for change in job["history"]}) == [1, 2]
-    first, second = task_tries(log, "submit")
+    assert f"Sluice job {job['id']} is failed: asking Sluice to retry it" in cleared.log
+    assert f"Sluice job {job['id']} failed (data): stand-in failure" in cleared.log
+
+
+@pytest.mark.timeout(150)
+def test_a_platform_failure_is_retried_by_airflow_which_retries_the_job_in_sluice(sluice, jobs):
+    run = run_dag(load_dag(DAGS, "faults_platform_failed"))
+
+    assert run.state == "failed"
+    assert run.ti("submit").try_number == 2
+    (job,) = jobs.labelled("stand-in", "platform-failed")
+    assert (job["state"], job["failure"]["class"]) == ("failed", "platform")
+    assert one_job_per_key(jobs, job)
+    first, second = task_tries(run.log, "submit")
     assert f"Submitted Sluice job {job['id']}" in first
-    assert f"Sluice job {job['id']} failed (data): stand-in failure" in first
+    assert "Not retrying" not in first
     assert f"Sluice job {job['id']} is failed: asking Sluice to retry it" in second
-    assert f"Sluice job {job['id']} failed (data): stand-in failure" in second
+    # Sluice ran its own attempts (max_attempts 3) for each of the two tries.
+    assert job["attempt"] > 3
+
+
+@pytest.mark.timeout(150)
+def test_a_job_cancelled_in_sluice_fails_the_task_without_retries(sluice, jobs):
+    dag_id = "faults_cancelled_in_sluice"
+
+    def cancel_from_the_dashboard(run_id: str) -> None:
+        job_id = wait_for("the job id in XCom", lambda: xcom(dag_id, run_id, "submit", "job_id"), 60)
+        jobs.wait(job_id, {"running"}, 30)
+        jobs.cancel(job_id)
+
+    run = run_dag(load_dag(DAGS, dag_id), during=cancel_from_the_dashboard)
+
+    assert run.state == "failed"
+    ti = run.ti("submit")
+    assert (ti.state, ti.try_number, ti.max_tries) == ("failed", 1, 2)
+    (job,) = jobs.labelled("stand-in", "cancelled-in-sluice")
+    # Not resurrected: no retry asked Sluice to run it again.
+    assert (job["state"], job["attempt"]) == ("cancelled", 1)
+    (only_try,) = task_tries(run.log, "submit")
+    assert f"Not retrying: job {job['id']} was cancelled in Sluice" in only_try
+

@@ -494,3 +494,50 @@ def test_on_kill_leaves_the_job_without_cancel_on_kill() -> None:
     op.execute(context(FakeTI()))
     op.on_kill()
     assert sluice.calls() == ["POST /v1/jobs"]
+
+
+# ------------------------------------------------------------------------- failures and retries
+
+
+@pytest.mark.parametrize(
+    ("failure_class", "state", "retried"),
+    [
+        ("user", "failed", False),
+        ("data", "failed", False),
+        ("cancelled", "cancelled", False),
+        ("platform", "failed", True),
+        ("timeout", "failed", True),
+    ],
+)
+def test_only_platform_and_timeout_failures_are_left_to_airflow_retries(
+    failure_class: str, state: str, retried: bool, capsys: pytest.CaptureFixture
+) -> None:
+    ended = job(
+        state, failure={"class": failure_class, "message": "why", "stage": "running", "attempt": 1, "logTail": "x"}
+    )
+    with pytest.raises(SluiceJobFailed) as caught:
+        operator(Sluice({})).execute_complete(context(FakeTI()), {"status": state, "job_id": "j1", "job": ended})
+    assert str(caught.value) == f"Sluice job j1 failed ({failure_class}): why"
+    assert isinstance(caught.value, AirflowFailException) is not retried
+    assert ("Not retrying" in capsys.readouterr().out) is not retried
+
+
+def test_a_job_cancelled_in_sluice_is_not_retried_but_a_clear_runs_it_again() -> None:
+    failure = {"class": "cancelled", "message": 'cancelled by API key "oncall"', "stage": "running", "attempt": 1}
+    cancelled = job("cancelled", failure=failure)
+    with pytest.raises(AirflowFailException):
+        operator(Sluice({})).execute_complete(
+            context(FakeTI()), {"status": "cancelled", "job_id": "j1", "job": cancelled}
+        )
+    # A human clears the task: the same request adopts the job and asks Sluice to run it again.
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(200, json=cancelled)],
+            "POST /v1/jobs/j1/retry": [httpx.Response(202, json=job("queued", attempt=2))],
+        }
+    )
+    with pytest.raises(TaskDeferred):
+        operator(sluice).execute(context(FakeTI()))
+    assert sluice.calls() == ["POST /v1/jobs", "POST /v1/jobs/j1/retry"]
+
+

@@ -1,5 +1,6 @@
 """DAGs of test_operator_faults.py: SluiceSubmitJobOperator against a Sluice that says no,
-goes away for a while, or outlives the worker that submitted its job.
+goes away for a while, or outlives the worker that submitted its job; jobs that fail or are
+cancelled in Sluice.
 
 Every DAG retries its tasks twice, a second apart: a failure that should not be retried shows
 up as try 1, one that is retried as try 3 within seconds (Airflow's default delay is 5 min).
@@ -60,11 +61,37 @@ with DAG(
     catchup=False,
     default_args={"retries": 1, "retry_delay": timedelta(seconds=1)},
 ):
-    # Exit code 65 is the Spark app's "data" failure, which Sluice does not retry by itself.
+    # Exit code 65 is the Spark app's "data" failure, which neither Sluice nor Airflow retries.
     SluiceSubmitJobOperator(
         task_id="submit",
         pipeline="stand-in",
         params={"exit": 65},
         inputs=INPUTS,
         labels={"case": "job-failed"},
+    )
+
+with DAG(
+    "faults_platform_failed",
+    schedule=None,
+    start_date=START,
+    catchup=False,
+    default_args={"retries": 1, "retry_delay": timedelta(seconds=1)},
+):
+    # Any other exit code is a "platform" failure: Sluice retries it (its attempts), then Airflow.
+    SluiceSubmitJobOperator(
+        task_id="submit",
+        pipeline="stand-in",
+        params={"exit": 3},
+        inputs=INPUTS,
+        labels={"case": "platform-failed"},
+    )
+
+with DAG("faults_cancelled_in_sluice", schedule=None, start_date=START, catchup=False, default_args=RETRIES):
+    # Long enough that only the test's cancel (on-call, from Sluice's dashboard) ends it in time.
+    SluiceSubmitJobOperator(
+        task_id="submit",
+        pipeline="stand-in",
+        params={"seconds": 60},
+        inputs=INPUTS,
+        labels={"case": "cancelled-in-sluice"},
     )
