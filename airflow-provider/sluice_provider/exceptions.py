@@ -15,11 +15,14 @@ stack trace or an HTTP library's message, and none ever holds the connection's A
   `AirflowFailException`, so the task fails at once; clearing the task runs the job again.
 
 `sluice_unavailable` tells which of them mean "Sluice cannot answer for now": what everything
-that waits on a job (the operator's worker poll, SluiceJobTrigger, SluiceJobSensor) waits through.
+that waits on a job (the operator's worker poll, SluiceJobTrigger, SluiceJobSensor) waits
+through, and `unavailable_reason` says which it was for a log line. `ServerErrorRun` ends such a
+wait when Sluice keeps answering 500 (a bug in Sluice, which waiting does not fix).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -118,3 +121,68 @@ def sluice_unavailable(error: BaseException) -> bool:
     waiting cannot change it) and for anything else (a wrong connection, a failed job).
     """
     return isinstance(error, (SluiceUnreachable, SluiceApiError)) and not isinstance(error, SluiceRequestRejected)
+
+
+def unavailable_reason(error: BaseException) -> str:
+    """What a log line says about an error `sluice_unavailable` waits through: "Sluice answered
+    500 Internal Server Error: ..." when Sluice answered, "Sluice unreachable (...)" when not."""
+    first = _first_line(error)
+    if isinstance(error, SluiceApiError) and error.status > 0:
+        return f"Sluice answered {first}"
+    if isinstance(error, SluiceApiError):
+        return f"Sluice's answer could not be read ({error.detail})"
+    return f"Sluice unreachable ({first})"
+
+
+#: A wait on a job gives up once Sluice has answered 500 this many times in a row ...
+SERVER_ERROR_ANSWERS = 10
+#: ... over at least this many seconds.
+SERVER_ERROR_PATIENCE = 600.0
+
+
+class ServerErrorRun:
+    """Counts the 500 answers in a row that a wait on a job has met.
+
+    Everything else a wait meets while Sluice cannot answer (no answer, 429, 502-504: Sluice is
+    away or busy) is waited through for as long as it lasts. A 500 is different: Sluice answered,
+    and its answer is a bug (DESIGN: unexpected errors are bugs), which a longer wait will not fix;
+    a task waiting on it forever hides it. `note` says when to give up: after
+    `SERVER_ERROR_ANSWERS` such answers in a row over at least `SERVER_ERROR_PATIENCE` seconds.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.since: float | None = None
+
+    def note(self, error: BaseException | None) -> bool:
+        """Counts ``error`` (None: Sluice answered well); True once the run is long enough to give up."""
+        if not (isinstance(error, SluiceApiError) and error.status == 500):
+            self.count, self.since = 0, None
+            return False
+        now = _clock()
+        if self.since is None:
+            self.since = now
+        self.count += 1
+        return self.count >= SERVER_ERROR_ANSWERS and now - self.since >= SERVER_ERROR_PATIENCE
+
+    def gave_up(self, job_id: str, error: BaseException) -> str:
+        """The message of a wait that gave up, naming the last answer."""
+        now = _clock()
+        minutes = (now - (self.since if self.since is not None else now)) / 60
+        request = getattr(error, "request_id", None)
+        return (
+            f"gave up waiting for Sluice job {job_id}: Sluice answered 500 to {self.count} looks in a row over "
+            f"{minutes:.0f} min, the last: {_first_line(error)}"
+            + (f" (requestId {request})" if request else "")
+            + ". That is a bug in Sluice for its operators to look into; the job may go on meanwhile, and a "
+            "retry of the task adopts it"
+        )
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

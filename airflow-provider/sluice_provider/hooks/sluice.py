@@ -7,8 +7,9 @@ plain dict (camelCase keys, exactly as the API sends them) or one of the excepti
 `sluice_provider.exceptions`, carrying Sluice's problem detail.
 
 Transient failures (no answer: connection refused or reset, timeouts; or "try later": 429, 502,
-503, 504) are retried with exponential backoff, one log line per retry. A submit that is retried
-keeps its Idempotency-Key, so a lost 201 cannot create a second job.
+503, 504) are retried with exponential backoff, one log line per retry ("Sluice unreachable
+(...)", or "Sluice answered 503 ..."). A submit that is retried keeps its Idempotency-Key, so a
+lost 201 cannot create a second job.
 
 The connection (type ``sluice``):
     host      Sluice's base URL, e.g. ``https://sluice.internal:8080`` (no scheme means https)
@@ -97,6 +98,10 @@ class _Transient(Exception):
         self.reason = reason
         self.retry_after = retry_after
         self.error = error
+
+    def describe(self) -> str:
+        """For a log line: what Sluice answered, or that it did not."""
+        return f"Sluice answered {self.reason}" if self.error is not None else f"Sluice unreachable ({self.reason})"
 
 
 class SluiceHook(BaseHook):
@@ -378,7 +383,7 @@ class SluiceHook(BaseHook):
                 delay = self._delay_before_retry(attempt, limit, transient)
                 if delay is None:
                     raise self._gave_up(action, transient, attempt + 1, time.monotonic() - started) from None
-                self.log.warning("Sluice unreachable (%s); retrying in %s s", transient.reason, _seconds(delay))
+                self.log.warning("%s; retrying in %s s", transient.describe(), _seconds(delay))
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -394,7 +399,7 @@ class SluiceHook(BaseHook):
                 delay = self._delay_before_retry(attempt, self.retry_limit, transient)
                 if delay is None:
                     raise self._gave_up(action, transient, attempt + 1, time.monotonic() - started) from None
-                self.log.warning("Sluice unreachable (%s); retrying in %s s", transient.reason, _seconds(delay))
+                self.log.warning("%s; retrying in %s s", transient.describe(), _seconds(delay))
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 

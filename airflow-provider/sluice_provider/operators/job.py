@@ -25,11 +25,17 @@ What it does:
   Sluice's failure class and reason. A ``user`` or ``data`` failure, or a job cancelled in Sluice,
   fails the task without Airflow retries (SluiceJobFailedNoRetry): a retry would only ask Sluice
   to run it again. ``platform`` and ``timeout`` failures are retried. Clearing the task runs it
-  again (a new attempt of the same job). After ``timeout`` it cancels the job and fails the task.
+  again (a new attempt of the same job).
+- Time limits: ``timeout`` (from the submit) and Airflow's ``execution_timeout`` (from the
+  task's start). Airflow 3 does not apply ``execution_timeout`` while a task is deferred, so the
+  deferred wait ends at the earlier of the two by itself; then the operator cancels the job and
+  fails the task. Waiting in the worker, ``timeout`` ends the poll and Airflow's
+  ``execution_timeout`` kills the task, whose ``on_kill`` cancels the job.
 - While Sluice cannot answer (unreachable, or 429/5xx such as a 503 while its Redis is away, for
   longer than the hook's own retries) the wait goes on, in the worker as in the triggerer: the
-  job goes on in Sluice. The worker logs it once per outage; ``timeout`` (and Airflow's
-  ``execution_timeout``) still bound the wait. A refusal (401, 403, 404, ...) fails at once.
+  job goes on in Sluice. The worker logs it once per outage; the time limits above still bound
+  the wait. A refusal (401, 403, 404, ...) fails at once, and so does a 500 that persists (ten
+  answers in a row over ten minutes or more: a bug in Sluice, which waiting does not fix).
 - When the task is killed (marked failed, cleared) it cancels the job (``cancel_on_kill``).
 
 Why the job's parameters are ``params``: that is the spelling DAG authors expect, and it is also
@@ -62,7 +68,13 @@ from airflow.sdk.definitions._internal.types import is_arg_set
 from airflow.sdk.exceptions import AirflowException
 
 from sluice_provider.assets import outlet_event_extra
-from sluice_provider.exceptions import NOT_RETRIED_FAILURE_CLASSES, job_failed, sluice_unavailable
+from sluice_provider.exceptions import (
+    NOT_RETRIED_FAILURE_CLASSES,
+    ServerErrorRun,
+    job_failed,
+    sluice_unavailable,
+    unavailable_reason,
+)
 from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook, SubmittedJob
 from sluice_provider.links import XCOM_JOB_ID, XCOM_SPARK_UI_URL, SluiceJobLink, SparkUiLink
 from sluice_provider.triggers.job import SluiceJobTrigger
@@ -121,7 +133,8 @@ class SluiceSubmitJobOperator(BaseOperator):
     :param wait_for_completion: wait for the job to end (True) or return once it is submitted.
     :param poll_interval: seconds between two looks at the job.
     :param timeout: seconds (or a timedelta) to wait for the job before cancelling it and failing
-        the task; None waits as long as Sluice runs it (Sluice's own stage timeouts apply).
+        the task; None waits as long as Sluice runs it (Sluice's own stage timeouts apply). A
+        deferred wait also ends, the same way, at the task's ``execution_timeout``.
     :param cancel_on_kill: cancel the job when the task is killed or marked failed.
     """
 
@@ -189,8 +202,8 @@ class SluiceSubmitJobOperator(BaseOperator):
             return job
         if job.get("state") in ENDED_STATES:
             return self._ended(context, job)
-        end_by = datetime.now(timezone.utc) + self.timeout if self.timeout is not None else None
         if self.deferrable:
+            end_by, limit = self._deferred_end(ti)
             self.defer(
                 trigger=SluiceJobTrigger(
                     job_id=self.job_id,
@@ -200,19 +213,24 @@ class SluiceSubmitJobOperator(BaseOperator):
                     cancel_on_kill=self.cancel_on_kill,
                 ),
                 method_name="execute_complete",
-                timeout=self.timeout + _DEFER_BACKSTOP if self.timeout is not None else None,
+                kwargs={"limit": limit} if limit else None,
+                timeout=end_by - datetime.now(timezone.utc) + _DEFER_BACKSTOP if end_by else None,
             )
+        # In the worker Airflow applies execution_timeout itself (and on_kill cancels the job).
+        end_by = datetime.now(timezone.utc) + self.timeout if self.timeout is not None else None
         return self._poll(context, job, end_by)
 
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Where a deferred task resumes, with the SluiceJobTrigger's event."""
+    def execute_complete(self, context: Context, event: dict[str, Any], limit: str | None = None) -> dict[str, Any]:
+        """Where a deferred task resumes, with the SluiceJobTrigger's event (and, from `execute`,
+        which time limit the trigger's end_by is; dag.test() drops it, so it is worked out again
+        when missing)."""
         self.job_id = str(event["job_id"])
         status = event.get("status")
         job = event.get("job") or {"id": self.job_id}
         if status in ENDED_STATES:
             return self._ended(context, job)
         if status == "timeout":
-            self._time_out(job)
+            self._time_out(job, limit or self._shorter_limit())
         raise AirflowException(event.get("message") or f"waiting for Sluice job {self.job_id} ended with {status}")
 
     def on_kill(self) -> None:
@@ -222,6 +240,30 @@ class SluiceSubmitJobOperator(BaseOperator):
         self.hook.cancel_job(self.job_id)
 
     # ------------------------------------------------------------------------------ helpers
+
+    def _deferred_end(self, ti: Any) -> tuple[datetime | None, str | None]:
+        """When a deferred wait must end, and the limit that sets it (None: the operator's timeout).
+
+        Airflow 3 does not apply execution_timeout while a task is deferred, so the trigger must
+        end the wait at the earlier of ``timeout`` (from now) and ``execution_timeout`` (from the
+        task's start); the operator then cancels the job, as for ``timeout``.
+        """
+        now = datetime.now(timezone.utc)
+        ends: list[tuple[datetime, str | None]] = []
+        if self.timeout is not None:
+            ends.append((now + self.timeout, None))
+        if self.execution_timeout is not None:
+            started = getattr(ti, "start_date", None) or now
+            ends.append((started + self.execution_timeout, f"the task's execution_timeout of {self.execution_timeout}"))
+        if not ends:
+            return None, None
+        return min(ends, key=lambda end: end[0])
+
+    def _shorter_limit(self) -> str | None:
+        """The limit a deferred wait most likely ended at, by length (None: ``timeout``)."""
+        if self.execution_timeout is not None and (self.timeout is None or self.execution_timeout <= self.timeout):
+            return f"the task's execution_timeout of {self.execution_timeout}"
+        return None
 
     def _adopt(self, submitted: SubmittedJob, key: str) -> dict[str, Any]:
         job = submitted.job
@@ -243,6 +285,7 @@ class SluiceSubmitJobOperator(BaseOperator):
     def _poll(self, context: Context, job: dict[str, Any], end_by: datetime | None) -> dict[str, Any]:
         job_id = str(job["id"])
         outage_since: datetime | None = None  # when Sluice stopped answering; None while it answers
+        server_errors = ServerErrorRun()
         while job.get("state") not in ENDED_STATES:
             left = (end_by - datetime.now(timezone.utc)).total_seconds() if end_by else None
             if left is not None and left <= 0:
@@ -252,16 +295,19 @@ class SluiceSubmitJobOperator(BaseOperator):
             time.sleep(min(self.poll_interval, left) if left is not None else self.poll_interval)
             try:
                 job = self.hook.get_job(job_id)
+                server_errors.note(None)
             except AirflowException as error:
                 if not sluice_unavailable(error):
                     raise  # refused (401, 403, 404, ...): no wait can change that
+                if server_errors.note(error):
+                    raise AirflowException(server_errors.gave_up(job_id, error)) from None
                 # The hook has retried already; the job goes on in Sluice, so keep looking (as
                 # SluiceJobTrigger and SluiceJobSensor do) until the timeout. Once in the log.
                 if outage_since is None:
                     outage_since = datetime.now(timezone.utc)
                     self.log.warning(
-                        "Sluice is unavailable (%s); still waiting for job %s, which goes on in Sluice",
-                        str(error).splitlines()[0],
+                        "%s; still waiting for job %s, which goes on in Sluice",
+                        unavailable_reason(error),
                         job_id,
                     )
                 continue
@@ -337,13 +383,14 @@ class SluiceSubmitJobOperator(BaseOperator):
             )
         raise job_failed(job_id, failure_class, reason, log_tail)
 
-    def _time_out(self, job: dict[str, Any]) -> None:
+    def _time_out(self, job: dict[str, Any], limit: str | None = None) -> None:
         job_id = str(job["id"])
-        self.log.error("Sluice job %s did not end within %s; cancelling it", job_id, self.timeout)
+        within = limit or str(self.timeout)
+        self.log.error("Sluice job %s did not end within %s; cancelling it", job_id, within)
         try:
             self.hook.cancel_job(job_id)
         except AirflowException as error:
             raise AirflowException(
-                f"Sluice job {job_id} did not end within {self.timeout}, and cancelling it failed: {error}"
+                f"Sluice job {job_id} did not end within {within}, and cancelling it failed: {error}"
             ) from None
-        raise AirflowException(f"Sluice job {job_id} did not end within {self.timeout}; cancelled it")
+        raise AirflowException(f"Sluice job {job_id} did not end within {within}; cancelled it")

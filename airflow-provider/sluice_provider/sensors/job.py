@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
-from sluice_provider.exceptions import SluiceJobEnded, sluice_unavailable
+from sluice_provider.exceptions import SluiceJobEnded, sluice_unavailable, unavailable_reason
 from sluice_provider.hooks.sluice import SluiceHook
 from sluice_provider.triggers.job import SluiceJobTrigger
 
@@ -116,7 +116,7 @@ class SluiceJobSensor(BaseSensorOperator):
         except AirflowException as error:
             if not sluice_unavailable(error):
                 raise  # refused (401, 403, 404, ...), a failed job, a wrong connection
-            self.log.warning("Sluice unreachable (%s); will look again", str(error).splitlines()[0])
+            self.log.warning("%s; will look again", unavailable_reason(error))
             return False
 
     def _poke_job(self, job_id: str) -> bool | PokeReturnValue:

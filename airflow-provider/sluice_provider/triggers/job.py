@@ -3,8 +3,10 @@
 It asks Sluice for the job every ``poll_interval`` seconds and fires one event when the job is
 succeeded, failed or cancelled, or when ``end_by`` passes first. While Sluice cannot be reached
 it keeps asking, waiting longer each time (up to a minute, never past ``end_by``), and logs each
-miss; the job itself goes on in Sluice meanwhile. A request Sluice refuses (the API key was
-revoked, the job is gone) ends the wait with status "error".
+miss ("Sluice unreachable (...)", or "Sluice answered 503 ..." when it answered); the job itself
+goes on in Sluice meanwhile. A request Sluice refuses (the API key was revoked, the job is gone)
+ends the wait with status "error", and so does a 500 that persists (`ServerErrorRun`: ten
+answers in a row over ten minutes or more), naming the last answer.
 
 The event payload: ``{"status": "succeeded" | "failed" | "cancelled" | "timeout" | "error",
 "job_id": ..., "job": <JobView dict, or None if never read>, "message": ...}``.
@@ -24,7 +26,12 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from sluice_provider.exceptions import SluiceRequestRejected, sluice_unavailable
+from sluice_provider.exceptions import (
+    ServerErrorRun,
+    SluiceRequestRejected,
+    sluice_unavailable,
+    unavailable_reason,
+)
 from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook
 
 #: The longest wait between two polls while Sluice is unreachable.
@@ -84,19 +91,23 @@ class SluiceJobTrigger(BaseTrigger):
         hook = self._hook()
         job: dict[str, Any] | None = None
         misses = 0
+        server_errors = ServerErrorRun()
         try:
             while True:
                 try:
                     job = await hook.async_get_job(self.job_id)
                     misses = 0
+                    server_errors.note(None)
                 except SluiceRequestRejected as error:
                     return self._event("error", job, f"Sluice refused to show job {self.job_id}: {error}")
                 except AirflowException as error:
                     if not sluice_unavailable(error):
                         # The connection itself is wrong (missing, no host, no key): waiting won't fix it.
                         return self._event("error", job, f"cannot follow Sluice job {self.job_id}: {error}")
+                    if server_errors.note(error):
+                        return self._event("error", job, server_errors.gave_up(self.job_id, error))
                     # Unreachable, or an answer that means "later" (429, 502-504) or a server
-                    # error: the job goes on in Sluice, so keep looking.
+                    # error not yet persistent: the job goes on in Sluice, so keep looking.
                     misses += 1
                     delay = self._delay_after_miss(misses)
                     if delay is None:
@@ -104,11 +115,11 @@ class SluiceJobTrigger(BaseTrigger):
                             "timeout",
                             job,
                             f"Sluice job {self.job_id} did not end by {self.end_by} "
-                            f"(Sluice was unreachable at the end: {_first_line(error)})",
+                            f"(at the end: {unavailable_reason(error)})",
                         )
                     self.log.warning(
-                        "Sluice unreachable (%s); polling job %s again in %s s",
-                        _first_line(error),
+                        "%s; polling job %s again in %s s",
+                        unavailable_reason(error),
                         self.job_id,
                         f"{delay:g}",
                     )
@@ -178,8 +189,3 @@ def _last_reason(job: dict[str, Any]) -> str | None:
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

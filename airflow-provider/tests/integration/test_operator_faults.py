@@ -8,6 +8,8 @@
   Airflow retries (which would run the job again); clearing the task retries that job in Sluice.
   A platform failure is retried by Airflow, and that retry retries the job in Sluice rather than
   submitting another.
+- A deferred task with an execution_timeout and no timeout: the wait ends at the
+  execution_timeout, and the job is cancelled.
 
 The DAGs are in dags/faults_operator.py.
 """
@@ -234,4 +236,21 @@ def test_a_job_cancelled_in_sluice_fails_the_task_without_retries(sluice, jobs):
     assert (job["state"], job["attempt"]) == ("cancelled", 1)
     (only_try,) = task_tries(run.log, "submit")
     assert f"Not retrying: job {job['id']} was cancelled in Sluice" in only_try
+
+
+@pytest.mark.timeout(150)
+def test_a_deferred_task_ends_at_its_execution_timeout_and_cancels_the_job(sluice, jobs):
+    started = time.monotonic()
+    run = run_dag(load_dag(DAGS, "faults_execution_timeout"))
+    took = time.monotonic() - started
+
+    assert run.state == "failed"
+    (job,) = jobs.labelled("stand-in", "execution-timeout")
+    job = jobs.wait(job["id"], {"cancelled"}, 30)
+    (only_try,) = task_tries(run.log, "submit")
+    assert (
+        f"Sluice job {job['id']} did not end within the task's execution_timeout of 0:00:08; cancelled it" in only_try
+    )
+    # Well before the job's own 60 s.
+    assert took < 40, took
 

@@ -208,8 +208,8 @@ def test_a_503_is_retried_with_backoff_and_a_log_line_each(sleeps: list[float], 
     assert sleeps == [1.0, 2.0]  # production defaults: 1 s, doubling
     retry_lines = [line for line in logged(capsys) if "retrying" in line]
     assert len(retry_lines) == 2
-    assert "Sluice unreachable (503 Service Unavailable: Redis is unavailable); retrying in 1 s" in retry_lines[0]
-    assert "Sluice unreachable (503 Service Unavailable: Redis is unavailable); retrying in 2 s" in retry_lines[1]
+    assert "Sluice answered 503 Service Unavailable: Redis is unavailable; retrying in 1 s" in retry_lines[0]
+    assert "Sluice answered 503 Service Unavailable: Redis is unavailable; retrying in 2 s" in retry_lines[1]
 
 
 def test_connection_refused_is_retried_then_reported_as_unreachable(sleeps: list[float]) -> None:

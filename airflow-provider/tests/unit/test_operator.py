@@ -16,6 +16,7 @@ from airflow.sdk.bases.operator import ExecutorSafeguard
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
+from sluice_provider import exceptions as exceptions_module
 from sluice_provider.assets import lake_table_asset, sql_table_asset
 from sluice_provider.exceptions import SluiceJobFailed, SluiceRequestRejected
 from sluice_provider.hooks.sluice import SluiceHook
@@ -541,3 +542,99 @@ def test_a_job_cancelled_in_sluice_is_not_retried_but_a_clear_runs_it_again() ->
     assert sluice.calls() == ["POST /v1/jobs", "POST /v1/jobs/j1/retry"]
 
 
+# ------------------------------------------------------------------------------ execution_timeout
+
+
+class StartedTI(FakeTI):
+    def __init__(self, start_date: datetime) -> None:
+        super().__init__()
+        self.start_date = start_date
+
+
+def test_a_deferred_wait_ends_at_the_execution_timeout() -> None:
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(201, json=job("queued"))]})
+    started = datetime.now(timezone.utc) - timedelta(minutes=30)
+    before = datetime.now(timezone.utc)
+    with pytest.raises(TaskDeferred) as deferred:
+        operator(sluice, execution_timeout=timedelta(hours=2)).execute(context(StartedTI(started)))
+    assert deferred.value.trigger.serialize()[1]["end_by"] == (started + timedelta(hours=2)).isoformat()
+    assert deferred.value.kwargs == {"limit": "the task's execution_timeout of 2:00:00"}
+    # Airflow's own deferral timeout is only a backstop, after the trigger's.
+    backstop = timedelta(hours=1, minutes=30) + operator_module._DEFER_BACKSTOP
+    assert backstop - (datetime.now(timezone.utc) - before) <= deferred.value.timeout <= backstop
+
+
+def test_a_deferred_wait_ends_at_the_earlier_of_timeout_and_execution_timeout() -> None:
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(201, json=job("queued"))]})
+    before = datetime.now(timezone.utc)
+    with pytest.raises(TaskDeferred) as deferred:
+        operator(sluice, timeout=600, execution_timeout=timedelta(hours=2)).execute(context(StartedTI(before)))
+    end_by = datetime.fromisoformat(deferred.value.trigger.serialize()[1]["end_by"])
+    assert before + timedelta(seconds=600) <= end_by <= datetime.now(timezone.utc) + timedelta(seconds=600)
+    assert not deferred.value.kwargs
+
+
+def test_the_execution_timeout_event_cancels_the_job_and_names_the_limit() -> None:
+    sluice = Sluice({"POST /v1/jobs/j1/cancel": [httpx.Response(202, json=job("cancelled"))]})
+    with pytest.raises(AirflowException) as caught:
+        operator(sluice, execution_timeout=timedelta(hours=2)).execute_complete(
+            context(FakeTI()),
+            {"status": "timeout", "job_id": "j1", "job": job("running"), "message": "still running"},
+            limit="the task's execution_timeout of 2:00:00",
+        )
+    assert str(caught.value) == "Sluice job j1 did not end within the task's execution_timeout of 2:00:00; cancelled it"
+    assert not isinstance(caught.value, AirflowFailException)
+    assert sluice.calls() == ["POST /v1/jobs/j1/cancel"]
+
+
+@pytest.mark.parametrize(
+    ("limits", "within"),
+    [
+        ({"execution_timeout": timedelta(hours=2)}, "the task's execution_timeout of 2:00:00"),
+        ({"execution_timeout": timedelta(hours=2), "timeout": 600}, "0:10:00"),
+        ({"execution_timeout": timedelta(minutes=5), "timeout": 600}, "the task's execution_timeout of 0:05:00"),
+    ],
+)
+def test_a_timeout_event_without_its_limit_names_the_shorter_one(limits: dict[str, Any], within: str) -> None:
+    # dag.test() resumes a deferred task without the kwargs it deferred with.
+    sluice = Sluice({"POST /v1/jobs/j1/cancel": [httpx.Response(202, json=job("cancelled"))]})
+    with pytest.raises(AirflowException, match=f"^Sluice job j1 did not end within {re.escape(within)}; cancelled it$"):
+        operator(sluice, **limits).execute_complete(
+            context(FakeTI()), {"status": "timeout", "job_id": "j1", "job": job("running"), "message": "still"}
+        )
+
+
+# ---------------------------------------------------------------------------- a persistent 500
+
+
+def test_not_deferrable_a_persistent_500_ends_the_wait_naming_the_answer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        if clock[0] > 86400:
+            raise AssertionError("still waiting after a day")
+        clock[0] += seconds
+
+    monkeypatch.setattr(operator_module.time, "sleep", sleep)
+    monkeypatch.setattr(exceptions_module, "_clock", lambda: clock[0], raising=False)
+    boom = {"title": "Internal Server Error", "detail": "boom", "requestId": "req-9"}
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [httpx.Response(201, json=job("queued"))],
+            "GET /v1/jobs/j1": [httpx.Response(200, json=job("running")), httpx.Response(500, json=boom)],
+        }
+    )
+    with pytest.raises(AirflowException) as caught:
+        operator(sluice, deferrable=False, poll_interval=30).execute(context(FakeTI()))
+    # Ten answers or more, over ten minutes or more: a 500 every 30 s for 10 min.
+    assert sluice.calls().count("GET /v1/jobs/j1") == 1 + 21
+    assert str(caught.value) == (
+        "gave up waiting for Sluice job j1: Sluice answered 500 to 21 looks in a row over 10 min, the last: "
+        "500 Internal Server Error: boom (requestId req-9). That is a bug in Sluice for its operators to look "
+        "into; the job may go on meanwhile, and a retry of the task adopts it"
+    )
+    assert not isinstance(caught.value, AirflowFailException)
+    log = capsys.readouterr().out
+    assert "Sluice answered 500 Internal Server Error: boom; still waiting for job j1" in log

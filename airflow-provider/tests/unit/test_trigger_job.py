@@ -14,6 +14,7 @@ import httpx
 import pytest
 from airflow.sdk.serde import deserialize, serialize
 
+from sluice_provider import exceptions as exceptions_module
 from sluice_provider.hooks.sluice import SluiceHook
 from sluice_provider.triggers import job as trigger_module
 from sluice_provider.triggers.job import SluiceJobTrigger
@@ -181,7 +182,54 @@ def test_keeps_polling_with_growing_delays_while_sluice_is_unreachable(
         "Sluice unreachable (Sluice at http://sluice.test is unreachable (ConnectError: [Errno 111] Connection refused)"
         in log
     )
-    assert "Sluice unreachable (503 Service Unavailable: Redis is unavailable); polling job j1 again in 40 s" in log
+    assert "Sluice answered 503 Service Unavailable: Redis is unavailable; polling job j1 again in 40 s" in log
+
+
+@pytest.fixture
+def clocked(monkeypatch: pytest.MonkeyPatch, waits: list[float]) -> list[float]:
+    """`waits`, also the trigger's clock (the time its waits add up to); fails a wait that would
+    go on for ever."""
+
+    async def bounded_sleep(delay: float) -> None:
+        if len(waits) >= 200:
+            raise AssertionError(f"still waiting after 200 polls: {waits[-3:]}")
+        waits.append(delay)
+
+    monkeypatch.setattr(trigger_module.asyncio, "sleep", bounded_sleep)
+    monkeypatch.setattr(exceptions_module, "_clock", lambda: sum(waits), raising=False)
+    return waits
+
+
+def test_a_persistent_500_ends_the_wait_with_an_error_naming_the_answer(
+    monkeypatch: pytest.MonkeyPatch, clocked: list[float], capsys: pytest.CaptureFixture
+) -> None:
+    waits = clocked
+    boom = httpx.Response(500, json={"title": "Internal Server Error", "detail": "boom", "requestId": "req-7"})
+    sluice = Sluice(httpx.Response(200, json=job("running")), boom)
+    wire(monkeypatch, sluice)
+    event = first_event(SluiceJobTrigger(job_id="j1", sluice_conn_id=CONN_ID, poll_interval=10))
+    assert event["status"] == "error"
+    assert event["job"]["state"] == "running"
+    # 10, 20, 40, then 60 s between looks: the 13th 500 in a row comes 10 min after the first.
+    assert waits == [10.0, 10.0, 20.0, 40.0, *[60.0] * 9]
+    assert event["message"] == (
+        "gave up waiting for Sluice job j1: Sluice answered 500 to 13 looks in a row over 10 min, the last: "
+        "500 Internal Server Error: boom (requestId req-7). That is a bug in Sluice for its operators to look "
+        "into; the job may go on meanwhile, and a retry of the task adopts it"
+    )
+    log = capsys.readouterr().out
+    assert "Sluice answered 500 Internal Server Error: boom; polling job j1 again in 10 s" in log
+    assert "unreachable" not in log
+
+
+def test_a_500_streak_broken_by_an_answer_starts_again(monkeypatch: pytest.MonkeyPatch, clocked: list[float]) -> None:
+    boom = httpx.Response(500, json={"title": "Internal Server Error", "detail": "boom"})
+    running = httpx.Response(200, json=job("running"))
+    sluice = Sluice(*[boom] * 12, running, *[boom] * 12, httpx.Response(200, json=job("succeeded")))
+    wire(monkeypatch, sluice)
+    event = first_event(SluiceJobTrigger(job_id="j1", sluice_conn_id=CONN_ID, poll_interval=10))
+    assert event["status"] == "succeeded"
+    assert len(sluice.requests) == 26
 
 
 def test_a_connection_whose_timeout_is_not_a_number_ends_the_wait_with_an_error(
@@ -230,7 +278,7 @@ def test_an_unreachable_sluice_at_end_by_is_a_timeout(monkeypatch: pytest.Monkey
     past = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()
     event = first_event(SluiceJobTrigger(job_id="j1", sluice_conn_id=CONN_ID, end_by=past))
     assert event["status"] == "timeout"
-    assert "Sluice was unreachable at the end" in event["message"]
+    assert "(at the end: Sluice unreachable (Sluice at http://sluice.test is unreachable" in event["message"]
     assert waits == []
 
 

@@ -1,6 +1,6 @@
 """DAGs of test_operator_faults.py: SluiceSubmitJobOperator against a Sluice that says no,
 goes away for a while, or outlives the worker that submitted its job; jobs that fail or are
-cancelled in Sluice.
+cancelled in Sluice; a task that outlives its execution_timeout while deferred.
 
 Every DAG retries its tasks twice, a second apart: a failure that should not be retried shows
 up as try 1, one that is retried as try 3 within seconds (Airflow's default delay is 5 min).
@@ -94,4 +94,15 @@ with DAG("faults_cancelled_in_sluice", schedule=None, start_date=START, catchup=
         params={"seconds": 60},
         inputs=INPUTS,
         labels={"case": "cancelled-in-sluice"},
+    )
+
+with DAG("faults_execution_timeout", schedule=None, start_date=START, catchup=False):
+    # Deferred (the default) with no `timeout`: only execution_timeout bounds the wait.
+    SluiceSubmitJobOperator(
+        task_id="submit",
+        pipeline="stand-in",
+        params={"seconds": 60},
+        inputs=INPUTS,
+        labels={"case": "execution-timeout"},
+        execution_timeout=timedelta(seconds=8),
     )
