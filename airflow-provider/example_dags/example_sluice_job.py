@@ -31,7 +31,7 @@ with DAG(
         task_id="meter_by_status",
         pipeline="meter-by-status",
         # The job's parameters (the pipeline declares `site`); values may be templates.
-        params={"site": "site-007"},
+        parameters={"site": "site-007"},
         labels={"requested_by": "{{ dag.dag_id }}"},
         outlets=[lake_table_asset("meter_by_status")],
         poll_interval=5,

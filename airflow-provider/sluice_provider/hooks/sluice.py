@@ -525,13 +525,15 @@ class SluiceHook(BaseHook):
 # ------------------------------------------------------------------------------------ helpers
 
 
-def _submit_body(
+def submit_body(
     pipeline: str,
-    parameters: Mapping[str, Any] | None,
-    inputs: Sequence[str] | None,
-    priority: int | None,
-    labels: Mapping[str, str] | None,
-) -> SubmitRequest:
+    parameters: Mapping[str, Any] | None = None,
+    inputs: Sequence[str] | None = None,
+    priority: int | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The body `SluiceHook.submit_job` sends for these arguments (POST /v1/jobs), as plain JSON
+    values: what Sluice compares a replayed Idempotency-Key's request on."""
     body: dict[str, Any] = {"pipeline": pipeline, "parameters": dict(parameters or {})}
     if inputs is not None:
         body["inputs"] = [str(item) for item in inputs]
@@ -539,7 +541,17 @@ def _submit_body(
         body["priority"] = int(priority)
     if labels is not None:
         body["labels"] = {str(key): str(value) for key, value in labels.items()}
-    return SubmitRequest.from_dict(body)
+    return body
+
+
+def _submit_body(
+    pipeline: str,
+    parameters: Mapping[str, Any] | None,
+    inputs: Sequence[str] | None,
+    priority: int | None,
+    labels: Mapping[str, str] | None,
+) -> SubmitRequest:
+    return SubmitRequest.from_dict(submit_body(pipeline, parameters, inputs, priority, labels))
 
 
 def _list_call(

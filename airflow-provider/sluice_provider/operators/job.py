@@ -3,16 +3,18 @@
     SluiceSubmitJobOperator(
         task_id="status_of_site_7",
         pipeline="meter-by-status",
-        params={"site": "site-007", "day": "{{ ds }}"},   # the job's parameters, templated
+        parameters={"site": "site-007", "day": "{{ ds }}"},   # the job's parameters, templated
     )
 
 What it does:
 
 - Submits the job with an Idempotency-Key made from the task instance (DAG, task, run id, map
-  index). Every try of the task instance sends the same key, so a retry after a worker died
-  adopts the job the first try submitted instead of starting another one; if that job failed
-  or was cancelled, it asks Sluice to retry it. (A succeeded job is adopted as it is: to run
-  the pipeline again, start a new DAG run.)
+  index) and a digest of the rendered request (pipeline, parameters, inputs, priority, labels).
+  Every try of the task instance that sends the same request sends the same key, so a retry
+  after a worker died adopts the job the first try submitted instead of starting another one; if
+  that job failed or was cancelled, it asks Sluice to retry it. (A succeeded job is adopted as it
+  is: to run the pipeline again, start a new DAG run.) A try whose request differs (a parameter
+  fixed before clearing the task, a template that renders otherwise) submits a new job.
 - Pushes the job id to XCom right away (the "Sluice job" link works while the task waits).
 - Waits: deferrable (the default) hands the wait to SluiceJobTrigger in the triggerer and frees
   the worker slot; ``deferrable=False`` polls from the worker; ``wait_for_completion=False``
@@ -25,7 +27,7 @@ What it does:
   Sluice's failure class and reason. A ``user`` or ``data`` failure, or a job cancelled in Sluice,
   fails the task without Airflow retries (SluiceJobFailedNoRetry): a retry would only ask Sluice
   to run it again. ``platform`` and ``timeout`` failures are retried. Clearing the task runs it
-  again (a new attempt of the same job).
+  again: the same job (a new attempt) if the request is unchanged, else a new job.
 - Time limits: ``timeout`` (from the submit) and Airflow's ``execution_timeout`` (from the
   task's start). Airflow 3 does not apply ``execution_timeout`` while a task is deferred, so the
   deferred wait ends at the earlier of the two by itself; then the operator cancels the job and
@@ -38,14 +40,19 @@ What it does:
   answers in a row over ten minutes or more: a bug in Sluice, which waiting does not fix).
 - When the task is killed (marked failed, cleared) it cancels the job (``cancel_on_kill``).
 
-Why the job's parameters are ``params``: that is the spelling DAG authors expect, and it is also
-BaseOperator's argument for Airflow Params. The operator metaclass merges the DAG's params into
-the task's before ``__init__`` sees them, tagging each with its source; the operator keeps only
-the task's own (source "task", the way the standard provider's HITL operator does it), so DAG
-level params never reach the job. The task's params still show in ``{{ params }}`` as usual; they
-are rendered as templates here because the operator copies them into its templated field
-``parameters``. A job parameter therefore cannot refer to a DAG param of the same name through
-``{{ params.<name> }}``: give it another name, or use ``{{ dag_run.conf[...] }}``.
+The job's parameters come from ``parameters`` (templated, mappable: ``.expand(parameters=[...])``)
+and, as a convenience, from ``params``, BaseOperator's argument for Airflow Params, which DAG
+authors often reach for. The operator metaclass merges the DAG's params into the task's before
+``__init__`` sees them, tagging each with its source; the operator keeps the task's own (source
+"task", the way the standard provider's HITL operator does it), so DAG level params never reach
+the job. ``.expand(params=[...])`` updates the DAG's Param of the same name instead (its source
+stays "dag"), so a DAG-sourced param whose value differs from the DAG's is kept too; a mapped
+value equal to the DAG's default cannot be told from the default, hence ``parameters`` for
+mapping. Values from ``params`` are rendered as templates, being copied into ``parameters``; a
+key in both takes ``parameters``' value. A job parameter given through ``params`` cannot refer
+to a DAG param of the same name through ``{{ params.<name> }}``; through ``parameters`` it can.
+Both are taken as the DAG file gives them: a run's ``dag_run.conf`` changes a job parameter only
+through a template (``{{ params.<name> }}``, ``{{ dag_run.conf[...] }}``).
 
 The idempotency key makes Airflow's own ResumableJobMixin unnecessary here: the mixin stores
 the job id after submitting, which leaves a gap a dead worker can fall into; Sluice derives the
@@ -65,17 +72,18 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, BaseOperator, Param, ParamsDict
 from airflow.sdk.definitions._internal.types import is_arg_set
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from sluice_provider.assets import outlet_event_extra
 from sluice_provider.exceptions import (
     NOT_RETRIED_FAILURE_CLASSES,
     ServerErrorRun,
+    SluiceRequestRejected,
     job_failed,
     sluice_unavailable,
     unavailable_reason,
 )
-from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook, SubmittedJob
+from sluice_provider.hooks.sluice import ENDED_STATES, SluiceHook, SubmittedJob, submit_body
 from sluice_provider.links import XCOM_JOB_ID, XCOM_SPARK_UI_URL, SluiceJobLink, SparkUiLink
 from sluice_provider.triggers.job import SluiceJobTrigger
 
@@ -89,28 +97,52 @@ _KEY_PART = 40
 _DEFER_BACKSTOP = timedelta(minutes=5)
 
 
-def idempotency_key(dag_id: str, task_id: str, run_id: str, map_index: int = -1) -> str:
-    """The Idempotency-Key of one task instance's job: the same for every try of it.
+def idempotency_key(
+    dag_id: str, task_id: str, run_id: str, map_index: int = -1, request: Mapping[str, Any] | None = None
+) -> str:
+    """The Idempotency-Key of one task instance's job request: the same for every try that sends
+    the same request.
 
-    ``airflow:<dag>:<task>:<run>[:m<index>]:<digest>``: the readable parts are cut and cleaned to
-    what Sluice accepts (1-200 of A-Z a-z 0-9 . _ : -); the sha256 digest of the exact values
-    keeps two task instances apart even when their readable parts collide.
+    ``airflow:<dag>:<task>:<run>[:m<index>]:<digest>[:<request digest>]``: the readable parts are
+    cut and cleaned to what Sluice accepts (1-200 of A-Z a-z 0-9 . _ : -); the sha256 digest of
+    the exact values keeps two task instances apart even when their readable parts collide (and
+    all the keys of one task instance share the prefix up to it). The request digest (16 hex
+    characters of the sha256 of ``request``, the submit's body as `submit_body` makes it) makes
+    a changed request a new key: Sluice refuses a key it already holds for another body (409),
+    which would leave the task instance unable to submit again.
     """
     exact = json.dumps([dag_id, task_id, run_id, int(map_index)], separators=(",", ":"))
     digest = hashlib.sha256(exact.encode("utf-8")).hexdigest()[:32]
     parts = [_KEY_UNSAFE.sub("_", part)[:_KEY_PART] or "_" for part in (dag_id, task_id, run_id)]
     if map_index is not None and int(map_index) >= 0:
         parts.append(f"m{int(map_index)}")
-    return ":".join(["airflow", *parts, digest])
+    parts.append(digest)
+    if request is not None:
+        parts.append(request_digest(request))
+    # At most 8 + 3 * 41 + 12 (a 32-bit map index) + 33 + 17 = 193 characters.
+    return ":".join(["airflow", *parts])
 
 
-def job_parameters(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The job's parameters out of the ``params`` the operator received: the task's own only."""
+def request_digest(request: Mapping[str, Any]) -> str:
+    """16 hex characters of the sha256 of ``request`` as canonical JSON (keys sorted)."""
+    text = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def job_parameters(params: Mapping[str, Any] | None, dag_params: ParamsDict | None = None) -> dict[str, Any]:
+    """The job's parameters out of the ``params`` the operator received: the task's own only.
+
+    ``dag_params`` (the DAG's params) lets a param tagged as the DAG's through, when its value is
+    not the DAG's: what ``.expand(params=[...])`` leaves when it maps a key the DAG has too.
+    """
     if not params:
         return {}
     if isinstance(params, ParamsDict):
-        own = ParamsDict.filter_params_by_source(params, source="task")
-        values = {key: param.value for key, param in own.items()}
+        values = {
+            key: param.value
+            for key, param in params.items()
+            if param.source == "task" or (param.source == "dag" and _not_the_dags(key, param, dag_params))
+        }
     else:
         values = {key: value.value if isinstance(value, Param) else value for key, value in params.items()}
     missing = sorted(key for key, value in values.items() if not is_arg_set(value))
@@ -119,11 +151,22 @@ def job_parameters(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return values
 
 
+def _not_the_dags(key: str, param: Param, dag_params: ParamsDict | None) -> bool:
+    if dag_params is None:
+        return False
+    if key not in dag_params:
+        return True
+    return param.value != dag_params.get_param(key).value
+
+
 class SluiceSubmitJobOperator(BaseOperator):
     """Submits a Sluice job and waits for it to end (see the module docstring).
 
     :param pipeline: the Sluice pipeline to run. Templated.
-    :param params: the job's parameters (the pipeline's declared ``parameters``). Templated.
+    :param parameters: the job's parameters (the pipeline's declared ``parameters``), a mapping
+        (or an XComArg, or a template that renders to one). Templated; mappable.
+    :param params: job parameters too, as Airflow Params of the task (the DAG's are not sent);
+        a key in ``parameters`` as well takes its value from there. Templated.
     :param inputs: files or folders under Sluice's landing root; None lets the pipeline use its
         default input paths. Templated.
     :param priority: the job's priority, 1 (runs first) to 1000; None keeps the pipeline's.
@@ -147,6 +190,7 @@ class SluiceSubmitJobOperator(BaseOperator):
         self,
         *,
         pipeline: str,
+        parameters: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         inputs: Sequence[str] | None = None,
         priority: int | None = None,
@@ -163,7 +207,16 @@ class SluiceSubmitJobOperator(BaseOperator):
         if poll_interval <= 0:
             raise ValueError("poll_interval must be more than 0 seconds")
         self.pipeline = pipeline
-        self.parameters = job_parameters(params)
+        from_params = job_parameters(params, self._dag.params if self._dag is not None else None)
+        if parameters is None or isinstance(parameters, Mapping):
+            self.parameters: Any = {**from_params, **(parameters or {})}
+        elif from_params:
+            raise ValueError(
+                "job parameters come from parameters= (here an XComArg or a template) or from params=, "
+                f"not both: move {', '.join(sorted(from_params))} into parameters"
+            )
+        else:
+            self.parameters = parameters  # an XComArg or a template: a mapping once rendered
         self.inputs = list(inputs) if inputs is not None else None
         self.priority = priority
         self.labels = dict(labels) if labels is not None else None
@@ -185,15 +238,21 @@ class SluiceSubmitJobOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         ti = context["ti"]
-        key = idempotency_key(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
-        submitted = self.hook.submit_job(
-            self.pipeline,
-            parameters=self.parameters,
-            inputs=self.inputs,
-            priority=self.priority,
-            labels=self.labels,
-            idempotency_key=key,
-        )
+        request = submit_body(self.pipeline, self._parameters(), self.inputs, self.priority, self.labels)
+        key = idempotency_key(ti.dag_id, ti.task_id, ti.run_id, ti.map_index, request)
+        try:
+            submitted = self.hook.submit_job(
+                request["pipeline"],
+                parameters=request["parameters"],
+                inputs=request.get("inputs"),
+                priority=request.get("priority"),
+                labels=request.get("labels"),
+                idempotency_key=key,
+            )
+        except SluiceRequestRejected as error:
+            if error.status == 409:
+                raise _key_conflict(error, key) from None
+            raise
         job = self._adopt(submitted, key)
         self.job_id = str(job["id"])
         ti.xcom_push(key=XCOM_JOB_ID, value=self.job_id)
@@ -240,6 +299,17 @@ class SluiceSubmitJobOperator(BaseOperator):
         self.hook.cancel_job(self.job_id)
 
     # ------------------------------------------------------------------------------ helpers
+
+    def _parameters(self) -> dict[str, Any]:
+        """The job's parameters, rendered: ``parameters`` must be a mapping by now."""
+        parameters = self.parameters if self.parameters is not None else {}
+        if not isinstance(parameters, Mapping):
+            raise AirflowFailException(
+                f"parameters must be a mapping of parameter names to values, got {type(parameters).__name__} "
+                f"{str(parameters)[:200]!r} (a template renders to text unless the DAG sets "
+                "render_template_as_native_obj=True)"
+            )
+        return dict(parameters)
 
     def _deferred_end(self, ti: Any) -> tuple[datetime | None, str | None]:
         """When a deferred wait must end, and the limit that sets it (None: the operator's timeout).
@@ -394,3 +464,20 @@ class SluiceSubmitJobOperator(BaseOperator):
                 f"Sluice job {job_id} did not end within {within}, and cancelling it failed: {error}"
             ) from None
         raise AirflowException(f"Sluice job {job_id} did not end within {within}; cancelled it")
+
+
+def _key_conflict(error: SluiceRequestRejected, key: str) -> SluiceRequestRejected:
+    """Sluice's 409 for a reused Idempotency-Key, with what the DAG author can do about it."""
+    hint = (
+        "Sluice holds another request under this key, although the key carries a digest of the "
+        "request (another client may have sent one with it). To submit a new job, change the "
+        "request (a label will do) and clear the task, or start a new DAG run"
+    )
+    return SluiceRequestRejected(
+        status=error.status,
+        title=error.title,
+        detail=error.detail,
+        errors=[*error.errors, {"path": f"Idempotency-Key {key}", "message": hint}],
+        request_id=error.request_id,
+        type=error.type,
+    )

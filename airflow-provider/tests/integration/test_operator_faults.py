@@ -10,6 +10,9 @@
   submitting another.
 - A deferred task with an execution_timeout and no timeout: the wait ends at the
   execution_timeout, and the job is cancelled.
+- A parameter changed between a task instance's tries (a Variable it renders, changed before the
+  task is cleared): the next try submits a new job instead of failing on Sluice's 409 for a
+  reused Idempotency-Key; cleared again with the request unchanged, it adopts that job.
 
 The DAGs are in dags/faults_operator.py.
 """
@@ -254,3 +257,32 @@ def test_a_deferred_task_ends_at_its_execution_timeout_and_cancels_the_job(sluic
     # Well before the job's own 60 s.
     assert took < 40, took
 
+
+@pytest.mark.timeout(150)
+def test_a_changed_parameter_then_a_clear_submits_a_new_job(sluice, jobs, monkeypatch):
+    dag = load_dag(DAGS, "faults_changed_request")
+    monkeypatch.setenv("AIRFLOW_VAR_SLUICE_TEST_ROWS", "2")
+    run = run_dag(dag)
+    assert run.state == "success"
+    (first,) = jobs.labelled("stand-in", "changed-request")
+    assert (first["parameters"]["rows"], first["state"]) == (2, "succeeded")
+
+    # The DAG author changes the Variable and clears the task.
+    monkeypatch.setenv("AIRFLOW_VAR_SLUICE_TEST_ROWS", "3")
+    cleared = run_cleared(dag, run.run_id, "submit")
+
+    assert (cleared.ti.state, cleared.ti.try_number) == ("success", 2)
+    second = next(job for job in jobs.labelled("stand-in", "changed-request") if job["id"] != first["id"])
+    assert (second["parameters"]["rows"], second["state"]) == (3, "succeeded")
+    assert f"Submitted Sluice job {second['id']}" in cleared.log
+    # Both keys name the same task instance (their common prefix), then each its own request.
+    prefix = first["idempotencyKey"].rsplit(":", 1)[0]
+    assert second["idempotencyKey"].rsplit(":", 1)[0] == prefix
+    assert second["idempotencyKey"] != first["idempotencyKey"]
+
+    # Cleared again, the request unchanged: the job of that request is adopted as it is.
+    again = run_cleared(dag, run.run_id, "submit")
+
+    assert (again.ti.state, again.ti.try_number) == ("success", 3)
+    assert len(jobs.labelled("stand-in", "changed-request")) == 2
+    assert f"Sluice already has job {second['id']} for this task instance" in again.log

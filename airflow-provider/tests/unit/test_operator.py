@@ -71,6 +71,35 @@ def test_every_part_of_the_task_instance_changes_the_key() -> None:
     assert len(keys) == 9
 
 
+def test_the_key_with_its_request_digest_stays_within_sluices_limits() -> None:
+    request = {"pipeline": "p" * 300, "parameters": {"site": "x" * 5000}, "inputs": ["in/" * 100], "priority": 1000}
+    key = idempotency_key("d" * 250, "t" * 250, "r" * 250, 2**31 - 1, request)
+    assert KEY_SHAPE.match(key), key
+    assert len(key) <= 200
+    assert re.fullmatch(r"airflow:d{40}:t{40}:r{40}:m2147483647:[0-9a-f]{32}:[0-9a-f]{16}", key)
+    # The task instance's part is the key without a request: every key of one task instance shares it.
+    assert key.startswith(idempotency_key("d" * 250, "t" * 250, "r" * 250, 2**31 - 1) + ":")
+
+
+def test_every_part_of_the_request_changes_the_key() -> None:
+    base = {"pipeline": "p", "parameters": {"site": "s1"}, "inputs": ["a"], "priority": 5, "labels": {"k": "v"}}
+    variants = [
+        base,
+        {**base, "pipeline": "q"},
+        {**base, "parameters": {"site": "s2"}},
+        {**base, "parameters": {"site": "s1", "day": "2026-01-02"}},
+        {**base, "inputs": ["b"]},
+        {**base, "priority": 6},
+        {**base, "labels": {"k": "w"}},
+        {key: value for key, value in base.items() if key != "labels"},
+    ]
+    keys = {idempotency_key("dag", "task", RUN_ID, -1, request) for request in variants}
+    assert len(keys) == len(variants)
+    # The same request, its keys in another order: the same key.
+    reordered = dict(reversed(list(base.items())))
+    assert idempotency_key("dag", "task", RUN_ID, -1, reordered) == idempotency_key("dag", "task", RUN_ID, -1, base)
+
+
 # ----------------------------------------------------------------------------- job parameters
 
 
@@ -104,6 +133,54 @@ def test_no_params_means_no_job_parameters() -> None:
 def test_a_job_parameter_without_a_value_is_refused_when_the_dag_is_parsed() -> None:
     with pytest.raises(ValueError, match="job parameters need a value: site"):
         SluiceSubmitJobOperator(task_id="t", pipeline="p", params={"site": Param(type="string"), "day": "x"})
+
+
+def test_parameters_is_the_argument_for_the_jobs_parameters() -> None:
+    with DAG("parameters_dag", schedule=None, start_date=START, params={"site": Param("site-007")}):
+        op = SluiceSubmitJobOperator(task_id="t", pipeline="p", parameters={"site": "{{ params.site }}", "rows": 5})
+        both = SluiceSubmitJobOperator(
+            task_id="both", pipeline="p", params={"day": "{{ ds }}", "rows": 1}, parameters={"rows": 5}
+        )
+    assert op.parameters == {"site": "{{ params.site }}", "rows": 5}
+    # params= stays a convenience; a key given both ways takes parameters' value.
+    assert both.parameters == {"day": "{{ ds }}", "rows": 5}
+
+
+def test_parameters_can_be_mapped_over_next_to_a_dag_param_of_the_same_name() -> None:
+    with DAG("mapped_parameters_dag", schedule=None, start_date=START, params={"site": Param("site-007")}):
+        mapped = SluiceSubmitJobOperator.partial(task_id="m", pipeline="p", params={"day": "{{ ds }}"}).expand(
+            parameters=[{"site": "s1"}, {"site": "s2"}]
+        )
+    assert mapped.unmap({"parameters": {"site": "s1"}}).parameters == {"day": "{{ ds }}", "site": "s1"}
+    assert mapped.unmap({"parameters": {"site": "s2"}}).parameters == {"day": "{{ ds }}", "site": "s2"}
+
+
+def test_mapped_params_keep_a_key_the_dag_has_too() -> None:
+    # Airflow's unmapping writes a mapped params value into the DAG's Param of that name, which
+    # keeps its source "dag": a value that differs from the DAG's is the mapped one.
+    with DAG("mapped_params_dag", schedule=None, start_date=START, params={"site": Param("site-007"), "env": "prod"}):
+        mapped = SluiceSubmitJobOperator.partial(task_id="m", pipeline="p").expand(
+            params=[{"site": "s1"}, {"site": "s2"}]
+        )
+    assert mapped.unmap({"params": {"site": "s1"}}).parameters == {"site": "s1"}
+    assert mapped.unmap({"params": {"site": "s2"}}).parameters == {"site": "s2"}
+
+
+def test_parameters_from_an_xcom_cannot_be_mixed_with_params() -> None:
+    with DAG("xcom_parameters_dag", schedule=None, start_date=START):
+        upstream = SluiceSubmitJobOperator(task_id="up", pipeline="p")
+        op = SluiceSubmitJobOperator(task_id="t", pipeline="p", parameters=upstream.output)
+        assert op.parameters == upstream.output
+        assert op.upstream_task_ids == {"up"}
+        with pytest.raises(ValueError, match="not both: move site into parameters"):
+            SluiceSubmitJobOperator(task_id="t2", pipeline="p", parameters=upstream.output, params={"site": "x"})
+
+
+def test_parameters_that_render_to_text_fail_the_task_without_retries() -> None:
+    sluice = Sluice({})
+    with pytest.raises(AirflowFailException, match="parameters must be a mapping .* render_template_as_native_obj"):
+        operator(sluice, params=None, parameters="{'site': 'x'}").execute(context(FakeTI()))
+    assert sluice.calls() == []
 
 
 def test_templated_fields_render(tmp_path) -> None:
@@ -249,7 +326,11 @@ def test_submits_pushes_the_job_id_and_defers(capsys: pytest.CaptureFixture) -> 
     with pytest.raises(TaskDeferred) as deferred:
         operator(sluice, timeout=600, poll_interval=5).execute(context(ti))
     assert ti.xcoms == {"job_id": "j1"}
-    assert sluice.requests[0].headers["idempotency-key"] == idempotency_key(ti.dag_id, ti.task_id, ti.run_id, -1)
+    request = json.loads(sluice.requests[0].content)
+    assert request == {"pipeline": "meter-by-status", "parameters": {"site": "site-007"}}
+    assert sluice.requests[0].headers["idempotency-key"] == idempotency_key(
+        ti.dag_id, ti.task_id, ti.run_id, -1, request
+    )
     trigger = deferred.value.trigger
     assert isinstance(trigger, SluiceJobTrigger)
     assert deferred.value.method_name == "execute_complete"
@@ -540,6 +621,48 @@ def test_a_job_cancelled_in_sluice_is_not_retried_but_a_clear_runs_it_again() ->
     with pytest.raises(TaskDeferred):
         operator(sluice).execute(context(FakeTI()))
     assert sluice.calls() == ["POST /v1/jobs", "POST /v1/jobs/j1/retry"]
+
+
+# ------------------------------------------------------------------- the key of a changed request
+
+
+def test_a_changed_request_submits_a_new_job_and_an_unchanged_one_adopts_its_job() -> None:
+    sluice = Sluice(
+        {
+            "POST /v1/jobs": [
+                httpx.Response(201, json=job("queued")),
+                httpx.Response(200, json=job("running")),
+                httpx.Response(201, json=job("queued", job_id="j2")),
+            ]
+        }
+    )
+    for site in ("site-007", "site-007", "site-008"):  # a try, its retry, a clear after a fix
+        with pytest.raises(TaskDeferred):
+            operator(sluice, params={"site": site}).execute(context(FakeTI()))
+    first, retry, fixed = (request.headers["idempotency-key"] for request in sluice.requests)
+    assert first == retry
+    assert fixed != first
+    prefix = idempotency_key(FakeTI.dag_id, FakeTI.task_id, RUN_ID, -1)
+    assert first.startswith(prefix + ":") and fixed.startswith(prefix + ":")
+
+
+def test_a_reused_key_says_what_to_do() -> None:
+    conflict = {
+        "type": "urn:sluice:problem:idempotency-key-reused",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "this Idempotency-Key was already used with a different request body",
+        "errors": [],
+    }
+    sluice = Sluice({"POST /v1/jobs": [httpx.Response(409, json=conflict)]})
+    with pytest.raises(SluiceRequestRejected) as caught:
+        operator(sluice).execute(context(FakeTI()))
+    assert isinstance(caught.value, AirflowFailException)
+    message = str(caught.value)
+    assert message.startswith("409 Conflict: this Idempotency-Key was already used with a different request body\n")
+    assert f"  Idempotency-Key {sluice.requests[0].headers['idempotency-key']}: " in message
+    assert "change the request (a label will do) and clear the task, or start a new DAG run" in message
+    assert caught.value.type == "urn:sluice:problem:idempotency-key-reused"
 
 
 # ------------------------------------------------------------------------------ execution_timeout

@@ -1,6 +1,7 @@
 """DAGs of test_operator_faults.py: SluiceSubmitJobOperator against a Sluice that says no,
 goes away for a while, or outlives the worker that submitted its job; jobs that fail or are
-cancelled in Sluice; a task that outlives its execution_timeout while deferred.
+cancelled in Sluice; a task that outlives its execution_timeout while deferred; a request that
+changes between a task instance's tries.
 
 Every DAG retries its tasks twice, a second apart: a failure that should not be retried shows
 up as try 1, one that is retried as try 3 within seconds (Airflow's default delay is 5 min).
@@ -105,4 +106,14 @@ with DAG("faults_execution_timeout", schedule=None, start_date=START, catchup=Fa
         inputs=INPUTS,
         labels={"case": "execution-timeout"},
         execution_timeout=timedelta(seconds=8),
+    )
+
+with DAG("faults_changed_request", schedule=None, start_date=START, catchup=False, render_template_as_native_obj=True):
+    # A parameter from a Variable: a DAG author changes it, then clears the task.
+    SluiceSubmitJobOperator(
+        task_id="submit",
+        pipeline="stand-in",
+        params={"rows": "{{ var.value.sluice_test_rows | int }}"},
+        inputs=INPUTS,
+        labels={"case": "changed-request"},
     )
