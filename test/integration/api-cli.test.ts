@@ -209,8 +209,8 @@ describe('client commands', () => {
 
     expect(await sluiceCli('cancel', id)).toMatchObject({ code: 0, stdout: `${id}: running (cancel requested)\n` });
     const shown = JSON.parse((await sluiceCli('status', id, '--json')).stdout) as Record<string, unknown>;
-    expect(shown).toMatchObject({ id, state: 'running', stage: 'await', run: { runId } });
-    for (const internal of ['cancelRequested', 'finalized', 'retryAt', 'idempotencyScope']) expect(shown).not.toHaveProperty(internal);
+    expect(shown).toMatchObject({ id, state: 'running', stage: 'await', run: { runId }, cancelRequested: true });
+    for (const internal of ['finalized', 'retryAt', 'idempotencyScope']) expect(shown).not.toHaveProperty(internal);
     expect((await sluice.jobs.get(id)).cancelRequested).toBe(true);
   });
 
@@ -224,7 +224,9 @@ describe('client commands', () => {
 
     const all = await sluiceCli('landings');
     expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout.split('\n')[0]).toMatch(/^STATE\s+SOURCE\s+FILE\s+JOB\s+REASON$/);
+    expect(all.stdout.split('\n')[0]).toMatch(/^FINGERPRINT\s+STATE\s+SOURCE\s+FILE\s+JOB\s+REASON$/);
+    // The id POST /v1/landings/{fingerprint}/readmit takes, without --json.
+    expect(all.stdout).toMatch(/^fp-bad\s+quarantined/m);
     expect(all.stdout).toContain(join(env.landing, 'good.parquet'));
     expect(all.stdout).toMatch(/quarantined\s+meter-daily:0\s+\S+bad\.parquet\s+column kwh is string/);
 

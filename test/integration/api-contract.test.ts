@@ -127,7 +127,9 @@ describe('the committed document', () => {
     expect(new Set(ids).size).toBe(ids.length);
     const schemas = (document as unknown as { components: { schemas: Record<string, { properties: Record<string, unknown>; additionalProperties?: boolean }> } }).components.schemas;
     expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['JobView', 'JobPage', 'SubmitRequest', 'Problem', 'Pipeline', 'Landing', 'Queue']));
-    for (const internal of ['cancelRequested', 'finalized', 'retryAt', 'idempotencyScope']) expect(Object.keys(schemas.JobView!.properties)).not.toContain(internal);
+    for (const internal of ['finalized', 'retryAt', 'idempotencyScope']) expect(Object.keys(schemas.JobView!.properties)).not.toContain(internal);
+    // A cancel asked for and not yet carried out is the user's to see (ADR 0016's amendment).
+    expect(Object.keys(schemas.JobView!.properties)).toContain('cancelRequested');
     expect(schemas.JobView!.additionalProperties).toBe(false);
   });
 });
@@ -188,7 +190,7 @@ describe('every route, as answered, matches the document', () => {
 
     // A running job is marked (202 with the job as it stands); a queued one is cancelled at once.
     const marked = (await call('post', '/v1/jobs/{id}/cancel', 202, { params: id })) as Record<string, unknown>;
-    expect(marked).not.toHaveProperty('cancelRequested');
+    expect(marked).toMatchObject({ state: 'running', cancelRequested: true });
     const queued = (await call('post', '/v1/jobs', 201, { init: submitBody({ case: 'to cancel' }) })) as { id: string };
     await call('post', '/v1/jobs/{id}/retry', 409, { params: { id: queued.id } });
     expect(await call('post', '/v1/jobs/{id}/cancel', 202, { params: { id: queued.id } })).toMatchObject({ state: 'cancelled' });
