@@ -9,7 +9,7 @@ VITEST := $(IN_RUN_TMPDIR) npx vitest run --reporter=default
 # the project runs Node 20 with that pinned SDK, so the warning only clutters the output.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup demo test test-lane-node test-lane-python test-browser screenshots test-static test-unit test-integration test-e2e test-python test-airflow bench clean openapi openapi-check
+.PHONY: help setup demo test test-lane-node test-lane-python test-integration-rest test-integration-landings test-browser screenshots test-static test-unit test-integration test-e2e test-python test-airflow bench clean openapi openapi-check
 
 help:
 	@echo "make demo   land sample Parquet in a watched folder, run the job it starts, print what came out"
@@ -24,23 +24,27 @@ setup:
 demo: setup
 	@node --import tsx scripts/demo.ts
 
-# The servers-and-processes tiers run in two lanes side by side: the Node lane (integration,
-# then the browser tests) and the Python lane (spark-apps, the Airflow provider, then e2e,
-# which is the Node tier that waits longest on Spark and so balances the lanes: integration
-# alone takes about 16 minutes). Each lane runs its tests one file at a time; both mostly wait
-# on child processes, so two lanes fit 2 cores and keep a warm run under 20 minutes. A lane's
-# output is printed whole when it ends.
+# The servers-and-processes tiers run in two lanes side by side: the Node lane (integration
+# but the landing tests, then the browser tests) and the Python lane (spark-apps, the Airflow
+# provider, e2e, then the landing tests). The landing tests (test/integration/landings*) wait
+# out real quiet periods at production defaults, about 6 of integration's 18 minutes; they run
+# in the Python lane, which is otherwise the shorter, so that the lanes end together. Each lane
+# runs its tests one file at a time; both mostly wait on child processes, so two lanes fit 2
+# cores and keep a warm run under 20 minutes. A lane's output is printed whole when it ends.
 test: setup test-static test-unit
 	$(MAKE) -j2 --output-sync=recurse test-lane-node test-lane-python
 
+LANDING_TESTS := test/integration/landings
+
 test-lane-node:
-	$(MAKE) test-integration
+	$(MAKE) test-integration-rest
 	$(MAKE) test-browser
 
 test-lane-python:
 	$(MAKE) test-python
 	$(MAKE) test-airflow
 	$(MAKE) test-e2e
+	$(MAKE) test-integration-landings
 
 test-static: openapi-check
 	npx tsc --noEmit
@@ -70,8 +74,15 @@ test-airflow:
 	scripts/provider-wheel
 	$(IN_RUN_TMPDIR) .venv/bin/pytest -q -p no:cacheprovider airflow-provider/tests
 
+# The whole integration tier; make test runs it in two parts, one in each lane.
 test-integration:
 	$(VITEST) --project integration
+
+test-integration-rest:
+	$(VITEST) --project integration --exclude '$(LANDING_TESTS)*'
+
+test-integration-landings:
+	$(VITEST) --project integration $(LANDING_TESTS)
 
 # The dashboard in real Chromium (Debian's, driven by playwright-core) against a real Sluice.
 test-browser:
