@@ -13,6 +13,7 @@
 // them, so the Spark app escapes every path before reading it (sluice_spark.storage
 // literal_path) and the check here stays about places, not names.
 import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, type ErrorDetail } from '../core/errors.ts';
@@ -129,24 +130,30 @@ export async function expandInputs(paths: string[], roots: readonly string[]): P
     }
     // Its kind is asked alongside (stat follows links to what realpath names): one round trip.
     // One gone between the two is kept as a file, like any input not there.
-    const [realRoots, real, stats] = await Promise.all([resolvingRoots, realpath(path).catch(() => undefined), stat(path).catch(() => undefined)]);
+    const [realRoots, { real, stats }] = await Promise.all([resolvingRoots, resolved(path)]);
     if (real === undefined) {
       // Not there (yet): its deepest existing folder must still lie inside the roots, or a
       // symlinked parent could lead the Spark read outside them once the file appears.
-      const ancestor = await deepestExistingAncestor(path);
-      if (!realRoots.some((root) => isInside(root, ancestor))) {
-        throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
-      }
+      confine(path, await deepestExistingAncestor(path), realRoots);
       files.push(path);
       continue;
     }
-    if (!realRoots.some((root) => isInside(root, real))) {
-      throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
-    }
-    if (stats?.isDirectory()) files.push(...(await parquetFilesBelow(real, await resolvingRoots)));
+    confine(path, real, realRoots);
+    if (stats?.isDirectory()) files.push(...(await parquetFilesBelow(real, realRoots)));
     else files.push(real);
   }
   return [...new Set(files)];
+}
+
+/** Where `path` leads and what is there (stat follows links to what realpath names); undefined for what is not there. */
+async function resolved(path: string): Promise<{ real: string | undefined; stats: Stats | undefined }> {
+  const [real, stats] = await Promise.all([realpath(path).catch(() => undefined), stat(path).catch(() => undefined)]);
+  return { real, stats };
+}
+
+/** Refuses `path` when where it leads (`real`) is outside every (real) landing root. */
+function confine(path: string, real: string, realRoots: readonly string[]): void {
+  if (!realRoots.some((root) => isInside(root, real))) throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
 }
 
 async function deepestExistingAncestor(path: string): Promise<string> {
@@ -175,14 +182,12 @@ async function parquetFilesBelow(dir: string, realRoots: readonly string[], walk
       continue;
     }
     if (!entry.isSymbolicLink()) continue;
-    const [real, stats] = await Promise.all([realpath(path).catch(() => undefined), stat(path).catch(() => undefined)]);
+    const { real, stats } = await resolved(path);
     if (real === undefined || stats === undefined) {
       if (parquet) throw new UserError('input-broken-link', `"${path}" is a symlink that leads nowhere`, 422);
       continue;
     }
-    if (!realRoots.some((root) => isInside(root, real))) {
-      throw new UserError('input-outside-roots', `"${path}" leads outside the landing roots`, 422);
-    }
+    confine(path, real, realRoots);
     if (stats.isDirectory()) {
       if (!walked.has(real)) files.push(...(await parquetFilesBelow(real, realRoots, walked)));
     } else if (parquet) files.push(real);

@@ -218,7 +218,7 @@ export class LocalLauncher implements Launcher {
     this.options.logger?.info(fields, 'cancelling local run');
     // The supervisor leads its own process group: one signal reaches spark-submit, the JVM and the Python driver.
     signalGroup(pid, 'SIGTERM');
-    if (await waitForGroupExit(pid, this.timing.killGraceMs, options.signal)) return;
+    if (await waitUntilGone(() => isAlive(-pid), this.timing.killGraceMs, options.signal)) return;
     if (options.signal?.aborted) return;
     // Signalled again only while the group is still the one verified above: its leader is the
     // same process, or, once the leader has exited, the group we have watched since (a group
@@ -228,7 +228,7 @@ export class LocalLauncher implements Launcher {
     signalGroup(pid, 'SIGKILL');
     // Judged by the supervisor, not the group: a member orphaned to a PID 1 that reaps no one
     // (a container's Node, some VMs' init) stays in the group as a zombie for good.
-    if (await this.waitForSupervisorExit(dir, pid, options.signal)) await this.recordKill(dir);
+    if (await waitUntilGone(async () => (await this.supervisorOf(dir, pid)) === 'alive', this.timing.killGraceMs, options.signal)) await this.recordKill(dir);
   }
 
   /**
@@ -337,16 +337,6 @@ export class LocalLauncher implements Launcher {
   /** The recorded supervisor now; its start time is read after the pid (it is written before it). */
   private async supervisorOf(dir: RunDir, pid: number): Promise<RecordedProcess> {
     return recordedProcess(pid, await dir.readPidStart());
-  }
-
-  /** Whether the supervisor ended within the kill grace; false early when the caller's signal aborts. */
-  private async waitForSupervisorExit(dir: RunDir, pid: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const deadline = Date.now() + this.timing.killGraceMs;
-    while ((await this.supervisorOf(dir, pid)) === 'alive') {
-      if (Date.now() >= deadline || signal?.aborted) return false;
-      await sleep(100);
-    }
-    return true;
   }
 
   /**
@@ -476,10 +466,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Whether the group exited within the time; stops waiting early (false) when the caller's signal aborts. */
-async function waitForGroupExit(pid: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+/** Whether what `lives` looks at (a process group, the supervisor) was gone within the time; false early when the caller's signal aborts. */
+async function waitUntilGone(lives: () => boolean | Promise<boolean>, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(-pid)) {
+  while (await lives()) {
     if (Date.now() >= deadline || signal?.aborted) return false;
     await sleep(100);
   }

@@ -25,20 +25,22 @@ export async function processStartTime(pid: number): Promise<string | undefined>
     if (isMissingFile(error) || (error as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw error;
   }
-  return stateOf(stat) === 'Z' || stateOf(stat) === 'X' ? undefined : startTimeOf(stat);
+  const state = statField(stat, 3);
+  return state === 'Z' || state === 'X' ? undefined : startTimeOf(stat);
 }
 
-/** Field 3 of a /proc/<pid>/stat line: R, S, D, Z (zombie), X (dead), … */
-const stateOf = (stat: string): string | undefined => stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ')[0];
-
 /**
- * Field 22 of a /proc/<pid>/stat line. The command name (field 2) is in parentheses and may
- * itself hold spaces and parentheses, so fields are counted from the last ")".
+ * Field `n` (from 3) of a /proc/<pid>/stat line: 3 is the state (R, S, D, Z for a zombie, X
+ * for dead), 22 the start time. The command name (field 2) is in parentheses and may itself
+ * hold spaces and parentheses, so fields are counted from the last ")".
  */
+function statField(stat: string, n: number): string | undefined {
+  return stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ')[n - 3];
+}
+
+/** Field 22 of a /proc/<pid>/stat line (statField), when it is a number. */
 export function startTimeOf(stat: string): string | undefined {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
-  // fields[0] is field 3 (the state).
-  const value = fields[22 - 3];
+  const value = statField(stat, 22);
   return value !== undefined && /^\d+$/.test(value) ? value : undefined;
 }
 
