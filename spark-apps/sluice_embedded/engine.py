@@ -74,7 +74,9 @@ def run_embedded(spec: RunSpec, inputs: list[InputStats], settings: EngineSettin
     """Transform the checked inputs with DuckDB and commit the run; the manifest."""
     started = time.monotonic()
     run_folder = storage.locate(spec.run_uri)
-    with _connection(settings) as connection, _engine_failures(settings, spec):
+    # The connection closes before a failure is told: telling one may run the transform again
+    # (over some of the inputs), which then has the whole memory limit to itself.
+    with _engine_failures(settings, spec), _connection(settings) as connection:
         _register_landing(connection, spec)
         query, parameters, never_null = _query(connection, spec)
         reader = connection.execute(query.sql, parameters).fetch_record_batch(BATCH_ROWS)
@@ -175,7 +177,25 @@ def _bad_value_failure(settings: EngineSettings, spec: RunSpec, error: duckdb.Co
     except Exception:  # noqa: BLE001 — anything else is no verdict
         return None
     # DuckDB names the column a failing cast read; a cast of anything else says nothing more.
-    return value_failure(spec, _first_line(error), False, "when casting from source column" in str(error))
+    reads_a_column = "when casting from source column" in str(error)
+    return value_failure(spec, _first_line(error), False, reads_a_column, lambda inputs: _fails_over(settings, spec, inputs))
+
+
+def _fails_over(settings: EngineSettings, spec: RunSpec, inputs: tuple[str, ...]) -> bool | None:
+    """Whether the transform over `inputs` alone fails to convert a value (run_failures.FailsOver).
+    Every batch of the result is computed and dropped."""
+    subset = replace(spec, inputs=inputs)
+    try:
+        with _connection(settings) as connection:
+            _register_landing(connection, subset)
+            query, parameters, _ = _query(connection, subset)
+            for _ in _result_batches(connection.execute(query.sql, parameters).fetch_record_batch(BATCH_ROWS)):
+                pass
+    except duckdb.ConversionException as error:
+        return True if _is_text_conversion(error) else None
+    except Exception:  # noqa: BLE001 — anything else is no verdict
+        return None
+    return False
 
 
 # DuckDB's error types by the prefix of their message: an error raised while the result

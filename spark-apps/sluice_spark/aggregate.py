@@ -9,7 +9,7 @@ import argparse
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +99,19 @@ def _landing_failure(spark: SparkSession, spec: RunSpec, error: Exception) -> Sl
             return None
         names = column_names(spec)
         reads_a_column = any(mentions_a_column(fragment, names) for fragment in condition.fragments)
-        return value_failure(spec, condition.message, fails_without_data, reads_a_column)
+        return value_failure(spec, condition.message, fails_without_data, reads_a_column, lambda inputs: _fails_over(spark, spec, inputs))
     return None
+
+
+def _fails_over(spark: SparkSession, spec: RunSpec, inputs: tuple[str, ...]) -> bool | None:
+    """Whether the transform over `inputs` alone fails to convert a value (run_failures.FailsOver).
+    The noop sink makes Spark compute every row of the result and keep none of it."""
+    try:
+        apply_transform(read_landing(spark, replace(spec, inputs=inputs)), spec.transform, spec.parameters).write.format("noop").mode("overwrite").save()
+    except Exception as error:  # noqa: BLE001 — classified below; anything else is no verdict
+        condition = _condition(error)
+        return True if condition is not None and condition.name in _BAD_VALUE_CONDITIONS else None
+    return False
 
 
 def _fails_over_a_null_row(spark: SparkSession, spec: RunSpec) -> bool | None:

@@ -16,10 +16,13 @@ only fail again, for ever:
   a parameter value that does not convert (`ts >= :since` with since = 'soon'). Each engine
   therefore runs the transform once more over one row of NULLs (`null_row_transform`): where
   that fails the same way the failure is the pipeline's or the request's (`user`). Where it
-  succeeds, the value came from the landing (`data`, naming the input when there is only one:
-  neither engine says which file held the value) when the engine shows that the cast read a
-  column: Spark's query context names the expression (`cast(reading AS double)`), DuckDB
-  says "when casting from source column reading". A cast of a parameter that only some rows
+  succeeds, the value came from the landing (`data`) when the engine shows that the cast read
+  a column: Spark's query context names the expression (`cast(reading AS double)`), DuckDB
+  says "when casting from source column reading". Neither says which file held the value, so
+  with several inputs the transform runs again over halves of them (`input_holding_the_value`)
+  until one file is shown to fail alone, and the failure names it: the broker then
+  quarantines that file and batches the others again, instead of quarantining them all. A
+  cast of a parameter that only some rows
   reach (`CASE WHEN … THEN cast(:p AS double) END`) passes over the NULL row and reads no
   column: no verdict, the engine's error stands (platform; embedded runs go to Spark by
   engine.fallback, which then says `user`).
@@ -86,19 +89,51 @@ def null_row_transform(transform: Transform) -> Transform:
     )
 
 
-def value_failure(spec: RunSpec, message: str, fails_without_data: bool, reads_a_column: bool) -> SluiceFailure | None:
+# What an engine answers when it runs the transform over some of the inputs alone: True when
+# it fails to convert a value as the whole run did, False when it runs, None when it fails
+# otherwise (no verdict).
+FailsOver = Callable[[tuple[str, ...]], bool | None]
+
+
+def value_failure(
+    spec: RunSpec, message: str, fails_without_data: bool, reads_a_column: bool, fails_over: FailsOver | None = None
+) -> SluiceFailure | None:
     """The failure for a value a cast cannot convert, or None (no verdict). `fails_without_data`:
     the transform fails the same way over one row of NULLs; `reads_a_column`: the engine showed
-    that the failing conversion read a column (see the module docstring)."""
+    that the failing conversion read a column; `fails_over` finds the file among several inputs
+    (see the module docstring)."""
     if fails_without_data:
         return UserFailure(
             f"transform: {message} (it fails whatever the landing holds: a literal or a parameter value does not convert)"
         )
     if not reads_a_column:
         return None
-    location = spec.inputs[0] if len(spec.inputs) == 1 else None
+    if len(spec.inputs) == 1:
+        location: str | None = spec.inputs[0]
+    else:
+        location = input_holding_the_value(spec.inputs, fails_over) if fails_over is not None else None
     where = f"input {location}" if location is not None else f"one of the {len(spec.inputs)} inputs"
     return DataFailure(f"{where}: holds a value the transform cannot convert: {message}", input=location)
+
+
+def input_holding_the_value(inputs: tuple[str, ...], fails_over: FailsOver) -> str | None:
+    """The first input, in the spec's order, that fails alone to convert a value, found by
+    halving: the transform runs over the first half of the candidates, which keep that half if
+    it fails and the other half if it runs. About log2(n) + 1 runs reading about as much as
+    the landing once, against n runs one file at a time. None when a run fails otherwise, or
+    when the file left does not fail alone (a transform whose failure needs several files)."""
+    candidates = inputs
+    shown = False  # whether the one candidate left was itself seen failing alone
+    while len(candidates) > 1:
+        half = candidates[: len(candidates) // 2]
+        verdict = fails_over(half)
+        if verdict is None:
+            return None
+        candidates = half if verdict else candidates[len(half) :]
+        shown = verdict and len(half) == 1
+    if not shown and fails_over(candidates) is not True:
+        return None
+    return candidates[0]
 
 
 def null_row(expected_columns: Mapping[str, str]) -> tuple[None, ...]:

@@ -158,11 +158,30 @@ def test_a_landing_value_the_transform_cannot_convert_fails_data(spark: SparkSes
         assert isinstance(failure, DataFailure), repr(failure)
         assert failure.input == str(bad) and "'n/a'" in failure.message
         assert failure.message.startswith(f"input {bad}: holds a value the transform cannot convert: ")
-    # Two inputs: neither engine says which held the value, so none is named (the broker then
-    # quarantines the batch rather than pass over the bad file).
-    failure = failure_of(spark, engine, document([good, bad], READINGS, KWH_BY_SITE), tmp_path / "two")
-    assert isinstance(failure, DataFailure) and failure.input is None
-    assert failure.message.startswith("one of the 2 inputs: holds a value the transform cannot convert: ")
+
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_among_several_inputs_the_file_holding_the_value_is_named(spark: SparkSession, engine: str, tmp_path: Path) -> None:
+    # Neither engine says which file held the value; the transform runs again over halves of
+    # the inputs until one file fails alone. The broker then quarantines that file only.
+    def readings_file(name: str, reading: str) -> str:
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"site": ["a", "b"], "reading": ["1.5", reading]}), path)
+        return str(path)
+
+    files = [readings_file(f"good-{index}", "2") for index in range(7)]
+    for position in [0, 3, 6]:
+        inputs = [*files[:position], readings_file(f"bad-{position}", "n/a"), *files[position:]]
+        failure = failure_of(spark, engine, document([Path(path) for path in inputs], READINGS, KWH_BY_SITE), tmp_path / f"at-{position}")
+        assert isinstance(failure, DataFailure), repr(failure)
+        assert failure.input == inputs[position]
+        assert failure.message.startswith(f"input {inputs[position]}: holds a value the transform cannot convert: ") and "'n/a'" in failure.message
+    # Two files with bad values: the first in the spec's order is named (the next shows once
+    # the batch runs again without it).
+    inputs = [files[0], readings_file("bad-early", "n/a"), files[1], readings_file("bad-late", "oops")]
+    failure = failure_of(spark, engine, document([Path(path) for path in inputs], READINGS, KWH_BY_SITE), tmp_path / "two-bad")
+    assert isinstance(failure, DataFailure) and failure.input == inputs[1]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
