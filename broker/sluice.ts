@@ -181,6 +181,12 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
       })
     : {};
   const launchers = new LauncherRegistry({ local, ...kubernetes, ...(embeddedLauncher ? { [EMBEDDED_LAUNCHER]: embeddedLauncher } : {}) });
+  // Said at start, not at the first job: a worker deployed without the cluster's settings
+  // (one pod of a rollout, say) fails each such job it takes, `user`, naming the launcher.
+  const lacking = roles.worker ? launchers.lacking(pipelines.list()) : [];
+  if (lacking.length > 0) {
+    logger.warn({ pipelines: lacking, setting: 'SLUICE_K8S_KUBECONFIG' }, 'this worker has no launcher for these pipelines (engine.launcher; the Kubernetes ones need SLUICE_K8S_KUBECONFIG): each of their jobs it takes will fail at launch');
+  }
   const jobsDeps = { store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS };
   const jobs = new JobsService(jobsDeps);
   const ledger = new LandingLedger(redis, config.SLUICE_QUEUE_PREFIX, Date.now, config.SLUICE_EVENTS_MAX_LENGTH);

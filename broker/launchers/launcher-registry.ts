@@ -30,6 +30,17 @@ export class LauncherRegistry {
     return launcher;
   }
 
+  /**
+   * The pipelines whose Spark runs name a launcher this process was not given (a `kind:
+   * embedded` pipeline runs none), with that name: said at a worker's start, since each of
+   * their jobs this worker takes fails at launch, naming it.
+   */
+  lacking(pipelines: ReadonlyArray<{ name: string; engine: { launcher: string; kind: string } }>): Array<{ pipeline: string; launcher: string }> {
+    return pipelines
+      .filter((pipeline) => pipeline.engine.kind !== 'embedded' && !this.byKey.has(pipeline.engine.launcher))
+      .map((pipeline) => ({ pipeline: pipeline.name, launcher: pipeline.engine.launcher }));
+  }
+
   /** The launcher that started a run: by the name the handle records (a launcher's own name, or its key here). */
   forHandle(handle: Pick<RunHandle, 'launcher' | 'runId'>): Launcher {
     const launcher = this.byKey.get(handle.launcher) ?? this.list().find((candidate) => candidate.name === handle.launcher);
