@@ -114,6 +114,12 @@ describe('loadConfig', () => {
     expect(configError({ SLUICE_AWAIT_POLL: 'soon' }).message).toContain('"soon"');
   });
 
+  it('refuses a duration whose unit was left out, rather than read 7 days as 7 milliseconds', () => {
+    // Read as milliseconds, this retention would remove every finished job the moment it ended.
+    expect(configError({ SLUICE_RETENTION: '7' }).message).toContain('SLUICE_RETENTION: "7" has no unit and would be 7 milliseconds: write its unit, as in 7s, 7m or 7ms');
+    expect(loadConfig({ SLUICE_RETENTION: '7d' }).SLUICE_RETENTION).toBe(7 * 86_400_000);
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

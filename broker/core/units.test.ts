@@ -17,8 +17,22 @@ describe('durations', () => {
     expect(DurationSchema.parse(text)).toBe(ms);
   });
 
-  it('takes a bare number as milliseconds', () => {
-    expect(DurationSchema.parse(250)).toBe(250);
+  it('takes a bare number as milliseconds: 0, or from 1000', () => {
+    expect(DurationSchema.parse(0)).toBe(0);
+    expect(DurationSchema.parse('0')).toBe(0);
+    expect(DurationSchema.parse(1_000)).toBe(1_000);
+    expect(DurationSchema.parse('1500')).toBe(1_500);
+  });
+
+  it.each([7, '7', ' 30 ', 999, '1.5'])('refuses %j, a small bare number, as a unit left out (days or seconds read as milliseconds)', (value) => {
+    const result = DurationSchema.safeParse(value);
+    expect(result.success).toBe(false);
+    const number = String(value).trim();
+    expect(result.error?.issues[0]?.message).toBe(
+      `"${number}" has no unit and would be ${number} milliseconds: write its unit, as in ${number}s, ${number}m or ${number}ms (a bare number is taken as milliseconds only from 1000)`,
+    );
+    // With its unit, the same number is taken.
+    expect(DurationSchema.parse(`${number}ms`)).toBe(Math.round(Number(number)));
   });
 
   it.each(['soon', '', '5 minutes', '-5s', '5w', '1e3ms', 's'])('refuses %j, quoting it', (text) => {

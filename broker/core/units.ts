@@ -8,7 +8,7 @@ const SIZE_UNITS_BYTES: Record<string, number> = {
   kib: 1_024, mib: 1_048_576, gib: 1_073_741_824, tib: 1_099_511_627_776,
 };
 
-/** "500ms", "2s", "5m", "2h", "7d", or a bare number of milliseconds ("5000", as environment settings are written). */
+/** "500ms", "2s", "5m", "2h", "7d", or a bare number of milliseconds ("5000", as environment settings are written; DurationSchema refuses small ones). */
 export function parseDuration(text: string): number | undefined {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
   if (!match) return undefined;
@@ -35,12 +35,30 @@ export function formatSize(bytes: number): string {
   return `${shown} ${units[unit]}`;
 }
 
-/** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds). */
+/**
+ * A number without its unit is milliseconds, but one below this (other than 0) is refused:
+ * `SLUICE_RETENTION=7` or `quiet: 30` is nearly always days or seconds with the unit left out,
+ * and read as milliseconds it would remove every finished job at once, or take a file still
+ * being written. "30ms" says it on purpose.
+ */
+export const LEAST_BARE_DURATION_MS = 1_000;
+
+const BARE_NUMBER = /^\s*\d+(?:\.\d+)?\s*$/;
+
+/** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds, 0 or from 1000). */
 export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const ms = parseDuration(value);
+  const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 2s, 5m, 2h or 7d` });
+    return z.NEVER;
+  }
+  const bare = typeof value === 'number' || BARE_NUMBER.test(value);
+  if (bare && ms > 0 && ms < LEAST_BARE_DURATION_MS) {
+    const number = String(value).trim();
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${number}" has no unit and would be ${number} milliseconds: write its unit, as in ${number}s, ${number}m or ${number}ms (a bare number is taken as milliseconds only from ${LEAST_BARE_DURATION_MS})`,
+    });
     return z.NEVER;
   }
   return ms;

@@ -177,6 +177,12 @@ describe('parsePipeline', () => {
     expect(() => parsePipeline(text, 'p.yaml')).toThrow(/p\.yaml: invalid pipeline\n {2}input\.columns\.amount: .*\n {2}transform/);
   });
 
+  it('refuses a timeout whose unit was left out, naming the file and the field', () => {
+    const text = `${valid('forgot-unit')}policy:\n  timeouts:\n    launching: 30\n`;
+    expect(() => parsePipeline(text, 'p.yaml')).toThrow(/^p\.yaml: invalid pipeline\n {2}policy\.timeouts\.launching: "30" has no unit and would be 30 milliseconds: write its unit, as in 30s, 30m or 30ms/);
+    expect(parsePipeline(text.replace('launching: 30', 'launching: 30s'), 'p.yaml').policy.timeouts.launching).toBe(30_000);
+  });
+
   it('takes numbers and booleans in engine.conf as the text Spark reads, and still refuses a list there', () => {
     const conf = (value: string) => `${valid('tuned')}engine:\n  conf:\n    spark.sql.shuffle.partitions: ${value}\n    spark.sql.adaptive.enabled: false\n`;
     expect(parsePipeline(conf('200'), 'p.yaml').engine.conf).toEqual({ 'spark.sql.shuffle.partitions': '200', 'spark.sql.adaptive.enabled': 'false' });
