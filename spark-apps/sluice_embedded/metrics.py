@@ -3,7 +3,11 @@
 Where DuckDB's own aggregate differs from Spark's, the SQL here computes Spark's:
 - sum of integers is `bigint` in Spark (DuckDB: HUGEINT) — cast back, failing on overflow as
   Spark's ANSI mode does; sum of decimal(p,s) is decimal(p+10,s) (DuckDB: decimal(38,s));
-- avg of integers and doubles is the sum divided by the count, as a double (Spark's Average);
+- avg of doubles is the sum divided by the count, as a double (Spark's Average);
+- avg of integers is the exact sum, converted to a double, divided by the count (the Spark
+  app computes the same: sluice_spark/transforms.py `exact_integer_average`; Spark's own avg
+  adds the values as doubles, which rounds once past 2^53 and differs with the partitioning):
+  DuckDB computes the exact sum and the count, and `finish_batch` divides them;
 - avg of decimal(p,s) is decimal(p+4,s+4) in Spark (DuckDB: DOUBLE): DuckDB computes the exact
   sum and the count, and `finish_batch` divides them exactly and rounds as Spark does (see
   spark_decimal_average);
@@ -28,29 +32,41 @@ MAX_PRECISION = 38
 
 
 @dataclass(frozen=True)
-class DecimalAverage:
-    """A decimal avg computed after the query: from the sum and count columns into `name`."""
+class Average:
+    """An avg computed after the query, from the exact sum and count columns into `name`: of a
+    decimal(p,s) column (`input_precision`, `input_scale`: Spark's decimal(p+4,s+4)) or of an
+    integer column (`input_precision` None: a double)."""
 
     name: str
     sum_column: str
     count_column: str
-    input_precision: int
-    input_scale: int
+    input_precision: int | None
+    input_scale: int = 0
 
     @property
     def precision(self) -> int:
+        assert self.input_precision is not None, "an integer average is a double"
         return min(self.input_precision + 4, MAX_PRECISION)
 
     @property
     def scale(self) -> int:
         return min(self.input_scale + 4, MAX_PRECISION)
 
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return pa.float64() if self.input_precision is None else pa.decimal128(self.precision, self.scale)
+
+    def of(self, total: Decimal | None, count: int) -> Decimal | float | None:
+        if self.input_precision is None:
+            return exact_integer_average(total, count)
+        return spark_decimal_average(total, count, self.input_precision, self.input_scale)
+
 
 @dataclass(frozen=True)
 class MetricPlan:
     select: list[str]  # SQL select items of the aggregate query, after the group keys
     columns: list[OutputColumn]  # the output's columns, keys first, with Spark's types
-    averages: list[DecimalAverage]  # computed by finish_batch
+    averages: list[Average]  # computed by finish_batch
 
 
 def plan_metrics(
@@ -59,7 +75,7 @@ def plan_metrics(
     """The SQL for `metrics` over a relation whose columns have `types` (Arrow); `never_null`
     names the derived columns Spark knows are never NULL (the group keys keep that)."""
     select: list[str] = []
-    averages: list[DecimalAverage] = []
+    averages: list[Average] = []
     columns = [OutputColumn(key, spark_output_name(_type_of(key, types, "group_by")), key not in never_null) for key in group_by]
     for index, metric in enumerate(metrics):
         alias = quote_identifier(metric.name)
@@ -82,11 +98,13 @@ def plan_metrics(
             select.append(f"{sql} AS {alias}")
             columns.append(OutputColumn(metric.name, spark_type, True))
         elif metric.fn == "avg":
-            if pa.types.is_decimal(arrow_type):
-                average = _decimal_average(metric.name, index, arrow_type)
-                select += [f"sum({source}) AS {quote_identifier(average.sum_column)}", f"count({source}) AS {quote_identifier(average.count_column)}"]
+            if pa.types.is_decimal(arrow_type) or pa.types.is_integer(arrow_type):
+                average = _average(metric.name, index, arrow_type)
+                # An integer sum as DuckDB's exact HUGEINT, handed over as decimal(38,0).
+                total = f"CAST(sum({source}) AS DECIMAL(38,0))" if average.input_precision is None else f"sum({source})"
+                select += [f"{total} AS {quote_identifier(average.sum_column)}", f"count({source}) AS {quote_identifier(average.count_column)}"]
                 averages.append(average)
-                columns.append(OutputColumn(metric.name, f"decimal({average.precision},{average.scale})", True))
+                columns.append(OutputColumn(metric.name, spark_output_name(average.arrow_type), True))
             else:
                 _require_numeric(arrow_type, metric)
                 select.append(f"CAST(sum({source}) AS DOUBLE) / count({source}) AS {alias}")
@@ -107,7 +125,7 @@ def plan_metrics(
 
 
 def finish_batch(batch: pa.RecordBatch, plan: MetricPlan) -> pa.RecordBatch:
-    """The batch with each decimal average computed from its sum and count, in output order."""
+    """The batch with each decimal or integer average computed from its sum and count, in output order."""
     if not plan.averages:
         return batch
     averages = {average.name: average for average in plan.averages}
@@ -119,11 +137,8 @@ def finish_batch(batch: pa.RecordBatch, plan: MetricPlan) -> pa.RecordBatch:
             continue
         sums = batch.column(average.sum_column).to_pylist()
         counts = batch.column(average.count_column).to_pylist()
-        values = [
-            spark_decimal_average(total, count, average.input_precision, average.input_scale)
-            for total, count in zip(sums, counts, strict=True)
-        ]
-        arrays.append(pa.array(values, type=pa.decimal128(average.precision, average.scale)))
+        values = [average.of(total, count) for total, count in zip(sums, counts, strict=True)]
+        arrays.append(pa.array(values, type=average.arrow_type))
     return pa.RecordBatch.from_arrays(arrays, names=[column.name for column in plan.columns])
 
 
@@ -155,13 +170,23 @@ def spark_decimal_average(total: Decimal | None, count: int, precision: int, sca
     return Decimal(f"{'-' if sign else ''}{quotient}E-{target_scale}")
 
 
-def _decimal_average(name: str, index: int, arrow_type: pa.Decimal128Type) -> DecimalAverage:
-    return DecimalAverage(
+def exact_integer_average(total: Decimal | None, count: int) -> float | None:
+    """The avg of integers whose exact sum is `total`: the sum converted to the nearest double,
+    divided by the count as a double, as the Spark app computes it (both conversions round to
+    nearest, ties to even, in Python as in the JVM)."""
+    if total is None or count == 0:
+        return None
+    return float(int(total)) / float(count)
+
+
+def _average(name: str, index: int, arrow_type: pa.DataType) -> Average:
+    decimal = arrow_type if isinstance(arrow_type, pa.Decimal128Type) else None
+    return Average(
         name=name,
         sum_column=f"__sluice_sum_{index}",
         count_column=f"__sluice_count_{index}",
-        input_precision=arrow_type.precision,
-        input_scale=arrow_type.scale,
+        input_precision=decimal.precision if decimal is not None else None,
+        input_scale=decimal.scale if decimal is not None else 0,
     )
 
 

@@ -13,6 +13,7 @@ from itertools import count
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import DataType, IntegralType, StructType
 
 from .failures import UserFailure
 from .spec import AggregateTransform, Metric, ParameterValue, SqlTransform, Transform
@@ -47,14 +48,16 @@ def apply_derive(frame: DataFrame, derive: Mapping[str, str], parameters: Mappin
 
 
 def apply_metrics(frame: DataFrame, group_by: tuple[str, ...], metrics: tuple[Metric, ...]) -> DataFrame:
-    return frame.groupBy(*group_by).agg(*(metric_column(metric).alias(metric.name) for metric in metrics))
+    return frame.groupBy(*group_by).agg(*(metric_column(metric, frame.schema).alias(metric.name) for metric in metrics))
 
 
-def metric_column(metric: Metric) -> Column:
+def metric_column(metric: Metric, schema: StructType | None = None) -> Column:
     if metric.fn == "count":
         # Without a column, count rows; with one, count its non-null values (SQL's COUNT(col)).
         return F.count(F.lit(1)) if metric.column is None else F.count(F.col(metric.column))
     column = F.col(_required_column(metric))
+    if metric.fn == "avg" and isinstance(_type_of(metric.column, schema), IntegralType):
+        return exact_integer_average(column)
     builders: dict[str, Callable[[Column], Column]] = {
         "sum": F.sum,
         "avg": F.avg,
@@ -64,6 +67,24 @@ def metric_column(metric: Metric) -> Column:
         "approx_percentile": lambda value: F.percentile_approx(value, _required_percentile(metric)),
     }
     return builders[metric.fn](column)
+
+
+def exact_integer_average(column: Column) -> Column:
+    """avg of an integer column: its exact sum (decimal(38,0)) converted to a double, divided by
+    the count. Spark's own avg adds the values as doubles: past 2^53 (20,000 epoch
+    milliseconds reach it) each partial sum rounds, so the answer's last digits depend on the
+    partitioning. The embedded engine computes the same (sluice_embedded/metrics.py); both
+    conversions round to nearest. Below 2^53 it is exactly Spark's avg."""
+    total = F.sum(column.cast("decimal(38,0)")).cast("double")
+    count_ = F.count(column)
+    return F.when(count_ > 0, total / count_.cast("double"))
+
+
+def _type_of(name: str | None, schema: StructType | None) -> DataType | None:
+    """The type of column `name` (Spark resolves names regardless of case), or None."""
+    if name is None or schema is None:
+        return None
+    return next((field.dataType for field in schema.fields if field.name.lower() == name.lower()), None)
 
 
 def _aggregate(landing: DataFrame, transform: AggregateTransform, parameters: Mapping[str, ParameterValue]) -> DataFrame:

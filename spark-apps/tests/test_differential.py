@@ -623,6 +623,41 @@ def test_date_trunc_of_a_date_column_is_sparks_timestamp_nulls_included(spark: S
     assert_same_runs(spark_run, embedded_run)
 
 
+def test_integer_avg_past_2_53_is_the_exact_sum_over_the_count_on_both_engines(spark: SparkSession, tmp_path: Path) -> None:
+    """20,000 epoch milliseconds sum past 2^53, where adding them as doubles (Spark's own avg)
+    rounds each partial sum and the last digits follow the partitioning. Both engines divide
+    the exact sum, converted to the nearest double, by the count; so does this test, in
+    Python. Three files make Spark add in several partitions; large negative values, a group
+    of NULLs and an int column come along."""
+    rng = random.Random(53)
+    files = []
+    expected: dict[str, list[int]] = defaultdict(list)
+    for index in range(3):
+        keys, ms, mid = [], [], []
+        for _ in range(7_000):
+            key = rng.choice(["now", "past", "neg"])
+            value = 1_767_268_638_995 + rng.randrange(-10**9, 10**9) if key != "neg" else -(2**62) + rng.randrange(2**40)
+            keys.append(key)
+            ms.append(value)
+            mid.append(rng.randrange(-(2**31), 2**31))
+            expected[key].append(value)
+        keys.append("empty")
+        ms.append(None)
+        mid.append(None)
+        schema = pa.schema([("k", pa.string()), ("ms", pa.int64()), ("mid", pa.int32())])
+        files.append(tmp_path / f"ms-{index}.parquet")
+        pq.write_table(pa.table({"k": keys, "ms": ms, "mid": mid}, schema=schema), files[-1])
+    columns = {"k": "string", "ms": "long", "mid": "int"}
+    metrics = [{"name": f"{column}_avg", "fn": "avg", "column": column} for column in ("ms", "mid")]
+    document = small_document(files, columns, {"derive": {}, "group_by": ["k"], "metrics": metrics})
+    spark_run, embedded_run = run_both(spark, document, tmp_path)
+    assert_same_runs(spark_run, embedded_run)
+    averages = {row["k"]: row["ms_avg"] for row in spark_run.rows}
+    assert averages.pop("empty") is None
+    assert all(abs(sum(values)) > 2**53 for values in expected.values())
+    assert averages == {key: float(sum(values)) / float(len(values)) for key, values in expected.items()}
+
+
 def test_sum_and_avg_of_a_string_column_are_left_to_spark(spark: SparkSession, tmp_path: Path) -> None:
     """Spark converts a string column to double for sum and avg and answers; the embedded
     engine does not convert it. embedded_check refuses such a metric (so `auto` runs the job
