@@ -2,17 +2,19 @@
 plain Python over the generated rows."""
 
 import math
+import random
 from collections import defaultdict
 from typing import Any
 
 import duckdb
 import pytest
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from conftest import READING_COLUMNS, Landing
 from sluice_spark.failures import UserFailure
 from sluice_spark.spec import AggregateTransform, Metric, ParameterValue, SqlTransform, Transform
-from sluice_spark.transforms import apply_transform
+from sluice_spark.transforms import apply_transform, exact_integer_average
 
 Rows = dict[tuple[str, ...], tuple[Any, ...]]
 
@@ -136,3 +138,22 @@ def test_a_bad_expression_is_a_user_failure(
     with pytest.raises(UserFailure, match=mentions) as failure:
         apply_transform(read(spark, landing), transform, parameters)
     assert "\n" not in failure.value.message
+
+
+def test_avg_of_integers_is_the_exact_sum_over_the_count_whatever_the_partitioning(spark: SparkSession) -> None:
+    # Values at the ends of bigint's range, whose sums pass 2^63: the three partial long sums
+    # must neither overflow nor lose a digit, and one partition or five must not matter.
+    rng = random.Random(63)
+    ranges = [(-(2**63), 2**63 - 1), (-(2**62), 2**62), (0, 2**45), (-5, 5)]
+    rows = [(group, rng.randint(*ranges[group % 4])) for group in range(24) for _ in range(rng.randrange(1, 200))]
+    rows += [(90, -(2**63)), (90, -(2**63)), (91, 2**63 - 1), (91, 2**63 - 1), (92, None)]
+    values: dict[int, list[int]] = defaultdict(list)
+    for group, value in rows:
+        if value is not None:
+            values[group].append(value)
+    expected: dict[int, float | None] = {group: float(sum(found)) / float(len(found)) for group, found in values.items()}
+    expected[92] = None
+    for partitions in (1, 5):
+        frame = spark.createDataFrame(rows, "g int, v long").repartition(partitions)
+        answers = {row.g: row.a for row in frame.groupBy("g").agg(exact_integer_average(F.col("v")).alias("a")).collect()}
+        assert answers == expected
