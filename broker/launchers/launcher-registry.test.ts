@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PipelineSchema } from '../core/pipeline.ts';
 import { LauncherNotConfiguredError, LauncherRegistry } from './launcher-registry.ts';
 import type { Launcher } from './launcher.ts';
+import { minimalPipeline } from '../../test/harness/minimal-pipeline.ts';
 
-const pipeline = (name: string, engine: Record<string, unknown>) =>
-  PipelineSchema.parse({
-    name,
-    input: { columns: { x: 'long' } },
-    transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
-    outputs: { lake: { table: name.replace(/-/g, '_') } },
-    engine,
-  });
+const pipeline = (name: string, engine: Record<string, unknown>) => minimalPipeline(name, { engine });
 
 describe('LauncherRegistry', () => {
   // A worker without SLUICE_K8S_KUBECONFIG has only the local launcher (the registry only

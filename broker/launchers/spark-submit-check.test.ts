@@ -3,17 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PipelineSchema } from '../core/pipeline.ts';
+import { minimalPipeline } from '../../test/harness/minimal-pipeline.ts';
 import { canRun, warnMissingSparkSubmit } from './spark-submit-check.ts';
 
-const pipeline = (name: string, engine: Record<string, unknown>) =>
-  PipelineSchema.parse({
-    name,
-    input: { columns: { x: 'long' } },
-    transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
-    outputs: { lake: { table: name.replace(/-/g, '_') } },
-    engine,
-  });
+const pipeline = (name: string, engine: Record<string, unknown>) => minimalPipeline(name, { engine });
 
 /** The warnings `warnMissingSparkSubmit` logs, as parsed lines. */
 function warnings(pipelines: ReturnType<typeof pipeline>[], sparkSubmit: string): Array<Record<string, unknown>> {

@@ -3,20 +3,12 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { SluiceEvent } from '../core/events.ts';
-import { PipelineSchema } from '../core/pipeline.ts';
 import { pipelineRegistry } from '../pipelines/load-pipelines.ts';
 import type { NotificationData } from '../queue/notification-queue.ts';
+import { minimalPipeline } from '../../test/harness/minimal-pipeline.ts';
 import { Notifier } from './notifier.ts';
 
-const pipeline = (name: string, notify: unknown[], sources: unknown[] = []) =>
-  PipelineSchema.parse({
-    name,
-    input: { columns: { x: 'long' } },
-    transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
-    outputs: { lake: { table: name.replace(/-/g, '_') } },
-    sources,
-    notify,
-  });
+const pipeline = (name: string, notify: unknown[], sources: unknown[] = []) => minimalPipeline(name, { sources, notify });
 
 function setup() {
   const sent: NotificationData[] = [];
