@@ -7,11 +7,19 @@ such a failure that the app understood well enough to say why in a failure line.
 """
 
 import json
+import os
 import sys
 from typing import ClassVar, TextIO
 
 # Read back by the launchers from the driver log (see FAILURE_LINE_PREFIX in run-spec.ts).
 FAILURE_LINE_PREFIX = "SLUICE_FAILURE "
+# A file the line is also written to, when set: the Kubernetes launchers name the driver
+# container's termination message (/dev/termination-log), which reaches the pod's status even
+# where the broker reads no log, and which Spark's own logging after the line cannot push out
+# (without it, the message is the log's last 2 KB: FallbackToLogsOnError).
+FAILURE_FILE_VARIABLE = "SLUICE_FAILURE_FILE"
+# Kubernetes keeps at most this much of a termination message.
+FAILURE_FILE_BYTES = 4096
 
 
 class SluiceFailure(Exception):
@@ -60,5 +68,36 @@ def report_failure(failure: SluiceFailure, stream: TextIO | None = None, trace_i
         fields["input"] = failure.input
     if trace_id is not None:
         fields["trace_id"] = trace_id
-    payload = json.dumps(fields, separators=(",", ":"))
-    print(f"{FAILURE_LINE_PREFIX}{payload}", file=stream or sys.stderr, flush=True)
+    print(_failure_line(fields), file=stream or sys.stderr, flush=True)
+    path = os.environ.get(FAILURE_FILE_VARIABLE)
+    if path:
+        _write_failure_file(path, fields)
+
+
+def _failure_line(fields: dict[str, str]) -> str:
+    return FAILURE_LINE_PREFIX + json.dumps(fields, separators=(",", ":"))
+
+
+def _write_failure_file(path: str, fields: dict[str, str]) -> None:
+    """The line, its message shortened until it fits in FAILURE_FILE_BYTES: a line Kubernetes
+    cut would not parse, and the class and input are what the broker acts on."""
+    def shortened(length: int) -> str:
+        return _failure_line({**fields, "message": fields["message"][:length] + "…"})
+
+    def fits(line: str) -> bool:
+        return len(line.encode("utf-8")) + 1 <= FAILURE_FILE_BYTES
+
+    line = _failure_line(fields)
+    if not fits(line):
+        # The longest start of the message that fits (JSON escapes make bytes per character vary).
+        low, high = 0, len(fields["message"])
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if fits(shortened(middle)) else (low, middle - 1)
+        line = shortened(low)
+    try:
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(line + "\n")
+    except OSError as error:
+        # The log still has the line; this is the second way for it to reach the broker.
+        print(f"sluice: could not write the failure line to {path} ({FAILURE_FILE_VARIABLE}): {error}", file=sys.stderr, flush=True)

@@ -13,11 +13,12 @@ from test_aggregate import assert_committed_run, spec_document
 SPARK_SUBMIT = Path(sys.executable).parent / "spark-submit"
 
 
-def spark_submit(spec: dict[str, object], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def spark_submit(spec: dict[str, object], tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps(spec))
     environment = {
         **os.environ,
+        **(env or {}),
         # spark-submit finds its Spark home and the driver's Python through these.
         "PATH": f"{SPARK_SUBMIT.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYSPARK_PYTHON": sys.executable,
@@ -66,7 +67,11 @@ def test_a_corrupt_input_exits_65_with_one_failure_line(landing: Landing, tmp_pa
 def test_a_bad_filter_exits_64(landing: Landing, tmp_path: Path) -> None:
     spec = spec_document([str(path) for path in landing.paths], tmp_path / "run=job-12-1", job_id="job-12")
     spec["transform"] = {**spec["transform"], "filter": "voltage > 1"}
-    result = spark_submit(spec, tmp_path)
+    # On Kubernetes the launcher names the container's termination message: the line goes
+    # there too, whole, whatever Spark logs after it.
+    termination_log = tmp_path / "termination-log"
+    result = spark_submit(spec, tmp_path, {"SLUICE_FAILURE_FILE": str(termination_log)})
     assert result.returncode == 64
     payload = failure_payload(result.stdout)
     assert payload["class"] == "user" and "voltage" in payload["message"]
+    assert failure_payload(termination_log.read_text()) == payload

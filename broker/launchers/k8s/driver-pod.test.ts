@@ -45,6 +45,8 @@ describe('the native driver pod and its companions', () => {
     const container = pod.spec!.containers[0]!;
     expect(container.args).toEqual(['driver', '--properties-file', '/etc/sluice/spark.properties', '--class', 'org.apache.spark.deploy.PythonRunner', DEFAULT_APP_FILE, '--spec', '/etc/sluice/spec.json']);
     expect(container.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    // The app writes its failure line there too, out of reach of Spark's later logging.
+    expect(container.env).toContainEqual({ name: 'SLUICE_FAILURE_FILE', value: '/dev/termination-log' });
     expect(pod.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sluice', 'sluice.io/job': 'j9', 'spark-role': 'driver' });
     expect(pod.spec).toMatchObject({ restartPolicy: 'Never', serviceAccountName: 'spark', nodeSelector: { pool: 'spark' }, tolerations: [{ key: 'spark', operator: 'Exists' }] });
     expect(container.volumeMounts).toContainEqual({ name: 'landing-0', mountPath: '/landing/harp', readOnly: true });

@@ -4,7 +4,7 @@
 // executor pod template. The Service and ConfigMap are owned by the pod, so that deleting the
 // pod (cancel, garbage collection) removes the rest.
 import type { RunRequest } from '../launcher.ts';
-import { SPEC_DIR, SPEC_FILE, specVolume, type EnvVar } from './pod-parts.ts';
+import { FAILURE_FILE_ENV, SPEC_DIR, SPEC_FILE, specVolume, type EnvVar } from './pod-parts.ts';
 import type { OwnerReference, RunObjects } from './run-objects.ts';
 import type { K8sSettings } from './settings.ts';
 import { DRIVER_CONTAINER } from './spark-application.ts';
@@ -96,6 +96,7 @@ export function buildDriverPod(objects: RunObjects, request: RunRequest, setting
     // Spark binds the driver to the pod's own address.
     { name: 'SPARK_DRIVER_BIND_ADDRESS', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
     ...parts.env,
+    FAILURE_FILE_ENV,
   ];
   return {
     apiVersion: 'v1',

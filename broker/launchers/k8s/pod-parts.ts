@@ -23,6 +23,14 @@ const SPEC_VOLUME = 'sluice-spec';
 /** The S3 keys' names in SLUICE_K8S_S3_SECRET: the variables S3A and pyarrow read. */
 const S3_KEY_NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 
+/**
+ * The driver's environment entry that has the app write its failure line to the container's
+ * termination message as well (spark-apps/sluice_spark/failures.py): the launcher reads the
+ * line from the pod's status where it reads no log (SLUICE_K8S_DRIVER_LOGS=off), and there
+ * Spark's shutdown logging could push it out of the log's last 2 KB.
+ */
+export const FAILURE_FILE_ENV = { name: 'SLUICE_FAILURE_FILE', value: '/dev/termination-log' } as const;
+
 export type PodParts = {
   env: EnvVar[];
   /** The pipeline's claims (the spec's ConfigMap is the driver's alone: specVolume). */

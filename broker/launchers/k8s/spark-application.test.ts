@@ -103,4 +103,11 @@ describe('SparkApplication from a pipeline and a job', () => {
     expect(env).toContainEqual({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'lake-creds', key: 'AWS_SECRET_ACCESS_KEY' } } });
     expect(env).toContainEqual({ name: 'TZ', value: 'UTC' });
   });
+
+  it('has the driver alone write its failure line to its termination message too', () => {
+    const { app } = build();
+    const envOf = (role: 'driver' | 'executor') => (app.spec?.[role] as { env?: Array<{ name: string }> }).env ?? [];
+    expect(envOf('driver')).toContainEqual({ name: 'SLUICE_FAILURE_FILE', value: '/dev/termination-log' });
+    expect(envOf('executor').map((variable) => variable.name)).not.toContain('SLUICE_FAILURE_FILE');
+  });
 });

@@ -2,7 +2,7 @@
 // the Kubeflow Spark Operator turns into spark-submit in cluster mode. Everything in it comes
 // from the pipeline and the job (run-objects.ts); nothing in it is a secret value.
 import type { RunRequest } from '../launcher.ts';
-import { specVolume } from './pod-parts.ts';
+import { FAILURE_FILE_ENV, specVolume } from './pod-parts.ts';
 import type { RunObjects } from './run-objects.ts';
 import type { K8sSettings } from './settings.ts';
 import { initialExecutors } from './spark-conf.ts';
@@ -71,6 +71,7 @@ export function buildSparkApplication(objects: RunObjects, request: RunRequest, 
       volumes: [...parts.volumes, spec.volume],
       driver: {
         ...podCommon,
+        env: [...parts.env, FAILURE_FILE_ENV],
         cores: engine.driver.cores,
         memory: engine.driver.memory,
         volumeMounts: [...parts.mounts, spec.mount],
