@@ -19,6 +19,7 @@ import { openLake } from './lake/open-lake.ts';
 import type { LakeStorage } from './lake/storage.ts';
 import type { Launcher } from './launchers/launcher.ts';
 import { LauncherRegistry } from './launchers/launcher-registry.ts';
+import { lakeOffVolumes } from './jobs/input-volumes.ts';
 import { LocalLauncher } from './launchers/local.ts';
 import { duckdbSize, EMBEDDED_LAUNCHER, embeddedCommand, pythonBeside } from './launchers/embedded-args.ts';
 import { checkEmbeddedTransforms, refuseUnrunnableEmbedded } from './launchers/embedded-check.ts';
@@ -186,6 +187,13 @@ export async function startSluice(config: Config, roles: Roles, overrides: Overr
   const lacking = roles.worker ? launchers.lacking(pipelines.list()) : [];
   if (lacking.length > 0) {
     logger.warn({ pipelines: lacking, setting: 'SLUICE_K8S_KUBECONFIG' }, 'this worker has no launcher for these pipelines (engine.launcher; the Kubernetes ones need SLUICE_K8S_KUBECONFIG): each of their jobs it takes will fail at launch');
+  }
+  const lakeOff = roles.worker && k8s ? lakeOffVolumes(pipelines.list(), config.SLUICE_LAKE_URI) : [];
+  if (lakeOff.length > 0) {
+    logger.warn(
+      { pipelines: lakeOff, setting: 'SLUICE_LAKE_URI', lake: config.SLUICE_LAKE_URI },
+      'these pipelines run on Kubernetes, but no writable volume of theirs (engine.volumes with read_only: false) holds the file:// lake: their drivers would write it inside their own containers, where this worker never finds the runs; use an s3:// lake or mount it',
+    );
   }
   const jobsDeps = { store, queue, pipelines, landingRoots: config.SLUICE_LANDING_ROOTS, s3Roots: config.SLUICE_S3_LANDING_ROOTS };
   const jobs = new JobsService(jobsDeps);

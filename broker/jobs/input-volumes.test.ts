@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineSchema } from '../core/pipeline.ts';
 import { UserError } from '../core/errors.ts';
-import { checkInputsOnVolumes, unmappedInputs } from './input-volumes.ts';
+import { minimalPipeline } from '../../test/harness/minimal-pipeline.ts';
+import { checkInputsOnVolumes, lakeOffVolumes, unmappedInputs } from './input-volumes.ts';
 
 const pipeline = PipelineSchema.parse({
   name: 'harp-daily',
@@ -29,5 +30,25 @@ describe('inputs of a run on Kubernetes', () => {
     expect((error as Error).message).toContain('pipeline "harp-daily"');
     expect((error as Error).message).toContain('/srv/landing/other.parquet');
     expect((error as Error).message).toContain('/landing/harp');
+  });
+});
+
+describe('a file:// lake for runs on Kubernetes', () => {
+  const onCluster = (name: string, volumes: unknown[], extra: Record<string, unknown> = {}) => minimalPipeline(name, { engine: { launcher: 'k8s-native', volumes, ...extra } });
+  const pipelines = [
+    onCluster('lake-mounted', [{ claim: 'lake', mount: '/data', read_only: false }]),
+    onCluster('lake-read-only', [{ claim: 'lake', mount: '/data' }]),
+    onCluster('no-volume', []),
+    onCluster('elsewhere', [{ claim: 'other', mount: '/data/lakehouse', read_only: false }]),
+    onCluster('embedded-only', [], { kind: 'embedded' }),
+    minimalPipeline('local', {}),
+  ];
+
+  it('names the pipelines whose drivers would write it inside their own containers', () => {
+    expect(lakeOffVolumes(pipelines, 'file:///data/lake')).toEqual(['lake-read-only', 'no-volume', 'elsewhere']);
+  });
+
+  it('is no concern with an s3:// lake', () => {
+    expect(lakeOffVolumes(pipelines, 's3://bucket/lake')).toEqual([]);
   });
 });

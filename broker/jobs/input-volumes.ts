@@ -4,6 +4,7 @@
 // exist for the broker and not for Spark: it is refused before anything is created, naming the
 // pipeline and the path.
 import { UserError } from '../core/errors.ts';
+import { KUBERNETES_LAUNCHERS } from '../core/k8s-engine.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 import { fileURLToPath } from 'node:url';
 import { isInside } from './input-paths.ts';
@@ -40,4 +41,20 @@ export function checkInputsOnVolumes(pipeline: Pick<Pipeline, 'name' | 'engine'>
     422,
     unmapped.slice(0, 20).map((path) => ({ path: 'inputs', message: `${path} is on no volume of pipeline "${pipeline.name}"` })),
   );
+}
+
+/**
+ * The pipelines whose Spark runs on Kubernetes would write a `file://` lake (SLUICE_LAKE_URI)
+ * that no writable volume of theirs maps: the driver would write it inside its own container,
+ * the broker would never find the run's manifest, and each attempt would end lost. Said at a
+ * worker's start (a refusal would stop pipelines that mount the lake by other means, such as
+ * a pod template's node path); an s3:// lake, as the chart sets, is never at fault.
+ */
+export function lakeOffVolumes(pipelines: readonly Pick<Pipeline, 'name' | 'engine'>[], lakeUri: string): string[] {
+  if (!/^file:/i.test(lakeUri)) return [];
+  const lake = fileURLToPath(lakeUri);
+  return pipelines
+    .filter((pipeline) => (KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher) && pipeline.engine.kind !== 'embedded')
+    .filter((pipeline) => !pipeline.engine.volumes.some((volume) => !volume.read_only && isInside(volume.mount, lake)))
+    .map((pipeline) => pipeline.name);
 }
