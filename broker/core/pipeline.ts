@@ -5,7 +5,7 @@ import { nextTick } from './cron-ticks.ts';
 import { z } from 'zod';
 import { K8sEngineFields, KUBERNETES_LAUNCHERS } from './k8s-engine.ts';
 import { LandingConfigSchema } from './landing-config.ts';
-import { DurationSchema, SizeSchema } from './units.ts';
+import { DurationSchema, durationOrRefusal, SizeSchema } from './units.ts';
 import { DEADLINE_HINT, NOTIFY_KINDS, parseDeadline } from './notify-policy.ts';
 
 /** Names that end up in paths, Redis keys and Spark column lists: kept to a safe alphabet. */
@@ -160,7 +160,15 @@ export const BackoffSchema = z
  * a queued job holds nothing, and an operator may pause a queue for longer than any bound;
  * a job that launches, runs or loads always has a limit (see ADR 0011).
  */
-export const DurationOrNoneSchema = z.union([z.literal('none').transform(() => null), DurationSchema]);
+export const DurationOrNoneSchema = z.union([z.literal('none'), z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  // Told apart here rather than by a union of 'none' and DurationSchema: a union that fails
+  // both ways says only "Invalid input", losing the duration's own words ("30" has no unit…).
+  if (value === 'none') return null;
+  const ms = durationOrRefusal(value);
+  if (typeof ms === 'number') return ms;
+  ctx.addIssue({ code: 'custom', message: `${ms.refusal}, or none for no limit` });
+  return z.NEVER;
+});
 
 export const STAGE_TIMEOUT_DEFAULTS = { queued: 86_400_000, launching: 120_000, running: 7_200_000, loading: 1_800_000 } as const;
 
@@ -408,5 +416,12 @@ export function sqlOutputs(pipeline: { outputs: { sql?: SqlOutput | SqlOutput[] 
 export const sqlSinkName = (output: SqlOutput): string => `${output.connection}:${output.table}`;
 
 export type Pipeline = z.infer<typeof PipelineSchema>;
+
+/**
+ * Whether a pipeline's jobs may run on Spark, on its `engine.launcher`: all but a `kind:
+ * embedded` pipeline with `fallback: none` (with the default `fallback: spark`, an embedded
+ * attempt that fails `platform` is retried there).
+ */
+export const mayRunSpark = (pipeline: Pick<Pipeline, 'engine'>): boolean => pipeline.engine.kind !== 'embedded' || pipeline.engine.fallback === 'spark';
 export type Policy = z.infer<typeof PolicySchema>;
 export type ParameterValue = string | number | boolean;

@@ -24,7 +24,7 @@ describe('durations', () => {
     expect(DurationSchema.parse('1500')).toBe(1_500);
   });
 
-  it.each([7, '7', ' 30 ', 999, '1.5'])('refuses %j, a small bare number, as a unit left out (days or seconds read as milliseconds)', (value) => {
+  it.each([7, '7', ' 30 ', 999, '1.5', '0.4'])('refuses %j, a small bare number, as a unit left out (days or seconds read as milliseconds)', (value) => {
     const result = DurationSchema.safeParse(value);
     expect(result.success).toBe(false);
     const number = String(value).trim();
@@ -33,6 +33,7 @@ describe('durations', () => {
     );
     // With its unit, the same number is taken.
     expect(DurationSchema.parse(`${number}ms`)).toBe(Math.round(Number(number)));
+    expect(DurationSchema.parse(`${number}s`)).toBe(Math.round(Number(number) * 1_000));
   });
 
   it.each(['soon', '', '5 minutes', '-5s', '5w', '1e3ms', 's'])('refuses %j, quoting it', (text) => {

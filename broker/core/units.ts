@@ -45,23 +45,30 @@ export const LEAST_BARE_DURATION_MS = 1_000;
 
 const BARE_NUMBER = /^\s*\d+(?:\.\d+)?\s*$/;
 
-/** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds, 0 or from 1000). */
-export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+/**
+ * Milliseconds of a duration setting, or the words that refuse it: not a duration, or a bare
+ * number (no unit) above 0 and below LEAST_BARE_DURATION_MS, judged before rounding (a bare
+ * "0.4" would otherwise pass as 0).
+ */
+export function durationOrRefusal(value: number | string): number | { refusal: string } {
   const ms = typeof value === 'number' ? value : parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 2s, 5m, 2h or 7d` });
-    return z.NEVER;
-  }
-  const bare = typeof value === 'number' || BARE_NUMBER.test(value);
-  if (bare && ms > 0 && ms < LEAST_BARE_DURATION_MS) {
+  if (ms === undefined) return { refusal: `"${value}" is not a duration such as 500ms, 2s, 5m, 2h or 7d` };
+  const bare = typeof value === 'number' ? value : BARE_NUMBER.test(value) ? Number(value) : undefined;
+  if (bare !== undefined && bare > 0 && bare < LEAST_BARE_DURATION_MS) {
     const number = String(value).trim();
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${number}" has no unit and would be ${number} milliseconds: write its unit, as in ${number}s, ${number}m or ${number}ms (a bare number is taken as milliseconds only from ${LEAST_BARE_DURATION_MS})`,
-    });
-    return z.NEVER;
+    return {
+      refusal: `"${number}" has no unit and would be ${number} milliseconds: write its unit, as in ${number}s, ${number}m or ${number}ms (a bare number is taken as milliseconds only from ${LEAST_BARE_DURATION_MS})`,
+    };
   }
   return ms;
+}
+
+/** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds, 0 or from 1000). */
+export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  const ms = durationOrRefusal(value);
+  if (typeof ms === 'number') return ms;
+  ctx.addIssue({ code: 'custom', message: ms.refusal });
+  return z.NEVER;
 });
 
 /** A size written as "512MB", "20GB", "1GiB" (or a number of bytes). */

@@ -40,12 +40,13 @@ describe('a file:// lake for runs on Kubernetes', () => {
     onCluster('lake-read-only', [{ claim: 'lake', mount: '/data' }]),
     onCluster('no-volume', []),
     onCluster('elsewhere', [{ claim: 'other', mount: '/data/lakehouse', read_only: false }]),
-    onCluster('embedded-only', [], { kind: 'embedded' }),
+    onCluster('falls-back', [], { kind: 'embedded' }),
+    onCluster('embedded-only', [], { kind: 'embedded', fallback: 'none' }),
     minimalPipeline('local', {}),
   ];
 
   it('names the pipelines whose drivers would write it inside their own containers', () => {
-    expect(lakeOffVolumes(pipelines, 'file:///data/lake')).toEqual(['lake-read-only', 'no-volume', 'elsewhere']);
+    expect(lakeOffVolumes(pipelines, 'file:///data/lake')).toEqual(['lake-read-only', 'no-volume', 'elsewhere', 'falls-back']);
   });
 
   it('is no concern with an s3:// lake', () => {

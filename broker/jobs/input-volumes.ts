@@ -5,7 +5,7 @@
 // pipeline and the path.
 import { UserError } from '../core/errors.ts';
 import { KUBERNETES_LAUNCHERS } from '../core/k8s-engine.ts';
-import type { Pipeline } from '../core/pipeline.ts';
+import { mayRunSpark, type Pipeline } from '../core/pipeline.ts';
 import { fileURLToPath } from 'node:url';
 import { isInside } from './input-paths.ts';
 
@@ -48,13 +48,13 @@ export function checkInputsOnVolumes(pipeline: Pick<Pipeline, 'name' | 'engine'>
  * that no writable volume of theirs maps: the driver would write it inside its own container,
  * the broker would never find the run's manifest, and each attempt would end lost. Said at a
  * worker's start (a refusal would stop pipelines that mount the lake by other means, such as
- * a pod template's node path); an s3:// lake, as the chart sets, is never at fault.
+ * a pod template's node path); an s3:// lake is never at fault.
  */
 export function lakeOffVolumes(pipelines: readonly Pick<Pipeline, 'name' | 'engine'>[], lakeUri: string): string[] {
   if (!/^file:/i.test(lakeUri)) return [];
   const lake = fileURLToPath(lakeUri);
   return pipelines
-    .filter((pipeline) => (KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher) && pipeline.engine.kind !== 'embedded')
+    .filter((pipeline) => (KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher) && mayRunSpark(pipeline))
     .filter((pipeline) => !pipeline.engine.volumes.some((volume) => !volume.read_only && isInside(volume.mount, lake)))
     .map((pipeline) => pipeline.name);
 }

@@ -15,12 +15,15 @@ describe('LauncherRegistry', () => {
       pipeline('on-cluster', { launcher: 'k8s-operator' }),
       pipeline('native', { launcher: 'k8s-native', kind: 'spark' }),
       pipeline('here', {}),
-      // Runs on the embedded engine only: it never launches Spark.
-      pipeline('small', { launcher: 'k8s-operator', kind: 'embedded' }),
+      // On the embedded engine, but retried on Spark after a platform failure (the default fallback).
+      pipeline('falls-back', { launcher: 'k8s-operator', kind: 'embedded' }),
+      // On the embedded engine only: it never launches Spark.
+      pipeline('small', { launcher: 'k8s-operator', kind: 'embedded', fallback: 'none' }),
     ];
     expect(registry.lacking(pipelines)).toEqual([
       { pipeline: 'on-cluster', launcher: 'k8s-operator' },
       { pipeline: 'native', launcher: 'k8s-native' },
+      { pipeline: 'falls-back', launcher: 'k8s-operator' },
     ]);
     expect(() => registry.forPipeline(pipelines[0]!)).toThrow(LauncherNotConfiguredError);
     expect(() => registry.forPipeline(pipelines[0]!)).toThrow(/launcher "k8s-operator" \(engine.launcher\), which this worker does not have; it has: local/);

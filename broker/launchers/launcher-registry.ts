@@ -6,6 +6,7 @@
 // a 503 for the API (whose logs route reads runs of launchers it may not have).
 import { ConfigError } from '../core/errors.ts';
 import type { RunHandle } from '../core/job.ts';
+import { mayRunSpark, type Pipeline } from '../core/pipeline.ts';
 import type { Launcher, LauncherListener } from './launcher.ts';
 
 /** A pipeline or run names a launcher this process was not given. */
@@ -31,13 +32,13 @@ export class LauncherRegistry {
   }
 
   /**
-   * The pipelines whose Spark runs name a launcher this process was not given (a `kind:
-   * embedded` pipeline runs none), with that name: said at a worker's start, since each of
-   * their jobs this worker takes fails at launch, naming it.
+   * The pipelines whose Spark runs name a launcher this process was not given, with that
+   * name: said at a worker's start, since each of their jobs this worker takes fails at launch,
+   * naming it. (A `kind: embedded` pipeline runs Spark only as its fallback.)
    */
-  lacking(pipelines: ReadonlyArray<{ name: string; engine: { launcher: string; kind: string } }>): Array<{ pipeline: string; launcher: string }> {
+  lacking(pipelines: ReadonlyArray<Pick<Pipeline, 'name' | 'engine'>>): Array<{ pipeline: string; launcher: string }> {
     return pipelines
-      .filter((pipeline) => pipeline.engine.kind !== 'embedded' && !this.byKey.has(pipeline.engine.launcher))
+      .filter((pipeline) => mayRunSpark(pipeline) && !this.byKey.has(pipeline.engine.launcher))
       .map((pipeline) => ({ pipeline: pipeline.name, launcher: pipeline.engine.launcher }));
   }
 

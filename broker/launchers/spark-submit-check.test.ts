@@ -19,9 +19,13 @@ function warnings(pipelines: ReturnType<typeof pipeline>[], sparkSubmit: string)
 describe('warnMissingSparkSubmit', () => {
   it('names the setting and the pipelines on local Spark when spark-submit cannot be run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spark-submit-'));
-    const logged = warnings([pipeline('on-spark', { kind: 'spark' }), pipeline('auto', {}), pipeline('small', { kind: 'embedded' })], join(dir, 'no-such', 'spark-submit'));
+    const logged = warnings(
+      [pipeline('on-spark', { kind: 'spark' }), pipeline('auto', {}), pipeline('falls-back', { kind: 'embedded' }), pipeline('small', { kind: 'embedded', fallback: 'none' })],
+      join(dir, 'no-such', 'spark-submit'),
+    );
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ setting: 'SLUICE_SPARK_SUBMIT', pipelines: ['on-spark', 'auto'] });
+    // An embedded pipeline falls back to Spark (engine.fallback: spark, the default) unless told not to.
+    expect(logged[0]).toMatchObject({ setting: 'SLUICE_SPARK_SUBMIT', pipelines: ['on-spark', 'auto', 'falls-back'] });
   });
 
   it('is quiet when spark-submit can be run, or when no pipeline runs on local Spark', async () => {
@@ -30,7 +34,7 @@ describe('warnMissingSparkSubmit', () => {
     await writeFile(submit, '#!/bin/sh\n');
     await chmod(submit, 0o755);
     expect(warnings([pipeline('on-spark', { kind: 'spark' })], submit)).toEqual([]);
-    expect(warnings([pipeline('small', { kind: 'embedded' })], join(dir, 'missing'))).toEqual([]);
+    expect(warnings([pipeline('small', { kind: 'embedded', fallback: 'none' })], join(dir, 'missing'))).toEqual([]);
     expect(canRun('sh', `${dir}:/usr/bin:/bin`)).toBe(true);
     expect(canRun('spark-submit', dir)).toBe(true);
     expect(canRun('no-such-command-anywhere', '/usr/bin:/bin')).toBe(false);

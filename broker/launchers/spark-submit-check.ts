@@ -4,7 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Pipeline } from '../core/pipeline.ts';
+import { mayRunSpark, type Pipeline } from '../core/pipeline.ts';
 
 /** Whether `command` (a path, or a name looked up in `path`, a PATH value) is a file this process may run. */
 export function canRun(command: string, path: string): boolean {
@@ -21,7 +21,7 @@ export function canRun(command: string, path: string): boolean {
 
 /** Warns, naming SLUICE_SPARK_SUBMIT and the pipelines, when local Spark runs would find no spark-submit. */
 export function warnMissingSparkSubmit(pipelines: Pipeline[], sparkSubmit: string, path: string, logger: Logger): void {
-  const onLocalSpark = pipelines.filter((pipeline) => pipeline.engine.launcher === 'local' && pipeline.engine.kind !== 'embedded').map((pipeline) => pipeline.name);
+  const onLocalSpark = pipelines.filter((pipeline) => pipeline.engine.launcher === 'local' && mayRunSpark(pipeline)).map((pipeline) => pipeline.name);
   if (onLocalSpark.length === 0 || canRun(sparkSubmit, path)) return;
   logger.warn({ setting: 'SLUICE_SPARK_SUBMIT', sparkSubmit, pipelines: onLocalSpark }, 'SLUICE_SPARK_SUBMIT cannot be run: these pipelines\' local Spark runs will fail at launch');
 }

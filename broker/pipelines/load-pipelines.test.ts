@@ -181,6 +181,10 @@ describe('parsePipeline', () => {
     const text = `${valid('forgot-unit')}policy:\n  timeouts:\n    launching: 30\n`;
     expect(() => parsePipeline(text, 'p.yaml')).toThrow(/^p\.yaml: invalid pipeline\n {2}policy\.timeouts\.launching: "30" has no unit and would be 30 milliseconds: write its unit, as in 30s, 30m or 30ms/);
     expect(parsePipeline(text.replace('launching: 30', 'launching: 30s'), 'p.yaml').policy.timeouts.launching).toBe(30_000);
+    // The queued stage, which may also be none, says the same.
+    const queued = `${valid('forgot-unit')}policy:\n  timeouts:\n    queued: 30\n`;
+    expect(() => parsePipeline(queued, 'p.yaml')).toThrow(/\n {2}policy\.timeouts\.queued: "30" has no unit and would be 30 milliseconds: write its unit, as in 30s, 30m or 30ms \(.*\), or none for no limit/);
+    expect(parsePipeline(queued.replace('queued: 30', 'queued: none'), 'p.yaml').policy.timeouts.queued).toBeNull();
   });
 
   it('takes numbers and booleans in engine.conf as the text Spark reads, and still refuses a list there', () => {

@@ -26,7 +26,7 @@ from sluice_spark.checks import InputStats
 from sluice_spark.contract import log
 from sluice_spark.failures import PlatformFailure, SluiceFailure, UserFailure
 from sluice_spark.manifest import OutputColumn, build_manifest, commit, describe_part_files
-from sluice_spark.run_failures import null_row_transform, unreadable_input, value_failure
+from sluice_spark.run_failures import null_row_transform, search_seconds, unreadable_input, value_failure
 from sluice_spark.spec import AggregateTransform, ParameterValue, RunSpec, SqlTransform
 
 from .metrics import MetricPlan, finish_batch, plan_metrics
@@ -106,14 +106,18 @@ def _connection(settings: EngineSettings) -> Iterator[duckdb.DuckDBPyConnection]
             connection.execute(f"SET memory_limit = '{_size_setting(settings.memory_limit)}'")
         except duckdb.Error as error:
             raise ValueError(f"SLUICE_EMBEDDED_MEMORY/--memory: {settings.memory_limit!r} is not a size such as 8GB ({error})") from None
-        connection.execute(f"SET temp_directory = '{_path_setting(spill)}'")
-        connection.execute(f"SET threads = {int(settings.threads)}")
-        # Days and hours derived from timestamps mean UTC days and hours, as the Spark app's
-        # session time zone makes them, whatever the machine's time zone.
-        connection.execute("SET TimeZone = 'UTC'")
-        # Group order means nothing to a lake run; not keeping it lets DuckDB stream and spill.
-        connection.execute("SET preserve_insertion_order = false")
-        connection.execute("SET enable_progress_bar = false")
+        try:
+            connection.execute(f"SET temp_directory = '{_path_setting(spill)}'")
+            connection.execute(f"SET threads = {int(settings.threads)}")
+            # Days and hours derived from timestamps mean UTC days and hours, as the Spark app's
+            # session time zone makes them, whatever the machine's time zone.
+            connection.execute("SET TimeZone = 'UTC'")
+            # Group order means nothing to a lake run; not keeping it lets DuckDB stream and spill.
+            connection.execute("SET preserve_insertion_order = false")
+            connection.execute("SET enable_progress_bar = false")
+        except duckdb.Error as error:
+            # Said as the machine's, before _engine_failures could take it for the landing's.
+            raise PlatformFailure(f"embedded engine settings: {_first_line(error)}") from error
         yield connection
     finally:
         connection.close()
@@ -127,6 +131,7 @@ def _engine_failures(settings: EngineSettings, spec: RunSpec) -> Iterator[None]:
     DuckDB cannot bind where Spark may (see _binder_failure). A value a cast cannot convert,
     and a page that does not decode, are the landing's (65) when shown to be
     (sluice_spark/run_failures.py, as the Spark app decides them); other errors raise."""
+    started = time.monotonic()
     try:
         yield
     except TranslationError as error:
@@ -140,7 +145,7 @@ def _engine_failures(settings: EngineSettings, spec: RunSpec) -> Iterator[None]:
     except duckdb.InterruptException:
         raise
     except duckdb.ConversionException as error:
-        failure = _bad_value_failure(settings, spec, error) if _is_text_conversion(error) else None
+        failure = _bad_value_failure(settings, spec, error, search_seconds(started)) if _is_text_conversion(error) else None
         if failure is None:
             raise
         raise failure from error
@@ -160,7 +165,7 @@ def _is_text_conversion(error: duckdb.ConversionException) -> bool:
     return "Could not convert string" in message or "field format" in message
 
 
-def _bad_value_failure(settings: EngineSettings, spec: RunSpec, error: duckdb.ConversionException) -> SluiceFailure | None:
+def _bad_value_failure(settings: EngineSettings, spec: RunSpec, error: duckdb.ConversionException, seconds: float) -> SluiceFailure | None:
     """The failure for a value a cast cannot convert: the landing's unless the transform fails
     the same way over one row of NULLs; None (no verdict) when that run fails otherwise."""
     probe = replace(spec, transform=null_row_transform(spec.transform))
@@ -178,7 +183,7 @@ def _bad_value_failure(settings: EngineSettings, spec: RunSpec, error: duckdb.Co
         return None
     # DuckDB names the column a failing cast read; a cast of anything else says nothing more.
     reads_a_column = "when casting from source column" in str(error)
-    return value_failure(spec, _first_line(error), False, reads_a_column, lambda inputs: _fails_over(settings, spec, inputs))
+    return value_failure(spec, _first_line(error), False, reads_a_column, lambda inputs: _fails_over(settings, spec, inputs), seconds)
 
 
 def _fails_over(settings: EngineSettings, spec: RunSpec, inputs: tuple[str, ...]) -> bool | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sluice_spark.failures import PlatformFailure, UserFailure
 from sluice_spark.manifest import OutputColumn
@@ -135,6 +136,9 @@ def finish_batch(batch: pa.RecordBatch, plan: MetricPlan) -> pa.RecordBatch:
         if average is None:
             arrays.append(batch.column(column.name))
             continue
+        if average.input_precision is None:
+            arrays.append(_integer_averages(batch.column(average.sum_column), batch.column(average.count_column)))
+            continue
         sums = batch.column(average.sum_column).to_pylist()
         counts = batch.column(average.count_column).to_pylist()
         values = [average.of(total, count) for total, count in zip(sums, counts, strict=True)]
@@ -168,6 +172,18 @@ def spark_decimal_average(total: Decimal | None, count: int, precision: int, sca
     if 2 * remainder >= denominator:
         quotient += 1
     return Decimal(f"{'-' if sign else ''}{quotient}E-{target_scale}")
+
+
+def _integer_averages(sums: pa.Array, counts: pa.Array) -> pa.Array:
+    """exact_integer_average over whole columns: in Arrow while every sum fits a bigint (the
+    cast from decimal(38,0) is exact or refused; the unchecked cast from bigint to double
+    rounds to nearest, ties to even, as Python's float() does, where the checked one would
+    refuse a sum past 2^53), one row at a time in Python past it."""
+    try:
+        totals = pc.cast(sums, pa.int64())
+    except pa.ArrowInvalid:
+        return pa.array([exact_integer_average(total, count) for total, count in zip(sums.to_pylist(), counts.to_pylist(), strict=True)], pa.float64())
+    return pc.divide(pc.cast(totals, pa.float64(), safe=False), pc.cast(counts, pa.float64()))
 
 
 def exact_integer_average(total: Decimal | None, count: int) -> float | None:

@@ -23,7 +23,16 @@ from .checks import InputStats
 from .contract import log, run_once
 from .failures import SluiceFailure
 from .manifest import OutputColumn, build_manifest, commit, describe_part_files
-from .run_failures import column_names, input_named_by_engine, mentions_a_column, null_row, null_row_transform, unreadable_input, value_failure
+from .run_failures import (
+    column_names,
+    input_named_by_engine,
+    mentions_a_column,
+    null_row,
+    null_row_transform,
+    search_seconds,
+    unreadable_input,
+    value_failure,
+)
 from .session import start_session
 from .spec import RunSpec, load_spec
 from .transforms import apply_transform
@@ -74,11 +83,12 @@ def _landing_failures(spark: SparkSession, spec: RunSpec) -> Iterator[None]:
     """A page Spark cannot read, or a value it cannot convert, as the exit contract's data
     failure when it is the landing's (sluice_spark/run_failures.py); any other error, and
     these when the landing is not shown to be at fault, raise as they are (platform)."""
+    started = time.monotonic()
     try:
         yield
     except Exception as error:
         try:
-            failure = _landing_failure(spark, spec, error)
+            failure = _landing_failure(spark, spec, error, search_seconds(started))
         except Exception:  # noqa: BLE001 — telling failed (the JVM gone, say): the error stands
             failure = None
         if failure is None:
@@ -86,7 +96,7 @@ def _landing_failures(spark: SparkSession, spec: RunSpec) -> Iterator[None]:
         raise failure from error
 
 
-def _landing_failure(spark: SparkSession, spec: RunSpec, error: Exception) -> SluiceFailure | None:
+def _landing_failure(spark: SparkSession, spec: RunSpec, error: Exception, seconds: float) -> SluiceFailure | None:
     condition = _condition(error)
     if condition is None:
         return None
@@ -99,7 +109,7 @@ def _landing_failure(spark: SparkSession, spec: RunSpec, error: Exception) -> Sl
             return None
         names = column_names(spec)
         reads_a_column = any(mentions_a_column(fragment, names) for fragment in condition.fragments)
-        return value_failure(spec, condition.message, fails_without_data, reads_a_column, lambda inputs: _fails_over(spark, spec, inputs))
+        return value_failure(spec, condition.message, fails_without_data, reads_a_column, lambda inputs: _fails_over(spark, spec, inputs), seconds)
     return None
 
 

@@ -95,6 +95,10 @@ def _write_failure_file(path: str, fields: dict[str, str]) -> None:
             middle = (low + high + 1) // 2
             low, high = (middle, high) if fits(shortened(middle)) else (low, middle - 1)
         line = shortened(low)
+        if not fits(line):
+            # The input's name alone is too long: a cut line would not parse, and an empty file
+            # leaves the log's end as the termination message.
+            return
     try:
         with open(path, "w", encoding="utf-8") as file:
             file.write(line + "\n")

@@ -31,7 +31,9 @@ No pyspark here: both engines use it (sluice_spark/aggregate.py, sluice_embedded
 """
 
 import io
+import math
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TypeVar
@@ -89,6 +91,16 @@ def null_row_transform(transform: Transform) -> Transform:
     )
 
 
+# The search for the file holding a bad value may start runs for as long as the failed run
+# took, and for at least this long (a small landing's run fails in a second).
+LEAST_SEARCH_SECONDS = 60.0
+
+
+def search_seconds(run_started: float) -> float:
+    """How long the search may go on, for a run that started at `run_started` (time.monotonic())."""
+    return max(LEAST_SEARCH_SECONDS, time.monotonic() - run_started)
+
+
 # What an engine answers when it runs the transform over some of the inputs alone: True when
 # it fails to convert a value as the whole run did, False when it runs, None when it fails
 # otherwise (no verdict).
@@ -96,12 +108,17 @@ FailsOver = Callable[[tuple[str, ...]], bool | None]
 
 
 def value_failure(
-    spec: RunSpec, message: str, fails_without_data: bool, reads_a_column: bool, fails_over: FailsOver | None = None
+    spec: RunSpec,
+    message: str,
+    fails_without_data: bool,
+    reads_a_column: bool,
+    fails_over: FailsOver | None = None,
+    search_seconds: float = 0.0,
 ) -> SluiceFailure | None:
     """The failure for a value a cast cannot convert, or None (no verdict). `fails_without_data`:
     the transform fails the same way over one row of NULLs; `reads_a_column`: the engine showed
-    that the failing conversion read a column; `fails_over` finds the file among several inputs
-    (see the module docstring)."""
+    that the failing conversion read a column; `fails_over` finds the file among several inputs,
+    starting no run after `search_seconds` (see the module docstring)."""
     if fails_without_data:
         return UserFailure(
             f"transform: {message} (it fails whatever the landing holds: a literal or a parameter value does not convert)"
@@ -111,27 +128,35 @@ def value_failure(
     if len(spec.inputs) == 1:
         location: str | None = spec.inputs[0]
     else:
-        location = input_holding_the_value(spec.inputs, fails_over) if fails_over is not None else None
+        location = input_holding_the_value(spec.inputs, fails_over, search_seconds) if fails_over is not None else None
     where = f"input {location}" if location is not None else f"one of the {len(spec.inputs)} inputs"
     return DataFailure(f"{where}: holds a value the transform cannot convert: {message}", input=location)
 
 
-def input_holding_the_value(inputs: tuple[str, ...], fails_over: FailsOver) -> str | None:
+def input_holding_the_value(inputs: tuple[str, ...], fails_over: FailsOver, seconds: float = math.inf) -> str | None:
     """The first input, in the spec's order, that fails alone to convert a value, found by
     halving: the transform runs over the first half of the candidates, which keep that half if
     it fails and the other half if it runs. About log2(n) + 1 runs reading about as much as
-    the landing once, against n runs one file at a time. None when a run fails otherwise, or
-    when the file left does not fail alone (a transform whose failure needs several files)."""
+    the landing once, against n runs one file at a time. None when a run fails otherwise, when
+    the file left does not fail alone (a transform whose failure needs several files), or when
+    `seconds` have passed before a run would start: the engines give the search as long as
+    the failed run took, so that a long run is not then killed by its stage timeout while
+    looking, failing `timeout` instead of `data`."""
+    if not inputs:
+        return None
+    deadline = time.monotonic() + seconds
     candidates = inputs
     shown = False  # whether the one candidate left was itself seen failing alone
     while len(candidates) > 1:
+        if time.monotonic() > deadline:
+            return None
         half = candidates[: len(candidates) // 2]
         verdict = fails_over(half)
         if verdict is None:
             return None
         candidates = half if verdict else candidates[len(half) :]
         shown = verdict and len(half) == 1
-    if not shown and fails_over(candidates) is not True:
+    if not shown and (time.monotonic() > deadline or fails_over(candidates) is not True):
         return None
     return candidates[0]
 

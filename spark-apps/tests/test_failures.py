@@ -36,6 +36,14 @@ def test_a_long_message_is_shortened_to_fit_and_the_line_still_parses(tmp_path: 
     assert len(written) > FAILURE_FILE_BYTES - 64  # shortened by what was over, not halved
 
 
+def test_a_line_that_cannot_fit_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Kubernetes would cut it and it would not parse; without the file the log's end is used.
+    path = tmp_path / "termination-log"
+    monkeypatch.setenv("SLUICE_FAILURE_FILE", str(path))
+    report_failure(DataFailure("bad value", input="/l/" + "d" * FAILURE_FILE_BYTES), io.StringIO())
+    assert not path.exists()
+
+
 def test_a_file_that_cannot_be_written_is_said_and_the_log_line_stands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("SLUICE_FAILURE_FILE", str(tmp_path / "no-such-folder" / "termination-log"))
     log = io.StringIO()

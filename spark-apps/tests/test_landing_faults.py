@@ -160,7 +160,6 @@ def test_a_landing_value_the_transform_cannot_convert_fails_data(spark: SparkSes
         assert failure.message.startswith(f"input {bad}: holds a value the transform cannot convert: ")
 
 
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_among_several_inputs_the_file_holding_the_value_is_named(spark: SparkSession, engine: str, tmp_path: Path) -> None:
     # Neither engine says which file held the value; the transform runs again over halves of

@@ -39,3 +39,13 @@ def test_no_file_is_named_when_a_run_fails_otherwise_or_the_value_needs_several_
     assert input_holding_the_value(inputs, fails_over) is None
     fails_over, _ = finder({"b", "d"}, needs_two=True)
     assert input_holding_the_value(inputs, fails_over) is None
+
+
+def test_no_run_starts_once_the_time_given_has_passed() -> None:
+    # The engines give the search as long as the failed run took: a long run must not be
+    # killed by its stage timeout while looking (it would fail `timeout`, not `data`).
+    inputs = ("a", "b", "c", "d")
+    fails_over, runs = finder({"c"})
+    assert input_holding_the_value(inputs, fails_over, seconds=0.0) is None
+    assert runs == []
+    assert input_holding_the_value((), fails_over) is None

@@ -174,6 +174,8 @@ if (helmMissing) {
       refused('config.SLUICE_K8S_KUBECONFIG=/etc/kubeconfig', /the chart sets SLUICE_K8S_KUBECONFIG itself/);
       refused('config.SLUICE_K8S_NAMESPACE=elsewhere', /"elsewhere" is not one of rbac\.sparkNamespaces \(spark\)/);
       refused('rbac.sparkNamespaces=null', /rbac\.sparkNamespaces: name the namespaces Spark runs in/);
+      // Sluice would refuse it at start in every pod: the chart says so first.
+      refused('config.SLUICE_SHUTDOWN_GRACE=30', /SLUICE_SHUTDOWN_GRACE "30" has no unit and would be 30 milliseconds: write its unit, as in 30s/);
     });
 
     it('knows every setting Sluice reads, and no other', () => {

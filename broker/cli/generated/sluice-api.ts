@@ -986,7 +986,7 @@ export interface components {
                  */
                 timeouts?: {
                     /** @default 86400000 */
-                    queued?: "none" | (number | string);
+                    queued?: "none" | number | string;
                     /** @default 120000 */
                     launching?: number | string;
                     /** @default 7200000 */

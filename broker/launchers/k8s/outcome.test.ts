@@ -31,6 +31,9 @@ describe('kubernetes run outcome', () => {
     ['SUBMITTED, driver Pending', { main: app('SUBMITTED'), driver: { phase: 'Pending' }, committed: false }, { phase: 'pending' }],
     ['driver pod Unknown (its node stopped answering) after it ran: running, not "not started"', { main: { present: true, deleting: false }, driver: { phase: 'Unknown' }, committed: false }, { phase: 'running' }],
     ['RUNNING, driver Running', { main: app('RUNNING'), driver: { phase: 'Running' }, committed: false }, { phase: 'running' }],
+    // The app writes its line to the termination message too (SLUICE_FAILURE_FILE): it counts
+    // where the log's end read no longer holds it (the driver logged on after it).
+    ['FAILED, exit 65, the line only in the termination message', { main: app('FAILED'), driver: exited(65, 'Error', `${line({ message: 'bad value', input: 's3://l/b' })}\n`), committed: false, logEnd: 'INFO shutdown hook\nINFO deleting dirs\n' }, { phase: 'failed', failureClass: 'data', message: 'bad value', input: 's3://l/b' }],
     ['RUNNING and manifest already there: still running until the driver ends', { main: app('RUNNING'), driver: { phase: 'Running' }, committed: true }, { phase: 'running' }],
   ])('%s', (_name, view, expected) => {
     expect(decideOutcome({ what, ...(view as Omit<RunView, 'what'>) }).status).toMatchObject(expected);

@@ -70,8 +70,10 @@ export function decideOutcome(view: RunView): Decision {
   const terminated = driver?.terminated;
   if (terminated) {
     if (committed) return { status: { phase: 'succeeded' } };
-    // The termination message is the log's end (FallbackToLogsOnError) where no log can be read.
-    const logEnd = view.logEnd ?? terminated.message ?? '';
+    // The termination message holds the app's failure line (SLUICE_FAILURE_FILE), or else the
+    // log's end (FallbackToLogsOnError): it speaks where no log can be read, and where the
+    // log's end no longer holds the line (the driver logged on after it).
+    const logEnd = [view.logEnd, terminated.message].find((text) => text !== undefined && failureLine(text) !== undefined) ?? view.logEnd ?? terminated.message ?? '';
     if (terminated.exitCode === SPARK_EXIT.ok) {
       return failed('platform', `the driver of ${view.what} exited 0 without committing the run's _manifest.json to the lake`, logEnd);
     }

@@ -192,8 +192,9 @@ Call with (dict "root" $ "role" "api"); returns JSON.
 {{- end }}
 
 {{/*
-Seconds of a Sluice duration ("500ms", "30s", "5m", "2h", "7d", a bare number of ms), rounded
-up: the terminationGracePeriodSeconds that SLUICE_SHUTDOWN_GRACE needs.
+Seconds of a Sluice duration ("500ms", "30s", "5m", "2h", "7d", a bare number of ms, 0 or from
+1000 as Sluice takes it), rounded up: the terminationGracePeriodSeconds that
+SLUICE_SHUTDOWN_GRACE needs. A bare 1 to 999 is refused here as Sluice refuses it at start.
 */}}
 {{- define "sluice.durationSeconds" -}}
 {{- $text := lower (trim (toString .)) }}
@@ -202,6 +203,7 @@ up: the terminationGracePeriodSeconds that SLUICE_SHUTDOWN_GRACE needs.
 {{- $unit := trimPrefix $match $text | trim }}
 {{- $perUnit := dict "" 0.001 "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0 "d" 86400.0 }}
 {{- if not (hasKey $perUnit $unit) }}{{ fail (printf "SLUICE_SHUTDOWN_GRACE %q is not a duration such as 30s or 2m" .) }}{{ end }}
+{{- if and (eq $unit "") (gt (float64 $match) 0.0) (lt (float64 $match) 1000.0) }}{{ fail (printf "SLUICE_SHUTDOWN_GRACE %q has no unit and would be %s milliseconds: write its unit, as in %ss" . $match $match) }}{{ end }}
 {{- mulf (float64 $match) (get $perUnit $unit) | ceil | int }}
 {{- end }}
 
