@@ -39,7 +39,8 @@ export function formatSize(bytes: number): string {
  * A number without its unit is milliseconds, but one below this (other than 0) is refused:
  * `SLUICE_RETENTION=7` or `quiet: 30` is nearly always days or seconds with the unit left out,
  * and read as milliseconds it would remove every finished job at once, or take a file still
- * being written. "30ms" says it on purpose.
+ * being written. "30ms" says it on purpose. (So a parsed pipeline's 500, from "500ms", parsed
+ * again reads as a bare 500: build a pipeline in one parse.)
  */
 export const LEAST_BARE_DURATION_MS = 1_000;
 

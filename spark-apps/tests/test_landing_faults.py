@@ -170,7 +170,7 @@ def test_among_several_inputs_the_file_holding_the_value_is_named(spark: SparkSe
         return str(path)
 
     files = [readings_file(f"good-{index}", "2") for index in range(7)]
-    for position in [0, 3, 6]:
+    for position in [0, 3, 7]:
         inputs = [*files[:position], readings_file(f"bad-{position}", "n/a"), *files[position:]]
         failure = failure_of(spark, engine, document([Path(path) for path in inputs], READINGS, KWH_BY_SITE), tmp_path / f"at-{position}")
         assert isinstance(failure, DataFailure), repr(failure)

@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../broker/ui/browser-session.ts';
 import { waitFor } from '../harness/wait-for.ts';
 import { checkPage, dashboardInChromium } from './browser-pages.ts';
-import { PipelineSchema } from '../../broker/core/pipeline.ts';
 import { standInPipeline } from '../harness/stand-in-app.ts';
 import { PIPELINE } from './dashboard-stack.ts';
 
@@ -20,8 +19,9 @@ const NIGHTLY = 'nightly';
 // A nightly pipeline beside the stand-in, for the pipeline page's schedule (it ticks at 03:00 Zurich time, never during a test run that starts after it).
 const dashboard = dashboardInChromium({
   pipelines: async () => {
-    const nightly = standInPipeline(NIGHTLY, { max_attempts: 1 });
-    return [PipelineSchema.parse({ ...nightly, input: { ...nightly.input, paths: ['none.parquet'] }, schedule: { cron: '0 3 * * *', timezone: 'Europe/Zurich' } })];
+    // Built in one parse: a parsed pipeline's 500 ms backoff, parsed again, would read as a
+    // bare 500 with its unit left out.
+    return [standInPipeline(NIGHTLY, { max_attempts: 1 }, { input: { paths: ['none.parquet'] }, schedule: { cron: '0 3 * * *', timezone: 'Europe/Zurich' } })];
   },
 });
 const newPage = () => dashboard.newPage();

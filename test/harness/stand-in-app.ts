@@ -61,7 +61,7 @@ export function standInPipeline(name: string, policy: Record<string, unknown> = 
   return PipelineSchema.parse({
     ...extra,
     name,
-    input: { columns: { x: 'long' } },
+    input: { columns: { x: 'long' }, ...(extra.input as object | undefined) },
     parameters: {
       seconds: { type: 'number', default: 0 },
       exit: { type: 'number', default: 0 },
