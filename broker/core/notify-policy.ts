@@ -2,7 +2,7 @@
 // list, and when a job's `policy.deadline` falls. Imports nothing of the job or pipeline
 // schemas, so that pipeline.ts can use it.
 import { nextTick } from './cron-ticks.ts';
-import { parseDuration } from './units.ts';
+import { isBareNumber, parseDuration } from './units.ts';
 
 /** The four things a rule can ask to hear about. */
 export const NOTIFY_KINDS = ['failed', 'succeeded', 'quarantined', 'deadline_missed'] as const;
@@ -20,7 +20,7 @@ export function parseDeadline(text: string): Deadline | undefined {
   if (time) return { kind: 'at', hour: Number(time[1]), minute: Number(time[2]) };
   // A bare number would be milliseconds (as environment settings are written): too easy to
   // misread in a pipeline, so a unit is required here.
-  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return undefined;
+  if (isBareNumber(text)) return undefined;
   const ms = parseDuration(text);
   return ms !== undefined && ms > 0 ? { kind: 'after', ms } : undefined;
 }

@@ -5,7 +5,7 @@ import { nextTick } from './cron-ticks.ts';
 import { z } from 'zod';
 import { K8sEngineFields, KUBERNETES_LAUNCHERS } from './k8s-engine.ts';
 import { LandingConfigSchema } from './landing-config.ts';
-import { DurationSchema, durationOrRefusal, SizeSchema } from './units.ts';
+import { DurationSchema, durationMs, SizeSchema } from './units.ts';
 import { DEADLINE_HINT, NOTIFY_KINDS, parseDeadline } from './notify-policy.ts';
 
 /** Names that end up in paths, Redis keys and Spark column lists: kept to a safe alphabet. */
@@ -163,11 +163,7 @@ export const BackoffSchema = z
 export const DurationOrNoneSchema = z.union([z.literal('none'), z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
   // Told apart here rather than by a union of 'none' and DurationSchema: a union that fails
   // both ways says only "Invalid input", losing the duration's own words ("30" has no unit…).
-  if (value === 'none') return null;
-  const ms = durationOrRefusal(value);
-  if (typeof ms === 'number') return ms;
-  ctx.addIssue({ code: 'custom', message: `${ms.refusal}, or none for no limit` });
-  return z.NEVER;
+  return value === 'none' ? null : durationMs(value, ctx, ', or none for no limit');
 });
 
 export const STAGE_TIMEOUT_DEFAULTS = { queued: 86_400_000, launching: 120_000, running: 7_200_000, loading: 1_800_000 } as const;

@@ -44,17 +44,18 @@ export function formatSize(bytes: number): string {
  */
 export const LEAST_BARE_DURATION_MS = 1_000;
 
-const BARE_NUMBER = /^\s*\d+(?:\.\d+)?\s*$/;
+/** Whether a duration's text is a number without a unit ("30", " 0.4 "). */
+export const isBareNumber = (text: string): boolean => /^\s*\d+(?:\.\d+)?\s*$/.test(text);
 
 /**
  * Milliseconds of a duration setting, or the words that refuse it: not a duration, or a bare
  * number (no unit) above 0 and below LEAST_BARE_DURATION_MS, judged before rounding (a bare
  * "0.4" would otherwise pass as 0).
  */
-export function durationOrRefusal(value: number | string): number | { refusal: string } {
+function durationOrRefusal(value: number | string): number | { refusal: string } {
   const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === undefined) return { refusal: `"${value}" is not a duration such as 500ms, 2s, 5m, 2h or 7d` };
-  const bare = typeof value === 'number' ? value : BARE_NUMBER.test(value) ? Number(value) : undefined;
+  const bare = typeof value === 'number' ? value : isBareNumber(value) ? Number(value) : undefined;
   if (bare !== undefined && bare > 0 && bare < LEAST_BARE_DURATION_MS) {
     const number = String(value).trim();
     return {
@@ -64,13 +65,16 @@ export function durationOrRefusal(value: number | string): number | { refusal: s
   return ms;
 }
 
-/** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds, 0 or from 1000). */
-export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+/** The milliseconds of a duration field's value, or an issue saying why not (ending with `hint`). */
+export function durationMs(value: number | string, ctx: z.RefinementCtx, hint = ''): number {
   const ms = durationOrRefusal(value);
   if (typeof ms === 'number') return ms;
-  ctx.addIssue({ code: 'custom', message: ms.refusal });
+  ctx.addIssue({ code: 'custom', message: ms.refusal + hint });
   return z.NEVER;
-});
+}
+
+/** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds, 0 or from 1000). */
+export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => durationMs(value, ctx));
 
 /** A size written as "512MB", "20GB", "1GiB" (or a number of bytes). */
 export const SizeSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -168,32 +168,29 @@ def _is_text_conversion(error: duckdb.ConversionException) -> bool:
 def _bad_value_failure(settings: EngineSettings, spec: RunSpec, error: duckdb.ConversionException, seconds: float) -> SluiceFailure | None:
     """The failure for a value a cast cannot convert: the landing's unless the transform fails
     the same way over one row of NULLs; None (no verdict) when that run fails otherwise."""
-    probe = replace(spec, transform=null_row_transform(spec.transform))
-    try:
-        with _connection(settings) as connection:
-            columns = ", ".join(
-                f"CAST(NULL AS {_duckdb_type(field.type)}) AS {quote_identifier(field.name)}" for field in landing_schema(spec.expected_columns)
-            )
-            connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT {columns}")
-            query, parameters, _ = _query(connection, probe)
-            connection.execute(query.sql, parameters).fetch_arrow_table()
-    except duckdb.ConversionException as probe_error:
-        return value_failure(spec, _first_line(error), True, False) if _is_text_conversion(probe_error) else None
-    except Exception:  # noqa: BLE001 — anything else is no verdict
+    fails_without_data = _fails_to_convert(settings, replace(spec, transform=null_row_transform(spec.transform)), _register_null_row)
+    if fails_without_data is None:
         return None
     # DuckDB names the column a failing cast read; a cast of anything else says nothing more.
     reads_a_column = "when casting from source column" in str(error)
-    return value_failure(spec, _first_line(error), False, reads_a_column, lambda inputs: _fails_over(settings, spec, inputs), seconds)
+    return value_failure(spec, _first_line(error), fails_without_data, reads_a_column, lambda inputs: _fails_over(settings, spec, inputs), seconds)
 
 
 def _fails_over(settings: EngineSettings, spec: RunSpec, inputs: tuple[str, ...]) -> bool | None:
-    """Whether the transform over `inputs` alone fails to convert a value (run_failures.FailsOver).
-    Every batch of the result is computed and dropped."""
-    subset = replace(spec, inputs=inputs)
+    """Whether the transform over `inputs` alone fails to convert a value (run_failures.FailsOver)."""
+    return _fails_to_convert(settings, replace(spec, inputs=inputs), _register_landing)
+
+
+def _fails_to_convert(
+    settings: EngineSettings, spec: RunSpec, register: Callable[[duckdb.DuckDBPyConnection, RunSpec], None]
+) -> bool | None:
+    """Runs `spec`'s transform over the `landing` view `register` makes, computing every batch
+    of the result and dropping it: True when a text does not convert, False when it runs, None
+    when it fails otherwise (no verdict)."""
     try:
         with _connection(settings) as connection:
-            _register_landing(connection, subset)
-            query, parameters, _ = _query(connection, subset)
+            register(connection, spec)
+            query, parameters, _ = _query(connection, spec)
             for _ in _result_batches(connection.execute(query.sql, parameters).fetch_record_batch(BATCH_ROWS)):
                 pass
     except duckdb.ConversionException as error:
@@ -201,6 +198,12 @@ def _fails_over(settings: EngineSettings, spec: RunSpec, inputs: tuple[str, ...]
     except Exception:  # noqa: BLE001 — anything else is no verdict
         return None
     return False
+
+
+def _register_null_row(connection: duckdb.DuckDBPyConnection, spec: RunSpec) -> None:
+    """The `landing` view as one row of NULLs, with the expected columns' types."""
+    columns = ", ".join(f"CAST(NULL AS {_duckdb_type(field.type)}) AS {quote_identifier(field.name)}" for field in landing_schema(spec.expected_columns))
+    connection.execute(f"CREATE VIEW {LANDING_VIEW} AS SELECT {columns}")
 
 
 # DuckDB's error types by the prefix of their message: an error raised while the result

@@ -57,10 +57,15 @@ class Average:
     def arrow_type(self) -> pa.DataType:
         return pa.float64() if self.input_precision is None else pa.decimal128(self.precision, self.scale)
 
-    def of(self, total: Decimal | None, count: int) -> Decimal | float | None:
+    def computed(self, sums: pa.Array, counts: pa.Array) -> pa.Array:
+        """This average of each row, from its sum and count columns."""
         if self.input_precision is None:
-            return exact_integer_average(total, count)
-        return spark_decimal_average(total, count, self.input_precision, self.input_scale)
+            return _integer_averages(sums, counts)
+        values = [
+            spark_decimal_average(total, count, self.input_precision, self.input_scale)
+            for total, count in zip(sums.to_pylist(), counts.to_pylist(), strict=True)
+        ]
+        return pa.array(values, type=self.arrow_type)
 
 
 @dataclass(frozen=True)
@@ -136,13 +141,7 @@ def finish_batch(batch: pa.RecordBatch, plan: MetricPlan) -> pa.RecordBatch:
         if average is None:
             arrays.append(batch.column(column.name))
             continue
-        if average.input_precision is None:
-            arrays.append(_integer_averages(batch.column(average.sum_column), batch.column(average.count_column)))
-            continue
-        sums = batch.column(average.sum_column).to_pylist()
-        counts = batch.column(average.count_column).to_pylist()
-        values = [average.of(total, count) for total, count in zip(sums, counts, strict=True)]
-        arrays.append(pa.array(values, type=average.arrow_type))
+        arrays.append(average.computed(batch.column(average.sum_column), batch.column(average.count_column)))
     return pa.RecordBatch.from_arrays(arrays, names=[column.name for column in plan.columns])
 
 

@@ -7,7 +7,7 @@ with another code, which the broker retries as a platform failure.
 
 import argparse
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -114,23 +114,24 @@ def _landing_failure(spark: SparkSession, spec: RunSpec, error: Exception, secon
 
 
 def _fails_over(spark: SparkSession, spec: RunSpec, inputs: tuple[str, ...]) -> bool | None:
-    """Whether the transform over `inputs` alone fails to convert a value (run_failures.FailsOver).
-    The noop sink makes Spark compute every row of the result and keep none of it."""
-    try:
-        apply_transform(read_landing(spark, replace(spec, inputs=inputs)), spec.transform, spec.parameters).write.format("noop").mode("overwrite").save()
-    except Exception as error:  # noqa: BLE001 — classified below; anything else is no verdict
-        condition = _condition(error)
-        return True if condition is not None and condition.name in _BAD_VALUE_CONDITIONS else None
-    return False
+    """Whether the transform over `inputs` alone fails to convert a value (run_failures.FailsOver)."""
+    return _fails_to_convert(lambda: apply_transform(read_landing(spark, replace(spec, inputs=inputs)), spec.transform, spec.parameters))
 
 
 def _fails_over_a_null_row(spark: SparkSession, spec: RunSpec) -> bool | None:
     """Whether the transform fails to convert a value over one row of NULLs (then no landing
     value is at fault); None when it fails otherwise (no verdict)."""
     schema = ", ".join(f"`{name}` {type_name}" for name, type_name in spec.expected_columns.items())
+    return _fails_to_convert(
+        lambda: apply_transform(spark.createDataFrame([null_row(spec.expected_columns)], schema), null_row_transform(spec.transform), spec.parameters)
+    )
+
+
+def _fails_to_convert(frame: Callable[[], DataFrame]) -> bool | None:
+    """Builds the frame and computes every row of it, keeping none (the noop sink): True when
+    a value does not convert, False when it runs, None when it fails otherwise (no verdict)."""
     try:
-        frame = spark.createDataFrame([null_row(spec.expected_columns)], schema)
-        apply_transform(frame, null_row_transform(spec.transform), spec.parameters).collect()
+        frame().write.format("noop").mode("overwrite").save()
     except Exception as error:  # noqa: BLE001 — classified below; anything else is no verdict
         condition = _condition(error)
         return True if condition is not None and condition.name in _BAD_VALUE_CONDITIONS else None

@@ -113,12 +113,12 @@ def value_failure(
     fails_without_data: bool,
     reads_a_column: bool,
     fails_over: FailsOver | None = None,
-    search_seconds: float = 0.0,
+    seconds: float = math.inf,
 ) -> SluiceFailure | None:
     """The failure for a value a cast cannot convert, or None (no verdict). `fails_without_data`:
     the transform fails the same way over one row of NULLs; `reads_a_column`: the engine showed
     that the failing conversion read a column; `fails_over` finds the file among several inputs,
-    starting no run after `search_seconds` (see the module docstring)."""
+    starting no run after `seconds` (search_seconds; see the module docstring)."""
     if fails_without_data:
         return UserFailure(
             f"transform: {message} (it fails whatever the landing holds: a literal or a parameter value does not convert)"
@@ -128,7 +128,7 @@ def value_failure(
     if len(spec.inputs) == 1:
         location: str | None = spec.inputs[0]
     else:
-        location = input_holding_the_value(spec.inputs, fails_over, search_seconds) if fails_over is not None else None
+        location = input_holding_the_value(spec.inputs, fails_over, seconds) if fails_over is not None else None
     where = f"input {location}" if location is not None else f"one of the {len(spec.inputs)} inputs"
     return DataFailure(f"{where}: holds a value the transform cannot convert: {message}", input=location)
 

@@ -51,12 +51,13 @@ def apply_metrics(frame: DataFrame, group_by: tuple[str, ...], metrics: tuple[Me
     return frame.groupBy(*group_by).agg(*(metric_column(metric, frame.schema).alias(metric.name) for metric in metrics))
 
 
-def metric_column(metric: Metric, schema: StructType | None = None) -> Column:
+def metric_column(metric: Metric, schema: StructType) -> Column:
     if metric.fn == "count":
         # Without a column, count rows; with one, count its non-null values (SQL's COUNT(col)).
         return F.count(F.lit(1)) if metric.column is None else F.count(F.col(metric.column))
-    column = F.col(_required_column(metric))
-    if metric.fn == "avg" and isinstance(_type_of(metric.column, schema), IntegralType):
+    name = _required_column(metric)
+    column = F.col(name)
+    if metric.fn == "avg" and isinstance(_type_of(name, schema), IntegralType):
         return exact_integer_average(column)
     builders: dict[str, Callable[[Column], Column]] = {
         "sum": F.sum,
@@ -89,18 +90,14 @@ def exact_integer_average(column: Column) -> Column:
         (F.shiftright(value, _PART_BITS).bitwiseAND(mask), _PART_BITS),
         (value.bitwiseAND(mask), 0),
     ]
-    total = None
-    for part, shift in parts:
-        term = F.sum(part).cast("decimal(38,0)") * F.lit(1 << shift).cast("decimal(38,0)")
-        total = term if total is None else total + term
+    high, middle, low = (F.sum(part).cast("decimal(38,0)") * F.lit(1 << shift).cast("decimal(38,0)") for part, shift in parts)
+    total = high + middle + low
     count_ = F.count(column)
     return F.when(count_ > 0, total.cast("double") / count_.cast("double"))
 
 
-def _type_of(name: str | None, schema: StructType | None) -> DataType | None:
+def _type_of(name: str, schema: StructType) -> DataType | None:
     """The type of column `name` (Spark resolves names regardless of case), or None."""
-    if name is None or schema is None:
-        return None
     return next((field.dataType for field in schema.fields if field.name.lower() == name.lower()), None)
 
 
