@@ -21,10 +21,9 @@ import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../broker/config.ts';
-import { PipelineSchema } from '../broker/core/pipeline.ts';
-import { pipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
 import { redisOptions, startSluice, type RunningSluice } from '../broker/sluice.ts';
 import { createSluiceEnv } from '../test/harness/sluice-env.ts';
+import { benchPipelines } from './bench-pipeline.ts';
 import { InstantLauncher, MemoryLake } from './instant-launcher.ts';
 import { inParallel } from '../broker/in-parallel.ts';
 import { median, percentile, report } from './stats.ts';
@@ -217,18 +216,11 @@ async function loadClient(url: string, apiKey: string, count: number, rate: numb
   return JSON.parse(out) as { sentAt: Record<string, number>; cpuSeconds: number };
 }
 
-const benchPipeline = PipelineSchema.parse({
-  name: 'bench',
-  input: { columns: { x: 'long' } },
-  transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
-  outputs: { lake: { table: 'bench' } },
-  policy: { concurrency: 1_000 },
-});
 
 /** A Sluice with the given roles on the round's key prefix, running jobs on the instant launcher. */
 async function benchSluice(settings: Record<string, string>, redisUrl: string, round: number, roles: { api: boolean; worker: boolean }, launcher = new InstantLauncher(new MemoryLake())) {
   const config = loadConfig({ ...settings, SLUICE_REDIS_URL: redisUrl, SLUICE_QUEUE_PREFIX: `bench${round}` });
-  const sluice = await startSluice(config, roles, { launcher, lake: launcher.lake, pipelines: pipelineRegistry([benchPipeline]) });
+  const sluice = await startSluice(config, roles, { launcher, lake: launcher.lake, pipelines: benchPipelines() });
   return { sluice, launcher };
 }
 

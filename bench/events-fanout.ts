@@ -15,11 +15,10 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../broker/config.ts';
-import { PipelineSchema } from '../broker/core/pipeline.ts';
 import { redisKeys } from '../broker/jobs/redis-keys.ts';
-import { pipelineRegistry, type PipelineRegistry } from '../broker/pipelines/load-pipelines.ts';
 import { startSluice } from '../broker/sluice.ts';
 import { createSluiceEnv } from '../test/harness/sluice-env.ts';
+import { benchPipelines } from './bench-pipeline.ts';
 import { percentile, report } from './stats.ts';
 
 const JOBS = 1_000;
@@ -27,19 +26,6 @@ const CLIENTS = 20;
 const PER_SECOND = 100;
 /** Events per job on the stream: queued (written by the API), launching, running, succeeded (the worker). */
 const EVENTS_PER_JOB = 4;
-
-/** The one pipeline of the benchmark (the API validates submits against it, the worker runs it). */
-export function benchPipelines(): PipelineRegistry {
-  return pipelineRegistry([
-    PipelineSchema.parse({
-      name: 'bench',
-      input: { columns: { x: 'long' } },
-      transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
-      outputs: { lake: { table: 'bench' } },
-      policy: { concurrency: 1_000 },
-    }),
-  ]);
-}
 
 type ClientTimes = { sse: Record<string, number[]>; raw: Record<string, number> };
 

@@ -4,7 +4,7 @@
 // usage: events-worker.ts SETTINGS_JSON
 import { loadConfig } from '../broker/config.ts';
 import { startSluice } from '../broker/sluice.ts';
-import { benchPipelines } from './events-fanout.ts';
+import { benchPipelines } from './bench-pipeline.ts';
 import { InstantLauncher, MemoryLake } from './instant-launcher.ts';
 
 const config = loadConfig(JSON.parse(process.argv[2]!) as Record<string, string>);

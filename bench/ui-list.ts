@@ -20,7 +20,7 @@ import { JobStore } from '../broker/jobs/job-store.ts';
 import { redisKeys } from '../broker/jobs/redis-keys.ts';
 import { startSluice } from '../broker/sluice.ts';
 import { createSluiceEnv } from '../test/harness/sluice-env.ts';
-import { benchPipelines } from './events-fanout.ts';
+import { benchPipelines } from './bench-pipeline.ts';
 import { percentile, report } from './stats.ts';
 
 const FINISHED = 100_000;

@@ -110,3 +110,6 @@ export const K8sEngineFields = {
 
 export const KUBERNETES_LAUNCHERS = ['k8s-operator', 'k8s-native'] as const;
 export type KubernetesLauncher = (typeof KUBERNETES_LAUNCHERS)[number];
+
+/** Whether a launcher's name (a pipeline's `engine.launcher`) is one of the Kubernetes ones. */
+export const isKubernetesLauncher = (launcher: string): launcher is KubernetesLauncher => (KUBERNETES_LAUNCHERS as readonly string[]).includes(launcher);

@@ -5,7 +5,7 @@ import { nextTick } from './cron-ticks.ts';
 import { z } from 'zod';
 import { K8sEngineFields, KUBERNETES_LAUNCHERS } from './k8s-engine.ts';
 import { LandingConfigSchema } from './landing-config.ts';
-import { DurationSchema, durationMs, SizeSchema } from './units.ts';
+import { DurationInputSchema, DurationSchema, durationMs, SizeSchema } from './units.ts';
 import { DEADLINE_HINT, NOTIFY_KINDS, parseDeadline } from './notify-policy.ts';
 
 /** Names that end up in paths, Redis keys and Spark column lists: kept to a safe alphabet. */
@@ -158,13 +158,12 @@ export const BackoffSchema = z
 /**
  * A duration, or `none` for no limit (null once parsed). Only the queued stage may have none:
  * a queued job holds nothing, and an operator may pause a queue for longer than any bound;
- * a job that launches, runs or loads always has a limit (see ADR 0011).
+ * a job that launches, runs or loads always has a limit (see ADR 0011). `none` is told apart
+ * in the transform rather than by a union of it and DurationSchema: a union that fails both ways
+ * says only "Invalid input", losing the duration's own words ("30" has no unit…). (The literal
+ * stays in the union for the published contract, which lists `none`.)
  */
-export const DurationOrNoneSchema = z.union([z.literal('none'), z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  // Told apart here rather than by a union of 'none' and DurationSchema: a union that fails
-  // both ways says only "Invalid input", losing the duration's own words ("30" has no unit…).
-  return value === 'none' ? null : durationMs(value, ctx, ', or none for no limit');
-});
+export const DurationOrNoneSchema = z.union([z.literal('none'), ...DurationInputSchema.options]).transform((value, ctx) => (value === 'none' ? null : durationMs(value, ctx, ', or none for no limit')));
 
 export const STAGE_TIMEOUT_DEFAULTS = { queued: 86_400_000, launching: 120_000, running: 7_200_000, loading: 1_800_000 } as const;
 

@@ -73,8 +73,11 @@ export function durationMs(value: number | string, ctx: z.RefinementCtx, hint = 
   return z.NEVER;
 }
 
+/** What a duration field takes before it is judged: text, or a number of milliseconds. */
+export const DurationInputSchema = z.union([z.number().int().nonnegative(), z.string()]);
+
 /** A duration written as "500ms", "2s", "5m", "2h" or "7d" (or a number of milliseconds, 0 or from 1000). */
-export const DurationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => durationMs(value, ctx));
+export const DurationSchema = DurationInputSchema.transform((value, ctx) => durationMs(value, ctx));
 
 /** A size written as "512MB", "20GB", "1GiB" (or a number of bytes). */
 export const SizeSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PipelineSchema } from '../core/pipeline.ts';
 import { UserError } from '../core/errors.ts';
 import { minimalPipeline } from '../../test/harness/minimal-pipeline.ts';
 import { checkInputsOnVolumes, lakeOffVolumes, unmappedInputs } from './input-volumes.ts';
 
-const pipeline = PipelineSchema.parse({
-  name: 'harp-daily',
-  input: { columns: { x: 'long' } },
-  transform: { group_by: ['x'], metrics: [{ name: 'n', fn: 'count' }] },
-  outputs: { lake: { table: 'harp' } },
-  engine: { launcher: 'k8s-operator', volumes: [{ claim: 'harp-landing', mount: '/landing/harp' }] },
-});
+const pipeline = minimalPipeline('harp-daily', { engine: { launcher: 'k8s-operator', volumes: [{ claim: 'harp-landing', mount: '/landing/harp' }] } });
 
 describe('inputs of a run on Kubernetes', () => {
   it('may be S3 URIs or paths under a declared volume mount', () => {

@@ -4,7 +4,7 @@
 // exist for the broker and not for Spark: it is refused before anything is created, naming the
 // pipeline and the path.
 import { UserError } from '../core/errors.ts';
-import { KUBERNETES_LAUNCHERS } from '../core/k8s-engine.ts';
+import { isKubernetesLauncher } from '../core/k8s-engine.ts';
 import { mayRunSpark, type Pipeline } from '../core/pipeline.ts';
 import { fileURLToPath } from 'node:url';
 import { isInside } from './input-paths.ts';
@@ -54,7 +54,7 @@ export function lakeOffVolumes(pipelines: readonly Pick<Pipeline, 'name' | 'engi
   if (!/^file:/i.test(lakeUri)) return [];
   const lake = fileURLToPath(lakeUri);
   return pipelines
-    .filter((pipeline) => (KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher) && mayRunSpark(pipeline))
+    .filter((pipeline) => isKubernetesLauncher(pipeline.engine.launcher) && mayRunSpark(pipeline))
     .filter((pipeline) => !pipeline.engine.volumes.some((volume) => !volume.read_only && isInside(volume.mount, lake)))
     .map((pipeline) => pipeline.name);
 }

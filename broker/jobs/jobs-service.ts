@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UserError } from '../core/errors.ts';
 import { newJobId } from '../core/ids.ts';
 import { isFinal, type Job, type SubmitRequest } from '../core/job.ts';
-import { KUBERNETES_LAUNCHERS } from '../core/k8s-engine.ts';
+import { isKubernetesLauncher } from '../core/k8s-engine.ts';
 import type { Pipeline } from '../core/pipeline.ts';
 import { transition } from '../core/state-machine.ts';
 import type { PipelineRegistry } from '../pipelines/load-pipelines.ts';
@@ -66,7 +66,7 @@ export function acceptedInputs(
 ): string[] {
   const confined = confineInputs(inputs, options.landingRoots, options.field, s3LandingRoots(options.pipelines.list(), options.s3Roots));
   // A run on Kubernetes reads only what its pods can: refused here, before a job exists.
-  if ((KUBERNETES_LAUNCHERS as readonly string[]).includes(pipeline.engine.launcher)) checkInputsOnVolumes(pipeline, confined);
+  if (isKubernetesLauncher(pipeline.engine.launcher)) checkInputsOnVolumes(pipeline, confined);
   return confined;
 }
 

@@ -35,34 +35,26 @@ MAX_PRECISION = 38
 @dataclass(frozen=True)
 class Average:
     """An avg computed after the query, from the exact sum and count columns into `name`: of a
-    decimal(p,s) column (`input_precision`, `input_scale`: Spark's decimal(p+4,s+4)) or of an
-    integer column (`input_precision` None: a double)."""
+    decimal(p,s) column (`decimal`, the input's type: Spark's decimal(p+4,s+4)) or of an integer
+    column (`decimal` None: a double)."""
 
     name: str
     sum_column: str
     count_column: str
-    input_precision: int | None
-    input_scale: int = 0
-
-    @property
-    def precision(self) -> int:
-        assert self.input_precision is not None, "an integer average is a double"
-        return min(self.input_precision + 4, MAX_PRECISION)
-
-    @property
-    def scale(self) -> int:
-        return min(self.input_scale + 4, MAX_PRECISION)
+    decimal: pa.Decimal128Type | None
 
     @property
     def arrow_type(self) -> pa.DataType:
-        return pa.float64() if self.input_precision is None else pa.decimal128(self.precision, self.scale)
+        if self.decimal is None:
+            return pa.float64()
+        return pa.decimal128(min(self.decimal.precision + 4, MAX_PRECISION), min(self.decimal.scale + 4, MAX_PRECISION))
 
     def computed(self, sums: pa.Array, counts: pa.Array) -> pa.Array:
         """This average of each row, from its sum and count columns."""
-        if self.input_precision is None:
+        if self.decimal is None:
             return _integer_averages(sums, counts)
         values = [
-            spark_decimal_average(total, count, self.input_precision, self.input_scale)
+            spark_decimal_average(total, count, self.decimal.precision, self.decimal.scale)
             for total, count in zip(sums.to_pylist(), counts.to_pylist(), strict=True)
         ]
         return pa.array(values, type=self.arrow_type)
@@ -105,9 +97,14 @@ def plan_metrics(
             columns.append(OutputColumn(metric.name, spark_type, True))
         elif metric.fn == "avg":
             if pa.types.is_decimal(arrow_type) or pa.types.is_integer(arrow_type):
-                average = _average(metric.name, index, arrow_type)
+                average = Average(
+                    name=metric.name,
+                    sum_column=f"__sluice_sum_{index}",
+                    count_column=f"__sluice_count_{index}",
+                    decimal=arrow_type if isinstance(arrow_type, pa.Decimal128Type) else None,
+                )
                 # An integer sum as DuckDB's exact HUGEINT, handed over as decimal(38,0).
-                total = f"CAST(sum({source}) AS DECIMAL(38,0))" if average.input_precision is None else f"sum({source})"
+                total = f"CAST(sum({source}) AS DECIMAL(38,0))" if average.decimal is None else f"sum({source})"
                 select += [f"{total} AS {quote_identifier(average.sum_column)}", f"count({source}) AS {quote_identifier(average.count_column)}"]
                 averages.append(average)
                 columns.append(OutputColumn(metric.name, spark_output_name(average.arrow_type), True))
@@ -174,35 +171,25 @@ def spark_decimal_average(total: Decimal | None, count: int, precision: int, sca
 
 
 def _integer_averages(sums: pa.Array, counts: pa.Array) -> pa.Array:
-    """exact_integer_average over whole columns: in Arrow while every sum fits a bigint (the
-    cast from decimal(38,0) is exact or refused; the unchecked cast from bigint to double
-    rounds to nearest, ties to even, as Python's float() does, where the checked one would
-    refuse a sum past 2^53), one row at a time in Python past it."""
+    """The avg of integers (as the Spark app's exact_integer_average) over whole columns: in
+    Arrow while every sum fits a bigint (the cast from decimal(38,0) is exact or refused; the
+    unchecked cast from bigint to double rounds to nearest, ties to even, as Python's float()
+    does, where the checked one would refuse a sum past 2^53), one row at a time in Python past
+    it."""
     try:
         totals = pc.cast(sums, pa.int64())
     except pa.ArrowInvalid:
-        return pa.array([exact_integer_average(total, count) for total, count in zip(sums.to_pylist(), counts.to_pylist(), strict=True)], pa.float64())
+        return pa.array([_integer_average(total, count) for total, count in zip(sums.to_pylist(), counts.to_pylist(), strict=True)], pa.float64())
     return pc.divide(pc.cast(totals, pa.float64(), safe=False), pc.cast(counts, pa.float64()))
 
 
-def exact_integer_average(total: Decimal | None, count: int) -> float | None:
+def _integer_average(total: Decimal | None, count: int) -> float | None:
     """The avg of integers whose exact sum is `total`: the sum converted to the nearest double,
     divided by the count as a double, as the Spark app computes it (both conversions round to
     nearest, ties to even, in Python as in the JVM)."""
     if total is None or count == 0:
         return None
     return float(int(total)) / float(count)
-
-
-def _average(name: str, index: int, arrow_type: pa.DataType) -> Average:
-    decimal = arrow_type if isinstance(arrow_type, pa.Decimal128Type) else None
-    return Average(
-        name=name,
-        sum_column=f"__sluice_sum_{index}",
-        count_column=f"__sluice_count_{index}",
-        input_precision=decimal.precision if decimal is not None else None,
-        input_scale=decimal.scale if decimal is not None else 0,
-    )
 
 
 def _sum(source: str, arrow_type: pa.DataType, metric: Metric) -> tuple[str, str]:

@@ -112,8 +112,8 @@ def value_failure(
     message: str,
     fails_without_data: bool,
     reads_a_column: bool,
-    fails_over: FailsOver | None = None,
-    seconds: float = math.inf,
+    fails_over: FailsOver,
+    seconds: float,
 ) -> SluiceFailure | None:
     """The failure for a value a cast cannot convert, or None (no verdict). `fails_without_data`:
     the transform fails the same way over one row of NULLs; `reads_a_column`: the engine showed
@@ -125,10 +125,7 @@ def value_failure(
         )
     if not reads_a_column:
         return None
-    if len(spec.inputs) == 1:
-        location: str | None = spec.inputs[0]
-    else:
-        location = input_holding_the_value(spec.inputs, fails_over, seconds) if fails_over is not None else None
+    location = spec.inputs[0] if len(spec.inputs) == 1 else input_holding_the_value(spec.inputs, fails_over, seconds)
     where = f"input {location}" if location is not None else f"one of the {len(spec.inputs)} inputs"
     return DataFailure(f"{where}: holds a value the transform cannot convert: {message}", input=location)
 
